@@ -1,0 +1,3 @@
+export { type Clock, type Cancel, SystemClock, ManualClock } from './clock.js'
+export { type Rng, CryptoRng, SeededRng, float, int, intBetween, exponential, shuffle, pick, chance } from './rng.js'
+export { type Logger, type LogLevel, type LogSink, createLogger, silentLogger, stderrSink } from './logger.js'

@@ -1,0 +1,53 @@
+/**
+ * The bundle store: a per-overlay set of bundles keyed by (overlay, big-endian global
+ * time, id). Public methods validate, backends implement. Every backend passes the one
+ * conformance suite in `test/store/conformance.ts`.
+ */
+import type { Bundle } from '../bundle/types.js'
+
+/** Which bundles a range scan yields. */
+export interface RangeQuery {
+  /** 32-byte overlay id. */
+  overlay: Uint8Array
+  /** Lowest global time, inclusive (≥ 0). */
+  from: number
+  /** Highest global time, inclusive. */
+  to: number
+  /** 'asc' (oldest first) or 'desc' (newest first). Default 'asc'. */
+  order?: 'asc' | 'desc'
+  /** Keep only bundles with (globalTime + offset) % modulo === 0. Default modulo 1, offset 0. */
+  modulo?: number
+  offset?: number
+  /** Stop after this many bundles are yielded. */
+  limit?: number
+  /** Stop after this many rows are read from storage, yielded or not (bounds the work). */
+  maxRows?: number
+  /** Abort the scan. */
+  signal?: AbortSignal
+}
+
+/** A store of verified bundles. */
+export interface BundleStore {
+  /** Opens the store (idempotent). */
+  open(): Promise<void>
+  /** Closes the store (idempotent). */
+  close(): Promise<void>
+  /**
+   * Stores a verified bundle. Idempotent by id: returns false when it was already present.
+   * Atomic with the overlay's stored maximum global time. When the promise resolves the
+   * bundle survives a crash.
+   */
+  put(bundle: Bundle): Promise<boolean>
+  /** Stores many bundles in one atomic batch; returns how many were new. */
+  putMany(bundles: readonly Bundle[]): Promise<number>
+  get(overlay: Uint8Array, id: Uint8Array): Promise<Bundle | undefined>
+  has(overlay: Uint8Array, id: Uint8Array): Promise<boolean>
+  /** Number of bundles stored for the overlay. */
+  count(overlay: Uint8Array): Promise<number>
+  /** Highest global time ever stored for the overlay (0 when empty; deletes do not lower it). */
+  maxGlobalTime(overlay: Uint8Array): Promise<number>
+  /** Bundles of one overlay in a global-time range, in key order. */
+  range(query: RangeQuery): AsyncIterable<Bundle>
+  /** Removes a bundle (expiry). Returns false when it was not present. */
+  delete(overlay: Uint8Array, id: Uint8Array): Promise<boolean>
+}

@@ -1,0 +1,131 @@
+/**
+ * Key layout of the LevelDB store (see docs/store.md). One byte of tag, then fixed-width
+ * fields, so byte order equals (overlay, global time, id) order:
+ *
+ * ```
+ * format  := 0x00 "bloomwalk/store"              → version(u8 = 1)
+ * row     := 0x01 overlay(32) gt(u64 BE) id(32)  → encoded bundle
+ * byId    := 0x02 overlay(32) id(32)             → gt(u64 BE)
+ * meta    := 0x03 overlay(32)                    → count(u64 BE) max_gt(u64 BE)
+ * ```
+ */
+import { ID_BYTES } from '../bundle/codec.js'
+
+export const TAG_FORMAT = 0x00
+export const TAG_ROW = 0x01
+export const TAG_BY_ID = 0x02
+export const TAG_META = 0x03
+
+/** Layout version written under the format key. */
+export const STORE_FORMAT_VERSION = 1
+
+/** The format key. */
+export const FORMAT_KEY = Uint8Array.from([TAG_FORMAT, ...new TextEncoder().encode('bloomwalk/store')])
+
+/** Bytes of a row key. */
+export const ROW_KEY_BYTES = 1 + ID_BYTES + 8 + ID_BYTES
+const GT_AT = 1 + ID_BYTES
+const ROW_ID_AT = GT_AT + 8
+
+/** The row key of a bundle. */
+export function rowKey(overlay: Uint8Array, gt: number, id: Uint8Array): Uint8Array {
+  const key = new Uint8Array(ROW_KEY_BYTES)
+  key[0] = TAG_ROW
+  key.set(overlay, 1)
+  writeU64(key, GT_AT, gt)
+  key.set(id, ROW_ID_AT)
+  return key
+}
+
+/**
+ * The lowest key of a global time (`fill` 0x00: before every id) or the highest (`fill`
+ * 0xff: after every id). Used for range bounds and seek targets.
+ */
+export function rowBound(overlay: Uint8Array, gt: number, fill: 0x00 | 0xff): Uint8Array {
+  const key = new Uint8Array(ROW_KEY_BYTES)
+  key[0] = TAG_ROW
+  key.set(overlay, 1)
+  writeU64(key, GT_AT, gt)
+  if (fill !== 0) key.fill(fill, ROW_ID_AT)
+  return key
+}
+
+/** The global time of a row key. */
+export function rowKeyGlobalTime(key: Uint8Array): number {
+  return readU64(key, GT_AT)
+}
+
+/** The id part of a row key. */
+export function rowKeyId(key: Uint8Array): Uint8Array {
+  return key.subarray(ROW_ID_AT, ROW_ID_AT + ID_BYTES)
+}
+
+/** The id-index key of a bundle. */
+export function byIdKey(overlay: Uint8Array, id: Uint8Array): Uint8Array {
+  const key = new Uint8Array(1 + 2 * ID_BYTES)
+  key[0] = TAG_BY_ID
+  key.set(overlay, 1)
+  key.set(id, 1 + ID_BYTES)
+  return key
+}
+
+/** The meta key of an overlay. */
+export function metaKey(overlay: Uint8Array): Uint8Array {
+  const key = new Uint8Array(1 + ID_BYTES)
+  key[0] = TAG_META
+  key.set(overlay, 1)
+  return key
+}
+
+/** Per-overlay meta row. */
+export interface OverlayMeta {
+  count: number
+  maxGt: number
+}
+
+export function encodeMeta(meta: OverlayMeta): Uint8Array {
+  const out = new Uint8Array(16)
+  writeU64(out, 0, meta.count)
+  writeU64(out, 8, meta.maxGt)
+  return out
+}
+
+/** The meta row, or null when it is not 16 bytes. */
+export function decodeMeta(value: Uint8Array): OverlayMeta | null {
+  if (value.length !== 16) return null
+  const meta = { count: readU64(value, 0), maxGt: readU64(value, 8) }
+  return Number.isSafeInteger(meta.count) && Number.isSafeInteger(meta.maxGt) ? meta : null
+}
+
+/** A big-endian u64 of a global time. */
+export function encodeGt(gt: number): Uint8Array {
+  const out = new Uint8Array(8)
+  writeU64(out, 0, gt)
+  return out
+}
+
+/** The global time of an id-index value, or null when it is not 8 bytes. */
+export function decodeGt(value: Uint8Array): number | null {
+  if (value.length !== 8) return null
+  const gt = readU64(value, 0)
+  return Number.isSafeInteger(gt) ? gt : null
+}
+
+function writeU64(out: Uint8Array, at: number, value: number): void {
+  const hi = Math.floor(value / 4294967296)
+  const lo = value >>> 0
+  out[at] = hi >>> 24
+  out[at + 1] = hi >>> 16
+  out[at + 2] = hi >>> 8
+  out[at + 3] = hi
+  out[at + 4] = lo >>> 24
+  out[at + 5] = lo >>> 16
+  out[at + 6] = lo >>> 8
+  out[at + 7] = lo
+}
+
+function readU64(b: Uint8Array, at: number): number {
+  const hi = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0
+  const lo = ((b[at + 4]! << 24) | (b[at + 5]! << 16) | (b[at + 6]! << 8) | b[at + 7]!) >>> 0
+  return hi * 4294967296 + lo
+}

@@ -1,0 +1,330 @@
+/**
+ * The LevelDB {@link BundleStore} (classic-level, via `level`). Key layout in
+ * `level-keys.ts` and docs/store.md. Every write is ONE atomic batch of bundle row, id index
+ * and overlay meta (count, max global time); writes are serialized per store by a promise
+ * queue, so the meta counters never race. A write resolves once LevelDB has appended the
+ * batch to its log (`sync: false`: survives a process crash, not a power loss); with
+ * `{ sync: true }` it resolves after fsync (survives a power loss, much slower).
+ *
+ * Range scans read in `nextv` batches; with modulo ≥ {@link JUMP_MIN_MODULO} they `seek`
+ * to the next global time that passes the filter, so a scan reads about 2·count/modulo rows.
+ * A row that fails to decode or does not match its key is skipped and counted in
+ * `corruptRows`.
+ */
+import { Level } from 'level'
+import { decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec.js'
+import type { Bundle } from '../bundle/types.js'
+import { BloomwalkError } from '../errors.js'
+import { AbstractBundleStore, invalid, throwIfAborted, type NormalizedRange } from './abstract.js'
+import {
+  byIdKey,
+  decodeGt,
+  decodeMeta,
+  encodeGt,
+  encodeMeta,
+  FORMAT_KEY,
+  metaKey,
+  type OverlayMeta,
+  rowBound,
+  rowKey,
+  rowKeyGlobalTime,
+  rowKeyId,
+  STORE_FORMAT_VERSION
+} from './level-keys.js'
+import { compareBytes, hexKey, nextPassing, passesModulo, prevPassing } from './range.js'
+
+/** Options of {@link LevelStore}. */
+export interface LevelStoreOptions {
+  /** fsync every write before it resolves (power-loss durability). Default false. */
+  sync?: boolean
+}
+
+/** From this modulo on, a scan seeks over failing global times instead of reading them. */
+export const JUMP_MIN_MODULO = 4
+/** Rows per `nextv` call of a sequential scan. */
+const SCAN_BATCH = 256
+/** Rows per `nextv` call right after a seek (a global time rarely holds more). */
+const JUMP_BATCH = 2
+/** Structural decode limits: the store keeps whatever passed validation when it was put. */
+const DECODE_LIMITS = { maxParents: MAX_PARENTS_FIELD, maxBody: MAX_BODY_FIELD }
+
+type Db = Level<Uint8Array, Uint8Array>
+type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
+
+/** The LevelDB backend. `new LevelStore(path)`, then `open()` (creates the directory). */
+export class LevelStore extends AbstractBundleStore {
+  /** The database directory. */
+  readonly location: string
+  readonly #sync: boolean
+  #db: Db | undefined
+  /** Tail of the write queue. */
+  #writes: Promise<unknown> = Promise.resolve()
+  /** Meta rows as committed; only the write queue fills it (so it never goes stale). */
+  readonly #meta = new Map<string, OverlayMeta>()
+
+  /** @throws {BloomwalkError} INVALID_ARGUMENT when `location` is not a non-empty string */
+  constructor(location: string, options: LevelStoreOptions = {}) {
+    super()
+    if (typeof location !== 'string' || location === '') throw invalid('location must be a non-empty path')
+    this.location = location
+    this.#sync = options.sync === true
+  }
+
+  protected async _open(): Promise<void> {
+    // Created here, not in the constructor: a Level instance opens itself on the next tick.
+    const db = new Level<Uint8Array, Uint8Array>(this.location, { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: true })
+    try {
+      await db.open()
+      const format = await db.get(FORMAT_KEY)
+      if (format === undefined) await db.put(FORMAT_KEY, Uint8Array.of(STORE_FORMAT_VERSION), { sync: this.#sync })
+      else if (format.length !== 1 || format[0] !== STORE_FORMAT_VERSION) throw new BloomwalkError('STORE_CORRUPT', `unknown store format at ${this.location}`)
+    } catch (err) {
+      await db.close().catch(() => undefined)
+      throw mapError(err)
+    }
+    this.#db = db
+  }
+
+  protected async _close(): Promise<void> {
+    await this.#writes
+    const db = this.#db
+    this.#db = undefined
+    this.#meta.clear()
+    await db?.close()
+  }
+
+  protected _put(bundle: Bundle): Promise<boolean> {
+    return this.#write(async (db) => {
+      if ((await db.get(byIdKey(bundle.overlay, bundle.id))) !== undefined) return false
+      const meta = await this.#loadMeta(db, bundle.overlay)
+      const next = { count: meta.count + 1, maxGt: Math.max(meta.maxGt, bundle.globalTime) }
+      const ops: BatchOp[] = [...rowOps(bundle), { type: 'put', key: metaKey(bundle.overlay), value: encodeMeta(next) }]
+      await db.batch(ops, { sync: this.#sync })
+      this.#meta.set(hexKey(bundle.overlay), next)
+      return true
+    })
+  }
+
+  protected _putMany(bundles: readonly Bundle[]): Promise<number> {
+    return this.#write(async (db) => {
+      // First occurrence of each (overlay, id) only.
+      const unique = new Map<string, Bundle>()
+      for (const b of bundles) {
+        const key = hexKey(b.overlay) + hexKey(b.id)
+        if (!unique.has(key)) unique.set(key, b)
+      }
+      const candidates = [...unique.values()]
+      const present = await db.getMany(candidates.map((b) => byIdKey(b.overlay, b.id)))
+      const ops: BatchOp[] = []
+      const metas = new Map<string, { overlay: Uint8Array; meta: OverlayMeta }>()
+      let added = 0
+      for (let i = 0; i < candidates.length; i++) {
+        if (present[i] !== undefined) continue
+        const b = candidates[i]!
+        const overlayKey = hexKey(b.overlay)
+        let entry = metas.get(overlayKey)
+        if (entry === undefined) {
+          entry = { overlay: b.overlay, meta: { ...(await this.#loadMeta(db, b.overlay)) } }
+          metas.set(overlayKey, entry)
+        }
+        entry.meta.count++
+        if (b.globalTime > entry.meta.maxGt) entry.meta.maxGt = b.globalTime
+        ops.push(...rowOps(b))
+        added++
+      }
+      if (added === 0) return 0
+      for (const { overlay, meta } of metas.values()) ops.push({ type: 'put', key: metaKey(overlay), value: encodeMeta(meta) })
+      await db.batch(ops, { sync: this.#sync })
+      for (const [overlayKey, { meta }] of metas) this.#meta.set(overlayKey, meta)
+      return added
+    })
+  }
+
+  protected _get(overlay: Uint8Array, id: Uint8Array): Promise<Bundle | undefined> {
+    return this.#read(async (db) => {
+      const gtValue = await db.get(byIdKey(overlay, id))
+      if (gtValue === undefined) return undefined
+      const gt = decodeGt(gtValue)
+      const key = gt === null ? undefined : rowKey(overlay, gt, id)
+      const value = key === undefined ? undefined : await db.get(key)
+      if (key === undefined || value === undefined) {
+        this.counters.corruptRows++
+        return undefined
+      }
+      return this.#decodeRow(overlay, key, value)
+    })
+  }
+
+  protected _has(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
+    return this.#read((db) => db.has(byIdKey(overlay, id)))
+  }
+
+  protected async _count(overlay: Uint8Array): Promise<number> {
+    return (await this.#peekMeta(overlay)).count
+  }
+
+  protected async _maxGlobalTime(overlay: Uint8Array): Promise<number> {
+    return (await this.#peekMeta(overlay)).maxGt
+  }
+
+  protected _delete(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
+    return this.#write(async (db) => {
+      const idKey = byIdKey(overlay, id)
+      const gtValue = await db.get(idKey)
+      if (gtValue === undefined) return false
+      const gt = decodeGt(gtValue)
+      if (gt === null) throw new BloomwalkError('STORE_CORRUPT', 'malformed id index entry')
+      const meta = await this.#loadMeta(db, overlay)
+      const next = { count: Math.max(0, meta.count - 1), maxGt: meta.maxGt }
+      const ops: BatchOp[] = [
+        { type: 'del', key: rowKey(overlay, gt, id) },
+        { type: 'del', key: idKey },
+        { type: 'put', key: metaKey(overlay), value: encodeMeta(next) }
+      ]
+      await db.batch(ops, { sync: this.#sync })
+      this.#meta.set(hexKey(overlay), next)
+      return true
+    })
+  }
+
+  protected async *_range(q: NormalizedRange): AsyncGenerator<Bundle> {
+    const db = this.#handle()
+    const { overlay, modulo, offset, desc } = q
+    const jump = modulo >= JUMP_MIN_MODULO
+    // Seek target of the first key of global time `gt` in scan direction.
+    const target = (gt: number) => rowBound(overlay, gt, desc ? 0xff : 0x00)
+    const outside = (gt: number) => (desc ? gt < q.from : gt > q.to)
+    const it = db.iterator({
+      gte: rowBound(overlay, q.from, 0x00),
+      lte: rowBound(overlay, q.to, 0xff),
+      reverse: desc,
+      highWaterMarkBytes: 1 << 20,
+      ...(q.signal === undefined ? {} : { signal: q.signal })
+    })
+    let rows = 0
+    let yielded = 0
+    let batch = jump ? JUMP_BATCH : SCAN_BATCH
+    try {
+      if (jump) {
+        const first = desc ? prevPassing(q.to, modulo, offset) : nextPassing(q.from, modulo, offset)
+        if (outside(first)) return
+        it.seek(target(first))
+      }
+      for (;;) {
+        throwIfAborted(q.signal)
+        let size = Math.min(batch, q.maxRows - rows)
+        if (!jump) size = Math.min(size, (q.limit - yielded) * modulo)
+        const entries = await it.nextv(size)
+        if (entries.length === 0) return
+        let allPass = true
+        let lastGt = 0
+        for (const [key, value] of entries) {
+          rows++
+          this.counters.rowsRead++
+          lastGt = rowKeyGlobalTime(key)
+          if (!passesModulo(lastGt, modulo, offset)) {
+            allPass = false
+            continue
+          }
+          const bundle = this.#decodeRow(overlay, key, value)
+          if (bundle === undefined) continue
+          throwIfAborted(q.signal)
+          yield bundle
+          if (++yielded >= q.limit) return
+        }
+        if (rows >= q.maxRows) return
+        if (!jump) continue
+        if (passesModulo(lastGt, modulo, offset)) {
+          // Inside a passing global time: read on, more rows per call while all pass.
+          batch = allPass ? Math.min(batch * 2, SCAN_BATCH) : JUMP_BATCH
+          continue
+        }
+        const next = desc ? prevPassing(lastGt, modulo, offset) : nextPassing(lastGt, modulo, offset)
+        if (outside(next)) return
+        it.seek(target(next))
+        batch = JUMP_BATCH
+      }
+    } catch (err) {
+      throw mapError(err)
+    } finally {
+      await it.close().catch(() => undefined)
+    }
+  }
+
+  /** Decodes a row value; undefined (and counted) when it is malformed or not its key's. */
+  #decodeRow(overlay: Uint8Array, key: Uint8Array, value: Uint8Array): Bundle | undefined {
+    const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+    const bundle = decodeBundle(bytes, DECODE_LIMITS)
+    if (
+      bundle === null ||
+      bundle.globalTime !== rowKeyGlobalTime(key) ||
+      compareBytes(bundle.id, rowKeyId(key)) !== 0 ||
+      compareBytes(bundle.overlay, overlay) !== 0
+    ) {
+      this.counters.corruptRows++
+      return undefined
+    }
+    return bundle
+  }
+
+  /** The committed meta row; caches it (call only from the write queue). */
+  async #loadMeta(db: Db, overlay: Uint8Array): Promise<OverlayMeta> {
+    const key = hexKey(overlay)
+    const cached = this.#meta.get(key)
+    if (cached !== undefined) return cached
+    const meta = await readMeta(db, overlay)
+    this.#meta.set(key, meta)
+    return meta
+  }
+
+  /** The meta row for a reader: from the cache, else from disk without caching. */
+  #peekMeta(overlay: Uint8Array): Promise<OverlayMeta> {
+    const cached = this.#meta.get(hexKey(overlay))
+    if (cached !== undefined) return Promise.resolve(cached)
+    return this.#read((db) => readMeta(db, overlay))
+  }
+
+  #write<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    const run = this.#writes.then(() => this.#read(fn))
+    this.#writes = run.catch(() => undefined)
+    return run
+  }
+
+  async #read<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.#handle())
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  #handle(): Db {
+    if (this.#db === undefined) throw new BloomwalkError('STORE_NOT_OPEN', 'store is not open')
+    return this.#db
+  }
+}
+
+function rowOps(b: Bundle): BatchOp[] {
+  return [
+    { type: 'put', key: rowKey(b.overlay, b.globalTime, b.id), value: b.bytes },
+    { type: 'put', key: byIdKey(b.overlay, b.id), value: encodeGt(b.globalTime) }
+  ]
+}
+
+async function readMeta(db: Db, overlay: Uint8Array): Promise<OverlayMeta> {
+  const value = await db.get(metaKey(overlay))
+  if (value === undefined) return { count: 0, maxGt: 0 }
+  const meta = decodeMeta(value)
+  if (meta === null) throw new BloomwalkError('STORE_CORRUPT', 'malformed overlay meta row')
+  return meta
+}
+
+/** Level errors → BloomwalkError where a code fits; anything else passes through. */
+function mapError(err: unknown): unknown {
+  if (err instanceof BloomwalkError) return err
+  const code = (err as { code?: unknown } | null)?.code
+  if (code === 'LEVEL_ABORTED') return new BloomwalkError('ABORTED', 'range scan aborted', { cause: err })
+  if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_ITERATOR_NOT_OPEN') return new BloomwalkError('STORE_NOT_OPEN', 'store is not open', { cause: err })
+  if (code === 'LEVEL_CORRUPTION') return new BloomwalkError('STORE_CORRUPT', 'LevelDB reports corruption', { cause: err })
+  return err
+}

@@ -1,0 +1,4 @@
+import { MemoryStore } from '../../src/store/index.js'
+import { runStoreConformance } from './conformance.js'
+
+runStoreConformance('MemoryStore', async () => new MemoryStore())

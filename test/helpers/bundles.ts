@@ -12,6 +12,8 @@ export interface MakeBundlesOptions {
   /** Body size in bytes. Default 32. */
   bodyBytes?: number
   kind?: number
+  /** Global times 1, 2, 3, … in order (a chat history) instead of random ones. */
+  sequential?: boolean
 }
 
 /** Author key pairs derived from a seed (the same seed gives the same keys). */
@@ -31,7 +33,7 @@ export function makeBundles(count: number, options: MakeBundlesOptions = {}): Bu
     const body = rng.bytes(options.bodyBytes ?? 32)
     // The index in the body makes every id distinct even for equal random bytes.
     new DataView(body.buffer).setUint32(0, i)
-    out.push(signBundle({ overlay, globalTime: 1 + int(rng, maxGt), kind: options.kind ?? 1, body }, authors[i % authors.length]!))
+    out.push(signBundle({ overlay, globalTime: options.sequential === true ? i + 1 : 1 + int(rng, maxGt), kind: options.kind ?? 1, body }, authors[i % authors.length]!))
   }
   return out
 }

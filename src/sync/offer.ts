@@ -1,0 +1,260 @@
+/**
+ * Building the sync offer of each walk step (DESIGN §5), after Dispersy's
+ * `dispersy_claim_sync_bloom_filter`: reuse a productive filter, skip after barren ones,
+ * otherwise select a range with the configured strategy and fill a fresh filter.
+ */
+import { BloomFilter, randomSalt } from '../bloom/index.js'
+import type { Bundle } from '../bundle/types.js'
+import { type Rng, chance, exponential, float, shuffle } from '../env/rng.js'
+import { type SyncConfig, isSyncable } from './config.js'
+import { type PickedRange, type SelectContext, type SyncStoreView, selectAndFix, selectModulo, selectRange } from './select.js'
+
+/** Filter size for one destination (its address family fixes the header size). */
+export interface OfferSize {
+  /** Bytes of filter the introduction-request has room for. */
+  bloomBytes: number
+  k: number
+  /** Ids the filter holds at the configured false-positive rate. */
+  capacity: number
+}
+
+/** What an introduction-request carries as its sync part. */
+export interface SyncOffer {
+  timeLow: number
+  /** Upper bound; 0 would mean "up to your time" (bloomwalk always sends an explicit bound). */
+  timeHigh: number
+  modulo: number
+  offset: number
+  bloom: BloomFilter
+}
+
+/** What the walker knows when it claims an offer. */
+export interface ClaimContext {
+  /** Our current global time in this overlay. */
+  globalTime: number
+  /** The acceptable global-time upper bound (clock guard). */
+  acceptable: number
+  size: OfferSize
+  /** Address key of the peer the offer goes to. */
+  peerKey: string
+  /** The peer's last reported global time, when known (adaptive strategy). */
+  peerGlobalTime?: number
+}
+
+interface SyncCache extends SyncOffer {
+  timesUsed: number
+  responses: number
+  items: number
+  peerKey: string
+  tiny: boolean
+  strategy: 'largest' | 'modulo'
+}
+
+/** Counters of offer decisions. */
+export interface OfferStats {
+  fresh: number
+  reused: number
+  skipped: number
+  largest: number
+  modulo: number
+}
+
+export interface OfferBuilderComponents {
+  store: SyncStoreView
+  rng: Rng
+}
+
+/** One overlay's offer state (the sync cache and skip counter of Dispersy). */
+export class OfferBuilder {
+  readonly stats: OfferStats = { fresh: 0, reused: 0, skipped: 0, largest: 0, modulo: 0 }
+  #cache: SyncCache | null = null
+  #skipCount = 0
+  #yieldAverage = 0
+  #inSync = false
+  #sweep: { modulo: number; order: number[]; next: number; barren: number } | null = null
+  readonly #config: SyncConfig
+  readonly #components: OfferBuilderComponents
+  readonly #overlay: Uint8Array
+
+  constructor(overlay: Uint8Array, config: SyncConfig, components: OfferBuilderComponents) {
+    this.#overlay = overlay
+    this.#config = config
+    this.#components = components
+  }
+
+  /** Smoothed count of new bundles per answered round (what `adaptive` watches). */
+  get yieldAverage(): number {
+    return this.#yieldAverage
+  }
+
+  /** The offer for this walk step, or `null` when the skip curve says to send none. */
+  async claim(ctx: ClaimContext): Promise<SyncOffer | null> {
+    const cache = this.#cache
+    if (cache !== null) {
+      this.#yieldAverage = 0.5 * this.#yieldAverage + 0.5 * cache.responses
+      this.#noteModuloResult(cache)
+      if (cache.responses > 0) {
+        this.#skipCount = 0
+        if (this.#reusable(cache, ctx)) {
+          cache.timesUsed++
+          cache.responses = 0
+          cache.peerKey = ctx.peerKey
+          this.stats.reused++
+          return cache
+        }
+      } else if (cache.timesUsed === 0) {
+        this.#skipCount = Math.min(this.#skipCount + 1, this.#config.skipCurve.length)
+      }
+    }
+    const skipP = this.#skipCount > 0 ? (this.#config.skipCurve[this.#skipCount - 1] ?? 0) : 0
+    if (skipP > 0 && chance(this.#components.rng, skipP)) {
+      this.#cache = null
+      this.stats.skipped++
+      return null
+    }
+    const fresh = await this.#fresh(ctx)
+    this.#cache = fresh
+    this.stats.fresh++
+    return fresh
+  }
+
+  /**
+   * Tells the builder which bundles were just stored: those inside the cached filter's
+   * slice are added to it, and those from the peer it was sent to count as responses.
+   */
+  onStored(bundles: readonly Bundle[], fromPeerKey?: string): void {
+    const cache = this.#cache
+    if (cache === null) return
+    for (const b of bundles) {
+      if (!isSyncable(this.#config, b.kind)) continue
+      if (b.globalTime < cache.timeLow || b.globalTime > cache.timeHigh) continue
+      if ((b.globalTime + cache.offset) % cache.modulo !== 0) continue
+      if (!cache.tiny) {
+        cache.bloom.add(b.id)
+        cache.items++
+      }
+      if (fromPeerKey !== undefined && fromPeerKey === cache.peerKey) cache.responses++
+    }
+  }
+
+  /** Forgets the cached filter (e.g. when the overlay's store was pruned). */
+  reset(): void {
+    this.#cache = null
+    this.#skipCount = 0
+  }
+
+  #reusable(cache: SyncCache, ctx: ClaimContext): boolean {
+    return (
+      !cache.tiny &&
+      cache.timesUsed < this.#config.reuseLimit &&
+      cache.items <= this.#config.reuseFillLimit * ctx.size.capacity &&
+      cache.bloom.bits.length <= ctx.size.bloomBytes &&
+      cache.timeHigh <= ctx.acceptable
+    )
+  }
+
+  async #fresh(ctx: ClaimContext): Promise<SyncCache> {
+    const { store, rng } = this.#components
+    const count = await store.count(this.#overlay)
+    if (count === 0) return this.#cacheOf({ low: 1, high: ctx.acceptable, bundles: [] }, 1, 0, ctx, true, 'largest')
+    const select: SelectContext = {
+      store,
+      overlay: this.#overlay,
+      syncable: (b) => isSyncable(this.#config, b.kind) && (b.expiresAt === undefined || b.expiresAt >= ctx.globalTime),
+      // A fresh offer reads at most a few capacities of rows (both sides plus top-ups).
+      rows: { left: 4 * ctx.size.capacity + 128 }
+    }
+    if (this.#strategyFor(ctx) === 'largest') {
+      const picked = await this.#largest(select, ctx, count)
+      if (picked !== null) return this.#cacheOf(picked, 1, 0, ctx, false, 'largest')
+      // More than a filter's worth of bundles share one global time: only modulo can split them.
+    }
+    const modulo = Math.max(1, Math.ceil(count / ctx.size.capacity))
+    const offset = this.#nextOffset(modulo)
+    const picked = await selectModulo(select, modulo, offset, ctx.size.capacity, ctx.acceptable)
+    return this.#cacheOf(picked, modulo, offset, ctx, false, 'modulo')
+  }
+
+  /**
+   * Offsets walk a shuffled cycle of [0, modulo): `modulo` consecutive fresh filters cover
+   * every residue class exactly once (Dispersy draws each offset independently, which needs
+   * about modulo·ln(modulo) filters to cover them all).
+   */
+  #nextOffset(modulo: number): number {
+    if (modulo === 1) return 0
+    const sweep = this.#sweep
+    if (sweep === null || sweep.modulo !== modulo || sweep.next === sweep.order.length) {
+      const order = shuffle(this.#components.rng, Array.from({ length: modulo }, (_, i) => i))
+      this.#sweep = { modulo, order, next: 0, barren: sweep?.modulo === modulo ? sweep.barren : 0 }
+    }
+    return this.#sweep!.order[this.#sweep!.next++]!
+  }
+
+  /**
+   * Adaptive: modulo while catching up — the walked peer is far ahead in global time, recent
+   * rounds were productive, or the current modulo sweep has not yet come back barren over
+   * a whole cycle; the pivot heuristic once a full sweep found nothing (docs/sync.md).
+   */
+  #strategyFor(ctx: ClaimContext): 'largest' | 'modulo' {
+    const s = this.#config.strategy
+    if (s !== 'adaptive') return s
+    const behind = ctx.peerGlobalTime !== undefined && ctx.peerGlobalTime > ctx.globalTime + this.#config.adaptiveLag
+    if (behind || this.#yieldAverage >= this.#config.adaptiveYield) {
+      this.#inSync = false
+      return 'modulo'
+    }
+    return this.#inSync ? 'largest' : 'modulo'
+  }
+
+  /** Records whether the previous fresh modulo filter was barren; a full barren cycle means in sync. */
+  #noteModuloResult(cache: SyncCache): void {
+    if (cache.strategy !== 'modulo' || cache.timesUsed > 0 || this.#sweep === null) return
+    if (cache.responses > 0) {
+      this.#sweep.barren = 0
+      return
+    }
+    this.#sweep.barren++
+    if (this.#sweep.barren >= this.#sweep.modulo) this.#inSync = true
+  }
+
+  /** Dispersy's pivot heuristic ("largest"); `null` when no range avoids splitting a global time. */
+  async #largest(select: SelectContext, ctx: ClaimContext, count: number): Promise<PickedRange | null> {
+    const { rng } = this.#components
+    const gt = ctx.globalTime
+    const capacity = ctx.size.capacity
+    let pivot = gt - Math.floor(exponential(rng, gt / 2))
+    if (pivot < 1) pivot = Math.floor(float(rng) * gt)
+    if (pivot > 1 && count >= capacity) {
+      // "right" holds bundles above the pivot, "left" those below it (Dispersy's names).
+      const right = await selectRange(select, pivot - 1, capacity, true, ctx.acceptable)
+      if (right === null || right.bundles.length < capacity) return right
+      const left = await selectRange(select, pivot + 1, capacity, false, ctx.acceptable)
+      if (left === null) return right
+      return left.high - left.low > right.high - right.low ? left : right
+    }
+    // Small store: everything from the start, up to the last whole global time that fits.
+    const { bundles, fixed } = await selectAndFix(select, 0, capacity, true)
+    if (bundles.length === 0 && fixed) return null
+    const high = fixed ? bundles[bundles.length - 1]!.globalTime : ctx.acceptable
+    return { low: 1, high, bundles }
+  }
+
+  #cacheOf(picked: PickedRange, modulo: number, offset: number, ctx: ClaimContext, tiny: boolean, strategy: 'largest' | 'modulo'): SyncCache {
+    const bloom = tiny ? new BloomFilter(1, 1, 0) : new BloomFilter(ctx.size.bloomBytes, ctx.size.k, randomSalt(this.#components.rng))
+    for (const b of picked.bundles) bloom.add(b.id)
+    this.stats[strategy]++
+    return {
+      timeLow: Math.min(picked.low, ctx.acceptable),
+      timeHigh: Math.min(picked.high, ctx.acceptable),
+      modulo,
+      offset,
+      bloom,
+      timesUsed: 0,
+      responses: 0,
+      items: picked.bundles.length,
+      peerKey: ctx.peerKey,
+      tiny,
+      strategy
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest'
+import { roomId } from '../../src/bundle/index.js'
+import { SeededRng } from '../../src/env/rng.js'
+import { MemoryStore } from '../../src/store/memory.js'
+import { syncConfig } from '../../src/sync/config.js'
+import { OfferBuilder } from '../../src/sync/offer.js'
+import { makeBundles } from '../helpers/bundles.js'
+import type { Bundle } from '../../src/bundle/types.js'
+import { sizeFor } from './exchange.js'
+
+const overlay = roomId('offer-test')
+const size = sizeFor(1090)
+
+async function builderWith(bundles: Bundle[], overrides = {}, seed = 1) {
+  const store = new MemoryStore()
+  await store.open()
+  await store.putMany(bundles)
+  const rng = new SeededRng(seed)
+  return { store, builder: new OfferBuilder(overlay, syncConfig(overrides), { store, rng }) }
+}
+
+function claimCtx(globalTime: number, peerKey = 'peer') {
+  return { globalTime, acceptable: globalTime + 10_000, size, peerKey }
+}
+
+describe('offers', () => {
+  it('an empty store sends the tiny "send me everything" filter over [1, acceptable]', async () => {
+    const { builder } = await builderWith([])
+    const offer = (await builder.claim(claimCtx(0)))!
+    expect(offer.bloom.bits.length).toBe(1)
+    expect([offer.timeLow, offer.timeHigh, offer.modulo, offer.offset]).toEqual([1, 10_000, 1, 0])
+  })
+
+  it('a small store puts everything in one filter over [1, acceptable]', async () => {
+    const bundles = makeBundles(200, { overlay, seed: 2, maxGlobalTime: 300 })
+    const { builder } = await builderWith(bundles)
+    const offer = (await builder.claim(claimCtx(300)))!
+    expect([offer.timeLow, offer.timeHigh, offer.modulo]).toEqual([1, 10_300, 1])
+    for (const b of bundles) expect(offer.bloom.has(b.id)).toBe(true)
+    expect(offer.bloom.bits.length).toBe(size.bloomBytes)
+  })
+
+  it('largest: never splits one global time across filters, and every bundle in range is in the filter', async () => {
+    // Many duplicate global times: ~6 bundles per global time.
+    const bundles = makeBundles(3000, { overlay, seed: 3, maxGlobalTime: 500 })
+    const { builder } = await builderWith(bundles, { strategy: 'largest' })
+    for (let i = 0; i < 30; i++) {
+      builder.reset()
+      const offer = (await builder.claim(claimCtx(500)))!
+      const inRange = bundles.filter((b) => b.globalTime >= offer.timeLow && b.globalTime <= offer.timeHigh)
+      expect(inRange.length).toBeLessThanOrEqual(size.capacity)
+      for (const b of inRange) expect(offer.bloom.has(b.id)).toBe(true)
+      expect(offer.modulo).toBe(1)
+    }
+  })
+
+  it('modulo: modulo = ceil(count / capacity), and consecutive fresh filters sweep every offset once', async () => {
+    const bundles = makeBundles(3000, { overlay, seed: 4, maxGlobalTime: 30_000 })
+    const { builder } = await builderWith(bundles, { strategy: 'modulo' })
+    const modulo = Math.ceil(3000 / size.capacity)
+    const offsets: number[] = []
+    for (let i = 0; i < modulo; i++) {
+      const offer = (await builder.claim(claimCtx(30_000)))!
+      expect(offer.modulo).toBe(modulo)
+      offsets.push(offer.offset)
+      const inSlice = bundles.filter((b) => b.globalTime <= offer.timeHigh && (b.globalTime + offer.offset) % modulo === 0)
+      for (const b of inSlice) expect(offer.bloom.has(b.id)).toBe(true)
+    }
+    expect(offsets.sort()).toEqual(Array.from({ length: modulo }, (_, i) => i))
+  })
+
+  it('reuses a productive filter (adding what arrived) up to reuseLimit times, then builds a fresh one', async () => {
+    const bundles = makeBundles(100, { overlay, seed: 5, maxGlobalTime: 100 })
+    const extra = makeBundles(120, { overlay, seed: 6, maxGlobalTime: 100 })
+    const { builder } = await builderWith(bundles, { reuseLimit: 3 })
+    const first = (await builder.claim(claimCtx(100, 'p')))!
+    for (let i = 0; i < 3; i++) {
+      builder.onStored([extra[i]!], 'p')
+      expect(first.bloom.has(extra[i]!.id)).toBe(true)
+      expect(await builder.claim(claimCtx(100, 'p'))).toBe(first)
+    }
+    builder.onStored([extra[3]!], 'p')
+    const next = await builder.claim(claimCtx(100, 'p'))
+    expect(next).not.toBe(first)
+    expect(builder.stats).toMatchObject({ fresh: 2, reused: 3 })
+  })
+
+  it('bundles from another peer are added to the filter but do not count as its answer', async () => {
+    const bundles = makeBundles(50, { overlay, seed: 7, maxGlobalTime: 50 })
+    const { builder } = await builderWith(bundles)
+    const first = (await builder.claim(claimCtx(50, 'p')))!
+    const other = makeBundles(1, { overlay, seed: 8, maxGlobalTime: 50 })[0]!
+    builder.onStored([other], 'q')
+    expect(first.bloom.has(other.id)).toBe(true)
+    expect(await builder.claim(claimCtx(50, 'p'))).not.toBe(first)
+  })
+
+  it('follows the skip curve after consecutive barren fresh filters, and one productive round resets it', async () => {
+    const bundles = makeBundles(50, { overlay, seed: 9, maxGlobalTime: 50 })
+    const curve = [0, 0, 1, 1]
+    const { builder } = await builderWith(bundles, { skipCurve: curve })
+    // Fresh filters 1..3 barren: the skip count reaches 3 → p = 1: skipped.
+    expect(await builder.claim(claimCtx(50))).not.toBeNull()
+    expect(await builder.claim(claimCtx(50))).not.toBeNull()
+    expect(await builder.claim(claimCtx(50))).not.toBeNull()
+    expect(await builder.claim(claimCtx(50))).toBeNull()
+    // After a skip there is no cache: the count stays, so the next claim skips as well... until
+    // a filter is sent and answered.
+    expect(await builder.claim(claimCtx(50))).toBeNull()
+    const { builder: fresh } = await builderWith(bundles, { skipCurve: curve })
+    for (let i = 0; i < 3; i++) {
+      await fresh.claim(claimCtx(50, 'p'))
+      const b = makeBundles(1, { overlay, seed: 100 + i, maxGlobalTime: 50 })[0]!
+      fresh.onStored([b], 'p')
+    }
+    expect(await fresh.claim(claimCtx(50, 'p'))).not.toBeNull()
+    expect(fresh.stats.skipped).toBe(0)
+  })
+
+  it('adaptive: modulo while catching up, pivot after a full barren sweep, modulo again when a peer is far ahead', async () => {
+    const bundles = makeBundles(3000, { overlay, seed: 10, maxGlobalTime: 30_000 })
+    const { builder } = await builderWith(bundles, { strategy: 'adaptive', skipCurve: [0] })
+    const modulo = Math.ceil(3000 / size.capacity)
+    for (let i = 0; i < modulo; i++) expect((await builder.claim(claimCtx(30_000)))!.modulo).toBe(modulo)
+    // Every residue class came back barren: in sync, so the pivot heuristic takes over.
+    expect((await builder.claim(claimCtx(30_000)))!.modulo).toBe(1)
+    expect(builder.stats.largest).toBe(1)
+    const farBehind = { ...claimCtx(30_000), peerGlobalTime: 30_000 + 5_000 }
+    expect((await builder.claim(farBehind))!.modulo).toBe(modulo)
+  })
+})

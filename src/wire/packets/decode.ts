@@ -1,0 +1,230 @@
+/**
+ * protobufjs object → Packet, with the semantic checks of docs/protocol.md. Returns a
+ * {@link DropReason} instead of throwing. Counts are checked before per-item work.
+ */
+import { decodeBundle } from '../../bundle/codec.js'
+import type { Bundle } from '../../bundle/types.js'
+import { type Address, formatIp, isValidPort } from '../address.js'
+import { type DecodeLimits, type DropReason, WIRE_ID_BYTES } from '../limits.js'
+import { mvdsPayloadFromRaw } from '../mvds.js'
+import type { BodyField, RawMessage } from '../schema.js'
+import { bytesOf, listOf, messageOf, safeInt64, safeUint64, uint32, uint64BigInt } from '../values.js'
+import type { CodedSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, SyncOffer } from './types.js'
+
+type Result<T> = T | DropReason
+
+const isDrop = (value: unknown): value is DropReason => typeof value === 'string'
+
+/** A required address: present, 4/16-byte ip, port 1..65535. */
+function address(value: unknown): Result<Address> {
+  const m = messageOf(value)
+  if (m === null) return 'bad-address'
+  const ip = bytesOf(m['ip'])
+  const port = uint32(m['port'])
+  if (ip === null || port === null) return 'malformed'
+  const host = formatIp(ip)
+  if (host === null || !isValidPort(port)) return 'bad-address'
+  return { host, port }
+}
+
+/** An optional address: absent, or all-zero (no ip or a zero ip, port 0), reads as undefined. */
+function optionalAddress(value: unknown): Result<Address | undefined> {
+  const m = messageOf(value)
+  if (m === null) return undefined
+  const ip = bytesOf(m['ip'])
+  if (ip !== null && m['port'] === 0 && ip.every((b) => b === 0)) return undefined
+  return address(value)
+}
+
+function connectionType(value: unknown): ConnectionType {
+  // Unknown enum values (a newer peer) read as 'unknown', as proto3 open enums intend.
+  return value === 1 ? 'public' : value === 2 ? 'symmetric-nat' : 'unknown'
+}
+
+function globalTime(value: unknown): Result<number> {
+  return safeUint64(value) ?? 'bad-global-time'
+}
+
+function token(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array | undefined> {
+  const bytes = bytesOf(value)
+  if (bytes === null) return 'malformed'
+  if (bytes.length > limits.maxTokenBytes) return 'bad-token'
+  return bytes.length === 0 ? undefined : bytes
+}
+
+function identifier(value: unknown): Result<number> {
+  return uint32(value) ?? 'malformed'
+}
+
+function sync(value: unknown, limits: Readonly<DecodeLimits>): Result<SyncOffer | undefined> {
+  const m = messageOf(value)
+  if (m === null) return undefined
+  const timeLow = safeUint64(m['timeLow'])
+  const timeHigh = safeUint64(m['timeHigh'])
+  const modulo = uint32(m['modulo'])
+  const offset = uint32(m['offset'])
+  if (timeLow === null || timeHigh === null || modulo === null || offset === null) return 'bad-sync'
+  if (modulo < 1 || offset >= modulo || (timeHigh !== 0 && timeLow > timeHigh)) return 'bad-sync'
+  const b = messageOf(m['bloom'])
+  if (b === null) return 'bad-bloom'
+  const bits = bytesOf(b['bits'])
+  const k = uint32(b['k'])
+  const salt = uint32(b['salt'])
+  if (bits === null || k === null || salt === null) return 'malformed'
+  if (bits.length < 1 || bits.length > limits.maxBloomBytes || k < limits.minK || k > limits.maxK) return 'bad-bloom'
+  return { timeLow, timeHigh, modulo, offset, bloom: { bits, k, salt } }
+}
+
+function introduced(lanValue: unknown, wanValue: unknown): Result<IntroducedPeer | undefined> {
+  const lan = optionalAddress(lanValue)
+  const wan = optionalAddress(wanValue)
+  if (isDrop(lan)) return lan
+  if (isDrop(wan)) return wan
+  if (lan === undefined && wan === undefined) return undefined
+  if (lan === undefined || wan === undefined) return 'bad-address'
+  return { lan, wan }
+}
+
+/** A list field, null-safe, with a count limit checked before anything else. */
+function boundedList(value: unknown, max: number, tooMany: DropReason): Result<readonly unknown[]> {
+  const list = listOf(value)
+  if (list === null) return 'malformed'
+  return list.length > max ? tooMany : list
+}
+
+function ids(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array[]> {
+  const list = boundedList(value, limits.maxIdsPerRequest, 'too-many-ids')
+  if (isDrop(list)) return list
+  if (list.length === 0) return 'empty'
+  const out: Uint8Array[] = []
+  for (const item of list) {
+    const id = bytesOf(item)
+    if (id === null) return 'malformed'
+    if (id.length !== WIRE_ID_BYTES) return 'bad-id'
+    out.push(id)
+  }
+  return out
+}
+
+function bundles(value: unknown, limits: Readonly<DecodeLimits>): Result<Bundle[]> {
+  const list = boundedList(value, limits.maxBundlesPerDatagram, 'too-many-bundles')
+  if (isDrop(list)) return list
+  if (list.length === 0) return 'empty'
+  const out: Bundle[] = []
+  const bundleLimits = { maxParents: limits.maxParents, maxBody: limits.maxBody }
+  for (const item of list) {
+    const bytes = bytesOf(item)
+    if (bytes === null) return 'malformed'
+    const bundle = decodeBundle(bytes, bundleLimits)
+    if (bundle === null) return 'bad-bundle'
+    out.push(bundle)
+  }
+  return out
+}
+
+function symbols(value: unknown, limits: Readonly<DecodeLimits>): Result<CodedSymbol[]> {
+  const list = boundedList(value, limits.maxSymbolsPerDatagram, 'too-many-symbols')
+  if (isDrop(list)) return list
+  const out: CodedSymbol[] = []
+  for (const item of list) {
+    const m = messageOf(item)
+    if (m === null) return 'malformed'
+    const idXor = bytesOf(m['idXor'])
+    const hashXor = uint64BigInt(m['hashXor'])
+    const count = safeInt64(m['count'])
+    if (idXor === null || hashXor === null) return 'malformed'
+    if (idXor.length !== WIRE_ID_BYTES || count === null) return 'bad-symbol'
+    out.push({ idXor, hashXor, count })
+  }
+  return out
+}
+
+/**
+ * The packet of one envelope body, or why it is dropped.
+ * Check order inside a packet: addresses, global time, token, then sync / lists.
+ */
+export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<DecodeLimits>): Result<Packet> {
+  switch (field) {
+    case 'introductionRequest': {
+      const destination = address(raw['destination'])
+      if (isDrop(destination)) return destination
+      const sourceLan = address(raw['sourceLan'])
+      if (isDrop(sourceLan)) return sourceLan
+      const sourceWan = address(raw['sourceWan'])
+      if (isDrop(sourceWan)) return sourceWan
+      const id = identifier(raw['identifier'])
+      if (isDrop(id)) return id
+      const gt = globalTime(raw['globalTime'])
+      if (isDrop(gt)) return gt
+      const tok = token(raw['token'], limits)
+      if (isDrop(tok)) return tok
+      const offer = sync(raw['sync'], limits)
+      if (isDrop(offer)) return offer
+      if (typeof raw['advice'] !== 'boolean') return 'malformed'
+      const packet: IntroductionRequest = { type: 'introduction-request', destination, sourceLan, sourceWan, advice: raw['advice'], connectionType: connectionType(raw['connectionType']), identifier: id, globalTime: gt }
+      if (offer !== undefined) packet.sync = offer
+      if (tok !== undefined) packet.token = tok
+      return packet
+    }
+    case 'introductionResponse': {
+      const destination = address(raw['destination'])
+      if (isDrop(destination)) return destination
+      const sourceLan = address(raw['sourceLan'])
+      if (isDrop(sourceLan)) return sourceLan
+      const sourceWan = address(raw['sourceWan'])
+      if (isDrop(sourceWan)) return sourceWan
+      const intro = introduced(raw['introducedLan'], raw['introducedWan'])
+      if (isDrop(intro)) return intro
+      const id = identifier(raw['identifier'])
+      if (isDrop(id)) return id
+      const gt = globalTime(raw['globalTime'])
+      if (isDrop(gt)) return gt
+      const tok = token(raw['token'], limits)
+      if (isDrop(tok)) return tok
+      const packet: IntroductionResponse = { type: 'introduction-response', destination, sourceLan, sourceWan, connectionType: connectionType(raw['connectionType']), identifier: id, globalTime: gt }
+      if (intro !== undefined) packet.introduced = intro
+      if (tok !== undefined) packet.token = tok
+      return packet
+    }
+    case 'punctureRequest': {
+      const walkerLan = address(raw['walkerLan'])
+      if (isDrop(walkerLan)) return walkerLan
+      const walkerWan = address(raw['walkerWan'])
+      if (isDrop(walkerWan)) return walkerWan
+      const id = identifier(raw['identifier'])
+      return isDrop(id) ? id : { type: 'puncture-request', walkerLan, walkerWan, identifier: id }
+    }
+    case 'puncture': {
+      const sourceLan = address(raw['sourceLan'])
+      if (isDrop(sourceLan)) return sourceLan
+      const sourceWan = address(raw['sourceWan'])
+      if (isDrop(sourceWan)) return sourceWan
+      const id = identifier(raw['identifier'])
+      return isDrop(id) ? id : { type: 'puncture', sourceLan, sourceWan, identifier: id }
+    }
+    case 'bundles': {
+      const list = bundles(raw['bundles'], limits)
+      return isDrop(list) ? list : { type: 'bundles', bundles: list }
+    }
+    case 'mvds': {
+      const payload = mvdsPayloadFromRaw(raw, limits)
+      return isDrop(payload) ? payload : { type: 'mvds', payload }
+    }
+    case 'symbolsRequest': {
+      const from = safeUint64(raw['from'])
+      const count = uint32(raw['count'])
+      if (from === null || count === null || count < 1) return 'bad-range'
+      return { type: 'symbols-request', from, count }
+    }
+    case 'symbolsResponse': {
+      const from = safeUint64(raw['from'])
+      if (from === null) return 'bad-range'
+      const list = symbols(raw['symbols'], limits)
+      return isDrop(list) ? list : { type: 'symbols-response', from, symbols: list }
+    }
+    case 'bundleRequest': {
+      const list = ids(raw['ids'], limits)
+      return isDrop(list) ? list : { type: 'bundle-request', ids: list }
+    }
+  }
+}

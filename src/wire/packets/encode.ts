@@ -1,0 +1,145 @@
+/**
+ * Packet → protobufjs object. Checks only that every value fits its wire type (throws
+ * INVALID_ARGUMENT otherwise); DecodeLimits are the receiver's policy and are NOT applied,
+ * so a caller can build a datagram a peer will drop (the limit tests do so on purpose).
+ *
+ * Proto3 canonical form: fields in number order (protobufjs sorts them), default values
+ * (0, false, empty bytes, absent messages) omitted.
+ */
+import { BloomwalkError } from '../../errors.js'
+import { type Address, isValidPort, parseIp } from '../address.js'
+import { mvdsPayloadToRaw } from '../mvds.js'
+import type { BodyField, RawMessage } from '../schema.js'
+import { checkBytes, checkSafeInt, checkSafeUint, checkU32, checkU64BigInt, longBits } from '../values.js'
+import type { ConnectionType, IntroductionRequest, IntroductionResponse, Packet, SyncOffer, WireBloom } from './types.js'
+
+const CONNECTION_TYPE_VALUES: Readonly<Record<ConnectionType, number>> = { unknown: 0, public: 1, 'symmetric-nat': 2 }
+
+/** Sets `raw[name] = value` unless value is the proto3 default. */
+function put(raw: RawMessage, name: string, value: number | boolean | Uint8Array | RawMessage | readonly unknown[] | undefined): void {
+  if (value === undefined || value === 0 || value === false) return
+  if ((value instanceof Uint8Array || Array.isArray(value)) && value.length === 0) return
+  raw[name] = value
+}
+
+/** The wire object of an address. @throws {BloomwalkError} INVALID_ARGUMENT */
+export function addressToRaw(name: string, address: Address): RawMessage {
+  if (typeof address !== 'object' || address === null) throw new BloomwalkError('INVALID_ARGUMENT', `${name} must be an Address`)
+  const ip = parseIp(address.host)
+  if (ip === null) throw new BloomwalkError('INVALID_ARGUMENT', `${name}.host is not an IPv4 or IPv6 address: ${JSON.stringify(address.host)}`)
+  if (!isValidPort(address.port)) throw new BloomwalkError('INVALID_ARGUMENT', `${name}.port must be an integer in 1..65535, got ${address.port}`)
+  return { ip, port: address.port }
+}
+
+function connectionTypeToRaw(value: ConnectionType): number {
+  const n = CONNECTION_TYPE_VALUES[value]
+  if (n === undefined) throw new BloomwalkError('INVALID_ARGUMENT', `unknown connectionType ${JSON.stringify(value)}`)
+  return n
+}
+
+/** The wire object of a Bloom filter (bits may be empty: the size helpers rely on it). */
+export function bloomToRaw(bloom: Pick<WireBloom, 'k' | 'salt'> & { bits?: Uint8Array }): RawMessage {
+  const raw: RawMessage = {}
+  if (bloom.bits !== undefined) put(raw, 'bits', checkBytes('sync.bloom.bits', bloom.bits))
+  put(raw, 'k', checkU32('sync.bloom.k', bloom.k))
+  put(raw, 'salt', checkU32('sync.bloom.salt', bloom.salt))
+  return raw
+}
+
+/** The wire object of a sync offer without its bloom. */
+export function syncToRaw(sync: Omit<SyncOffer, 'bloom'>): RawMessage {
+  const raw: RawMessage = {}
+  put(raw, 'timeLow', checkSafeUint('sync.timeLow', sync.timeLow))
+  put(raw, 'timeHigh', checkSafeUint('sync.timeHigh', sync.timeHigh))
+  put(raw, 'modulo', checkU32('sync.modulo', sync.modulo))
+  put(raw, 'offset', checkU32('sync.offset', sync.offset))
+  return raw
+}
+
+/** The wire object of an introduction-request without its sync offer. */
+export function introductionRequestToRaw(p: Omit<IntroductionRequest, 'sync' | 'type'>): RawMessage {
+  const raw: RawMessage = {}
+  put(raw, 'destination', addressToRaw('destination', p.destination))
+  put(raw, 'sourceLan', addressToRaw('sourceLan', p.sourceLan))
+  put(raw, 'sourceWan', addressToRaw('sourceWan', p.sourceWan))
+  if (typeof p.advice !== 'boolean') throw new BloomwalkError('INVALID_ARGUMENT', 'advice must be a boolean')
+  put(raw, 'advice', p.advice)
+  put(raw, 'connectionType', connectionTypeToRaw(p.connectionType))
+  put(raw, 'identifier', checkU32('identifier', p.identifier))
+  put(raw, 'globalTime', checkSafeUint('globalTime', p.globalTime))
+  if (p.token !== undefined) put(raw, 'token', checkBytes('token', p.token))
+  return raw
+}
+
+function introductionResponseToRaw(p: IntroductionResponse): RawMessage {
+  const raw: RawMessage = {}
+  put(raw, 'destination', addressToRaw('destination', p.destination))
+  put(raw, 'sourceLan', addressToRaw('sourceLan', p.sourceLan))
+  put(raw, 'sourceWan', addressToRaw('sourceWan', p.sourceWan))
+  if (p.introduced !== undefined) {
+    put(raw, 'introducedLan', addressToRaw('introduced.lan', p.introduced.lan))
+    put(raw, 'introducedWan', addressToRaw('introduced.wan', p.introduced.wan))
+  }
+  put(raw, 'connectionType', connectionTypeToRaw(p.connectionType))
+  put(raw, 'identifier', checkU32('identifier', p.identifier))
+  put(raw, 'globalTime', checkSafeUint('globalTime', p.globalTime))
+  if (p.token !== undefined) put(raw, 'token', checkBytes('token', p.token))
+  return raw
+}
+
+/**
+ * The envelope body field and wire object of a packet.
+ * @throws {BloomwalkError} INVALID_ARGUMENT for a value that does not fit its wire type
+ */
+export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage } {
+  switch (packet.type) {
+    case 'introduction-request': {
+      const raw = introductionRequestToRaw(packet)
+      if (packet.sync !== undefined) raw['sync'] = { ...syncToRaw(packet.sync), bloom: bloomToRaw(packet.sync.bloom) }
+      return { field: 'introductionRequest', raw }
+    }
+    case 'introduction-response':
+      return { field: 'introductionResponse', raw: introductionResponseToRaw(packet) }
+    case 'puncture-request': {
+      const raw: RawMessage = {}
+      put(raw, 'walkerLan', addressToRaw('walkerLan', packet.walkerLan))
+      put(raw, 'walkerWan', addressToRaw('walkerWan', packet.walkerWan))
+      put(raw, 'identifier', checkU32('identifier', packet.identifier))
+      return { field: 'punctureRequest', raw }
+    }
+    case 'puncture': {
+      const raw: RawMessage = {}
+      put(raw, 'sourceLan', addressToRaw('sourceLan', packet.sourceLan))
+      put(raw, 'sourceWan', addressToRaw('sourceWan', packet.sourceWan))
+      put(raw, 'identifier', checkU32('identifier', packet.identifier))
+      return { field: 'puncture', raw }
+    }
+    case 'bundles':
+      return { field: 'bundles', raw: { bundles: packet.bundles.map((b, i) => checkBytes(`bundles[${i}].bytes`, b.bytes)) } }
+    case 'mvds':
+      return { field: 'mvds', raw: mvdsPayloadToRaw(packet.payload) }
+    case 'symbols-request': {
+      const raw: RawMessage = {}
+      put(raw, 'from', checkSafeUint('from', packet.from))
+      put(raw, 'count', checkU32('count', packet.count))
+      return { field: 'symbolsRequest', raw }
+    }
+    case 'symbols-response': {
+      const raw: RawMessage = {}
+      put(raw, 'from', checkSafeUint('from', packet.from))
+      const symbols = packet.symbols.map((s, i) => {
+        const sym: RawMessage = {}
+        put(sym, 'idXor', checkBytes(`symbols[${i}].idXor`, s.idXor))
+        if (checkU64BigInt(`symbols[${i}].hashXor`, s.hashXor) !== 0n) sym['hashXor'] = longBits(s.hashXor)
+        put(sym, 'count', checkSafeInt(`symbols[${i}].count`, s.count))
+        return sym
+      })
+      put(raw, 'symbols', symbols)
+      return { field: 'symbolsResponse', raw }
+    }
+    case 'bundle-request':
+      return { field: 'bundleRequest', raw: { ids: packet.ids.map((id, i) => checkBytes(`ids[${i}]`, id)) } }
+    default:
+      throw new BloomwalkError('INVALID_ARGUMENT', `unknown packet type ${JSON.stringify((packet as { type: unknown }).type)}`)
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The packets of the bloomwalk wire as TypeScript values (DESIGN §2, docs/protocol.md).
+ * One datagram = one envelope = overlay + one {@link Packet}. Byte arrays in decoded
+ * packets are views into the received datagram: do not mutate them.
+ */
+import type { Bundle } from '../../bundle/types.js'
+import type { Address } from '../address.js'
+import type { MvdsPayload } from '../mvds.js'
+
+/** The sender's NAT classification (DESIGN §6). Unknown wire values decode as `'unknown'`. */
+export type ConnectionType = 'unknown' | 'public' | 'symmetric-nat'
+
+/** A Bloom filter as carried on the wire: LSB-first bits (m = 8 · bits.length), k, salt. */
+export interface WireBloom {
+  bits: Uint8Array
+  /** Number of index functions. */
+  k: number
+  /** 32-bit salt, fresh for every filter. */
+  salt: number
+}
+
+/**
+ * The slice of history a filter covers: global times in [timeLow, timeHigh] (timeHigh 0 =
+ * up to the responder's own time) with (globalTime + offset) % modulo == 0.
+ */
+export interface SyncOffer {
+  timeLow: number
+  timeHigh: number
+  /** ≥ 1. */
+  modulo: number
+  /** < modulo. */
+  offset: number
+  bloom: WireBloom
+}
+
+/** A → B: the walk step. */
+export interface IntroductionRequest {
+  type: 'introduction-request'
+  /** Where the sender sent this datagram: the receiver's WAN address as seen by the sender (a vote). */
+  destination: Address
+  sourceLan: Address
+  sourceWan: Address
+  /** True: the sender asks to be introduced to a peer. */
+  advice: boolean
+  connectionType: ConnectionType
+  /** Random 32-bit request id; the response must echo it. */
+  identifier: number
+  /** The sender's Lamport global time. */
+  globalTime: number
+  /** Absent: no sync this step (skip curve). */
+  sync?: SyncOffer | undefined
+  /** Address-validation token echoed back to the responder (DESIGN §9), ≤ 32 bytes. */
+  token?: Uint8Array | undefined
+}
+
+/** The peer being introduced (both of its addresses). */
+export interface IntroducedPeer {
+  lan: Address
+  wan: Address
+}
+
+/** B → A: answer to an introduction-request. */
+export interface IntroductionResponse {
+  type: 'introduction-response'
+  /** The requester's address as the responder saw it (a WAN vote for the requester). */
+  destination: Address
+  sourceLan: Address
+  sourceWan: Address
+  /** Absent when the responder introduces nobody. */
+  introduced?: IntroducedPeer | undefined
+  connectionType: ConnectionType
+  /** The request's identifier. */
+  identifier: number
+  globalTime: number
+  /** Address-validation token issued to the requester, ≤ 32 bytes. */
+  token?: Uint8Array | undefined
+}
+
+/** B → C: "A is walking to you; punch a hole toward it". */
+export interface PunctureRequest {
+  type: 'puncture-request'
+  walkerLan: Address
+  walkerWan: Address
+  identifier: number
+}
+
+/** C → A: opens C's NAT toward A. */
+export interface Puncture {
+  type: 'puncture'
+  sourceLan: Address
+  sourceWan: Address
+  /** The puncture-request's identifier. */
+  identifier: number
+}
+
+/** Whole bundles (decoded, signatures NOT verified: that is the node's job). */
+export interface BundlesPacket {
+  type: 'bundles'
+  bundles: readonly Bundle[]
+}
+
+/** An MVDS payload (wire-compatible with vacp2p/mvds). */
+export interface MvdsPacket {
+  type: 'mvds'
+  payload: MvdsPayload
+}
+
+/** Asks for coded symbols [from, from + count) of the peer's sketch (DESIGN §11). */
+export interface SymbolsRequest {
+  type: 'symbols-request'
+  from: number
+  /** ≥ 1. */
+  count: number
+}
+
+/** One rateless-IBLT coded symbol. */
+export interface CodedSymbol {
+  /** 32 bytes: XOR of the ids mapped to this symbol. */
+  idXor: Uint8Array
+  /** XOR of their 64-bit hashes, in [0, 2^64). */
+  hashXor: bigint
+  /** Number of ids mapped here (negative after subtracting a sketch). */
+  count: number
+}
+
+/** Coded symbols starting at index `from`. */
+export interface SymbolsResponse {
+  type: 'symbols-response'
+  from: number
+  symbols: readonly CodedSymbol[]
+}
+
+/** Asks for bundles by id (missing parents, reconciliation results). */
+export interface BundleRequest {
+  type: 'bundle-request'
+  /** 32-byte bundle ids. */
+  ids: readonly Uint8Array[]
+}
+
+/** Every packet, discriminated by `type`. */
+export type Packet =
+  | IntroductionRequest
+  | IntroductionResponse
+  | PunctureRequest
+  | Puncture
+  | BundlesPacket
+  | MvdsPacket
+  | SymbolsRequest
+  | SymbolsResponse
+  | BundleRequest
+
+/** The `type` tags of {@link Packet}. */
+export type PacketType = Packet['type']
+
+/** A decoded datagram: its overlay and packet. */
+export interface DecodedPacket {
+  /** 32-byte overlay id. */
+  overlay: Uint8Array
+  packet: Packet
+}

@@ -1,0 +1,127 @@
+/**
+ * Anti-amplification (QUIC's rule, RFC 9000 §8.1; DESIGN §9): to an address not yet
+ * validated, send at most `factor` × the bytes received from it. An address is validated
+ * when it echoes a token we issued to it (proving it receives at that address) or answers
+ * one of our introduction-requests with the outstanding random identifier.
+ *
+ * Tokens are stateless: the first 16 bytes of SHA-256(secret || address key). The table is
+ * bounded; an evicted address starts over as unvalidated, which only ever sends less.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { equalBytes } from '../bundle/validate.js'
+
+/** Bytes of an address-validation token. */
+export const TOKEN_BYTES = 16
+
+interface Account {
+  received: number
+  sent: number
+  validated: boolean
+}
+
+export interface AmplificationInit {
+  /** 32 random bytes; tokens are unforgeable without it. */
+  secret: Uint8Array
+  /** Bytes sent ≤ factor × bytes received to an unvalidated address. Default 3. */
+  factor?: number
+  /** Addresses tracked; least recently active evicted first. Default 4 096. */
+  maxAddresses?: number
+}
+
+export interface AmplificationStats {
+  /** Datagrams not sent because they would exceed the limit. */
+  blocked: number
+  blockedBytes: number
+  validated: number
+  evicted: number
+  tracked: number
+}
+
+/** Per-address byte accounting and address-validation tokens. */
+export class AmplificationGuard {
+  readonly factor: number
+  readonly #secret: Uint8Array
+  readonly #max: number
+  readonly #accounts = new Map<string, Account>()
+  readonly #stats = { blocked: 0, blockedBytes: 0, validated: 0, evicted: 0 }
+  readonly #encoder = new TextEncoder()
+
+  constructor(init: AmplificationInit) {
+    this.#secret = init.secret
+    this.factor = init.factor ?? 3
+    this.#max = init.maxAddresses ?? 4096
+  }
+
+  stats(): AmplificationStats {
+    return { ...this.#stats, tracked: this.#accounts.size }
+  }
+
+  /** Counts bytes received from `key`. */
+  received(key: string, bytes: number): void {
+    this.#account(key).received += bytes
+  }
+
+  /** True when `key` has proven it receives at its address. */
+  isValidated(key: string): boolean {
+    return this.#accounts.get(key)?.validated === true
+  }
+
+  /** Marks `key` validated (it echoed a token or answered our random identifier). */
+  validate(key: string): void {
+    const a = this.#account(key)
+    if (!a.validated) this.#stats.validated++
+    a.validated = true
+  }
+
+  /**
+   * Whether `bytes` more may be sent to `key`; when yes they are counted as sent. A blocked
+   * send is counted and must be dropped by the caller.
+   */
+  allow(key: string, bytes: number): boolean {
+    const a = this.#account(key)
+    if (!a.validated && a.sent + bytes > this.factor * a.received) {
+      this.#stats.blocked++
+      this.#stats.blockedBytes += bytes
+      return false
+    }
+    a.sent += bytes
+    return true
+  }
+
+  /** Bytes that may still be sent to `key` right now (Infinity once validated). */
+  remaining(key: string): number {
+    const a = this.#accounts.get(key)
+    if (a === undefined) return 0
+    return a.validated ? Infinity : Math.max(0, this.factor * a.received - a.sent)
+  }
+
+  /** The token for `key`: echoing it in a later request validates the address. */
+  token(key: string): Uint8Array {
+    return sha256.create().update(this.#secret).update(this.#encoder.encode(key)).digest().subarray(0, TOKEN_BYTES)
+  }
+
+  /** Validates `key` when `token` is the one issued to it; returns whether it was. */
+  checkToken(key: string, token: Uint8Array | undefined): boolean {
+    if (token === undefined || token.length !== TOKEN_BYTES || !equalBytes(token, this.token(key))) return false
+    this.validate(key)
+    return true
+  }
+
+  #account(key: string): Account {
+    let a = this.#accounts.get(key)
+    if (a !== undefined) {
+      // Refresh recency: Map iteration order is insertion order.
+      this.#accounts.delete(key)
+      this.#accounts.set(key, a)
+      return a
+    }
+    a = { received: 0, sent: 0, validated: false }
+    this.#accounts.set(key, a)
+    while (this.#accounts.size > this.#max) {
+      const oldest = this.#accounts.keys().next().value as string
+      this.#accounts.delete(oldest)
+      this.#stats.evicted++
+    }
+    return a
+  }
+}

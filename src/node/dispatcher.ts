@@ -1,0 +1,50 @@
+/**
+ * Every inbound datagram takes the same path (DESIGN §1): cheap size check, decode-or-null
+ * under the named limits, overlay lookup, then the one handler of its packet type. Nothing
+ * throws to the socket: every failure is a counted drop.
+ */
+import { addressKey, decodePacketWithReason, MIN_DATAGRAM_BYTES, type Address, type Packet, type PacketType } from '../wire/index.js'
+import type { NodeContext } from './context.js'
+import type { OverlayState } from './overlay.js'
+import { onBundles } from './handlers/bundles.js'
+import { onIntroductionRequest } from './handlers/introduction-request.js'
+import { onIntroductionResponse } from './handlers/introduction-response.js'
+import { onPuncture } from './handlers/puncture.js'
+import { onPunctureRequest } from './handlers/puncture-request.js'
+
+type Handler<P extends Packet> = (ctx: NodeContext, from: Address, overlay: OverlayState, packet: P) => void | Promise<void>
+type HandlerTable = { [T in PacketType]?: Handler<Extract<Packet, { type: T }>> }
+
+/** Packet type → handler. Types without a handler here (mvds, symbols, …) are dropped as unsupported. */
+export const HANDLERS: HandlerTable = {
+  'introduction-request': onIntroductionRequest,
+  'introduction-response': onIntroductionResponse,
+  'puncture-request': onPunctureRequest,
+  puncture: onPuncture,
+  bundles: onBundles
+}
+
+/** Finds (or, for a tracker, creates) the overlay state of an inbound packet. */
+export type OverlayLookup = (overlay: Uint8Array, packet: Packet) => OverlayState | undefined
+
+/** Handles one datagram; resolves when its handler is done. Never rejects. */
+export async function dispatch(ctx: NodeContext, lookup: OverlayLookup, from: Address, bytes: Uint8Array, handlers: HandlerTable = HANDLERS): Promise<void> {
+  try {
+    ctx.guard.received(addressKey(from), bytes.length)
+    if (bytes.length < MIN_DATAGRAM_BYTES) return ctx.counters.drop('too-short')
+    if (bytes.length > ctx.limits.maxDatagram) return ctx.counters.drop('too-long')
+    if (ctx.isSelf(from)) return ctx.counters.drop('self')
+    const decoded = decodePacketWithReason(bytes, ctx.limits)
+    if ('drop' in decoded) return ctx.counters.drop(decoded.drop)
+    const { packet } = decoded
+    const overlay = lookup(decoded.overlay, packet)
+    if (overlay === undefined) return ctx.counters.drop('unknown-overlay')
+    const handler = handlers[packet.type] as Handler<Packet> | undefined
+    if (handler === undefined) return ctx.counters.drop('unsupported')
+    ctx.counters.received(packet.type, bytes.length)
+    await handler(ctx, from, overlay, packet)
+  } catch (err) {
+    ctx.counters.drop('handler-error')
+    ctx.log.warn('handler error', { from: addressKey(from), error: err instanceof Error ? err.message : String(err) })
+  }
+}

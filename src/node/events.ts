@@ -1,0 +1,93 @@
+/** Typed events and a bounded async iterator over delivered bundles. */
+import type { Bundle } from '../bundle/types.js'
+import type { Address } from '../wire/index.js'
+
+/** A bundle handed to the application. */
+export interface Delivery {
+  /** 32-byte overlay id. */
+  overlay: Uint8Array
+  bundle: Bundle
+  /** The peer it came from; undefined for our own `publish`. */
+  from: Address | undefined
+}
+
+/** Event name → detail type. */
+export interface NodeEvents {
+  /** A new bundle was stored and is delivered to the application. */
+  bundle: Delivery
+  /** A walk step found a peer: the address walked to. */
+  walk: { overlay: Uint8Array; to: Address }
+}
+
+/** A typed wrapper over EventTarget. */
+export class TypedEvents<M extends object> {
+  readonly #target = new EventTarget()
+
+  on<K extends keyof M & string>(type: K, listener: (detail: M[K]) => void, options?: { signal?: AbortSignal }): void {
+    this.#target.addEventListener(type, (e) => listener((e as CustomEvent<M[K]>).detail), options)
+  }
+
+  emit<K extends keyof M & string>(type: K, detail: M[K]): void {
+    this.#target.dispatchEvent(new CustomEvent(type, { detail }))
+  }
+}
+
+/**
+ * A bounded queue feeding one async iterator: when the consumer falls behind by `max`
+ * deliveries, the oldest are dropped and counted.
+ */
+export class DeliveryQueue implements AsyncIterableIterator<Delivery> {
+  dropped = 0
+  readonly #items: Delivery[] = []
+  #waiting: ((r: IteratorResult<Delivery>) => void) | undefined
+  #done = false
+  readonly #max: number
+  readonly #onClose: () => void
+
+  constructor(max: number, onClose: () => void) {
+    this.#max = max
+    this.#onClose = onClose
+  }
+
+  push(d: Delivery): void {
+    if (this.#done) return
+    if (this.#waiting !== undefined) {
+      const resolve = this.#waiting
+      this.#waiting = undefined
+      resolve({ value: d, done: false })
+      return
+    }
+    this.#items.push(d)
+    if (this.#items.length > this.#max) {
+      this.#items.shift()
+      this.dropped++
+    }
+  }
+
+  next(): Promise<IteratorResult<Delivery>> {
+    const item = this.#items.shift()
+    if (item !== undefined) return Promise.resolve({ value: item, done: false })
+    if (this.#done) return Promise.resolve({ value: undefined, done: true })
+    return new Promise((resolve) => {
+      this.#waiting = resolve
+    })
+  }
+
+  return(): Promise<IteratorResult<Delivery>> {
+    this.close()
+    return Promise.resolve({ value: undefined, done: true })
+  }
+
+  close(): void {
+    if (this.#done) return
+    this.#done = true
+    this.#onClose()
+    const resolve = this.#waiting
+    this.#waiting = undefined
+    resolve?.({ value: undefined, done: true })
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Delivery> {
+    return this
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * bundles: answers to our offers (or pushes). Accepted only from peers in the overlay's
+ * candidate table, so strangers cannot make us verify signatures at will; each bundle is
+ * then checked, stored and delivered by the node.
+ */
+import { addressKey, type Address, type BundlesPacket } from '../../wire/index.js'
+import type { NodeContext } from '../context.js'
+import type { OverlayState } from '../overlay.js'
+
+export async function onBundles(ctx: NodeContext, from: Address, overlay: OverlayState, packet: BundlesPacket): Promise<void> {
+  if (ctx.role !== 'peer') {
+    ctx.counters.drop('tracker-ignores')
+    return
+  }
+  if (overlay.candidates.get(addressKey(from)) === undefined) {
+    ctx.counters.drop('unknown-source')
+    return
+  }
+  await ctx.accept(overlay, packet.bundles, from)
+}

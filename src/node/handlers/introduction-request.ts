@@ -1,0 +1,56 @@
+/**
+ * introduction-request (B's side of a walk step, DESIGN §6): mark the walker stumble, vote
+ * our WAN address, introduce a peer, ask that peer to puncture toward the walker, then
+ * answer the sync offer within the response and anti-amplification budgets.
+ */
+import { BloomFilter } from '../../bloom/index.js'
+import { addressKey, parseAddressKey, type Address, type IntroductionRequest } from '../../wire/index.js'
+import { answerOffer } from '../../sync/answer.js'
+import { packDatagrams } from '../../sync/pack.js'
+import { natType, toWireType } from '../nat-types.js'
+import type { NodeContext } from '../context.js'
+import type { OverlayState } from '../overlay.js'
+
+export async function onIntroductionRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: IntroductionRequest): Promise<void> {
+  const now = ctx.clock.now()
+  const key = addressKey(from)
+  ctx.guard.checkToken(key, req.token)
+  overlay.candidates.recordStumble(key, { lan: req.sourceLan, wan: req.sourceWan, connectionType: natType(req.connectionType) }, now)
+  ctx.voter.vote(from, req.destination, req.sourceWan)
+  if (ctx.role === 'peer' && ctx.guard.isValidated(key)) {
+    overlay.clock.reportPeer(key, req.globalTime, now)
+    overlay.notePeerTime(key, req.globalTime)
+  }
+
+  const introduced = req.advice ? overlay.candidates.pickIntroduction(key, natType(req.connectionType), req.sourceWan.host, now, ctx.rng) : undefined
+  // The introduced peer's WAN address is where we reach it: our own observation, not its claim.
+  const introducedWan = introduced === undefined ? undefined : (parseAddressKey(introduced.key) ?? undefined)
+  ctx.send(
+    from,
+    overlay.id,
+    {
+      type: 'introduction-response',
+      destination: from,
+      sourceLan: ctx.lan(),
+      sourceWan: ctx.wan(),
+      introduced: introduced === undefined || introducedWan === undefined ? undefined : { lan: introduced.lan, wan: introducedWan },
+      connectionType: toWireType(ctx.connectionType()),
+      identifier: req.identifier,
+      globalTime: ctx.role === 'peer' ? overlay.clock.time : 0,
+      token: ctx.guard.token(key)
+    },
+    'destination'
+  )
+  if (introduced !== undefined && introducedWan !== undefined && ctx.punctureRequests) {
+    // The walker's WAN address is where its request came from.
+    ctx.send(introducedWan, overlay.id, { type: 'puncture-request', walkerLan: req.sourceLan, walkerWan: from, identifier: req.identifier }, 'destination')
+  }
+
+  if (req.sync === undefined || ctx.role !== 'peer' || ctx.store === undefined) return
+  const bloom = BloomFilter.fromWire(req.sync.bloom)
+  const answer = await answerOffer({ ...req.sync, bloom }, { store: ctx.store, overlay: overlay.id, globalTime: overlay.clock.time, rng: ctx.rng }, ctx.sync)
+  for (const datagram of packDatagrams(answer.bundles, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
+    if (!ctx.send(from, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
+  }
+}
+

@@ -1,0 +1,42 @@
+/**
+ * introduction-response (A's side): accepted only from the walked address echoing an
+ * outstanding identifier. Marks the responder walk, votes our WAN address, keeps its
+ * address-validation token, and adds the introduced peer as intro, expecting its puncture.
+ */
+import { chooseAddress } from '../../nat/index.js'
+import { addressKey, type Address, type IntroductionResponse } from '../../wire/index.js'
+import { natType } from '../nat-types.js'
+import type { NodeContext } from '../context.js'
+import type { OverlayState } from '../overlay.js'
+
+/** Tokens remembered (one per responder address). */
+const MAX_TOKENS = 1024
+
+export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay: OverlayState, res: IntroductionResponse): void {
+  const now = ctx.clock.now()
+  const key = addressKey(from)
+  const request = ctx.requests.take(res.identifier, key)
+  if (request === undefined || request.overlayKey !== overlay.key) {
+    ctx.counters.drop('unexpected-response')
+    return
+  }
+  // It received our random identifier at this address: the address is proven.
+  ctx.guard.validate(key)
+  overlay.candidates.recordWalkReply(key, { lan: res.sourceLan, wan: res.sourceWan, connectionType: natType(res.connectionType) }, now)
+  ctx.voter.vote(from, res.destination, res.sourceWan)
+  if (res.globalTime > 0) {
+    overlay.clock.reportPeer(key, res.globalTime, now)
+    overlay.notePeerTime(key, res.globalTime)
+  }
+  if (res.token !== undefined) {
+    ctx.tokens.delete(key)
+    ctx.tokens.set(key, res.token)
+    if (ctx.tokens.size > MAX_TOKENS) ctx.tokens.delete(ctx.tokens.keys().next().value as string)
+  }
+  const intro = res.introduced
+  if (intro === undefined) return
+  const target = chooseAddress(intro.lan, intro.wan, ctx.wan().host)
+  if (ctx.isSelf(target) || ctx.isSelf(intro.wan)) return
+  overlay.candidates.recordIntro(addressKey(target), { lan: intro.lan, wan: intro.wan }, now)
+  ctx.punctures.expect(res.identifier, [intro.lan, intro.wan], now)
+}

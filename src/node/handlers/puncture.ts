@@ -1,0 +1,17 @@
+/**
+ * puncture (A's side): the introduced peer opened its NAT toward us. Accepted only when it
+ * echoes an identifier we expect from one of the introduced addresses; the sender becomes
+ * an intro candidate at the address it punctured from.
+ */
+import { addressKey, type Address, type Puncture } from '../../wire/index.js'
+import type { NodeContext } from '../context.js'
+import type { OverlayState } from '../overlay.js'
+
+export function onPuncture(ctx: NodeContext, from: Address, overlay: OverlayState, p: Puncture): void {
+  const now = ctx.clock.now()
+  if (ctx.punctures.match(p.identifier, from, now) !== 'matched') {
+    ctx.counters.drop('unexpected-puncture')
+    return
+  }
+  overlay.candidates.recordIntro(addressKey(from), { lan: p.sourceLan, wan: p.sourceWan }, now)
+}

@@ -1,0 +1,316 @@
+/**
+ * The node: composes the sans-I/O core over injected components (transport, clock, rng,
+ * store). One walk step per overlay every `stepIntervalMs`; one handler per packet type
+ * behind the dispatcher (./dispatcher.ts).
+ */
+import { generateKeyPair, type KeyPair } from '../bundle/sign.js'
+import { signBundle } from '../bundle/sign.js'
+import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateDecoded } from '../bundle/validate.js'
+import type { Bundle } from '../bundle/types.js'
+import { BloomwalkError } from '../errors.js'
+import { silentLogger, type Logger } from '../env/logger.js'
+import { PunctureTracker, WanVoter } from '../nat/index.js'
+import { syncConfig, type SyncConfig } from '../sync/config.js'
+import { offerSize } from '../sync/capacity.js'
+import type { OfferSize } from '../sync/offer.js'
+import { addressKey, decodeLimits, encodePacket, sameAddress, type Address, type DecodeLimits, type Packet } from '../wire/index.js'
+import { AmplificationGuard } from './amplification.js'
+import type { Charge, NodeContext } from './context.js'
+import { dispatch } from './dispatcher.js'
+import { DeliveryQueue, TypedEvents, type Delivery, type NodeEvents } from './events.js'
+import { NODE_DEFAULTS, type NodeOptions, type NodeRole, type ResolvedNodeOptions } from './options.js'
+import { OverlayState, hex } from './overlay.js'
+import { RequestCache } from './requests.js'
+import { Counters, type NodeCounters } from './stats.js'
+import { walkStep } from './walker.js'
+import type { CategoryCounts } from '../candidates/index.js'
+import type { PunctureStats } from '../nat/index.js'
+import type { AmplificationStats } from './amplification.js'
+
+/** Per-overlay figures in {@link NodeStats}. */
+export interface OverlayStats {
+  overlay: string
+  globalTime: number
+  bundlesStored: number
+  candidates: CategoryCounts
+}
+
+/** Everything `stats()` reports. */
+export interface NodeStats extends NodeCounters {
+  address: Address
+  wan: Address
+  connectionType: string
+  overlays: OverlayStats[]
+  punctures: PunctureStats
+  amplification: AmplificationStats
+  outstandingRequests: number
+}
+
+/** Options of {@link BloomwalkNode.publish}. */
+export interface PublishOptions {
+  parents?: Uint8Array[]
+  /** Application kind 0–255 (priority and direction per kind come from the sync config). Default 1. */
+  kind?: number
+  /** Global time after which the bundle is neither synced nor kept. */
+  expiresAt?: number
+}
+
+/** A bloomwalk node. Create with {@link createNode}. */
+export class BloomwalkNode {
+  readonly role: NodeRole
+  readonly keys: KeyPair
+  readonly #events = new TypedEvents<NodeEvents>()
+  readonly #ctx: NodeContext
+  readonly #opts: ResolvedNodeOptions
+  readonly #overlays = new Map<string, OverlayState>()
+  readonly #queues = new Set<DeliveryQueue>()
+  readonly #sizes: Record<'ipv4' | 'ipv6', OfferSize>
+  #running = false
+  #stopping: Promise<void> | undefined
+  readonly #inflight = new Set<Promise<void>>()
+
+  constructor(options: NodeOptions) {
+    const opts: ResolvedNodeOptions = { ...NODE_DEFAULTS, ...stripUndefined(options) }
+    this.#opts = opts
+    this.role = opts.role
+    this.keys = opts.keys ?? generateKeyPair(opts.rng)
+    const sync: SyncConfig = syncConfig(opts.sync)
+    const limits: Readonly<DecodeLimits> = decodeLimits(opts.limits)
+    this.#sizes = { ipv4: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv4'), ipv6: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv6') }
+    const lan = opts.lan ?? opts.transport.address()
+    const voter = new WanVoter({ lan })
+    const log: Logger = opts.logger ?? silentLogger
+    const counters = new Counters()
+    const guard = new AmplificationGuard({ secret: opts.rng.bytes(32), factor: opts.amplificationFactor })
+    const node = this
+    this.#ctx = {
+      role: opts.role,
+      clock: opts.clock,
+      rng: opts.rng,
+      log,
+      counters,
+      voter,
+      punctures: new PunctureTracker({ timeoutMs: opts.requestTimeoutMs }),
+      requests: new RequestCache(),
+      guard,
+      store: opts.role === 'peer' ? opts.store : undefined,
+      sync,
+      limits,
+      punctureRequests: opts.punctureRequests,
+      tokens: new Map(),
+      lan: () => voter.lan,
+      wan: () => voter.wan ?? voter.lan,
+      connectionType: () => voter.connectionType(),
+      isSelf: (a) => sameAddress(a, voter.lan) || (voter.wan !== undefined && sameAddress(a, voter.wan)),
+      send: (to, overlay, packet, charge) => node.#send(to, overlay, packet, charge),
+      accept: (overlay, bundles, from) => node.#accept(overlay, bundles, from)
+    }
+    if (opts.role === 'peer' && opts.store === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'a peer node needs a store')
+  }
+
+  /** Typed events: `bundle` (a delivery), `walk`. */
+  get events(): TypedEvents<NodeEvents> {
+    return this.#events
+  }
+
+  /** The transport's local address. */
+  address(): Address {
+    return this.#opts.transport.address()
+  }
+
+  /**
+   * Opens the store, joins the configured overlays and starts walking. Idempotent.
+   * Aborting `signal` stops the node.
+   */
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#running) return
+    this.#running = true
+    this.#stopping = undefined
+    const { transport, trusted } = this.#opts
+    await this.#ctx.store?.open()
+    transport.onPacket = (from, bytes) => this.#track(dispatch(this.#ctx, (o, p) => this.#lookup(o, p), from, bytes))
+    for (const overlay of this.#opts.overlays ?? []) await this.join(overlay)
+    for (const t of trusted ?? []) for (const o of this.#overlays.values()) o.candidates.addTrusted(addressKey(t))
+    options.signal?.addEventListener('abort', () => void this.stop(), { once: true })
+  }
+
+  /** Stops walking and detaches from the transport; waits for handlers in flight. Idempotent. The caller closes the transport and store it supplied. */
+  stop(): Promise<void> {
+    if (this.#stopping !== undefined) return this.#stopping
+    this.#stopping = (async () => {
+      this.#running = false
+      this.#opts.transport.onPacket = null
+      for (const o of this.#overlays.values()) o.cancelStep?.()
+      this.#ctx.requests.clear()
+      await Promise.allSettled([...this.#inflight])
+      for (const q of this.#queues) q.close()
+    })()
+    return this.#stopping
+  }
+
+  /** Joins an overlay: loads its global time and count, adds trusted peers, starts its walk. */
+  async join(overlay: Uint8Array): Promise<void> {
+    if (!(overlay instanceof Uint8Array) || overlay.length !== 32) throw new BloomwalkError('INVALID_ARGUMENT', 'overlay must be 32 bytes')
+    if (this.#overlays.has(hex(overlay))) return
+    const store = this.#ctx.store
+    const state = new OverlayState(overlay.slice(), {
+      start: store === undefined ? 0 : await store.maxGlobalTime(overlay),
+      stored: store === undefined ? 0 : await store.count(overlay),
+      candidates: this.#opts.candidates,
+      sync: this.#ctx.sync,
+      store,
+      rng: this.#ctx.rng
+    })
+    this.#overlays.set(state.key, state)
+    for (const t of this.#opts.trusted ?? []) state.candidates.addTrusted(addressKey(t))
+    if (this.#running && this.role === 'peer') this.#schedule(state, 0)
+  }
+
+  /**
+   * Signs and stores a bundle at the next global time of the overlay, delivers it locally
+   * and lets the walk spread it.
+   * @throws {BloomwalkError} INVALID_ARGUMENT when the overlay was not joined or the node is a tracker; BUNDLE_TOO_LARGE when it would not fit one datagram
+   */
+  async publish(overlay: Uint8Array, body: Uint8Array, options: PublishOptions = {}): Promise<Bundle> {
+    const state = this.#overlays.get(hex(overlay))
+    if (state === undefined || this.role !== 'peer') throw new BloomwalkError('INVALID_ARGUMENT', 'publish needs a peer node that joined the overlay')
+    if ((options.parents?.length ?? 0) > this.#opts.maxParents) throw new BloomwalkError('INVALID_ARGUMENT', `at most ${this.#opts.maxParents} parents`)
+    const bundle = signBundle({ overlay, globalTime: state.clock.time + 1, kind: options.kind ?? 1, parents: options.parents, body, expiresAt: options.expiresAt }, this.keys)
+    const max = maxBundleBytes(this.#ctx.sync.datagramBudget)
+    if (bundle.bytes.length > max) throw new BloomwalkError('BUNDLE_TOO_LARGE', `bundle is ${bundle.bytes.length} bytes; at most ${max} fit one datagram`)
+    state.clock.claim()
+    await this.#accept(state, [bundle], undefined)
+    return bundle
+  }
+
+  /** Delivered bundles as an async iterator (bounded queue; `return()` or `signal` ends it). */
+  bundles(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<Delivery> {
+    const queue: DeliveryQueue = new DeliveryQueue(this.#opts.deliveryQueue, () => this.#queues.delete(queue))
+    this.#queues.add(queue)
+    options.signal?.addEventListener('abort', () => queue.close(), { once: true })
+    return queue
+  }
+
+  /** Counters, candidates per category, global time and stored bundles per overlay. */
+  stats(): NodeStats {
+    const now = this.#ctx.clock.now()
+    return {
+      ...this.#ctx.counters.snapshot(),
+      address: this.address(),
+      wan: this.#ctx.wan(),
+      connectionType: this.#ctx.connectionType(),
+      overlays: [...this.#overlays.values()].map((o) => ({ overlay: o.key, globalTime: o.clock.time, bundlesStored: o.stored, candidates: o.candidates.counts(now) })),
+      punctures: this.#ctx.punctures.stats(),
+      amplification: this.#ctx.guard.stats(),
+      outstandingRequests: this.#ctx.requests.size
+    }
+  }
+
+  /** The candidates of an overlay (for inspection and tests). */
+  candidates(overlay: Uint8Array): ReturnType<OverlayState['candidates']['list']> {
+    return this.#overlays.get(hex(overlay))?.candidates.list(this.#ctx.clock.now()) ?? []
+  }
+
+  #lookup(overlay: Uint8Array, packet: Packet): OverlayState | undefined {
+    const found = this.#overlays.get(hex(overlay))
+    if (found !== undefined || this.role !== 'tracker' || packet.type !== 'introduction-request') return found
+    // A tracker serves any overlay, keeping state for the most recently used ones.
+    const state = new OverlayState(overlay.slice(), { start: 0, stored: 0, candidates: this.#opts.candidates, sync: this.#ctx.sync, store: undefined, rng: this.#ctx.rng })
+    this.#overlays.set(state.key, state)
+    if (this.#overlays.size > this.#opts.maxTrackedOverlays) this.#overlays.delete(this.#overlays.keys().next().value as string)
+    return state
+  }
+
+  #schedule(state: OverlayState, delay: number): void {
+    state.cancelStep?.()
+    state.cancelStep = this.#ctx.clock.setTimeout(() => {
+      if (!this.#running) return
+      this.#schedule(state, this.#opts.stepIntervalMs)
+      if (state.stepping) return
+      state.stepping = true
+      this.#track(
+        walkStep(this.#ctx, state, { sizes: this.#sizes, requestTimeoutMs: this.#opts.requestTimeoutMs, events: this.#events }).finally(() => {
+          state.stepping = false
+        })
+      )
+    }, delay)
+  }
+
+  #send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean {
+    let bytes: Uint8Array
+    try {
+      bytes = encodePacket(overlay, packet)
+    } catch (err) {
+      this.#ctx.log.warn('unencodable packet', { type: packet.type, error: err instanceof Error ? err.message : String(err) })
+      return false
+    }
+    if (charge !== 'none') {
+      const account = charge === 'destination' ? addressKey(to) : charge.to
+      if (!this.#ctx.guard.allow(account, bytes.length)) return false
+    }
+    this.#ctx.counters.sent(packet.type, bytes.length)
+    this.#opts.transport.send(to, bytes)
+    return true
+  }
+
+  async #accept(state: OverlayState, bundles: readonly Bundle[], from: Address | undefined): Promise<Bundle[]> {
+    const { counters, store, clock } = this.#ctx
+    if (store === undefined) return []
+    const now = clock.now()
+    const policy = { ...DEFAULT_BUNDLE_POLICY, maxBytes: maxBundleBytes(this.#ctx.sync.datagramBudget), maxParents: this.#opts.maxParents }
+    const fresh: Bundle[] = []
+    for (const b of bundles) {
+      if (from !== undefined) {
+        const verdict = state.clock.check(b.globalTime, now)
+        if (verdict !== 'ok') {
+          counters.bundleDrop(`global-time-${verdict}`)
+          continue
+        }
+        if (b.expiresAt !== undefined && b.expiresAt < state.clock.time) {
+          counters.bundleDrop('expired')
+          continue
+        }
+        if (await store.has(state.id, b.id)) {
+          counters.bundlesDuplicate++
+          continue
+        }
+        const check = validateDecoded(b, { policy, overlay: state.id })
+        if (!check.ok) {
+          counters.bundleDrop(check.code)
+          continue
+        }
+      }
+      if (!(await store.put(b))) {
+        counters.bundlesDuplicate++
+        continue
+      }
+      state.clock.observe(b.globalTime, b.author, now)
+      state.stored++
+      counters.bundlesStored++
+      fresh.push(b)
+    }
+    state.builder?.onStored(fresh, from === undefined ? undefined : addressKey(from))
+    for (const bundle of fresh) this.#deliver({ overlay: state.id, bundle, from })
+    return fresh
+  }
+
+  #deliver(d: Delivery): void {
+    this.#events.emit('bundle', d)
+    for (const q of this.#queues) q.push(d)
+  }
+
+  #track(p: Promise<void>): void {
+    this.#inflight.add(p)
+    void p.finally(() => this.#inflight.delete(p))
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+}
+
+/** Creates a node from injected components. Call `start()` to begin. */
+export function createNode(options: NodeOptions): BloomwalkNode {
+  return new BloomwalkNode(options)
+}
+

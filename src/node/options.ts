@@ -1,0 +1,72 @@
+/** Options of a node, with defaults (DESIGN §2, §5, §6, §9). */
+import type { BundleStore } from '../store/types.js'
+import type { CandidateTableInit } from '../candidates/index.js'
+import type { Clock } from '../env/clock.js'
+import type { Logger } from '../env/logger.js'
+import type { Rng } from '../env/rng.js'
+import type { KeyPair } from '../bundle/sign.js'
+import type { SyncConfig } from '../sync/config.js'
+import type { Transport } from '../transport/types.js'
+import type { Address, DecodeLimits } from '../wire/index.js'
+
+/** What a node does. */
+export type NodeRole = 'peer' | 'tracker'
+
+/** Everything a node is built from. Components are injected; the CLI and simulator pick them. */
+export interface NodeOptions {
+  transport: Transport
+  clock: Clock
+  rng: Rng
+  /** Where bundles live. A tracker stores nothing and ignores it. */
+  store?: BundleStore
+  logger?: Logger
+  /** The author key for `publish`. Default: generated from `rng`. */
+  keys?: KeyPair
+  role?: NodeRole
+  /** Overlays to join at start (32-byte ids). A tracker serves any overlay. */
+  overlays?: Uint8Array[]
+  /** Trackers and trusted peers: never expire, drawn 1 % of the time (DESIGN §6). */
+  trusted?: Address[]
+  /** Our LAN address as peers should see it. Default: the transport's bound address. */
+  lan?: Address
+  /** Milliseconds between walk steps, per overlay. Default 5 000. */
+  stepIntervalMs?: number
+  /** An introduction-response must arrive within this (ms). Default 10 500. */
+  requestTimeoutMs?: number
+  /** Send puncture-requests when introducing peers (hole punching). Default true. */
+  punctureRequests?: boolean
+  sync?: Partial<SyncConfig>
+  limits?: Partial<DecodeLimits>
+  candidates?: CandidateTableInit
+  /** Anti-amplification factor. Default 3. */
+  amplificationFactor?: number
+  /** Overlays a tracker keeps state for (least recently used dropped). Default 1 024. */
+  maxTrackedOverlays?: number
+  /** Bundles queued per `bundles()` iterator before the oldest are dropped (and counted). Default 10 000. */
+  deliveryQueue?: number
+  /** Largest body a `publish` accepts is also bounded by the datagram budget. Max parents per bundle. Default 16. */
+  maxParents?: number
+}
+
+/** The options with every default filled in. */
+export type ResolvedNodeOptions = NodeOptions & {
+  role: NodeRole
+  stepIntervalMs: number
+  requestTimeoutMs: number
+  punctureRequests: boolean
+  amplificationFactor: number
+  maxTrackedOverlays: number
+  deliveryQueue: number
+  maxParents: number
+}
+
+export const NODE_DEFAULTS: Readonly<Omit<ResolvedNodeOptions, keyof NodeOptions | never> & Pick<ResolvedNodeOptions, 'role' | 'stepIntervalMs' | 'requestTimeoutMs' | 'punctureRequests' | 'amplificationFactor' | 'maxTrackedOverlays' | 'deliveryQueue' | 'maxParents'>> = Object.freeze({
+  role: 'peer' as NodeRole,
+  stepIntervalMs: 5000,
+  requestTimeoutMs: 10_500,
+  punctureRequests: true,
+  amplificationFactor: 3,
+  maxTrackedOverlays: 1024,
+  deliveryQueue: 10_000,
+  maxParents: 16
+})

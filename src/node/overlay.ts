@@ -1,0 +1,52 @@
+/** The state a node keeps per overlay: Lamport clock, offer builder, candidate table. */
+import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
+import { LamportClock } from '../clock/index.js'
+import type { Cancel } from '../env/clock.js'
+import type { Rng } from '../env/rng.js'
+import { OfferBuilder } from '../sync/offer.js'
+import type { SyncConfig } from '../sync/config.js'
+import type { SyncStoreView } from '../sync/select.js'
+
+/** Peers' reported global times remembered per overlay (for the adaptive strategy). */
+const MAX_PEER_TIMES = 256
+
+export class OverlayState {
+  readonly id: Uint8Array
+  /** Hex of the id: the key of maps. */
+  readonly key: string
+  readonly clock: LamportClock
+  readonly candidates: CandidateTable
+  readonly builder: OfferBuilder | undefined
+  /** Bundles stored in this overlay (loaded at join, then counted). */
+  stored = 0
+  /** Cancels the next scheduled walk step. */
+  cancelStep: Cancel | undefined
+  stepping = false
+  readonly #peerTimes = new Map<string, number>()
+
+  constructor(id: Uint8Array, init: { start: number; stored: number; candidates?: CandidateTableInit; sync: SyncConfig; store: SyncStoreView | undefined; rng: Rng }) {
+    this.id = id
+    this.key = hex(id)
+    this.clock = new LamportClock({ start: init.start })
+    this.candidates = new CandidateTable(init.candidates ?? {})
+    this.stored = init.stored
+    this.builder = init.store === undefined ? undefined : new OfferBuilder(id, init.sync, { store: init.store, rng: init.rng })
+  }
+
+  /** Remembers a peer's reported global time (bounded; oldest report forgotten first). */
+  notePeerTime(peerKey: string, globalTime: number): void {
+    this.#peerTimes.delete(peerKey)
+    this.#peerTimes.set(peerKey, globalTime)
+    if (this.#peerTimes.size > MAX_PEER_TIMES) this.#peerTimes.delete(this.#peerTimes.keys().next().value as string)
+  }
+
+  peerTime(peerKey: string): number | undefined {
+    return this.#peerTimes.get(peerKey)
+  }
+}
+
+export function hex(bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += b.toString(16).padStart(2, '0')
+  return s
+}

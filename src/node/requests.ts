@@ -1,0 +1,63 @@
+/**
+ * Outstanding introduction-requests: a random 32-bit identifier bound to the address it
+ * was sent to and the overlay. A response is accepted only from that address, echoing an
+ * outstanding identifier (DESIGN §9). Bounded: the oldest is dropped first.
+ */
+
+export interface OutstandingRequest {
+  identifier: number
+  overlayKey: string
+  /** Address key the request was sent to. */
+  peerKey: string
+  sentAt: number
+  cancelTimeout: () => void
+}
+
+export class RequestCache {
+  readonly #byId = new Map<number, OutstandingRequest>()
+  readonly #max: number
+  evicted = 0
+
+  constructor(max = 1024) {
+    this.#max = max
+  }
+
+  get size(): number {
+    return this.#byId.size
+  }
+
+  has(identifier: number): boolean {
+    return this.#byId.has(identifier)
+  }
+
+  add(request: OutstandingRequest): void {
+    this.#byId.set(request.identifier, request)
+    while (this.#byId.size > this.#max) {
+      const oldest = this.#byId.values().next().value as OutstandingRequest
+      oldest.cancelTimeout()
+      this.#byId.delete(oldest.identifier)
+      this.evicted++
+    }
+  }
+
+  /** Removes and returns the request when `identifier` is outstanding and was sent to `peerKey`. */
+  take(identifier: number, peerKey: string): OutstandingRequest | undefined {
+    const r = this.#byId.get(identifier)
+    if (r === undefined || r.peerKey !== peerKey) return undefined
+    this.#byId.delete(identifier)
+    r.cancelTimeout()
+    return r
+  }
+
+  /** Removes the request (its timeout fired). */
+  expire(identifier: number): OutstandingRequest | undefined {
+    const r = this.#byId.get(identifier)
+    if (r !== undefined) this.#byId.delete(identifier)
+    return r
+  }
+
+  clear(): void {
+    for (const r of this.#byId.values()) r.cancelTimeout()
+    this.#byId.clear()
+  }
+}

@@ -1,0 +1,82 @@
+/** Counters of one node: datagrams and bytes by packet type and direction, drops by reason. */
+import type { PacketType } from '../wire/index.js'
+
+/** Why an inbound datagram or bundle was dropped (wire reasons plus the node's own). */
+export type NodeDropReason =
+  | string // the wire's DropReason values ('too-short', 'malformed', 'bad-bloom', …)
+  | 'unknown-overlay'
+  | 'unexpected-response'
+  | 'unexpected-puncture'
+  | 'unknown-source'
+  | 'self'
+  | 'handler-error'
+  | 'amplification-limit'
+  | 'tracker-ignores'
+
+export interface TrafficCounters {
+  datagrams: number
+  bytes: number
+}
+
+/** A plain, JSON-friendly snapshot of the node's counters. */
+export interface NodeCounters {
+  in: Record<string, TrafficCounters>
+  out: Record<string, TrafficCounters>
+  /** Inbound datagrams dropped, by reason. */
+  drops: Record<string, number>
+  /** Bundles rejected after decoding, by reason (bad signature, global time, …). */
+  bundleDrops: Record<string, number>
+  bundlesStored: number
+  bundlesDuplicate: number
+  walks: number
+  walkTimeouts: number
+}
+
+export class Counters {
+  readonly #in = new Map<string, TrafficCounters>()
+  readonly #out = new Map<string, TrafficCounters>()
+  readonly #drops = new Map<string, number>()
+  readonly #bundleDrops = new Map<string, number>()
+  bundlesStored = 0
+  bundlesDuplicate = 0
+  walks = 0
+  walkTimeouts = 0
+
+  received(type: PacketType, bytes: number): void {
+    add(this.#in, type, bytes)
+  }
+
+  sent(type: PacketType, bytes: number): void {
+    add(this.#out, type, bytes)
+  }
+
+  drop(reason: NodeDropReason): void {
+    this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + 1)
+  }
+
+  bundleDrop(reason: string): void {
+    this.#bundleDrops.set(reason, (this.#bundleDrops.get(reason) ?? 0) + 1)
+  }
+
+  snapshot(): NodeCounters {
+    return {
+      in: Object.fromEntries([...this.#in].map(([k, v]) => [k, { ...v }])),
+      out: Object.fromEntries([...this.#out].map(([k, v]) => [k, { ...v }])),
+      drops: Object.fromEntries(this.#drops),
+      bundleDrops: Object.fromEntries(this.#bundleDrops),
+      bundlesStored: this.bundlesStored,
+      bundlesDuplicate: this.bundlesDuplicate,
+      walks: this.walks,
+      walkTimeouts: this.walkTimeouts
+    }
+  }
+}
+
+function add(map: Map<string, TrafficCounters>, type: string, bytes: number): void {
+  const c = map.get(type)
+  if (c === undefined) map.set(type, { datagrams: 1, bytes })
+  else {
+    c.datagrams++
+    c.bytes += bytes
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * One walk step of one overlay (DESIGN §6): purge expired candidates, pick a target, claim
+ * a sync offer, send the introduction-request, and arm its 10.5 s timeout.
+ */
+import { addressKey, isIPv6, parseAddressKey } from '../wire/index.js'
+import type { OfferSize } from '../sync/offer.js'
+import type { NodeContext } from './context.js'
+import type { TypedEvents, NodeEvents } from './events.js'
+import type { OverlayState } from './overlay.js'
+import { toWireType } from './nat-types.js'
+
+export interface WalkDeps {
+  sizes: Record<'ipv4' | 'ipv6', OfferSize>
+  requestTimeoutMs: number
+  events: TypedEvents<NodeEvents>
+}
+
+export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: WalkDeps): Promise<void> {
+  const now = ctx.clock.now()
+  overlay.candidates.purge(now)
+  ctx.punctures.expire(now)
+  const target = overlay.candidates.nextWalkTarget(now, ctx.rng)
+  if (target === undefined) return
+  const to = parseAddressKey(target.key)
+  if (to === null) return
+  const key = addressKey(to)
+  let identifier = ctx.rng.u32()
+  while (ctx.requests.has(identifier)) identifier = ctx.rng.u32()
+  const offer =
+    overlay.builder === undefined
+      ? null
+      : await overlay.builder.claim({
+          globalTime: overlay.clock.time,
+          acceptable: overlay.clock.acceptableUpper(now),
+          size: deps.sizes[isIPv6(to) ? 'ipv6' : 'ipv4'],
+          peerKey: key,
+          peerGlobalTime: overlay.peerTime(key)
+        })
+  overlay.candidates.recordWalk(key, now)
+  const cancelTimeout = ctx.clock.setTimeout(() => {
+    if (ctx.requests.expire(identifier) === undefined) return
+    ctx.counters.walkTimeouts++
+    overlay.candidates.walkTimedOut(key, ctx.clock.now())
+  }, deps.requestTimeoutMs)
+  ctx.requests.add({ identifier, overlayKey: overlay.key, peerKey: key, sentAt: now, cancelTimeout })
+  ctx.counters.walks++
+  ctx.send(
+    to,
+    overlay.id,
+    {
+      type: 'introduction-request',
+      destination: to,
+      sourceLan: ctx.lan(),
+      sourceWan: ctx.wan(),
+      advice: true,
+      connectionType: toWireType(ctx.connectionType()),
+      identifier,
+      globalTime: overlay.clock.time,
+      sync: offer === null ? undefined : { timeLow: offer.timeLow, timeHigh: offer.timeHigh, modulo: offer.modulo, offset: offer.offset, bloom: { bits: offer.bloom.bits, k: offer.bloom.k, salt: offer.bloom.salt } },
+      token: ctx.tokens.get(key)
+    },
+    'none'
+  )
+  deps.events.emit('walk', { overlay: overlay.id, to })
+}

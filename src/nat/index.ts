@@ -5,14 +5,12 @@
  */
 export {
   type Address,
-  type ParsedIp,
   type SubnetKeys,
   addressKey,
   canonicalHost,
+  isUnspecifiedHost,
   isValidAddress,
-  isValidPort,
   parseAddressKey,
-  parseIp,
   sameHost,
   subnetKeys
 } from './address.js'

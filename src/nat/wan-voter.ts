@@ -7,7 +7,8 @@
  * address with strictly more votes, so a tie never flaps. Pure bookkeeping: the caller
  * passes in the addresses it decoded, nothing here touches a socket.
  */
-import { type Address, addressKey, canonicalHost, isValidAddress, parseIp, sameHost } from './address.js'
+import { BloomwalkError } from '../errors.js'
+import { type Address, addressKey, canonicalHost, isUnspecifiedHost, isValidAddress, sameHost } from './address.js'
 import { intOption } from './assert.js'
 import type { ConnectionType } from './types.js'
 
@@ -69,7 +70,7 @@ export class WanVoter {
   /** @throws {BloomwalkError} INVALID_ARGUMENT for an invalid LAN address or `maxVoters` < 1 */
   constructor(init: WanVoterInit) {
     this.#maxVoters = intOption('WanVoter', 'maxVoters', init.maxVoters, DEFAULT_MAX_VOTERS, 1)
-    this.#lanKey = addressKey(init.lan)
+    this.#lanKey = lanKey('WanVoter', init.lan)
     this.#lan = init.lan
   }
 
@@ -84,7 +85,7 @@ export class WanVoter {
    * @throws {BloomwalkError} INVALID_ARGUMENT when `lan` is not a valid address
    */
   setLan(lan: Address): void {
-    this.#lanKey = addressKey(lan)
+    this.#lanKey = lanKey('WanVoter.setLan', lan)
     this.#lan = lan
   }
 
@@ -205,11 +206,11 @@ export class WanVoter {
  */
 export function chooseAddress(peerLan: Address, peerWan: Address, ourWanHost: string | undefined): Address {
   if (ourWanHost === undefined || !sameHost(peerWan.host, ourWanHost)) return peerWan
-  if (!isValidAddress(peerLan) || isUnspecified(peerLan.host)) return peerWan
+  if (!isValidAddress(peerLan) || isUnspecifiedHost(peerLan.host)) return peerWan
   return peerLan
 }
 
-function isUnspecified(host: string): boolean {
-  const ip = parseIp(host)
-  return ip !== undefined && ip.bytes.every((b) => b === 0)
+function lanKey(title: string, lan: Address): string {
+  if (!isValidAddress(lan)) throw new BloomwalkError('INVALID_ARGUMENT', `${title}: invalid LAN address ${String(lan.host)}:${String(lan.port)}`)
+  return addressKey(lan)
 }

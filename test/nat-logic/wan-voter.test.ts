@@ -99,7 +99,7 @@ describe('WanVoter: majority', () => {
   })
 
   it('throws INVALID_ARGUMENT for a bad LAN address or voter cap', () => {
-    for (const init of [{ lan: a('nope', 1) }, { lan: LAN, maxVoters: 0 }, { lan: LAN, maxVoters: 1.5 }]) {
+    for (const init of [{ lan: a('nope', 1) }, { lan: a('1.2.3.4', 0) }, { lan: LAN, maxVoters: 0 }, { lan: LAN, maxVoters: 1.5 }]) {
       let caught: unknown
       try {
         new WanVoter(init)

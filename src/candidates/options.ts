@@ -1,0 +1,113 @@
+/**
+ * Named, defaulted parameters of the candidate table (DESIGN §6, §9). Every constant
+ * carries its unit and the reason for its value.
+ */
+import { BloomwalkError } from '../errors.js'
+
+/** A walk candidate stays one for 57.5 s after its last response: 2.5 s under the common 60 s UDP NAT mapping timeout. */
+export const WALK_LIFETIME_MS = 57_500
+/** A stumble candidate stays one for 57.5 s after its last request: same NAT-timeout reasoning as walk. */
+export const STUMBLE_LIFETIME_MS = 57_500
+/** An intro candidate stays one for 27.5 s: 2.5 s under the 30 s timeout of the strictest common NATs, since its hole is fresh. */
+export const INTRO_LIFETIME_MS = 27_500
+/** A candidate is eligible for another walk 27.5 s after the last one: spreads steps over peers and revisits before the intro lifetime ends. */
+export const WALK_ELIGIBLE_DELAY_MS = 27_500
+/** An introduction-response not back within 10.5 s is lost: two steps (5 s each) plus slack. */
+export const WALK_TIMEOUT_MS = 10_500
+/** Non-trusted candidates kept: enough for hundreds of live peers, small enough to scan per step. */
+export const MAX_CANDIDATES = 500
+/** Stumble and intro candidates per IPv4 /24 (IPv6 /48), one site: limits one attacker's share of the table. */
+export const MAX_PER_NARROW_SUBNET = 8
+/** Stumble and intro candidates per IPv4 /16 (IPv6 /32), one provider: a few sites' worth, so a flood from one network stays a minority. */
+export const MAX_PER_WIDE_SUBNET = 32
+
+/** The walker's category probabilities (relative weights; they need not sum to 1). */
+export interface CategoryWeights {
+  readonly trusted: number
+  readonly walk: number
+  readonly stumble: number
+  readonly intro: number
+}
+
+/**
+ * Dispersy's figures: 1 % trusted (bounds an eclipse without leaning on trackers),
+ * 49.5 % walk (peers known to answer), 24.75 % stumble, 24.75 % intro (where flooding
+ * attackers land, so their share is capped).
+ */
+export const DEFAULT_CATEGORY_WEIGHTS: CategoryWeights = Object.freeze({ trusted: 0.01, walk: 0.495, stumble: 0.2475, intro: 0.2475 })
+
+/** Options of a {@link CandidateTable}; every field defaults to the constant of the same meaning. */
+export interface CandidateTableInit {
+  /** ms a walk candidate lives after its last response. Default {@link WALK_LIFETIME_MS}. */
+  walkLifetimeMs?: number
+  /** ms a stumble candidate lives after its last request. Default {@link STUMBLE_LIFETIME_MS}. */
+  stumbleLifetimeMs?: number
+  /** ms an intro candidate lives after its last introduction or puncture. Default {@link INTRO_LIFETIME_MS}. */
+  introLifetimeMs?: number
+  /** ms after a walk before the same candidate may be walked to again. Default {@link WALK_ELIGIBLE_DELAY_MS}. */
+  walkEligibleDelayMs?: number
+  /** ms after a walk before {@link CandidateTable.walkTimedOut} may drop walk status. Default {@link WALK_TIMEOUT_MS}. */
+  walkTimeoutMs?: number
+  /** Walker category weights. Default {@link DEFAULT_CATEGORY_WEIGHTS}. */
+  categoryWeights?: Partial<CategoryWeights>
+  /** Cap on non-trusted candidates. Default {@link MAX_CANDIDATES}. */
+  maxCandidates?: number
+  /** Cap on stumble + intro candidates per IPv4 /24 or IPv6 /48. Default {@link MAX_PER_NARROW_SUBNET}. */
+  maxPerNarrowSubnet?: number
+  /** Cap on stumble + intro candidates per IPv4 /16 or IPv6 /32. Default {@link MAX_PER_WIDE_SUBNET}. */
+  maxPerWideSubnet?: number
+}
+
+/** {@link CandidateTableInit} with every default applied and checked. */
+export interface CandidateTableOptions {
+  readonly walkLifetimeMs: number
+  readonly stumbleLifetimeMs: number
+  readonly introLifetimeMs: number
+  readonly walkEligibleDelayMs: number
+  readonly walkTimeoutMs: number
+  readonly categoryWeights: CategoryWeights
+  readonly maxCandidates: number
+  readonly maxPerNarrowSubnet: number
+  readonly maxPerWideSubnet: number
+}
+
+function int(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback
+  if (!Number.isSafeInteger(v) || v < 0) {
+    throw new BloomwalkError('INVALID_ARGUMENT', `CandidateTable: ${name} must be an integer >= 0, got ${String(v)}`)
+  }
+  return v
+}
+
+function weight(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new BloomwalkError('INVALID_ARGUMENT', `CandidateTable: categoryWeights.${name} must be a finite number >= 0, got ${String(v)}`)
+  }
+  return v
+}
+
+/**
+ * Applies defaults and validates.
+ * @throws {BloomwalkError} INVALID_ARGUMENT for a negative or non-integer duration or cap, or a negative or non-finite weight
+ */
+export function resolveOptions(init: CandidateTableInit = {}): CandidateTableOptions {
+  const w = init.categoryWeights ?? {}
+  const d = DEFAULT_CATEGORY_WEIGHTS
+  return {
+    walkLifetimeMs: int('walkLifetimeMs', init.walkLifetimeMs, WALK_LIFETIME_MS),
+    stumbleLifetimeMs: int('stumbleLifetimeMs', init.stumbleLifetimeMs, STUMBLE_LIFETIME_MS),
+    introLifetimeMs: int('introLifetimeMs', init.introLifetimeMs, INTRO_LIFETIME_MS),
+    walkEligibleDelayMs: int('walkEligibleDelayMs', init.walkEligibleDelayMs, WALK_ELIGIBLE_DELAY_MS),
+    walkTimeoutMs: int('walkTimeoutMs', init.walkTimeoutMs, WALK_TIMEOUT_MS),
+    categoryWeights: Object.freeze({
+      trusted: weight('trusted', w.trusted, d.trusted),
+      walk: weight('walk', w.walk, d.walk),
+      stumble: weight('stumble', w.stumble, d.stumble),
+      intro: weight('intro', w.intro, d.intro)
+    }),
+    maxCandidates: int('maxCandidates', init.maxCandidates, MAX_CANDIDATES),
+    maxPerNarrowSubnet: int('maxPerNarrowSubnet', init.maxPerNarrowSubnet, MAX_PER_NARROW_SUBNET),
+    maxPerWideSubnet: int('maxPerWideSubnet', init.maxPerWideSubnet, MAX_PER_WIDE_SUBNET)
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The table's choices as pure functions over its entries: the walker's next target,
+ * who to introduce, and which entry to evict. Each is one pass over at most
+ * `maxCandidates` + trusted entries.
+ */
+import { type Rng, float } from '../env/index.js'
+import { type ConnectionType, sameHost } from '../nat/index.js'
+import { type Candidate, type Category, CATEGORIES, categoryOf, isEligibleForWalk, lastSeen } from './candidate.js'
+import type { CandidateTableOptions, CategoryWeights } from './options.js'
+
+/** A table entry: a mutable candidate plus its creation sequence number (tie-breaker). */
+export type Entry = { -readonly [K in keyof Candidate]: Candidate[K] } & { readonly seq: number }
+
+/** True when `a` should be walked to before `b`: never walked first, then oldest walk, then oldest entry. */
+function walkedEarlier(a: Entry, b: Entry): boolean {
+  const wa = a.lastWalk ?? -Infinity
+  const wb = b.lastWalk ?? -Infinity
+  return wa !== wb ? wa < wb : a.seq < b.seq
+}
+
+/** Per category, the eligible entry walked to longest ago (DESIGN §6: keeps NAT holes open). */
+export function oldestEligible(entries: Iterable<Entry>, now: number, o: CandidateTableOptions): Map<Category, Entry> {
+  const best = new Map<Category, Entry>()
+  for (const e of entries) {
+    if (!isEligibleForWalk(e, now, o, o.walkEligibleDelayMs)) continue
+    const cat = categoryOf(e, now, o)!
+    const current = best.get(cat)
+    if (current === undefined || walkedEarlier(e, current)) best.set(cat, e)
+  }
+  return best
+}
+
+/**
+ * Draws one of `available` with probability proportional to its weight. Drawing among
+ * the non-empty categories only is the same as drawing among all four and falling back
+ * proportionally when the drawn one is empty. Zero-weight categories are never drawn;
+ * `undefined` when nothing has positive weight.
+ */
+export function drawCategory(available: readonly Category[], weights: CategoryWeights, rng: Rng): Category | undefined {
+  const live = CATEGORIES.filter((c) => available.includes(c) && weights[c] > 0)
+  if (live.length <= 1) return live[0]
+  const total = live.reduce((sum, c) => sum + weights[c], 0)
+  let x = float(rng) * total
+  for (const c of live) {
+    x -= weights[c]
+    if (x < 0) return c
+  }
+  return live[live.length - 1] // rounding: x landed exactly on the total
+}
+
+/** The requester of an introduction, as {@link introductionPools} needs it. */
+export interface Requester {
+  /** Canonical key of the requester's address, or its raw key when unparseable. */
+  readonly key: string
+  readonly connectionType: ConnectionType
+  /** The requester's WAN IP, if known. */
+  readonly wanHost: string | undefined
+}
+
+/**
+ * True when `c` may be introduced to `r`: never the requester itself, and never a
+ * symmetric-NAT peer to a symmetric-NAT requester on another WAN IP (neither could
+ * predict the other's mapping, so the puncture cannot work).
+ */
+export function introducible(c: Candidate, r: Requester): boolean {
+  if (c.key === r.key) return false
+  if (r.connectionType === 'symmetric-NAT' && c.connectionType === 'symmetric-NAT') {
+    return r.wanHost !== undefined && sameHost(c.wan.host, r.wanHost)
+  }
+  return true
+}
+
+/**
+ * The verified walk and stumble candidates that may be introduced to `r` (intro and
+ * trusted candidates never are: hearsay is not passed on, trackers are known anyway).
+ */
+export function introductionPools(entries: Iterable<Entry>, r: Requester, now: number, o: CandidateTableOptions): { walk: Entry[]; stumble: Entry[] } {
+  const walk: Entry[] = []
+  const stumble: Entry[] = []
+  for (const e of entries) {
+    if (!e.verified || e.trusted || !introducible(e, r)) continue
+    const cat = categoryOf(e, now, o)
+    if (cat === 'walk') walk.push(e)
+    else if (cat === 'stumble') stumble.push(e)
+  }
+  return { walk, stumble }
+}
+
+/**
+ * Eviction rank of an entry's category: expired 0, intro 1, stumble 2, walk 3 (least
+ * proven first). Trusted entries are never evicted.
+ */
+export const EVICTION_RANK: Readonly<Record<Category | 'expired', number>> = { expired: 0, intro: 1, stumble: 2, walk: 3, trusted: Infinity }
+
+/**
+ * The entry to evict among `entries` that pass `filter` and rank at most `maxRank`: the
+ * lowest eviction rank, then the oldest last sign of life, then the oldest entry.
+ * Trusted entries are never chosen.
+ */
+export function evictionVictim(entries: Iterable<Entry>, now: number, o: CandidateTableOptions, maxRank: number, filter?: (e: Entry) => boolean): Entry | undefined {
+  let victim: Entry | undefined
+  let victimRank = Infinity
+  let victimSeen = Infinity
+  for (const e of entries) {
+    if (e.trusted || (filter !== undefined && !filter(e))) continue
+    const rank = EVICTION_RANK[categoryOf(e, now, o) ?? 'expired']
+    if (rank > maxRank) continue
+    const seen = lastSeen(e)
+    if (victim === undefined || rank < victimRank || (rank === victimRank && (seen < victimSeen || (seen === victimSeen && e.seq < victim.seq)))) {
+      victim = e
+      victimRank = rank
+      victimSeen = seen
+    }
+  }
+  return victim
+}

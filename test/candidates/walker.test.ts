@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest'
+import { CandidateTable, type Category, DEFAULT_CATEGORY_WEIGHTS, WALK_ELIGIBLE_DELAY_MS, drawCategory } from '../../src/candidates/index.js'
+import { SeededRng } from '../../src/env/index.js'
+import { info } from './helpers.js'
+
+const T0 = 1_000_000
+const ONLY_WALK = { trusted: 0, walk: 1, stumble: 0, intro: 0 }
+
+/** One candidate per category: trusted 9.9.9.9, walk 1.1.1.1, stumble 2.2.2.2, intro 3.3.3.3. */
+function fourCategories(t: CandidateTable, now: number, which: readonly Category[] = ['trusted', 'walk', 'stumble', 'intro']): void {
+  if (which.includes('trusted')) t.addTrusted('9.9.9.9:1')
+  if (which.includes('walk')) t.recordWalkReply('1.1.1.1:1', info('1.1.1.1:1'), now)
+  if (which.includes('stumble')) t.recordStumble('2.2.2.2:1', info('2.2.2.2:1'), now)
+  if (which.includes('intro')) t.recordIntro('3.3.3.3:1', info('3.3.3.3:1'), now)
+}
+
+function tally(t: CandidateTable, now: number, draws: number, seed: number): Record<Category | 'none', number> {
+  const rng = new SeededRng(seed)
+  const counts = { trusted: 0, walk: 0, stumble: 0, intro: 0, none: 0 }
+  for (let i = 0; i < draws; i++) {
+    const c = t.nextWalkTarget(now, rng)
+    counts[c === undefined ? 'none' : t.category(c.key, now)!]++
+  }
+  return counts
+}
+
+/** |observed − p| within 4.5 standard deviations of a binomial proportion. */
+function expectShare(observed: number, draws: number, p: number): void {
+  const sd = Math.sqrt((p * (1 - p)) / draws)
+  expect(Math.abs(observed / draws - p)).toBeLessThanOrEqual(4.5 * sd + 1e-12)
+}
+
+describe('nextWalkTarget: category draw', () => {
+  it('matches 1 / 49.5 / 24.75 / 24.75 % over 100 000 draws', () => {
+    const t = new CandidateTable()
+    fourCategories(t, T0)
+    const N = 100_000
+    const counts = tally(t, T0, N, 42)
+    expect(counts.none).toBe(0)
+    for (const cat of ['trusted', 'walk', 'stumble', 'intro'] as const) expectShare(counts[cat], N, DEFAULT_CATEGORY_WEIGHTS[cat])
+  })
+
+  it('honours configured weights', () => {
+    const t = new CandidateTable({ categoryWeights: { trusted: 0.25, walk: 0.25, stumble: 0.25, intro: 0.25 } })
+    fourCategories(t, T0)
+    const N = 40_000
+    const counts = tally(t, T0, N, 5)
+    for (const cat of ['trusted', 'walk', 'stumble', 'intro'] as const) expectShare(counts[cat], N, 0.25)
+  })
+
+  it('falls back to the non-empty categories in proportion to their weights', () => {
+    const t = new CandidateTable()
+    fourCategories(t, T0, ['walk', 'intro'])
+    const N = 50_000
+    const counts = tally(t, T0, N, 9)
+    expect(counts.trusted + counts.stumble + counts.none).toBe(0)
+    expectShare(counts.walk, N, 0.495 / (0.495 + 0.2475))
+    expectShare(counts.intro, N, 0.2475 / (0.495 + 0.2475))
+  })
+
+  it('falls back to trusted alone when nothing else is eligible', () => {
+    const t = new CandidateTable()
+    fourCategories(t, T0, ['trusted'])
+    expect(tally(t, T0, 1_000, 1).trusted).toBe(1_000)
+  })
+
+  it('treats a category whose candidates are all ineligible as empty', () => {
+    const t = new CandidateTable()
+    fourCategories(t, T0)
+    for (const k of ['9.9.9.9:1', '1.1.1.1:1', '2.2.2.2:1']) t.recordWalk(k, T0)
+    const counts = tally(t, T0 + 1, 1_000, 2)
+    expect(counts.intro).toBe(1_000)
+  })
+
+  it('returns undefined when no candidate is eligible', () => {
+    const t = new CandidateTable()
+    expect(t.nextWalkTarget(T0, new SeededRng(1))).toBeUndefined()
+    fourCategories(t, T0, ['stumble'])
+    t.recordWalk('2.2.2.2:1', T0)
+    expect(t.nextWalkTarget(T0 + WALK_ELIGIBLE_DELAY_MS - 1, new SeededRng(1))).toBeUndefined()
+    expect(t.nextWalkTarget(T0 + WALK_ELIGIBLE_DELAY_MS, new SeededRng(1))?.key).toBe('2.2.2.2:1')
+  })
+
+  it('never draws a zero-weight category, even as a fallback', () => {
+    const t = new CandidateTable({ categoryWeights: { trusted: 0 } })
+    fourCategories(t, T0, ['trusted'])
+    expect(t.nextWalkTarget(T0, new SeededRng(1))).toBeUndefined()
+  })
+
+  it('drawCategory is deterministic for a seed', () => {
+    const a = new SeededRng(77)
+    const b = new SeededRng(77)
+    const cats: Category[] = ['walk', 'stumble', 'intro']
+    for (let i = 0; i < 100; i++) expect(drawCategory(cats, DEFAULT_CATEGORY_WEIGHTS, a)).toBe(drawCategory(cats, DEFAULT_CATEGORY_WEIGHTS, b))
+    expect(drawCategory([], DEFAULT_CATEGORY_WEIGHTS, a)).toBeUndefined()
+  })
+})
+
+describe('nextWalkTarget: oldest eligible first', () => {
+  it('prefers never-walked candidates, then the oldest last walk', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    const keys = ['1.1.1.1:1', '1.1.1.2:1', '1.1.1.3:1']
+    for (const k of keys) t.recordWalkReply(k, info(k), T0)
+    t.recordWalk('1.1.1.1:1', T0 - 40_000)
+    t.recordWalk('1.1.1.2:1', T0 - 50_000)
+    const rng = new SeededRng(1)
+    expect(t.nextWalkTarget(T0, rng)?.key).toBe('1.1.1.3:1') // never walked
+    t.recordWalk('1.1.1.3:1', T0)
+    expect(t.nextWalkTarget(T0, rng)?.key).toBe('1.1.1.2:1') // walked 50 s ago
+    t.recordWalk('1.1.1.2:1', T0)
+    expect(t.nextWalkTarget(T0, rng)?.key).toBe('1.1.1.1:1')
+    t.recordWalk('1.1.1.1:1', T0)
+    expect(t.nextWalkTarget(T0, rng)).toBeUndefined() // all walked just now
+  })
+
+  it('breaks ties by age in the table (first added first)', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    for (const k of ['5.5.5.5:1', '1.1.1.1:1', '3.3.3.3:1']) t.recordWalkReply(k, info(k), T0)
+    expect(t.nextWalkTarget(T0, new SeededRng(1))?.key).toBe('5.5.5.5:1')
+  })
+
+  it('cycles through every candidate when the walker records each walk', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK, walkEligibleDelayMs: 0 })
+    const keys = Array.from({ length: 5 }, (_, i) => `1.1.1.${i + 1}:1`)
+    for (const k of keys) t.recordWalkReply(k, info(k), T0)
+    const rng = new SeededRng(1)
+    const order: string[] = []
+    for (let step = 0; step < 10; step++) {
+      const c = t.nextWalkTarget(T0 + step, rng)!
+      order.push(c.key)
+      t.recordWalk(c.key, T0 + step)
+    }
+    expect(order).toEqual([...keys, ...keys])
+  })
+})

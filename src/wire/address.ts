@@ -61,7 +61,8 @@ export function parseIPv6(text: string): Uint8Array | null {
     const group = all[i]!
     const target = gap !== -1 && i >= headGroups.length ? tailWords : words
     if (group.includes('.')) {
-      if (i !== all.length - 1) return null
+      // Only as the last 32 bits: the final group, and never before a trailing `::`.
+      if (i !== all.length - 1 || (gap !== -1 && tailGroups.length === 0)) return null
       const v4 = parseIPv4(group)
       if (v4 === null) return null
       target.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!)

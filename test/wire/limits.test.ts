@@ -1,0 +1,263 @@
+/**
+ * One test per decode limit (at the limit decodes, one past it drops with the right
+ * reason), and one per drop reason. Over-limit datagrams are built with encodePacket (which
+ * does not apply limits) or, for values it refuses, through the raw schema.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import { signBundle } from '../../src/bundle/index.js'
+import { decodePacket, decodePacketWithReason, encodePacket } from '../../src/wire/codec.js'
+import { DEFAULT_DECODE_LIMITS, DROP_REASONS, type DecodeLimits, type DropReason, decodeLimits } from '../../src/wire/limits.js'
+import type { Packet } from '../../src/wire/packets/types.js'
+import { EnvelopeType, encodeWith } from '../../src/wire/schema.js'
+import { introductionRequestSize } from '../../src/wire/size.js'
+import { isBloomwalkError } from '../../src/errors.js'
+import { makeAuthors } from '../helpers/bundles.js'
+import { OVERLAY, V4, bundlePool, sampleRequest } from './arbitraries.js'
+
+const seen = new Set<DropReason>()
+const ROOMY = decodeLimits({ maxDatagram: 65_535 })
+
+function expectDrop(bytes: Uint8Array, reason: DropReason, limits: Readonly<DecodeLimits> = DEFAULT_DECODE_LIMITS): void {
+  const result = decodePacketWithReason(bytes, limits)
+  expect('drop' in result ? result.drop : 'decoded').toBe(reason)
+  expect(decodePacket(bytes, limits)).toBeNull()
+  seen.add(reason)
+}
+
+function expectOk(bytes: Uint8Array, limits: Readonly<DecodeLimits> = DEFAULT_DECODE_LIMITS): Packet {
+  const result = decodePacketWithReason(bytes, limits)
+  if ('drop' in result) throw new Error(`dropped: ${result.drop}`)
+  return result.packet
+}
+
+const enc = (p: Packet) => encodePacket(OVERLAY, p)
+/** An envelope written through the raw schema (for values encodePacket refuses). */
+const raw = (fields: Record<string, unknown>) => encodeWith(EnvelopeType, { version: 1, overlay: OVERLAY, ...fields })
+const ip4 = { ip: new Uint8Array([192, 0, 2, 1]), port: 7759 }
+const rawRequest = (over: Record<string, unknown>) => raw({ introductionRequest: { destination: ip4, sourceLan: ip4, sourceWan: ip4, ...over } })
+const rawResponse = (over: Record<string, unknown>) => raw({ introductionResponse: { destination: ip4, sourceLan: ip4, sourceWan: ip4, ...over } })
+const withBloom = (bits: number, k = 7) => ({ ...sampleRequest('v4', 0), sync: { timeLow: 1, timeHigh: 0, modulo: 1, offset: 0, bloom: { bits: new Uint8Array(bits), k, salt: 1 } } })
+const ids = (n: number, length = 32) => Array.from({ length: n }, (_, i) => new Uint8Array(length).fill(i))
+const emptyMvds = { acks: [], offers: [], requests: [], messages: [] }
+const U53 = { low: 0, high: 0x200000, unsigned: true } // 2^53
+
+/** An introduction-request of exactly `size` bytes (filter and token lengths adjusted). */
+function requestOfSize(size: number): Uint8Array {
+  for (let token = 0; token <= 32; token++) {
+    const template = sampleRequest('v4', 0, false)
+    if (token > 0) template.token = new Uint8Array(token)
+    for (let L = 1; L <= size; L++) {
+      if (introductionRequestSize(template, L) === size) return enc({ ...template, sync: { ...template.sync!, bloom: { ...template.sync!.bloom, bits: new Uint8Array(L) } } })
+    }
+  }
+  throw new Error(`no request of ${size} bytes`)
+}
+
+describe('decode limits', () => {
+  it('defaults are frozen and documented values', () => {
+    expect(Object.isFrozen(DEFAULT_DECODE_LIMITS)).toBe(true)
+    expect(DEFAULT_DECODE_LIMITS).toEqual({
+      maxDatagram: 1472,
+      maxBloomBytes: 1472,
+      minK: 1,
+      maxK: 32,
+      maxBundlesPerDatagram: 64,
+      maxParents: 16,
+      maxBody: 1472,
+      maxIdsPerRequest: 32,
+      maxSymbolsPerDatagram: 64,
+      maxTokenBytes: 32,
+      maxMvdsMessages: 64
+    })
+    for (const bad of [{ maxK: -1 }, { minK: 0 }, { minK: 5, maxK: 4 }, { maxDatagram: 10 }, { maxBody: 1.5 }]) {
+      expect(() => decodeLimits(bad)).toThrow()
+      try {
+        decodeLimits(bad)
+      } catch (e) {
+        expect(isBloomwalkError(e, 'INVALID_ARGUMENT')).toBe(true)
+      }
+    }
+  })
+
+  it('maxDatagram (1472, and a custom 1200)', () => {
+    expectOk(requestOfSize(1472))
+    expectDrop(requestOfSize(1473), 'too-long')
+    const limits = decodeLimits({ maxDatagram: 1200 })
+    expectOk(requestOfSize(1200), limits)
+    expectDrop(requestOfSize(1201), 'too-long', limits)
+  })
+
+  it('maxBloomBytes (custom 500; 1 byte minimum)', () => {
+    const limits = decodeLimits({ maxBloomBytes: 500 })
+    expectOk(enc(withBloom(500)), limits)
+    expectDrop(enc(withBloom(501)), 'bad-bloom', limits)
+    expectOk(enc(withBloom(1)))
+    expectDrop(enc(withBloom(0)), 'bad-bloom')
+  })
+
+  it('minK (1, and a custom 3)', () => {
+    expectOk(enc(withBloom(10, 1)))
+    expectDrop(enc(withBloom(10, 0)), 'bad-bloom')
+    const limits = decodeLimits({ minK: 3 })
+    expectOk(enc(withBloom(10, 3)), limits)
+    expectDrop(enc(withBloom(10, 2)), 'bad-bloom', limits)
+  })
+
+  it('maxK (32)', () => {
+    expectOk(enc(withBloom(10, 32)))
+    expectDrop(enc(withBloom(10, 33)), 'bad-bloom')
+  })
+
+  it('maxBundlesPerDatagram (64)', () => {
+    const b = bundlePool()[0]!
+    expectOk(enc({ type: 'bundles', bundles: Array(64).fill(b) }), ROOMY)
+    expectDrop(enc({ type: 'bundles', bundles: Array(65).fill(b) }), 'too-many-bundles', ROOMY)
+  })
+
+  it('maxParents (16)', () => {
+    const [author] = makeAuthors(1, 3)
+    const make = (n: number) => signBundle({ overlay: OVERLAY, globalTime: 5, kind: 1, parents: ids(n), body: new Uint8Array(4) }, author!)
+    expectOk(enc({ type: 'bundles', bundles: [make(16)] }))
+    expectDrop(enc({ type: 'bundles', bundles: [make(17)] }), 'bad-bundle')
+  })
+
+  it('maxBody (1472)', () => {
+    const [author] = makeAuthors(1, 3)
+    const make = (n: number) => signBundle({ overlay: OVERLAY, globalTime: 5, kind: 1, body: new Uint8Array(n) }, author!)
+    expectOk(enc({ type: 'bundles', bundles: [make(1472)] }), ROOMY)
+    expectDrop(enc({ type: 'bundles', bundles: [make(1473)] }), 'bad-bundle', ROOMY)
+  })
+
+  it('maxIdsPerRequest (32): bundle-request and each MVDS id list', () => {
+    expectOk(enc({ type: 'bundle-request', ids: ids(32) }))
+    expectDrop(enc({ type: 'bundle-request', ids: ids(33) }), 'too-many-ids')
+    for (const list of ['acks', 'offers', 'requests'] as const) {
+      expectOk(enc({ type: 'mvds', payload: { ...emptyMvds, [list]: ids(32) } }))
+      expectDrop(enc({ type: 'mvds', payload: { ...emptyMvds, [list]: ids(33) } }), 'too-many-ids')
+    }
+  })
+
+  it('maxSymbolsPerDatagram (64)', () => {
+    const symbols = (n: number) => Array.from({ length: n }, (_, i) => ({ idXor: new Uint8Array(32).fill(i), hashXor: BigInt(i) << 40n, count: i - 3 }))
+    expectOk(enc({ type: 'symbols-response', from: 0, symbols: symbols(64) }), ROOMY)
+    expectDrop(enc({ type: 'symbols-response', from: 0, symbols: symbols(65) }), 'too-many-symbols', ROOMY)
+  })
+
+  it('maxTokenBytes (32): request and response', () => {
+    const response = (n: number): Packet => ({ type: 'introduction-response', destination: V4(), sourceLan: V4(), sourceWan: V4(), connectionType: 'public', identifier: 1, globalTime: 1, token: new Uint8Array(n) })
+    expectOk(enc({ ...sampleRequest('v4', 8), token: new Uint8Array(32) }))
+    expectDrop(enc({ ...sampleRequest('v4', 8), token: new Uint8Array(33) }), 'bad-token')
+    expectOk(enc(response(32)))
+    expectDrop(enc(response(33)), 'bad-token')
+  })
+
+  it('maxMvdsMessages (64)', () => {
+    const messages = (n: number) => Array.from({ length: n }, (_, i) => ({ groupId: OVERLAY, timestamp: i, body: new Uint8Array(2) }))
+    expectOk(enc({ type: 'mvds', payload: { ...emptyMvds, messages: messages(64) } }), ROOMY)
+    expectDrop(enc({ type: 'mvds', payload: { ...emptyMvds, messages: messages(65) } }), 'too-many-messages', ROOMY)
+  })
+})
+
+describe('drop reasons', () => {
+  it('too-short: below 38 bytes; 38 bytes (an empty MVDS payload) decodes', () => {
+    const smallest = enc({ type: 'mvds', payload: emptyMvds })
+    expect(smallest.length).toBe(38)
+    expectOk(smallest)
+    expectDrop(smallest.subarray(0, 37), 'too-short')
+    expectDrop(new Uint8Array(0), 'too-short')
+  })
+
+  it('malformed: not protobuf, no body, truncated, not bytes', () => {
+    expectDrop(new Uint8Array(100).fill(0xff), 'malformed')
+    // No body: version + overlay + an unknown field 15 (skipped, as protobuf intends).
+    const noBody = new Uint8Array([...raw({}), 0x78, 0x01])
+    expect(noBody.length).toBe(38)
+    expectDrop(noBody, 'malformed')
+    const ok = enc(sampleRequest('v4', 100))
+    expectDrop(ok.subarray(0, ok.length - 1), 'malformed')
+    expect(decodePacketWithReason('nope' as unknown as Uint8Array)).toEqual({ drop: 'malformed' })
+  })
+
+  it('bad-version: reported with the version seen, even for a layout we cannot parse', () => {
+    const v2 = encodeWith(EnvelopeType, { version: 2, overlay: OVERLAY, bundleRequest: { ids: ids(1) } })
+    expect(decodePacketWithReason(v2)).toEqual({ drop: 'bad-version', version: 2 })
+    const future = new Uint8Array(60).fill(0xff)
+    future.set([0x08, 0x07])
+    expect(decodePacketWithReason(future)).toEqual({ drop: 'bad-version', version: 7 })
+    expectDrop(encodeWith(EnvelopeType, { overlay: OVERLAY, bundleRequest: { ids: ids(1) } }), 'bad-version') // version 0 (absent)
+    expectDrop(v2, 'bad-version')
+  })
+
+  it('bad-overlay: not 32 bytes', () => {
+    expectDrop(raw({ overlay: new Uint8Array(31), bundleRequest: { ids: ids(1) } }), 'bad-overlay')
+    expectDrop(raw({ overlay: new Uint8Array(33), bundleRequest: { ids: ids(1) } }), 'bad-overlay')
+    expectDrop(raw({ overlay: undefined, bundleRequest: { ids: ids(2) } }), 'bad-overlay')
+  })
+
+  it('bad-address: ip length, port range, missing, half an introduction', () => {
+    expectOk(rawRequest({ sourceWan: { ip: new Uint8Array(16), port: 65535 } }))
+    expectDrop(rawRequest({ sourceWan: { ip: new Uint8Array(5), port: 1 } }), 'bad-address')
+    expectDrop(rawRequest({ sourceWan: { ip: new Uint8Array(4), port: 0 } }), 'bad-address')
+    expectDrop(rawRequest({ sourceWan: { ip: new Uint8Array(4), port: 65536 } }), 'bad-address')
+    expectDrop(rawRequest({ sourceWan: undefined }), 'bad-address')
+    expectDrop(raw({ puncture: { sourceLan: ip4 } }), 'bad-address')
+    expectDrop(raw({ punctureRequest: { walkerLan: ip4, walkerWan: { ip: new Uint8Array(0), port: 0 } } }), 'bad-address')
+    expectDrop(rawResponse({ introducedLan: ip4 }), 'bad-address')
+    expectDrop(rawResponse({ introducedLan: ip4, introducedWan: { ip: new Uint8Array(4), port: 0 } }), 'bad-address')
+    expectDrop(rawResponse({ introducedLan: ip4, introducedWan: { ip: new Uint8Array(3), port: 9 } }), 'bad-address')
+  })
+
+  it('an absent or zero introduced peer is "nobody introduced"', () => {
+    for (const zero of [{}, { ip: new Uint8Array(4), port: 0 }, { ip: new Uint8Array(16), port: 0 }]) {
+      const p = expectOk(rawResponse({ introducedLan: zero, introducedWan: zero }))
+      expect(p.type === 'introduction-response' && p.introduced).toBe(undefined)
+    }
+    const p = expectOk(rawResponse({ introducedLan: ip4, introducedWan: ip4 }))
+    expect(p.type === 'introduction-response' && p.introduced).toEqual({ lan: V4('192.0.2.1'), wan: V4('192.0.2.1') })
+  })
+
+  it('bad-global-time: above 2^53 − 1', () => {
+    expectOk(rawRequest({ globalTime: { low: -1, high: 0x1fffff, unsigned: true } }))
+    expectDrop(rawRequest({ globalTime: U53 }), 'bad-global-time')
+    expectDrop(rawResponse({ globalTime: { low: -1, high: -1, unsigned: true } }), 'bad-global-time')
+  })
+
+  it('bad-sync: modulo, offset, time range', () => {
+    const bloom = { bits: new Uint8Array(8), k: 3, salt: 1 }
+    expectOk(rawRequest({ sync: { timeLow: 5, timeHigh: 5, modulo: 3, offset: 2, bloom } }))
+    expectOk(rawRequest({ sync: { timeLow: 9, timeHigh: 0, modulo: 1, offset: 0, bloom } }))
+    expectDrop(rawRequest({ sync: { timeLow: 1, modulo: 0, bloom } }), 'bad-sync')
+    expectDrop(rawRequest({ sync: { timeLow: 1, modulo: 3, offset: 3, bloom } }), 'bad-sync')
+    expectDrop(rawRequest({ sync: { timeLow: 6, timeHigh: 5, modulo: 1, bloom } }), 'bad-sync')
+    expectDrop(rawRequest({ sync: { timeLow: U53, modulo: 1, bloom } }), 'bad-sync')
+    expectDrop(rawRequest({ sync: { timeLow: 1, modulo: 1 } }), 'bad-bloom')
+  })
+
+  it('empty: bundles and bundle-request need at least one entry', () => {
+    expectDrop(raw({ bundles: {} }), 'empty')
+    expectDrop(raw({ bundleRequest: {} }), 'empty')
+  })
+
+  it('bad-bundle, bad-id, bad-range, bad-symbol, bad-message', () => {
+    expectDrop(raw({ bundles: { bundles: [new Uint8Array(200)] } }), 'bad-bundle')
+    expectDrop(enc({ type: 'bundle-request', ids: [new Uint8Array(31)] }), 'bad-id')
+    expectDrop(enc({ type: 'mvds', payload: { ...emptyMvds, acks: [new Uint8Array(33)] } }), 'bad-id')
+    expectDrop(enc({ type: 'symbols-request', from: 0, count: 0 }), 'bad-range')
+    expectDrop(raw({ symbolsRequest: { from: U53, count: 1 } }), 'bad-range')
+    expectDrop(raw({ symbolsResponse: { from: U53 } }), 'bad-range')
+    expectDrop(enc({ type: 'symbols-response', from: 0, symbols: [{ idXor: new Uint8Array(31), hashXor: 0n, count: 1 }] }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { symbols: [{ idXor: new Uint8Array(32), count: { low: 0, high: 0x7fffffff, unsigned: false } }] } }), 'bad-symbol')
+    expectDrop(enc({ type: 'mvds', payload: { ...emptyMvds, messages: [{ groupId: new Uint8Array(31), timestamp: 1, body: new Uint8Array(1) }] } }), 'bad-message')
+    expectDrop(raw({ mvds: { messages: [{ groupId: OVERLAY, timestamp: { low: 0, high: 0x200000 } }] } }), 'bad-message')
+  })
+
+  it('unknown connection types read as unknown (open enum)', () => {
+    const p = expectOk(rawRequest({ connectionType: 9 }))
+    expect(p.type === 'introduction-request' && p.connectionType).toBe('unknown')
+  })
+
+  afterAll(() => {
+    // Every drop reason has a test above.
+    expect([...seen].sort()).toEqual([...DROP_REASONS].sort())
+  })
+})

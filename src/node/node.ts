@@ -123,6 +123,7 @@ export class BloomwalkNode {
    * Aborting `signal` stops the node.
    */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    options.signal?.addEventListener('abort', () => void this.stop(), { once: true })
     if (this.#running) return
     this.#running = true
     this.#stopping = undefined
@@ -131,7 +132,6 @@ export class BloomwalkNode {
     transport.onPacket = (from, bytes) => this.#track(dispatch(this.#ctx, (o, p) => this.#lookup(o, p), from, bytes))
     for (const overlay of this.#opts.overlays ?? []) await this.join(overlay)
     for (const t of trusted ?? []) for (const o of this.#overlays.values()) o.candidates.addTrusted(addressKey(t))
-    options.signal?.addEventListener('abort', () => void this.stop(), { once: true })
   }
 
   /** Stops walking and detaches from the transport; waits for handlers in flight. Idempotent. The caller closes the transport and store it supplied. */

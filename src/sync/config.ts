@@ -54,7 +54,7 @@ export const DEFAULT_SYNC_CONFIG: Readonly<SyncConfig> = Object.freeze({
   falsePositiveRate: 0.01,
   strategy: 'largest',
   responseBudget: 5120,
-  maxRowsPerOffer: 4096,
+  maxRowsPerOffer: 2048,
   syncThreshold: 32,
   defaultKind: Object.freeze({ priority: 127, direction: 'ascending' }) as KindPolicy,
   kinds: new Map<number, KindPolicy>(),

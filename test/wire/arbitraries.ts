@@ -144,9 +144,9 @@ export const V4 = (host = '192.0.2.1', p = 7759): Address => ({ host, port: p })
 export const V6 = (host = '2001:db8::1', p = 7759): Address => ({ host, port: p })
 
 /** A fixed, realistic introduction-request (IPv4 or IPv6, optional token) with `bits` filter bytes. */
-export function sampleRequest(family: 'v4' | 'v6', bits: number, withToken = false): IntroductionRequest {
+export function sampleRequest(family: 'v4' | 'v6', bits: number, withToken = false): IntroductionRequest & { sync: SyncOffer } {
   const a = family === 'v4' ? V4 : V6
-  const r: IntroductionRequest = {
+  const r: IntroductionRequest & { sync: SyncOffer } = {
     type: 'introduction-request',
     destination: a(family === 'v4' ? '203.0.113.7' : '2001:db8:ffff::7', 40000),
     sourceLan: a(family === 'v4' ? '10.0.0.12' : 'fd00::12', 7759),

@@ -6,7 +6,7 @@
 import { BloomwalkError } from '../errors.js'
 import { type Rng, pick } from '../env/index.js'
 import { type Address, type ConnectionType, addressKey, isValidAddress, parseAddressKey, subnetKeys } from '../nat/index.js'
-import { type Candidate, type Category, categoryOf, isEligibleForWalk } from './candidate.js'
+import { type Candidate, type Category, categoryOf } from './candidate.js'
 import { type CandidateTableInit, type CandidateTableOptions, resolveOptions } from './options.js'
 import { type Entry, EVICTION_RANK, drawCategory, evictionVictim, introductionPools, oldestEligible } from './select.js'
 import { SubnetIndex } from './subnets.js'

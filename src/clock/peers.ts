@@ -20,12 +20,14 @@ export class PeerTimes {
   #cached: number | undefined
   #validUntil = -Infinity
 
+  /** Arguments are checked by the caller (`LamportClock`). */
   constructor(minPeers: number, maxPeers: number, maxAgeMs: number) {
     this.#minPeers = minPeers
     this.#maxPeers = maxPeers
     this.#maxAgeMs = maxAgeMs
   }
 
+  /** Reports held (live or not yet pruned). */
   get size(): number {
     return this.#reports.size
   }

@@ -1,0 +1,31 @@
+/**
+ * bloomwalk: Dispersy-style Bloom-filter bundle synchronization among untrusted peers over
+ * MTU-bounded UDP. The public API; see README.md for a tour and docs/ for the protocol.
+ */
+export { BloomwalkError, isBloomwalkError, type ErrorCode } from './errors.js'
+export * from './env/index.js'
+export * from './bundle/index.js'
+export * from './bloom/index.js'
+export * from './store/index.js'
+export * from './node/index.js'
+export * from './transport/index.js'
+export {
+  type Address as WireAddress,
+  type DecodeLimits,
+  type DropReason,
+  type Packet,
+  type PacketType,
+  DEFAULT_DECODE_LIMITS,
+  DROP_REASONS,
+  decodeLimits,
+  decodePacket,
+  decodePacketWithReason,
+  encodePacket,
+  addressKey,
+  parseAddressKey,
+  mvdsMessageId
+} from './wire/index.js'
+export { type SyncConfig, type Strategy, type KindPolicy, type Direction, DEFAULT_SYNC_CONFIG, syncConfig } from './sync/config.js'
+export { offerSize } from './sync/capacity.js'
+export { LamportClock } from './clock/index.js'
+export { CandidateTable, type Candidate, type Category } from './candidates/index.js'

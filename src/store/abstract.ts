@@ -141,21 +141,21 @@ export abstract class AbstractBundleStore implements BundleStore, StoreCounters 
 
   /**
    * Arguments and the open state are checked when `range` is called (it throws
-   * synchronously); the scan itself is lazy and starts on the first `next()`.
-   * An aborted signal makes the iteration throw ABORTED.
+   * synchronously), and the open state and signal again when iteration starts; the scan is
+   * lazy. An aborted signal makes the iteration throw ABORTED.
    * @throws {BloomwalkError} STORE_NOT_OPEN, INVALID_ARGUMENT; while iterating ABORTED or STORE_NOT_OPEN
    */
   range(query: RangeQuery): AsyncIterable<Bundle> {
     const q = normalizeRange(query)
     this.assertOpen()
-    return this.#scan(q)
-  }
-
-  async *#scan(q: NormalizedRange): AsyncGenerator<Bundle> {
-    this.assertOpen()
-    throwIfAborted(q.signal)
-    if (q.limit === 0 || q.maxRows === 0) return
-    yield* this._range(q)
+    // The backend's generator is handed out directly (no delegating generator per item).
+    return {
+      [Symbol.asyncIterator]: () => {
+        this.assertOpen()
+        throwIfAborted(q.signal)
+        return q.limit === 0 || q.maxRows === 0 ? emptyScan() : this._range(q)
+      }
+    }
   }
 
   /** @throws {BloomwalkError} STORE_NOT_OPEN unless the store is open */
@@ -217,6 +217,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function invalid(message: string): BloomwalkError {
   return new BloomwalkError('INVALID_ARGUMENT', message)
 }
+
+async function* emptyScan(): AsyncGenerator<Bundle> {}
 
 function assertId(value: unknown, name: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array) || value.length !== ID_BYTES) throw invalid(`${name} must be a ${ID_BYTES}-byte Uint8Array`)

@@ -2,5 +2,5 @@
 export type { BundleStore, RangeQuery } from './types.js'
 export { AbstractBundleStore, normalizeRange, type NormalizedRange, type StoreCounters } from './abstract.js'
 export { MemoryStore } from './memory.js'
-export { LevelStore, JUMP_MIN_MODULO, type LevelStoreOptions } from './level.js'
+export { LevelStore, JUMP_MIN_MODULO, DEFAULT_WRITE_BUFFER_SIZE, type LevelStoreOptions } from './level.js'
 export { passesModulo, nextPassing, prevPassing } from './range.js'

@@ -301,13 +301,20 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
         expect((await collect(store.range({ overlay, from: 0, to: MAX }))).length).toBe(dense().length)
       })
 
-      it('a consumer may stop early (break) and the store stays usable', async () => {
+      it('a consumer may stop early; closing the store ends a scan with STORE_NOT_OPEN', async () => {
         await store.putMany(dense())
         for await (const b of store.range({ overlay, from: 0, to: MAX })) {
           expect(b).toBeDefined()
           break
         }
         expect(await store.count(overlay)).toBe(dense().length)
+        const pending = store.range({ overlay, from: 0, to: MAX })
+        let seen = 0
+        await expectCode(async () => {
+          for await (const _ of store.range({ overlay, from: 0, to: MAX })) if (++seen === 1) await store.close()
+        }, 'STORE_NOT_OPEN')
+        expect(seen).toBeLessThan(dense().length)
+        await expectCode(() => collect(pending), 'STORE_NOT_OPEN')
       })
     })
 

@@ -171,7 +171,7 @@ export class OfferBuilder {
     }
     const modulo = Math.max(1, Math.ceil(count / ctx.size.capacity))
     const offset = this.#nextOffset(modulo)
-    const picked = await selectModulo(select, modulo, offset, ctx.size.capacity, ctx.acceptable)
+    const picked = await selectModulo(select, modulo, offset, ctx.size.capacity, ctx.acceptable, chance(rng, 0.5))
     return this.#cacheOf(picked, modulo, offset, ctx, false, 'modulo')
   }
 

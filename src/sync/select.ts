@@ -103,24 +103,27 @@ export async function selectRange(ctx: SelectContext, globalTime: number, toSele
 }
 
 /**
- * Up to `capacity` syncable bundles with (gt + offset) % modulo == 0 from global time 1
- * upward, not splitting the last global time; `high` is the last global time fully covered
- * (`acceptable` when everything matching was selected).
+ * Up to `capacity` syncable bundles with (gt + offset) % modulo == 0, from global time 1
+ * upward (or from `acceptable` downward), not splitting the last global time. The range
+ * covers [1, acceptable] when the whole residue class fits; otherwise it stops at the last
+ * global time fully selected. Callers alternate the direction at random so an overfull
+ * class has both of its ends covered over successive filters.
  */
-export async function selectModulo(ctx: SelectContext, modulo: number, offset: number, capacity: number, acceptable: number): Promise<PickedRange> {
+export async function selectModulo(ctx: SelectContext, modulo: number, offset: number, capacity: number, acceptable: number, descending = false): Promise<PickedRange> {
   const data: Bundle[] = []
-  for await (const b of ctx.store.range({ overlay: ctx.overlay, from: 1, to: acceptable, order: 'asc', modulo, offset, maxRows: ctx.rows.left })) {
+  const order = descending ? ('desc' as const) : ('asc' as const)
+  for await (const b of ctx.store.range({ overlay: ctx.overlay, from: 1, to: acceptable, order, modulo, offset, maxRows: ctx.rows.left })) {
     ctx.rows.left--
     if (!ctx.syncable(b)) continue
     data.push(b)
     if (data.length > capacity) break
   }
-  if (data.length <= capacity) return { low: 1, high: acceptable, bundles: data }
+  if (data.length <= capacity) return { low: 1, high: acceptable, bundles: descending ? data.reverse() : data }
   const cut = data.pop()!.globalTime
   const whole = data.slice()
   while (data.length > 0 && data[data.length - 1]!.globalTime === cut) data.pop()
-  // More than `capacity` bundles share the first matching global time: the one case where a
-  // global time is split (else no progress). The peer then also returns some we hold.
-  if (data.length === 0) return { low: 1, high: cut, bundles: whole }
-  return { low: 1, high: cut - 1, bundles: data }
+  // More than `capacity` bundles share one global time: the one case where a global time is
+  // split (else no progress). The peer then also returns some we hold.
+  if (data.length === 0) return descending ? { low: cut, high: acceptable, bundles: whole.reverse() } : { low: 1, high: cut, bundles: whole }
+  return descending ? { low: cut + 1, high: acceptable, bundles: data.reverse() } : { low: 1, high: cut - 1, bundles: data }
 }

@@ -14,7 +14,7 @@ export {
   bundleIdOf,
   decodeBundle
 } from './codec.js'
-export { type KeyPair, generateKeyPair, keyPairFromSecret, signBundle, verifyBundleSignature } from './sign.js'
+export { type KeyPair, generateKeyPair, keyPairFromSecret, signBundle, verifyBundleSignature, memoizedVerifier } from './sign.js'
 export { roomId } from './room.js'
 export {
   BUNDLES_HEADER_BYTES,

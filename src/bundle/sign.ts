@@ -73,3 +73,22 @@ export function verifyBundleSignature(bundle: Bundle): boolean {
 function checkBytes(name: string, value: Uint8Array, length: number): void {
   if (!(value instanceof Uint8Array) || value.length !== length) throw new BloomwalkError('INVALID_ARGUMENT', `${name} must be ${length} bytes`)
 }
+
+/**
+ * A signature check that remembers bundles it verified (by id and signature), for one
+ * process running many nodes (the simulator): each distinct bundle is verified once.
+ * Bounded: forgets everything when `max` entries are reached.
+ */
+export function memoizedVerifier(max = 1_000_000): (bundle: Bundle) => boolean {
+  const verified = new Map<string, boolean>()
+  return (bundle) => {
+    // The id commits to every canonical field; with the signature it names the whole bundle.
+    const key = Buffer.concat([bundle.id, bundle.signature]).toString('base64')
+    const known = verified.get(key)
+    if (known !== undefined) return known
+    const ok = verifyBundleSignature(bundle)
+    if (verified.size >= max) verified.clear()
+    verified.set(key, ok)
+    return ok
+  }
+}

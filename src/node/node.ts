@@ -274,7 +274,7 @@ export class BloomwalkNode {
           counters.bundlesDuplicate++
           continue
         }
-        const check = validateDecoded(b, { policy, overlay: state.id })
+        const check = validateDecoded(b, { policy, overlay: state.id, verify: this.#opts.verifyBundle })
         if (!check.ok) {
           counters.bundleDrop(check.code)
           continue

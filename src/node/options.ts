@@ -5,6 +5,7 @@ import type { Clock } from '../env/clock.js'
 import type { Logger } from '../env/logger.js'
 import type { Rng } from '../env/rng.js'
 import type { KeyPair } from '../bundle/sign.js'
+import type { Bundle } from '../bundle/types.js'
 import type { SyncConfig } from '../sync/config.js'
 import type { Transport } from '../transport/types.js'
 import type { Address, DecodeLimits } from '../wire/index.js'
@@ -44,8 +45,13 @@ export interface NodeOptions {
   maxTrackedOverlays?: number
   /** Bundles queued per `bundles()` iterator before the oldest are dropped (and counted). Default 10 000. */
   deliveryQueue?: number
-  /** Largest body a `publish` accepts is also bounded by the datagram budget. Max parents per bundle. Default 16. */
+  /** Most parents a bundle may name (published or received). Default 16. */
   maxParents?: number
+  /**
+   * Signature check of received bundles. Default: Ed25519 verification. The simulator
+   * injects one memoised across its nodes (each distinct bundle verified once per run).
+   */
+  verifyBundle?: (bundle: Bundle) => boolean
 }
 
 /** The options with every default filled in. */

@@ -154,3 +154,22 @@ describe('bundle validation', () => {
     expect(validateBundle(b.bytes).ok).toBe(true)
   })
 })
+
+describe('memoized verifier', () => {
+  it('gives the same verdicts as verification, forged or not, and verifies each bundle once', async () => {
+    const { memoizedVerifier } = await import('../../src/bundle/index.js')
+    const verify = memoizedVerifier(2)
+    const good = signBundle(draft(), keys)
+    const forgedBytes = good.bytes.slice()
+    forgedBytes[forgedBytes.length - 1]! ^= 1
+    const forged = decodeBundle(forgedBytes, wide)!
+    expect(verify(good)).toBe(true)
+    expect(verify(good)).toBe(true)
+    expect(verify(forged)).toBe(false)
+    expect(verify(forged)).toBe(false)
+    // Over its bound it forgets and re-verifies, still correctly.
+    const other = signBundle(draft({ globalTime: 7 }), keys)
+    expect(verify(other)).toBe(true)
+    expect(verify(forged)).toBe(false)
+  })
+})

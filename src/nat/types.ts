@@ -11,7 +11,9 @@
  * - `unknown`: anything else, including "behind a NAT that keeps one mapping", which hole
  *   punching handles.
  */
-export type ConnectionType = 'public' | 'symmetric-NAT' | 'unknown'
+import type { ConnectionType } from '../wire/packets/types.js'
+
+export type { ConnectionType }
 
 /** Every {@link ConnectionType}, for validation and exhaustive tests. */
 export const CONNECTION_TYPES: readonly ConnectionType[] = ['public', 'symmetric-NAT', 'unknown']

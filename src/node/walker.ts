@@ -7,7 +7,6 @@ import type { OfferSize } from '../sync/offer.js'
 import type { NodeContext } from './context.js'
 import type { TypedEvents, NodeEvents } from './events.js'
 import type { OverlayState } from './overlay.js'
-import { toWireType } from './nat-types.js'
 
 export interface WalkDeps {
   sizes: Record<'ipv4' | 'ipv6', OfferSize>
@@ -53,7 +52,7 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
       sourceLan: ctx.lan(),
       sourceWan: ctx.wan(),
       advice: true,
-      connectionType: toWireType(ctx.connectionType()),
+      connectionType: ctx.connectionType(),
       identifier,
       globalTime: overlay.clock.time,
       sync: offer === null ? undefined : { timeLow: offer.timeLow, timeHigh: offer.timeHigh, modulo: offer.modulo, offset: offer.offset, bloom: { bits: offer.bloom.bits, k: offer.bloom.k, salt: offer.bloom.salt } },

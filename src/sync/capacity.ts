@@ -26,7 +26,7 @@ export function worstCaseRequest(family: 'ipv4' | 'ipv6'): IntroductionRequestTe
     sourceLan: a,
     sourceWan: a,
     advice: true,
-    connectionType: 'symmetric-nat',
+    connectionType: 'symmetric-NAT',
     identifier: 0xffffffff,
     globalTime: MAX_GLOBAL_TIME,
     sync: { timeLow: MAX_GLOBAL_TIME, timeHigh: MAX_GLOBAL_TIME, modulo: 0xffffffff, offset: 0xfffffffe, bloom: { k: MAX_BLOOM_K, salt: 0xffffffff } },

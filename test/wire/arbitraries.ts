@@ -27,7 +27,7 @@ export const ipv6Host = fc
 export const address = (family: 'v4' | 'v6' | 'any' = 'any'): fc.Arbitrary<Address> =>
   fc.record({ host: family === 'v4' ? ipv4Host : family === 'v6' ? ipv6Host : fc.oneof(ipv4Host, ipv6Host), port })
 
-export const connectionType: fc.Arbitrary<ConnectionType> = fc.constantFrom('unknown', 'public', 'symmetric-nat')
+export const connectionType: fc.Arbitrary<ConnectionType> = fc.constantFrom('unknown', 'public', 'symmetric-NAT')
 export const globalTime = fc.maxSafeNat()
 
 export const syncOffer: fc.Arbitrary<SyncOffer> = fc

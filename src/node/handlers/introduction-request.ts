@@ -7,7 +7,6 @@ import { BloomFilter } from '../../bloom/index.js'
 import { addressKey, parseAddressKey, type Address, type IntroductionRequest } from '../../wire/index.js'
 import { answerOffer } from '../../sync/answer.js'
 import { packDatagrams } from '../../sync/pack.js'
-import { natType, toWireType } from '../nat-types.js'
 import type { NodeContext } from '../context.js'
 import type { OverlayState } from '../overlay.js'
 
@@ -15,14 +14,14 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
   const now = ctx.clock.now()
   const key = addressKey(from)
   ctx.guard.checkToken(key, req.token)
-  overlay.candidates.recordStumble(key, { lan: req.sourceLan, wan: req.sourceWan, connectionType: natType(req.connectionType) }, now)
+  overlay.candidates.recordStumble(key, { lan: req.sourceLan, wan: req.sourceWan, connectionType: req.connectionType }, now)
   ctx.voter.vote(from, req.destination, req.sourceWan)
   if (ctx.role === 'peer' && ctx.guard.isValidated(key)) {
     overlay.clock.reportPeer(key, req.globalTime, now)
     overlay.notePeerTime(key, req.globalTime)
   }
 
-  const introduced = req.advice ? overlay.candidates.pickIntroduction(key, natType(req.connectionType), req.sourceWan.host, now, ctx.rng) : undefined
+  const introduced = req.advice ? overlay.candidates.pickIntroduction(key, req.connectionType, req.sourceWan.host, now, ctx.rng) : undefined
   // The introduced peer's WAN address is where we reach it: our own observation, not its claim.
   const introducedWan = introduced === undefined ? undefined : (parseAddressKey(introduced.key) ?? undefined)
   ctx.send(
@@ -34,7 +33,7 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
       sourceLan: ctx.lan(),
       sourceWan: ctx.wan(),
       introduced: introduced === undefined || introducedWan === undefined ? undefined : { lan: introduced.lan, wan: introducedWan },
-      connectionType: toWireType(ctx.connectionType()),
+      connectionType: ctx.connectionType(),
       identifier: req.identifier,
       globalTime: ctx.role === 'peer' ? overlay.clock.time : 0,
       token: ctx.guard.token(key)

@@ -5,7 +5,6 @@
  */
 import { chooseAddress } from '../../nat/index.js'
 import { addressKey, type Address, type IntroductionResponse } from '../../wire/index.js'
-import { natType } from '../nat-types.js'
 import type { NodeContext } from '../context.js'
 import type { OverlayState } from '../overlay.js'
 
@@ -22,7 +21,7 @@ export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay:
   }
   // It received our random identifier at this address: the address is proven.
   ctx.guard.validate(key)
-  overlay.candidates.recordWalkReply(key, { lan: res.sourceLan, wan: res.sourceWan, connectionType: natType(res.connectionType) }, now)
+  overlay.candidates.recordWalkReply(key, { lan: res.sourceLan, wan: res.sourceWan, connectionType: res.connectionType }, now)
   ctx.voter.vote(from, res.destination, res.sourceWan)
   if (res.globalTime > 0) {
     overlay.clock.reportPeer(key, res.globalTime, now)

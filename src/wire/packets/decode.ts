@@ -38,7 +38,7 @@ function optionalAddress(value: unknown): Result<Address | undefined> {
 
 function connectionType(value: unknown): ConnectionType {
   // Unknown enum values (a newer peer) read as 'unknown', as proto3 open enums intend.
-  return value === 1 ? 'public' : value === 2 ? 'symmetric-nat' : 'unknown'
+  return value === 1 ? 'public' : value === 2 ? 'symmetric-NAT' : 'unknown'
 }
 
 function globalTime(value: unknown): Result<number> {

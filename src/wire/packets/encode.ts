@@ -13,7 +13,7 @@ import type { BodyField, RawMessage } from '../schema.js'
 import { checkBytes, checkSafeInt, checkSafeUint, checkU32, checkU64BigInt, longBits } from '../values.js'
 import type { ConnectionType, IntroductionRequest, IntroductionResponse, Packet, SyncOffer, WireBloom } from './types.js'
 
-const CONNECTION_TYPE_VALUES: Readonly<Record<ConnectionType, number>> = { unknown: 0, public: 1, 'symmetric-nat': 2 }
+const CONNECTION_TYPE_VALUES: Readonly<Record<ConnectionType, number>> = { unknown: 0, public: 1, 'symmetric-NAT': 2 }
 
 /** Sets `raw[name] = value` unless value is the proto3 default. */
 function put(raw: RawMessage, name: string, value: number | boolean | Uint8Array | RawMessage | readonly unknown[] | undefined): void {

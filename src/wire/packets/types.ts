@@ -7,8 +7,8 @@ import type { Bundle } from '../../bundle/types.js'
 import type { Address } from '../address.js'
 import type { MvdsPayload } from '../mvds.js'
 
-/** The sender's NAT classification (DESIGN §6). Unknown wire values decode as `'unknown'`. */
-export type ConnectionType = 'unknown' | 'public' | 'symmetric-nat'
+/** The sender's NAT classification (DESIGN §6, src/nat). Unknown wire values decode as `'unknown'`. */
+export type ConnectionType = 'unknown' | 'public' | 'symmetric-NAT'
 
 /** A Bloom filter as carried on the wire: LSB-first bits (m = 8 · bits.length), k, salt. */
 export interface WireBloom {

@@ -21,7 +21,7 @@
 import DgramAsPromised, { type RemoteInfo, type SocketAsPromised } from 'dgram-as-promised'
 import { silentLogger, type Logger } from '../env/logger.js'
 import { BloomwalkError } from '../errors.js'
-import { ipFamily, unmapIpv4, isValidPort } from './address.js'
+import { canonicalHost, ipFamily, unmapIpv4, isValidPort } from './address.js'
 import { TransportCounters } from './counters.js'
 import { type Address, type Transport, type TransportStats, DEFAULT_MAX_DATAGRAM, MAX_UDP_PAYLOAD } from './types.js'
 
@@ -191,10 +191,12 @@ class UdpTransport implements Transport {
   /** The host to hand to the socket, or `undefined` when `to` is not an IP literal and a port. */
   #outboundHost(to: Address): string | undefined {
     if (to === null || typeof to !== 'object' || !isValidPort(to.port)) return undefined
-    const family = ipFamily(to.host)
-    if (family === 0) return undefined
-    if (this.#udp6) return family === 4 ? `::ffff:${to.host}` : to.host
-    return family === 6 ? unmapIpv4(to.host) : to.host
+    // Canonical text: an IPv4-mapped destination reads as plain IPv4.
+    const host = canonicalHost(to.host)
+    if (host === undefined) return undefined
+    const ipv6 = host.includes(':')
+    if (this.#udp6) return ipv6 ? host : `::ffff:${host}`
+    return host // an IPv6 destination on a udp4 socket fails in send() and is counted
   }
 
   #receive(msg: Buffer, rinfo: RemoteInfo): void {

@@ -9,15 +9,7 @@
  * meta    := 0x03 overlay(32)                    → count(u64 BE) max_gt(u64 BE)
  * ```
  */
-import type { Level } from 'level'
 import { ID_BYTES } from '../bundle/codec.js'
-import type { Bundle } from '../bundle/types.js'
-import { BloomwalkError } from '../errors.js'
-
-/** The database handle as the store opens it ('view' keys and values). */
-export type Db = Level<Uint8Array, Uint8Array>
-/** One operation of an atomic batch. */
-export type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
 
 export const TAG_FORMAT = 0x00
 export const TAG_ROW = 0x01
@@ -117,26 +109,6 @@ export function decodeGt(value: Uint8Array): number | null {
   if (value.length !== 8) return null
   const gt = readU64(value, 0)
   return Number.isSafeInteger(gt) ? gt : null
-}
-
-/** The row and id-index puts of a bundle. */
-export function rowOps(b: Bundle): BatchOp[] {
-  return [
-    { type: 'put', key: rowKey(b.overlay, b.globalTime, b.id), value: b.bytes },
-    { type: 'put', key: byIdKey(b.overlay, b.id), value: encodeGt(b.globalTime) }
-  ]
-}
-
-/**
- * The committed meta row of an overlay ({0, 0} when absent).
- * @throws {BloomwalkError} STORE_CORRUPT when it is malformed
- */
-export async function readMeta(db: Db, overlay: Uint8Array): Promise<OverlayMeta> {
-  const value = await db.get(metaKey(overlay))
-  if (value === undefined) return { count: 0, maxGt: 0 }
-  const meta = decodeMeta(value)
-  if (meta === null) throw new BloomwalkError('STORE_CORRUPT', 'malformed overlay meta row')
-  return meta
 }
 
 function writeU64(out: Uint8Array, at: number, value: number): void {

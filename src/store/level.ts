@@ -7,7 +7,8 @@
  * `{ sync: true }` it resolves after fsync (survives a power loss, much slower).
  *
  * Range scans read in `nextv` batches; with modulo ≥ {@link JUMP_MIN_MODULO} they `seek`
- * to the next global time that passes the filter, so a scan reads about 2·count/modulo rows.
+ * to the next global time that passes the filter, so a scan reads about
+ * 2·(span/modulo) + yielded rows instead of every row in the range.
  * A row that fails to decode or does not match its key is skipped and counted in
  * `corruptRows`.
  */
@@ -16,22 +17,19 @@ import { decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec
 import type { Bundle } from '../bundle/types.js'
 import { BloomwalkError } from '../errors.js'
 import { AbstractBundleStore, invalid, throwIfAborted, type NormalizedRange } from './abstract.js'
+import { type BatchOp, type Db, mapError, openIterator, readMeta, rowOps } from './level-db.js'
 import {
-  type BatchOp,
   byIdKey,
-  type Db,
   decodeGt,
   encodeGt,
   encodeMeta,
   FORMAT_KEY,
   metaKey,
   type OverlayMeta,
-  readMeta,
   rowBound,
   rowKey,
   rowKeyGlobalTime,
   rowKeyId,
-  rowOps,
   STORE_FORMAT_VERSION
 } from './level-keys.js'
 import { compareBytes, hexKey, nextPassing, passesModulo, prevPassing } from './range.js'
@@ -42,12 +40,12 @@ export interface LevelStoreOptions {
   sync?: boolean
   /**
    * LevelDB write buffer (memtable) in bytes; up to two are held in memory. Default 32 MiB
-   * (LevelDB's 4 MiB halves bulk-sync throughput through frequent level-0 compactions).
+   * (LevelDB's 4 MiB slows bulk sync with frequent level-0 compactions).
    */
   writeBufferSize?: number
   /**
    * Snappy block compression. Default false: bundles are mostly ids, keys and signatures,
-   * which do not compress, and compressing them measurably slows writes.
+   * which do not compress; trying costs CPU on every write.
    */
   compression?: boolean
 }
@@ -63,7 +61,6 @@ const SCAN_BATCH = 256
 const JUMP_BATCH = 2
 /** Structural decode limits: the store keeps whatever passed validation when it was put. */
 const DECODE_LIMITS = { maxParents: MAX_PARENTS_FIELD, maxBody: MAX_BODY_FIELD }
-
 
 /** The LevelDB backend. `new LevelStore(path)`, then `open()` (creates the directory). */
 export class LevelStore extends AbstractBundleStore {
@@ -230,13 +227,7 @@ export class LevelStore extends AbstractBundleStore {
     // Seek target of the first key of global time `gt` in scan direction.
     const target = (gt: number) => rowBound(overlay, gt, desc ? 0xff : 0x00)
     const outside = (gt: number) => (desc ? gt < q.from : gt > q.to)
-    const it = db.iterator({
-      gte: rowBound(overlay, q.from, 0x00),
-      lte: rowBound(overlay, q.to, 0xff),
-      reverse: desc,
-      highWaterMarkBytes: 1 << 20,
-      ...(q.signal === undefined ? {} : { signal: q.signal })
-    })
+    const it = openIterator(db, q)
     let rows = 0
     let yielded = 0
     let batch = jump ? JUMP_BATCH : SCAN_BATCH
@@ -338,14 +329,4 @@ export class LevelStore extends AbstractBundleStore {
     if (this.#db === undefined) throw new BloomwalkError('STORE_NOT_OPEN', 'store is not open')
     return this.#db
   }
-}
-
-/** Level errors → BloomwalkError where a code fits; anything else passes through. */
-function mapError(err: unknown): unknown {
-  if (err instanceof BloomwalkError) return err
-  const code = (err as { code?: unknown } | null)?.code
-  if (code === 'LEVEL_ABORTED') return new BloomwalkError('ABORTED', 'range scan aborted', { cause: err })
-  if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_ITERATOR_NOT_OPEN') return new BloomwalkError('STORE_NOT_OPEN', 'store is not open', { cause: err })
-  if (code === 'LEVEL_CORRUPTION') return new BloomwalkError('STORE_CORRUPT', 'LevelDB reports corruption', { cause: err })
-  return err
 }

@@ -3,61 +3,14 @@
  * fresh, NOT yet opened store; the suite opens and closes it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { roomId, type Bundle } from '../../src/bundle/index.js'
-import { isBloomwalkError, type ErrorCode } from '../../src/errors.js'
+import { roomId, signBundle, type Bundle } from '../../src/bundle/index.js'
 import type { BundleStore, RangeQuery, StoreCounters } from '../../src/store/index.js'
 import { SeededRng, int } from '../../src/env/rng.js'
-import { hex, makeBundles, type MakeBundlesOptions } from '../helpers/bundles.js'
+import { hex, makeAuthors } from '../helpers/bundles.js'
+import { bruteForce, collect, expectCode, fixture, ids, keyOrder } from './helpers.js'
 
 export type StoreFactory = () => Promise<BundleStore & StoreCounters>
-
 const MAX = Number.MAX_SAFE_INTEGER
-
-/** All bundles of an iterable. */
-export async function collect(iterable: AsyncIterable<Bundle>): Promise<Bundle[]> {
-  const out: Bundle[] = []
-  for await (const b of iterable) out.push(b)
-  return out
-}
-
-/** Ids (hex) in exact key order: (global time, id) ascending, or both descending. */
-export function keyOrder(bundles: readonly Bundle[], order: 'asc' | 'desc' = 'asc'): string[] {
-  const sorted = [...bundles].sort((a, b) => a.globalTime - b.globalTime || (hex(a.id) < hex(b.id) ? -1 : hex(a.id) > hex(b.id) ? 1 : 0))
-  if (order === 'desc') sorted.reverse()
-  return sorted.map((b) => hex(b.id))
-}
-
-/** What a range query must yield, by brute force over all bundles. */
-export function bruteForce(all: readonly Bundle[], q: RangeQuery): string[] {
-  const modulo = q.modulo ?? 1
-  const offset = q.offset ?? 0
-  const hits = all.filter((b) => hex(b.overlay) === hex(q.overlay) && b.globalTime >= q.from && b.globalTime <= q.to && (b.globalTime + offset) % modulo === 0)
-  return keyOrder(hits, q.order).slice(0, q.limit ?? Infinity)
-}
-
-const ids = (bundles: readonly Bundle[]) => bundles.map((b) => hex(b.id))
-
-async function expectCode(run: () => unknown, code: ErrorCode): Promise<void> {
-  let caught: unknown
-  try {
-    await run()
-  } catch (err) {
-    caught = err
-  }
-  expect(isBloomwalkError(caught, code), `expected ${code}, got ${String(caught)}`).toBe(true)
-}
-
-// Signed fixtures are slow to make (~1 ms each): memoized, never mutated.
-const fixtures = new Map<string, Bundle[]>()
-export function fixture(n: number, options: MakeBundlesOptions & { name: string }): Bundle[] {
-  const key = `${n}/${options.name}/${options.seed ?? 7}/${options.maxGlobalTime ?? 0}`
-  let out = fixtures.get(key)
-  if (out === undefined) {
-    out = makeBundles(n, { ...options, overlay: roomId(options.name) })
-    fixtures.set(key, out)
-  }
-  return out
-}
 
 export function runStoreConformance(name: string, factory: StoreFactory): void {
   describe(`BundleStore conformance: ${name}`, () => {
@@ -209,6 +162,17 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
         await store.putMany(all)
         const byId = new Map(all.map((b) => [hex(b.id), hex(b.bytes)]))
         for (const b of await collect(store.range({ overlay, from: 0, to: MAX }))) expect(hex(b.bytes)).toBe(byId.get(hex(b.id)))
+      })
+
+      it('handles global times up to 2^53 − 1 in order', async () => {
+        const [keys] = makeAuthors(1, 99)
+        const gts = [MAX, MAX - 1, 2 ** 32, 2 ** 32 - 1, 1]
+        const big = gts.map((globalTime, i) => signBundle({ overlay, globalTime, kind: 1, body: Uint8Array.of(i) }, keys!))
+        await store.putMany(big)
+        expect(await store.maxGlobalTime(overlay)).toBe(MAX)
+        expect(ids(await collect(store.range({ overlay, from: 0, to: MAX })))).toEqual(keyOrder(big))
+        const q = { overlay, from: 2 ** 32 - 1, to: MAX, modulo: 7, offset: 3, order: 'desc' as const }
+        expect(ids(await collect(store.range(q)))).toEqual(bruteForce(big, q))
       })
 
       it('treats from and to as inclusive bounds', async () => {

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { roomId } from '../../src/bundle/index.js'
 import { LevelStore } from '../../src/store/index.js'
 import { hex, makeBundles } from '../helpers/bundles.js'
-import { collect } from './conformance.js'
+import { collect } from './helpers.js'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const overlay = roomId('crash')

@@ -8,7 +8,8 @@ import { isBloomwalkError } from '../../src/errors.js'
 import { LevelStore } from '../../src/store/index.js'
 import { FORMAT_KEY, rowKey } from '../../src/store/level-keys.js'
 import { hex } from '../helpers/bundles.js'
-import { collect, fixture, keyOrder, runStoreConformance } from './conformance.js'
+import { runStoreConformance } from './conformance.js'
+import { collect, fixture, keyOrder } from './helpers.js'
 
 const root = await mkdtemp(join(tmpdir(), 'bloomwalk-level-'))
 let n = 0

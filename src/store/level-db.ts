@@ -1,0 +1,56 @@
+/** LevelDB plumbing of the LevelDB store: handle and batch types, row writes, meta reads, errors. */
+import type { Level } from 'level'
+import type { Bundle } from '../bundle/types.js'
+import { BloomwalkError } from '../errors.js'
+import type { NormalizedRange } from './abstract.js'
+import { byIdKey, decodeMeta, encodeGt, metaKey, type OverlayMeta, rowBound, rowKey } from './level-keys.js'
+
+/** The database handle as the store opens it ('view' keys and values). */
+export type Db = Level<Uint8Array, Uint8Array>
+/** One operation of an atomic batch. */
+export type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
+
+/** The row and id-index puts of a bundle. */
+export function rowOps(b: Bundle): BatchOp[] {
+  return [
+    { type: 'put', key: rowKey(b.overlay, b.globalTime, b.id), value: b.bytes },
+    { type: 'put', key: byIdKey(b.overlay, b.id), value: encodeGt(b.globalTime) }
+  ]
+}
+
+/**
+ * The committed meta row of an overlay ({0, 0} when absent).
+ * @throws {BloomwalkError} STORE_CORRUPT when it is malformed
+ */
+export async function readMeta(db: Db, overlay: Uint8Array): Promise<OverlayMeta> {
+  const value = await db.get(metaKey(overlay))
+  if (value === undefined) return { count: 0, maxGt: 0 }
+  const meta = decodeMeta(value)
+  if (meta === null) throw new BloomwalkError('STORE_CORRUPT', 'malformed overlay meta row')
+  return meta
+}
+
+/** A row iterator over the query's key range (the scan seeks inside it). */
+export function openIterator(db: Db, q: NormalizedRange) {
+  try {
+    return db.iterator({
+      gte: rowBound(q.overlay, q.from, 0x00),
+      lte: rowBound(q.overlay, q.to, 0xff),
+      reverse: q.desc,
+      highWaterMarkBytes: 1 << 20,
+      ...(q.signal === undefined ? {} : { signal: q.signal })
+    })
+  } catch (err) {
+    throw mapError(err)
+  }
+}
+
+/** Level errors → BloomwalkError where a code fits; anything else passes through. */
+export function mapError(err: unknown): unknown {
+  if (err instanceof BloomwalkError) return err
+  const code = (err as { code?: unknown } | null)?.code
+  if (code === 'LEVEL_ABORTED') return new BloomwalkError('ABORTED', 'range scan aborted', { cause: err })
+  if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_ITERATOR_NOT_OPEN') return new BloomwalkError('STORE_NOT_OPEN', 'store is not open', { cause: err })
+  if (code === 'LEVEL_CORRUPTION') return new BloomwalkError('STORE_CORRUPT', 'LevelDB reports corruption', { cause: err })
+  return err
+}

@@ -46,4 +46,6 @@ export interface NodeContext {
   send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
   /** Verifies, stores and delivers bundles that arrived from `from` (or were published locally when undefined). */
   accept(overlay: OverlayState, bundles: readonly Bundle[], from: Address | undefined): Promise<Bundle[]>
+  /** Verifies and delivers ephemeral bundles (typing, presence) once each, never storing them. */
+  acceptEphemeral(overlay: OverlayState, bundles: readonly Bundle[], from: Address): void
 }

@@ -9,6 +9,8 @@ export interface Delivery {
   bundle: Bundle
   /** The peer it came from; undefined for our own `publish`. */
   from: Address | undefined
+  /** True for an ephemeral message (typing, presence): delivered once, never stored. */
+  ephemeral?: boolean
 }
 
 /** Event name → detail type. */
@@ -17,6 +19,8 @@ export interface NodeEvents {
   bundle: Delivery
   /** A walk step found a peer: the address walked to. */
   walk: { overlay: Uint8Array; to: Address }
+  /** An expired bundle was deleted from the store. */
+  expired: { overlay: Uint8Array; bundle: Bundle }
 }
 
 /** A typed wrapper over EventTarget. */

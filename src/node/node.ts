@@ -13,7 +13,7 @@ import { PunctureTracker, WanVoter } from '../nat/index.js'
 import { syncConfig, type SyncConfig } from '../sync/config.js'
 import { offerSize } from '../sync/capacity.js'
 import type { OfferSize } from '../sync/offer.js'
-import { addressKey, decodeLimits, encodePacket, sameAddress, type Address, type DecodeLimits, type Packet } from '../wire/index.js'
+import { addressKey, decodeLimits, encodePacket, parseAddressKey, sameAddress, type Address, type DecodeLimits, type Packet } from '../wire/index.js'
 import { AmplificationGuard } from './amplification.js'
 import type { Charge, NodeContext } from './context.js'
 import { dispatch } from './dispatcher.js'
@@ -23,9 +23,15 @@ import { OverlayState, hex } from './overlay.js'
 import { RequestCache } from './requests.js'
 import { Counters, type NodeCounters } from './stats.js'
 import { walkStep } from './walker.js'
+import { sweepExpired } from './expiry.js'
 import type { CategoryCounts } from '../candidates/index.js'
 import type { PunctureStats } from '../nat/index.js'
 import type { AmplificationStats } from './amplification.js'
+
+/** Peers an ephemeral message is sent to at most. */
+const MAX_EPHEMERAL_PEERS = 32
+/** Ephemeral message ids remembered per overlay, so each is delivered once. */
+const MAX_EPHEMERAL_SEEN = 1024
 
 /** Per-overlay figures in {@link NodeStats}. */
 export interface OverlayStats {
@@ -103,7 +109,8 @@ export class BloomwalkNode {
       connectionType: () => voter.connectionType(),
       isSelf: (a) => sameAddress(a, voter.lan) || (voter.wan !== undefined && sameAddress(a, voter.wan)),
       send: (to, overlay, packet, charge) => node.#send(to, overlay, packet, charge),
-      accept: (overlay, bundles, from) => node.#accept(overlay, bundles, from)
+      accept: (overlay, bundles, from) => node.#accept(overlay, bundles, from),
+      acceptEphemeral: (overlay, bundles, from) => node.#acceptEphemeral(overlay, bundles, from)
     }
     if (opts.role === 'peer' && opts.store === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'a peer node needs a store')
   }
@@ -183,6 +190,31 @@ export class BloomwalkNode {
     return bundle
   }
 
+  /**
+   * Sends an ephemeral message (typing, presence) once to the overlay's current walk and
+   * stumble peers: signed, delivered by each once, never stored nor synced. Returns the
+   * number of peers it was sent to.
+   * @throws {BloomwalkError} INVALID_ARGUMENT when the overlay was not joined; BUNDLE_TOO_LARGE when it would not fit one datagram
+   */
+  sendEphemeral(overlay: Uint8Array, body: Uint8Array, options: { kind?: number } = {}): number {
+    const state = this.#overlays.get(hex(overlay))
+    if (state === undefined || this.role !== 'peer') throw new BloomwalkError('INVALID_ARGUMENT', 'sendEphemeral needs a peer node that joined the overlay')
+    const bundle = signBundle({ overlay, globalTime: Math.max(1, state.clock.time), kind: options.kind ?? 0, body }, this.keys)
+    const max = maxBundleBytes(this.#ctx.sync.datagramBudget)
+    if (bundle.bytes.length > max) throw new BloomwalkError('BUNDLE_TOO_LARGE', `bundle is ${bundle.bytes.length} bytes; at most ${max} fit one datagram`)
+    state.ephemeralSeen.add(hex(bundle.id))
+    const now = this.#ctx.clock.now()
+    let sent = 0
+    for (const c of state.candidates.list(now)) {
+      const category = state.candidates.category(c.key, now)
+      if (category !== 'walk' && category !== 'stumble') continue
+      const to = parseAddressKey(c.key)
+      if (to === null || sent >= MAX_EPHEMERAL_PEERS) continue
+      if (this.#send(to, overlay, { type: 'bundles', bundles: [bundle], ephemeral: true }, 'destination')) sent++
+    }
+    return sent
+  }
+
   /** Delivered bundles as an async iterator (bounded queue; `return()` or `signal` ends it). */
   bundles(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<Delivery> {
     const queue: DeliveryQueue = new DeliveryQueue(this.#opts.deliveryQueue, () => this.#queues.delete(queue))
@@ -229,9 +261,14 @@ export class BloomwalkNode {
       if (state.stepping) return
       state.stepping = true
       this.#track(
-        walkStep(this.#ctx, state, { sizes: this.#sizes, requestTimeoutMs: this.#opts.requestTimeoutMs, events: this.#events }).finally(() => {
-          state.stepping = false
-        })
+        walkStep(this.#ctx, state, { sizes: this.#sizes, requestTimeoutMs: this.#opts.requestTimeoutMs, events: this.#events })
+          .then(async () => {
+            const store = this.#ctx.store
+            if (store !== undefined) for (const b of await sweepExpired(store, state)) this.#events.emit('expired', { overlay: state.id, bundle: b })
+          })
+          .finally(() => {
+            state.stepping = false
+          })
       )
     }, delay)
   }
@@ -292,6 +329,22 @@ export class BloomwalkNode {
     state.builder?.onStored(fresh, from === undefined ? undefined : addressKey(from))
     for (const bundle of fresh) this.#deliver({ overlay: state.id, bundle, from })
     return fresh
+  }
+
+  #acceptEphemeral(state: OverlayState, bundles: readonly Bundle[], from: Address): void {
+    const policy = { ...DEFAULT_BUNDLE_POLICY, maxBytes: maxBundleBytes(this.#ctx.sync.datagramBudget), maxParents: this.#opts.maxParents }
+    for (const b of bundles) {
+      const key = hex(b.id)
+      if (state.ephemeralSeen.has(key)) continue
+      const check = validateDecoded(b, { policy, overlay: state.id, verify: this.#opts.verifyBundle })
+      if (!check.ok) {
+        this.#ctx.counters.bundleDrop(check.code)
+        continue
+      }
+      state.ephemeralSeen.add(key)
+      if (state.ephemeralSeen.size > MAX_EPHEMERAL_SEEN) state.ephemeralSeen.delete(state.ephemeralSeen.values().next().value as string)
+      this.#deliver({ overlay: state.id, bundle: b, from, ephemeral: true })
+    }
   }
 
   #deliver(d: Delivery): void {

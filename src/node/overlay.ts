@@ -22,6 +22,10 @@ export class OverlayState {
   /** Cancels the next scheduled walk step. */
   cancelStep: Cancel | undefined
   stepping = false
+  /** Where the next expiry sweep starts (a global time). */
+  expiryCursor = 0
+  /** Ids of recent ephemeral messages, so each is delivered once (bounded). */
+  readonly ephemeralSeen = new Set<string>()
   readonly #peerTimes = new Map<string, number>()
 
   constructor(id: Uint8Array, init: { start: number; stored: number; candidates?: CandidateTableInit; sync: SyncConfig; store: SyncStoreView | undefined; rng: Rng }) {

@@ -33,7 +33,8 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
           acceptable: overlay.clock.acceptableUpper(now),
           size: deps.sizes[isIPv6(to) ? 'ipv6' : 'ipv4'],
           peerKey: key,
-          peerGlobalTime: overlay.peerTime(key)
+          peerGlobalTime: overlay.peerTime(key),
+          trackAnswers: true
         })
   overlay.candidates.recordWalk(key, now)
   const cancelTimeout = ctx.clock.setTimeout(() => {

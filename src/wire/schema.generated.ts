@@ -14,7 +14,7 @@ export const SCHEMA_DESCRIPTOR = {
         "IntroductionResponse": {"fields":{"destination":{"type":"Address","id":1},"sourceLan":{"type":"Address","id":2,"protoName":"source_lan"},"sourceWan":{"type":"Address","id":3,"protoName":"source_wan"},"introducedLan":{"type":"Address","id":4,"protoName":"introduced_lan"},"introducedWan":{"type":"Address","id":5,"protoName":"introduced_wan"},"connectionType":{"type":"ConnectionType","id":6,"protoName":"connection_type"},"identifier":{"type":"fixed32","id":7},"globalTime":{"type":"uint64","id":8,"protoName":"global_time"},"token":{"type":"bytes","id":9}}},
         "PunctureRequest": {"fields":{"walkerLan":{"type":"Address","id":1,"protoName":"walker_lan"},"walkerWan":{"type":"Address","id":2,"protoName":"walker_wan"},"identifier":{"type":"fixed32","id":3}}},
         "Puncture": {"fields":{"sourceLan":{"type":"Address","id":1,"protoName":"source_lan"},"sourceWan":{"type":"Address","id":2,"protoName":"source_wan"},"identifier":{"type":"fixed32","id":3}}},
-        "Bundles": {"fields":{"bundles":{"rule":"repeated","type":"bytes","id":1}}},
+        "Bundles": {"fields":{"bundles":{"rule":"repeated","type":"bytes","id":1},"ephemeral":{"type":"bool","id":2}}},
         "SymbolsRequest": {"fields":{"from":{"type":"uint64","id":1},"count":{"type":"uint32","id":2}}},
         "CodedSymbol": {"fields":{"idXor":{"type":"bytes","id":1,"protoName":"id_xor"},"hashXor":{"type":"fixed64","id":2,"protoName":"hash_xor"},"count":{"type":"sint64","id":3}}},
         "SymbolsResponse": {"fields":{"from":{"type":"uint64","id":1},"symbols":{"rule":"repeated","type":"CodedSymbol","id":2}}},

@@ -94,8 +94,11 @@ export function bundlePool(): Bundle[] {
 }
 
 export const bundlesPacket: fc.Arbitrary<Packet> = fc
-  .array(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 5 })
-  .map((idx) => ({ type: 'bundles' as const, bundles: idx.map((i) => bundlePool()[i]!) }))
+  .tuple(fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 5 }), fc.boolean())
+  .map(([idx, ephemeral]) => {
+    const bundles = idx.map((i) => bundlePool()[i]!)
+    return ephemeral ? { type: 'bundles' as const, bundles, ephemeral: true } : { type: 'bundles' as const, bundles }
+  })
 
 export const mvdsPayload: fc.Arbitrary<MvdsPayload> = fc.record({
   acks: fc.array(id32, { maxLength: 4 }),

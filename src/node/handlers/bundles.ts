@@ -1,5 +1,5 @@
 /**
- * bundles: answers to our offers (or pushes). Accepted only from peers in the overlay's
+ * bundles: answers to our offers, pushes, or ephemeral messages. Accepted only from peers in the overlay's
  * candidate table, so strangers cannot make us verify signatures at will; each bundle is
  * then checked, stored and delivered by the node.
  */
@@ -16,5 +16,6 @@ export async function onBundles(ctx: NodeContext, from: Address, overlay: Overla
     ctx.counters.drop('unknown-source')
     return
   }
-  await ctx.accept(overlay, packet.bundles, from)
+  if (packet.ephemeral === true) ctx.acceptEphemeral(overlay, packet.bundles, from)
+  else await ctx.accept(overlay, packet.bundles, from)
 }

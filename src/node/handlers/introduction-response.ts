@@ -22,6 +22,8 @@ export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay:
   // It received our random identifier at this address: the address is proven.
   ctx.guard.validate(key)
   overlay.candidates.recordWalkReply(key, { lan: res.sourceLan, wan: res.sourceWan, connectionType: res.connectionType }, now)
+  // An answered round counts toward the skip curve; a silent address's does not (issue 8).
+  overlay.builder?.onAnswered(key)
   ctx.voter.vote(from, res.destination, res.sourceWan)
   if (res.globalTime > 0) {
     overlay.clock.reportPeer(key, res.globalTime, now)

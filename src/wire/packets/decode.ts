@@ -204,7 +204,8 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
     }
     case 'bundles': {
       const list = bundles(raw['bundles'], limits)
-      return isDrop(list) ? list : { type: 'bundles', bundles: list }
+      if (isDrop(list)) return list
+      return raw['ephemeral'] === true ? { type: 'bundles', bundles: list, ephemeral: true } : { type: 'bundles', bundles: list }
     }
     case 'mvds': {
       const payload = mvdsPayloadFromRaw(raw, limits)

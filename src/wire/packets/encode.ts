@@ -115,7 +115,7 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
       return { field: 'puncture', raw }
     }
     case 'bundles':
-      return { field: 'bundles', raw: { bundles: packet.bundles.map((b, i) => checkBytes(`bundles[${i}].bytes`, b.bytes)) } }
+      return { field: 'bundles', raw: { bundles: packet.bundles.map((b, i) => checkBytes(`bundles[${i}].bytes`, b.bytes)), ephemeral: packet.ephemeral === true } }
     case 'mvds':
       return { field: 'mvds', raw: mvdsPayloadToRaw(packet.payload) }
     case 'symbols-request': {

@@ -97,6 +97,8 @@ export interface Puncture {
 export interface BundlesPacket {
   type: 'bundles'
   bundles: readonly Bundle[]
+  /** Typing, presence: delivered once, never stored nor synced. */
+  ephemeral?: boolean | undefined
 }
 
 /** An MVDS payload (wire-compatible with vacp2p/mvds). */

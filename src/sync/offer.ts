@@ -39,11 +39,20 @@ export interface ClaimContext {
   peerKey: string
   /** The peer's last reported global time, when known (adaptive strategy). */
   peerGlobalTime?: number
+  /**
+   * True when the caller reports answers with {@link OfferBuilder.onAnswered}: a round whose
+   * peer never answered (lost, or a silent address an attacker planted) then says nothing
+   * about being in sync and counts toward neither the skip curve nor the adaptive figures.
+   * Default false: every round counts as answered (Dispersy's behaviour).
+   */
+  trackAnswers?: boolean
 }
 
 interface SyncCache extends SyncOffer {
   timesUsed: number
   responses: number
+  /** Whether the peer answered the request that carried this filter (see ClaimContext.trackAnswers). */
+  answered: boolean
   items: number
   peerKey: string
   tiny: boolean
@@ -90,7 +99,8 @@ export class OfferBuilder {
   /** The offer for this walk step, or `null` when the skip curve says to send none. */
   async claim(ctx: ClaimContext): Promise<SyncOffer | null> {
     const cache = this.#cache
-    if (cache !== null) {
+    // A round whose peer never answered (and sent nothing) tells nothing: it is not counted.
+    if (cache !== null && (cache.answered || cache.responses > 0)) {
       this.#yieldAverage = 0.5 * this.#yieldAverage + 0.5 * cache.responses
       this.#noteModuloResult(cache)
       if (cache.responses > 0) {
@@ -98,6 +108,7 @@ export class OfferBuilder {
         if (this.#reusable(cache, ctx)) {
           cache.timesUsed++
           cache.responses = 0
+          cache.answered = ctx.trackAnswers !== true
           cache.peerKey = ctx.peerKey
           this.stats.reused++
           return cache
@@ -135,6 +146,11 @@ export class OfferBuilder {
       }
       if (fromPeerKey !== undefined && fromPeerKey === cache.peerKey) cache.responses++
     }
+  }
+
+  /** The peer at `peerKey` answered the request that carried the cached filter. */
+  onAnswered(peerKey: string): void {
+    if (this.#cache !== null && this.#cache.peerKey === peerKey) this.#cache.answered = true
   }
 
   /** Forgets the cached filter (e.g. when the overlay's store was pruned). */
@@ -251,6 +267,7 @@ export class OfferBuilder {
       bloom,
       timesUsed: 0,
       responses: 0,
+      answered: ctx.trackAnswers !== true,
       items: picked.bundles.length,
       peerKey: ctx.peerKey,
       tiny,

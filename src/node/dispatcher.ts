@@ -7,6 +7,7 @@ import { addressKey, decodePacketWithReason, MIN_DATAGRAM_BYTES, type Address, t
 import type { NodeContext } from './context.js'
 import type { OverlayState } from './overlay.js'
 import { onBundles } from './handlers/bundles.js'
+import { onBundleRequest } from './handlers/bundle-request.js'
 import { onIntroductionRequest } from './handlers/introduction-request.js'
 import { onIntroductionResponse } from './handlers/introduction-response.js'
 import { onPuncture } from './handlers/puncture.js'
@@ -21,7 +22,8 @@ export const HANDLERS: HandlerTable = {
   'introduction-response': onIntroductionResponse,
   'puncture-request': onPunctureRequest,
   puncture: onPuncture,
-  bundles: onBundles
+  bundles: onBundles,
+  'bundle-request': onBundleRequest
 }
 
 /** Finds (or, for a tracker, creates) the overlay state of an inbound packet. */

@@ -326,9 +326,30 @@ export class BloomwalkNode {
       counters.bundlesStored++
       fresh.push(b)
     }
-    state.builder?.onStored(fresh, from === undefined ? undefined : addressKey(from))
-    for (const bundle of fresh) this.#deliver({ overlay: state.id, bundle, from })
+    const fromKey = from === undefined ? undefined : addressKey(from)
+    state.builder?.onStored(fresh, fromKey)
+    for (const bundle of fresh) await this.#deliverCausally(state, bundle, from)
     return fresh
+  }
+
+  /**
+   * Delivers `bundle` once every parent is delivered (DESIGN §8). A parent in the store that
+   * is not waiting in the causal buffer was delivered; missing parents are requested by id
+   * from the peer that sent the child.
+   */
+  async #deliverCausally(state: OverlayState, bundle: Bundle, from: Address | undefined): Promise<void> {
+    const store = this.#ctx.store!
+    const delivered = new Set<string>()
+    for (const parent of bundle.parents) {
+      if (!state.causal.has(parent) && (await store.has(state.id, parent))) delivered.add(hex(parent))
+    }
+    state.deliveredParents = delivered
+    const { deliver, missing } = state.causal.offer(bundle, from === undefined ? undefined : addressKey(from))
+    state.deliveredParents = new Set()
+    for (const b of deliver) this.#deliver({ overlay: state.id, bundle: b, from: b === bundle ? from : undefined })
+    if (missing.length > 0 && from !== undefined) {
+      this.#send(from, state.id, { type: 'bundle-request', ids: missing.slice(0, this.#ctx.limits.maxIdsPerRequest) }, 'destination')
+    }
   }
 
   #acceptEphemeral(state: OverlayState, bundles: readonly Bundle[], from: Address): void {

@@ -1,5 +1,7 @@
 /** The state a node keeps per overlay: Lamport clock, offer builder, candidate table. */
 import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
+import { CausalBuffer } from '../causal/index.js'
+import type { Bundle } from '../bundle/types.js'
 import { LamportClock } from '../clock/index.js'
 import type { Cancel } from '../env/clock.js'
 import type { Rng } from '../env/rng.js'
@@ -27,6 +29,13 @@ export class OverlayState {
   /** Ids of recent ephemeral messages, so each is delivered once (bounded). */
   readonly ephemeralSeen = new Set<string>()
   readonly #peerTimes = new Map<string, number>()
+  /** Holds bundles whose parents are not delivered yet (DESIGN §8). */
+  readonly causal: CausalBuffer<Bundle>
+  /**
+   * Parent ids known delivered for the `causal.offer` call in progress: the node checks the
+   * store (async) first and sets this right before the synchronous offer.
+   */
+  deliveredParents: ReadonlySet<string> = new Set()
 
   constructor(id: Uint8Array, init: { start: number; stored: number; candidates?: CandidateTableInit; sync: SyncConfig; store: SyncStoreView | undefined; rng: Rng }) {
     this.id = id
@@ -35,6 +44,7 @@ export class OverlayState {
     this.candidates = new CandidateTable(init.candidates ?? {})
     this.stored = init.stored
     this.builder = init.store === undefined ? undefined : new OfferBuilder(id, init.sync, { store: init.store, rng: init.rng })
+    this.causal = new CausalBuffer<Bundle>({ isDelivered: (parent) => this.deliveredParents.has(hex(parent)) })
   }
 
   /** Remembers a peer's reported global time (bounded; oldest report forgotten first). */

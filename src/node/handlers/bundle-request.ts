@@ -1,0 +1,33 @@
+/**
+ * bundle-request: a peer asks for bundles by id (missing parents, reconciliation results).
+ * Answered from the store within the response budget and the anti-amplification limit;
+ * ids we do not hold are ignored. The decoder already bounds the ids per request.
+ */
+import { addressKey, type Address, type BundleRequest } from '../../wire/index.js'
+import { packDatagrams } from '../../sync/pack.js'
+import type { Bundle } from '../../bundle/types.js'
+import type { NodeContext } from '../context.js'
+import type { OverlayState } from '../overlay.js'
+
+export async function onBundleRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: BundleRequest): Promise<void> {
+  if (ctx.role !== 'peer' || ctx.store === undefined) {
+    ctx.counters.drop('tracker-ignores')
+    return
+  }
+  if (overlay.candidates.get(addressKey(from)) === undefined) {
+    ctx.counters.drop('unknown-source')
+    return
+  }
+  const found: Bundle[] = []
+  let bytes = 0
+  for (const id of req.ids) {
+    const b = await ctx.store.get(overlay.id, id)
+    if (b === undefined) continue
+    found.push(b)
+    bytes += b.bytes.length
+    if (bytes >= ctx.sync.responseBudget) break
+  }
+  for (const datagram of packDatagrams(found, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
+    if (!ctx.send(from, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
+  }
+}

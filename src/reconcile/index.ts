@@ -1,0 +1,20 @@
+/**
+ * Rateless set reconciliation with coded symbols (DESIGN §11; Yang et al., "Practical
+ * Rateless Set Reconciliation", SIGCOMM 2024). The normative description, with test vectors
+ * and measured figures, is docs/reconcile.md. Sans-I/O: a {@link Sketch} answers
+ * symbols-requests, a {@link Decoder} turns a peer's symbols into the ids each side lacks.
+ */
+export { ID_BYTES, ITEM_HASH_TAG, itemHash, itemHashHalves, joinHash, splitHash } from './hash.js'
+export { IndexSequence, expectedDegree, firstIndices, indicesBelow } from './mapping.js'
+export { DEFAULT_SKETCH_LENGTH, MAX_SKETCH_LENGTH, Sketch, type SketchOptions } from './sketch.js'
+export {
+  type AddSymbolsResult,
+  DEFAULT_MAX_IDS_PER_ROUND,
+  type DecodeFailure,
+  type DecodeResult,
+  Decoder,
+  type DecoderOptions,
+  type DecoderStats
+} from './decoder.js'
+export { MAX_SYMBOL_COUNT } from './table.js'
+export { codedSymbolBytes, fitSymbols, symbolsPerDatagram, symbolsResponseSize } from './size.js'

@@ -1,0 +1,173 @@
+/** The requester side: exact symmetric differences, the stopping rule, limits and input checks. */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { SeededRng } from '../../src/env/rng.js'
+import { Decoder, Sketch } from '../../src/reconcile/index.js'
+import type { CodedSymbol } from '../../src/wire/index.js'
+import { randomIds, runSession, sortedHex, twoSides } from './helpers.js'
+
+describe('decoder: symmetric difference', () => {
+  it('finds exactly both sides of the difference for random sets (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 0x7fffffff }),
+        fc.integer({ min: 0, max: 3000 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.constantFrom(1, 7, 22, 64),
+        (seed, shared, weLack, theyLack, batch) => {
+          const sides = twoSides(new SeededRng(seed), shared, weLack, theyLack, 1 << 12)
+          const s = runSession(sides.ours, sides.theirs, batch)
+          expect(s.failure).toBeNull()
+          expect(s.done).toBe(true)
+          expect(sortedHex(s.weLack)).toEqual(sortedHex(sides.onlyTheirs))
+          expect(sortedHex(s.theyLack)).toEqual(sortedHex(sides.onlyOurs))
+        }
+      ),
+      { numRuns: 60, seed: 0x7e57 }
+    )
+  })
+
+  it('100 000 shared ids, 1 000 differences split 600 / 400, 22 symbols per request', () => {
+    const sides = twoSides(new SeededRng(11), 100_000, 600, 400)
+    const s = runSession(sides.ours, sides.theirs, 22)
+    expect(s.done).toBe(true)
+    expect(sortedHex(s.weLack)).toEqual(sortedHex(sides.onlyTheirs))
+    expect(sortedHex(s.theyLack)).toEqual(sortedHex(sides.onlyOurs))
+    expect(s.symbols).toBeLessThan(2 * 1000)
+  })
+
+  it('one-sided differences: the peer has everything extra, or we do', () => {
+    const rng = new SeededRng(12)
+    for (const [weLack, theyLack] of [[1, 0], [0, 1], [300, 0], [0, 300]] as const) {
+      const sides = twoSides(rng, 5000, weLack, theyLack, 1 << 12)
+      const s = runSession(sides.ours, sides.theirs, 16)
+      expect(s.done).toBe(true)
+      expect(s.weLack.length).toBe(weLack)
+      expect(s.theyLack.length).toBe(theyLack)
+    }
+  })
+
+  it('a single difference decodes from symbol 0 alone', () => {
+    const sides = twoSides(new SeededRng(13), 10_000, 1, 0)
+    const s = runSession(sides.ours, sides.theirs, 1)
+    expect(s.symbols).toBe(1)
+    expect(sortedHex(s.weLack)).toEqual(sortedHex(sides.onlyTheirs))
+  })
+})
+
+describe('decoder: idle check', () => {
+  it('equal sets cancel at symbol 0: done after one symbol, nothing found', () => {
+    const sides = twoSides(new SeededRng(21), 20_000, 0, 0)
+    const decoder = new Decoder(sides.ours)
+    expect(decoder.addSymbols(0, sides.theirs.symbols(0, 1))).toBe('added')
+    expect(decoder.decode()).toEqual({ done: true, weLack: [], theyLack: [], more: false, failure: null })
+  })
+
+  it('the first few symbols of equal sets are all equal (Sketch.matches)', () => {
+    const sides = twoSides(new SeededRng(22), 20_000, 0, 0)
+    expect(sides.ours.matches(0, sides.theirs.symbols(0, 8))).toBe(true)
+    sides.theirs.add(randomIds(new SeededRng(23), 1)[0]!)
+    expect(sides.ours.matches(0, sides.theirs.symbols(0, 1))).toBe(false)
+  })
+})
+
+describe('decoder: failure when the difference exceeds what L symbols decode', () => {
+  it('L = 256, d = 1 000: a clean exhausted failure, and every id returned is a true difference', () => {
+    const sides = twoSides(new SeededRng(31), 2000, 500, 500, 256)
+    const s = runSession(sides.ours, sides.theirs, 22)
+    expect(s.failure).toBe('exhausted')
+    expect(s.done).toBe(false)
+    expect(s.symbols).toBe(256)
+    const truth = new Set(sortedHex(sides.onlyTheirs))
+    const truthOurs = new Set(sortedHex(sides.onlyOurs))
+    for (const h of sortedHex(s.weLack)) expect(truth.has(h)).toBe(true)
+    for (const h of sortedHex(s.theyLack)) expect(truthOurs.has(h)).toBe(true)
+  })
+
+  it('the decoder limit caps the session below L', () => {
+    const sides = twoSides(new SeededRng(32), 100, 200, 0, 1 << 12)
+    const s = runSession(sides.ours, sides.theirs, 10, { limit: 50 })
+    expect(s.failure).toBe('exhausted')
+    expect(s.symbols).toBe(50)
+  })
+
+  it('after failing, the decoder stays failed and rejects symbols', () => {
+    const sides = twoSides(new SeededRng(33), 0, 100, 100, 32)
+    const decoder = new Decoder(sides.ours)
+    decoder.addSymbols(0, sides.theirs.symbols(0, 32))
+    let r = decoder.decode()
+    while (r.more) r = decoder.decode()
+    expect(r.failure).toBe('exhausted')
+    expect(decoder.nextRequest(10)).toBeNull()
+    expect(decoder.addSymbols(32, sides.theirs.symbols(0, 1))).toBe('failed')
+    expect(decoder.decode().failure).toBe('exhausted')
+  })
+})
+
+describe('decoder: rounds and input checks', () => {
+  it('returns at most maxIdsPerRound ids per decode() and says when there are more', () => {
+    const sides = twoSides(new SeededRng(41), 1000, 300, 200, 1 << 12)
+    const s = runSession(sides.ours, sides.theirs, 4096, { maxIdsPerRound: 16 })
+    expect(s.done).toBe(true)
+    expect(s.maxPerRound).toBe(16)
+    expect(s.weLack.length + s.theyLack.length).toBe(500)
+  })
+
+  it('snapshots our sketch: changes after construction do not disturb the session', () => {
+    const sides = twoSides(new SeededRng(42), 1000, 50, 50, 1 << 12)
+    const decoder = new Decoder(sides.ours)
+    for (const id of sides.onlyTheirs) sides.ours.add(id) // what a node does as bundles arrive
+    decoder.addSymbols(0, sides.theirs.symbols(0, 400))
+    const r = decoder.decode()
+    expect(r.done).toBe(true)
+    expect(sortedHex(r.weLack)).toEqual(sortedHex(sides.onlyTheirs))
+  })
+
+  it('rejects out-of-order, overlapping, empty, malformed and out-of-range batches, then carries on', () => {
+    const sides = twoSides(new SeededRng(43), 500, 20, 20, 64)
+    const decoder = new Decoder(sides.ours)
+    const good = sides.theirs.symbols(0, 64)
+    expect(decoder.addSymbols(5, good.slice(5, 10))).toBe('gap')
+    expect(decoder.addSymbols(0, [])).toBe('empty')
+    expect(decoder.addSymbols(Number.NaN, good.slice(0, 1))).toBe('bad-range')
+    expect(decoder.addSymbols(0, good.slice(0, 10))).toBe('added')
+    expect(decoder.addSymbols(0, good.slice(0, 10))).toBe('overlap')
+    expect(decoder.addSymbols(5, good.slice(5, 15))).toBe('overlap')
+    const bad: CodedSymbol[] = [
+      { idXor: new Uint8Array(31), hashXor: 0n, count: 0 },
+      { idXor: new Uint8Array(32), hashXor: -1n, count: 0 },
+      { idXor: new Uint8Array(32), hashXor: 1n << 64n, count: 0 },
+      { idXor: new Uint8Array(32), hashXor: 0n, count: -1 },
+      { idXor: new Uint8Array(32), hashXor: 0n, count: 2 ** 31 },
+      { idXor: new Uint8Array(32), hashXor: 0n, count: 0.5 },
+      { idXor: new Uint8Array(32), hashXor: 5 as unknown as bigint, count: 0 },
+      null as unknown as CodedSymbol
+    ]
+    for (const b of bad) expect(decoder.addSymbols(10, [...good.slice(10, 12), b])).toBe('bad-symbol')
+    expect(decoder.received).toBe(10)
+    expect(decoder.stats.rejected).toBe(5 + bad.length)
+    expect(decoder.addSymbols(10, good.slice(10))).toBe('added')
+    expect(decoder.addSymbols(64, good.slice(0, 1))).toBe('beyond-limit')
+    let r = decoder.decode()
+    while (r.more) r = decoder.decode()
+    expect(r.done).toBe(true)
+  })
+
+  it('symbols past the limit are ignored; nextRequest clamps to the limit', () => {
+    const sides = twoSides(new SeededRng(44), 100, 3, 3, 128)
+    const decoder = new Decoder(sides.ours, { limit: 40 })
+    expect(decoder.nextRequest(64)).toEqual({ from: 0, count: 40 })
+    expect(decoder.addSymbols(0, sides.theirs.symbols(0, 64))).toBe('added')
+    expect(decoder.received).toBe(40)
+    expect(decoder.nextRequest(64)).toBeNull()
+  })
+
+  it('validates its options', () => {
+    const sketch = new Sketch({ length: 16 })
+    expect(() => new Decoder(sketch, { limit: 17 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => new Decoder(sketch, { limit: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => new Decoder(sketch, { maxIdsPerRound: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    for (const count of [0, -1, 1.5, Number.NaN]) expect(() => new Decoder(sketch).nextRequest(count)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+})

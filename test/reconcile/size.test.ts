@@ -1,0 +1,69 @@
+/** Exact symbols-response sizes, checked against the wire encoder. */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { SeededRng } from '../../src/env/rng.js'
+import { MAX_SYMBOL_COUNT, Sketch, fitSymbols, symbolsPerDatagram, symbolsResponseSize } from '../../src/reconcile/index.js'
+import { type CodedSymbol, encodePacket } from '../../src/wire/index.js'
+import { randomIds } from './helpers.js'
+
+const overlay = new Uint8Array(32).fill(9)
+const encoded = (from: number, symbols: readonly CodedSymbol[]) => encodePacket(overlay, { type: 'symbols-response', from, symbols }).length
+
+const arbSymbol = fc.record({
+  idXor: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+  hashXor: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })),
+  count: fc.oneof(fc.constant(0), fc.integer({ min: -(2 ** 31), max: MAX_SYMBOL_COUNT }), fc.integer({ min: -5, max: 300 }))
+})
+
+describe('symbols-response size', () => {
+  it('equals encodePacket(...).length (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 ** 40 })), fc.array(arbSymbol, { maxLength: 40 }), (from, symbols) => {
+        expect(symbolsResponseSize(from, symbols)).toBe(encoded(from, symbols))
+      }),
+      { numRuns: 500, seed: 0x512e }
+    )
+  })
+
+  it('fitSymbols packs the longest prefix that fits', () => {
+    const sketch = Sketch.from(randomIds(new SeededRng(1), 100_000), { length: 256 })
+    for (const budget of [100, 576, 1200, 1472]) {
+      for (const from of [0, 1, 200]) {
+        const symbols = sketch.symbols(from, 64)
+        const n = fitSymbols(budget, from, symbols)
+        if (n > 0) expect(encoded(from, symbols.slice(0, n))).toBeLessThanOrEqual(budget)
+        if (n < symbols.length) expect(encoded(from, symbols.slice(0, n + 1))).toBeGreaterThan(budget)
+      }
+    }
+  })
+
+  it('symbols per datagram at 576 / 1200 / 1472 bytes: 10 / 22 / 28 in the worst case', () => {
+    const worst: CodedSymbol = { idXor: new Uint8Array(32).fill(0xff), hashXor: (1n << 64n) - 1n, count: MAX_SYMBOL_COUNT }
+    const from = (1 << 20) - 1
+    const table = [576, 1200, 1472].map((budget) => {
+      const n = symbolsPerDatagram(budget)
+      expect(encoded(from, Array(n).fill(worst))).toBeLessThanOrEqual(budget)
+      expect(encoded(from, Array(n + 1).fill(worst))).toBeGreaterThan(budget)
+      return n
+    })
+    expect(table).toEqual([10, 22, 28])
+    // A request the size of the example in docs/reconcile.md §6.
+    expect(encoded(from, Array(22).fill(worst))).toBe(1165)
+  })
+})
+
+describe('Sketch.symbolsWithin', () => {
+  it('answers with the longest run that fits the budget, never more than asked', () => {
+    const sketch = Sketch.from(randomIds(new SeededRng(2), 50_000), { length: 1024 })
+    for (const budget of [0, 40, 100, 576, 1200, 1472, 5120]) {
+      for (const from of [0, 3, 1000]) {
+        const got = sketch.symbolsWithin(from, 1000, budget)
+        const all = sketch.symbols(from, 1000)
+        expect(got).toEqual(all.slice(0, got.length))
+        if (got.length > 0) expect(encoded(from, got)).toBeLessThanOrEqual(budget)
+        if (got.length < all.length) expect(encoded(from, all.slice(0, got.length + 1))).toBeGreaterThan(budget)
+      }
+    }
+    expect(sketch.symbolsWithin(0, 3, 1472)).toHaveLength(3)
+  })
+})

@@ -1,0 +1,111 @@
+/** The sketch: contents match a naive reference, incremental add/remove equals a rebuild. */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { SeededRng } from '../../src/env/rng.js'
+import { DEFAULT_SKETCH_LENGTH, Sketch, indicesBelow, itemHash, itemHashHalves } from '../../src/reconcile/index.js'
+import { randomIds } from './helpers.js'
+
+/** The sketch of `ids` computed symbol by symbol from the definitions, with bigints. */
+function naive(ids: readonly Uint8Array[], length: number): { idXor: Uint8Array; hashXor: bigint; count: number }[] {
+  const out = Array.from({ length }, () => ({ idXor: new Uint8Array(32), hashXor: 0n, count: 0 }))
+  for (const id of ids) {
+    const [hi, lo] = itemHashHalves(id)
+    for (const i of indicesBelow(hi, lo, length)) {
+      const s = out[i]!
+      for (let b = 0; b < 32; b++) s.idXor[b]! ^= id[b]!
+      s.hashXor ^= itemHash(id)
+      s.count++
+    }
+  }
+  return out
+}
+
+describe('sketch', () => {
+  it('holds, at each index, the XOR of ids and hashes and the count of ids mapped there', () => {
+    const ids = randomIds(new SeededRng(1), 300)
+    const sketch = Sketch.from(ids, { length: 100 })
+    expect(sketch.symbols(0, 100)).toEqual(naive(ids, 100))
+    expect(sketch.size).toBe(300)
+  })
+
+  it('symbol 0 holds every item', () => {
+    const ids = randomIds(new SeededRng(2), 50)
+    const [s0] = new Sketch({ length: 8 }).symbols(0, 1)
+    expect(s0).toEqual({ idXor: new Uint8Array(32), hashXor: 0n, count: 0 })
+    const sketch = Sketch.from(ids, { length: 8 })
+    const first = sketch.symbols(0, 1)[0]!
+    expect(first.count).toBe(50)
+    expect(first.hashXor).toBe(ids.reduce((h, id) => h ^ itemHash(id), 0n))
+  })
+
+  it('incremental add and remove equals building the remaining set from scratch (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 400 }), (seed, keep, drop) => {
+        const rng = new SeededRng(seed)
+        const kept = randomIds(rng, keep)
+        const dropped = randomIds(rng, drop)
+        const sketch = new Sketch({ length: 512 })
+        // Interleave adds of both groups, then remove the dropped ones in another order.
+        const all = [...kept, ...dropped].sort((a, b) => a[3]! - b[3]!)
+        for (const id of all) sketch.add(id)
+        for (const id of [...dropped].reverse()) sketch.remove(id)
+        const fresh = Sketch.from(kept, { length: 512 })
+        expect(sketch.equals(fresh)).toBe(true)
+        expect(sketch.size).toBe(keep)
+      }),
+      { numRuns: 40, seed: 0x5c }
+    )
+  })
+
+  it('removing every item leaves the empty sketch', () => {
+    const ids = randomIds(new SeededRng(3), 1000)
+    const sketch = Sketch.from(ids, { length: 1 << 10 })
+    for (const id of ids) sketch.remove(id)
+    expect(sketch.equals(new Sketch({ length: 1 << 10 }))).toBe(true)
+  })
+
+  it('symbols(from, count) clamps at L, is empty past L, and returns copies', () => {
+    const sketch = Sketch.from(randomIds(new SeededRng(4), 20), { length: 10 })
+    expect(sketch.symbols(8, 5)).toHaveLength(2)
+    expect(sketch.symbols(10, 5)).toEqual([])
+    expect(sketch.symbols(3, 0)).toEqual([])
+    const s = sketch.symbols(0, 1)[0]!
+    s.idXor.fill(0)
+    expect(sketch.symbols(0, 1)[0]!.idXor).not.toEqual(new Uint8Array(32))
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 53]) {
+      expect(() => sketch.symbols(bad, 1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+      expect(() => sketch.symbols(0, bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    }
+  })
+
+  it('clone is independent', () => {
+    const a = Sketch.from(randomIds(new SeededRng(5), 10), { length: 64 })
+    const b = a.clone()
+    expect(b.equals(a)).toBe(true)
+    b.add(randomIds(new SeededRng(6), 1)[0]!)
+    expect(b.equals(a)).toBe(false)
+    expect(b.size).toBe(a.size + 1)
+  })
+
+  it('validates its length and ids', () => {
+    expect(new Sketch().length).toBe(DEFAULT_SKETCH_LENGTH)
+    for (const length of [0, -1, 1.5, 2 ** 20 + 1]) {
+      expect(() => new Sketch({ length })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    }
+    const sketch = new Sketch({ length: 4 })
+    expect(() => sketch.add(new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => sketch.remove('x'.repeat(32) as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(sketch.size).toBe(0)
+  })
+
+  it('matches() is false for malformed or out-of-range input', () => {
+    const sketch = Sketch.from(randomIds(new SeededRng(7), 5), { length: 4 })
+    const s = sketch.symbols(0, 4)
+    expect(sketch.matches(0, s)).toBe(true)
+    expect(sketch.matches(1, s)).toBe(false)
+    expect(sketch.matches(0, [])).toBe(false)
+    expect(sketch.matches(-1, s)).toBe(false)
+    expect(sketch.matches(0, [{ ...s[0]!, idXor: new Uint8Array(31) }])).toBe(false)
+    expect(sketch.matches(0, [{ ...s[0]!, count: s[0]!.count + 1 }])).toBe(false)
+  })
+})

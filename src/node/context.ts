@@ -46,6 +46,8 @@ export interface NodeContext {
   send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
   /** Verifies, stores and delivers bundles that arrived from `from` (or were published locally when undefined). */
   accept(overlay: OverlayState, bundles: readonly Bundle[], from: Address | undefined): Promise<Bundle[]>
+  /** The MVDS layer when the node runs it (private groups), with its current epoch. */
+  readonly mvds: { layer: import('./mvds.js').NodeMvds; epoch: () => number } | undefined
   /** Verifies and delivers ephemeral bundles (typing, presence) once each, never storing them. */
   acceptEphemeral(overlay: OverlayState, bundles: readonly Bundle[], from: Address): void
 }

@@ -16,7 +16,7 @@ import { onPunctureRequest } from './handlers/puncture-request.js'
 type Handler<P extends Packet> = (ctx: NodeContext, from: Address, overlay: OverlayState, packet: P) => void | Promise<void>
 type HandlerTable = { [T in PacketType]?: Handler<Extract<Packet, { type: T }>> }
 
-/** Packet type → handler. Types without a handler here (mvds, symbols, …) are dropped as unsupported. */
+/** Packet type → handler. mvds goes to the MVDS layer; types without a handler are dropped as unsupported. */
 export const HANDLERS: HandlerTable = {
   'introduction-request': onIntroductionRequest,
   'introduction-response': onIntroductionResponse,
@@ -39,6 +39,12 @@ export async function dispatch(ctx: NodeContext, lookup: OverlayLookup, from: Ad
     const decoded = decodePacketWithReason(bytes, ctx.limits)
     if ('drop' in decoded) return ctx.counters.drop(decoded.drop)
     const { packet } = decoded
+    if (packet.type === 'mvds') {
+      // MVDS payloads span groups: they go to the MVDS layer, not to one overlay's state.
+      if (ctx.mvds === undefined) return ctx.counters.drop('unsupported')
+      ctx.counters.received(packet.type, bytes.length)
+      return ctx.mvds.layer.receive(from, packet.payload, ctx.mvds.epoch())
+    }
     const overlay = lookup(decoded.overlay, packet)
     if (overlay === undefined) return ctx.counters.drop('unknown-overlay')
     const handler = handlers[packet.type] as Handler<Packet> | undefined

@@ -4,7 +4,7 @@
  * behind the dispatcher (./dispatcher.ts).
  */
 import { generateKeyPair, type KeyPair } from '../bundle/sign.js'
-import { signBundle } from '../bundle/sign.js'
+import { signBundle, verifyBundleSignature } from '../bundle/sign.js'
 import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateDecoded } from '../bundle/validate.js'
 import type { Bundle } from '../bundle/types.js'
 import { BloomwalkError } from '../errors.js'
@@ -24,6 +24,7 @@ import { RequestCache } from './requests.js'
 import { Counters, type NodeCounters } from './stats.js'
 import { walkStep } from './walker.js'
 import { sweepExpired } from './expiry.js'
+import { NodeMvds } from './mvds.js'
 import type { CategoryCounts } from '../candidates/index.js'
 import type { PunctureStats } from '../nat/index.js'
 import type { AmplificationStats } from './amplification.js'
@@ -66,7 +67,9 @@ export class BloomwalkNode {
   readonly role: NodeRole
   readonly keys: KeyPair
   readonly #events = new TypedEvents<NodeEvents>()
-  readonly #ctx: NodeContext
+  #ctx: NodeContext
+  #mvdsEpoch = 0
+  #cancelMvds: (() => void) | undefined
   readonly #opts: ResolvedNodeOptions
   readonly #overlays = new Map<string, OverlayState>()
   readonly #queues = new Set<DeliveryQueue>()
@@ -110,7 +113,21 @@ export class BloomwalkNode {
       isSelf: (a) => sameAddress(a, voter.lan) || (voter.wan !== undefined && sameAddress(a, voter.wan)),
       send: (to, overlay, packet, charge) => node.#send(to, overlay, packet, charge),
       accept: (overlay, bundles, from) => node.#accept(overlay, bundles, from),
-      acceptEphemeral: (overlay, bundles, from) => node.#acceptEphemeral(overlay, bundles, from)
+      acceptEphemeral: (overlay, bundles, from) => node.#acceptEphemeral(overlay, bundles, from),
+      mvds: undefined
+    }
+    if (opts.mvds !== undefined && opts.role === 'peer') {
+      const layer = new NodeMvds(opts.mvds, {
+        transport: opts.transport,
+        counters,
+        selfKey: addressKey(lan),
+        verify: (b) => (opts.verifyBundle ?? verifyBundleSignature)(b) && b.bytes.length <= maxBundleBytes(sync.datagramBudget),
+        deliver: (b, from) => {
+          const state = this.#overlays.get(hex(b.overlay))
+          if (state !== undefined) this.#track(this.#accept(state, [b], from, true).then(() => undefined))
+        }
+      })
+      this.#ctx = { ...this.#ctx, mvds: { layer, epoch: () => this.#mvdsEpoch } }
     }
     if (opts.role === 'peer' && opts.store === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'a peer node needs a store')
   }
@@ -138,6 +155,7 @@ export class BloomwalkNode {
     await this.#ctx.store?.open()
     transport.onPacket = (from, bytes) => this.#track(dispatch(this.#ctx, (o, p) => this.#lookup(o, p), from, bytes))
     for (const overlay of this.#opts.overlays ?? []) await this.join(overlay)
+    if (this.#ctx.mvds !== undefined) this.#scheduleMvds(this.#ctx.mvds.layer)
     for (const t of trusted ?? []) for (const o of this.#overlays.values()) o.candidates.addTrusted(addressKey(t))
   }
 
@@ -148,6 +166,7 @@ export class BloomwalkNode {
       this.#running = false
       this.#opts.transport.onPacket = null
       for (const o of this.#overlays.values()) o.cancelStep?.()
+      this.#cancelMvds?.()
       this.#ctx.requests.clear()
       await Promise.allSettled([...this.#inflight])
       for (const q of this.#queues) q.close()
@@ -215,6 +234,31 @@ export class BloomwalkNode {
     return sent
   }
 
+  /**
+   * Shares a private group with a peer for MVDS (both sides share for messages to flow).
+   * Joins the group as an overlay if needed.
+   * @throws {BloomwalkError} INVALID_ARGUMENT when the node runs without MVDS
+   */
+  async share(group: Uint8Array, peer: Address): Promise<void> {
+    const mvds = this.#ctx.mvds
+    if (mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'share needs a node created with the mvds option')
+    await this.join(group)
+    mvds.layer.share(group, peer)
+  }
+
+  /**
+   * Publishes a bundle to a private group through MVDS (reliable delivery to the peers it is
+   * shared with) instead of the Bloom walk.
+   * @throws {BloomwalkError} INVALID_ARGUMENT without MVDS or before `share`; BUNDLE_TOO_LARGE as `publish`
+   */
+  async sendPrivate(group: Uint8Array, body: Uint8Array, options: PublishOptions = {}): Promise<Bundle> {
+    const mvds = this.#ctx.mvds
+    if (mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'sendPrivate needs a node created with the mvds option')
+    const bundle = await this.publish(group, body, options)
+    mvds.layer.send(bundle, Math.floor(this.#ctx.clock.now() / 1000))
+    return bundle
+  }
+
   /** Delivered bundles as an async iterator (bounded queue; `return()` or `signal` ends it). */
   bundles(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<Delivery> {
     const queue: DeliveryQueue = new DeliveryQueue(this.#opts.deliveryQueue, () => this.#queues.delete(queue))
@@ -273,6 +317,14 @@ export class BloomwalkNode {
     }, delay)
   }
 
+  #scheduleMvds(layer: NodeMvds): void {
+    this.#cancelMvds = this.#ctx.clock.setTimeout(() => {
+      if (!this.#running) return
+      layer.tick(++this.#mvdsEpoch)
+      this.#scheduleMvds(layer)
+    }, layer.epochMs)
+  }
+
   #send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean {
     let bytes: Uint8Array
     try {
@@ -290,7 +342,7 @@ export class BloomwalkNode {
     return true
   }
 
-  async #accept(state: OverlayState, bundles: readonly Bundle[], from: Address | undefined): Promise<Bundle[]> {
+  async #accept(state: OverlayState, bundles: readonly Bundle[], from: Address | undefined, verified = false): Promise<Bundle[]> {
     const { counters, store, clock } = this.#ctx
     if (store === undefined) return []
     const now = clock.now()
@@ -311,7 +363,7 @@ export class BloomwalkNode {
           counters.bundlesDuplicate++
           continue
         }
-        const check = validateDecoded(b, { policy, overlay: state.id, verify: this.#opts.verifyBundle })
+        const check = validateDecoded(b, { policy, overlay: state.id, verify: verified ? () => true : this.#opts.verifyBundle })
         if (!check.ok) {
           counters.bundleDrop(check.code)
           continue

@@ -6,6 +6,7 @@ import type { Logger } from '../env/logger.js'
 import type { Rng } from '../env/rng.js'
 import type { KeyPair } from '../bundle/sign.js'
 import type { Bundle } from '../bundle/types.js'
+import type { NodeMvdsOptions } from './mvds.js'
 import type { SyncConfig } from '../sync/config.js'
 import type { Transport } from '../transport/types.js'
 import type { Address, DecodeLimits } from '../wire/index.js'
@@ -52,6 +53,8 @@ export interface NodeOptions {
    * injects one memoised across its nodes (each distinct bundle verified once per run).
    */
   verifyBundle?: (bundle: Bundle) => boolean
+  /** Run MVDS for private groups (DESIGN §7): mode, epoch length, optional multicast topic. */
+  mvds?: NodeMvdsOptions
 }
 
 /** The options with every default filled in. */

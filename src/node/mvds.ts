@@ -1,0 +1,125 @@
+/**
+ * MVDS in the node (DESIGN §7): private groups with chosen peers, over the same transport.
+ * A group is an overlay id; its bundles ride inside MVDS message bodies. The MVDS state
+ * machine (src/mvds) ticks once per epoch; every payload goes to its peer as an mvds packet
+ * in an envelope whose overlay is the group of its first message (or {@link MVDS_ENVELOPE}).
+ * With a multicast topic, MESSAGE records due for several peers go out once on the topic
+ * (one send reaches every listener and counts for all of them); acks, offers and requests
+ * stay unicast.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec.js'
+import type { Bundle } from '../bundle/types.js'
+import { MvdsNode, type MvdsMode } from '../mvds/index.js'
+import type { MvdsMessage, MvdsPayload } from '../wire/mvds.js'
+import { addressKey, encodePacket, parseAddressKey, type Address } from '../wire/index.js'
+import { isMulticastTransport, type Transport } from '../transport/types.js'
+import type { Counters } from './stats.js'
+
+/** Envelope overlay of MVDS payloads that carry no message (acks, offers, requests only). */
+export const MVDS_ENVELOPE: Uint8Array = sha256(new TextEncoder().encode('bloomwalk/mvds'))
+
+/** MVDS options of a node. */
+export interface NodeMvdsOptions {
+  mode: MvdsMode
+  /** Milliseconds per MVDS epoch. Default 1 000. */
+  epochMs?: number
+  /** A multicast topic of the transport to publish MESSAGE records on (memory network only). */
+  topic?: string
+}
+
+export interface NodeMvdsDeps {
+  transport: Transport
+  counters: Counters
+  selfKey: string
+  /** Checks a received bundle (signature, size) before MVDS stores and acknowledges it. */
+  verify: (bundle: Bundle) => boolean
+  /** Hands a verified bundle to the node (store, causal delivery). */
+  deliver: (bundle: Bundle, from: Address) => void
+}
+
+export class NodeMvds {
+  readonly node: MvdsNode
+  readonly epochMs: number
+  readonly #deps: NodeMvdsDeps
+  readonly #topic: string | undefined
+
+  constructor(options: NodeMvdsOptions, deps: NodeMvdsDeps) {
+    this.#deps = deps
+    this.epochMs = options.epochMs ?? 1000
+    this.#topic = options.topic !== undefined && isMulticastTransport(deps.transport) ? options.topic : undefined
+    if (this.#topic !== undefined && isMulticastTransport(deps.transport)) deps.transport.subscribe(this.#topic)
+    this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, accept: (message) => this.#acceptable(message) !== null })
+  }
+
+  /** Shares a group with a peer (both directions must share for messages to flow). */
+  share(group: Uint8Array, peer: Address): void {
+    this.node.share(group, addressKey(peer))
+  }
+
+  /** Sends a bundle to the group's peers reliably. */
+  send(bundle: Bundle, timestamp: number): void {
+    this.node.send(bundle.overlay, bundle.bytes, timestamp)
+  }
+
+  /** Handles an inbound MVDS payload. */
+  receive(from: Address, payload: MvdsPayload, epoch: number): void {
+    const result = this.node.receive(addressKey(from), payload, epoch)
+    for (const message of result.deliver) {
+      const bundle = this.#acceptable(message)
+      if (bundle !== null) this.#deps.deliver(bundle, from)
+    }
+  }
+
+  /** One epoch: sends what is due. */
+  tick(epoch: number): void {
+    const outgoing = this.node.tick(epoch)
+    const topic = this.#topic
+    const transport = this.#deps.transport
+    if (topic !== undefined && isMulticastTransport(transport) && outgoing.length > 1) {
+      // Each distinct message goes once on the topic; the rest of each payload stays unicast.
+      const published = new Map<string, MvdsMessage>()
+      for (const o of outgoing) for (const m of o.payload.messages) published.set(key(m), m)
+      if (published.size > 0) {
+        const payload: MvdsPayload = { acks: [], offers: [], requests: [], messages: [...published.values()] }
+        const bytes = encodePacket(envelopeOf(payload), { type: 'mvds', payload })
+        this.#deps.counters.sent('mvds', bytes.length)
+        transport.publish(topic, bytes)
+      }
+      for (const o of outgoing) this.#unicast(o.peer, { ...o.payload, messages: [] })
+      return
+    }
+    for (const o of outgoing) this.#unicast(o.peer, o.payload)
+  }
+
+  #unicast(peer: string, payload: MvdsPayload): void {
+    if (payload.acks.length + payload.offers.length + payload.requests.length + payload.messages.length === 0) return
+    const to = parseAddressKey(peer)
+    if (to === null) return
+    const bytes = encodePacket(envelopeOf(payload), { type: 'mvds', payload })
+    this.#deps.counters.sent('mvds', bytes.length)
+    this.#deps.transport.send(to, bytes)
+  }
+
+  /** The bundle in a message body when it is one, of the message's group, and verifies. */
+  #acceptable(message: MvdsMessage): Bundle | null {
+    const bundle = decodeBundle(message.body, { maxParents: MAX_PARENTS_FIELD, maxBody: MAX_BODY_FIELD })
+    if (bundle === null || !sameBytes(bundle.overlay, message.groupId) || !this.#deps.verify(bundle)) {
+      this.#deps.counters.bundleDrop('mvds-bad-body')
+      return null
+    }
+    return bundle
+  }
+}
+
+function envelopeOf(payload: MvdsPayload): Uint8Array {
+  return payload.messages[0]?.groupId ?? MVDS_ENVELOPE
+}
+
+function key(m: MvdsMessage): string {
+  return Buffer.from(sha256(m.body)).toString('hex')
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}

@@ -48,6 +48,10 @@ export interface NodeContext {
   accept(overlay: OverlayState, bundles: readonly Bundle[], from: Address | undefined): Promise<Bundle[]>
   /** The MVDS layer when the node runs it (private groups), with its current epoch. */
   readonly mvds: { layer: import('./mvds.js').NodeMvds; epoch: () => number } | undefined
+  /** Counters of the coded-symbol catch-up path. */
+  readonly catchUp: import('./catch-up.js').CatchUpCounters
+  /** Whether walk steps start idle checks and catch-up sessions. */
+  readonly catchUpEnabled: boolean
   /** Verifies and delivers ephemeral bundles (typing, presence) once each, never storing them. */
   acceptEphemeral(overlay: OverlayState, bundles: readonly Bundle[], from: Address): void
 }

@@ -8,6 +8,7 @@ import type { NodeContext } from './context.js'
 import type { OverlayState } from './overlay.js'
 import { onBundles } from './handlers/bundles.js'
 import { onBundleRequest } from './handlers/bundle-request.js'
+import { onSymbolsRequest, onSymbolsResponse } from './catch-up.js'
 import { onIntroductionRequest } from './handlers/introduction-request.js'
 import { onIntroductionResponse } from './handlers/introduction-response.js'
 import { onPuncture } from './handlers/puncture.js'
@@ -23,7 +24,9 @@ export const HANDLERS: HandlerTable = {
   'puncture-request': onPunctureRequest,
   puncture: onPuncture,
   bundles: onBundles,
-  'bundle-request': onBundleRequest
+  'bundle-request': onBundleRequest,
+  'symbols-request': onSymbolsRequest,
+  'symbols-response': (ctx, from, overlay, packet) => onSymbolsResponse(ctx, from, overlay, packet, ctx.catchUp)
 }
 
 /** Finds (or, for a tracker, creates) the overlay state of an inbound packet. */

@@ -25,6 +25,8 @@ import { Counters, type NodeCounters } from './stats.js'
 import { walkStep } from './walker.js'
 import { sweepExpired } from './expiry.js'
 import { NodeMvds } from './mvds.js'
+import { newCatchUpCounters, type CatchUpCounters } from './catch-up.js'
+import { isSyncable } from '../sync/config.js'
 import type { CategoryCounts } from '../candidates/index.js'
 import type { PunctureStats } from '../nat/index.js'
 import type { AmplificationStats } from './amplification.js'
@@ -51,6 +53,7 @@ export interface NodeStats extends NodeCounters {
   punctures: PunctureStats
   amplification: AmplificationStats
   outstandingRequests: number
+  catchUp: CatchUpCounters
 }
 
 /** Options of {@link BloomwalkNode.publish}. */
@@ -114,7 +117,9 @@ export class BloomwalkNode {
       send: (to, overlay, packet, charge) => node.#send(to, overlay, packet, charge),
       accept: (overlay, bundles, from) => node.#accept(overlay, bundles, from),
       acceptEphemeral: (overlay, bundles, from) => node.#acceptEphemeral(overlay, bundles, from),
-      mvds: undefined
+      mvds: undefined,
+      catchUp: newCatchUpCounters(),
+      catchUpEnabled: opts.catchUp ?? true
     }
     if (opts.mvds !== undefined && opts.role === 'peer') {
       const layer = new NodeMvds(opts.mvds, {
@@ -185,8 +190,13 @@ export class BloomwalkNode {
       candidates: this.#opts.candidates,
       sync: this.#ctx.sync,
       store,
-      rng: this.#ctx.rng
+      rng: this.#ctx.rng,
+      sketchLength: this.#opts.sketchLength
     })
+    if (store !== undefined && state.sketch !== undefined) {
+      // The sketch is kept in memory: rebuilt from the store once per join, then maintained.
+      for await (const b of store.range({ overlay, from: 0, to: Number.MAX_SAFE_INTEGER })) if (isSyncable(this.#ctx.sync, b.kind)) state.sketch.add(b.id)
+    }
     this.#overlays.set(state.key, state)
     for (const t of this.#opts.trusted ?? []) state.candidates.addTrusted(addressKey(t))
     if (this.#running && this.role === 'peer') this.#schedule(state, 0)
@@ -278,7 +288,8 @@ export class BloomwalkNode {
       overlays: [...this.#overlays.values()].map((o) => ({ overlay: o.key, globalTime: o.clock.time, bundlesStored: o.stored, candidates: o.candidates.counts(now) })),
       punctures: this.#ctx.punctures.stats(),
       amplification: this.#ctx.guard.stats(),
-      outstandingRequests: this.#ctx.requests.size
+      outstandingRequests: this.#ctx.requests.size,
+      catchUp: { ...this.#ctx.catchUp }
     }
   }
 
@@ -308,7 +319,11 @@ export class BloomwalkNode {
         walkStep(this.#ctx, state, { sizes: this.#sizes, requestTimeoutMs: this.#opts.requestTimeoutMs, events: this.#events })
           .then(async () => {
             const store = this.#ctx.store
-            if (store !== undefined) for (const b of await sweepExpired(store, state)) this.#events.emit('expired', { overlay: state.id, bundle: b })
+            if (store === undefined) return
+            for (const b of await sweepExpired(store, state)) {
+              if (isSyncable(this.#ctx.sync, b.kind)) state.sketch?.remove(b.id)
+              this.#events.emit('expired', { overlay: state.id, bundle: b })
+            }
           })
           .finally(() => {
             state.stepping = false
@@ -374,6 +389,7 @@ export class BloomwalkNode {
         continue
       }
       state.clock.observe(b.globalTime, b.author, now)
+      if (isSyncable(this.#ctx.sync, b.kind)) state.sketch?.add(b.id)
       state.stored++
       counters.bundlesStored++
       fresh.push(b)

@@ -53,6 +53,10 @@ export interface NodeOptions {
    * injects one memoised across its nodes (each distinct bundle verified once per run).
    */
   verifyBundle?: (bundle: Bundle) => boolean
+  /** Idle checks and catch-up by coded symbols after walk steps (DESIGN §11). Default true. */
+  catchUp?: boolean
+  /** Coded symbols kept per overlay (the largest difference catch-up decodes ≈ length / 1.4). Default 16 384. */
+  sketchLength?: number
   /** Run MVDS for private groups (DESIGN §7): mode, epoch length, optional multicast topic. */
   mvds?: NodeMvdsOptions
 }

@@ -1,6 +1,8 @@
 /** The state a node keeps per overlay: Lamport clock, offer builder, candidate table. */
 import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
 import { CausalBuffer } from '../causal/index.js'
+import { Sketch } from '../reconcile/index.js'
+import type { CatchUpSession } from './catch-up.js'
 import type { Bundle } from '../bundle/types.js'
 import { LamportClock } from '../clock/index.js'
 import type { Cancel } from '../env/clock.js'
@@ -29,6 +31,12 @@ export class OverlayState {
   /** Ids of recent ephemeral messages, so each is delivered once (bounded). */
   readonly ephemeralSeen = new Set<string>()
   readonly #peerTimes = new Map<string, number>()
+  /** Coded-symbol sketch of the synced bundle ids (DESIGN §11); absent on trackers. */
+  readonly sketch: Sketch | undefined
+  /** The catch-up session in progress, if any (one per overlay). */
+  catchUp: CatchUpSession | undefined
+  /** When each peer was last idle-checked (bounded). */
+  readonly idleChecked = new Map<string, number>()
   /** Holds bundles whose parents are not delivered yet (DESIGN §8). */
   readonly causal: CausalBuffer<Bundle>
   /**
@@ -37,7 +45,7 @@ export class OverlayState {
    */
   deliveredParents: ReadonlySet<string> = new Set()
 
-  constructor(id: Uint8Array, init: { start: number; stored: number; candidates?: CandidateTableInit; sync: SyncConfig; store: SyncStoreView | undefined; rng: Rng }) {
+  constructor(id: Uint8Array, init: { start: number; stored: number; candidates?: CandidateTableInit; sync: SyncConfig; store: SyncStoreView | undefined; rng: Rng; sketchLength?: number }) {
     this.id = id
     this.key = hex(id)
     this.clock = new LamportClock({ start: init.start })
@@ -45,6 +53,7 @@ export class OverlayState {
     this.stored = init.stored
     this.builder = init.store === undefined ? undefined : new OfferBuilder(id, init.sync, { store: init.store, rng: init.rng })
     this.causal = new CausalBuffer<Bundle>({ isDelivered: (parent) => this.deliveredParents.has(hex(parent)) })
+    this.sketch = init.store === undefined ? undefined : new Sketch({ length: init.sketchLength })
   }
 
   /** Remembers a peer's reported global time (bounded; oldest report forgotten first). */

@@ -80,6 +80,7 @@ export class OfferBuilder {
   #skipCount = 0
   #yieldAverage = 0
   #inSync = false
+  #catchingUp = false
   #sweep: { modulo: number; order: number[]; next: number; barren: number } | null = null
   readonly #config: SyncConfig
   readonly #components: OfferBuilderComponents
@@ -153,6 +154,15 @@ export class OfferBuilder {
     if (this.#cache !== null && this.#cache.peerKey === peerKey) this.#cache.answered = true
   }
 
+  /**
+   * Switches to modulo until a whole modulo sweep comes back barren, whatever the strategy:
+   * used when coded-symbol catch-up could not decode the difference (DESIGN §11).
+   */
+  startCatchUp(): void {
+    this.#inSync = false
+    this.#catchingUp = true
+  }
+
   /** Forgets the cached filter (e.g. when the overlay's store was pruned). */
   reset(): void {
     this.#cache = null
@@ -213,6 +223,7 @@ export class OfferBuilder {
    */
   #strategyFor(ctx: ClaimContext): 'largest' | 'modulo' {
     const s = this.#config.strategy
+    if (this.#catchingUp) return 'modulo'
     if (s !== 'adaptive') return s
     const behind = ctx.peerGlobalTime !== undefined && ctx.peerGlobalTime > ctx.globalTime + this.#config.adaptiveLag
     if (behind || this.#yieldAverage >= this.#config.adaptiveYield) {
@@ -230,7 +241,10 @@ export class OfferBuilder {
       return
     }
     this.#sweep.barren++
-    if (this.#sweep.barren >= this.#sweep.modulo) this.#inSync = true
+    if (this.#sweep.barren >= this.#sweep.modulo) {
+      this.#inSync = true
+      this.#catchingUp = false
+    }
   }
 
   /** Dispersy's pivot heuristic ("largest"); `null` when no range avoids splitting a global time. */

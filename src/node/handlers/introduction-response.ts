@@ -6,6 +6,7 @@
 import { chooseAddress } from '../../nat/index.js'
 import { addressKey, type Address, type IntroductionResponse } from '../../wire/index.js'
 import type { NodeContext } from '../context.js'
+import { maybeIdleCheck } from '../catch-up.js'
 import type { OverlayState } from '../overlay.js'
 
 /** Tokens remembered (one per responder address). */
@@ -34,6 +35,7 @@ export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay:
     ctx.tokens.set(key, res.token)
     if (ctx.tokens.size > MAX_TOKENS) ctx.tokens.delete(ctx.tokens.keys().next().value as string)
   }
+  if (ctx.catchUpEnabled && ctx.role === 'peer') maybeIdleCheck(ctx, overlay, from, res.globalTime, ctx.catchUp)
   const intro = res.introduced
   if (intro === undefined) return
   const target = chooseAddress(intro.lan, intro.wan, ctx.wan().host)

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { SeededRng, shuffle } from '../../src/env/rng.js'
+import { MemoryStore } from '../../src/store/memory.js'
+import type { Bundle } from '../../src/bundle/types.js'
+import { makeBundles } from '../helpers/bundles.js'
+import { testnet } from './harness.js'
+
+async function storeWith(bundles: Bundle[]): Promise<MemoryStore> {
+  const store = new MemoryStore()
+  await store.open()
+  await store.putMany(bundles)
+  return store
+}
+
+describe('catch-up by coded symbols', () => {
+  it('decodes scattered old differences and moves ids both ways, then idle-checks peers in sync', async () => {
+    const t = await testnet({ peers: 0, seed: 51 })
+    const pool = shuffle(new SeededRng(3), makeBundles(1240, { overlay: t.overlay, seed: 9, maxGlobalTime: 5000 }))
+    const top = pool.reduce((m, b) => (b.globalTime > m.globalTime ? b : m))
+    const rest = pool.filter((b) => b !== top)
+    // Both hold the newest bundle (equal global times: no Bloom hint), 1 200 shared, 20 / 19 scattered differences.
+    const shared = [top, ...rest.slice(0, 1200)]
+    const a = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(1200, 1220)]), stepIntervalMs: 5000, sync: { strategy: 'largest' } })
+    const b = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(1220)]), stepIntervalMs: 5000, sync: { strategy: 'largest' } })
+    await t.run(60_000)
+    expect(a.stats().overlays[0]!.bundlesStored).toBe(1240)
+    expect(b.stats().overlays[0]!.bundlesStored).toBe(1240)
+    const catchUp = [a.stats().catchUp, b.stats().catchUp]
+    expect(catchUp.reduce((n, c) => n + c.decoded, 0)).toBeGreaterThanOrEqual(1)
+    // The Bloom walk finds most of them too; catch-up moved some ids in each direction.
+    expect(catchUp.reduce((n, c) => n + c.fetched, 0)).toBeGreaterThan(0)
+    expect(catchUp.reduce((n, c) => n + c.pushed, 0)).toBeGreaterThan(0)
+    // Later checks between the now equal sets end at symbol 0.
+    await t.run(120_000)
+    expect(a.stats().catchUp.inSync + b.stats().catchUp.inSync).toBeGreaterThan(0)
+    expect(a.stats().catchUp.failed + b.stats().catchUp.failed).toBe(0)
+    await t.stop()
+  })
+
+  it('falls back to the Bloom walk (modulo) when the difference is larger than the sketch decodes', async () => {
+    const t = await testnet({ peers: 0, seed: 52 })
+    const pool = makeBundles(300, { overlay: t.overlay, seed: 10, maxGlobalTime: 300 })
+    const top = pool.reduce((m, b) => (b.globalTime > m.globalTime ? b : m))
+    const others = pool.filter((b) => b !== top)
+    const a = await t.addPeer({ store: await storeWith([top, ...others.slice(0, 150)]), sketchLength: 32 })
+    const b = await t.addPeer({ store: await storeWith([top, ...others.slice(150)]), sketchLength: 32 })
+    await t.run(300_000)
+    expect(a.stats().catchUp.failed + b.stats().catchUp.failed).toBeGreaterThan(0)
+    expect(a.stats().overlays[0]!.bundlesStored).toBe(300)
+    expect(b.stats().overlays[0]!.bundlesStored).toBe(300)
+    await t.stop()
+  })
+})

@@ -64,7 +64,8 @@ export function signBundle(draft: BundleDraft, keys: KeyPair): Bundle {
 /** True when the signature is the author's Ed25519 signature over the id. Never throws. */
 export function verifyBundleSignature(bundle: Bundle): boolean {
   try {
-    return ed25519.verify(bundle.signature, bundle.id, bundle.author)
+    // Strict RFC 8032 verification (no ZIP-215 leniency), so every implementation agrees on what verifies.
+    return ed25519.verify(bundle.signature, bundle.id, bundle.author, { zip215: false })
   } catch {
     return false
   }

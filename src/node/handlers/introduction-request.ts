@@ -5,6 +5,7 @@
  */
 import { BloomFilter } from '../../bloom/index.js'
 import { addressKey, parseAddressKey, type Address, type IntroductionRequest } from '../../wire/index.js'
+import { subnetKeys } from '../../nat/index.js'
 import { answerOffer } from '../../sync/answer.js'
 import { packDatagrams } from '../../sync/pack.js'
 import type { NodeContext } from '../context.js'
@@ -17,7 +18,8 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
   overlay.candidates.recordStumble(key, { lan: req.sourceLan, wan: req.sourceWan, connectionType: req.connectionType }, now)
   ctx.voter.vote(from, req.destination, req.sourceWan)
   if (ctx.role === 'peer' && ctx.guard.isValidated(key)) {
-    overlay.clock.reportPeer(key, req.globalTime, now)
+    // One median vote per /24 (IPv4) or /48 (IPv6): many ports or hosts of one subnet are one peer (issue 8).
+    overlay.clock.reportPeer(subnetKeys(from.host)?.narrow ?? key, req.globalTime, now)
     overlay.notePeerTime(key, req.globalTime)
   }
 

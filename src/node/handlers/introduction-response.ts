@@ -3,7 +3,7 @@
  * outstanding identifier. Marks the responder walk, votes our WAN address, keeps its
  * address-validation token, and adds the introduced peer as intro, expecting its puncture.
  */
-import { chooseAddress } from '../../nat/index.js'
+import { chooseAddress, subnetKeys } from '../../nat/index.js'
 import { addressKey, type Address, type IntroductionResponse } from '../../wire/index.js'
 import type { NodeContext } from '../context.js'
 import { maybeIdleCheck } from '../catch-up.js'
@@ -27,7 +27,8 @@ export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay:
   overlay.builder?.onAnswered(key)
   ctx.voter.vote(from, res.destination, res.sourceWan)
   if (res.globalTime > 0) {
-    overlay.clock.reportPeer(key, res.globalTime, now)
+    // One median vote per /24 (IPv4) or /48 (IPv6): many ports or hosts of one subnet are one peer (issue 8).
+    overlay.clock.reportPeer(subnetKeys(from.host)?.narrow ?? key, res.globalTime, now)
     overlay.notePeerTime(key, res.globalTime)
   }
   if (res.token !== undefined) {

@@ -16,7 +16,9 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
   const key = addressKey(from)
   ctx.guard.checkToken(key, req.token)
   overlay.candidates.recordStumble(key, { lan: req.sourceLan, wan: req.sourceWan, connectionType: req.connectionType }, now)
-  ctx.voter.vote(from, req.destination, req.sourceWan)
+  // Only a validated address's view of us is a WAN vote: spoofed requests must not choose our WAN
+  // address (70 of them made a peer's address "ours", and its datagrams were dropped as self; issue 8).
+  if (ctx.guard.isValidated(key)) ctx.voter.vote(from, req.destination, req.sourceWan)
   if (ctx.role === 'peer' && ctx.guard.isValidated(key)) {
     // One median vote per /24 (IPv4) or /48 (IPv6): many ports or hosts of one subnet are one peer (issue 8).
     overlay.clock.reportPeer(subnetKeys(from.host)?.narrow ?? key, req.globalTime, now)

@@ -3,14 +3,14 @@
  * store). One walk step per overlay every `stepIntervalMs`; one handler per packet type
  * behind the dispatcher (./dispatcher.ts).
  */
-import { generateKeyPair, type KeyPair } from '../bundle/sign.js'
-import { signBundle, verifyBundleSignature } from '../bundle/sign.js'
-import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateDecoded } from '../bundle/validate.js'
+
+import { generateKeyPair, signBundle, verifyBundleSignature, type KeyPair } from '../bundle/sign.js'
+import { maxBundleBytes } from '../bundle/validate.js'
 import type { Bundle } from '../bundle/types.js'
 import { BloomwalkError } from '../errors.js'
 import { silentLogger, type Logger } from '../env/logger.js'
 import { PunctureTracker, WanVoter } from '../nat/index.js'
-import { syncConfig, type SyncConfig } from '../sync/config.js'
+import { isSyncable, syncConfig, type SyncConfig } from '../sync/config.js'
 import { offerSize } from '../sync/capacity.js'
 import type { OfferSize } from '../sync/offer.js'
 import { addressKey, decodeLimits, encodePacket, parseAddressKey, sameAddress, type Address, type DecodeLimits, type Packet } from '../wire/index.js'
@@ -24,17 +24,15 @@ import { RequestCache } from './requests.js'
 import { Counters, type NodeCounters } from './stats.js'
 import { walkStep } from './walker.js'
 import { sweepExpired } from './expiry.js'
+import { BundleIntake } from './intake.js'
 import { NodeMvds } from './mvds.js'
 import { newCatchUpCounters, type CatchUpCounters } from './catch-up.js'
-import { isSyncable } from '../sync/config.js'
 import type { CategoryCounts } from '../candidates/index.js'
 import type { PunctureStats } from '../nat/index.js'
 import type { AmplificationStats } from './amplification.js'
 
 /** Peers an ephemeral message is sent to at most. */
 const MAX_EPHEMERAL_PEERS = 32
-/** Ephemeral message ids remembered per overlay, so each is delivered once. */
-const MAX_EPHEMERAL_SEEN = 1024
 
 /** Per-overlay figures in {@link NodeStats}. */
 export interface OverlayStats {
@@ -80,6 +78,7 @@ export class BloomwalkNode {
   #running = false
   #stopping: Promise<void> | undefined
   readonly #inflight = new Set<Promise<void>>()
+  readonly #intake: BundleIntake
 
   constructor(options: NodeOptions) {
     const opts: ResolvedNodeOptions = { ...NODE_DEFAULTS, ...stripUndefined(options) }
@@ -95,6 +94,7 @@ export class BloomwalkNode {
     const counters = new Counters()
     const guard = new AmplificationGuard({ secret: opts.rng.bytes(32), factor: opts.amplificationFactor })
     const node = this
+    this.#intake = new BundleIntake({ context: () => this.#ctx, maxParents: opts.maxParents, verify: opts.verifyBundle, deliver: (d) => this.#deliver(d) })
     this.#ctx = {
       role: opts.role,
       clock: opts.clock,
@@ -115,8 +115,8 @@ export class BloomwalkNode {
       connectionType: () => voter.connectionType(),
       isSelf: (a) => sameAddress(a, voter.lan) || (voter.wan !== undefined && sameAddress(a, voter.wan)),
       send: (to, overlay, packet, charge) => node.#send(to, overlay, packet, charge),
-      accept: (overlay, bundles, from) => node.#accept(overlay, bundles, from),
-      acceptEphemeral: (overlay, bundles, from) => node.#acceptEphemeral(overlay, bundles, from),
+      accept: (overlay, bundles, from) => node.#intake.accept(overlay, bundles, from),
+      acceptEphemeral: (overlay, bundles, from) => node.#intake.acceptEphemeral(overlay, bundles, from),
       mvds: undefined,
       catchUp: newCatchUpCounters(),
       catchUpEnabled: opts.catchUp ?? true
@@ -129,7 +129,7 @@ export class BloomwalkNode {
         verify: (b) => (opts.verifyBundle ?? verifyBundleSignature)(b) && b.bytes.length <= maxBundleBytes(sync.datagramBudget),
         deliver: (b, from) => {
           const state = this.#overlays.get(hex(b.overlay))
-          if (state !== undefined) this.#track(this.#accept(state, [b], from, true).then(() => undefined))
+          if (state !== undefined) this.#track(this.#intake.accept(state, [b], from, true).then(() => undefined))
         }
       })
       this.#ctx = { ...this.#ctx, mvds: { layer, epoch: () => this.#mvdsEpoch } }
@@ -215,7 +215,7 @@ export class BloomwalkNode {
     const max = maxBundleBytes(this.#ctx.sync.datagramBudget)
     if (bundle.bytes.length > max) throw new BloomwalkError('BUNDLE_TOO_LARGE', `bundle is ${bundle.bytes.length} bytes; at most ${max} fit one datagram`)
     state.clock.claim()
-    await this.#accept(state, [bundle], undefined)
+    await this.#intake.accept(state, [bundle], undefined)
     return bundle
   }
 
@@ -355,85 +355,6 @@ export class BloomwalkNode {
     this.#ctx.counters.sent(packet.type, bytes.length)
     this.#opts.transport.send(to, bytes)
     return true
-  }
-
-  async #accept(state: OverlayState, bundles: readonly Bundle[], from: Address | undefined, verified = false): Promise<Bundle[]> {
-    const { counters, store, clock } = this.#ctx
-    if (store === undefined) return []
-    const now = clock.now()
-    const policy = { ...DEFAULT_BUNDLE_POLICY, maxBytes: maxBundleBytes(this.#ctx.sync.datagramBudget), maxParents: this.#opts.maxParents }
-    const fresh: Bundle[] = []
-    for (const b of bundles) {
-      if (from !== undefined) {
-        const verdict = state.clock.check(b.globalTime, now)
-        if (verdict !== 'ok') {
-          counters.bundleDrop(`global-time-${verdict}`)
-          continue
-        }
-        if (b.expiresAt !== undefined && b.expiresAt < state.clock.time) {
-          counters.bundleDrop('expired')
-          continue
-        }
-        if (await store.has(state.id, b.id)) {
-          counters.bundlesDuplicate++
-          continue
-        }
-        const check = validateDecoded(b, { policy, overlay: state.id, verify: verified ? () => true : this.#opts.verifyBundle })
-        if (!check.ok) {
-          counters.bundleDrop(check.code)
-          continue
-        }
-      }
-      if (!(await store.put(b))) {
-        counters.bundlesDuplicate++
-        continue
-      }
-      state.clock.observe(b.globalTime, b.author, now)
-      if (isSyncable(this.#ctx.sync, b.kind)) state.sketch?.add(b.id)
-      state.stored++
-      counters.bundlesStored++
-      fresh.push(b)
-    }
-    const fromKey = from === undefined ? undefined : addressKey(from)
-    state.builder?.onStored(fresh, fromKey)
-    for (const bundle of fresh) await this.#deliverCausally(state, bundle, from)
-    return fresh
-  }
-
-  /**
-   * Delivers `bundle` once every parent is delivered (DESIGN §8). A parent in the store that
-   * is not waiting in the causal buffer was delivered; missing parents are requested by id
-   * from the peer that sent the child.
-   */
-  async #deliverCausally(state: OverlayState, bundle: Bundle, from: Address | undefined): Promise<void> {
-    const store = this.#ctx.store!
-    const delivered = new Set<string>()
-    for (const parent of bundle.parents) {
-      if (!state.causal.has(parent) && (await store.has(state.id, parent))) delivered.add(hex(parent))
-    }
-    state.deliveredParents = delivered
-    const { deliver, missing } = state.causal.offer(bundle, from === undefined ? undefined : addressKey(from))
-    state.deliveredParents = new Set()
-    for (const b of deliver) this.#deliver({ overlay: state.id, bundle: b, from: b === bundle ? from : undefined })
-    if (missing.length > 0 && from !== undefined) {
-      this.#send(from, state.id, { type: 'bundle-request', ids: missing.slice(0, this.#ctx.limits.maxIdsPerRequest) }, 'destination')
-    }
-  }
-
-  #acceptEphemeral(state: OverlayState, bundles: readonly Bundle[], from: Address): void {
-    const policy = { ...DEFAULT_BUNDLE_POLICY, maxBytes: maxBundleBytes(this.#ctx.sync.datagramBudget), maxParents: this.#opts.maxParents }
-    for (const b of bundles) {
-      const key = hex(b.id)
-      if (state.ephemeralSeen.has(key)) continue
-      const check = validateDecoded(b, { policy, overlay: state.id, verify: this.#opts.verifyBundle })
-      if (!check.ok) {
-        this.#ctx.counters.bundleDrop(check.code)
-        continue
-      }
-      state.ephemeralSeen.add(key)
-      if (state.ephemeralSeen.size > MAX_EPHEMERAL_SEEN) state.ephemeralSeen.delete(state.ephemeralSeen.values().next().value as string)
-      this.#deliver({ overlay: state.id, bundle: b, from, ephemeral: true })
-    }
   }
 
   #deliver(d: Delivery): void {

@@ -1,0 +1,122 @@
+/**
+ * How bundles from peers (and our own) enter the node: global-time guard, expiry, duplicate
+ * check, validation with the signature check, store, clock, sketch and offer bookkeeping,
+ * then causal delivery (DESIGN §3, §8, §9). Ephemeral bundles are checked and delivered once,
+ * never stored.
+ */
+import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateDecoded, type BundlePolicy } from '../bundle/validate.js'
+import type { Bundle } from '../bundle/types.js'
+import { isSyncable } from '../sync/config.js'
+import { addressKey, type Address } from '../wire/index.js'
+import type { NodeContext } from './context.js'
+import type { Delivery } from './events.js'
+import { hex, type OverlayState } from './overlay.js'
+
+/** Ephemeral message ids remembered per overlay, so each is delivered once. */
+const MAX_EPHEMERAL_SEEN = 1024
+
+export interface IntakeDeps {
+  context: () => NodeContext
+  maxParents: number
+  /** The signature check; default Ed25519 (see NodeOptions.verifyBundle). */
+  verify: ((bundle: Bundle) => boolean) | undefined
+  deliver: (delivery: Delivery) => void
+}
+
+export class BundleIntake {
+  readonly #deps: IntakeDeps
+
+  constructor(deps: IntakeDeps) {
+    this.#deps = deps
+  }
+
+  #policy(ctx: NodeContext): BundlePolicy {
+    return { ...DEFAULT_BUNDLE_POLICY, maxBytes: maxBundleBytes(ctx.sync.datagramBudget), maxParents: this.#deps.maxParents }
+  }
+
+  /**
+   * Checks, stores and delivers bundles from `from` (`undefined`: published here, trusted).
+   * `verified`: the signature was already checked (MVDS checks before acknowledging).
+   * Returns the bundles that were new.
+   */
+  async accept(state: OverlayState, bundles: readonly Bundle[], from: Address | undefined, verified = false): Promise<Bundle[]> {
+    const ctx = this.#deps.context()
+    const { counters, store, clock } = ctx
+    if (store === undefined) return []
+    const now = clock.now()
+    const policy = this.#policy(ctx)
+    const fresh: Bundle[] = []
+    for (const b of bundles) {
+      if (from !== undefined) {
+        const verdict = state.clock.check(b.globalTime, now)
+        if (verdict !== 'ok') {
+          counters.bundleDrop(`global-time-${verdict}`)
+          continue
+        }
+        if (b.expiresAt !== undefined && b.expiresAt < state.clock.time) {
+          counters.bundleDrop('expired')
+          continue
+        }
+        if (await store.has(state.id, b.id)) {
+          counters.bundlesDuplicate++
+          continue
+        }
+        const check = validateDecoded(b, { policy, overlay: state.id, verify: verified ? () => true : this.#deps.verify })
+        if (!check.ok) {
+          counters.bundleDrop(check.code)
+          continue
+        }
+      }
+      if (!(await store.put(b))) {
+        counters.bundlesDuplicate++
+        continue
+      }
+      state.clock.observe(b.globalTime, b.author, now)
+      if (isSyncable(ctx.sync, b.kind)) state.sketch?.add(b.id)
+      state.stored++
+      counters.bundlesStored++
+      fresh.push(b)
+    }
+    state.builder?.onStored(fresh, from === undefined ? undefined : addressKey(from))
+    for (const bundle of fresh) await this.#deliverCausally(ctx, state, bundle, from)
+    return fresh
+  }
+
+  /** Verifies and delivers ephemeral bundles once each; never stores them. */
+  acceptEphemeral(state: OverlayState, bundles: readonly Bundle[], from: Address): void {
+    const ctx = this.#deps.context()
+    const policy = this.#policy(ctx)
+    for (const b of bundles) {
+      const key = hex(b.id)
+      if (state.ephemeralSeen.has(key)) continue
+      const check = validateDecoded(b, { policy, overlay: state.id, verify: this.#deps.verify })
+      if (!check.ok) {
+        ctx.counters.bundleDrop(check.code)
+        continue
+      }
+      state.ephemeralSeen.add(key)
+      if (state.ephemeralSeen.size > MAX_EPHEMERAL_SEEN) state.ephemeralSeen.delete(state.ephemeralSeen.values().next().value as string)
+      this.#deps.deliver({ overlay: state.id, bundle: b, from, ephemeral: true })
+    }
+  }
+
+  /**
+   * Delivers `bundle` once every parent is delivered. A parent in the store that is not
+   * waiting in the causal buffer was delivered; missing parents are requested by id from the
+   * peer that sent the child.
+   */
+  async #deliverCausally(ctx: NodeContext, state: OverlayState, bundle: Bundle, from: Address | undefined): Promise<void> {
+    const store = ctx.store!
+    const delivered = new Set<string>()
+    for (const parent of bundle.parents) {
+      if (!state.causal.has(parent) && (await store.has(state.id, parent))) delivered.add(hex(parent))
+    }
+    state.deliveredParents = delivered
+    const { deliver, missing } = state.causal.offer(bundle, from === undefined ? undefined : addressKey(from))
+    state.deliveredParents = new Set()
+    for (const b of deliver) this.#deps.deliver({ overlay: state.id, bundle: b, from: b === bundle ? from : undefined })
+    if (missing.length > 0 && from !== undefined) {
+      ctx.send(from, state.id, { type: 'bundle-request', ids: missing.slice(0, ctx.limits.maxIdsPerRequest) }, 'destination')
+    }
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * `bloomwalk demo`: a tracker and N peers over real UDP on 127.0.0.1, M messages published
+ * from random peers, until every peer holds every message or the time limit. Prints what
+ * it cost. Exit status 0 only when every peer got every message.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import { CryptoRng, SeededRng, int } from '../env/rng.js'
+import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET, type Strategy } from '../sync/config.js'
+import { choiceOption, numberOption } from './args.js'
+import { commandLogger, resolveIo, type CommandIo } from './command.js'
+import { showProgress } from './progress.js'
+import { bytesText, shortHex } from './report.js'
+import { DESIGN_STEP_MS, scaledNodeOptions } from './pace.js'
+import { startSwarm, swarmDrops, type Swarm } from './swarm.js'
+
+export const DEMO_USAGE = `usage: bloomwalk demo [--nodes 20] [--messages 200] [--json] [--timeout 120] [--seed S]
+                     [--step MS] [--spread 2] [--strategy largest|modulo|adaptive] [--budget 1200]
+
+Starts a tracker and N peers over real UDP on 127.0.0.1 (ephemeral ports), each peer with
+its own LevelDB in a temporary folder (removed afterwards), publishes M messages from
+random peers over the first seconds and runs until every peer holds every message or the
+time limit. Progress goes to stderr; the summary (seconds, datagrams, bytes, bytes per
+delivered message, largest datagram, drops by reason) to stdout. Exit status 0 only when
+every peer got every message.
+
+The peers walk every --step ms instead of every 5 s, and the delay before a peer may be
+walked to again (27.5 s) shrinks by the same factor; candidate lifetimes and the response
+timeout keep their values. All peers share one /24 (127.0.0.1), so the per-subnet
+candidate caps are lifted.
+
+  --nodes      peers, 2–1000 (default 20)
+  --messages   messages to publish, 1–1000000 (default 200)
+  --timeout    time limit in seconds, counted from the first message (default 120)
+  --seed       32-bit seed for the peers' keys and random choices and for who publishes
+               what (timing still varies); default: random, printed in the summary
+  --step       ms between walk steps of each peer (default 250, or 10 × peers when that is
+               more: all peers share one process, which sustains about 100 steps/s)
+  --spread     seconds over which the messages are published (default 2)
+  --strategy   range selection: largest (Dispersy's pivot), modulo or adaptive (default largest)
+  --budget     UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET} (default 1200)
+  --json       print one JSON object: {"nodes", "messages", "converged", "seconds", "datagrams",
+               "bytes", "maxDatagramBytes", "drops", "bytesPerDelivery", …}
+  --log-level  the peers' log level: debug, info, warn, error or silent (default warn)`
+
+/** Default step of the demo, ms: the design's pace ×20, slowed so that N peers sharing one process take at most ~100 steps/s between them. */
+export function defaultStep(nodes: number): number {
+  return Math.max(DEMO_STEP_MS, nodes * 10)
+}
+
+/** The demo's fastest default step, ms. */
+export const DEMO_STEP_MS = 250
+
+/** What {@link demo} is given. */
+export interface DemoOptions {
+  nodes: number
+  messages: number
+  timeoutSeconds: number
+  seed: number
+  stepIntervalMs: number
+  spreadSeconds: number
+  strategy: Strategy
+  datagramBudget: number
+}
+
+/** What the demo measured. The first nine keys are the `--json` contract. */
+export interface DemoResult {
+  nodes: number
+  messages: number
+  /** Every peer holds every message. */
+  converged: boolean
+  /** From the first message until convergence (or the time limit). */
+  seconds: number
+  /** Datagrams sent by every peer and the tracker until convergence. */
+  datagrams: number
+  /** UDP payload bytes of those datagrams. */
+  bytes: number
+  maxDatagramBytes: number
+  /** Dropped datagrams and bundles by reason (`bundle:` and `transport:` prefixed). */
+  drops: Record<string, number>
+  /** bytes ÷ messages delivered over the network (a peer's own publication is not counted); null before any. */
+  bytesPerDelivery: number | null
+  /** Messages delivered over the network; converged = messages × (nodes − 1). */
+  deliveries: number
+  /** Seconds from publication until the last peer had it: median and 90th percentile over messages that reached every peer. */
+  latencyP50: number | null
+  latencyP90: number | null
+  datagramBudget: number
+  stepIntervalMs: number
+  seed: number
+}
+
+export async function runDemo(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<number | undefined> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: 'string' },
+      messages: { type: 'string' },
+      json: { type: 'boolean' },
+      timeout: { type: 'string' },
+      seed: { type: 'string' },
+      step: { type: 'string' },
+      spread: { type: 'string' },
+      strategy: { type: 'string' },
+      budget: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean' }
+    },
+    strict: true,
+    allowPositionals: false
+  })
+  if (values.help === true) {
+    out(DEMO_USAGE)
+    return undefined
+  }
+  const io = resolveIo(partialIo)
+  const nodes = numberOption('nodes', values.nodes, 20, { integer: true, min: 2, max: 1000 })
+  const options: DemoOptions = {
+    nodes,
+    messages: numberOption('messages', values.messages, 200, { integer: true, min: 1, max: 1_000_000 }),
+    timeoutSeconds: numberOption('timeout', values.timeout, 120, { min: 0.001, max: 86_400 }),
+    seed: numberOption('seed', values.seed, new CryptoRng().u32(), { integer: true, min: 0, max: 2 ** 32 - 1 }),
+    stepIntervalMs: numberOption('step', values.step, defaultStep(nodes), { integer: true, min: 10, max: 60_000 }),
+    spreadSeconds: numberOption('spread', values.spread, 2, { min: 0, max: 3600 }),
+    strategy: choiceOption('strategy', values.strategy, ['largest', 'modulo', 'adaptive'] as const, 'largest'),
+    datagramBudget: numberOption('budget', values.budget, 1200, { integer: true, min: MIN_DATAGRAM_BUDGET, max: MAX_DATAGRAM_BUDGET })
+  }
+  const log = commandLogger('demo', values['log-level'], 'warn', io.err)
+  const opts = scaledNodeOptions(options.stepIntervalMs, { sameHost: true })
+  io.err.write(
+    `demo: ${options.nodes} peers + 1 tracker on 127.0.0.1, ${options.messages} messages over ${options.spreadSeconds} s, ` +
+      `step ${options.stepIntervalMs} ms (×${(DESIGN_STEP_MS / options.stepIntervalMs).toFixed(1)} the design's pace; walk eligibility delay ${opts.candidates?.walkEligibleDelayMs} ms), strategy ${options.strategy}, budget ${options.datagramBudget} B, seed ${options.seed}\n`
+  )
+  const result = await demo(options, io, log)
+  if (values.json === true) out(JSON.stringify(result))
+  else for (const line of summary(result)) out(line)
+  return result.converged ? 0 : 1
+}
+
+/** Runs the demo; resolves when every peer holds every message, at the time limit, or when `io.signal` aborts. */
+export async function demo(options: DemoOptions, io: Pick<CommandIo, 'err' | 'signal'>, log: Parameters<typeof startSwarm>[0]['logger']): Promise<DemoResult> {
+  const rng = new SeededRng(options.seed)
+  const swarm = await startSwarm({
+    nodes: options.nodes,
+    stepIntervalMs: options.stepIntervalMs,
+    rng: rng.fork(),
+    sync: { strategy: options.strategy, datagramBudget: options.datagramBudget },
+    logger: log,
+    signal: io.signal
+  })
+  try {
+    return await measure(swarm, options, rng, io)
+  } finally {
+    await swarm.close()
+  }
+}
+
+async function measure(swarm: Swarm, options: DemoOptions, rng: SeededRng, io: Pick<CommandIo, 'err' | 'signal'>): Promise<DemoResult> {
+  const { nodes: n, messages: m } = options
+  const target = n * m
+  let pairs = 0
+  let deliveries = 0
+  const reached = new Map<string, { at: number; count: number }>()
+  const latencies: number[] = []
+  const now = (): number => performance.now()
+  let start = now()
+  let finish: (() => void) | undefined
+  const finished = new Promise<void>((resolve) => (finish = resolve))
+  for (const peer of swarm.peers) {
+    peer.node.events.on('bundle', ({ bundle, from }) => {
+      pairs++
+      if (from !== undefined) deliveries++
+      const key = shortHex(bundle.id, 32)
+      const r = reached.get(key)
+      // A peer's own publication is always its first delivery: that is the publication time.
+      if (r === undefined) reached.set(key, { at: now(), count: 1 })
+      else if (++r.count === n) latencies.push((now() - r.at) / 1000)
+      if (pairs === target) finish?.()
+    })
+  }
+
+  const stopped = new AbortController()
+  const onAbort = (): void => stopped.abort()
+  io.signal.addEventListener('abort', onAbort, { once: true })
+  const progress = showProgress(io.err, () => ({
+    fraction: pairs / target,
+    text: `${pairs}/${target} (peer, message) pairs, ${((now() - start) / 1000).toFixed(1)} s`
+  }))
+  start = now()
+  let failure: unknown
+  const publishing = publish(swarm, options, rng, start, stopped.signal).catch((err: unknown) => {
+    failure = err
+    stopped.abort()
+  })
+  const limit = sleep(options.timeoutSeconds * 1000, undefined, { signal: stopped.signal }).catch(() => undefined)
+  await Promise.race([finished, limit, new Promise<void>((resolve) => stopped.signal.addEventListener('abort', () => resolve(), { once: true }))])
+  const seconds = (now() - start) / 1000
+  const converged = pairs === target
+  let datagrams = 0
+  let bytes = 0
+  let maxDatagramBytes = 0
+  for (const c of swarm.counters) {
+    datagrams += c.datagrams
+    bytes += c.bytes
+    maxDatagramBytes = Math.max(maxDatagramBytes, c.maxDatagramBytes)
+  }
+  const drops = swarmDrops(swarm)
+  stopped.abort()
+  io.signal.removeEventListener('abort', onAbort)
+  progress.stop()
+  await publishing
+  if (failure !== undefined) throw failure
+  latencies.sort((a, b) => a - b)
+  return {
+    nodes: n,
+    messages: m,
+    converged,
+    seconds: round(seconds, 2),
+    datagrams,
+    bytes,
+    maxDatagramBytes,
+    drops,
+    bytesPerDelivery: deliveries === 0 ? null : round(bytes / deliveries, 1),
+    deliveries,
+    latencyP50: quantile(latencies, 0.5),
+    latencyP90: quantile(latencies, 0.9),
+    datagramBudget: options.datagramBudget,
+    stepIntervalMs: options.stepIntervalMs,
+    seed: options.seed
+  }
+}
+
+/**
+ * Publishes the messages from random peers, evenly over the spread. Each publication starts
+ * on time without waiting for the previous one to be stored (a busy store must not
+ * stretch the spread). Rejects with the first failure unless the run was stopped.
+ */
+async function publish(swarm: Swarm, options: DemoOptions, rng: SeededRng, start: number, signal: AbortSignal): Promise<void> {
+  const { messages: m, nodes: n } = options
+  const encoder = new TextEncoder()
+  const pending: Promise<unknown>[] = []
+  for (let i = 0; i < m && !signal.aborted; i++) {
+    const wait = start + (i * options.spreadSeconds * 1000) / m - performance.now()
+    if (wait > 1) await sleep(wait, undefined, { signal }).catch(() => undefined)
+    if (signal.aborted) break
+    const who = int(rng, n)
+    const body = encoder.encode(JSON.stringify({ nick: `node-${who}`, text: `demo message ${i + 1} of ${m}` }))
+    pending.push(swarm.peers[who]!.node.publish(swarm.overlay, body))
+  }
+  const results = await Promise.allSettled(pending)
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed !== undefined && !signal.aborted) throw failed.reason
+}
+
+/** The human-readable summary. */
+export function summary(r: DemoResult): string[] {
+  const lines: string[] = []
+  const received = r.messages * (r.nodes - 1)
+  lines.push(
+    r.converged
+      ? `converged: all ${r.nodes} peers hold all ${r.messages} messages after ${r.seconds.toFixed(2)} s`
+      : `NOT converged after ${r.seconds.toFixed(2)} s: ${r.deliveries} of ${received} deliveries (${((100 * r.deliveries) / received).toFixed(1)} %)`
+  )
+  lines.push(`traffic: ${r.datagrams} datagrams, ${bytesText(r.bytes)} (${r.bytes} bytes), ${r.bytesPerDelivery ?? '–'} bytes and ${r.deliveries === 0 ? '–' : (r.datagrams / r.deliveries).toFixed(2)} datagrams per delivered message`)
+  lines.push(`largest datagram: ${r.maxDatagramBytes} bytes (budget ${r.datagramBudget})`)
+  if (r.latencyP50 !== null) lines.push(`time until every peer had a message: median ${r.latencyP50.toFixed(2)} s, 90th percentile ${(r.latencyP90 ?? 0).toFixed(2)} s`)
+  const drops = Object.entries(r.drops).sort((a, b) => b[1] - a[1])
+  lines.push(`drops: ${drops.length === 0 ? 'none' : drops.map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  lines.push(`seed: ${r.seed} (--seed ${r.seed} repeats the keys and choices; timing still varies)`)
+  return lines
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}
+
+function quantile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null
+  return round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!, 2)
+}

@@ -1,0 +1,93 @@
+/**
+ * What `node` and `chat` share: the options that put a peer in a room, and starting it over
+ * UDP with its LevelDB under the data directory and its persisted author key.
+ */
+import { roomId } from '../bundle/index.js'
+import { CryptoRng } from '../env/rng.js'
+import type { Logger } from '../env/logger.js'
+import { addressKey } from '../wire/index.js'
+import { numberOption } from './args.js'
+import type { CommandIo } from './command.js'
+import { dataDir, loadOrCreateKey, roomDir } from './data-dir.js'
+import { resolveEndpoint } from './endpoint.js'
+import { hostOption, roomOption, trackerOptions } from './options.js'
+import { shortHex } from './report.js'
+import { scaledNodeOptions } from './pace.js'
+import { startUdpNode, type UdpNode } from './udp-node.js'
+
+/** `parseArgs` options of a peer in a room. */
+export const PEER_OPTIONS = {
+  room: { type: 'string' },
+  tracker: { type: 'string', multiple: true },
+  data: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  step: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean' }
+} as const
+
+/** The usage lines of {@link PEER_OPTIONS}. */
+export const PEER_OPTIONS_USAGE = `  --room        the room's name; its id is SHA-256("bloomwalk/room/" || name) (required)
+  --tracker     a tracker's HOST:PORT; repeat for several (at least one)
+  --data        data directory (default $XDG_DATA_HOME/bloomwalk or ~/.local/share/bloomwalk);
+                holds author.key (your identity, mode 0600) and rooms/<room>/ (LevelDB)
+  --port        local UDP port (default 0: any free port)
+  --host        local address to bind (default 0.0.0.0, advertising this machine's first
+                non-internal IPv4 address; :: for IPv6 and IPv4)
+  --step        milliseconds between walk steps (default 5000); a faster step shrinks the
+                delay before a peer may be walked to again (27.5 s) by the same factor
+  --log-level   debug, info, warn, error or silent`
+
+/** Parsed values of {@link PEER_OPTIONS}. */
+export interface PeerValues {
+  room?: string
+  tracker?: string[]
+  data?: string
+  port?: string
+  host?: string
+  step?: string
+  'log-level'?: string
+}
+
+/** A started peer in one room. */
+export interface Peer extends UdpNode {
+  room: string
+  overlay: Uint8Array
+  /** The room's LevelDB directory. */
+  dir: string
+}
+
+/**
+ * Validates the options (all before touching the network or disk), then loads the author
+ * key, binds and starts the node in the room.
+ * @throws {UsageError} naming the first bad option
+ * @throws {CommandError} when a tracker does not resolve, the port cannot be bound or the data directory is busy
+ */
+export async function startPeer(values: PeerValues, io: CommandIo, log: Logger): Promise<Peer> {
+  const room = roomOption(values.room)
+  const endpoints = trackerOptions(values.tracker)
+  const port = numberOption('port', values.port, 0, { integer: true, min: 0, max: 65535 })
+  const host = hostOption(values.host)
+  const stepIntervalMs = numberOption('step', values.step, 5000, { integer: true, min: 10 })
+  const family = host.includes(':') ? 6 : 4
+  const trackers = await Promise.all(endpoints.map((e) => resolveEndpoint('tracker', e, family)))
+  const data = dataDir(values.data, io.env)
+  const dir = roomDir(data, room)
+  const rng = new CryptoRng()
+  const key = await loadOrCreateKey(data, rng, log)
+  log.info(key.created ? 'created a new identity' : 'loaded identity', { author: shortHex(key.keys.publicKey, 8), key: key.path })
+  const overlay = roomId(room)
+  const peer = await startUdpNode({ role: 'peer', host, port, dataDir: dir, overlays: [overlay], trackers, keys: key.keys, logger: log, rng, node: scaledNodeOptions(stepIntervalMs) })
+  const stats = peer.node.stats()
+  log.info('joined room', {
+    room,
+    overlay: shortHex(overlay, 8),
+    address: addressKey(peer.transport.address()),
+    advertised: addressKey(peer.advertised),
+    trackers: trackers.map(addressKey),
+    stored: stats.overlays[0]?.bundlesStored ?? 0,
+    data: dir
+  })
+  return { ...peer, room, overlay, dir }
+}

@@ -1,0 +1,227 @@
+/**
+ * The bloom driver: real {@link BloomwalkNode}s (Dispersy-style walking with Bloom offers)
+ * on the simulated network. Trackers are public and always online; every peer trusts them.
+ *
+ * Mailserver (seed simulations 2, 5, 7), bloom flavour: an always-online, public peer node
+ * with a store. It is a trusted peer of every peer (walked to at the start of each session,
+ * when the candidate table is empty, and on 1 % of steps later), walks like any peer (so it
+ * collects every bundle), and answers offers — but each `bundles` datagram it sends is
+ * dropped with probability 1 − reliability (90 % reliability: a tenth never leaves).
+ */
+import { memoizedVerifier, generateKeyPair, roomId, type KeyPair } from '../bundle/index.js'
+import type { Bundle } from '../bundle/types.js'
+import type { SeededRng } from '../env/rng.js'
+import { createNode, type BloomwalkNode, type NodeOptions, type TrafficCounters } from '../node/index.js'
+import { MemoryStore } from '../store/memory.js'
+import { hexKey } from '../store/range.js'
+import type { BundleStore } from '../store/types.js'
+import type { MemoryTransport, Transport } from '../transport/index.js'
+import { decodePacket, type Address } from '../wire/index.js'
+import { addCounts, instanceCounts, instanceDrops, sortKeys } from './counts.js'
+import type { Driver, Published } from './driver.js'
+import { BundleTable, InternedStore } from './interned-store.js'
+import { UnreliableTransport } from './unreliable.js'
+import { addTraffic, type HostRole, type HostTraffic, type SimWorld } from './world.js'
+
+interface Host {
+  role: HostRole
+  /** Peer index; −1 for infrastructure. */
+  index: number
+  bound: MemoryTransport
+  transport: Transport
+  keys: KeyPair
+  rng: SeededRng
+  store: BundleStore | undefined
+  node: BloomwalkNode | null
+  /** Traffic of stopped node instances, minus what was sent while offline. */
+  ledger: Record<string, TrafficCounters>
+  drops: Record<string, number>
+  /** Walks, walk timeouts and anti-amplification figures of stopped node instances. */
+  counts: Record<string, number>
+  /** `offline` churn mode: the node's sent counters when it went offline. */
+  offlineAt: Record<string, TrafficCounters> | null
+  started: boolean
+  /** Serialises start/stop of this host's nodes. */
+  transition: Promise<void>
+}
+
+/** The driver of protocol `bloom`. */
+export class BloomDriver implements Driver {
+  readonly overlay = roomId('bloomwalk-sim')
+  readonly #world: SimWorld
+  readonly #verify = memoizedVerifier(4_000_000)
+  readonly #table = new BundleTable()
+  readonly #peers: Host[] = []
+  readonly #infra: Host[] = []
+  #trusted: Address[] = []
+  #mailserver: UnreliableTransport | undefined
+
+  constructor(world: SimWorld) {
+    this.#world = world
+  }
+
+  async setup(): Promise<void> {
+    const w = this.#world
+    const s = w.scenario
+    for (let t = 0; t < s.trackers; t++) this.#infra.push(this.#host('tracker', -1, w.bindPublic()))
+    this.#trusted = this.#infra.map((h) => h.bound.address())
+    if (s.mailserver !== null) {
+      const bound = w.bindPublic()
+      const host = this.#host('mailserver', -1, bound)
+      const isBundles = (bytes: Uint8Array) => decodePacket(bytes)?.packet.type === 'bundles'
+      this.#mailserver = new UnreliableTransport(bound, s.mailserver.reliability, w.rng.fork(), isBundles)
+      host.transport = this.#mailserver
+      this.#infra.push(host)
+    }
+    for (let i = 0; i < s.peers; i++) {
+      const bound = w.bindPeer(i)
+      w.net.setOnline(bound.address(), false)
+      this.#peers.push(this.#host('peer', i, bound))
+    }
+    // Infrastructure is always online; the mailserver trusts the trackers only.
+    for (const h of this.#infra) await this.#start(h, h.role === 'mailserver' ? this.#trusted.slice(0, s.trackers) : [])
+    this.#trusted = this.#infra.map((h) => h.bound.address())
+  }
+
+  preload(bundles: readonly Bundle[], missing: (peer: number) => ReadonlySet<number>): void {
+    const ordinals = bundles.map((b) => this.#table.intern(b))
+    for (const h of this.#peers) {
+      const lacks = missing(h.index)
+      const held = ordinals.filter((_, i) => !lacks.has(i))
+      if (h.store instanceof InternedStore) h.store.hold(held)
+      else throw new Error('preloading a history needs the interned store')
+    }
+    const ms = this.#infra.find((h) => h.role === 'mailserver')
+    if (ms?.store instanceof InternedStore) ms.store.hold(ordinals)
+  }
+
+  async publish(peer: number, body: Uint8Array): Promise<Published> {
+    const node = this.#peers[peer]!.node
+    if (node === null) throw new Error(`peer ${peer} is not running`)
+    const bundle = await node.publish(this.overlay, body)
+    return { key: hexKey(bundle.id), bytes: bundle.bytes.length }
+  }
+
+  async setOnline(peer: number, online: boolean): Promise<void> {
+    const h = this.#peers[peer]!
+    const net = this.#world.net
+    const mode = this.#world.scenario.churn.mode
+    if (mode === 'offline' && h.started) {
+      net.setOnline(h.bound.address(), online)
+      if (!online) h.offlineAt = h.node!.stats().out
+      else if (h.offlineAt !== null) {
+        // Everything sent while offline was dropped by the transport: not traffic.
+        const sent: Record<string, TrafficCounters> = {}
+        addTraffic(sent, h.node!.stats().out)
+        addTraffic(sent, h.offlineAt, -1)
+        addTraffic(h.ledger, sent, -1)
+        h.offlineAt = null
+      }
+      return
+    }
+    // Online before the node starts; offline once it has stopped (what its last handlers
+    // send still leaves), so the nodes' counters and the network agree exactly.
+    h.transition = h.transition.then(async () => {
+      if (online) {
+        net.setOnline(h.bound.address(), true)
+        await this.#start(h, this.#trusted)
+      } else {
+        await this.#halt(h)
+        net.setOnline(h.bound.address(), false)
+      }
+    })
+    await h.transition
+  }
+
+  traffic(): Record<string, TrafficCounters> {
+    const out: Record<string, TrafficCounters> = {}
+    for (const h of [...this.#infra, ...this.#peers]) {
+      addTraffic(out, h.ledger)
+      if (h.node !== null) addTraffic(out, h.node.stats().out)
+      if (h.offlineAt !== null && h.node !== null) {
+        addTraffic(out, h.node.stats().out, -1)
+        addTraffic(out, h.offlineAt)
+      }
+    }
+    if (this.#mailserver !== undefined) addTraffic(out, { bundles: this.#mailserver.dropped }, -1)
+    return out
+  }
+
+  hosts(): HostTraffic[] {
+    return [...this.#infra, ...this.#peers].map((h) => ({ role: h.role, index: h.index, stats: () => h.bound.stats() }))
+  }
+
+  extra(): Record<string, unknown> {
+    const drops: Record<string, number> = {}
+    const connectionTypes: Record<string, number> = {}
+    const counts: Record<string, number> = {}
+    for (const h of [...this.#infra, ...this.#peers]) {
+      addCounts(drops, h.drops)
+      addCounts(counts, h.counts)
+      if (h.node === null) continue
+      const s = h.node.stats()
+      addCounts(drops, instanceDrops(s))
+      addCounts(counts, instanceCounts(s))
+      if (h.role === 'peer') connectionTypes[s.connectionType] = (connectionTypes[s.connectionType] ?? 0) + 1
+    }
+    return {
+      ...sortKeys(counts),
+      drops: sortKeys(drops),
+      connectionTypesOfRunningPeers: sortKeys(connectionTypes),
+      nat: this.#world.nat === null ? null : { ...this.#world.nat.stats },
+      mailserverDropped: this.#mailserver === undefined ? null : { ...this.#mailserver.dropped },
+      distinctBundles: this.#table.size
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#infra, ...this.#peers].map((h) => h.transition.then(() => h.node?.stop())))
+  }
+
+  #host(role: HostRole, index: number, bound: MemoryTransport): Host {
+    const rng = this.#world.rng.fork()
+    const store = role === 'tracker' ? undefined : this.#world.scenario.store === 'interned' ? new InternedStore(this.#table) : new MemoryStore()
+    return { role, index, bound, transport: bound, keys: generateKeyPair(rng), rng, store, node: null, ledger: {}, drops: {}, counts: {}, offlineAt: null, started: false, transition: Promise.resolve() }
+  }
+
+  async #start(h: Host, trusted: Address[]): Promise<void> {
+    if (h.node !== null) return
+    const s = this.#world.scenario
+    const options: NodeOptions = {
+      transport: h.transport,
+      clock: this.#world.clock,
+      rng: h.rng,
+      keys: h.keys,
+      role: h.role === 'tracker' ? 'tracker' : 'peer',
+      store: h.store,
+      overlays: h.role === 'tracker' ? [] : [this.overlay],
+      trusted,
+      stepIntervalMs: s.stepIntervalMs,
+      sync: { ...s.sync },
+      catchUp: s.catchUp,
+      verifyBundle: this.#verify
+    }
+    const node = createNode(options)
+    if (h.index >= 0) {
+      const log = this.#world.log
+      const world = this.#world
+      node.events.on('bundle', (d) => {
+        if (d.from !== undefined) log.deliver(h.index, hexKey(d.bundle.id), world.elapsed())
+      })
+    }
+    h.node = node
+    h.started = true
+    await node.start()
+  }
+
+  async #halt(h: Host): Promise<void> {
+    const node = h.node
+    if (node === null) return
+    h.node = null
+    await node.stop()
+    const s = node.stats()
+    addTraffic(h.ledger, s.out)
+    addCounts(h.drops, instanceDrops(s))
+    addCounts(h.counts, instanceCounts(s))
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * A preloaded overlay history (the DBS regime: "up to 100 000 bundles"): `bundles` old
+ * bundles at global times 1..n, signed by a few history authors, held by every peer except
+ * a random `missing` share per peer (old, scattered differences to catch up on).
+ */
+import { generateKeyPair, signBundle, type KeyPair } from '../bundle/index.js'
+import type { Bundle } from '../bundle/types.js'
+import { BUNDLE_FIXED_BYTES } from '../bundle/codec.js'
+import { int, type Rng } from '../env/rng.js'
+import type { HistorySpec } from './scenario.js'
+
+/** Authors of the history (the bundles are spread over them round-robin). */
+const HISTORY_AUTHORS = 16
+
+export interface History {
+  bundles: Bundle[]
+  /** Per peer: indexes of the history bundles it lacks. */
+  missing: Set<number>[]
+  /** Per history bundle: the peers lacking it (ascending). */
+  lackedBy: number[][]
+}
+
+/** Builds a history deterministically from `rng`. */
+export function buildHistory(spec: HistorySpec, peers: number, overlay: Uint8Array, bundleBytes: number, rng: Rng): History {
+  const authors: KeyPair[] = Array.from({ length: HISTORY_AUTHORS }, () => generateKeyPair(rng))
+  const bodyBytes = Math.max(0, bundleBytes - BUNDLE_FIXED_BYTES)
+  const bundles: Bundle[] = []
+  for (let i = 0; i < spec.bundles; i++) {
+    const body = rng.bytes(bodyBytes)
+    bundles.push(signBundle({ overlay, globalTime: i + 1, kind: 1, body }, authors[i % HISTORY_AUTHORS]!))
+  }
+  const perPeer = Math.min(spec.bundles, Math.round(spec.missing * spec.bundles))
+  const missing: Set<number>[] = []
+  const lackedBy: number[][] = bundles.map(() => [])
+  for (let p = 0; p < peers; p++) {
+    const lacks = new Set<number>()
+    while (lacks.size < perPeer) lacks.add(int(rng, spec.bundles))
+    missing.push(lacks)
+    for (const i of [...lacks].sort((a, b) => a - b)) lackedBy[i]!.push(p)
+  }
+  return { bundles, missing, lackedBy }
+}

@@ -1,0 +1,194 @@
+/**
+ * The MVDS drivers (`mvds-batch`, `mvds-interactive`): real {@link BloomwalkNode}s in their
+ * MVDS mode (DESIGN §7, src/node/mvds.ts). The group is one overlay id; every peer shares
+ * it with every other peer ("MVDS pairwise": each message goes to each peer reliably, and
+ * received messages are relayed to the group's other peers, as the reference does). No
+ * walking and no trackers: peers address each other directly, so every peer is public.
+ *
+ * With `multicast`, each node subscribes to the group's topic: a MESSAGE record due for
+ * several peers goes out once on the topic (one send reaches every online subscriber);
+ * acks, offers and requests stay unicast.
+ *
+ * Mailserver, MVDS flavour: an always-online peer that shares the group with every peer
+ * (and every peer with it). It acknowledges and stores what it gets and relays it to every
+ * peer with MVDS retransmission until acknowledged; each datagram it sends that carries
+ * MESSAGE records is dropped with probability 1 − reliability.
+ *
+ * Churn: going offline stops the node (its MVDS state survives in the node, as a client
+ * persists it); coming back starts the same node again, whose epochs resume. In the
+ * `offline` churn mode the node keeps running and only its address goes offline.
+ */
+import { generateKeyPair, memoizedVerifier, roomId } from '../bundle/index.js'
+import { createNode, type BloomwalkNode, type TrafficCounters } from '../node/index.js'
+import { MemoryStore } from '../store/memory.js'
+import { hexKey } from '../store/range.js'
+import type { BundleStore } from '../store/types.js'
+import type { MemoryTransport, MulticastTransport } from '../transport/index.js'
+import { decodePacket } from '../wire/index.js'
+import { addCounts, instanceDrops, sortKeys } from './counts.js'
+import type { Driver, Published } from './driver.js'
+import { BundleTable, InternedStore } from './interned-store.js'
+import { UnreliableTransport } from './unreliable.js'
+import { addTraffic, type HostRole, type HostTraffic, type SimWorld } from './world.js'
+
+/** MVDS epoch length, ms (the node's default). */
+const EPOCH_MS = 1000
+
+interface Host {
+  role: HostRole
+  index: number
+  bound: MemoryTransport
+  node: BloomwalkNode
+  store: BundleStore
+  /** Sent counters when it went offline (`offline` churn mode), and the total sent while offline. */
+  offlineAt: Record<string, TrafficCounters> | null
+  sentOffline: Record<string, TrafficCounters>
+  running: boolean
+  transition: Promise<void>
+}
+
+export class MvdsDriver implements Driver {
+  readonly overlay = roomId('bloomwalk-sim-mvds')
+  readonly #world: SimWorld
+  readonly #verify = memoizedVerifier(4_000_000)
+  readonly #table = new BundleTable()
+  readonly #peers: Host[] = []
+  #mailserver: { host: Host; transport: UnreliableTransport } | undefined
+
+  /** @throws {Error} when the scenario puts peers behind NATs (MVDS peers address each other directly) */
+  constructor(world: SimWorld) {
+    if (world.nat !== null) throw new Error('the MVDS drivers need public peers: MVDS has no NAT traversal (set the NAT shares to 0)')
+    this.#world = world
+  }
+
+  async setup(): Promise<void> {
+    const w = this.#world
+    const s = w.scenario
+    for (let i = 0; i < s.peers; i++) {
+      const bound = w.bindPeer(i)
+      w.net.setOnline(bound.address(), false)
+      this.#peers.push(this.#host('peer', i, bound, bound))
+    }
+    if (s.mailserver !== null) {
+      const bound = w.bindPublic()
+      const carriesMessages = (bytes: Uint8Array) => {
+        const p = decodePacket(bytes)?.packet
+        return p?.type === 'mvds' && p.payload.messages.length > 0
+      }
+      const transport = new UnreliableTransport(bound, s.mailserver.reliability, w.rng.fork(), carriesMessages)
+      this.#mailserver = { host: this.#host('mailserver', -1, bound, transport), transport }
+    }
+    const all = this.#all()
+    for (const h of all) await h.store.open()
+    // Every member shares the group with every other member.
+    for (const a of all) for (const b of all) if (a !== b) await a.node.share(this.overlay, b.bound.address())
+    if (this.#mailserver !== undefined) await this.#run(this.#mailserver.host, true)
+  }
+
+  async publish(peer: number, body: Uint8Array): Promise<Published> {
+    const bundle = await this.#peers[peer]!.node.sendPrivate(this.overlay, body)
+    return { key: hexKey(bundle.id), bytes: bundle.bytes.length }
+  }
+
+  async setOnline(peer: number, online: boolean): Promise<void> {
+    const h = this.#peers[peer]!
+    if (this.#world.scenario.churn.mode === 'offline' && h.running) {
+      this.#world.net.setOnline(h.bound.address(), online)
+      if (!online) h.offlineAt = h.node.stats().out
+      else if (h.offlineAt !== null) {
+        addTraffic(h.sentOffline, h.node.stats().out)
+        addTraffic(h.sentOffline, h.offlineAt, -1)
+        h.offlineAt = null
+      }
+      return
+    }
+    await this.#run(h, online)
+  }
+
+  traffic(): Record<string, TrafficCounters> {
+    const out: Record<string, TrafficCounters> = {}
+    for (const h of this.#all()) {
+      addTraffic(out, h.node.stats().out)
+      addTraffic(out, h.sentOffline, -1)
+      if (h.offlineAt !== null) {
+        addTraffic(out, h.node.stats().out, -1)
+        addTraffic(out, h.offlineAt)
+      }
+    }
+    if (this.#mailserver !== undefined) addTraffic(out, { mvds: this.#mailserver.transport.dropped }, -1)
+    return out
+  }
+
+  hosts(): HostTraffic[] {
+    return this.#all().map((h) => ({ role: h.role, index: h.index, stats: () => h.bound.stats() }))
+  }
+
+  extra(): Record<string, unknown> {
+    const drops: Record<string, number> = {}
+    let duplicates = 0
+    for (const h of this.#all()) {
+      const s = h.node.stats()
+      addCounts(drops, instanceDrops(s))
+      duplicates += s.bundlesDuplicate
+    }
+    return {
+      mode: this.#world.scenario.protocol === 'mvds-batch' ? 'batch' : 'interactive',
+      epochMs: EPOCH_MS,
+      multicast: this.#world.scenario.multicast,
+      bundlesDuplicate: duplicates,
+      drops: sortKeys(drops),
+      mailserverDropped: this.#mailserver === undefined ? null : { ...this.#mailserver.transport.dropped },
+      distinctBundles: this.#table.size
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#all().map((h) => h.transition.then(() => h.node.stop())))
+  }
+
+  #all(): Host[] {
+    return this.#mailserver === undefined ? this.#peers : [...this.#peers, this.#mailserver.host]
+  }
+
+  #host(role: HostRole, index: number, bound: MemoryTransport, transport: MulticastTransport): Host {
+    const w = this.#world
+    const s = w.scenario
+    const rng = w.rng.fork()
+    const store = s.store === 'interned' ? new InternedStore(this.#table) : new MemoryStore()
+    const node = createNode({
+      transport,
+      clock: w.clock,
+      rng,
+      keys: generateKeyPair(rng),
+      store,
+      overlays: [],
+      catchUp: false,
+      sync: { datagramBudget: s.sync.datagramBudget },
+      verifyBundle: this.#verify,
+      mvds: { mode: s.protocol === 'mvds-interactive' ? 'interactive' : 'batch', epochMs: EPOCH_MS, topic: s.multicast ? `mvds/${hexKey(this.overlay)}` : undefined }
+    })
+    if (index >= 0) {
+      node.events.on('bundle', (d) => {
+        if (d.from !== undefined) w.log.deliver(index, hexKey(d.bundle.id), w.elapsed())
+      })
+    }
+    return { role, index, bound, node, store, offlineAt: null, sentOffline: {}, running: false, transition: Promise.resolve() }
+  }
+
+  async #run(h: Host, online: boolean): Promise<void> {
+    // Online before the node starts; offline once it has stopped.
+    const net = this.#world.net
+    h.transition = h.transition.then(async () => {
+      if (online === h.running) return
+      h.running = online
+      if (online) {
+        net.setOnline(h.bound.address(), true)
+        await h.node.start()
+      } else {
+        await h.node.stop()
+        net.setOnline(h.bound.address(), false)
+      }
+    })
+    await h.transition
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Named scenarios (docs/evaluation.md): the seven simulations of the seed
+ * p2p-data-sync-mobile (DESIGN §10) and the DBS paper's regime, plus command-line
+ * overrides of single fields.
+ */
+import { BloomwalkError } from '../errors.js'
+import type { Strategy } from '../sync/config.js'
+import { PROTOCOLS, checkScenario, type NetworkSpec, type Protocol, type Scenario } from './scenario.js'
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+
+/** A mobile network: 60 ± 20 ms one way, 1 % loss, rare duplicates and reordering. */
+const MOBILE: NetworkSpec = { latencyMs: 50, jitterMs: 20, loss: 0.01, duplication: 0.001, reorder: 0.01 }
+/** The DAS4 cluster of Dispersy's test bed: a LAN. */
+const CLUSTER: NetworkSpec = { latencyMs: 1, jitterMs: 1, loss: 0, duplication: 0, reorder: 0 }
+/** A wide-area network without churn-induced loss. */
+const WAN: NetworkSpec = { latencyMs: 40, jitterMs: 20, loss: 0.005, duplication: 0, reorder: 0.005 }
+
+const BASE: Scenario = {
+  name: 'base',
+  description: '',
+  protocol: 'bloom',
+  peers: 100,
+  messages: 500,
+  authors: 'each',
+  bundleBytes: 196,
+  publishStartMs: 0,
+  publishWindowMs: HOUR,
+  durationMs: 48 * HOUR,
+  stopWhenComplete: true,
+  sampleMs: MINUTE,
+  network: MOBILE,
+  churn: { online: 0.1, sessionMs: 5 * MINUTE, sessions: 'fixed', mode: 'restart' },
+  nat: { cone: 0, symmetric: 0, timeoutMs: MINUTE },
+  mailserver: null,
+  multicast: false,
+  sync: { strategy: 'largest', datagramBudget: 1200, falsePositiveRate: 0.01, responseBudget: 5120 },
+  catchUp: true,
+  stepIntervalMs: 5000,
+  trackers: 1,
+  history: null,
+  store: 'interned',
+  quantumMs: 0
+}
+
+const MAILSERVER = { reliability: 0.9 }
+
+function preset(name: string, description: string, fields: Partial<Scenario>): Scenario {
+  return { ...BASE, ...fields, name, description }
+}
+
+/** Every preset by name. */
+export const PRESETS: Readonly<Record<string, Scenario>> = Object.freeze({
+  'seed-1': preset('seed-1', '1:1 chat, 2 peers online 10 % in 5-minute sessions, 5 messages each, MVDS', { protocol: 'mvds-batch', peers: 2, messages: 10 }),
+  'seed-2': preset('seed-2', 'seed-1 with a mailserver relaying at 90 % reliability, MVDS', { protocol: 'mvds-batch', peers: 2, messages: 10, mailserver: MAILSERVER }),
+  'seed-3': preset('seed-3', 'public chat, 100 peers online 10 %, 5 messages each, MVDS pairwise', { protocol: 'mvds-batch' }),
+  'seed-4': preset('seed-4', 'seed-3 over a multicast topic, MVDS', { protocol: 'mvds-batch', multicast: true }),
+  'seed-5': preset('seed-5', 'seed-4 with a mailserver at 90 %, MVDS', { protocol: 'mvds-batch', multicast: true, mailserver: MAILSERVER }),
+  'seed-6': preset('seed-6', 'public chat, 100 peers online 10 %, 5 messages each, Dispersy bloom sync', {}),
+  'seed-7': preset('seed-7', 'seed-6 with a mailserver at 90 %', { mailserver: MAILSERVER }),
+  'dbs-500': preset('dbs-500', "Dispersy's DAS4 test: 500 peers, 3 000 messages of 196 bytes, 5 120-byte responses, 15 minutes, no churn", {
+    peers: 500,
+    messages: 3000,
+    authors: 'random',
+    publishWindowMs: MINUTE,
+    durationMs: 15 * MINUTE,
+    sampleMs: 10_000,
+    network: CLUSTER,
+    churn: { ...BASE.churn, online: 1 }
+  }),
+  'dbs-churn': preset('dbs-churn', '1 000 peers online 50 % in 30-second sessions, 64 % behind cone NATs, 10 % symmetric, 500 messages', {
+    peers: 1000,
+    messages: 500,
+    authors: 'random',
+    publishWindowMs: 5 * MINUTE,
+    durationMs: HOUR,
+    sampleMs: 10_000,
+    network: MOBILE,
+    churn: { online: 0.5, sessionMs: 30_000, sessions: 'exponential', mode: 'restart' },
+    nat: { cone: 0.64, symmetric: 0.1, timeoutMs: MINUTE }
+  }),
+  large: preset('large', '1 000 peers over a 100 000-bundle history (each lacks 100 old bundles) plus 1 000 new messages', {
+    peers: 1000,
+    messages: 1000,
+    authors: 'random',
+    publishWindowMs: 5 * MINUTE,
+    durationMs: 30 * MINUTE,
+    sampleMs: 10_000,
+    network: WAN,
+    churn: { ...BASE.churn, online: 1 },
+    history: { bundles: 100_000, missing: 0.001 }
+  })
+})
+
+/** Command-line overrides of a preset (undefined fields keep the preset's value). */
+export interface Overrides {
+  nodes?: number
+  messages?: number
+  protocol?: Protocol
+  strategy?: Strategy
+  online?: number
+  /** Session length in seconds. */
+  session?: number
+  loss?: number
+  budget?: number
+  fpr?: number
+  /** Virtual time limit in seconds. */
+  duration?: number
+  churnMode?: Scenario['churn']['mode']
+  catchUp?: boolean
+}
+
+/** The preset `name`. @throws {BloomwalkError} INVALID_ARGUMENT for an unknown name */
+export function presetNamed(name: string): Scenario {
+  const p = PRESETS[name]
+  if (p === undefined) throw new BloomwalkError('INVALID_ARGUMENT', `unknown preset "${name}"; presets: ${Object.keys(PRESETS).join(', ')}`)
+  return structuredClone(p)
+}
+
+/** A preset with overrides applied and checked. @throws {BloomwalkError} INVALID_ARGUMENT */
+export function withOverrides(base: Scenario, o: Overrides): Scenario {
+  const s: Scenario = structuredClone(base)
+  if (o.nodes !== undefined) s.peers = o.nodes
+  if (o.messages !== undefined) s.messages = o.messages
+  if (o.protocol !== undefined) {
+    if (!PROTOCOLS.includes(o.protocol)) throw new BloomwalkError('INVALID_ARGUMENT', `unknown protocol ${o.protocol}`)
+    s.protocol = o.protocol
+  }
+  if (o.strategy !== undefined) s.sync.strategy = o.strategy
+  if (o.online !== undefined) s.churn.online = o.online
+  if (o.session !== undefined) s.churn.sessionMs = o.session * 1000
+  if (o.loss !== undefined) s.network.loss = o.loss
+  if (o.budget !== undefined) s.sync.datagramBudget = o.budget
+  if (o.fpr !== undefined) s.sync.falsePositiveRate = o.fpr
+  if (o.duration !== undefined) s.durationMs = o.duration * 1000
+  if (o.churnMode !== undefined) s.churn.mode = o.churnMode
+  if (o.catchUp !== undefined) s.catchUp = o.catchUp
+  return checkScenario(s)
+}

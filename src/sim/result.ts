@@ -1,0 +1,111 @@
+/**
+ * The figures of one run (docs/evaluation.md, "Metrics"), as printed by `bloomwalk sim
+ * --json`. Everything but `run` is a pure function of (scenario, seed).
+ */
+import type { MemoryNetworkStats } from '../transport/index.js'
+import type { TrafficCounters } from '../node/index.js'
+import { percentile, type CurvePoint, type DeliverySummary, type LatencySummary } from './deliveries.js'
+import type { Scenario } from './scenario.js'
+import type { HostRole, HostTraffic } from './world.js'
+
+/** Distribution of a per-peer figure. */
+export interface Spread {
+  mean: number
+  median: number
+  p90: number
+  max: number
+}
+
+export interface BandwidthSummary {
+  /** Datagrams that entered the network, every host (trackers and mailserver included). */
+  datagrams: number
+  /** UDP payload bytes of those datagrams. */
+  bytes: number
+  /** datagrams ÷ (message, receiver) pairs owed: the seed's multiplier (×1 is ideal unicast). */
+  datagramMultiplier: number
+  /** bytes ÷ pairs owed. */
+  bytesPerPair: number
+  /** bytes ÷ (bytes of the bundle of every owed pair): ×1 = each receiver got each bundle once, with nothing else sent. */
+  byteMultiplier: number
+  /** Datagrams and bytes sent by packet type (the nodes' counters; sends while offline excluded). */
+  byType: Record<string, TrafficCounters>
+  /** Bytes sent and received per peer. */
+  perPeer: { sentBytes: Spread; receivedBytes: Spread }
+  /** Bytes sent and received by each infrastructure host. */
+  infrastructure: { role: HostRole; sentBytes: number; receivedBytes: number; datagramsSent: number }[]
+}
+
+/** Wall-clock figures: not reproducible, excluded from determinism checks. */
+export interface RunFigures {
+  wallSeconds: number | null
+  /** Highest resident set size sampled during the run (process.memoryUsage().rss). */
+  peakRssBytes: number | null
+}
+
+export interface SimResult {
+  preset: string
+  description: string
+  protocol: string
+  seed: number
+  scenario: Scenario
+  /** Virtual seconds simulated (the run stops at full delivery when the scenario says so). */
+  virtualSeconds: number
+  /** Event batches the loop ran (a measure of simulation work). */
+  events: number
+  delivery: Omit<DeliverySummary, 'curve' | 'latency' | 'messageLatency' | 'latencyQuantiles'>
+  /** Per pair and per message (publication → last receiver), seconds; `quantiles`: per-pair latency at 0..100 %. */
+  latency: { perPair: LatencySummary; perMessage: LatencySummary; quantiles: number[] }
+  bandwidth: BandwidthSummary
+  churn: { onlineShare: number; sessions: number } | null
+  network: MemoryNetworkStats
+  driver: Record<string, unknown>
+  curve: CurvePoint[]
+  run: RunFigures
+}
+
+export function spread(values: number[]): Spread {
+  const sorted = values.slice().sort((a, b) => a - b)
+  const sum = sorted.reduce((a, b) => a + b, 0)
+  return {
+    mean: sorted.length === 0 ? 0 : Math.round(sum / sorted.length),
+    median: percentile(sorted, 50) ?? 0,
+    p90: percentile(sorted, 90) ?? 0,
+    max: percentile(sorted, 100) ?? 0
+  }
+}
+
+/** Bandwidth figures from every host's transport counters and the nodes' per-type counters. */
+export function bandwidth(hosts: HostTraffic[], byType: Record<string, TrafficCounters>, pairs: number, owedBytes: number): BandwidthSummary {
+  let datagrams = 0
+  let bytes = 0
+  const sent: number[] = []
+  const received: number[] = []
+  const infrastructure: BandwidthSummary['infrastructure'] = []
+  for (const h of hosts) {
+    const s = h.stats()
+    datagrams += s.datagramsSent
+    bytes += s.bytesSent
+    if (h.role === 'peer') {
+      sent.push(s.bytesSent)
+      received.push(s.bytesReceived)
+    } else infrastructure.push({ role: h.role, sentBytes: s.bytesSent, receivedBytes: s.bytesReceived, datagramsSent: s.datagramsSent })
+  }
+  const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 1000) / 1000)
+  const types = Object.keys(byType).sort()
+  return {
+    datagrams,
+    bytes,
+    datagramMultiplier: ratio(datagrams, pairs),
+    bytesPerPair: ratio(bytes, pairs),
+    byteMultiplier: ratio(bytes, owedBytes),
+    byType: Object.fromEntries(types.filter((t) => byType[t]!.datagrams !== 0).map((t) => [t, { ...byType[t]! }])),
+    perPeer: { sentBytes: spread(sent), receivedBytes: spread(received) },
+    infrastructure
+  }
+}
+
+/** The result without its wall-clock figures (what must be identical for a seed). */
+export function reproducible(r: SimResult): Omit<SimResult, 'run'> {
+  const { run: _run, ...rest } = r
+  return rest
+}

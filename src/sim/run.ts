@@ -1,0 +1,135 @@
+/**
+ * One simulation run: builds the world and the driver of the scenario's protocol, preloads
+ * the history, drives churn and publications on virtual time, samples the convergence
+ * curve, and reports every metric (./result.ts). Deterministic: the same scenario and seed
+ * give the same result, wall time and memory aside.
+ */
+import { BUNDLE_FIXED_BYTES } from '../bundle/codec.js'
+import { float, int } from '../env/rng.js'
+import { Churn } from './churn.js'
+import { DeliveryLog } from './deliveries.js'
+import type { Driver } from './driver.js'
+import { driverFor } from './drivers.js'
+import { runEvents } from './engine.js'
+import { buildHistory } from './history.js'
+import { bandwidth, type SimResult } from './result.js'
+import { checkScenario, type Scenario } from './scenario.js'
+import { SIM_EPOCH_MS, SimWorld } from './world.js'
+
+/** Progress of a run, for a progress bar. */
+export interface SimProgress {
+  /** Virtual time done ÷ virtual time limit. */
+  fraction: number
+  virtualSeconds: number
+  /** Delivered share of the owed pairs. */
+  delivered: number
+}
+
+export interface SimOptions {
+  seed: number
+  /** Called now and then with the progress (from the event loop; keep it cheap). */
+  onProgress?: (p: SimProgress) => void
+  /** Wall-clock milliseconds (performance.now in the CLI); absent = wall time not reported. */
+  wallClock?: () => number
+  /** Resident memory in bytes (process.memoryUsage().rss in the CLI); sampled during the run. */
+  memory?: () => number
+}
+
+/** Runs `scenario` with `options.seed`. @throws {BloomwalkError} INVALID_ARGUMENT for a bad scenario; an Error when its protocol has no driver yet */
+export async function simulate(scenario: Scenario, options: SimOptions): Promise<SimResult> {
+  const s = checkScenario(scenario)
+  const started = options.wallClock?.()
+  let peakRss = options.memory?.() ?? null
+  const sampleMemory = () => {
+    if (options.memory !== undefined) peakRss = Math.max(peakRss ?? 0, options.memory())
+  }
+  const historyBundles = s.history?.bundles ?? 0
+  const historyPairs = s.history === null ? 0 : s.peers * Math.min(historyBundles, Math.round(s.history.missing * historyBundles))
+  const log = new DeliveryLog(s.peers, s.messages + historyBundles, s.messages * (s.peers - 1) + historyPairs)
+  const world = new SimWorld(s, options.seed, log)
+  const driver = driverFor(world)
+  await driver.setup()
+  if (s.history !== null) preloadHistory(world, driver)
+  sampleMemory()
+
+  // Churn and publication, serialised per peer so a publish never races a restart.
+  const chains: Promise<void>[] = Array.from({ length: s.peers }, () => Promise.resolve())
+  const pending: number[][] = Array.from({ length: s.peers }, () => [])
+  const pubRng = world.rng.fork()
+  const bodyBytes = Math.max(4, s.bundleBytes - BUNDLE_FIXED_BYTES)
+  const publish = (peer: number, message: number) => {
+    const body = pubRng.bytes(bodyBytes)
+    new DataView(body.buffer).setUint32(0, message)
+    chains[peer] = chains[peer]!.then(async () => {
+      const p = await driver.publish(peer, body)
+      log.publish(p.key, peer, p.bytes, world.elapsed())
+    })
+  }
+  const churn = new Churn(world.clock, world.rng.fork(), s.churn, s.peers, s.stepIntervalMs, (peer, online) => {
+    chains[peer] = chains[peer]!.then(() => driver.setOnline(peer, online))
+    if (online) for (const m of pending[peer]!.splice(0)) publish(peer, m)
+  })
+  for (let m = 0; m < s.messages; m++) {
+    const author = s.authors === 'each' ? m % s.peers : int(pubRng, s.peers)
+    const at = s.publishStartMs + float(pubRng) * s.publishWindowMs
+    world.clock.setTimeout(() => {
+      if (churn.online[author] === true) publish(author, m)
+      else pending[author]!.push(m)
+    }, at)
+  }
+  const sample = () => {
+    log.sample(world.elapsed())
+    sampleMemory()
+    world.clock.setTimeout(sample, s.sampleMs)
+  }
+  sample()
+
+  const events = await runEvents(world.clock, s.quantumMs, {
+    until: SIM_EPOCH_MS + s.durationMs,
+    stop: s.stopWhenComplete ? () => log.complete : undefined,
+    progressEvery: 2048,
+    onProgress: (now) => {
+      sampleMemory()
+      options.onProgress?.({ fraction: (now - SIM_EPOCH_MS) / s.durationMs, virtualSeconds: (now - SIM_EPOCH_MS) / 1000, delivered: log.pairs === 0 ? 0 : log.delivered / log.expectedPairs })
+    }
+  })
+  await Promise.all(chains)
+  log.sample(world.elapsed())
+  const summary = log.summary()
+  const { curve, latency, messageLatency, latencyQuantiles, ...delivery } = summary
+  const result: SimResult = {
+    preset: s.name,
+    description: s.description,
+    protocol: s.protocol,
+    seed: options.seed,
+    scenario: s,
+    virtualSeconds: Math.round(world.elapsed()) / 1000,
+    events,
+    delivery,
+    latency: { perPair: latency, perMessage: messageLatency, quantiles: latencyQuantiles },
+    bandwidth: bandwidth(driver.hosts(), driver.traffic(), log.pairs, log.owedBytes),
+    churn: s.churn.online >= 1 ? null : { onlineShare: Math.round((churn.onlineMs() / (s.peers * world.elapsed())) * 1000) / 1000, sessions: churn.stats.sessions },
+    network: world.net.stats(),
+    driver: driver.extra(),
+    curve,
+    run: { wallSeconds: null, peakRssBytes: null }
+  }
+  await driver.stop()
+  sampleMemory()
+  const ended = options.wallClock?.()
+  result.run = { wallSeconds: started === undefined || ended === undefined ? null : Math.round(ended - started) / 1000, peakRssBytes: peakRss }
+  return result
+}
+
+function preloadHistory(world: SimWorld, driver: Driver): void {
+  const s = world.scenario
+  if (s.history === null) return
+  if (driver.preload === undefined) throw new Error(`protocol ${s.protocol} cannot preload a history`)
+  const history = buildHistory(s.history, s.peers, driver.overlay, s.bundleBytes, world.rng.fork())
+  driver.preload(history.bundles, (peer) => history.missing[peer]!)
+  history.bundles.forEach((b, i) => world.log.publish(hex(b.id), -1, b.bytes.length, 0, history.lackedBy[i]!))
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}

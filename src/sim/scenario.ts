@@ -1,0 +1,151 @@
+/**
+ * What one simulation run is made of (docs/evaluation.md): the protocol driver, the
+ * population and its churn, NAT kinds, the network, the messages and how long to run.
+ * Presets (./presets.ts) are named scenarios; the CLI overrides single fields.
+ */
+import { BloomwalkError } from '../errors.js'
+import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET, type Strategy } from '../sync/config.js'
+
+/** The sync protocol a scenario runs; each has a driver (./driver.ts). */
+export type Protocol = 'bloom' | 'mvds-batch' | 'mvds-interactive'
+export const PROTOCOLS: readonly Protocol[] = ['bloom', 'mvds-batch', 'mvds-interactive']
+
+/**
+ * How a node goes offline:
+ * - `restart`: the node is stopped and, when back online, a new node is started on the same
+ *   keys, store and address (an app killed and reopened: candidates and filters are lost,
+ *   the store is kept);
+ * - `offline`: the node keeps running, only its address is offline (a phone in a tunnel:
+ *   it walks into the void, its candidates expire).
+ */
+export type ChurnMode = 'restart' | 'offline'
+
+/** Session lengths: every session exactly `sessionMs`, or exponential with that mean. */
+export type SessionDistribution = 'fixed' | 'exponential'
+
+export interface ChurnSpec {
+  /** Long-run fraction of time a peer is online, (0, 1]. 1 = no churn. */
+  online: number
+  /** Session length (fixed) or mean session length (exponential), ms. */
+  sessionMs: number
+  sessions: SessionDistribution
+  mode: ChurnMode
+}
+
+export interface NatSpec {
+  /** Fraction of peers behind an endpoint-independent (cone) NAT with a stateful filter. */
+  cone: number
+  /** Fraction of peers behind a symmetric NAT (a new public port per destination). */
+  symmetric: number
+  /** A mapping's filter entry closes this long after the last outbound datagram, ms. */
+  timeoutMs: number
+}
+
+export interface NetworkSpec {
+  /** Base one-way delay, ms. */
+  latencyMs: number
+  /** Extra uniform delay in [0, jitterMs), ms. */
+  jitterMs: number
+  loss: number
+  duplication: number
+  reorder: number
+}
+
+/** A preloaded overlay history: `bundles` old bundles every peer holds except a random `missing` fraction each. */
+export interface HistorySpec {
+  bundles: number
+  missing: number
+}
+
+export interface Scenario {
+  name: string
+  /** One line: what it models. */
+  description: string
+  protocol: Protocol
+  /** Peers (mailserver and trackers not counted). */
+  peers: number
+  /** Messages published during the run. */
+  messages: number
+  /** `each`: message i is published by peer i mod peers; `random`: by a uniformly random peer. */
+  authors: 'each' | 'random'
+  /** Encoded size of each published bundle, bytes (the body is sized to match). */
+  bundleBytes: number
+  /** Messages are published at uniform times in [publishStartMs, publishStartMs + publishWindowMs]; an offline author publishes when next online. */
+  publishStartMs: number
+  publishWindowMs: number
+  /** Virtual time limit, ms. */
+  durationMs: number
+  /** End the run as soon as every receiver has every message (the costs are then those of full delivery). */
+  stopWhenComplete: boolean
+  /** Convergence curve sampling interval, ms. */
+  sampleMs: number
+  network: NetworkSpec
+  churn: ChurnSpec
+  nat: NatSpec
+  /** An always-online relay; `reliability` is the fraction of its answers that leave it. */
+  mailserver: { reliability: number } | null
+  /** Use a multicast topic (MVDS drivers: one send reaches every online subscriber). */
+  multicast: boolean
+  /** Bloom sync parameters. */
+  sync: { strategy: Strategy; datagramBudget: number; falsePositiveRate: number; responseBudget: number }
+  /** Bloom driver: idle checks and catch-up by coded symbols after walk steps (DESIGN §11; the node's default is on). */
+  catchUp: boolean
+  /** Walk step interval, ms (DESIGN §6: 5 000). */
+  stepIntervalMs: number
+  /** Trackers (bloom driver). */
+  trackers: number
+  history: HistorySpec | null
+  /**
+   * The peers' bundle stores: `interned` (one copy of each bundle shared by all simulated
+   * nodes, a bit set per node: ./interned-store.ts) or `memory` (a MemoryStore per node).
+   * Both implement the same store contract; results are identical.
+   */
+  store: 'interned' | 'memory'
+  /**
+   * Handlers' asynchronous continuations run at most this long after the event that caused
+   * them, ms. 0 = exact: the simulator lets every promise chain finish before the clock
+   * moves on. Larger values batch events (faster, coarser).
+   */
+  quantumMs: number
+}
+
+/** @throws {BloomwalkError} INVALID_ARGUMENT naming the first field out of range */
+export function checkScenario(s: Scenario): Scenario {
+  const bad = (field: string, why: string): never => {
+    throw new BloomwalkError('INVALID_ARGUMENT', `scenario ${s.name}: ${field} ${why}`)
+  }
+  const int = (field: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    if (!Number.isInteger(v) || v < min || v > max) bad(field, `must be an integer in [${min}, ${max}], got ${v}`)
+  }
+  const prob = (field: string, v: number) => {
+    if (!(v >= 0 && v <= 1)) bad(field, `must be in [0, 1], got ${v}`)
+  }
+  if (!PROTOCOLS.includes(s.protocol)) bad('protocol', `must be one of ${PROTOCOLS.join(', ')}`)
+  int('peers', s.peers, 2, 100_000)
+  int('messages', s.messages, 1, 10_000_000)
+  int('bundleBytes', s.bundleBytes, 142, MAX_DATAGRAM_BUDGET - 16)
+  int('durationMs', s.durationMs, 1)
+  int('sampleMs', s.sampleMs, 1)
+  int('stepIntervalMs', s.stepIntervalMs, 1)
+  int('trackers', s.trackers, 1, 16)
+  if (!(s.publishStartMs >= 0) || !(s.publishWindowMs >= 0)) bad('publish window', 'must be ≥ 0')
+  if (!(s.quantumMs >= 0)) bad('quantumMs', 'must be ≥ 0')
+  if (!(s.churn.online > 0 && s.churn.online <= 1)) bad('churn.online', `must be in (0, 1], got ${s.churn.online}`)
+  if (!(s.churn.sessionMs > 0)) bad('churn.sessionMs', 'must be > 0')
+  prob('nat.cone', s.nat.cone)
+  prob('nat.symmetric', s.nat.symmetric)
+  if (s.nat.cone + s.nat.symmetric > 1) bad('nat', 'cone + symmetric must be ≤ 1')
+  prob('network.loss', s.network.loss)
+  prob('network.duplication', s.network.duplication)
+  prob('network.reorder', s.network.reorder)
+  if (s.mailserver !== null) prob('mailserver.reliability', s.mailserver.reliability)
+  int('sync.datagramBudget', s.sync.datagramBudget, MIN_DATAGRAM_BUDGET, MAX_DATAGRAM_BUDGET)
+  if (!(s.sync.falsePositiveRate > 0 && s.sync.falsePositiveRate < 1)) bad('sync.falsePositiveRate', 'must be in (0, 1)')
+  int('sync.responseBudget', s.sync.responseBudget, 1)
+  if (s.bundleBytes > s.sync.datagramBudget - 16) bad('bundleBytes', `must fit one datagram of ${s.sync.datagramBudget} bytes`)
+  if (s.history !== null) {
+    int('history.bundles', s.history.bundles, 0, 10_000_000)
+    prob('history.missing', s.history.missing)
+  }
+  return s
+}

@@ -1,0 +1,101 @@
+/**
+ * The simulated world a driver builds on: virtual clock, seeded randomness, the in-memory
+ * network (with NATs when the scenario has any), the delivery log, and address planning
+ * (public hosts, and private hosts behind their own NAT).
+ */
+import { ManualClock } from '../env/clock.js'
+import { SeededRng, shuffle } from '../env/rng.js'
+import { MemoryNetwork, type MemoryTransport, type TransportStats } from '../transport/index.js'
+import type { TrafficCounters } from '../node/index.js'
+import { DeliveryLog } from './deliveries.js'
+import { NatLayer, privateHost, publicHost, type NatKind } from './nat.js'
+import type { Scenario } from './scenario.js'
+
+/** What a host is in the run. */
+export type HostRole = 'peer' | 'tracker' | 'mailserver'
+
+/** One bound endpoint, for traffic totals. */
+export interface HostTraffic {
+  role: HostRole
+  /** Peer index (peers only). */
+  index: number
+  stats(): TransportStats
+}
+
+/** Virtual start time: large enough that "time 0" never means "never" in node code. */
+export const SIM_EPOCH_MS = 1_000_000
+
+export class SimWorld {
+  readonly scenario: Scenario
+  readonly clock = new ManualClock(SIM_EPOCH_MS)
+  readonly rng: SeededRng
+  readonly net: MemoryNetwork
+  readonly nat: NatLayer | null
+  readonly log: DeliveryLog
+  /** NAT kind of each peer. */
+  readonly natKinds: NatKind[]
+  #nextPublic = 0
+  #nextPrivate = 0
+
+  constructor(scenario: Scenario, seed: number, log: DeliveryLog) {
+    this.scenario = scenario
+    this.rng = new SeededRng(seed)
+    const n = scenario.network
+    this.net = new MemoryNetwork({
+      clock: this.clock,
+      rng: this.rng.fork(),
+      latencyMs: n.latencyMs,
+      jitterMs: n.jitterMs,
+      loss: n.loss,
+      duplication: n.duplication,
+      reorder: n.reorder,
+      maxDatagram: 1472
+    })
+    this.log = log
+    this.natKinds = assignNatKinds(scenario, this.rng.fork())
+    const natted = this.natKinds.some((k) => k !== 'public')
+    this.nat = natted ? new NatLayer(this.clock, scenario.nat.timeoutMs) : null
+    if (this.nat !== null) this.net.interceptor = this.nat.interceptor
+  }
+
+  /** Virtual ms since the start of the run. */
+  elapsed(): number {
+    return this.clock.now() - SIM_EPOCH_MS
+  }
+
+  /** Binds a host with a public address (trackers, mailservers, public peers). */
+  bindPublic(): MemoryTransport {
+    return this.net.bind({ host: publicHost(this.#nextPublic++), port: 7759 })
+  }
+
+  /** Binds peer `index` by its NAT kind: public, or private behind a NAT of its own. */
+  bindPeer(index: number): MemoryTransport {
+    const kind = this.natKinds[index]!
+    if (kind === 'public' || this.nat === null) return this.bindPublic()
+    const transport = this.net.bind({ host: privateHost(this.#nextPrivate++), port: 7759 })
+    this.nat.add(kind, transport.address(), publicHost(this.#nextPublic++))
+    return transport
+  }
+}
+
+/** A deterministic NAT kind per peer: a shuffled share `cone`, then `symmetric`, the rest public. */
+function assignNatKinds(s: Scenario, rng: SeededRng): NatKind[] {
+  const order = shuffle(rng, Array.from({ length: s.peers }, (_, i) => i))
+  const kinds: NatKind[] = new Array<NatKind>(s.peers).fill('public')
+  const cone = Math.round(s.nat.cone * s.peers)
+  const symmetric = Math.round(s.nat.symmetric * s.peers)
+  order.forEach((peer, i) => {
+    if (i < cone) kinds[peer] = 'cone'
+    else if (i < cone + symmetric) kinds[peer] = 'symmetric'
+  })
+  return kinds
+}
+
+/** Adds per-type counters into `into`. */
+export function addTraffic(into: Record<string, TrafficCounters>, from: Record<string, TrafficCounters>, sign = 1): void {
+  for (const [type, c] of Object.entries(from)) {
+    const t = (into[type] ??= { datagrams: 0, bytes: 0 })
+    t.datagrams += sign * c.datagrams
+    t.bytes += sign * c.bytes
+  }
+}

@@ -3,7 +3,7 @@
  * under the named limits, overlay lookup, then the one handler of its packet type. Nothing
  * throws to the socket: every failure is a counted drop.
  */
-import { addressKey, decodePacketWithReason, MIN_DATAGRAM_BYTES, type Address, type Packet, type PacketType } from '../wire/index.js'
+import { addressKey, decodePacketWithReason, MIN_DATAGRAM_BYTES, sameAddress, type Address, type Packet, type PacketType } from '../wire/index.js'
 import type { NodeContext } from './context.js'
 import type { OverlayState } from './overlay.js'
 import { onBundles } from './handlers/bundles.js'
@@ -38,7 +38,9 @@ export async function dispatch(ctx: NodeContext, lookup: OverlayLookup, from: Ad
     ctx.guard.received(addressKey(from), bytes.length)
     if (bytes.length < MIN_DATAGRAM_BYTES) return ctx.counters.drop('too-short')
     if (bytes.length > ctx.limits.maxDatagram) return ctx.counters.drop('too-long')
-    if (ctx.isSelf(from)) return ctx.counters.drop('self')
+    // Our socket address only: the voted WAN address can be steered by peers, and a wrong one must
+    // not make a real peer's datagrams look like our own (issue 8).
+    if (sameAddress(from, ctx.lan())) return ctx.counters.drop('self')
     const decoded = decodePacketWithReason(bytes, ctx.limits)
     if ('drop' in decoded) return ctx.counters.drop(decoded.drop)
     const { packet } = decoded

@@ -4,7 +4,13 @@
  * the system clock, crypto randomness, UDP and LevelDB. The command table is in
  * ./commands.ts.
  */
-import { main } from './commands.js'
+import { COMMANDS, main } from './commands.js'
+import { SIM_USAGE, runSim } from './sim.js'
+import { SWEEP_USAGE, runSweep } from './sweep.js'
+
+// The simulator's commands (src/sim, docs/evaluation.md); the rest of the table is in ./commands.ts.
+COMMANDS['sim'] ??= { run: runSim, usage: SIM_USAGE }
+COMMANDS['sweep'] ??= { run: runSweep, usage: SWEEP_USAGE }
 
 /** SIGINT / SIGTERM abort the command (it stops cleanly); a second signal exits at once. */
 function signals(): AbortSignal {

@@ -103,7 +103,7 @@ export function heatmapSpec(cells: readonly HeatCell[], x: string, y: string, me
     },
     layer: [
       { mark: 'rect', encoding: { color: { field: 'value', type: 'quantitative', title: metric, scale: { scheme: 'viridis' } } } },
-      { mark: { type: 'text', fontSize: 12 }, encoding: { text: { field: 'label', type: 'nominal' }, color: { value: 'white' } } }
+      { mark: { type: 'text', fontSize: 12 }, encoding: { text: { field: 'label', type: 'nominal' }, color: { condition: { test: 'datum.value === null', value: 'black' }, value: 'white' } } }
     ]
   }
 }

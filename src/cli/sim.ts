@@ -1,0 +1,192 @@
+/**
+ * `bloomwalk sim`: one simulation run of a preset (src/sim, docs/evaluation.md) on virtual
+ * time, with the real node code over the in-memory network. Prints a summary or, with
+ * --json, one object with every metric; --plot writes the convergence curve and latency
+ * CDF as SVG. Exit status 0 when every receiver got every message, 1 otherwise.
+ */
+import { writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { renderSvg, runSpec } from '../sim/plot.js'
+import { PRESETS, presetNamed, withOverrides, type Overrides } from '../sim/presets.js'
+import type { SimResult } from '../sim/result.js'
+import { simulate, type SimProgress } from '../sim/run.js'
+import { PROTOCOLS, type Protocol } from '../sim/scenario.js'
+import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET } from '../sync/config.js'
+import { UsageError, choiceOption, numberOption } from './args.js'
+import { resolveIo, type CommandIo } from './command.js'
+import { showProgress } from './progress.js'
+import { bytesText } from './report.js'
+
+/** Options shared by `sim` and `sweep` (preset overrides). */
+export const OVERRIDE_USAGE = `  --nodes N        peers (mailserver and trackers not counted)
+  --messages M     messages published during the run
+  --protocol P     ${PROTOCOLS.join(', ')}
+  --strategy S     bloom range selection: largest, modulo, adaptive
+  --online F       long-run online share of each peer, (0, 1] (1 = no churn)
+  --session SEC    (mean) online session length, seconds
+  --churn-mode M   restart (the app is killed and reopened) or offline (the network drops)
+  --loss P         datagram loss probability
+  --budget BYTES   UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET}
+  --fpr RATE       Bloom filter false-positive rate
+  --catch-up on|off  bloom: coded-symbol catch-up and idle checks (DESIGN §11)
+  --duration SEC   virtual time limit, seconds`
+
+export const SIM_USAGE = `usage: bloomwalk sim --preset NAME [--seed S] [--json] [--plot FILE.svg] [overrides]
+       bloomwalk sim --list
+
+Runs the real node code on virtual time over a simulated network (latency, loss,
+duplication, reordering, churn, NATs, multicast topic, mailserver) and reports delivery,
+time to full delivery, latency per (message, receiver), bandwidth multipliers, bytes per
+node, datagrams by packet type, and the run's wall time and peak memory. The same preset
+and seed give the same figures. Progress goes to stderr. Exit status 0 when every receiver
+got every message.
+
+presets: ${Object.keys(PRESETS).join(', ')}
+
+  --preset NAME    the scenario (see --list and docs/evaluation.md)
+  --seed S         32-bit seed (default 1)
+  --json           print one JSON object with every metric
+  --plot FILE.svg  write the convergence curve and latency CDF
+  --list           list the presets
+${OVERRIDE_USAGE}`
+
+/** parseArgs options of the overrides. */
+export const OVERRIDE_OPTIONS = {
+  nodes: { type: 'string' },
+  messages: { type: 'string' },
+  protocol: { type: 'string' },
+  strategy: { type: 'string' },
+  online: { type: 'string' },
+  session: { type: 'string' },
+  'churn-mode': { type: 'string' },
+  loss: { type: 'string' },
+  budget: { type: 'string' },
+  fpr: { type: 'string' },
+  'catch-up': { type: 'string' },
+  duration: { type: 'string' }
+} as const
+
+/** Parses one override by name (`--name value` or a sweep's `name=value`). @throws {UsageError} */
+export function parseOverride(o: Overrides, name: string, raw: string): void {
+  switch (name) {
+    case 'nodes':
+      o.nodes = numberOption(name, raw, 0, { integer: true, min: 2, max: 100_000 })
+      break
+    case 'messages':
+      o.messages = numberOption(name, raw, 0, { integer: true, min: 1, max: 10_000_000 })
+      break
+    case 'protocol':
+      o.protocol = choiceOption<Protocol>(name, raw, PROTOCOLS, 'bloom')
+      break
+    case 'strategy':
+      o.strategy = choiceOption(name, raw, ['largest', 'modulo', 'adaptive'] as const, 'largest')
+      break
+    case 'online':
+      o.online = numberOption(name, raw, 1, { min: 0.001, max: 1 })
+      break
+    case 'session':
+      o.session = numberOption(name, raw, 0, { min: 0.001 })
+      break
+    case 'churn-mode':
+      o.churnMode = choiceOption(name, raw, ['restart', 'offline'] as const, 'restart')
+      break
+    case 'loss':
+      o.loss = numberOption(name, raw, 0, { min: 0, max: 1 })
+      break
+    case 'budget':
+      o.budget = numberOption(name, raw, 0, { integer: true, min: MIN_DATAGRAM_BUDGET, max: MAX_DATAGRAM_BUDGET })
+      break
+    case 'fpr':
+      o.fpr = numberOption(name, raw, 0, { min: 1e-9, max: 0.5 })
+      break
+    case 'catch-up':
+      o.catchUp = choiceOption(name, raw, ['on', 'off'] as const, 'on') === 'on'
+      break
+    case 'duration':
+      o.duration = numberOption(name, raw, 0, { min: 0.001 })
+      break
+    default:
+      throw new UsageError(`unknown parameter "${name}"; one of ${Object.keys(OVERRIDE_OPTIONS).join(', ')}`)
+  }
+}
+
+/** The overrides given as `--name value` options. */
+export function overridesFrom(values: Partial<Record<keyof typeof OVERRIDE_OPTIONS, string>>): Overrides {
+  const o: Overrides = {}
+  for (const name of Object.keys(OVERRIDE_OPTIONS) as (keyof typeof OVERRIDE_OPTIONS)[]) {
+    const raw = values[name]
+    if (raw !== undefined) parseOverride(o, name, raw)
+  }
+  return o
+}
+
+/** Wall clock and memory probes for a run (the CLI is where ambient time is read). */
+export const PROBES = { wallClock: () => performance.now(), memory: () => process.memoryUsage.rss() }
+
+export async function runSim(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { preset: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' }, list: { type: 'boolean' }, help: { type: 'boolean' }, ...OVERRIDE_OPTIONS },
+    strict: true,
+    allowPositionals: false
+  })
+  if (values.help === true) {
+    out(SIM_USAGE)
+    return 0
+  }
+  if (values.list === true) {
+    for (const p of Object.values(PRESETS)) out(`${p.name.padEnd(10)} ${p.protocol.padEnd(17)} ${p.description}`)
+    return 0
+  }
+  if (values.preset === undefined) throw new UsageError('--preset NAME is required (see --list)')
+  const io = resolveIo(partialIo)
+  const scenario = withOverrides(presetNamed(values.preset), overridesFrom(values))
+  const seed = numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 })
+  let last: SimProgress = { fraction: 0, virtualSeconds: 0, delivered: 0 }
+  const progress = showProgress(io.err, () => ({ fraction: last.fraction, text: `${values.preset} t=${duration(last.virtualSeconds)} delivered ${(last.delivered * 100).toFixed(2)} %` }))
+  let result: SimResult
+  try {
+    result = await simulate(scenario, { seed, ...PROBES, onProgress: (p) => (last = p) })
+  } finally {
+    progress.stop()
+  }
+  if (values.plot !== undefined) {
+    const label = `${result.preset} (${result.protocol})`
+    const svg = await renderSvg(runSpec([{ label, curve: result.curve }], [{ label, quantiles: result.latency.quantiles }], `${label}, seed ${seed}`))
+    await writeFile(values.plot, svg)
+  }
+  if (values.json === true) out(JSON.stringify(result))
+  else for (const line of summaryLines(result)) out(line)
+  return result.delivery.complete ? 0 : 1
+}
+
+/** A human-readable summary of a run. */
+export function summaryLines(r: SimResult): string[] {
+  const s = r.scenario
+  const d = r.delivery
+  const b = r.bandwidth
+  const lat = (x: { median: number | null; p90: number | null; max: number | null }) => `median ${duration(x.median)}, P90 ${duration(x.p90)}, max ${duration(x.max)}`
+  const types = Object.entries(b.byType).map(([t, c]) => `${t} ${c.datagrams} (${bytesText(c.bytes)})`)
+  return [
+    `sim ${r.preset} (${r.protocol}), seed ${r.seed}: ${r.description}`,
+    `peers ${s.peers}, messages ${s.messages}${s.history === null ? '' : ` + history ${s.history.bundles}`}, pairs owed ${d.pairs}; online ${pct(s.churn.online)} (${duration(s.churn.sessionMs / 1000)} sessions, ${s.churn.mode}); NAT cone ${pct(s.nat.cone)} symmetric ${pct(s.nat.symmetric)}; mailserver ${s.mailserver === null ? 'none' : pct(s.mailserver.reliability)}${s.multicast ? '; multicast' : ''}`,
+    `delivery   ${pct(d.ratio)} of pairs${d.complete ? `; full delivery at ${duration(d.fullDeliverySeconds)} (${duration(d.afterLastPublishSeconds)} after the last publication)` : `; not complete after ${duration(r.virtualSeconds)}`}; 99 % at ${duration(d.reached.p99)}`,
+    `latency    per pair ${lat(r.latency.perPair)}; per message (to its last receiver) ${lat(r.latency.perMessage)}`,
+    `bandwidth  ${b.datagrams} datagrams (×${b.datagramMultiplier} per pair), ${bytesText(b.bytes)} (${b.bytesPerPair} B per pair, ×${b.byteMultiplier} the bundles owed)`,
+    `by type    ${types.join(', ')}`,
+    `per peer   sent median ${bytesText(b.perPeer.sentBytes.median)}, max ${bytesText(b.perPeer.sentBytes.max)}; received median ${bytesText(b.perPeer.receivedBytes.median)}, max ${bytesText(b.perPeer.receivedBytes.max)}`,
+    `run        ${duration(r.virtualSeconds)} virtual in ${r.run.wallSeconds ?? '?'} s wall, ${r.events} event batches, peak RSS ${r.run.peakRssBytes === null ? '?' : bytesText(r.run.peakRssBytes)}`
+  ]
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(x >= 0.9995 || x === 0 ? 0 : 2)} %`
+}
+
+/** `42 s`, `7.5 min`, `3.2 h`. */
+export function duration(seconds: number | null): string {
+  if (seconds === null) return 'n/a'
+  if (seconds < 120) return `${Math.round(seconds * 10) / 10} s`
+  if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`
+  return `${(seconds / 3600).toFixed(2)} h`
+}

@@ -1,0 +1,63 @@
+/** `bloomwalk sim` and `bloomwalk sweep` in-process: JSON, plots, usage errors. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { UsageError } from '../../src/cli/args.js'
+import { runSim } from '../../src/cli/sim.js'
+import { runSweep } from '../../src/cli/sweep.js'
+
+const quiet = { err: { write: () => true } }
+const TINY = ['--nodes', '6', '--messages', '6', '--online', '1', '--duration', '600']
+
+describe('bloomwalk sim / sweep', () => {
+  let dir = ''
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bloomwalk-sim-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('sim --json prints one object with every metric; --plot writes an SVG', async () => {
+    const lines: string[] = []
+    const plot = join(dir, 'run.svg')
+    const code = await runSim(['--preset', 'seed-6', '--seed', '5', '--json', '--plot', plot, ...TINY], (l) => lines.push(l), quiet)
+    expect(lines).toHaveLength(1)
+    const r = JSON.parse(lines[0]!)
+    expect(code).toBe(r.delivery.complete ? 0 : 1)
+    for (const key of ['delivery', 'latency', 'bandwidth', 'curve', 'run', 'network', 'driver']) expect(r).toHaveProperty(key)
+    expect(r.bandwidth).toHaveProperty('byType')
+    expect(r.run.wallSeconds).toBeGreaterThan(0)
+    expect(r.run.peakRssBytes).toBeGreaterThan(0)
+    expect((await readFile(plot, 'utf8')).startsWith('<svg')).toBe(true)
+  })
+
+  it('sim prints a readable summary and lists presets', async () => {
+    const lines: string[] = []
+    await runSim(['--preset', 'seed-1', '--protocol', 'mvds-interactive', '--online', '1'], (l) => lines.push(l), quiet)
+    expect(lines[0]).toMatch(/^sim seed-1 \(mvds-interactive\)/)
+    expect(lines.join('\n')).toMatch(/bandwidth .*datagrams/)
+    const list: string[] = []
+    await runSim(['--list'], (l) => list.push(l), quiet)
+    expect(list.map((l) => l.split(' ')[0])).toContain('dbs-500')
+  })
+
+  it('rejects unknown presets and bad overrides', async () => {
+    await expect(runSim(['--preset', 'nope'], () => {}, quiet)).rejects.toThrow(/unknown preset/)
+    await expect(runSim(['--preset', 'seed-6', '--online', '0'], () => {}, quiet)).rejects.toThrow(UsageError)
+    await expect(runSweep(['--preset', 'seed-6', '--param', 'colour=red'], () => {}, quiet)).rejects.toThrow(UsageError)
+    await expect(runSweep(['--preset', 'seed-6'], () => {}, quiet)).rejects.toThrow(/--param/)
+  })
+
+  it('sweep runs every cell of the grid and plots heatmaps', async () => {
+    const lines: string[] = []
+    const plot = join(dir, 'sweep.svg')
+    await runSweep(['--preset', 'seed-6', '--json', '--plot', plot, '--param', 'fpr=0.01,0.05', '--param', 'budget=576,1200', ...TINY], (l) => lines.push(l), quiet)
+    const r = JSON.parse(lines[0]!)
+    expect(r.cells).toHaveLength(4)
+    expect(r.cells.map((c: { values: Record<string, string> }) => `${c.values['fpr']}/${c.values['budget']}`)).toEqual(['0.01/576', '0.01/1200', '0.05/576', '0.05/1200'])
+    expect(r.cells[0].metrics).toHaveProperty('byteMultiplier')
+    expect(await readFile(plot, 'utf8')).toMatch(/^<svg/)
+  })
+})

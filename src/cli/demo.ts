@@ -3,19 +3,21 @@
  * from random peers, until every peer holds every message or the time limit. Prints what
  * it cost. Exit status 0 only when every peer got every message.
  */
+import { availableParallelism } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
+import type { Logger, LogLevel } from '../env/logger.js'
 import { CryptoRng, SeededRng, int } from '../env/rng.js'
 import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET, type Strategy } from '../sync/config.js'
 import { choiceOption, numberOption } from './args.js'
-import { commandLogger, resolveIo, type CommandIo } from './command.js'
+import { commandLogger, LOG_LEVELS, resolveIo, type CommandIo } from './command.js'
 import { showProgress } from './progress.js'
-import { bytesText, shortHex } from './report.js'
+import { bytesText } from './report.js'
 import { DESIGN_STEP_MS, scaledNodeOptions } from './pace.js'
-import { startSwarm, swarmDrops, type Swarm } from './swarm.js'
+import { startSwarm, type Swarm } from './swarm.js'
 
 export const DEMO_USAGE = `usage: bloomwalk demo [--nodes 20] [--messages 200] [--json] [--timeout 120] [--seed S]
-                     [--step MS] [--spread 2] [--strategy largest|modulo|adaptive] [--budget 1200]
+                     [--threads T] [--step MS] [--spread 2] [--strategy largest|modulo|adaptive] [--budget 1200]
 
 Starts a tracker and N peers over real UDP on 127.0.0.1 (ephemeral ports), each peer with
 its own LevelDB in a temporary folder (removed afterwards), publishes M messages from
@@ -34,8 +36,11 @@ candidate caps are lifted.
   --timeout    time limit in seconds, counted from the first message (default 120)
   --seed       32-bit seed for the peers' keys and random choices and for who publishes
                what (timing still varies); default: random, printed in the summary
-  --step       ms between walk steps of each peer (default 250, or 10 × peers when that is
-               more: all peers share one process, which sustains about 100 steps/s)
+  --threads    threads the peers are spread over, as separate processes would use the
+               cores (default: one per core, at most one per peer); 1 runs them all in
+               this thread (the only choice when running from TypeScript sources)
+  --step       ms between walk steps of each peer (default 250, or 20 × peers per thread
+               when that is more: about 50 steps/s per thread, which a busy core sustains)
   --spread     seconds over which the messages are published (default 2)
   --strategy   range selection: largest (Dispersy's pivot), modulo or adaptive (default largest)
   --budget     UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET} (default 1200)
@@ -43,10 +48,19 @@ candidate caps are lifted.
                "bytes", "maxDatagramBytes", "drops", "bytesPerDelivery", …}
   --log-level  the peers' log level: debug, info, warn, error or silent (default warn)`
 
-/** Default step of the demo, ms: the design's pace ×20, slowed so that N peers sharing one process take at most ~100 steps/s between them. */
-export function defaultStep(nodes: number): number {
-  return Math.max(DEMO_STEP_MS, nodes * 10)
+/**
+ * Default step of the demo, ms: the design's pace ×20, slowed so that the peers sharing one
+ * thread take at most ~50 steps/s between them. Each step costs the walker and the walked
+ * peer store scans; once a thread is CPU-bound, faster steps only deliver fewer bundles
+ * each (measured: 50 peers, 1 000 messages, 2 threads on a loaded 2-core machine converged
+ * in 108 s at 500 ms and did not within 120 s at 250 ms).
+ */
+export function defaultStep(nodes: number, threads: number): number {
+  return Math.max(DEMO_STEP_MS, Math.ceil(nodes / Math.max(1, threads)) * STEP_MS_PER_PEER)
 }
+
+/** Milliseconds of step interval per peer sharing a thread (see {@link defaultStep}). */
+const STEP_MS_PER_PEER = 20
 
 /** The demo's fastest default step, ms. */
 export const DEMO_STEP_MS = 250
@@ -61,6 +75,9 @@ export interface DemoOptions {
   spreadSeconds: number
   strategy: Strategy
   datagramBudget: number
+  /** Threads the peers are spread over (1: all in this thread). */
+  threads: number
+  logLevel: LogLevel
 }
 
 /** What the demo measured. The first nine keys are the `--json` contract. */
@@ -87,6 +104,8 @@ export interface DemoResult {
   latencyP90: number | null
   datagramBudget: number
   stepIntervalMs: number
+  /** Threads the peers ran in. */
+  threads: number
   seed: number
 }
 
@@ -103,6 +122,7 @@ export async function runDemo(argv: string[], out: (line: string) => void, parti
       spread: { type: 'string' },
       strategy: { type: 'string' },
       budget: { type: 'string' },
+      threads: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean' }
     },
@@ -115,20 +135,23 @@ export async function runDemo(argv: string[], out: (line: string) => void, parti
   }
   const io = resolveIo(partialIo)
   const nodes = numberOption('nodes', values.nodes, 20, { integer: true, min: 2, max: 1000 })
+  const threads = numberOption('threads', values.threads, Math.min(availableParallelism(), nodes), { integer: true, min: 1, max: 64 })
   const options: DemoOptions = {
     nodes,
+    threads,
     messages: numberOption('messages', values.messages, 200, { integer: true, min: 1, max: 1_000_000 }),
     timeoutSeconds: numberOption('timeout', values.timeout, 120, { min: 0.001, max: 86_400 }),
     seed: numberOption('seed', values.seed, new CryptoRng().u32(), { integer: true, min: 0, max: 2 ** 32 - 1 }),
-    stepIntervalMs: numberOption('step', values.step, defaultStep(nodes), { integer: true, min: 10, max: 60_000 }),
+    stepIntervalMs: numberOption('step', values.step, defaultStep(nodes, threads), { integer: true, min: 10, max: 60_000 }),
     spreadSeconds: numberOption('spread', values.spread, 2, { min: 0, max: 3600 }),
     strategy: choiceOption('strategy', values.strategy, ['largest', 'modulo', 'adaptive'] as const, 'largest'),
-    datagramBudget: numberOption('budget', values.budget, 1200, { integer: true, min: MIN_DATAGRAM_BUDGET, max: MAX_DATAGRAM_BUDGET })
+    datagramBudget: numberOption('budget', values.budget, 1200, { integer: true, min: MIN_DATAGRAM_BUDGET, max: MAX_DATAGRAM_BUDGET }),
+    logLevel: choiceOption('log-level', values['log-level'], LOG_LEVELS, 'warn')
   }
-  const log = commandLogger('demo', values['log-level'], 'warn', io.err)
+  const log = commandLogger('demo', options.logLevel, 'warn', io.err)
   const opts = scaledNodeOptions(options.stepIntervalMs, { sameHost: true })
   io.err.write(
-    `demo: ${options.nodes} peers + 1 tracker on 127.0.0.1, ${options.messages} messages over ${options.spreadSeconds} s, ` +
+    `demo: ${options.nodes} peers in ${Math.min(threads, nodes)} thread(s) + 1 tracker on 127.0.0.1, ${options.messages} messages over ${options.spreadSeconds} s, ` +
       `step ${options.stepIntervalMs} ms (×${(DESIGN_STEP_MS / options.stepIntervalMs).toFixed(1)} the design's pace; walk eligibility delay ${opts.candidates?.walkEligibleDelayMs} ms), strategy ${options.strategy}, budget ${options.datagramBudget} B, seed ${options.seed}\n`
   )
   const result = await demo(options, io, log)
@@ -138,7 +161,7 @@ export async function runDemo(argv: string[], out: (line: string) => void, parti
 }
 
 /** Runs the demo; resolves when every peer holds every message, at the time limit, or when `io.signal` aborts. */
-export async function demo(options: DemoOptions, io: Pick<CommandIo, 'err' | 'signal'>, log: Parameters<typeof startSwarm>[0]['logger']): Promise<DemoResult> {
+export async function demo(options: DemoOptions, io: Pick<CommandIo, 'err' | 'signal'>, log: Logger): Promise<DemoResult> {
   const rng = new SeededRng(options.seed)
   const swarm = await startSwarm({
     nodes: options.nodes,
@@ -146,6 +169,9 @@ export async function demo(options: DemoOptions, io: Pick<CommandIo, 'err' | 'si
     rng: rng.fork(),
     sync: { strategy: options.strategy, datagramBudget: options.datagramBudget },
     logger: log,
+    logLevel: options.logLevel,
+    err: io.err,
+    threads: options.threads,
     signal: io.signal
   })
   try {
@@ -164,22 +190,24 @@ async function measure(swarm: Swarm, options: DemoOptions, rng: SeededRng, io: P
   const latencies: number[] = []
   const now = (): number => performance.now()
   let start = now()
-  let finish: (() => void) | undefined
-  const finished = new Promise<void>((resolve) => (finish = resolve))
-  for (const peer of swarm.peers) {
-    peer.node.events.on('bundle', ({ bundle, from }) => {
-      pairs++
-      if (from !== undefined) deliveries++
-      const key = shortHex(bundle.id, 32)
-      const r = reached.get(key)
-      // A peer's own publication is always its first delivery: that is the publication time.
-      if (r === undefined) reached.set(key, { at: now(), count: 1 })
-      else if (++r.count === n) latencies.push((now() - r.at) / 1000)
-      if (pairs === target) finish?.()
-    })
-  }
-
   const stopped = new AbortController()
+  let failure: unknown
+  const fail = (err: unknown): void => {
+    failure ??= err
+    stopped.abort()
+  }
+  const finished = new Promise<void>((resolve) => {
+    swarm.onDelivery = (_peer, id, network) => {
+      pairs++
+      if (network) deliveries++
+      const r = reached.get(id)
+      // The first delivery of a message is (almost always) its publisher's own: the publication time.
+      if (r === undefined) reached.set(id, { at: now(), count: 1 })
+      else if (++r.count === n) latencies.push((now() - r.at) / 1000)
+      if (pairs === target) resolve()
+    }
+  })
+  swarm.onError = fail
   const onAbort = (): void => stopped.abort()
   io.signal.addEventListener('abort', onAbort, { once: true })
   const progress = showProgress(io.err, () => ({
@@ -187,24 +215,12 @@ async function measure(swarm: Swarm, options: DemoOptions, rng: SeededRng, io: P
     text: `${pairs}/${target} (peer, message) pairs, ${((now() - start) / 1000).toFixed(1)} s`
   }))
   start = now()
-  let failure: unknown
-  const publishing = publish(swarm, options, rng, start, stopped.signal).catch((err: unknown) => {
-    failure = err
-    stopped.abort()
-  })
+  const publishing = publish(swarm, options, rng, start, stopped.signal)
   const limit = sleep(options.timeoutSeconds * 1000, undefined, { signal: stopped.signal }).catch(() => undefined)
   await Promise.race([finished, limit, new Promise<void>((resolve) => stopped.signal.addEventListener('abort', () => resolve(), { once: true }))])
   const seconds = (now() - start) / 1000
   const converged = pairs === target
-  let datagrams = 0
-  let bytes = 0
-  let maxDatagramBytes = 0
-  for (const c of swarm.counters) {
-    datagrams += c.datagrams
-    bytes += c.bytes
-    maxDatagramBytes = Math.max(maxDatagramBytes, c.maxDatagramBytes)
-  }
-  const drops = swarmDrops(swarm)
+  const counts = await swarm.counts()
   stopped.abort()
   io.signal.removeEventListener('abort', onAbort)
   progress.stop()
@@ -216,16 +232,17 @@ async function measure(swarm: Swarm, options: DemoOptions, rng: SeededRng, io: P
     messages: m,
     converged,
     seconds: round(seconds, 2),
-    datagrams,
-    bytes,
-    maxDatagramBytes,
-    drops,
-    bytesPerDelivery: deliveries === 0 ? null : round(bytes / deliveries, 1),
+    datagrams: counts.datagrams,
+    bytes: counts.bytes,
+    maxDatagramBytes: counts.maxDatagramBytes,
+    drops: counts.drops,
+    bytesPerDelivery: deliveries === 0 ? null : round(counts.bytes / deliveries, 1),
     deliveries,
     latencyP50: quantile(latencies, 0.5),
     latencyP90: quantile(latencies, 0.9),
     datagramBudget: options.datagramBudget,
     stepIntervalMs: options.stepIntervalMs,
+    threads: swarm.groups.length,
     seed: options.seed
   }
 }
@@ -233,23 +250,18 @@ async function measure(swarm: Swarm, options: DemoOptions, rng: SeededRng, io: P
 /**
  * Publishes the messages from random peers, evenly over the spread. Each publication starts
  * on time without waiting for the previous one to be stored (a busy store must not
- * stretch the spread). Rejects with the first failure unless the run was stopped.
+ * stretch the spread); failures reach the swarm's `onError`.
  */
 async function publish(swarm: Swarm, options: DemoOptions, rng: SeededRng, start: number, signal: AbortSignal): Promise<void> {
   const { messages: m, nodes: n } = options
   const encoder = new TextEncoder()
-  const pending: Promise<unknown>[] = []
   for (let i = 0; i < m && !signal.aborted; i++) {
     const wait = start + (i * options.spreadSeconds * 1000) / m - performance.now()
     if (wait > 1) await sleep(wait, undefined, { signal }).catch(() => undefined)
     if (signal.aborted) break
     const who = int(rng, n)
-    const body = encoder.encode(JSON.stringify({ nick: `node-${who}`, text: `demo message ${i + 1} of ${m}` }))
-    pending.push(swarm.peers[who]!.node.publish(swarm.overlay, body))
+    swarm.publish(who, encoder.encode(JSON.stringify({ nick: `node-${who}`, text: `demo message ${i + 1} of ${m}` })))
   }
-  const results = await Promise.allSettled(pending)
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-  if (failed !== undefined && !signal.aborted) throw failed.reason
 }
 
 /** The human-readable summary. */

@@ -1,9 +1,12 @@
 /**
- * A tracker and N peers over real UDP on one host, each peer with its own LevelDB in a
- * temporary folder, every transport wrapped in a {@link CountingTransport}. The engine of
- * `bloomwalk demo`; usable on its own (tests, experiments).
+ * A tracker and N peers over real UDP on 127.0.0.1 (ephemeral ports), each peer with its own
+ * LevelDB in one temporary folder and every transport wrapped in a
+ * {@link CountingTransport}. The engine of `bloomwalk demo`. The peers are split into
+ * groups, one per thread: the first group may run in this thread, the others in worker
+ * threads (from the compiled build), so a swarm uses every core as separate processes
+ * would. The tracker runs in this thread.
  *
- * The peers walk every `stepIntervalMs` with the candidate clocks scaled to match
+ * Peers walk every `stepIntervalMs` with the walk eligibility delay scaled to match
  * ({@link scaledNodeOptions}). Every peer is on 127.0.0.1, one /24, so the per-subnet caps
  * of stumble and intro candidates (a defence against one network flooding the table) are
  * lifted to the table size.
@@ -11,14 +14,14 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateKeyPair } from '../bundle/sign.js'
 import { roomId } from '../bundle/room.js'
-import type { Logger } from '../env/logger.js'
-import { CryptoRng, SeededRng, type Rng } from '../env/rng.js'
+import type { Logger, LogLevel } from '../env/logger.js'
+import type { Rng } from '../env/rng.js'
 import type { SyncConfig } from '../sync/config.js'
-import type { Address } from '../wire/index.js'
+import type { ErrorStream } from './command.js'
 import { CountingTransport } from './counting-transport.js'
-import { scaledNodeOptions } from './pace.js'
+import { addGroupCounts, LocalGroup, type DeliveryListener, type GroupCounts, type PeerGroup, type PeerGroupInit } from './peer-group.js'
+import { startWorkerGroup } from './peer-group-remote.js'
 import { addCounts } from './report.js'
 import { startUdpNode, type UdpNode } from './udp-node.js'
 
@@ -29,7 +32,15 @@ export interface SwarmInit {
   /** Seeds every peer's randomness (keys, walk choices, salts); undefined = crypto randomness. */
   rng?: Rng
   sync?: Partial<SyncConfig>
+  /** The tracker's logger. */
   logger: Logger
+  /** The peers' log level (default warn), written to `err`. */
+  logLevel?: LogLevel
+  err?: ErrorStream
+  /** Groups of peers, one per thread (default 1, all in this thread). */
+  threads?: number
+  /** Run every group in a worker thread, none in this one (needs the compiled build). Default: only when threads > 1. */
+  workers?: boolean
   /** Room name (default "bloomwalk-demo"). */
   room?: string
   signal?: AbortSignal
@@ -39,77 +50,93 @@ export interface SwarmInit {
 export interface Swarm {
   overlay: Uint8Array
   tracker: UdpNode
-  peers: UdpNode[]
-  /** The counting decorators: tracker first, then the peers in order. */
-  counters: CountingTransport[]
+  groups: PeerGroup[]
   /** The temporary folder holding the peers' LevelDBs (removed by `close`). */
   folder: string
+  /** Publishes `body` from peer `peer` (0-based). */
+  publish(peer: number, body: Uint8Array): void
+  /** Every delivery to every peer (set before publishing). */
+  onDelivery: DeliveryListener
+  /** The first failure reported by any group after start. */
+  onError: (err: unknown) => void
+  /** Traffic of the tracker and every peer so far. */
+  counts(): Promise<GroupCounts>
   /** Stops everything and removes the folder. Idempotent. */
   close(): Promise<void>
 }
 
 /**
- * Starts a tracker and `nodes` peers on 127.0.0.1 (ephemeral ports). On failure, whatever
- * started is stopped and the folder removed before the error propagates.
+ * Starts the tracker and the peers. On failure, whatever started is stopped and the folder
+ * removed before the error propagates.
  */
 export async function startSwarm(init: SwarmInit): Promise<Swarm> {
   const folder = await mkdtemp(join(tmpdir(), 'bloomwalk-demo-'))
   const overlay = roomId(init.room ?? 'bloomwalk-demo')
-  const counters: CountingTransport[] = []
-  const wrap = (t: Parameters<NonNullable<Parameters<typeof startUdpNode>[0]['wrap']>>[0]): CountingTransport => {
-    const c = new CountingTransport(t)
-    counters.push(c)
-    return c
-  }
-  const started: UdpNode[] = []
+  const groups: PeerGroup[] = []
+  let tracker: UdpNode | undefined
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await Promise.allSettled(started.map((n) => n.close()))
+      await Promise.allSettled(groups.map((g) => g.close()))
+      await tracker?.close()
       await rm(folder, { recursive: true, force: true, maxRetries: 3 })
     })()
     return closing
   }
   try {
-    const tracker = await startUdpNode({ role: 'tracker', host: '127.0.0.1', port: 0, logger: init.logger.child('tracker'), wrap })
-    started.push(tracker)
-    const trackers: Address[] = [tracker.transport.address()]
-    const options = scaledNodeOptions(init.stepIntervalMs, { sameHost: true })
-    const peers: UdpNode[] = []
-    for (let i = 0; i < init.nodes; i++) {
+    const trackerCounter: { c?: CountingTransport } = {}
+    tracker = await startUdpNode({ role: 'tracker', host: '127.0.0.1', port: 0, logger: init.logger.child('tracker'), wrap: (t) => (trackerCounter.c = new CountingTransport(t)) })
+    const seeds = Array.from({ length: init.nodes }, () => (init.rng === undefined ? null : init.rng.u32()))
+    const threads = Math.max(1, Math.min(init.threads ?? 1, init.nodes))
+    const workers = init.workers ?? threads > 1
+    for (let g = 0; g < threads; g++) {
       if (init.signal?.aborted === true) throw init.signal.reason
-      const rng = init.rng === undefined ? new CryptoRng() : new SeededRng(init.rng.u32())
-      const peer = await startUdpNode({
-        role: 'peer',
-        host: '127.0.0.1',
-        port: 0,
-        dataDir: join(folder, `node-${i}`),
-        overlays: [overlay],
-        trackers,
-        keys: generateKeyPair(rng),
-        rng,
-        logger: init.logger.child(`node-${i}`),
-        wrap,
-        node: { ...options, sync: init.sync }
-      })
-      started.push(peer)
-      peers.push(peer)
+      const first = Math.floor((g * init.nodes) / threads)
+      const end = Math.floor(((g + 1) * init.nodes) / threads)
+      const groupInit: PeerGroupInit = {
+        first,
+        seeds: seeds.slice(first, end),
+        trackers: [tracker.transport.address()],
+        overlay,
+        folder,
+        stepIntervalMs: init.stepIntervalMs,
+        sync: init.sync,
+        logLevel: init.logLevel ?? 'warn'
+      }
+      // Groups start one after another: a failure stops at the first, and start-up I/O does not pile up.
+      groups.push(g === 0 && !workers ? await LocalGroup.start(groupInit, init.err) : await startWorkerGroup(groupInit))
     }
-    return { overlay, tracker, peers, counters, folder, close }
+    const t = tracker
+    const swarm: Swarm = {
+      overlay,
+      tracker: t,
+      groups,
+      folder,
+      publish(peer, body) {
+        const group = groups.find((g) => peer >= g.first && peer < g.first + g.size)
+        if (group === undefined) throw new RangeError(`no peer ${peer}`)
+        group.publish(peer, body)
+      },
+      onDelivery: () => {},
+      onError: () => {},
+      async counts() {
+        const c = trackerCounter.c!
+        let total: GroupCounts = { ...c.counts(), drops: {} }
+        const s = t.node.stats()
+        addCounts(total.drops, s.drops)
+        addCounts(total.drops, t.transport.stats().drops, 'transport:')
+        for (const gc of await Promise.all(groups.map((g) => g.counts()))) total = addGroupCounts(total, gc)
+        return total
+      },
+      close
+    }
+    for (const g of groups) {
+      g.onDelivery = (peer, id, network) => swarm.onDelivery(peer, id, network)
+      g.onError = (err) => swarm.onError(err)
+    }
+    return swarm
   } catch (err) {
     await close()
     throw err
   }
-}
-
-/** Drops of every node, bundle and transport, by reason (`bundle:` and `transport:` prefixed). */
-export function swarmDrops(swarm: Swarm): Record<string, number> {
-  const drops: Record<string, number> = {}
-  for (const n of [swarm.tracker, ...swarm.peers]) {
-    const s = n.node.stats()
-    addCounts(drops, s.drops)
-    addCounts(drops, s.bundleDrops, 'bundle:')
-    addCounts(drops, n.transport.stats().drops, 'transport:')
-  }
-  return drops
 }

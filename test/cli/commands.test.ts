@@ -57,6 +57,8 @@ describe('bloomwalk argument errors', () => {
     [['demo', '--step', '5'], /--step must be ≥ 10/],
     [['demo', '--strategy', 'best'], /--strategy must be one of largest, modulo, adaptive/],
     [['demo', '--budget', '2000'], /--budget must be ≤ 1472/],
+    [['demo', '--threads', '0'], /--threads must be ≥ 1/],
+    [['demo', '--log-level', 'chatty'], /--log-level must be one of/],
     [['demo', '--json=yes'], /--json/]
   ]
 

@@ -2,6 +2,7 @@
 import { access } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { summary, type DemoResult } from '../../src/cli/demo.js'
+import type { LocalGroup } from '../../src/cli/peer-group.js'
 import { startSwarm } from '../../src/cli/swarm.js'
 import { createLogger } from '../../src/env/logger.js'
 import { SeededRng } from '../../src/env/rng.js'
@@ -11,8 +12,8 @@ const JSON_KEYS = ['nodes', 'messages', 'converged', 'seconds', 'datagrams', 'by
 
 describe('bloomwalk demo', { timeout: 90_000 }, () => {
   it('5 peers converge on 20 messages; --json prints one object with every key; exit 0', async () => {
-    const r = await run(['demo', '--nodes', '5', '--messages', '20', '--json', '--seed', '7', '--timeout', '60', '--spread', '0.5'])
-    expect(r.err).toMatch(/demo: 5 peers \+ 1 tracker on 127\.0\.0\.1, 20 messages/)
+    const r = await run(['demo', '--nodes', '5', '--messages', '20', '--json', '--seed', '7', '--timeout', '60', '--spread', '0.5', '--threads', '1'])
+    expect(r.err).toMatch(/demo: 5 peers in 1 thread\(s\) \+ 1 tracker on 127\.0\.0\.1, 20 messages/)
     expect(r.code).toBe(0)
     const lines = r.out.split('\n')
     expect(lines).toHaveLength(1)
@@ -31,7 +32,7 @@ describe('bloomwalk demo', { timeout: 90_000 }, () => {
 
   it('without --json prints a readable summary; at the time limit it reports failure and exits 1', async () => {
     // Messages published over 20 s cannot all arrive within 0.5 s.
-    const r = await run(['demo', '--nodes', '2', '--messages', '5', '--timeout', '0.5', '--spread', '20', '--seed', '1'])
+    const r = await run(['demo', '--nodes', '2', '--messages', '5', '--timeout', '0.5', '--spread', '20', '--seed', '1', '--threads', '1'])
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/^NOT converged after 0\.\d+ s: \d+ of 5 deliveries/m)
     expect(r.out).toMatch(/^traffic: \d+ datagrams/m)
@@ -40,10 +41,16 @@ describe('bloomwalk demo', { timeout: 90_000 }, () => {
     expect(r.out).toMatch(/^seed: 1 /m)
   })
 
+  it('--threads above 1 needs the compiled build: from TypeScript sources it exits 1 saying so', async () => {
+    const r = await run(['demo', '--nodes', '2', '--messages', '1', '--threads', '2'])
+    expect(r.code).toBe(1)
+    expect(r.err).toMatch(/worker threads need the compiled build/)
+  })
+
   it('the summary of a converged run', () => {
     const lines = summary({
       nodes: 3, messages: 2, converged: true, seconds: 1.5, datagrams: 40, bytes: 12_000, maxDatagramBytes: 900, drops: { 'unknown-source': 2 },
-      bytesPerDelivery: 3000, deliveries: 4, latencyP50: 0.5, latencyP90: 0.9, datagramBudget: 1200, stepIntervalMs: 250, seed: 9
+      bytesPerDelivery: 3000, deliveries: 4, latencyP50: 0.5, latencyP90: 0.9, datagramBudget: 1200, stepIntervalMs: 250, threads: 1, seed: 9
     })
     expect(lines[0]).toBe('converged: all 3 peers hold all 2 messages after 1.50 s')
     expect(lines[1]).toBe('traffic: 40 datagrams, 12.0 kB (12000 bytes), 3000 bytes and 10.00 datagrams per delivered message')
@@ -54,8 +61,10 @@ describe('bloomwalk demo', { timeout: 90_000 }, () => {
     const swarm = await startSwarm({ nodes: 2, stepIntervalMs: 250, rng: new SeededRng(3), logger: createLogger('t', { level: 'silent' }) })
     try {
       await access(swarm.folder)
-      expect(swarm.counters).toHaveLength(3)
-      expect(swarm.peers.map((p) => p.transport.address().host)).toEqual(['127.0.0.1', '127.0.0.1'])
+      expect(swarm.groups.map((g) => [g.first, g.size])).toEqual([[0, 2]])
+      const group = swarm.groups[0] as LocalGroup
+      expect(group.peers.map((p) => p.transport.address().host)).toEqual(['127.0.0.1', '127.0.0.1'])
+      expect(group.counters).toHaveLength(2)
     } finally {
       await swarm.close()
     }

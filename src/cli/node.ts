@@ -1,13 +1,33 @@
 /**
  * `bloomwalk node`: a peer in one room over UDP, keeping the room's bundles in LevelDB and
- * logging its walks, deliveries and periodic stats. Publishes nothing itself (see `chat`).
+ * logging its walks, deliveries and periodic stats. Publishes nothing itself (see `chat`)
+ * unless told to publish its stdin; `--status` keeps a machine-readable status file.
  */
+import { rename, writeFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
+import { categoryOf, resolveOptions } from '../candidates/index.js'
+import { SystemClock } from '../env/clock.js'
+import type { Logger } from '../env/logger.js'
 import { addressKey } from '../wire/index.js'
 import { numberOption } from './args.js'
 import { aborted, commandLogger, every, resolveIo, type CommandIo } from './command.js'
-import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer } from './peer.js'
+import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer, type Peer } from './peer.js'
 import { shortHex, statsFields } from './report.js'
+
+/** Bundles listed in the status file, newest last (the counts are complete). */
+const STATUS_RECENT = 256
+/** Milliseconds between status-file writes (it is also written soon after each bundle). */
+const STATUS_EVERY_MS = 1000
+
+const NODE_OPTIONS = {
+  ...PEER_OPTIONS,
+  stats: { type: 'string' },
+  'no-idle-skip': { type: 'boolean' },
+  'no-puncture-requests': { type: 'boolean' },
+  status: { type: 'string' },
+  'publish-stdin': { type: 'boolean' }
+} as const
 
 export const NODE_USAGE = `usage: bloomwalk node --room NAME --tracker HOST:PORT [--tracker HOST:PORT …] [--data DIR] [--port P] [--host ADDR] [--stats SECONDS]
 
@@ -17,12 +37,23 @@ Logs walks, deliveries and stats to stderr; stops on Ctrl-C (SIGINT) or SIGTERM.
 
 ${PEER_OPTIONS_USAGE} (default info)
   --stats       seconds between stats lines, 0 for none (default 30)
+  --no-idle-skip
+                send a sync offer on every walk step, also after steps that brought
+                nothing (turns off the skip curve, which saves bytes while idle)
+  --no-puncture-requests
+                introduce peers without asking them to puncture toward the walker
+                (turns hole punching off; for experiments)
+  --status FILE write a JSON status to FILE every second and after each bundle, atomically
+                (write, then rename): stats, candidates with their category, and the
+                published and delivered bundles (counts and the latest ${STATUS_RECENT})
+  --publish-stdin
+                publish each line read from stdin as a bundle (UTF-8 body)
 
 example:
   bloomwalk node --room lobby --tracker 192.0.2.10:6421`
 
 export async function runNode(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...PEER_OPTIONS, stats: { type: 'string' } }, strict: true, allowPositionals: false })
+  const { values } = parseArgs({ args: argv, options: NODE_OPTIONS, strict: true, allowPositionals: false })
   if (values.help === true) {
     out(NODE_USAGE)
     return
@@ -30,25 +61,114 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   const io = resolveIo(partialIo)
   const statsSeconds = numberOption('stats', values.stats, 30, { min: 0 })
   const log = commandLogger('node', values['log-level'], 'info', io.err)
-  const peer = await startPeer(values, io, log)
+  const peer = await startPeer(values, io, log, {
+    punctureRequests: values['no-puncture-requests'] !== true,
+    ...(values['no-idle-skip'] === true ? { sync: { skipCurve: [0] } } : {})
+  })
   const { node } = peer
+  const status = values.status === undefined ? undefined : statusFile(values.status, peer, io.signal)
   node.events.on('walk', ({ to }) => log.info('walk', { to: addressKey(to) }), { signal: io.signal })
   node.events.on(
     'bundle',
-    ({ bundle, from }) =>
+    ({ bundle, from }) => {
       log.info(from === undefined ? 'published' : 'delivered', {
         id: shortHex(bundle.id, 8),
         author: shortHex(bundle.author, 8),
         globalTime: bundle.globalTime,
         bytes: bundle.bytes.length,
         ...(from === undefined ? {} : { from: addressKey(from) })
-      }),
+      })
+      status?.record({ id: shortHex(bundle.id, bundle.id.length), body: new TextDecoder().decode(bundle.body), ...(from === undefined ? {} : { from: addressKey(from) }) })
+    },
     { signal: io.signal }
   )
+  if (values['publish-stdin'] === true) publishLines(peer, io, log)
   if (statsSeconds > 0) every(statsSeconds * 1000, io.signal, () => log.info('stats', statsFields(node.stats())))
   await aborted(io.signal)
   log.info('stopping')
   log.info('stats', statsFields(node.stats()))
   await peer.close()
+  await status?.close()
   log.info('stopped')
+}
+
+/** Publishes each stdin line in turn; a line that cannot be published is logged and skipped. */
+function publishLines(peer: Peer, io: CommandIo, log: Logger): void {
+  const lines = createInterface({ input: io.stdin, crlfDelay: Infinity })
+  io.signal.addEventListener('abort', () => lines.close(), { once: true })
+  const encoder = new TextEncoder()
+  let chain = Promise.resolve()
+  lines.on('line', (line) => {
+    chain = chain.then(() =>
+      peer.node.publish(peer.overlay, encoder.encode(line)).then(
+        () => undefined,
+        (err: unknown) => log.warn('cannot publish', { error: err instanceof Error ? err.message : String(err) })
+      )
+    )
+  })
+}
+
+/** A bundle as the status file lists it (`from` is absent for our own). */
+interface StatusBundle {
+  id: string
+  body: string
+  from?: string
+}
+
+/** The `--status` file: rewritten every second and soon after each bundle, never seen half-written. */
+function statusFile(path: string, peer: Peer, signal: AbortSignal): { record(b: StatusBundle): void; close(): Promise<void> } {
+  const clock = new SystemClock()
+  // The CLI keeps the design's candidate lifetimes (only the walk eligibility delay is scaled).
+  const lifetimes = resolveOptions()
+  const published = { count: 0, recent: [] as StatusBundle[] }
+  const delivered = { count: 0, recent: [] as StatusBundle[] }
+  let writing: Promise<void> | undefined
+  let again = false
+  const write = async (): Promise<void> => {
+    const now = clock.now()
+    const candidates = peer.node.candidates(peer.overlay).map((c) => ({ ...c, category: categoryOf(c, now, lifetimes) }))
+    const text = JSON.stringify({
+      time: Date.now(),
+      room: peer.room,
+      address: addressKey(peer.transport.address()),
+      advertised: addressKey(peer.advertised),
+      stats: peer.node.stats(),
+      candidates,
+      published,
+      delivered
+    })
+    await writeFile(`${path}.tmp`, text)
+    await rename(`${path}.tmp`, path)
+  }
+  // One write at a time; a request during a write runs once it is done.
+  const schedule = (): void => {
+    if (writing !== undefined) {
+      again = true
+      return
+    }
+    writing = write()
+      .catch(() => undefined)
+      .finally(() => {
+        writing = undefined
+        if (again && !signal.aborted) {
+          again = false
+          schedule()
+        }
+      })
+  }
+  every(STATUS_EVERY_MS, signal, schedule)
+  schedule()
+  return {
+    record(b) {
+      const list = b.from === undefined ? published : delivered
+      list.count++
+      list.recent.push(b)
+      if (list.recent.length > STATUS_RECENT) list.recent.shift()
+      schedule()
+    },
+    async close() {
+      await writing
+      await write().catch(() => undefined)
+    }
+  }
 }

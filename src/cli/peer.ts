@@ -13,6 +13,7 @@ import { resolveEndpoint } from './endpoint.js'
 import { hostOption, roomOption, trackerOptions } from './options.js'
 import { shortHex } from './report.js'
 import { scaledNodeOptions } from './pace.js'
+import type { NodeOptions } from '../node/index.js'
 import { startUdpNode, type UdpNode } from './udp-node.js'
 
 /** `parseArgs` options of a peer in a room. */
@@ -61,10 +62,11 @@ export interface Peer extends UdpNode {
 /**
  * Validates the options (all before touching the network or disk), then loads the author
  * key, binds and starts the node in the room.
+ * `extra` adds node options set by a command's own flags (`node`'s hole-punching and sync switches).
  * @throws {UsageError} naming the first bad option
  * @throws {CommandError} when a tracker does not resolve, the port cannot be bound or the data directory is busy
  */
-export async function startPeer(values: PeerValues, io: CommandIo, log: Logger): Promise<Peer> {
+export async function startPeer(values: PeerValues, io: CommandIo, log: Logger, extra: Partial<NodeOptions> = {}): Promise<Peer> {
   const room = roomOption(values.room)
   const endpoints = trackerOptions(values.tracker)
   const port = numberOption('port', values.port, 0, { integer: true, min: 0, max: 65535 })
@@ -78,7 +80,7 @@ export async function startPeer(values: PeerValues, io: CommandIo, log: Logger):
   const key = await loadOrCreateKey(data, rng, log)
   log.info(key.created ? 'created a new identity' : 'loaded identity', { author: shortHex(key.keys.publicKey, 8), key: key.path })
   const overlay = roomId(room)
-  const peer = await startUdpNode({ role: 'peer', host, port, dataDir: dir, overlays: [overlay], trackers, keys: key.keys, logger: log, rng, node: scaledNodeOptions(stepIntervalMs) })
+  const peer = await startUdpNode({ role: 'peer', host, port, dataDir: dir, overlays: [overlay], trackers, keys: key.keys, logger: log, rng, node: { ...scaledNodeOptions(stepIntervalMs), ...extra } })
   const stats = peer.node.stats()
   log.info('joined room', {
     room,

@@ -18,7 +18,7 @@ const MAX_REMEMBERED = 100_000
 /** The port a tracker binds by default. */
 export const DEFAULT_TRACKER_PORT = 6421
 
-export const TRACKER_USAGE = `usage: bloomwalk tracker [--port ${DEFAULT_TRACKER_PORT}] [--host 0.0.0.0] [--stats SECONDS] [--log-level LEVEL]
+export const TRACKER_USAGE = `usage: bloomwalk tracker [--port ${DEFAULT_TRACKER_PORT}] [--host 0.0.0.0] [--stats SECONDS] [--log-level LEVEL] [--no-puncture-requests]
 
 Runs a tracker: answers introduction-requests of any room and introduces peers to each
 other; never walks, stores nothing. Logs to stderr; stops on Ctrl-C (SIGINT) or SIGTERM.
@@ -26,12 +26,15 @@ other; never walks, stores nothing. Logs to stderr; stops on Ctrl-C (SIGINT) or 
   --port        UDP port to listen on (default ${DEFAULT_TRACKER_PORT})
   --host        local address to bind (default 0.0.0.0; :: for IPv6 and IPv4)
   --stats       seconds between stats lines, 0 for none (default 30)
-  --log-level   debug, info, warn, error or silent (default info)`
+  --log-level   debug, info, warn, error or silent (default info)
+  --no-puncture-requests
+                introduce peers without asking them to puncture toward the walker
+                (turns hole punching off; for experiments)`
 
 export async function runTracker(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, host: { type: 'string' }, stats: { type: 'string' }, 'log-level': { type: 'string' }, help: { type: 'boolean' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, stats: { type: 'string' }, 'log-level': { type: 'string' }, 'no-puncture-requests': { type: 'boolean' }, help: { type: 'boolean' } },
     strict: true,
     allowPositionals: false
   })
@@ -45,7 +48,7 @@ export async function runTracker(argv: string[], out: (line: string) => void, pa
   const statsSeconds = numberOption('stats', values.stats, 30, { min: 0 })
   const log = commandLogger('tracker', values['log-level'], 'info', io.err)
 
-  const tracker = await startUdpNode({ role: 'tracker', host, port, logger: log })
+  const tracker = await startUdpNode({ role: 'tracker', host, port, logger: log, node: { punctureRequests: values['no-puncture-requests'] !== true } })
   const { node } = tracker
   log.info('listening', { address: addressKey(tracker.transport.address()), advertised: addressKey(tracker.advertised) })
   const debug = values['log-level'] === 'debug'

@@ -27,7 +27,9 @@ export const MAX_PARENTS_FIELD = 255
 export const MAX_BODY_FIELD = 0xffff
 
 const FLAG_EXPIRES = 0x01
-const DOMAIN = new TextEncoder().encode('bloomwalk/bundle/v1')
+/** The domain-separation prefix hashed before the canonical bytes. */
+export const BUNDLE_ID_DOMAIN: Uint8Array = new TextEncoder().encode('bloomwalk/bundle/v1')
+const DOMAIN = BUNDLE_ID_DOMAIN
 /** Bytes of a bundle without parents, body or expiry, signature included. */
 export const BUNDLE_FIXED_BYTES = 1 + ID_BYTES + 8 + ID_BYTES + 1 + 1 + 1 + 2 + SIGNATURE_BYTES
 
@@ -93,9 +95,10 @@ export function bundleIdOf(canonical: Uint8Array): Uint8Array {
 
 /**
  * Parses a whole encoded bundle. Returns `null` for anything malformed or over the limits;
- * never throws. The id is computed here; the signature is NOT verified (see `verifyBundle`).
+ * never throws. The id is computed here (with `idOf`, which must compute {@link bundleIdOf};
+ * a native SHA-256 may be passed); the signature is NOT verified (see `verifyBundle`).
  */
-export function decodeBundle(bytes: Uint8Array, limits: BundleDecodeLimits): Bundle | null {
+export function decodeBundle(bytes: Uint8Array, limits: BundleDecodeLimits, idOf: (canonical: Uint8Array) => Uint8Array = bundleIdOf): Bundle | null {
   if (bytes.length < BUNDLE_FIXED_BYTES) return null
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let at = 0
@@ -132,7 +135,7 @@ export function decodeBundle(bytes: Uint8Array, limits: BundleDecodeLimits): Bun
   const body = bytes.subarray(at, at + bodyLength)
   at += bodyLength
   const signature = bytes.subarray(at, at + SIGNATURE_BYTES)
-  const id = bundleIdOf(bytes.subarray(0, at))
+  const id = idOf(bytes.subarray(0, at))
   return { overlay, globalTime, author, kind, parents, body, expiresAt, signature, id, bytes }
 }
 

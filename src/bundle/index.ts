@@ -12,6 +12,7 @@ export {
   encodedBundleSize,
   encodeCanonical,
   bundleIdOf,
+  BUNDLE_ID_DOMAIN,
   decodeBundle
 } from './codec.js'
 export { type KeyPair, generateKeyPair, keyPairFromSecret, signBundle, verifyBundleSignature, memoizedVerifier } from './sign.js'

@@ -60,7 +60,7 @@ export function maybeIdleCheck(ctx: NodeContext, overlay: OverlayState, peer: Ad
   const decoder = new Decoder(sketch, { maxIdsPerRound: MAX_IDS_PER_ROUND })
   overlay.catchUp = { peerKey: key, peer, decoder, full: false, cancelTimeout: ctx.clock.setTimeout(() => endSession(overlay), SESSION_TIMEOUT_MS) }
   counters.idleChecks++
-  request(ctx, overlay, IDLE_SYMBOLS)
+  request(ctx, overlay.catchUp, overlay, IDLE_SYMBOLS)
 }
 
 /** symbols-response: feed the decoder, act on what it yields, ask for more or stop. */
@@ -82,6 +82,8 @@ export async function onSymbolsResponse(ctx: NodeContext, from: Address, overlay
     counters.sessions++
   }
   await act(ctx, overlay, session, result.weLack, result.theyLack, counters)
+  // While the store was read the session may have timed out or been replaced.
+  if (overlay.catchUp !== session) return
   if (result.failure !== null) return fail(overlay, counters)
   if (result.done && !result.more) {
     if (session.full) counters.decoded++
@@ -90,12 +92,16 @@ export async function onSymbolsResponse(ctx: NodeContext, from: Address, overlay
   }
   session.cancelTimeout()
   session.cancelTimeout = ctx.clock.setTimeout(() => endSession(overlay), SESSION_TIMEOUT_MS)
-  if (!request(ctx, overlay, symbolsPerDatagram(ctx.sync.datagramBudget))) fail(overlay, counters)
+  if (!request(ctx, session, overlay, symbolsPerDatagram(ctx.sync.datagramBudget))) fail(overlay, counters)
 }
 
 /** symbols-request: answer statelessly from the maintained sketch, within one datagram. */
 export function onSymbolsRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: { from: number; count: number }): void {
-  if (overlay.sketch === undefined || overlay.candidates.get(addressKey(from)) === undefined) {
+  if (overlay.sketch === undefined) {
+    ctx.counters.drop('tracker-ignores')
+    return
+  }
+  if (overlay.candidates.get(addressKey(from)) === undefined) {
     ctx.counters.drop('unknown-source')
     return
   }
@@ -107,8 +113,7 @@ export function onSymbolsRequest(ctx: NodeContext, from: Address, overlay: Overl
   ctx.send(from, overlay.id, { type: 'symbols-response', from: req.from, symbols }, 'destination')
 }
 
-function request(ctx: NodeContext, overlay: OverlayState, count: number): boolean {
-  const session = overlay.catchUp!
+function request(ctx: NodeContext, session: CatchUpSession, overlay: OverlayState, count: number): boolean {
   const next = session.decoder.nextRequest(count)
   if (next === null) return false
   ctx.send(session.peer, overlay.id, { type: 'symbols-request', from: next.from, count: next.count }, 'none')

@@ -57,7 +57,9 @@ export class BundleIntake {
           counters.bundleDrop('expired')
           continue
         }
-        if (await store.has(state.id, b.id)) {
+        // The same bundle can arrive in two datagrams at once: one of them does the work.
+        const key = hex(b.id)
+        if (state.intakeInFlight.has(key) || (await store.has(state.id, b.id))) {
           counters.bundlesDuplicate++
           continue
         }
@@ -66,11 +68,19 @@ export class BundleIntake {
           counters.bundleDrop(check.code)
           continue
         }
+        state.intakeInFlight.add(key)
       }
-      if (!(await store.put(b))) {
+      let added: boolean
+      try {
+        added = await store.put(b)
+      } finally {
+        state.intakeInFlight.delete(hex(b.id))
+      }
+      if (!added) {
         counters.bundlesDuplicate++
         continue
       }
+      if (b.expiresAt !== undefined) state.expiring++
       state.clock.observe(b.globalTime, b.author, now)
       if (isSyncable(ctx.sync, b.kind)) state.sketch?.add(b.id)
       state.stored++

@@ -194,8 +194,11 @@ export class BloomwalkNode {
       sketchLength: this.#opts.sketchLength
     })
     if (store !== undefined && state.sketch !== undefined) {
-      // The sketch is kept in memory: rebuilt from the store once per join, then maintained.
-      for await (const b of store.range({ overlay, from: 0, to: Number.MAX_SAFE_INTEGER })) if (isSyncable(this.#ctx.sync, b.kind)) state.sketch.add(b.id)
+      // The sketch and the count of expiring bundles are rebuilt from the store once per join, then maintained.
+      for await (const b of store.range({ overlay, from: 0, to: Number.MAX_SAFE_INTEGER })) {
+        if (isSyncable(this.#ctx.sync, b.kind)) state.sketch.add(b.id)
+        if (b.expiresAt !== undefined) state.expiring++
+      }
     }
     this.#overlays.set(state.key, state)
     for (const t of this.#opts.trusted ?? []) state.candidates.addTrusted(addressKey(t))

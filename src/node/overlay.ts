@@ -28,6 +28,10 @@ export class OverlayState {
   stepping = false
   /** Where the next expiry sweep starts (a global time). */
   expiryCursor = 0
+  /** Stored bundles that carry an expiry: no sweep while there are none. */
+  expiring = 0
+  /** Ids of bundles being checked and stored right now (a duplicate arriving meanwhile is skipped). */
+  readonly intakeInFlight = new Set<string>()
   /** Ids of recent ephemeral messages, so each is delivered once (bounded). */
   readonly ephemeralSeen = new Set<string>()
   readonly #peerTimes = new Map<string, number>()

@@ -13,7 +13,8 @@
  * `corruptRows`.
  */
 import { Level } from 'level'
-import { decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec.js'
+import { BUNDLE_ID_DOMAIN, decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec.js'
+import { createHash } from 'node:crypto'
 import type { Bundle } from '../bundle/types.js'
 import { BloomwalkError } from '../errors.js'
 import { AbstractBundleStore, invalid, throwIfAborted, type NormalizedRange } from './abstract.js'
@@ -281,7 +282,7 @@ export class LevelStore extends AbstractBundleStore {
   /** Decodes a row value; undefined (and counted) when it is malformed or not its key's. */
   #decodeRow(overlay: Uint8Array, key: Uint8Array, value: Uint8Array): Bundle | undefined {
     const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-    const bundle = decodeBundle(bytes, DECODE_LIMITS)
+    const bundle = decodeBundle(bytes, DECODE_LIMITS, nativeBundleId)
     if (
       bundle === null ||
       bundle.globalTime !== rowKeyGlobalTime(key) ||
@@ -329,4 +330,9 @@ export class LevelStore extends AbstractBundleStore {
     if (this.#db === undefined) throw new BloomwalkError('STORE_NOT_OPEN', 'store is not open')
     return this.#db
   }
+}
+
+/** The bundle id with node:crypto's SHA-256: every row read is re-hashed to catch corruption. */
+function nativeBundleId(canonical: Uint8Array): Uint8Array {
+  return createHash('sha256').update(BUNDLE_ID_DOMAIN).update(canonical).digest()
 }

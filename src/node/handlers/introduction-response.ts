@@ -38,7 +38,8 @@ export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay:
     ctx.tokens.set(key, res.token)
     if (ctx.tokens.size > MAX_TOKENS) ctx.tokens.delete(ctx.tokens.keys().next().value as string)
   }
-  if (ctx.catchUpEnabled && ctx.role === 'peer') maybeIdleCheck(ctx, overlay, from, res.globalTime, ctx.catchUp)
+  // Global time 0: a tracker or an empty peer, with no sketch worth checking.
+  if (ctx.catchUpEnabled && ctx.role === 'peer' && res.globalTime > 0) maybeIdleCheck(ctx, overlay, from, res.globalTime, ctx.catchUp)
   const intro = res.introduced
   if (intro === undefined) return
   const target = chooseAddress(intro.lan, intro.wan, ctx.wan().host)

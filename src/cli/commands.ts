@@ -8,6 +8,7 @@ import { CHAT_USAGE, runChat } from './chat.js'
 import { CommandError, type Command, type CommandIo } from './command.js'
 import { DEMO_USAGE, runDemo } from './demo.js'
 import { NODE_USAGE, runNode } from './node.js'
+import { RECONCILE_BENCH_USAGE, runReconcileBench } from './reconcile-bench.js'
 import { TRACKER_USAGE, runTracker } from './tracker.js'
 import { UsageError } from './args.js'
 
@@ -19,6 +20,7 @@ commands:
   node      run a peer in a room: syncs and serves the room's bundles, stored in LevelDB
   chat      a terminal public chat in a room
   bloom     filter size, k and capacity for a datagram budget and false-positive rate
+  reconcile-bench  two peers differing in D of N bundles: Bloom walk vs coded symbols, measured
 
 run "bloomwalk <command> --help" for a command's options`
 
@@ -27,7 +29,8 @@ export const COMMANDS: Record<string, { run: Command; usage: string }> = {
   tracker: { run: runTracker, usage: TRACKER_USAGE },
   node: { run: runNode, usage: NODE_USAGE },
   chat: { run: runChat, usage: CHAT_USAGE },
-  bloom: { run: runBloom, usage: BLOOM_USAGE }
+  bloom: { run: runBloom, usage: BLOOM_USAGE },
+  'reconcile-bench': { run: runReconcileBench, usage: RECONCILE_BENCH_USAGE }
 }
 
 /** Runs one command line; resolves the exit status. */

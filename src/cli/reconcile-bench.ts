@@ -1,0 +1,258 @@
+/**
+ * `bloomwalk reconcile-bench`: how two peers that share N bundles and differ in D find and
+ * exchange the difference, by the Bloom walk alone (pivot `largest`, and `modulo`) and by
+ * coded symbols (DESIGN §11), over the in-memory network with the real datagram budget.
+ *
+ * Not full nodes: a two-party loop (reconcile-link.ts) drives the same sync and reconcile
+ * code the node's handlers call, with real encoded datagrams, so 10^6 bundles run in
+ * reasonable time. Each method starts from freshly filled stores.
+ */
+import { parseArgs } from 'node:util'
+import { roomId } from '../bundle/index.js'
+import { Sketch } from '../reconcile/index.js'
+import { syncConfig, MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET } from '../sync/config.js'
+import { UsageError, choiceOption, numberOption } from './args.js'
+import type { CommandIo } from './command.js'
+import { bloomWalk } from './reconcile-bloom.js'
+import { benchBundles, LAYOUTS, splitSets, storeOf, type BenchSets, type Layout } from './reconcile-fixture.js'
+import { Link, type Traffic } from './reconcile-link.js'
+import { formatReport } from './reconcile-report.js'
+import { CATCH_UP_POLICIES, codedSymbols, type CatchUpPolicy } from './reconcile-symbols.js'
+
+export const RECONCILE_METHODS = ['bloom-largest', 'bloom-modulo', 'symbols'] as const
+export type ReconcileMethod = (typeof RECONCILE_METHODS)[number]
+
+export const RECONCILE_BENCH_USAGE = `usage: bloomwalk reconcile-bench [--shared N] [--diff D] [--layout random|recent] [--budget BYTES]
+                                [--max-steps S] [--methods LIST] [--policy fixed|node] [--seed S] [--json]
+
+Two peers share N bundles (196 B each) and differ in D (half held by each only). Each method
+reconciles them over the in-memory network; printed per method: round trips, datagrams and
+bytes each way, metadata (all bytes but the missing bundles, each counted once) per
+difference, and CPU per side (for stable CPU figures run node with --expose-gc and
+--single-threaded-gc, as npm run reconcile-bench does).
+
+  --shared     N, bundles both hold (default 100000)
+  --diff       D, differences, split evenly (default 100)
+  --layout     random: differences anywhere in history; recent: the newest D (default random)
+  --budget     UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET} (default 1200)
+  --max-steps  walk steps (both sides together) before a Bloom walk is reported unfinished (default 5000)
+  --methods    comma-separated subset of ${RECONCILE_METHODS.join(', ')} (default all)
+  --policy     coded symbols: fixed (default) = the catch-up policy with the fixes described in
+               src/cli/reconcile-symbols.ts; node = exactly what src/node/catch-up.ts does today
+  --seed       seed of the bundles, the split and every random choice (default 1)
+  --json       print one JSON object`
+
+/** Parameters of one run. */
+export interface ReconcileBenchOptions {
+  shared: number
+  diff: number
+  layout: Layout
+  budget: number
+  maxSteps: number
+  methods: readonly ReconcileMethod[]
+  /** Coded symbols: today's node policy or the fixed one (see reconcile-symbols.ts). */
+  policy: CatchUpPolicy
+  seed: number
+}
+
+/** What one method did. */
+export interface MethodResult {
+  method: ReconcileMethod
+  /** Every difference is held by both sides. */
+  finished: boolean
+  /** Sequential request-response round trips (for the Bloom walk: walk steps, both sides together). */
+  roundTrips: number
+  /** Request datagrams: introduction-requests, or symbols- plus bundle-requests. */
+  requests: number
+  /** Differences identified (Bloom: those transferred; symbols: ids decoded). */
+  found: number
+  /** Differences now held by both sides. */
+  resolved: number
+  datagrams: { aToB: number; bToA: number }
+  bytes: { aToB: number; bToA: number; total: number }
+  /** Bytes of the bundles a side lacked, each counted once. */
+  missingBytes: number
+  /** Everything else on the wire: filters, symbols, requests, headers, duplicate bundles. */
+  metadataBytes: number
+  /** metadataBytes / D; null when D = 0. */
+  metadataPerDifference: number | null
+  largestDatagram: number
+  /** CPU per side, ms (process.cpuUsage around each side's work; sketch building excluded). */
+  cpuMs: { a: number; b: number }
+  /** Of which storing the bundles that arrived (the same work for every method), ms. */
+  storeCpuMs: { a: number; b: number }
+  /** Garbage-collection pauses during each side's work, ms (noise of a heap holding N bundles twice). */
+  gcMs: { a: number; b: number }
+  /** Wall time of the whole run, ms. */
+  wallMs: number
+  byType: Record<string, Traffic>
+  /** Method-specific figures (Bloom: offers by kind; symbols: the session). */
+  detail: Record<string, number | string>
+}
+
+/** The whole run. */
+export interface ReconcileBenchReport {
+  options: ReconcileBenchOptions
+  setup: {
+    bundles: number
+    bundleBytes: number
+    /** Wall time to generate the bundles, ms. */
+    generateMs: number
+    /** CPU to build each side's sketch (L = 2^14), ms: before the coded-symbol run, not in its CPU. */
+    sketchCpuMs: { a: number; b: number } | null
+    node: string
+  }
+  results: MethodResult[]
+}
+
+/** Bundles of the warm-up run: enough to reach every code path the measured run takes. */
+const WARM_UP = { shared: 2000, diff: 20, maxSteps: 400 }
+
+/**
+ * Runs the benchmark; `progress` gets one line per phase. Each method first runs once on a
+ * small pair of sets ({@link WARM_UP}), so that the measured run does not pay for compiling
+ * its code.
+ */
+export async function reconcileBench(options: ReconcileBenchOptions, progress: (line: string) => void = () => {}): Promise<ReconcileBenchReport> {
+  const overlay = roomId('bloomwalk/reconcile-bench')
+  progress('warming up')
+  const small = splitSets(overlay, benchBundles(overlay, WARM_UP.shared + WARM_UP.diff, options.seed + 1), WARM_UP.diff, options.layout, options.seed + 1)
+  for (const method of options.methods) await runMethod(method, small, { ...options, ...WARM_UP }, () => {})
+  progress(`generating ${options.shared + options.diff} bundles`)
+  const t0 = performance.now()
+  const sets = splitSets(overlay, benchBundles(overlay, options.shared + options.diff, options.seed), options.diff, options.layout, options.seed)
+  const generateMs = performance.now() - t0
+  const report: ReconcileBenchReport = {
+    options,
+    setup: { bundles: options.shared + options.diff, bundleBytes: sets.bundleBytes, generateMs, sketchCpuMs: null, node: process.version },
+    results: []
+  }
+  for (const method of options.methods) {
+    report.results.push(
+      await runMethod(method, sets, options, (line) => progress(`${method}: ${line}`), (a, b) => {
+        report.setup.sketchCpuMs = { a, b }
+      })
+    )
+  }
+  return report
+}
+
+/** One method on freshly filled stores. */
+async function runMethod(method: ReconcileMethod, sets: BenchSets, options: ReconcileBenchOptions, progress: (line: string) => void, onSketches?: (a: number, b: number) => void): Promise<MethodResult> {
+  progress('filling the stores')
+  const strategy = method === 'bloom-modulo' ? 'modulo' : 'largest'
+  const link = new Link(sets.overlay, { a: await storeOf(sets.a), b: await storeOf(sets.b) }, syncConfig({ datagramBudget: options.budget, strategy }), options.seed)
+  if (method === 'symbols') {
+    progress('building the sketches')
+    const a = sketchInto(link.a, sets.a)
+    const b = sketchInto(link.b, sets.b)
+    onSketches?.(a, b)
+  }
+  progress('reconciling')
+  // With --expose-gc, start from a collected heap so that a major collection of the setup's
+  // garbage does not land in one side's CPU time.
+  ;(globalThis as { gc?: () => void }).gc?.()
+  const start = performance.now()
+  let found: number
+  let detail: MethodResult['detail']
+  if (method === 'symbols') {
+    const s = await codedSymbols(link, options.policy)
+    found = s.weLack + s.theyLack
+    detail = { end: s.end, policy: options.policy, symbols: s.symbols, symbolsPerDifference: options.diff === 0 ? 0 : round(s.symbols / options.diff, 3), symbolsRequests: s.symbolsRequests, bundleRequests: s.bundleRequests, weLack: s.weLack, theyLack: s.theyLack, notServed: s.notServed, reRequests: s.reRequests, cappedRounds: s.capped }
+  } else {
+    const w = await bloomWalk(link, options.diff, options.maxSteps)
+    found = link.a.fresh + link.b.fresh
+    detail = { steps: w.steps, freshOffers: w.offers.a.fresh + w.offers.b.fresh, reusedOffers: w.offers.a.reused + w.offers.b.reused, skippedOffers: w.offers.a.skipped + w.offers.b.skipped, duplicates: link.a.duplicates + link.b.duplicates }
+  }
+  const wallMs = performance.now() - start
+  await link.close()
+  return summarize(method, link, options.diff, found, detail, wallMs, sets)
+}
+
+function sketchInto(side: Link['a'], bundles: BenchSets['a']): number {
+  const start = process.cpuUsage()
+  side.sketch = Sketch.from(bundles.map((b) => b.id))
+  const used = process.cpuUsage(start)
+  return (used.user + used.system) / 1000
+}
+
+function summarize(method: ReconcileMethod, link: Link, diff: number, found: number, detail: MethodResult['detail'], wallMs: number, sets: BenchSets): MethodResult {
+  const { a, b } = link
+  const undelivered = [a, b].reduce((n, s) => n + s.transport.stats().dropped, 0) + link.lost + a.rejected + b.rejected
+  if (undelivered > 0) throw new Error(`${method}: ${undelivered} datagrams or bundles were dropped; the bench expects none`)
+  const resolved = a.fresh + b.fresh
+  if (a.fresh > sets.onlyB || b.fresh > sets.onlyA) throw new Error(`${method}: more new bundles than differences`)
+  const total = link.aToB.bytes + link.bToA.bytes
+  const missingBytes = a.freshBytes + b.freshBytes
+  const metadataBytes = total - missingBytes
+  const requestTypes = ['introduction-request', 'symbols-request', 'bundle-request'] as const
+  return {
+    method,
+    finished: resolved === diff,
+    roundTrips: link.roundTrips(),
+    requests: requestTypes.reduce((n, t) => n + (link.byType.get(t)?.datagrams ?? 0), 0),
+    found,
+    resolved,
+    datagrams: { aToB: link.aToB.datagrams, bToA: link.bToA.datagrams },
+    bytes: { aToB: link.aToB.bytes, bToA: link.bToA.bytes, total },
+    missingBytes,
+    metadataBytes,
+    metadataPerDifference: diff === 0 ? null : round(metadataBytes / diff, 1),
+    largestDatagram: link.largestDatagram,
+    cpuMs: { a: round(a.cpuMicros / 1000, 2), b: round(b.cpuMicros / 1000, 2) },
+    storeCpuMs: { a: round(a.storeMicros / 1000, 2), b: round(b.storeMicros / 1000, 2) },
+    gcMs: { a: round(a.gcMs, 2), b: round(b.gcMs, 2) },
+    wallMs: round(wallMs, 0),
+    byType: Object.fromEntries([...link.byType].map(([k, v]) => [k, { ...v }])),
+    detail
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}
+
+/** The command. */
+export async function runReconcileBench(argv: string[], out: (line: string) => void, io: Partial<CommandIo> = {}): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      shared: { type: 'string' },
+      diff: { type: 'string' },
+      layout: { type: 'string' },
+      budget: { type: 'string' },
+      'max-steps': { type: 'string' },
+      methods: { type: 'string' },
+      policy: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' }
+    },
+    strict: true,
+    allowPositionals: false
+  })
+  if (values.help === true) return out(RECONCILE_BENCH_USAGE)
+  const options: ReconcileBenchOptions = {
+    shared: numberOption('shared', values.shared, 100_000, { integer: true, min: 1, max: 10_000_000 }),
+    diff: numberOption('diff', values.diff, 100, { integer: true, min: 0, max: 1_000_000 }),
+    layout: choiceOption('layout', values.layout, LAYOUTS, 'random'),
+    budget: numberOption('budget', values.budget, 1200, { integer: true, min: MIN_DATAGRAM_BUDGET, max: MAX_DATAGRAM_BUDGET }),
+    maxSteps: numberOption('max-steps', values['max-steps'], 5000, { integer: true, min: 1 }),
+    methods: methodsOption(values.methods),
+    policy: choiceOption('policy', values.policy, CATCH_UP_POLICIES, 'fixed'),
+    seed: numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 })
+  }
+  const err = io.err ?? process.stderr
+  const report = await reconcileBench(options, (line) => err.write(`reconcile-bench: ${line}\n`))
+  if (values.json === true) return out(JSON.stringify(report))
+  for (const line of formatReport(report)) out(line)
+}
+
+function methodsOption(raw: string | undefined): ReconcileMethod[] {
+  if (raw === undefined) return [...RECONCILE_METHODS]
+  const list = raw.split(',').map((m) => m.trim())
+  for (const m of list) if (!(RECONCILE_METHODS as readonly string[]).includes(m)) throw new UsageError(`--methods takes ${RECONCILE_METHODS.join(', ')}, got "${m}"`)
+  if (list.length === 0 || new Set(list).size !== list.length) throw new UsageError('--methods must list each method at most once')
+  return list as ReconcileMethod[]
+}

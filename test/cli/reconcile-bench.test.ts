@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest'
+import { UsageError } from '../../src/cli/args.js'
+import { RECONCILE_METHODS, runReconcileBench, type ReconcileBenchReport } from '../../src/cli/reconcile-bench.js'
+import { formatReport } from '../../src/cli/reconcile-report.js'
+
+async function run(args: string[]): Promise<string[]> {
+  const lines: string[] = []
+  await runReconcileBench(args, (l) => lines.push(l), { err: { write: () => true } })
+  return lines
+}
+
+describe('bloomwalk reconcile-bench', () => {
+  it('reconciles N = 2 000, D = 20 by each method and reports every figure; coded symbols find every difference', async () => {
+    const [line, ...rest] = await run(['--shared', '2000', '--diff', '20', '--json'])
+    expect(rest).toEqual([])
+    const report = JSON.parse(line!) as ReconcileBenchReport
+    expect(report.options).toMatchObject({ shared: 2000, diff: 20, layout: 'random', budget: 1200, policy: 'fixed' })
+    expect(report.setup).toMatchObject({ bundles: 2020, bundleBytes: 196 })
+    expect(report.setup.sketchCpuMs?.a).toBeGreaterThan(0)
+    expect(report.results.map((r) => r.method)).toEqual([...RECONCILE_METHODS])
+    for (const r of report.results) {
+      expect(r).toEqual({
+        method: expect.any(String),
+        finished: expect.any(Boolean),
+        roundTrips: expect.any(Number),
+        requests: expect.any(Number),
+        found: expect.any(Number),
+        resolved: expect.any(Number),
+        datagrams: { aToB: expect.any(Number), bToA: expect.any(Number) },
+        bytes: { aToB: expect.any(Number), bToA: expect.any(Number), total: r.bytes.aToB + r.bytes.bToA },
+        missingBytes: r.resolved * 196,
+        metadataBytes: r.bytes.total - r.missingBytes,
+        metadataPerDifference: expect.any(Number),
+        largestDatagram: expect.any(Number),
+        cpuMs: { a: expect.any(Number), b: expect.any(Number) },
+        storeCpuMs: { a: expect.any(Number), b: expect.any(Number) },
+        gcMs: { a: expect.any(Number), b: expect.any(Number) },
+        wallMs: expect.any(Number),
+        byType: expect.any(Object),
+        detail: expect.any(Object)
+      })
+      expect(r.roundTrips).toBeGreaterThanOrEqual(1)
+      expect(r.largestDatagram).toBeLessThanOrEqual(1200)
+      expect(r.metadataPerDifference).toBeCloseTo(r.metadataBytes / 20, 0)
+    }
+    const symbols = report.results.find((r) => r.method === 'symbols')!
+    expect(symbols.found).toBe(20)
+    expect(symbols).toMatchObject({ finished: true, resolved: 20 })
+    expect(symbols.detail).toMatchObject({ end: 'decoded', weLack: 10, theyLack: 10, notServed: 0 })
+    // The Bloom walk at this size finishes well within the default 5 000 steps.
+    for (const r of report.results) expect(r.resolved).toBe(20)
+
+    const text = formatReport(report)
+    expect(text.filter((l) => l.startsWith('|'))).toHaveLength(2 + RECONCILE_METHODS.length)
+    expect(text.join('\n')).toMatch(/coded symbols: decoded \(policy fixed\)/)
+  })
+
+  it('an idle check (D = 0) costs one datagram each way', async () => {
+    const [line] = await run(['--shared', '500', '--diff', '0', '--methods', 'symbols', '--json'])
+    const [r] = (JSON.parse(line!) as ReconcileBenchReport).results
+    expect(r).toMatchObject({ finished: true, roundTrips: 1, datagrams: { aToB: 1, bToA: 1 }, metadataPerDifference: null, detail: { end: 'in-sync', symbols: 1 } })
+  })
+
+  it('rejects bad options with a usage error naming the option', async () => {
+    await expect(run(['--layout', 'old'])).rejects.toThrow(/--layout/)
+    await expect(run(['--methods', 'bloom'])).rejects.toThrow(UsageError)
+    await expect(run(['--budget', '2000'])).rejects.toThrow(/--budget/)
+    await expect(run(['--policy', 'maybe'])).rejects.toThrow(/--policy/)
+  })
+})

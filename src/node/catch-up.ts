@@ -6,7 +6,7 @@
  * cannot decode within the sketch's length falls back to the Bloom walk in modulo mode.
  * One session per overlay at a time; every step is bounded.
  */
-import { Decoder, symbolsPerDatagram } from '../reconcile/index.js'
+import { Decoder, symbolsPerDatagram, type Sketch } from '../reconcile/index.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
 import { addressKey, type Address, type SymbolsResponse } from '../wire/index.js'
@@ -19,8 +19,10 @@ export const IDLE_SYMBOLS = 1
 export const SESSION_TIMEOUT_MS = 10_500
 /** The same peer is idle-checked at most once per this interval (ms). */
 export const IDLE_CHECK_INTERVAL_MS = 60_000
-/** Ids acted on per symbols-response (fetches plus pushes). */
+/** Ids peeled per decode() call (the decoder's per-round cap). */
 export const MAX_IDS_PER_ROUND = 128
+/** Ids per bundle-request sent by catch-up. */
+export const FETCH_IDS_PER_REQUEST = 16
 
 export interface CatchUpSession {
   peerKey: string
@@ -76,16 +78,24 @@ export async function onSymbolsResponse(ctx: NodeContext, from: Address, overlay
     if (added === 'failed' || added === 'beyond-limit') fail(overlay, counters)
     return
   }
-  const result = session.decoder.decode()
-  if (!session.full && !(result.done && result.weLack.length + result.theyLack.length === 0)) {
+  // Peel everything these symbols allow (each decode() call is capped; `more` says call again).
+  let result = session.decoder.decode()
+  const weLack = [...result.weLack]
+  const theyLack = [...result.theyLack]
+  while (result.more && result.failure === null) {
+    result = session.decoder.decode()
+    weLack.push(...result.weLack)
+    theyLack.push(...result.theyLack)
+  }
+  if (!session.full && !(result.done && weLack.length + theyLack.length === 0)) {
     session.full = true
     counters.sessions++
   }
-  await act(ctx, overlay, session, result.weLack, result.theyLack, counters)
+  await act(ctx, overlay, session, weLack, theyLack, counters)
   // While the store was read the session may have timed out or been replaced.
   if (overlay.catchUp !== session) return
   if (result.failure !== null) return fail(overlay, counters)
-  if (result.done && !result.more) {
+  if (result.done) {
     if (session.full) counters.decoded++
     else counters.inSync++
     return endSession(overlay)
@@ -95,7 +105,12 @@ export async function onSymbolsResponse(ctx: NodeContext, from: Address, overlay
   if (!request(ctx, session, overlay, symbolsPerDatagram(ctx.sync.datagramBudget))) fail(overlay, counters)
 }
 
-/** symbols-request: answer statelessly from the maintained sketch, within one datagram. */
+/**
+ * symbols-request: answer from the maintained sketch, within one datagram. A request from
+ * index 0 opens a session: its symbols, and the later ones for the same requester, come from
+ * a snapshot taken then, so bundles stored meanwhile (pushed by that requester, or arriving
+ * by the Bloom walk) do not make the requester's decoding inconsistent.
+ */
 export function onSymbolsRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: { from: number; count: number }): void {
   if (overlay.sketch === undefined) {
     ctx.counters.drop('tracker-ignores')
@@ -109,8 +124,29 @@ export function onSymbolsRequest(ctx: NodeContext, from: Address, overlay: Overl
     ctx.counters.drop('bad-range')
     return
   }
-  const symbols = overlay.sketch.symbolsWithin(req.from, Math.min(req.count, ctx.limits.maxSymbolsPerDatagram), ctx.sync.datagramBudget)
+  const sketch = snapshotFor(ctx, overlay, addressKey(from), req.from === 0)
+  const symbols = sketch.symbolsWithin(req.from, Math.min(req.count, ctx.limits.maxSymbolsPerDatagram), ctx.sync.datagramBudget)
   ctx.send(from, overlay.id, { type: 'symbols-response', from: req.from, symbols }, 'destination')
+}
+
+/** Responder-side snapshots kept per overlay (one per requester, least recent dropped). */
+export const MAX_SNAPSHOTS = 8
+
+function snapshotFor(ctx: NodeContext, overlay: OverlayState, key: string, start: boolean): Sketch {
+  const now = ctx.clock.now()
+  const snapshots = overlay.sketchSnapshots
+  if (start) {
+    snapshots.delete(key)
+    snapshots.set(key, { sketch: overlay.sketch!.clone(), at: now })
+    if (snapshots.size > MAX_SNAPSHOTS) snapshots.delete(snapshots.keys().next().value as string)
+  }
+  const snap = snapshots.get(key)
+  if (snap === undefined || now - snap.at > SESSION_TIMEOUT_MS) {
+    snapshots.delete(key)
+    return overlay.sketch!
+  }
+  snap.at = now
+  return snap.sketch
 }
 
 function request(ctx: NodeContext, session: CatchUpSession, overlay: OverlayState, count: number): boolean {
@@ -121,7 +157,8 @@ function request(ctx: NodeContext, session: CatchUpSession, overlay: OverlayStat
 }
 
 async function act(ctx: NodeContext, overlay: OverlayState, session: CatchUpSession, weLack: Uint8Array[], theyLack: Uint8Array[], counters: CatchUpCounters): Promise<void> {
-  const max = ctx.limits.maxIdsPerRequest
+  // Small enough that even maximum-size bundles fit the bundle-request answer budget.
+  const max = Math.min(ctx.limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST)
   for (let i = 0; i < weLack.length; i += max) {
     ctx.send(session.peer, overlay.id, { type: 'bundle-request', ids: weLack.slice(i, i + max) }, 'none')
   }

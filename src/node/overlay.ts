@@ -39,6 +39,8 @@ export class OverlayState {
   readonly sketch: Sketch | undefined
   /** The catch-up session in progress, if any (one per overlay). */
   catchUp: CatchUpSession | undefined
+  /** Responder-side sketch snapshots, one per requester in session (bounded, see catch-up.ts). */
+  readonly sketchSnapshots = new Map<string, { sketch: Sketch; at: number }>()
   /** When each peer was last idle-checked (bounded). */
   readonly idleChecked = new Map<string, number>()
   /** Holds bundles whose parents are not delivered yet (DESIGN §8). */

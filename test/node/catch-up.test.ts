@@ -37,6 +37,23 @@ describe('catch-up by coded symbols', () => {
     await t.stop()
   })
 
+  it('sessions stay consistent while bundles arrive mid-session (responder snapshots): 3 000 shared, 60 + 60 scattered', async () => {
+    const t = await testnet({ peers: 0, seed: 53 })
+    const pool = shuffle(new SeededRng(5), makeBundles(3120, { overlay: t.overlay, seed: 11, maxGlobalTime: 20_000 }))
+    const top = pool.reduce((m, b) => (b.globalTime > m.globalTime ? b : m))
+    const rest = pool.filter((b) => b !== top)
+    const shared = [top, ...rest.slice(0, 2999)]
+    const a = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(2999, 3059)]) })
+    const b = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(3059)]) })
+    await t.run(120_000)
+    const [ca, cb] = [a.stats().catchUp, b.stats().catchUp]
+    expect(ca.failed + cb.failed).toBe(0)
+    expect(ca.decoded + cb.decoded).toBeGreaterThanOrEqual(1)
+    expect(a.stats().overlays[0]!.bundlesStored).toBe(3120)
+    expect(b.stats().overlays[0]!.bundlesStored).toBe(3120)
+    await t.stop()
+  })
+
   it('falls back to the Bloom walk (modulo) when the difference is larger than the sketch decodes', async () => {
     const t = await testnet({ peers: 0, seed: 52 })
     const pool = makeBundles(300, { overlay: t.overlay, seed: 10, maxGlobalTime: 300 })

@@ -1,6 +1,6 @@
 /**
  * bundle-request: a peer asks for bundles by id (missing parents, reconciliation results).
- * Answered from the store within the response budget and the anti-amplification limit;
+ * Answered from the store within four response budgets and the anti-amplification limit;
  * ids we do not hold are ignored. The decoder already bounds the ids per request.
  */
 import { addressKey, type Address, type BundleRequest } from '../../wire/index.js'
@@ -8,6 +8,12 @@ import { packDatagrams } from '../../sync/pack.js'
 import type { Bundle } from '../../bundle/types.js'
 import type { NodeContext } from '../context.js'
 import type { OverlayState } from '../overlay.js'
+
+/**
+ * An answer by id may use this many response budgets (4 × 5 120 bytes): a request names at
+ * most 32 ids, and catch-up asks for 16 at a time, which then always fit whole.
+ */
+export const BUNDLE_REQUEST_BUDGET_FACTOR = 4
 
 export async function onBundleRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: BundleRequest): Promise<void> {
   if (ctx.role !== 'peer' || ctx.store === undefined) {
@@ -25,7 +31,7 @@ export async function onBundleRequest(ctx: NodeContext, from: Address, overlay: 
     if (b === undefined) continue
     found.push(b)
     bytes += b.bytes.length
-    if (bytes >= ctx.sync.responseBudget) break
+    if (bytes >= BUNDLE_REQUEST_BUDGET_FACTOR * ctx.sync.responseBudget) break
   }
   for (const datagram of packDatagrams(found, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
     if (!ctx.send(from, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break

@@ -2,8 +2,10 @@
  * `bloomwalk sim`: one simulation run of a preset (src/sim, docs/evaluation.md) on virtual
  * time, with the real node code over the in-memory network. Prints a summary or, with
  * --json, one object with every metric; --plot writes the convergence curve and latency
- * CDF as SVG. Exit status 0 when every receiver got every message, 1 otherwise.
+ * CDF as SVG (several presets: one series each). Exit status 0 when every receiver got
+ * every message in every run, 1 otherwise.
  */
+import { createPrivateKey, sign, type KeyObject } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { renderSvg, runSpec } from '../sim/plot.js'
@@ -14,6 +16,7 @@ import { PROTOCOLS, type Protocol } from '../sim/scenario.js'
 import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET } from '../sync/config.js'
 import { UsageError, choiceOption, numberOption } from './args.js'
 import { resolveIo, type CommandIo } from './command.js'
+import { nativeVerifyBundle } from './native-verify.js'
 import { showProgress } from './progress.js'
 import { bytesText } from './report.js'
 
@@ -31,7 +34,7 @@ export const OVERRIDE_USAGE = `  --nodes N        peers (mailserver and trackers
   --catch-up on|off  bloom: coded-symbol catch-up and idle checks (DESIGN §11)
   --duration SEC   virtual time limit, seconds`
 
-export const SIM_USAGE = `usage: bloomwalk sim --preset NAME [--seed S] [--json] [--plot FILE.svg] [overrides]
+export const SIM_USAGE = `usage: bloomwalk sim --preset NAME [--preset NAME …] [--seed S] [--json] [--plot FILE.svg] [overrides]
        bloomwalk sim --list
 
 Runs the real node code on virtual time over a simulated network (latency, loss,
@@ -43,7 +46,8 @@ got every message.
 
 presets: ${Object.keys(PRESETS).join(', ')}
 
-  --preset NAME    the scenario (see --list and docs/evaluation.md)
+  --preset NAME    the scenario (see --list and docs/evaluation.md); repeat it to run several
+                   and plot them together (--json then prints one object per line, per run)
   --seed S         32-bit seed (default 1)
   --json           print one JSON object with every metric
   --plot FILE.svg  write the convergence curve and latency CDF
@@ -120,13 +124,42 @@ export function overridesFrom(values: Partial<Record<keyof typeof OVERRIDE_OPTIO
   return o
 }
 
-/** Wall clock and memory probes for a run (the CLI is where ambient time is read). */
-export const PROBES = { wallClock: () => performance.now(), memory: () => process.memoryUsage.rss() }
+/** PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows. */
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+const signingKeys = new Map<string, KeyObject>()
+
+/** Ed25519 by node:crypto (OpenSSL) for the simulator's preloaded history: the same bytes as @noble/curves, much faster. */
+export function nativeSign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  const id = Buffer.from(secretKey).toString('base64')
+  let key = signingKeys.get(id)
+  if (key === undefined) {
+    key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' })
+    if (signingKeys.size >= 256) signingKeys.clear()
+    signingKeys.set(id, key)
+  }
+  return new Uint8Array(sign(null, message, key))
+}
+
+/**
+ * What the CLI gives a run: wall clock, CPU and memory probes (the CLI is where ambient time
+ * is read) and node:crypto's Ed25519 for signatures (the simulated nodes' checks, memoised,
+ * and the preloaded history's signing).
+ */
+export const PROBES = {
+  verify: nativeVerifyBundle,
+  sign: nativeSign,
+  wallClock: () => performance.now(),
+  cpu: () => {
+    const u = process.cpuUsage()
+    return (u.user + u.system) / 1000
+  },
+  memory: () => process.memoryUsage.rss()
+}
 
 export async function runSim(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { preset: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' }, list: { type: 'boolean' }, help: { type: 'boolean' }, ...OVERRIDE_OPTIONS },
+    options: { preset: { type: 'string', multiple: true }, seed: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' }, list: { type: 'boolean' }, help: { type: 'boolean' }, ...OVERRIDE_OPTIONS },
     strict: true,
     allowPositionals: false
   })
@@ -138,26 +171,32 @@ export async function runSim(argv: string[], out: (line: string) => void, partia
     for (const p of Object.values(PRESETS)) out(`${p.name.padEnd(10)} ${p.protocol.padEnd(17)} ${p.description}`)
     return 0
   }
-  if (values.preset === undefined) throw new UsageError('--preset NAME is required (see --list)')
+  const presets = values.preset ?? []
+  if (presets.length === 0) throw new UsageError('--preset NAME is required (see --list)')
   const io = resolveIo(partialIo)
-  const scenario = withOverrides(presetNamed(values.preset), overridesFrom(values))
+  const overrides = overridesFrom(values)
+  const scenarios = presets.map((name) => withOverrides(presetNamed(name), overrides))
   const seed = numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 })
-  let last: SimProgress = { fraction: 0, virtualSeconds: 0, delivered: 0 }
-  const progress = showProgress(io.err, () => ({ fraction: last.fraction, text: `${values.preset} t=${duration(last.virtualSeconds)} delivered ${(last.delivered * 100).toFixed(2)} %` }))
-  let result: SimResult
-  try {
-    result = await simulate(scenario, { seed, ...PROBES, onProgress: (p) => (last = p) })
-  } finally {
-    progress.stop()
+  const results: SimResult[] = []
+  for (const scenario of scenarios) {
+    let last: SimProgress = { fraction: 0, virtualSeconds: 0, delivered: 0 }
+    const progress = showProgress(io.err, () => ({ fraction: last.fraction, text: `${scenario.name} t=${duration(last.virtualSeconds)} delivered ${(last.delivered * 100).toFixed(2)} %` }))
+    try {
+      results.push(await simulate(scenario, { seed, ...PROBES, onProgress: (p) => (last = p) }))
+    } finally {
+      progress.stop()
+    }
+    const r = results.at(-1)!
+    if (values.json === true) out(JSON.stringify(r))
+    else for (const line of summaryLines(r)) out(line)
   }
   if (values.plot !== undefined) {
-    const label = `${result.preset} (${result.protocol})`
-    const svg = await renderSvg(runSpec([{ label, curve: result.curve }], [{ label, quantiles: result.latency.quantiles }], `${label}, seed ${seed}`))
+    const label = (r: SimResult) => (results.length === 1 ? `${r.preset} (${r.protocol})` : r.preset)
+    const title = results.length === 1 ? `${label(results[0]!)}, seed ${seed}` : `${presets.join(', ')}; seed ${seed}`
+    const svg = await renderSvg(runSpec(results.map((r) => ({ label: label(r), curve: r.curve })), results.map((r) => ({ label: label(r), quantiles: r.latency.quantiles })), title))
     await writeFile(values.plot, svg)
   }
-  if (values.json === true) out(JSON.stringify(result))
-  else for (const line of summaryLines(result)) out(line)
-  return result.delivery.complete ? 0 : 1
+  return results.every((r) => r.delivery.complete) ? 0 : 1
 }
 
 /** A human-readable summary of a run. */
@@ -175,7 +214,7 @@ export function summaryLines(r: SimResult): string[] {
     `bandwidth  ${b.datagrams} datagrams (×${b.datagramMultiplier} per pair), ${bytesText(b.bytes)} (${b.bytesPerPair} B per pair, ×${b.byteMultiplier} the bundles owed)`,
     `by type    ${types.join(', ')}`,
     `per peer   sent median ${bytesText(b.perPeer.sentBytes.median)}, max ${bytesText(b.perPeer.sentBytes.max)}; received median ${bytesText(b.perPeer.receivedBytes.median)}, max ${bytesText(b.perPeer.receivedBytes.max)}`,
-    `run        ${duration(r.virtualSeconds)} virtual in ${r.run.wallSeconds ?? '?'} s wall, ${r.events} event batches, peak RSS ${r.run.peakRssBytes === null ? '?' : bytesText(r.run.peakRssBytes)}`
+    `run        ${duration(r.virtualSeconds)} virtual in ${r.run.wallSeconds ?? '?'} s wall (${r.run.cpuSeconds ?? '?'} s CPU), ${r.events} event batches, peak RSS ${r.run.peakRssBytes === null ? '?' : bytesText(r.run.peakRssBytes)}`
   ]
 }
 

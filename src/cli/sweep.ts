@@ -18,12 +18,15 @@ import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, PROBES, duration, overridesFrom, pars
 export const SWEEP_USAGE = `usage: bloomwalk sweep --preset NAME --param NAME=V1,V2,… [--param …] [--seed S] [--json] [--plot FILE.svg] [overrides]
 
 Runs the preset once per combination of the swept values (same seed) and prints the metrics
-of every cell: delivery, time to full delivery, latency median and P90, multipliers.
+of every cell: delivery, time to full delivery, latency median and P90, multipliers. With
+--param seed=…, each combination of the other parameters is also summarised by its means
+over the seeds (JSON: "groups"), and those are plotted.
 --plot draws heatmaps (two parameters) or lines (one parameter) of the byte multiplier and
 the time to 99 % delivery.
 
-  --param NAME=VALUES  a parameter and its comma-separated values (repeatable); NAME is one
-                       of ${Object.keys(OVERRIDE_OPTIONS).join(', ')}
+  --param NAME=VALUES  a parameter and its comma-separated values (repeatable); NAME is
+                       seed (repeat a cell over seeds) or one of
+                       ${Object.keys(OVERRIDE_OPTIONS).join(', ')}
   --seed S             32-bit seed (default 1)
   --json               print one JSON object {preset, seed, params, cells: [{values, metrics}]}
   --plot FILE.svg      write the plots
@@ -42,6 +45,7 @@ export interface CellMetrics {
   byteMultiplier: number
   bytesPerPair: number
   wallSeconds: number | null
+  cpuSeconds: number | null
 }
 
 interface Param {
@@ -70,9 +74,15 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
   // Check every cell before running any.
   const scenarios = grid.map((cell) => {
     const o: Overrides = { ...base }
-    params.forEach((p, i) => parseOverride(o, p.name, cell[i]!))
+    params.forEach((p, i) => {
+      if (p.name !== 'seed') parseOverride(o, p.name, cell[i]!)
+    })
     return withOverrides(presetNamed(values.preset!), o)
   })
+  const seedOf = (cell: string[]) => {
+    const i = params.findIndex((p) => p.name === 'seed')
+    return i < 0 ? seed : Number(cell[i])
+  }
   const io = resolveIo(partialIo)
   const cells: { values: Record<string, string>; metrics: CellMetrics }[] = []
   let current = 0
@@ -82,16 +92,62 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
     for (const [i, scenario] of scenarios.entries()) {
       current = i
       fraction = 0
-      const r = await simulate(scenario, { seed, ...PROBES, onProgress: (p) => (fraction = Math.min(1, p.fraction)) })
+      const r = await simulate(scenario, { seed: seedOf(grid[i]!), ...PROBES, onProgress: (p) => (fraction = Math.min(1, p.fraction)) })
       cells.push({ values: Object.fromEntries(params.map((p, j) => [p.name, grid[i]![j]!])), metrics: metricsOf(r) })
       if (values.json !== true) out(cellLine(cells.at(-1)!))
     }
   } finally {
     progress.stop()
   }
-  if (values.plot !== undefined) await writeFile(values.plot, await renderSvg(sweepPlot(params, cells)))
-  if (values.json === true) out(JSON.stringify({ preset: values.preset, seed, params, cells }))
+  // Over seeds: the mean of each metric per combination of the other parameters.
+  const others = params.filter((p) => p.name !== 'seed')
+  const groups = others.length === params.length ? undefined : aggregate(others, cells)
+  if (groups !== undefined && values.json !== true) for (const g of groups) out(`mean over ${g.runs} seeds (${g.completeRuns} complete) ${cellLine(g)}`)
+  if (values.plot !== undefined) {
+    const plotted = groups === undefined || others.length === 0 ? { params, cells } : { params: others, cells: groups }
+    await writeFile(values.plot, await renderSvg(sweepPlot(plotted.params, plotted.cells)))
+  }
+  if (values.json === true) out(JSON.stringify({ preset: values.preset, seed, params, cells, ...(groups === undefined ? {} : { groups }) }))
   return 0
+}
+
+/** A group of cells that differ only in seed: each metric's mean over the runs that have it. */
+export interface SeedGroup {
+  values: Record<string, string>
+  runs: number
+  completeRuns: number
+  metrics: CellMetrics
+}
+
+function aggregate(others: Param[], cells: { values: Record<string, string>; metrics: CellMetrics }[]): SeedGroup[] {
+  const byKey = new Map<string, { values: Record<string, string>; members: CellMetrics[] }>()
+  for (const c of cells) {
+    const values = Object.fromEntries(others.map((p) => [p.name, c.values[p.name]!]))
+    const key = JSON.stringify(values)
+    const g = byKey.get(key) ?? { values, members: [] }
+    g.members.push(c.metrics)
+    byKey.set(key, g)
+  }
+  return [...byKey.values()].map(({ values, members }) => {
+    const mean = (k: Exclude<keyof CellMetrics, 'complete'>): number | null => {
+      const xs = members.map((m) => m[k]).filter((x): x is number => x !== null)
+      return xs.length === 0 ? null : Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 1000) / 1000
+    }
+    const metrics: CellMetrics = {
+      complete: members.every((m) => m.complete),
+      ratio: mean('ratio')!,
+      fullDeliverySeconds: mean('fullDeliverySeconds'),
+      p99Seconds: mean('p99Seconds'),
+      latencyMedian: mean('latencyMedian'),
+      latencyP90: mean('latencyP90'),
+      datagramMultiplier: mean('datagramMultiplier')!,
+      byteMultiplier: mean('byteMultiplier')!,
+      bytesPerPair: mean('bytesPerPair')!,
+      wallSeconds: mean('wallSeconds'),
+      cpuSeconds: mean('cpuSeconds')
+    }
+    return { values, runs: members.length, completeRuns: members.filter((m) => m.complete).length, metrics }
+  })
 }
 
 function parseParam(raw: string): Param {
@@ -100,7 +156,8 @@ function parseParam(raw: string): Param {
   const name = raw.slice(0, eq)
   const list = raw.slice(eq + 1).split(',').map((v) => v.trim()).filter((v) => v !== '')
   if (list.length === 0) throw new UsageError(`--param ${name} has no values`)
-  parseOverride({}, name, list[0]!)
+  if (name === 'seed') for (const v of list) numberOption('seed', v, 0, { integer: true, min: 0, max: 2 ** 32 - 1 })
+  else for (const v of list) parseOverride({}, name, v)
   return { name, values: list }
 }
 
@@ -120,7 +177,8 @@ export function metricsOf(r: SimResult): CellMetrics {
     datagramMultiplier: r.bandwidth.datagramMultiplier,
     byteMultiplier: r.bandwidth.byteMultiplier,
     bytesPerPair: r.bandwidth.bytesPerPair,
-    wallSeconds: r.run.wallSeconds
+    wallSeconds: r.run.wallSeconds,
+    cpuSeconds: r.run.cpuSeconds
   }
 }
 

@@ -8,7 +8,7 @@
  * collects every bundle), and answers offers — but each `bundles` datagram it sends is
  * dropped with probability 1 − reliability (90 % reliability: a tenth never leaves).
  */
-import { memoizedVerifier, generateKeyPair, roomId, type KeyPair } from '../bundle/index.js'
+import { generateKeyPair, roomId, type KeyPair } from '../bundle/index.js'
 import type { Bundle } from '../bundle/types.js'
 import type { SeededRng } from '../env/rng.js'
 import { createNode, type BloomwalkNode, type NodeOptions, type TrafficCounters } from '../node/index.js'
@@ -49,7 +49,6 @@ interface Host {
 export class BloomDriver implements Driver {
   readonly overlay = roomId('bloomwalk-sim')
   readonly #world: SimWorld
-  readonly #verify = memoizedVerifier(4_000_000)
   readonly #table = new BundleTable()
   readonly #peers: Host[] = []
   readonly #infra: Host[] = []
@@ -199,7 +198,7 @@ export class BloomDriver implements Driver {
       stepIntervalMs: s.stepIntervalMs,
       sync: { ...s.sync },
       catchUp: s.catchUp,
-      verifyBundle: this.#verify
+      verifyBundle: this.#world.verify
     }
     const node = createNode(options)
     if (h.index >= 0) {

@@ -155,7 +155,7 @@ export class DeliveryLog {
           if (t > last) last = t
         }
       }
-      if (done) perMessage.push(last - at)
+      if (done && n > 0) perMessage.push(last - at)
     }
     const complete = this.complete
     const pairs = Float64Array.from(perPair).sort()

@@ -5,7 +5,7 @@
  */
 import { generateKeyPair, signBundle, type KeyPair } from '../bundle/index.js'
 import type { Bundle } from '../bundle/types.js'
-import { BUNDLE_FIXED_BYTES } from '../bundle/codec.js'
+import { BUNDLE_FIXED_BYTES, SIGNATURE_BYTES, bundleIdOf, decodeBundle, encodeCanonical } from '../bundle/codec.js'
 import { int, type Rng } from '../env/rng.js'
 import type { HistorySpec } from './scenario.js'
 
@@ -20,14 +20,16 @@ export interface History {
   lackedBy: number[][]
 }
 
-/** Builds a history deterministically from `rng`. */
-export function buildHistory(spec: HistorySpec, peers: number, overlay: Uint8Array, bundleBytes: number, rng: Rng): History {
+/** Builds a history deterministically from `rng`; `sign` (message, secret) → signature replaces @noble/curves when given. */
+export function buildHistory(spec: HistorySpec, peers: number, overlay: Uint8Array, bundleBytes: number, rng: Rng, sign?: (message: Uint8Array, secretKey: Uint8Array) => Uint8Array): History {
   const authors: KeyPair[] = Array.from({ length: HISTORY_AUTHORS }, () => generateKeyPair(rng))
   const bodyBytes = Math.max(0, bundleBytes - BUNDLE_FIXED_BYTES)
   const bundles: Bundle[] = []
   for (let i = 0; i < spec.bundles; i++) {
     const body = rng.bytes(bodyBytes)
-    bundles.push(signBundle({ overlay, globalTime: i + 1, kind: 1, body }, authors[i % HISTORY_AUTHORS]!))
+    const draft = { overlay, globalTime: i + 1, kind: 1, body }
+    const keys = authors[i % HISTORY_AUTHORS]!
+    bundles.push(sign === undefined ? signBundle(draft, keys) : signWith(draft, keys, sign))
   }
   const perPeer = Math.min(spec.bundles, Math.round(spec.missing * spec.bundles))
   const missing: Set<number>[] = []
@@ -39,4 +41,14 @@ export function buildHistory(spec: HistorySpec, peers: number, overlay: Uint8Arr
     for (const i of [...lacks].sort((a, b) => a - b)) lackedBy[i]!.push(p)
   }
   return { bundles, missing, lackedBy }
+}
+
+/** What `signBundle` builds, with another Ed25519 implementation (signatures are deterministic, so the bytes are the same). */
+function signWith(draft: { overlay: Uint8Array; globalTime: number; kind: number; body: Uint8Array }, keys: KeyPair, sign: (message: Uint8Array, secretKey: Uint8Array) => Uint8Array): Bundle {
+  const bytes = encodeCanonical({ ...draft, author: keys.publicKey, parents: [], expiresAt: undefined })
+  const canonical = bytes.length - SIGNATURE_BYTES
+  bytes.set(sign(bundleIdOf(bytes.subarray(0, canonical)), keys.secretKey), canonical)
+  const bundle = decodeBundle(bytes, { maxParents: 0, maxBody: draft.body.length })
+  if (bundle === null) throw new Error('history bundle does not decode')
+  return bundle
 }

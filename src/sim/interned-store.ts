@@ -25,7 +25,9 @@ interface OverlayIndex {
 export class BundleTable {
   readonly #bundles: Bundle[] = []
   readonly #overlayOf: number[] = []
-  readonly #ordinals = new Map<string, number>()
+  /** Ordinal by the id's first 48 bits (ids are uniform SHA-256 output); collisions chain in `#more`. */
+  readonly #ordinals = new Map<number, number>()
+  readonly #more = new Map<number, number[]>()
   readonly #overlays = new Map<string, number>()
   readonly #indexes: OverlayIndex[] = []
 
@@ -53,14 +55,18 @@ export class BundleTable {
   }
 
   ordinal(id: Uint8Array): number | undefined {
-    return this.#ordinals.get(idKey(id))
+    const key = idKey(id)
+    const first = this.#ordinals.get(key)
+    if (first === undefined) return undefined
+    if (equalIds(this.#bundles[first]!.id, id)) return first
+    return this.#more.get(key)?.find((o) => equalIds(this.#bundles[o]!.id, id))
   }
 
   /** The ordinal of `bundle`, interning it when new. */
   intern(bundle: Bundle): number {
-    const key = idKey(bundle.id)
-    const known = this.#ordinals.get(key)
+    const known = this.ordinal(bundle.id)
     if (known !== undefined) return known
+    const key = idKey(bundle.id)
     const ordinal = this.#bundles.length
     let o = this.#overlays.get(hexKey(bundle.overlay))
     if (o === undefined) {
@@ -70,7 +76,8 @@ export class BundleTable {
     }
     this.#bundles.push(bundle)
     this.#overlayOf.push(o)
-    this.#ordinals.set(key, ordinal)
+    if (!this.#ordinals.has(key)) this.#ordinals.set(key, ordinal)
+    else this.#more.set(key, [...(this.#more.get(key) ?? []), ordinal])
     const index = this.#indexes[o]!
     const gt = bundle.globalTime
     const list = index.byGt.get(gt)
@@ -88,9 +95,15 @@ export class BundleTable {
   }
 }
 
-/** A 32-character map key of a 32-byte id (one char per byte). */
-function idKey(id: Uint8Array): string {
-  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1')
+/** The first 48 bits of an id as a number: a map key without allocating a string. */
+function idKey(id: Uint8Array): number {
+  return id[0]! + id[1]! * 0x100 + id[2]! * 0x10000 + id[3]! * 0x1000000 + id[4]! * 0x100000000 + id[5]! * 0x10000000000
+}
+
+function equalIds(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 interface Held {

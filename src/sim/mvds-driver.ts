@@ -18,7 +18,7 @@
  * persists it); coming back starts the same node again, whose epochs resume. In the
  * `offline` churn mode the node keeps running and only its address goes offline.
  */
-import { generateKeyPair, memoizedVerifier, roomId } from '../bundle/index.js'
+import { generateKeyPair, roomId } from '../bundle/index.js'
 import { createNode, type BloomwalkNode, type TrafficCounters } from '../node/index.js'
 import { MemoryStore } from '../store/memory.js'
 import { hexKey } from '../store/range.js'
@@ -50,7 +50,6 @@ interface Host {
 export class MvdsDriver implements Driver {
   readonly overlay = roomId('bloomwalk-sim-mvds')
   readonly #world: SimWorld
-  readonly #verify = memoizedVerifier(4_000_000)
   readonly #table = new BundleTable()
   readonly #peers: Host[] = []
   #mailserver: { host: Host; transport: UnreliableTransport } | undefined
@@ -164,7 +163,7 @@ export class MvdsDriver implements Driver {
       overlays: [],
       catchUp: false,
       sync: { datagramBudget: s.sync.datagramBudget },
-      verifyBundle: this.#verify,
+      verifyBundle: this.#world.verify,
       mvds: { mode: s.protocol === 'mvds-interactive' ? 'interactive' : 'batch', epochMs: EPOCH_MS, topic: s.multicast ? `mvds/${hexKey(this.overlay)}` : undefined }
     })
     if (index >= 0) {

@@ -38,6 +38,8 @@ export interface BandwidthSummary {
 /** Wall-clock figures: not reproducible, excluded from determinism checks. */
 export interface RunFigures {
   wallSeconds: number | null
+  /** CPU time of the process during the run (user + system), seconds: wall time on a loaded machine overstates the work. */
+  cpuSeconds: number | null
   /** Highest resident set size sampled during the run (process.memoryUsage().rss). */
   peakRssBytes: number | null
 }

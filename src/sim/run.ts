@@ -5,6 +5,7 @@
  * give the same result, wall time and memory aside.
  */
 import { BUNDLE_FIXED_BYTES } from '../bundle/codec.js'
+import type { Bundle } from '../bundle/types.js'
 import { float, int } from '../env/rng.js'
 import { Churn } from './churn.js'
 import { DeliveryLog } from './deliveries.js'
@@ -31,14 +32,23 @@ export interface SimOptions {
   onProgress?: (p: SimProgress) => void
   /** Wall-clock milliseconds (performance.now in the CLI); absent = wall time not reported. */
   wallClock?: () => number
+  /** CPU time of the process in ms (process.cpuUsage in the CLI). */
+  cpu?: () => number
   /** Resident memory in bytes (process.memoryUsage().rss in the CLI); sampled during the run. */
   memory?: () => number
+  /** The virtual clock: a binary heap (default) or src/env's ManualClock (same results; for tests). */
+  clock?: 'heap' | 'manual'
+  /** Ed25519 check of a bundle, memoised across nodes (default @noble/curves; the CLI injects node:crypto). */
+  verify?: (bundle: Bundle) => boolean
+  /** Ed25519 signature of a message under a 32-byte secret, for the preloaded history (default @noble/curves). */
+  sign?: (message: Uint8Array, secretKey: Uint8Array) => Uint8Array
 }
 
 /** Runs `scenario` with `options.seed`. @throws {BloomwalkError} INVALID_ARGUMENT for a bad scenario; an Error when its protocol has no driver yet */
 export async function simulate(scenario: Scenario, options: SimOptions): Promise<SimResult> {
   const s = checkScenario(scenario)
   const started = options.wallClock?.()
+  const cpuStarted = options.cpu?.()
   let peakRss = options.memory?.() ?? null
   const sampleMemory = () => {
     if (options.memory !== undefined) peakRss = Math.max(peakRss ?? 0, options.memory())
@@ -46,10 +56,10 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
   const historyBundles = s.history?.bundles ?? 0
   const historyPairs = s.history === null ? 0 : s.peers * Math.min(historyBundles, Math.round(s.history.missing * historyBundles))
   const log = new DeliveryLog(s.peers, s.messages + historyBundles, s.messages * (s.peers - 1) + historyPairs)
-  const world = new SimWorld(s, options.seed, log)
+  const world = new SimWorld(s, options.seed, log, { clock: options.clock, verify: options.verify })
   const driver = driverFor(world)
   await driver.setup()
-  if (s.history !== null) preloadHistory(world, driver)
+  if (s.history !== null) preloadHistory(world, driver, options.sign)
   sampleMemory()
 
   // Churn and publication, serialised per peer so a publish never races a restart.
@@ -112,20 +122,22 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
     network: world.net.stats(),
     driver: driver.extra(),
     curve,
-    run: { wallSeconds: null, peakRssBytes: null }
+    run: { wallSeconds: null, cpuSeconds: null, peakRssBytes: null }
   }
   await driver.stop()
   sampleMemory()
   const ended = options.wallClock?.()
-  result.run = { wallSeconds: started === undefined || ended === undefined ? null : Math.round(ended - started) / 1000, peakRssBytes: peakRss }
+  const cpuEnded = options.cpu?.()
+  const seconds = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? null : Math.round(b - a) / 1000)
+  result.run = { wallSeconds: seconds(started, ended), cpuSeconds: seconds(cpuStarted, cpuEnded), peakRssBytes: peakRss }
   return result
 }
 
-function preloadHistory(world: SimWorld, driver: Driver): void {
+function preloadHistory(world: SimWorld, driver: Driver, sign: SimOptions['sign']): void {
   const s = world.scenario
   if (s.history === null) return
   if (driver.preload === undefined) throw new Error(`protocol ${s.protocol} cannot preload a history`)
-  const history = buildHistory(s.history, s.peers, driver.overlay, s.bundleBytes, world.rng.fork())
+  const history = buildHistory(s.history, s.peers, driver.overlay, s.bundleBytes, world.rng.fork(), sign)
   driver.preload(history.bundles, (peer) => history.missing[peer]!)
   history.bundles.forEach((b, i) => world.log.publish(hex(b.id), -1, b.bytes.length, 0, history.lackedBy[i]!))
 }

@@ -4,10 +4,13 @@
  * (public hosts, and private hosts behind their own NAT).
  */
 import { ManualClock } from '../env/clock.js'
+import { HeapClock, type VirtualClock } from './clock.js'
 import { SeededRng, shuffle } from '../env/rng.js'
 import { MemoryNetwork, type MemoryTransport, type TransportStats } from '../transport/index.js'
 import type { TrafficCounters } from '../node/index.js'
+import type { Bundle } from '../bundle/types.js'
 import { DeliveryLog } from './deliveries.js'
+import { sharedVerifier } from './verify.js'
 import { NatLayer, privateHost, publicHost, type NatKind } from './nat.js'
 import type { Scenario } from './scenario.js'
 
@@ -27,18 +30,24 @@ export const SIM_EPOCH_MS = 1_000_000
 
 export class SimWorld {
   readonly scenario: Scenario
-  readonly clock = new ManualClock(SIM_EPOCH_MS)
+  readonly clock: VirtualClock
   readonly rng: SeededRng
   readonly net: MemoryNetwork
   readonly nat: NatLayer | null
   readonly log: DeliveryLog
   /** NAT kind of each peer. */
   readonly natKinds: NatKind[]
+  /** The signature check every node uses (memoised across nodes, ./verify.ts). */
+  readonly verify: (bundle: Bundle) => boolean
   #nextPublic = 0
   #nextPrivate = 0
 
-  constructor(scenario: Scenario, seed: number, log: DeliveryLog) {
+  /** `clock`: the heap clock (default) or src/env's ManualClock; both give the same run. */
+  constructor(scenario: Scenario, seed: number, log: DeliveryLog, options: { clock?: 'heap' | 'manual'; verify?: (bundle: Bundle) => boolean } = {}) {
     this.scenario = scenario
+    this.verify = sharedVerifier(options.verify)
+    const clock = options.clock ?? 'heap'
+    this.clock = clock === 'heap' ? new HeapClock(SIM_EPOCH_MS) : new ManualClock(SIM_EPOCH_MS)
     this.rng = new SeededRng(seed)
     const n = scenario.network
     this.net = new MemoryNetwork({

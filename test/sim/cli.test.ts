@@ -60,4 +60,18 @@ describe('bloomwalk sim / sweep', () => {
     expect(r.cells[0].metrics).toHaveProperty('byteMultiplier')
     expect(await readFile(plot, 'utf8')).toMatch(/^<svg/)
   })
+
+  it('sweep over seeds summarises each combination by its means', async () => {
+    const lines: string[] = []
+    await runSweep(['--preset', 'seed-1', '--json', '--param', 'seed=1,2,3', '--param', 'protocol=mvds-batch,mvds-interactive', '--online', '1'], (l) => lines.push(l), quiet)
+    const r = JSON.parse(lines[0]!)
+    expect(r.cells).toHaveLength(6)
+    expect(r.groups.map((g: { values: Record<string, string>; runs: number }) => [g.values['protocol'], g.runs])).toEqual([
+      ['mvds-batch', 3],
+      ['mvds-interactive', 3]
+    ])
+    const batch = r.cells.filter((c: { values: Record<string, string> }) => c.values['protocol'] === 'mvds-batch')
+    const mean = batch.reduce((a: number, c: { metrics: { datagramMultiplier: number } }) => a + c.metrics.datagramMultiplier, 0) / 3
+    expect(r.groups[0].metrics.datagramMultiplier).toBeCloseTo(mean, 2)
+  })
 })

@@ -11,6 +11,7 @@ import { decodePacketWithReason, encodePacket } from '../../src/wire/codec.js'
 import type { DropReason } from '../../src/wire/limits.js'
 import type { Packet } from '../../src/wire/packets/types.js'
 import * as A from './arbitraries.js'
+import { mutateBytes } from '../../bench/fuzz-packets.js'
 
 const SEED = 424242
 const TOTAL = 100_000
@@ -39,109 +40,9 @@ function corpus(): Uint8Array[] {
   return out
 }
 
-function readVarint(b: Uint8Array, at: number): { value: number; next: number } | null {
-  let value = 0
-  for (let i = 0; i < 10 && at + i < b.length; i++) {
-    const byte = b[at + i]!
-    value += (byte & 0x7f) * 2 ** (7 * i)
-    if ((byte & 0x80) === 0) return { value, next: at + i + 1 }
-  }
-  return null
-}
-
-function writeVarint(value: number): number[] {
-  const out: number[] = []
-  do {
-    let byte = value % 128
-    value = Math.floor(value / 128)
-    if (value > 0) byte |= 0x80
-    out.push(byte)
-  } while (value > 0)
-  return out
-}
-
-/** Offsets of every length prefix (wire type 2), found by parsing nested content greedily. */
-function lengthFields(b: Uint8Array, start = 0, end = b.length, out: number[] = [], depth = 0): number[] {
-  let at = start
-  while (at < end && depth < 6) {
-    const tag = readVarint(b, at)
-    if (tag === null) return out
-    at = tag.next
-    const wireType = tag.value % 8
-    if (wireType === 0) {
-      const v = readVarint(b, at)
-      if (v === null) return out
-      at = v.next
-    } else if (wireType === 1) at += 8
-    else if (wireType === 5) at += 4
-    else if (wireType === 2) {
-      const len = readVarint(b, at)
-      if (len === null || len.next + len.value > end) return out
-      out.push(at)
-      lengthFields(b, len.next, len.next + len.value, out, depth + 1)
-      at = len.next + len.value
-    } else return out
-  }
-  return out
-}
-
-function concat(...parts: (Uint8Array | number[])[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
-
+/** One byte-level mutation (bit flips, truncation, splice, length tweaks, …) of a seed datagram. */
 function mutate(rng: SeededRng, seeds: Uint8Array[]): Uint8Array {
-  const base = seeds[int(rng, seeds.length)]!
-  const b = Uint8Array.from(base)
-  switch (int(rng, 8)) {
-    case 0: {
-      // 1–8 bit flips
-      const n = 1 + int(rng, 8)
-      for (let i = 0; i < n; i++) b[int(rng, b.length)]! ^= 1 << int(rng, 8)
-      return b
-    }
-    case 1:
-      return b.subarray(0, int(rng, b.length))
-    case 2: {
-      const other = seeds[int(rng, seeds.length)]!
-      return concat(b.subarray(0, int(rng, b.length + 1)), other.subarray(int(rng, other.length + 1)))
-    }
-    case 3: {
-      // Tweak one length prefix (±small, zero, huge), re-encoding its varint.
-      const fields = lengthFields(b)
-      if (fields.length === 0) return b
-      const at = fields[int(rng, fields.length)]!
-      const len = readVarint(b, at)!
-      const choices = [len.value + 1, len.value - 1, 0, len.value + 1 + int(rng, 300), 2 ** 28 + int(rng, 1000), Math.max(0, len.value - 1 - int(rng, 40))]
-      const value = Math.max(0, choices[int(rng, choices.length)]!)
-      return concat(b.subarray(0, at), writeVarint(value), b.subarray(len.next))
-    }
-    case 4: {
-      // Overwrite a few bytes with random values (tags, wire types, enum values).
-      const n = 1 + int(rng, 4)
-      for (let i = 0; i < n; i++) b[int(rng, b.length)] = rng.u32() & 0xff
-      return b
-    }
-    case 5: {
-      // Duplicate a segment (repeated fields, oneof members, duplicated sub-messages).
-      const from = int(rng, b.length)
-      const to = from + int(rng, b.length - from + 1)
-      return concat(b, b.subarray(from, to))
-    }
-    case 6: {
-      // Insert or delete one byte.
-      const at = int(rng, b.length)
-      return int(rng, 2) === 0 ? concat(b.subarray(0, at), [rng.u32() & 0xff], b.subarray(at)) : concat(b.subarray(0, at), b.subarray(at + 1))
-    }
-    default:
-      // Pure noise, sometimes behind a valid version + overlay header.
-      return int(rng, 2) === 0 ? rng.bytes(int(rng, 1600)) : concat(base.subarray(0, 36), rng.bytes(int(rng, 1400)))
-  }
+  return mutateBytes(rng, seeds[int(rng, seeds.length)]!, seeds[int(rng, seeds.length)]!)
 }
 
 describe('wire fuzz', () => {

@@ -9,7 +9,6 @@
  * dropped with probability 1 − reliability (90 % reliability: a tenth never leaves).
  */
 import { generateKeyPair, roomId, type KeyPair } from '../bundle/index.js'
-import type { Bundle } from '../bundle/types.js'
 import type { SeededRng } from '../env/rng.js'
 import { createNode, type BloomwalkNode, type NodeOptions, type TrafficCounters } from '../node/index.js'
 import { MemoryStore } from '../store/memory.js'
@@ -18,7 +17,7 @@ import type { BundleStore } from '../store/types.js'
 import type { MemoryTransport, Transport } from '../transport/index.js'
 import { decodePacket, type Address } from '../wire/index.js'
 import { addCounts, instanceCounts, instanceDrops, sortKeys } from './counts.js'
-import type { Driver, Published } from './driver.js'
+import type { Driver, Preload, Published } from './driver.js'
 import { BundleTable, InternedStore } from './interned-store.js'
 import { UnreliableTransport } from './unreliable.js'
 import { addTraffic, type HostRole, type HostTraffic, type SimWorld } from './world.js'
@@ -59,7 +58,7 @@ export class BloomDriver implements Driver {
     this.#world = world
   }
 
-  async setup(): Promise<void> {
+  async setup(history?: () => Preload): Promise<void> {
     const w = this.#world
     const s = w.scenario
     for (let t = 0; t < s.trackers; t++) this.#infra.push(this.#host('tracker', -1, w.bindPublic()))
@@ -77,12 +76,14 @@ export class BloomDriver implements Driver {
       w.net.setOnline(bound.address(), false)
       this.#peers.push(this.#host('peer', i, bound))
     }
+    if (history !== undefined) this.#preload(history())
     // Infrastructure is always online; the mailserver trusts the trackers only.
     for (const h of this.#infra) await this.#start(h, h.role === 'mailserver' ? this.#trusted.slice(0, s.trackers) : [])
     this.#trusted = this.#infra.map((h) => h.bound.address())
   }
 
-  preload(bundles: readonly Bundle[], missing: (peer: number) => ReadonlySet<number>): void {
+  /** Fills the stores before any node starts (a node loads its clock, count and sketch from its store at join). */
+  #preload({ bundles, missing }: Preload): void {
     const ordinals = bundles.map((b) => this.#table.intern(b))
     for (const h of this.#peers) {
       const lacks = missing(h.index)

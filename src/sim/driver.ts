@@ -16,14 +16,13 @@ export interface Published {
 }
 
 export interface Driver {
-  /** Builds infrastructure and every peer (offline until {@link Driver.setOnline}). */
-  setup(): Promise<void>
   /**
-   * Preloads an old overlay history into the peers' stores before the start: every peer
-   * holds every bundle except those `missing(peer)` lists (indexes into `bundles`).
-   * Absent when the protocol has no history to preload.
+   * Builds infrastructure and every peer (peers offline until {@link Driver.setOnline}).
+   * With a history (built by the callback once every host exists), every peer's store holds
+   * every history bundle but those `missing(peer)` lists (indexes into `bundles`) before any
+   * node starts; a driver that cannot preload one throws.
    */
-  preload?(bundles: readonly Bundle[], missing: (peer: number) => ReadonlySet<number>): void
+  setup(history?: () => Preload): Promise<void>
   /** The overlay (room) id the driver's peers share; history bundles are signed into it. */
   readonly overlay: Uint8Array
   /** Publishes a message body from an online peer. */
@@ -38,6 +37,12 @@ export interface Driver {
   extra(): Record<string, unknown>
   /** Stops every node. */
   stop(): Promise<void>
+}
+
+/** An old overlay history to put into the stores before the start (./history.ts). */
+export interface Preload {
+  bundles: readonly Bundle[]
+  missing: (peer: number) => ReadonlySet<number>
 }
 
 /** Builds the driver of a scenario. */

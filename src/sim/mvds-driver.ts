@@ -26,7 +26,7 @@ import type { BundleStore } from '../store/types.js'
 import type { MemoryTransport, MulticastTransport } from '../transport/index.js'
 import { decodePacket } from '../wire/index.js'
 import { addCounts, instanceDrops, sortKeys } from './counts.js'
-import type { Driver, Published } from './driver.js'
+import type { Driver, Preload, Published } from './driver.js'
 import { BundleTable, InternedStore } from './interned-store.js'
 import { UnreliableTransport } from './unreliable.js'
 import { addTraffic, type HostRole, type HostTraffic, type SimWorld } from './world.js'
@@ -60,7 +60,8 @@ export class MvdsDriver implements Driver {
     this.#world = world
   }
 
-  async setup(): Promise<void> {
+  async setup(history?: () => Preload): Promise<void> {
+    if (history !== undefined) throw new Error('the MVDS drivers have no overlay history to preload')
     const w = this.#world
     const s = w.scenario
     for (let i = 0; i < s.peers; i++) {

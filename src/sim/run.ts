@@ -9,7 +9,7 @@ import type { Bundle } from '../bundle/types.js'
 import { float, int } from '../env/rng.js'
 import { Churn } from './churn.js'
 import { DeliveryLog } from './deliveries.js'
-import type { Driver } from './driver.js'
+import type { Driver, Preload } from './driver.js'
 import { driverFor } from './drivers.js'
 import { runEvents } from './engine.js'
 import { buildHistory } from './history.js'
@@ -58,8 +58,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
   const log = new DeliveryLog(s.peers, s.messages + historyBundles, s.messages * (s.peers - 1) + historyPairs)
   const world = new SimWorld(s, options.seed, log, { clock: options.clock, verify: options.verify })
   const driver = driverFor(world)
-  await driver.setup()
-  if (s.history !== null) preloadHistory(world, driver, options.sign)
+  await driver.setup(s.history === null ? undefined : () => historyOf(world, driver, options.sign))
   sampleMemory()
 
   // Churn and publication, serialised per peer so a publish never races a restart.
@@ -133,13 +132,12 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
   return result
 }
 
-function preloadHistory(world: SimWorld, driver: Driver, sign: SimOptions['sign']): void {
-  const s = world.scenario
-  if (s.history === null) return
-  if (driver.preload === undefined) throw new Error(`protocol ${s.protocol} cannot preload a history`)
-  const history = buildHistory(s.history, s.peers, driver.overlay, s.bundleBytes, world.rng.fork(), sign)
-  driver.preload(history.bundles, (peer) => history.missing[peer]!)
+/** Builds the scenario's history and owes each bundle to the peers that lack it. */
+function historyOf(world: SimWorld, driver: Driver, sign: SimOptions['sign']): Preload {
+  const spec = world.scenario.history!
+  const history = buildHistory(spec, world.scenario.peers, driver.overlay, world.scenario.bundleBytes, world.rng.fork(), sign)
   history.bundles.forEach((b, i) => world.log.publish(hex(b.id), -1, b.bytes.length, 0, history.lackedBy[i]!))
+  return { bundles: history.bundles, missing: (peer) => history.missing[peer]! }
 }
 
 function hex(bytes: Uint8Array): string {

@@ -73,6 +73,12 @@ describe('simulate', () => {
     expect(r.delivery.messages).toBe(304)
     expect(r.delivery.pairs).toBe(4 * 7 + 8 * 6)
     expect(r.delivery.complete).toBe(true)
+    // A mailserver holds the whole history from the start (stored before its node joins).
+    const m = await run('large', { nodes: 8, messages: 4, duration: 1800 }, 1, (s) => {
+      s.history = { bundles: 300, missing: 0.02 }
+      s.mailserver = { reliability: 0.9 }
+    })
+    expect(m.delivery.complete).toBe(true)
   })
 
   it('MVDS batch and interactive deliver 1:1 chat; the mailserver relays', async () => {

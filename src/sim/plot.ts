@@ -41,7 +41,7 @@ export function convergenceSpec(series: readonly CurveSeries[], title = 'Converg
     width: WIDTH,
     height: HEIGHT,
     data: { values },
-    mark: { type: 'line', interpolate: 'linear' },
+    mark: { type: 'line', interpolate: 'step-after' },
     encoding: {
       x: { field: 't', type: 'quantitative', title: minutes === 60 ? 'virtual time (hours)' : 'virtual time (minutes)' },
       y: { field: 'ratio', type: 'quantitative', title: 'delivered share of (message, receiver) pairs', scale: { domain: [0, 1] } },

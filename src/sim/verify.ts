@@ -13,15 +13,31 @@ const MEMO_SIZE = 4_000_000
 /** A memoised signature check over `inner` (default: the library's Ed25519 verification). */
 export function sharedVerifier(inner?: (bundle: Bundle) => boolean): (bundle: Bundle) => boolean {
   if (inner === undefined) return memoizedVerifier(MEMO_SIZE)
-  const verified = new Map<string, boolean>()
+  // Keyed by the id's first 48 bits (no string per call); an entry matches only on the
+  // whole id and signature, which together name the whole bundle.
+  const verified = new Map<number, { id: Uint8Array; signature: Uint8Array; ok: boolean }[]>()
+  let size = 0
   return (bundle) => {
-    // The id commits to every canonical field; with the signature it names the whole bundle.
-    const key = Buffer.concat([bundle.id, bundle.signature]).toString('base64')
-    const known = verified.get(key)
-    if (known !== undefined) return known
+    const { id, signature } = bundle
+    const key = id[0]! + id[1]! * 0x100 + id[2]! * 0x10000 + id[3]! * 0x1000000 + id[4]! * 0x100000000 + id[5]! * 0x10000000000
+    const entries = verified.get(key)
+    const known = entries?.find((e) => equal(e.id, id) && equal(e.signature, signature))
+    if (known !== undefined) return known.ok
     const ok = inner(bundle)
-    if (verified.size >= MEMO_SIZE) verified.clear()
-    verified.set(key, ok)
+    if (size >= MEMO_SIZE) {
+      verified.clear()
+      size = 0
+    }
+    const entry = { id: id.slice(), signature: signature.slice(), ok }
+    if (entries === undefined || verified.size === 0) verified.set(key, [entry])
+    else entries.push(entry)
+    size++
     return ok
   }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

@@ -79,6 +79,9 @@ export class DeliveryLog {
   readonly #count: number[] = []
   /** Sparse messages: m * peers + receiver → pair. */
   readonly #sparse = new Map<number, number>()
+  /** Pairs owed to and delivered to each receiver. */
+  readonly owedTo: Uint32Array
+  readonly deliveredTo: Uint32Array
   #times = new Float64Array(1024).fill(NaN)
   #pairs = 0
   readonly #curve: CurvePoint[] = []
@@ -89,6 +92,8 @@ export class DeliveryLog {
     this.peers = peers
     this.expectedMessages = expectedMessages
     this.expectedPairs = expectedPairs
+    this.owedTo = new Uint32Array(peers)
+    this.deliveredTo = new Uint32Array(peers)
     this.#marks = [0.5, 0.9, 0.99].map((f) => ({ at: Math.ceil(f * expectedPairs), when: null }))
   }
 
@@ -113,7 +118,12 @@ export class DeliveryLog {
     this.#first.push(this.#pairs)
     const n = missing === undefined ? this.peers - 1 : missing.length
     this.#count.push(missing === undefined ? -n : n)
-    if (missing !== undefined) missing.forEach((r, i) => this.#sparse.set(m * this.peers + r, this.#pairs + i))
+    if (missing !== undefined) {
+      missing.forEach((r, i) => {
+        this.#sparse.set(m * this.peers + r, this.#pairs + i)
+        this.owedTo[r]!++
+      })
+    } else for (let r = 0; r < this.peers; r++) if (r !== author) this.owedTo[r]!++
     this.#grow(this.#pairs + n)
     this.#pairs += n
     this.owedBytes += n * bytes
@@ -128,6 +138,7 @@ export class DeliveryLog {
     if (pair === undefined || !Number.isNaN(this.#times[pair]!)) return
     this.#times[pair] = at
     this.delivered++
+    this.deliveredTo[receiver]!++
     this.lastDeliveryAt = at
     for (const mark of this.#marks) if (mark.when === null && this.delivered >= mark.at) mark.when = at
   }

@@ -44,6 +44,15 @@ export interface RunFigures {
   peakRssBytes: number | null
 }
 
+/** Delivery to the receivers of one NAT kind. */
+export interface KindDelivery {
+  receivers: number
+  /** Receivers that got everything owed to them. */
+  complete: number
+  /** Delivered ÷ owed pairs of these receivers. */
+  ratio: number
+}
+
 export interface SimResult {
   preset: string
   description: string
@@ -57,6 +66,8 @@ export interface SimResult {
   delivery: Omit<DeliverySummary, 'curve' | 'latency' | 'messageLatency' | 'latencyQuantiles'>
   /** Per pair and per message (publication → last receiver), seconds; `quantiles`: per-pair latency at 0..100 %. */
   latency: { perPair: LatencySummary; perMessage: LatencySummary; quantiles: number[] }
+  /** Delivery by the receiver's NAT kind (public, cone, symmetric). */
+  byNatKind: Record<string, KindDelivery>
   bandwidth: BandwidthSummary
   churn: { onlineShare: number; sessions: number } | null
   network: MemoryNetworkStats
@@ -110,4 +121,22 @@ export function bandwidth(hosts: HostTraffic[], byType: Record<string, TrafficCo
 export function reproducible(r: SimResult): Omit<SimResult, 'run'> {
   const { run: _run, ...rest } = r
   return rest
+}
+
+/** Delivery per NAT kind of the receivers. */
+export function byNatKind(kinds: readonly string[], owed: Uint32Array, delivered: Uint32Array): Record<string, KindDelivery> {
+  const out: Record<string, { receivers: number; complete: number; owed: number; delivered: number }> = {}
+  kinds.forEach((kind, r) => {
+    const k = (out[kind] ??= { receivers: 0, complete: 0, owed: 0, delivered: 0 })
+    k.receivers++
+    if (delivered[r] === owed[r]) k.complete++
+    k.owed += owed[r]!
+    k.delivered += delivered[r]!
+  })
+  return Object.fromEntries(
+    ['public', 'cone', 'symmetric'].filter((k) => out[k] !== undefined).map((k) => {
+      const x = out[k]!
+      return [k, { receivers: x.receivers, complete: x.complete, ratio: x.owed === 0 ? 1 : Math.round((x.delivered / x.owed) * 1e6) / 1e6 }]
+    })
+  )
 }

@@ -13,7 +13,7 @@ import type { Driver, Preload } from './driver.js'
 import { driverFor } from './drivers.js'
 import { runEvents } from './engine.js'
 import { buildHistory } from './history.js'
-import { bandwidth, type SimResult } from './result.js'
+import { bandwidth, byNatKind, type SimResult } from './result.js'
 import { checkScenario, type Scenario } from './scenario.js'
 import { SIM_EPOCH_MS, SimWorld } from './world.js'
 
@@ -116,6 +116,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
     events,
     delivery,
     latency: { perPair: latency, perMessage: messageLatency, quantiles: latencyQuantiles },
+    byNatKind: byNatKind(world.natKinds, log.owedTo, log.deliveredTo),
     bandwidth: bandwidth(driver.hosts(), driver.traffic(), log.pairs, log.owedBytes),
     churn: s.churn.online >= 1 ? null : { onlineShare: Math.round((churn.onlineMs() / (s.peers * world.elapsed())) * 1000) / 1000, sessions: churn.stats.sessions },
     network: world.net.stats(),

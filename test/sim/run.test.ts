@@ -51,6 +51,9 @@ describe('simulate', () => {
     const r = await run('dbs-churn', { nodes: 24, messages: 10, duration: 1800 })
     expect(r.driver['nat']).toMatchObject({ translated: expect.any(Number) })
     expect((r.driver['nat'] as { translated: number }).translated).toBeGreaterThan(0)
+    expect(Object.keys(r.byNatKind)).toEqual(['public', 'cone', 'symmetric'])
+    expect(Object.values(r.byNatKind).reduce((n, k) => n + k.receivers, 0)).toBe(24)
+    expect(r.byNatKind['cone']!.receivers).toBe(Math.round(0.64 * 24))
     expect(r.delivery.ratio).toBeGreaterThan(0.9)
   })
 

@@ -182,13 +182,14 @@ export async function runSim(argv: string[], out: (line: string) => void, partia
     let last: SimProgress = { fraction: 0, virtualSeconds: 0, delivered: 0 }
     const progress = showProgress(io.err, () => ({ fraction: last.fraction, text: `${scenario.name} t=${duration(last.virtualSeconds)} delivered ${(last.delivered * 100).toFixed(2)} %` }))
     try {
-      results.push(await simulate(scenario, { seed, ...PROBES, onProgress: (p) => (last = p) }))
+      results.push(await simulate(scenario, { seed, ...PROBES, signal: io.signal, onProgress: (p) => (last = p) }))
     } finally {
       progress.stop()
     }
     const r = results.at(-1)!
     if (values.json === true) out(JSON.stringify(r))
     else for (const line of summaryLines(r)) out(line)
+    if (r.aborted) break
   }
   if (values.plot !== undefined) {
     const label = (r: SimResult) => (results.length === 1 ? `${r.preset} (${r.protocol})` : r.preset)
@@ -214,7 +215,7 @@ export function summaryLines(r: SimResult): string[] {
     `bandwidth  ${b.datagrams} datagrams (×${b.datagramMultiplier} per pair), ${bytesText(b.bytes)} (${b.bytesPerPair} B per pair, ×${b.byteMultiplier} the bundles owed)`,
     `by type    ${types.join(', ')}`,
     `per peer   sent median ${bytesText(b.perPeer.sentBytes.median)}, max ${bytesText(b.perPeer.sentBytes.max)}; received median ${bytesText(b.perPeer.receivedBytes.median)}, max ${bytesText(b.perPeer.receivedBytes.max)}`,
-    `run        ${duration(r.virtualSeconds)} virtual in ${r.run.wallSeconds ?? '?'} s wall (${r.run.cpuSeconds ?? '?'} s CPU), ${r.events} event batches, peak RSS ${r.run.peakRssBytes === null ? '?' : bytesText(r.run.peakRssBytes)}`
+    `run        ${r.aborted ? 'ABORTED after ' : ''}${duration(r.virtualSeconds)} virtual in ${r.run.wallSeconds ?? '?'} s wall (${r.run.cpuSeconds ?? '?'} s CPU), ${r.events} event batches, peak RSS ${r.run.peakRssBytes === null ? '?' : bytesText(r.run.peakRssBytes)}`
   ]
 }
 

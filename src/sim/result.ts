@@ -61,6 +61,8 @@ export interface SimResult {
   scenario: Scenario
   /** Virtual seconds simulated (the run stops at full delivery when the scenario says so). */
   virtualSeconds: number
+  /** The run was ended early by its abort signal (Ctrl-C). */
+  aborted: boolean
   /** Event batches the loop ran (a measure of simulation work). */
   events: number
   delivery: Omit<DeliverySummary, 'curve' | 'latency' | 'messageLatency' | 'latencyQuantiles'>

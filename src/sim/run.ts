@@ -38,6 +38,8 @@ export interface SimOptions {
   memory?: () => number
   /** The virtual clock: a binary heap (default) or src/env's ManualClock (same results; for tests). */
   clock?: 'heap' | 'manual'
+  /** Ends the run early (at the next event time); the result then covers the time simulated so far. */
+  signal?: AbortSignal
   /** Ed25519 check of a bundle, memoised across nodes (default @noble/curves; the CLI injects node:crypto). */
   verify?: (bundle: Bundle) => boolean
   /** Ed25519 signature of a message under a 32-byte secret, for the preloaded history (default @noble/curves). */
@@ -95,7 +97,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
 
   const events = await runEvents(world.clock, s.quantumMs, {
     until: SIM_EPOCH_MS + s.durationMs,
-    stop: s.stopWhenComplete ? () => log.complete : undefined,
+    stop: () => options.signal?.aborted === true || (s.stopWhenComplete && log.complete),
     progressEvery: 2048,
     onProgress: (now) => {
       sampleMemory()
@@ -113,6 +115,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
     seed: options.seed,
     scenario: s,
     virtualSeconds: Math.round(world.elapsed()) / 1000,
+    aborted: options.signal?.aborted === true,
     events,
     delivery,
     latency: { perPair: latency, perMessage: messageLatency, quantiles: latencyQuantiles },

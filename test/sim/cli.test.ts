@@ -75,3 +75,16 @@ describe('bloomwalk sim / sweep', () => {
     expect(r.groups[0].metrics.datagramMultiplier).toBeCloseTo(mean, 2)
   })
 })
+
+describe('aborting', () => {
+  it('an aborted run stops early and says so', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const lines: string[] = []
+    const code = await runSim(['--preset', 'seed-6', '--json', ...TINY], (l) => lines.push(l), { ...quiet, signal: controller.signal })
+    const r = JSON.parse(lines[0]!)
+    expect(r.aborted).toBe(true)
+    expect(r.virtualSeconds).toBeLessThan(600)
+    expect(code).toBe(1)
+  })
+})

@@ -150,10 +150,30 @@ export function formatIp(ip: Uint8Array): string | null {
   return out
 }
 
+/**
+ * Most host texts whose canonical form is remembered. Every datagram's source goes through
+ * {@link canonicalHost} several times (dispatcher, anti-amplification, candidate lookups);
+ * a node talks to far fewer hosts than this at once, and a flood of distinct sources only
+ * makes the cache start over.
+ */
+export const CANONICAL_HOST_CACHE = 4096
+const canonicalCache = new Map<string, string | null>()
+
 /** The canonical text of an IP text, or null when it is not a strict IP address. */
 export function canonicalHost(text: string): string | null {
+  const cached = canonicalCache.get(text)
+  if (cached !== undefined) return cached
+  if (typeof text !== 'string' || text.length > MAX_IPV6_TEXT) return null
   const ip = parseIp(text)
-  return ip === null ? null : formatIp(ip)
+  const canonical = ip === null ? null : formatIp(ip)
+  if (canonicalCache.size >= CANONICAL_HOST_CACHE) canonicalCache.clear()
+  canonicalCache.set(text, canonical)
+  return canonical
+}
+
+/** Host texts in the {@link canonicalHost} cache (for the bound's test). */
+export function canonicalHostCacheSize(): number {
+  return canonicalCache.size
 }
 
 /** True for an integer port in 1..65535. */

@@ -2,8 +2,10 @@ import { SocketAddress, isIPv4 as nodeIsIPv4, isIPv6 as nodeIsIPv6 } from 'node:
 import { describe, expect, it } from 'vitest'
 import { SeededRng, int } from '../../src/env/rng.js'
 import {
+  CANONICAL_HOST_CACHE,
   addressKey,
   canonicalHost,
+  canonicalHostCacheSize,
   formatIp,
   isIPv6,
   makeAddress,
@@ -157,5 +159,21 @@ describe('addresses', () => {
       }
       expect(isBloomwalkError(err, 'INVALID_ARGUMENT'), `${host}:${port}`).toBe(true)
     }
+  })
+})
+
+describe('canonicalHost cache', () => {
+  it('stays within CANONICAL_HOST_CACHE entries under a flood of distinct hosts and keeps answering right', () => {
+    for (let i = 0; i < 3 * CANONICAL_HOST_CACHE; i++) {
+      const text = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
+      expect(canonicalHost(text)).toBe(text)
+      expect(canonicalHostCacheSize()).toBeLessThanOrEqual(CANONICAL_HOST_CACHE)
+    }
+    expect(canonicalHost('::FFFF:1.2.3.4')).toBe('1.2.3.4')
+    expect(canonicalHost('::FFFF:1.2.3.4')).toBe('1.2.3.4')
+    expect(canonicalHost('01.2.3.4')).toBeNull()
+    expect(canonicalHost('01.2.3.4')).toBeNull()
+    expect(canonicalHost('x'.repeat(1000))).toBeNull()
+    expect(canonicalHostCacheSize()).toBeLessThanOrEqual(CANONICAL_HOST_CACHE)
   })
 })

@@ -6,7 +6,7 @@
  * cannot decode within the sketch's length falls back to the Bloom walk in modulo mode.
  * One session per overlay at a time; every step is bounded.
  */
-import { Decoder, symbolsPerDatagram, type Sketch } from '../reconcile/index.js'
+import { Decoder, symbolsPerDatagram } from '../reconcile/index.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
 import { addressKey, type Address, type SymbolsResponse } from '../wire/index.js'
@@ -42,10 +42,12 @@ export interface CatchUpCounters {
   failed: number
   fetched: number
   pushed: number
+  /** Responder snapshots the sketch's journal no longer reached (served from the current sketch instead). */
+  snapshotsLost: number
 }
 
 export function newCatchUpCounters(): CatchUpCounters {
-  return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0 }
+  return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, snapshotsLost: 0 }
 }
 
 /** Starts an idle check with the walked peer when the policy says so. */
@@ -59,7 +61,9 @@ export function maybeIdleCheck(ctx: NodeContext, overlay: OverlayState, peer: Ad
   overlay.idleChecked.delete(key)
   overlay.idleChecked.set(key, now)
   if (overlay.idleChecked.size > 256) overlay.idleChecked.delete(overlay.idleChecked.keys().next().value as string)
-  const decoder = new Decoder(sketch, { maxIdsPerRound: MAX_IDS_PER_ROUND })
+  // The previous session's buffers are reused (no 0.7 MB allocation per idle check).
+  const decoder = new Decoder(sketch, { maxIdsPerRound: MAX_IDS_PER_ROUND, ...(overlay.lastDecoder === undefined ? {} : { reuse: overlay.lastDecoder }) })
+  overlay.lastDecoder = decoder
   overlay.catchUp = { peerKey: key, peer, decoder, full: false, cancelTimeout: ctx.clock.setTimeout(() => endSession(overlay), SESSION_TIMEOUT_MS) }
   counters.idleChecks++
   request(ctx, overlay.catchUp, overlay, IDLE_SYMBOLS)
@@ -111,7 +115,7 @@ export async function onSymbolsResponse(ctx: NodeContext, from: Address, overlay
  * a snapshot taken then, so bundles stored meanwhile (pushed by that requester, or arriving
  * by the Bloom walk) do not make the requester's decoding inconsistent.
  */
-export function onSymbolsRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: { from: number; count: number }): void {
+export function onSymbolsRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: { from: number; count: number }, counters: CatchUpCounters): void {
   if (overlay.sketch === undefined) {
     ctx.counters.drop('tracker-ignores')
     return
@@ -124,29 +128,42 @@ export function onSymbolsRequest(ctx: NodeContext, from: Address, overlay: Overl
     ctx.counters.drop('bad-range')
     return
   }
-  const sketch = snapshotFor(ctx, overlay, addressKey(from), req.from === 0)
-  const symbols = sketch.symbolsWithin(req.from, Math.min(req.count, ctx.limits.maxSymbolsPerDatagram), ctx.sync.datagramBudget)
+  const at = snapshotFor(ctx, overlay, addressKey(from), req.from === 0, counters)
+  const symbols = overlay.sketch.symbolsWithin(req.from, Math.min(req.count, ctx.limits.maxSymbolsPerDatagram), ctx.sync.datagramBudget, at)
   ctx.send(from, overlay.id, { type: 'symbols-response', from: req.from, symbols }, 'destination')
 }
 
 /** Responder-side snapshots kept per overlay (one per requester, least recent dropped). */
 export const MAX_SNAPSHOTS = 8
 
-function snapshotFor(ctx: NodeContext, overlay: OverlayState, key: string, start: boolean): Sketch {
+/**
+ * The sketch version a requester's session is served from (undefined: the current
+ * contents). A snapshot is only a version number: the sketch's bounded journal takes the
+ * changes made since back out of each requested range. When more changes than the journal
+ * holds happened since, the session is served from the current sketch (it may then end
+ * inconsistent and be retried later), counted in `snapshotsLost`.
+ */
+function snapshotFor(ctx: NodeContext, overlay: OverlayState, key: string, start: boolean, counters: CatchUpCounters): number | undefined {
   const now = ctx.clock.now()
+  const sketch = overlay.sketch!
   const snapshots = overlay.sketchSnapshots
   if (start) {
     snapshots.delete(key)
-    snapshots.set(key, { sketch: overlay.sketch!.clone(), at: now })
+    snapshots.set(key, { version: sketch.version, at: now })
     if (snapshots.size > MAX_SNAPSHOTS) snapshots.delete(snapshots.keys().next().value as string)
   }
   const snap = snapshots.get(key)
   if (snap === undefined || now - snap.at > SESSION_TIMEOUT_MS) {
     snapshots.delete(key)
-    return overlay.sketch!
+    return undefined
+  }
+  if (!sketch.reaches(snap.version)) {
+    counters.snapshotsLost++
+    snapshots.delete(key)
+    return undefined
   }
   snap.at = now
-  return snap.sketch
+  return snap.version
 }
 
 function request(ctx: NodeContext, session: CatchUpSession, overlay: OverlayState, count: number): boolean {

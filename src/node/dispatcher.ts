@@ -25,7 +25,7 @@ export const HANDLERS: HandlerTable = {
   puncture: onPuncture,
   bundles: onBundles,
   'bundle-request': onBundleRequest,
-  'symbols-request': onSymbolsRequest,
+  'symbols-request': (ctx, from, overlay, packet) => onSymbolsRequest(ctx, from, overlay, packet, ctx.catchUp),
   'symbols-response': (ctx, from, overlay, packet) => onSymbolsResponse(ctx, from, overlay, packet, ctx.catchUp)
 }
 

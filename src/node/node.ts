@@ -191,7 +191,8 @@ export class BloomwalkNode {
       sync: this.#ctx.sync,
       store,
       rng: this.#ctx.rng,
-      sketchLength: this.#opts.sketchLength
+      sketchLength: this.#opts.sketchLength,
+      sketchJournal: this.#opts.sketchJournal
     })
     if (store !== undefined && state.sketch !== undefined) {
       // The sketch and the count of expiring bundles are rebuilt from the store once per join, then maintained.
@@ -199,6 +200,8 @@ export class BloomwalkNode {
         if (isSyncable(this.#ctx.sync, b.kind)) state.sketch.add(b.id)
         if (b.expiresAt !== undefined) state.expiring++
       }
+      // No session predates the join: the journal only needs the changes from now on.
+      state.sketch.clearJournal()
     }
     this.#overlays.set(state.key, state)
     for (const t of this.#opts.trusted ?? []) state.candidates.addTrusted(addressKey(t))

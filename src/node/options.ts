@@ -57,6 +57,8 @@ export interface NodeOptions {
   catchUp?: boolean
   /** Coded symbols kept per overlay (the largest difference catch-up decodes ≈ length / 1.4). Default 16 384. */
   sketchLength?: number
+  /** Recent sketch changes remembered so a catch-up responder serves each session from its start (copy-free snapshots). Default 4 096. */
+  sketchJournal?: number
   /** Run MVDS for private groups (DESIGN §7): mode, epoch length, optional multicast topic. */
   mvds?: NodeMvdsOptions
 }

@@ -1,7 +1,7 @@
 /** The state a node keeps per overlay: Lamport clock, offer builder, candidate table. */
 import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
 import { CausalBuffer } from '../causal/index.js'
-import { Sketch } from '../reconcile/index.js'
+import { Sketch, type Decoder } from '../reconcile/index.js'
 import type { CatchUpSession } from './catch-up.js'
 import type { Bundle } from '../bundle/types.js'
 import { LamportClock } from '../clock/index.js'
@@ -39,8 +39,10 @@ export class OverlayState {
   readonly sketch: Sketch | undefined
   /** The catch-up session in progress, if any (one per overlay). */
   catchUp: CatchUpSession | undefined
-  /** Responder-side sketch snapshots, one per requester in session (bounded, see catch-up.ts). */
-  readonly sketchSnapshots = new Map<string, { sketch: Sketch; at: number }>()
+  /** Responder-side sketch snapshots (a sketch version), one per requester in session (bounded, see catch-up.ts). */
+  readonly sketchSnapshots = new Map<string, { version: number; at: number }>()
+  /** The last catch-up session's decoder: the next session reuses its buffers. */
+  lastDecoder: Decoder | undefined
   /** When each peer was last idle-checked (bounded). */
   readonly idleChecked = new Map<string, number>()
   /** Holds bundles whose parents are not delivered yet (DESIGN §8). */
@@ -51,7 +53,7 @@ export class OverlayState {
    */
   deliveredParents: ReadonlySet<string> = new Set()
 
-  constructor(id: Uint8Array, init: { start: number; stored: number; candidates?: CandidateTableInit; sync: SyncConfig; store: SyncStoreView | undefined; rng: Rng; sketchLength?: number }) {
+  constructor(id: Uint8Array, init: { start: number; stored: number; candidates?: CandidateTableInit; sync: SyncConfig; store: SyncStoreView | undefined; rng: Rng; sketchLength?: number; sketchJournal?: number }) {
     this.id = id
     this.key = hex(id)
     this.clock = new LamportClock({ start: init.start })
@@ -59,7 +61,7 @@ export class OverlayState {
     this.stored = init.stored
     this.builder = init.store === undefined ? undefined : new OfferBuilder(id, init.sync, { store: init.store, rng: init.rng })
     this.causal = new CausalBuffer<Bundle>({ isDelivered: (parent) => this.deliveredParents.has(hex(parent)) })
-    this.sketch = init.store === undefined ? undefined : new Sketch({ length: init.sketchLength })
+    this.sketch = init.store === undefined ? undefined : new Sketch({ length: init.sketchLength, journal: init.sketchJournal })
   }
 
   /** Remembers a peer's reported global time (bounded; oldest report forgotten first). */

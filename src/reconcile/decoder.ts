@@ -27,6 +27,12 @@ export interface DecoderOptions {
   limit?: number
   /** Most ids (both directions together) one `decode()` call returns. Default {@link DEFAULT_MAX_IDS_PER_ROUND}. */
   maxIdsPerRound?: number
+  /**
+   * A decoder whose session is over: its buffers (≈ 45 bytes per symbol) are taken over
+   * when its limit equals this one's, instead of allocating new ones. `reuse` is retired:
+   * its `addSymbols` answers `failed` from then on.
+   */
+  reuse?: Decoder
 }
 
 /**
@@ -84,11 +90,13 @@ export class Decoder {
   /** Cap on ids per `decode()` call. */
   readonly maxIdsPerRound: number
   /** Our symbols, then (as the peer's arrive) the difference: peer minus ours. */
-  readonly #table: SymbolTable
+  #table: SymbolTable
   #received = 0
-  readonly #queue: Int32Array
+  #queue: Int32Array
   #queued = 0
-  readonly #inQueue: Uint8Array
+  #inQueue: Uint8Array
+  /** The buffers went to a later decoder (see {@link DecoderOptions.reuse}). */
+  #retired = false
   readonly #peeled = new PeeledItems()
   readonly #seq = new IndexSequence(0, 0)
   #failure: DecodeFailure | null = null
@@ -108,9 +116,19 @@ export class Decoder {
     if (!Number.isInteger(cap) || cap < 1) throw new BloomwalkError('INVALID_ARGUMENT', `maxIdsPerRound must be a positive integer, got ${String(cap)}`)
     this.limit = limit
     this.maxIdsPerRound = cap
-    this.#table = new SymbolTable(limit, local.table)
-    this.#queue = new Int32Array(limit)
-    this.#inQueue = new Uint8Array(limit)
+    const old = options.reuse
+    if (old !== undefined && old !== this && !old.#retired && old.limit === limit) {
+      old.#retired = true
+      this.#table = old.#table
+      this.#table.copyFrom(local.table)
+      this.#queue = old.#queue
+      this.#inQueue = old.#inQueue
+      this.#inQueue.fill(0)
+    } else {
+      this.#table = new SymbolTable(limit, local.table)
+      this.#queue = new Int32Array(limit)
+      this.#inQueue = new Uint8Array(limit)
+    }
   }
 
   /** The index of the next symbol this session needs. */
@@ -136,7 +154,7 @@ export class Decoder {
   nextRequest(count: number): { from: number; count: number } | null {
     if (!Number.isSafeInteger(count) || count < 1) throw new BloomwalkError('INVALID_ARGUMENT', `count must be a positive integer, got ${String(count)}`)
     const left = this.limit - this.#received
-    if (left <= 0 || this.#failure !== null) return null
+    if (left <= 0 || this.#failure !== null || this.#retired) return null
     return { from: this.#received, count: Math.min(count, left) }
   }
 
@@ -151,7 +169,7 @@ export class Decoder {
   }
 
   #add(from: number, symbols: readonly CodedSymbol[]): AddSymbolsResult {
-    if (this.#failure !== null) return 'failed'
+    if (this.#failure !== null || this.#retired) return 'failed'
     if (!Array.isArray(symbols) || symbols.length === 0) return 'empty'
     if (!Number.isSafeInteger(from)) return 'bad-range'
     if (from < this.#received) return 'overlap'
@@ -192,6 +210,7 @@ export class Decoder {
   decode(): DecodeResult {
     const weLack: Uint8Array[] = []
     const theyLack: Uint8Array[] = []
+    if (this.#retired) return { done: false, weLack, theyLack, more: false, failure: this.#failure ?? 'inconsistent' }
     while (this.#queued > 0 && this.#failure === null && weLack.length + theyLack.length < this.maxIdsPerRound) {
       const i = this.#queue[--this.#queued]!
       this.#inQueue[i] = 0

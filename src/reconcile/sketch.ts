@@ -20,11 +20,26 @@ export const DEFAULT_SKETCH_LENGTH = 1 << 14
 /** Largest sketch length accepted: 2^20 symbols (44 MiB). */
 export const MAX_SKETCH_LENGTH = 1 << 20
 
+/**
+ * Default journal bound: the last 4 096 changes (add or remove) are remembered, so a
+ * snapshot ({@link Sketch.version}) can be served while up to that many changes happened
+ * since. 41 bytes per entry (168 KiB when full), allocated as it fills.
+ */
+export const DEFAULT_JOURNAL_LENGTH = 4096
+
+/** Largest journal bound accepted. */
+export const MAX_JOURNAL_LENGTH = 1 << 20
+
 /** Options of a {@link Sketch}. */
 export interface SketchOptions {
   /** Number of coded symbols kept, L (1 ≤ L ≤ {@link MAX_SKETCH_LENGTH}). Default {@link DEFAULT_SKETCH_LENGTH}. */
   length?: number
+  /** Most recent changes remembered for snapshots (0 ≤ J ≤ {@link MAX_JOURNAL_LENGTH}). Default {@link DEFAULT_JOURNAL_LENGTH}. */
+  journal?: number
 }
+
+/** The journal's first allocation (entries); it doubles up to its bound. */
+const JOURNAL_INITIAL = 64
 
 /** The smallest a symbol adds to a response: tag, length, and the 34-byte id_xor field. */
 const MIN_SYMBOL_BYTES = 36
@@ -41,26 +56,57 @@ const HASH = new Uint32Array(2)
  * The sketch does not know its members: add each id once and remove only ids that were
  * added (the store guarantees both); anything else corrupts the counts. At most
  * 2^31 − 1 items.
+ *
+ * Snapshots without copies: every change bumps {@link Sketch.version} and goes into a
+ * bounded journal (id, hash, ±1) of the last J changes. A snapshot is a version; the symbols
+ * of an older version are the current ones with the journaled changes made since taken
+ * back out, on the requested range only ({@link Sketch.symbols} with `at`). Once more than
+ * J changes happened since a version, {@link Sketch.reaches} is false for it.
  */
 export class Sketch {
   /** Number of coded symbols kept (L). */
   readonly length: number
   /** @internal */
   readonly table: SymbolTable
+  /** Most changes the journal keeps (J). */
+  readonly journalLength: number
   #size = 0
   readonly #seq = new IndexSequence(0, 0)
+  /** Changes applied so far. */
+  #version = 0
+  /** Journal entries kept: those of versions [#version − #journaled, #version). */
+  #journaled = 0
+  /** Journal ring: the change that made version v + 1 sits in slot v mod capacity. */
+  #jWords = new Uint32Array(0)
+  #jHashes = new Uint32Array(0)
+  #jSigns = new Int8Array(0)
 
   /**
    * An empty sketch.
-   * @throws {BloomwalkError} INVALID_ARGUMENT when `length` is not an integer in [1, 2^20]
+   * @throws {BloomwalkError} INVALID_ARGUMENT when `length` is not an integer in [1, 2^20] or `journal` not in [0, 2^20]
    */
   constructor(options: SketchOptions = {}) {
     const length = options.length ?? DEFAULT_SKETCH_LENGTH
     if (!Number.isInteger(length) || length < 1 || length > MAX_SKETCH_LENGTH) {
       throw new BloomwalkError('INVALID_ARGUMENT', `sketch length must be an integer in [1, ${MAX_SKETCH_LENGTH}], got ${String(length)}`)
     }
+    const journal = options.journal ?? DEFAULT_JOURNAL_LENGTH
+    if (!Number.isInteger(journal) || journal < 0 || journal > MAX_JOURNAL_LENGTH) {
+      throw new BloomwalkError('INVALID_ARGUMENT', `journal must be an integer in [0, ${MAX_JOURNAL_LENGTH}], got ${String(journal)}`)
+    }
     this.length = length
+    this.journalLength = journal
     this.table = new SymbolTable(length)
+  }
+
+  /** Changes applied so far: a snapshot of the current contents (see {@link Sketch.symbols}). */
+  get version(): number {
+    return this.#version
+  }
+
+  /** True when the symbols of `version` can still be served: it is not in the future and at most J changes old. */
+  reaches(version: number): boolean {
+    return Number.isSafeInteger(version) && version <= this.#version && this.#version - version <= this.#journaled
   }
 
   /**
@@ -122,32 +168,116 @@ export class Sketch {
       counts[i]! += sign
     }
     this.#size += sign
+    this.#journal(hi, lo, sign)
+  }
+
+  /**
+   * Forgets the journal and frees its memory (e.g. after the bulk build at start, which no
+   * snapshot needs): only the current version stays reachable.
+   */
+  clearJournal(): void {
+    this.#journaled = 0
+    this.#jWords = new Uint32Array(0)
+    this.#jHashes = new Uint32Array(0)
+    this.#jSigns = new Int8Array(0)
+  }
+
+  /** Records the change that makes the next version (SCRATCH_WORDS holds the id). */
+  #journal(hi: number, lo: number, sign: 1 | -1): void {
+    if (this.journalLength === 0) {
+      this.#version++
+      return
+    }
+    if (this.#journaled === this.#jSigns.length && this.#jSigns.length < this.journalLength) this.#growJournal()
+    const v = this.#version++
+    const slot = v % this.#jSigns.length
+    this.#jWords.set(SCRATCH_WORDS, slot * ID_WORDS)
+    this.#jHashes[2 * slot] = hi
+    this.#jHashes[2 * slot + 1] = lo
+    this.#jSigns[slot] = sign
+    if (this.#journaled < this.#jSigns.length) this.#journaled++
+  }
+
+  #growJournal(): void {
+    const old = this.#jSigns.length
+    const capacity = Math.min(this.journalLength, Math.max(JOURNAL_INITIAL, 2 * old))
+    const words = new Uint32Array(capacity * ID_WORDS)
+    const hashes = new Uint32Array(2 * capacity)
+    const signs = new Int8Array(capacity)
+    for (let v = this.#version - this.#journaled; v < this.#version; v++) {
+      const from = v % old
+      const to = v % capacity
+      words.set(this.#jWords.subarray(from * ID_WORDS, (from + 1) * ID_WORDS), to * ID_WORDS)
+      hashes[2 * to] = this.#jHashes[2 * from]!
+      hashes[2 * to + 1] = this.#jHashes[2 * from + 1]!
+      signs[to] = this.#jSigns[from]!
+    }
+    this.#jWords = words
+    this.#jHashes = hashes
+    this.#jSigns = signs
   }
 
   /**
    * Coded symbols [from, min(from + count, L)) in wire form (copies), for a
-   * symbols-response. Empty when `from` ≥ L: the peer asked past what this node keeps.
-   * @throws {BloomwalkError} INVALID_ARGUMENT when `from` or `count` is not a non-negative safe integer
+   * symbols-response: of the current contents, or of the snapshot `at` (an earlier
+   * {@link Sketch.version} that {@link Sketch.reaches}). Empty when `from` ≥ L: the peer
+   * asked past what this node keeps.
+   *
+   * For a snapshot, each journaled change made since `at` is taken back out of the copied
+   * range: its index sequence is walked up to the end of the range (≈ 2·ln(end) steps each).
+   * @throws {BloomwalkError} INVALID_ARGUMENT when `from` or `count` is not a non-negative safe integer, or `at` is not reachable
    */
-  symbols(from: number, count: number): CodedSymbol[] {
+  symbols(from: number, count: number, at?: number): CodedSymbol[] {
     checkIndex('from', from)
     checkIndex('count', count)
     const end = Math.min(this.length, from + count)
+    if (at === undefined || at === this.#version || end <= from) {
+      if (at !== undefined && !this.reaches(at)) throw new BloomwalkError('INVALID_ARGUMENT', `version ${String(at)} is not reachable from ${this.#version}`)
+      const out: CodedSymbol[] = []
+      for (let i = from; i < end; i++) out.push(this.table.coded(i))
+      return out
+    }
+    if (!this.reaches(at)) throw new BloomwalkError('INVALID_ARGUMENT', `version ${String(at)} is not reachable from ${this.#version}`)
+    const range = new SymbolTable(end - from)
+    range.words.set(this.table.words.subarray(from * ID_WORDS, end * ID_WORDS))
+    range.hashes.set(this.table.hashes.subarray(2 * from, 2 * end))
+    range.counts.set(this.table.counts.subarray(from, end))
+    const { words, hashes, counts } = range
+    const jw = this.#jWords
+    const capacity = this.#jSigns.length
+    const seq = this.#seq
+    for (let v = at; v < this.#version; v++) {
+      const slot = v % capacity
+      const hi = this.#jHashes[2 * slot]!
+      const lo = this.#jHashes[2 * slot + 1]!
+      const sign = this.#jSigns[slot]!
+      const q = slot * ID_WORDS
+      seq.reset(hi, lo)
+      for (let i = 0; i < end; i = seq.next()) {
+        if (i < from) continue
+        const k = i - from
+        for (let w = 0, o = k * ID_WORDS; w < ID_WORDS; w++) words[o + w]! ^= jw[q + w]!
+        hashes[2 * k]! ^= hi
+        hashes[2 * k + 1]! ^= lo
+        counts[k]! -= sign
+      }
+    }
     const out: CodedSymbol[] = []
-    for (let i = from; i < end; i++) out.push(this.table.coded(i))
+    for (let k = 0; k < end - from; k++) out.push(range.coded(k))
     return out
   }
 
   /**
    * The symbols-response answer to a request for [from, from + count): as many of those
    * symbols as fit a datagram of `budget` bytes (exact sizes, see `symbolsResponseSize`).
-   * Generates at most one symbol per 36 bytes of budget, whatever `count` says.
+   * Generates at most one symbol per 36 bytes of budget, whatever `count` says. `at` as in
+   * {@link Sketch.symbols}.
    * @throws {BloomwalkError} INVALID_ARGUMENT for arguments that are not non-negative safe integers
    */
-  symbolsWithin(from: number, count: number, budget: number): CodedSymbol[] {
+  symbolsWithin(from: number, count: number, budget: number, at?: number): CodedSymbol[] {
     checkIndex('budget', budget)
     const most = Math.max(0, Math.floor((budget - envelopeHeaderBytes()) / MIN_SYMBOL_BYTES))
-    const symbols = this.symbols(from, Math.min(count, most))
+    const symbols = this.symbols(from, Math.min(count, most), at)
     return symbols.slice(0, fitSymbols(budget, from, symbols))
   }
 
@@ -168,9 +298,9 @@ export class Sketch {
     return true
   }
 
-  /** An independent copy. */
+  /** An independent copy of the symbols (not of the journal: the copy starts at version 0). */
   clone(): Sketch {
-    const copy = new Sketch({ length: this.length })
+    const copy = new Sketch({ length: this.length, journal: this.journalLength })
     copy.table.words.set(this.table.words)
     copy.table.hashes.set(this.table.hashes)
     copy.table.counts.set(this.table.counts)

@@ -39,11 +39,15 @@ export class SymbolTable {
     this.bytes = new Uint8Array(this.words.buffer)
     this.hashes = new Uint32Array(2 * length)
     this.counts = new Int32Array(length)
-    if (source !== undefined) {
-      this.words.set(source.words.subarray(0, length * ID_WORDS))
-      this.hashes.set(source.hashes.subarray(0, 2 * length))
-      this.counts.set(source.counts.subarray(0, length))
-    }
+    if (source !== undefined) this.copyFrom(source)
+  }
+
+  /** Overwrites this table with the first `length` symbols of `source`. */
+  copyFrom(source: SymbolTable): void {
+    const length = this.length
+    this.words.set(source.words.subarray(0, length * ID_WORDS))
+    this.hashes.set(source.hashes.subarray(0, 2 * length))
+    this.counts.set(source.counts.subarray(0, length))
   }
 
   /** Symbol `i` in wire form (a copy). */

@@ -48,7 +48,25 @@ describe('catch-up by coded symbols', () => {
     await t.run(120_000)
     const [ca, cb] = [a.stats().catchUp, b.stats().catchUp]
     expect(ca.failed + cb.failed).toBe(0)
+    expect(ca.snapshotsLost + cb.snapshotsLost).toBe(0)
     expect(ca.decoded + cb.decoded).toBeGreaterThanOrEqual(1)
+    expect(a.stats().overlays[0]!.bundlesStored).toBe(3120)
+    expect(b.stats().overlays[0]!.bundlesStored).toBe(3120)
+    await t.stop()
+  })
+
+  it('a responder whose journal no longer reaches a session start counts a lost snapshot and serves the current sketch', async () => {
+    const t = await testnet({ peers: 0, seed: 53 })
+    const pool = shuffle(new SeededRng(5), makeBundles(3120, { overlay: t.overlay, seed: 11, maxGlobalTime: 20_000 }))
+    const top = pool.reduce((m, b) => (b.globalTime > m.globalTime ? b : m))
+    const rest = pool.filter((b) => b !== top)
+    const shared = [top, ...rest.slice(0, 2999)]
+    // Journal of 0: any change during a session loses its snapshot.
+    const a = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(2999, 3059)]), sketchJournal: 0 })
+    const b = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(3059)]), sketchJournal: 0 })
+    await t.run(120_000)
+    const [ca, cb] = [a.stats().catchUp, b.stats().catchUp]
+    expect(ca.snapshotsLost + cb.snapshotsLost).toBeGreaterThan(0)
     expect(a.stats().overlays[0]!.bundlesStored).toBe(3120)
     expect(b.stats().overlays[0]!.bundlesStored).toBe(3120)
     await t.stop()

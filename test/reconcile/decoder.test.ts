@@ -171,3 +171,38 @@ describe('decoder: rounds and input checks', () => {
     for (const count of [0, -1, 1.5, Number.NaN]) expect(() => new Decoder(sketch).nextRequest(count)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
   })
 })
+
+describe('decoder: buffer reuse', () => {
+  it('a decoder built with reuse takes over the old buffers, decodes the same, and retires the old one', () => {
+    const first = twoSides(new SeededRng(21), 2000, 30, 20, 1 << 10)
+    const old = new Decoder(first.ours)
+    old.addSymbols(0, first.theirs.symbols(0, 5))
+    const second = twoSides(new SeededRng(22), 2000, 25, 35, 1 << 10)
+    const fresh = new Decoder(second.ours)
+    const reused = new Decoder(second.ours, { reuse: old })
+    expect(old.addSymbols(5, first.theirs.symbols(5, 5))).toBe('failed')
+    expect(old.nextRequest(5)).toBeNull()
+    const found = (d: Decoder): string[] => {
+      const out: Uint8Array[] = []
+      for (let from = 0; from < d.limit; from += 16) {
+        expect(d.addSymbols(from, second.theirs.symbols(from, 16))).toBe('added')
+        let r = d.decode()
+        out.push(...r.weLack, ...r.theyLack)
+        while (r.more) {
+          r = d.decode()
+          out.push(...r.weLack, ...r.theyLack)
+        }
+        if (r.done) break
+      }
+      return sortedHex(out)
+    }
+    const expected = sortedHex([...second.onlyTheirs, ...second.onlyOurs])
+    expect(expected).toHaveLength(60)
+    expect(found(fresh)).toEqual(expected)
+    expect(found(reused)).toEqual(expected)
+    // A different limit cannot take the buffers: a fresh allocation, nothing retired.
+    const small = new Decoder(second.ours, { limit: 64, reuse: reused })
+    expect(small.limit).toBe(64)
+    expect(reused.nextRequest(1)).not.toBeNull() // not retired
+  })
+})

@@ -109,3 +109,84 @@ describe('sketch', () => {
     expect(sketch.matches(0, [{ ...s[0]!, count: s[0]!.count + 1 }])).toBe(false)
   })
 })
+
+describe('sketch: copy-free snapshots (version + bounded journal)', () => {
+  it('the symbols of an earlier version equal those of a real clone taken then, on any range (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 256 }), (seed, base, changes, from, count) => {
+        const rng = new SeededRng(seed)
+        const kept = randomIds(rng, base)
+        const sketch = Sketch.from(kept, { length: 256, journal: 512 })
+        const clone = sketch.clone()
+        const at = sketch.version
+        // Adds and removes (of ids added before) after the snapshot.
+        const added = randomIds(rng, changes)
+        for (let k = 0; k < changes; k++) {
+          sketch.add(added[k]!)
+          if (k % 3 === 2 && k < kept.length) sketch.remove(kept[k]!)
+        }
+        expect(sketch.reaches(at)).toBe(true)
+        expect(sketch.symbols(from, count, at)).toEqual(clone.symbols(from, count))
+        expect(sketch.symbolsWithin(from, count, 1472, at)).toEqual(clone.symbolsWithin(from, count, 1472))
+        // The current version still serves the current symbols.
+        expect(sketch.symbols(from, count, sketch.version)).toEqual(sketch.symbols(from, count))
+      }),
+      { numRuns: 60, seed: 0x7a }
+    )
+  })
+
+  it('the journal keeps the last J changes: versions older than that are no longer reachable', () => {
+    const ids = randomIds(new SeededRng(8), 300)
+    const sketch = new Sketch({ length: 64, journal: 100 })
+    expect(sketch.journalLength).toBe(100)
+    for (const id of ids.slice(0, 50)) sketch.add(id)
+    const at50 = sketch.version
+    const clone50 = sketch.clone()
+    expect(at50).toBe(50)
+    expect(sketch.reaches(0)).toBe(true)
+    for (const id of ids.slice(50, 150)) sketch.add(id)
+    // 150 changes made, 100 kept: versions 50..150 reachable, 0..49 not, nor the future.
+    expect(sketch.reaches(at50)).toBe(true)
+    expect(sketch.reaches(49)).toBe(false)
+    expect(sketch.reaches(0)).toBe(false)
+    expect(sketch.reaches(151)).toBe(false)
+    expect(sketch.symbols(0, 64, at50)).toEqual(clone50.symbols(0, 64))
+    sketch.remove(ids[0]!)
+    expect(sketch.reaches(at50)).toBe(false)
+    expect(() => sketch.symbols(0, 4, at50)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    // Journal length 0: only the current version is reachable.
+    const none = Sketch.from(ids.slice(0, 3), { length: 8, journal: 0 })
+    expect(none.reaches(none.version)).toBe(true)
+    expect(none.reaches(none.version - 1)).toBe(false)
+    // clearJournal(): only the current version is reachable, and changes are journaled again after.
+    sketch.clearJournal()
+    const now = sketch.version
+    expect(sketch.reaches(now)).toBe(true)
+    expect(sketch.reaches(now - 1)).toBe(false)
+    const cloneNow = sketch.clone()
+    sketch.add(ids[200]!)
+    expect(sketch.symbols(0, 64, now)).toEqual(cloneNow.symbols(0, 64))
+    for (const journal of [-1, 1.5, 2 ** 20 + 1]) expect(() => new Sketch({ length: 8, journal })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+
+  it('the journal grows as it fills and wraps around without losing the reachable versions', () => {
+    const ids = randomIds(new SeededRng(9), 1000)
+    const sketch = new Sketch({ length: 128, journal: 300 })
+    const clones = new Map<number, Sketch>()
+    for (let k = 0; k < ids.length; k++) {
+      if (k % 37 === 0) clones.set(sketch.version, sketch.clone())
+      sketch.add(ids[k]!)
+      if (k % 5 === 4) sketch.remove(ids[k - 2]!)
+    }
+    let checked = 0
+    for (const [v, clone] of clones) {
+      if (!sketch.reaches(v)) {
+        expect(sketch.version - v).toBeGreaterThan(300)
+        continue
+      }
+      expect(sketch.symbols(0, 128, v)).toEqual(clone.symbols(0, 128))
+      checked++
+    }
+    expect(checked).toBeGreaterThanOrEqual(5)
+  })
+})

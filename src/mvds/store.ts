@@ -30,8 +30,8 @@ export class MemoryMvdsStore implements MvdsMessageStore {
     return this.#messages.has(hexKey(id))
   }
 
-  get(id: Uint8Array): MvdsMessage | undefined {
-    return this.#messages.get(hexKey(id))
+  get(id: Uint8Array, key?: string): MvdsMessage | undefined {
+    return this.#messages.get(key ?? hexKey(id))
   }
 
   put(id: Uint8Array, message: MvdsMessage): void {

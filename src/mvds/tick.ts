@@ -13,7 +13,7 @@ import type { MvdsOutgoing } from './types.js'
 function addRecord(core: MvdsCore, peerId: string, peer: PeerState, key: string, r: RecordEntry, b: PayloadBuilder): boolean {
   if (r.type === 'offer') return b.addId('offers', r.id)
   if (r.type === 'request') return b.addId('requests', r.id)
-  const message = r.group !== undefined && core.shares(r.group, peerId) ? core.store.get(r.id) : undefined
+  const message = r.group !== undefined && core.shares(r.group, peerId) ? core.store.get(r.id, key) : undefined
   // Gone from the store, no longer shared, or larger than any payload: it can never be sent.
   if (message === undefined || messageEntrySize(message) > core.opts.maxPayloadBytes) {
     peer.records.delete(key)

@@ -17,8 +17,8 @@ export type MvdsRecordType = 'offer' | 'request' | 'message'
 export interface MvdsMessageStore {
   /** True when the message with this id is stored. */
   has(id: Uint8Array): boolean
-  /** The stored message, or undefined. */
-  get(id: Uint8Array): MvdsMessage | undefined
+  /** The stored message, or undefined. `key`, when given, is `hexKey(id)` (callers that hold it save the encoding). */
+  get(id: Uint8Array, key?: string): MvdsMessage | undefined
   /** Stores a message under its id (`mvdsMessageId` of its fields). Idempotent. */
   put(id: Uint8Array, message: MvdsMessage): void
 }

@@ -32,6 +32,8 @@ export const OVERRIDE_USAGE = `  --nodes N        peers (mailserver and trackers
   --budget BYTES   UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET}
   --fpr RATE       Bloom filter false-positive rate
   --catch-up on|off  bloom: coded-symbol catch-up and idle checks (DESIGN §11)
+  --attackers F    bloom: Sybil attackers' share of all nodes, [0, 0.9] (docs/security.md)
+  --trusted on|off bloom: peers trust the trackers (off: the trackers are a bootstrap only)
   --duration SEC   virtual time limit, seconds`
 
 export const SIM_USAGE = `usage: bloomwalk sim --preset NAME [--preset NAME …] [--seed S] [--json] [--plot FILE.svg] [overrides]
@@ -67,6 +69,8 @@ export const OVERRIDE_OPTIONS = {
   budget: { type: 'string' },
   fpr: { type: 'string' },
   'catch-up': { type: 'string' },
+  attackers: { type: 'string' },
+  trusted: { type: 'string' },
   duration: { type: 'string' }
 } as const
 
@@ -105,6 +109,12 @@ export function parseOverride(o: Overrides, name: string, raw: string): void {
       break
     case 'catch-up':
       o.catchUp = choiceOption(name, raw, ['on', 'off'] as const, 'on') === 'on'
+      break
+    case 'attackers':
+      o.attackers = numberOption(name, raw, 0, { min: 0, max: 0.9 })
+      break
+    case 'trusted':
+      o.trusted = choiceOption(name, raw, ['on', 'off'] as const, 'on') === 'on'
       break
     case 'duration':
       o.duration = numberOption(name, raw, 0, { min: 0.001 })
@@ -215,7 +225,20 @@ export function summaryLines(r: SimResult): string[] {
     `bandwidth  ${b.datagrams} datagrams (×${b.datagramMultiplier} per pair), ${bytesText(b.bytes)} (${b.bytesPerPair} B per pair, ×${b.byteMultiplier} the bundles owed)`,
     `by type    ${types.join(', ')}`,
     `per peer   sent median ${bytesText(b.perPeer.sentBytes.median)}, max ${bytesText(b.perPeer.sentBytes.max)}; received median ${bytesText(b.perPeer.receivedBytes.median)}, max ${bytesText(b.perPeer.receivedBytes.max)}`,
+    ...attackLines(r),
     `run        ${r.aborted ? 'ABORTED after ' : ''}${duration(r.virtualSeconds)} virtual in ${r.run.wallSeconds ?? '?'} s wall (${r.run.cpuSeconds ?? '?'} s CPU), ${r.events} event batches, peak RSS ${r.run.peakRssBytes === null ? '?' : bytesText(r.run.peakRssBytes)}`
+  ]
+}
+
+/** The attack's line (sybil presets): who attacked, how hard, and how much of the honest walks and tables it got. */
+function attackLines(r: SimResult): string[] {
+  const a = r.driver['attack'] as { hosts: number; ports: number; requestsSent: number; walksReceived: number; shareOfHonestWalks: number; honestTablesAtEnd: Record<string, { attackerShare: number }>; mostEntriesOfOneAttackerHost: { stumbleIntro: number; walk: number } } | undefined
+  const spec = r.scenario.attack
+  if (a === undefined || spec === null) return []
+  const tables = Object.entries(a.honestTablesAtEnd).map(([c, k]) => `${c} ${pct(k.attackerShare)}`)
+  return [
+    `attack     ${a.hosts} Sybil hosts (${pct(spec.fraction)} of all nodes, ${a.ports} ports), ${a.requestsSent} introduction-requests sent; trackers ${r.scenario.trusted ? 'trusted' : 'a bootstrap only'}`,
+    `eclipse    ${pct(a.shareOfHonestWalks)} of honest walks reached a Sybil; Sybils' share of honest candidates at the end: ${tables.join(', ')}; one Sybil host held up to ${a.mostEntriesOfOneAttackerHost.stumbleIntro} stumble + intro and ${a.mostEntriesOfOneAttackerHost.walk} walk entries of one table`
   ]
 }
 

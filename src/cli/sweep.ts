@@ -15,6 +15,20 @@ import { resolveIo, type CommandIo } from './command.js'
 import { showProgress } from './progress.js'
 import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, PROBES, duration, overridesFrom, parseOverride } from './sim.js'
 
+/** The metrics `--plot-metrics` may name. */
+const PLOT_METRICS = ['ratio', 'fullDeliverySeconds', 'p99Seconds', 'latencyMedian', 'latencyP90', 'datagramMultiplier', 'byteMultiplier', 'bytesPerPair'] as const
+type PlotMetric = (typeof PLOT_METRICS)[number]
+const METRIC_TITLES: Record<PlotMetric, string> = {
+  ratio: 'delivered share',
+  fullDeliverySeconds: 'seconds to full delivery',
+  p99Seconds: 'seconds to 99 % delivery',
+  latencyMedian: 'median latency (s)',
+  latencyP90: 'P90 latency (s)',
+  datagramMultiplier: 'datagram multiplier',
+  byteMultiplier: 'byte multiplier',
+  bytesPerPair: 'bytes per pair'
+}
+
 export const SWEEP_USAGE = `usage: bloomwalk sweep --preset NAME --param NAME=V1,V2,… [--param …] [--seed S] [--json] [--plot FILE.svg] [overrides]
 
 Runs the preset once per combination of the swept values (same seed) and prints the metrics
@@ -22,7 +36,7 @@ of every cell: delivery, time to full delivery, latency median and P90, multipli
 --param seed=…, each combination of the other parameters is also summarised by its means
 over the seeds (JSON: "groups"), and those are plotted.
 --plot draws heatmaps (two parameters) or lines (one parameter) of the byte multiplier and
-the time to 99 % delivery.
+the time to 99 % delivery (or the metrics of --plot-metrics).
 
   --param NAME=VALUES  a parameter and its comma-separated values (repeatable); NAME is
                        seed (repeat a cell over seeds) or one of
@@ -30,6 +44,8 @@ the time to 99 % delivery.
   --seed S             32-bit seed (default 1)
   --json               print one JSON object {preset, seed, params, cells: [{values, metrics}]}
   --plot FILE.svg      write the plots
+  --plot-metrics M,…   the metrics plotted, one panel each: ${PLOT_METRICS.join(', ')}
+  --plot-lines         two parameters: a line per value of the second instead of heatmaps
 overrides applied to every cell:
 ${OVERRIDE_USAGE}`
 
@@ -56,7 +72,7 @@ interface Param {
 export async function runSweep(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { preset: { type: 'string' }, param: { type: 'string', multiple: true }, seed: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' }, help: { type: 'boolean' }, ...OVERRIDE_OPTIONS },
+    options: { preset: { type: 'string' }, param: { type: 'string', multiple: true }, seed: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' }, 'plot-metrics': { type: 'string' }, 'plot-lines': { type: 'boolean' }, help: { type: 'boolean' }, ...OVERRIDE_OPTIONS },
     strict: true,
     allowPositionals: false
   })
@@ -68,6 +84,8 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
   const params = (values.param ?? []).map(parseParam)
   if (params.length === 0) throw new UsageError('at least one --param NAME=V1,V2,… is required')
   if (new Set(params.map((p) => p.name)).size !== params.length) throw new UsageError('each --param name may appear once')
+  const plotMetrics = values['plot-metrics']?.split(',').map((m) => m.trim())
+  for (const m of plotMetrics ?? []) if (!(PLOT_METRICS as readonly string[]).includes(m)) throw new UsageError(`--plot-metrics: unknown metric "${m}"; one of ${PLOT_METRICS.join(', ')}`)
   const base = overridesFrom(values)
   const seed = numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 })
   const grid = combinations(params)
@@ -106,7 +124,7 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
   if (groups !== undefined && values.json !== true) for (const g of groups) out(`mean over ${g.runs} seeds (${g.completeRuns} complete) ${cellLine(g)}`)
   if (values.plot !== undefined) {
     const plotted = groups === undefined || others.length === 0 ? { params, cells } : { params: others, cells: groups }
-    await writeFile(values.plot, await renderSvg(sweepPlot(plotted.params, plotted.cells)))
+    await writeFile(values.plot, await renderSvg(sweepPlot(plotted.params, plotted.cells, plotMetrics as PlotMetric[] | undefined, values['plot-lines'] === true)))
   }
   if (values.json === true) out(JSON.stringify({ preset: values.preset, seed, params, cells, ...(groups === undefined ? {} : { groups }) }))
   return 0
@@ -189,19 +207,19 @@ function cellLine(c: { values: Record<string, string>; metrics: CellMetrics }): 
   return `${v}: delivered ${(m.ratio * 100).toFixed(2)} %, full ${duration(m.fullDeliverySeconds)}, 99 % ${duration(m.p99Seconds)}, latency median ${duration(m.latencyMedian)} P90 ${duration(m.latencyP90)}, ×${m.datagramMultiplier} datagrams, ×${m.byteMultiplier} bytes (${m.bytesPerPair} B/pair), wall ${m.wallSeconds ?? '?'} s`
 }
 
-function sweepPlot(params: Param[], cells: { values: Record<string, string>; metrics: CellMetrics }[]): TopLevelSpec {
+function sweepPlot(params: Param[], cells: { values: Record<string, string>; metrics: CellMetrics }[], metrics: PlotMetric[] | undefined, lines: boolean): TopLevelSpec {
   const [x, y] = params
   const value = (raw: string) => (Number.isFinite(Number(raw)) ? Number(raw) : raw)
   const heat = (metric: keyof CellMetrics): HeatCell[] =>
     cells.map((c) => ({ x: value(c.values[x!.name]!), y: y === undefined ? '' : value(c.values[y.name]!), value: c.metrics[metric] as number | null }))
   const panel = (metric: keyof CellMetrics, title: string): Record<string, unknown> => {
-    const spec = (y === undefined ? sweepLineSpec(heat(metric), x!.name, null, title) : heatmapSpec(heat(metric), x!.name, y.name, title)) as unknown as Record<string, unknown>
+    const spec = (y === undefined || lines ? sweepLineSpec(heat(metric), x!.name, y?.name ?? null, title) : heatmapSpec(heat(metric), x!.name, y.name, title)) as unknown as Record<string, unknown>
     delete spec['$schema']
     return spec
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    hconcat: [
+    hconcat: metrics !== undefined ? metrics.map((m) => panel(m, METRIC_TITLES[m])) : [
       panel('byteMultiplier', 'byte multiplier'),
       cells.some((c) => c.metrics.p99Seconds !== null) ? panel('p99Seconds', 'seconds to 99 % delivery') : panel('ratio', 'delivered share')
     ],

@@ -15,7 +15,8 @@ import { MemoryStore } from '../store/memory.js'
 import { hexKey } from '../store/range.js'
 import type { BundleStore } from '../store/types.js'
 import type { MemoryTransport, Transport } from '../transport/index.js'
-import { decodePacket, type Address } from '../wire/index.js'
+import { addressKey, decodePacket, type Address } from '../wire/index.js'
+import { Attackers } from './attacker.js'
 import { addCounts, instanceCounts, instanceDrops, sortKeys } from './counts.js'
 import type { Driver, Preload, Published } from './driver.js'
 import { BundleTable, InternedStore } from './interned-store.js'
@@ -44,6 +45,13 @@ interface Host {
   transition: Promise<void>
 }
 
+/**
+ * The trusted category's walk weight when the scenario does not trust the trackers: drawn
+ * once in 10⁹ steps beside other eligible candidates (never, in practice), and still
+ * walked to when it is the only eligible one (DESIGN §6's fallback), as a bootstrap is.
+ */
+const BOOTSTRAP_ONLY_WEIGHT = 1e-9
+
 /** The driver of protocol `bloom`. */
 export class BloomDriver implements Driver {
   readonly overlay = roomId('bloomwalk-sim')
@@ -53,6 +61,7 @@ export class BloomDriver implements Driver {
   readonly #infra: Host[] = []
   #trusted: Address[] = []
   #mailserver: UnreliableTransport | undefined
+  #attackers: Attackers | null = null
 
   constructor(world: SimWorld) {
     this.#world = world
@@ -76,10 +85,14 @@ export class BloomDriver implements Driver {
       w.net.setOnline(bound.address(), false)
       this.#peers.push(this.#host('peer', i, bound))
     }
+    if (s.attack !== null && s.attack.fraction > 0) {
+      const targets = this.#peers.filter((h) => w.natKinds[h.index] === 'public').map((h) => h.bound.address())
+      this.#attackers = new Attackers(w, this.overlay, s.attack, s.peers, () => targets, this.#trusted.slice(0, s.trackers))
+    }
     if (history !== undefined) this.#preload(history())
     // Infrastructure is always online; the mailserver trusts the trackers only.
     for (const h of this.#infra) await this.#start(h, h.role === 'mailserver' ? this.#trusted.slice(0, s.trackers) : [])
-    this.#trusted = this.#infra.map((h) => h.bound.address())
+    this.#trusted = [...this.#infra.map((h) => h.bound.address()), ...this.#peers.slice(0, s.trustedPeers).map((h) => h.bound.address())]
   }
 
   /** Fills the stores before any node starts (a node loads its clock, count and sketch from its store at join). */
@@ -105,7 +118,8 @@ export class BloomDriver implements Driver {
   async setOnline(peer: number, online: boolean): Promise<void> {
     const h = this.#peers[peer]!
     const net = this.#world.net
-    const mode = this.#world.scenario.churn.mode
+    const s = this.#world.scenario
+    const mode = s.churn.mode
     if (mode === 'offline' && h.started) {
       net.setOnline(h.bound.address(), online)
       if (!online) h.offlineAt = h.node!.stats().out
@@ -124,7 +138,7 @@ export class BloomDriver implements Driver {
     h.transition = h.transition.then(async () => {
       if (online) {
         net.setOnline(h.bound.address(), true)
-        await this.#start(h, this.#trusted)
+        await this.#start(h, h.index < s.trustedPeers ? this.#trusted.filter((a) => addressKey(a) !== addressKey(h.bound.address())) : this.#trusted)
       } else {
         await this.#halt(h)
         net.setOnline(h.bound.address(), false)
@@ -170,12 +184,20 @@ export class BloomDriver implements Driver {
       connectionTypesOfRunningPeers: sortKeys(connectionTypes),
       nat: this.#world.nat === null ? null : { ...this.#world.nat.stats },
       mailserverDropped: this.#mailserver === undefined ? null : { ...this.#mailserver.dropped },
-      distinctBundles: this.#table.size
+      distinctBundles: this.#table.size,
+      ...(this.#attackers === null ? {} : { attack: this.#attackReport(counts['walks'] ?? 0) })
     }
   }
 
   async stop(): Promise<void> {
     await Promise.all([...this.#infra, ...this.#peers].map((h) => h.transition.then(() => h.node?.stop())))
+    await this.#attackers?.stop()
+  }
+
+  /** What the attackers did and their share of the running honest peers' candidate tables. */
+  #attackReport(walks: number): Record<string, unknown> {
+    const tables = this.#peers.flatMap((h) => (h.node === null ? [] : [h.node.candidates(this.overlay)]))
+    return this.#attackers!.report(tables, this.#world.clock.now(), walks)
   }
 
   #host(role: HostRole, index: number, bound: MemoryTransport): Host {
@@ -196,6 +218,8 @@ export class BloomDriver implements Driver {
       store: h.store,
       overlays: h.role === 'tracker' ? [] : [this.overlay],
       trusted,
+      // Without trust the trackers are a bootstrap: walked to only when nothing else is eligible.
+      candidates: h.role === 'peer' && !s.trusted ? { categoryWeights: { trusted: BOOTSTRAP_ONLY_WEIGHT } } : undefined,
       stepIntervalMs: s.stepIntervalMs,
       sync: { ...s.sync },
       catchUp: s.catchUp,

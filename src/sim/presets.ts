@@ -5,6 +5,7 @@
  */
 import { BloomwalkError } from '../errors.js'
 import type { Strategy } from '../sync/config.js'
+import type { AttackSpec } from './attacker.js'
 import { PROTOCOLS, checkScenario, type NetworkSpec, type Protocol, type Scenario } from './scenario.js'
 
 const MINUTE = 60_000
@@ -39,12 +40,39 @@ const BASE: Scenario = {
   catchUp: true,
   stepIntervalMs: 5000,
   trackers: 1,
+  trusted: true,
+  trustedPeers: 0,
+  attack: null,
   history: null,
   store: 'interned',
   quantumMs: 0
 }
 
 const MAILSERVER = { reliability: 0.9 }
+
+/**
+ * The Sybil attack of the sybil-* presets (./attacker.ts): each attacker host cycles 16
+ * ports (twice the per-/24 cap of 8), sends one introduction-request per second (five times
+ * an honest peer's walk rate), a quarter of them to the tracker.
+ */
+const SYBILS: Omit<AttackSpec, 'fraction'> = { ports: 16, requestsPerSecond: 1, trackerShare: 0.25 }
+
+/**
+ * 100 honest peers always online on a mobile network, 200 messages in the first 5 minutes,
+ * at most 30 minutes; every peer trusts the tracker and 3 honest peers; attackers are `percent`
+ * of all nodes.
+ */
+function sybil(percent: number): Scenario {
+  return preset(`sybil-${percent}`, `Sybils attempting an eclipse: ${percent} % of all nodes are attackers (100 honest peers, 200 messages, trusted tracker and 3 trusted peers)`, {
+    trustedPeers: 3,
+    messages: 200,
+    publishWindowMs: 5 * MINUTE,
+    durationMs: 30 * MINUTE,
+    sampleMs: 10_000,
+    churn: { ...BASE.churn, online: 1 },
+    attack: { ...SYBILS, fraction: percent / 100 }
+  })
+}
 
 function preset(name: string, description: string, fields: Partial<Scenario>): Scenario {
   return { ...BASE, ...fields, name, description }
@@ -90,6 +118,17 @@ export const PRESETS: Readonly<Record<string, Scenario>> = Object.freeze({
     network: WAN,
     churn: { ...BASE.churn, online: 1 },
     history: { bundles: 100_000, missing: 0.001 }
+  }),
+  'sybil-10': sybil(10),
+  'sybil-30': sybil(30),
+  'sybil-50': sybil(50),
+  faults: preset('faults', '100 peers online 50 % in 30-second sessions, 30 % loss, 10 % duplication, 10 % reordered, 200 messages', {
+    messages: 200,
+    publishWindowMs: 5 * MINUTE,
+    durationMs: 4 * HOUR,
+    sampleMs: 10_000,
+    network: { ...MOBILE, loss: 0.3, duplication: 0.1, reorder: 0.1 },
+    churn: { online: 0.5, sessionMs: 30_000, sessions: 'exponential', mode: 'restart' }
   })
 })
 
@@ -109,6 +148,10 @@ export interface Overrides {
   duration?: number
   churnMode?: Scenario['churn']['mode']
   catchUp?: boolean
+  /** Attackers' share of all nodes (a preset without an attack gets the sybil presets' attack). */
+  attackers?: number
+  /** Peers trust the trackers (false: the trackers are a bootstrap only). */
+  trusted?: boolean
 }
 
 /** The preset `name`. @throws {BloomwalkError} INVALID_ARGUMENT for an unknown name */
@@ -136,5 +179,7 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   if (o.duration !== undefined) s.durationMs = o.duration * 1000
   if (o.churnMode !== undefined) s.churn.mode = o.churnMode
   if (o.catchUp !== undefined) s.catchUp = o.catchUp
+  if (o.attackers !== undefined) s.attack = { ...(s.attack ?? SYBILS), fraction: o.attackers }
+  if (o.trusted !== undefined) s.trusted = o.trusted
   return checkScenario(s)
 }

@@ -5,6 +5,7 @@
  */
 import { BloomwalkError } from '../errors.js'
 import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET, type Strategy } from '../sync/config.js'
+import type { AttackSpec } from './attacker.js'
 
 /** The sync protocol a scenario runs; each has a driver (./driver.ts). */
 export type Protocol = 'bloom' | 'mvds-batch' | 'mvds-interactive'
@@ -94,6 +95,16 @@ export interface Scenario {
   stepIntervalMs: number
   /** Trackers (bloom driver). */
   trackers: number
+  /**
+   * Bloom driver: peers trust the trackers (DESIGN §6: walked to on 1 % of steps, and
+   * whenever no other candidate is eligible). False: the trackers are a bootstrap only,
+   * walked to only when no other candidate is eligible (category weight 10⁻⁹, not 1 %).
+   */
+  trusted: boolean
+  /** Bloom driver: peers 0 … trustedPeers − 1 are configured at every peer beside the trackers (DESIGN §6's trusted peers; otherwise ordinary peers, churning as any peer does). */
+  trustedPeers: number
+  /** Sybil attackers attempting an eclipse (bloom driver, ./attacker.ts); null: none. */
+  attack: AttackSpec | null
   history: HistorySpec | null
   /**
    * The peers' bundle stores: `interned` (one copy of each bundle shared by all simulated
@@ -143,6 +154,14 @@ export function checkScenario(s: Scenario): Scenario {
   if (!(s.sync.falsePositiveRate > 0 && s.sync.falsePositiveRate < 1)) bad('sync.falsePositiveRate', 'must be in (0, 1)')
   int('sync.responseBudget', s.sync.responseBudget, 1)
   if (s.bundleBytes > s.sync.datagramBudget - 16) bad('bundleBytes', `must fit one datagram of ${s.sync.datagramBudget} bytes`)
+  int('trustedPeers', s.trustedPeers, 0, s.peers)
+  if (s.attack !== null) {
+    if (!(s.attack.fraction >= 0 && s.attack.fraction <= 0.9)) bad('attack.fraction', `must be in [0, 0.9], got ${s.attack.fraction}`)
+    int('attack.ports', s.attack.ports, 1, 1024)
+    if (!(s.attack.requestsPerSecond >= 0 && s.attack.requestsPerSecond <= 1000)) bad('attack.requestsPerSecond', `must be in [0, 1000], got ${s.attack.requestsPerSecond}`)
+    prob('attack.trackerShare', s.attack.trackerShare)
+    if (s.protocol !== 'bloom') bad('attack', 'needs protocol bloom')
+  }
   if (s.history !== null) {
     int('history.bundles', s.history.bundles, 0, 10_000_000)
     prob('history.missing', s.history.missing)

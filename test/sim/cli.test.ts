@@ -61,6 +61,22 @@ describe('bloomwalk sim / sweep', () => {
     expect(await readFile(plot, 'utf8')).toMatch(/^<svg/)
   })
 
+  it('sweep plots chosen metrics as lines per value of the second parameter (sybil presets)', async () => {
+    const lines: string[] = []
+    const plot = join(dir, 'sybil.svg')
+    await runSweep(['--preset', 'sybil-10', '--json', '--plot', plot, '--plot-metrics', 'ratio,fullDeliverySeconds', '--plot-lines', '--param', 'attackers=0,0.3', '--param', 'trusted=on,off', ...TINY], (l) => lines.push(l), quiet)
+    const r = JSON.parse(lines[0]!)
+    expect(r.cells.map((c: { values: Record<string, string> }) => `${c.values['attackers']}/${c.values['trusted']}`)).toEqual(['0/on', '0/off', '0.3/on', '0.3/off'])
+    const svg = await readFile(plot, 'utf8')
+    expect(svg).toMatch(/delivered share/)
+    expect(svg).toMatch(/seconds to full delivery/)
+    await expect(runSweep(['--preset', 'sybil-10', '--param', 'attackers=0', '--plot-metrics', 'colour'], () => {}, quiet)).rejects.toThrow(/--plot-metrics/)
+    const summary: string[] = []
+    await runSim(['--preset', 'sybil-10', '--attackers', '0.3', '--trusted', 'off', ...TINY], (l) => summary.push(l), quiet)
+    expect(summary.join('\n')).toMatch(/attack +3 Sybil hosts .*trackers a bootstrap only/)
+    expect(summary.join('\n')).toMatch(/eclipse .* of honest walks reached a Sybil/)
+  })
+
   it('sweep over seeds summarises each combination by its means', async () => {
     const lines: string[] = []
     await runSweep(['--preset', 'seed-1', '--json', '--param', 'seed=1,2,3', '--param', 'protocol=mvds-batch,mvds-interactive', '--online', '1'], (l) => lines.push(l), quiet)

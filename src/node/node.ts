@@ -160,6 +160,8 @@ export class BloomwalkNode {
     await this.#ctx.store?.open()
     transport.onPacket = (from, bytes) => this.#track(dispatch(this.#ctx, (o, p) => this.#lookup(o, p), from, bytes))
     for (const overlay of this.#opts.overlays ?? []) await this.join(overlay)
+    // After a stop(), overlays joined before walk again (join() returns early for them).
+    if (this.role === 'peer') for (const state of this.#overlays.values()) if (state.cancelStep === undefined) this.#schedule(state, 0)
     if (this.#ctx.mvds !== undefined) this.#scheduleMvds(this.#ctx.mvds.layer)
     for (const t of trusted ?? []) for (const o of this.#overlays.values()) o.candidates.addTrusted(addressKey(t))
   }
@@ -170,7 +172,10 @@ export class BloomwalkNode {
     this.#stopping = (async () => {
       this.#running = false
       this.#opts.transport.onPacket = null
-      for (const o of this.#overlays.values()) o.cancelStep?.()
+      for (const o of this.#overlays.values()) {
+        o.cancelStep?.()
+        o.cancelStep = undefined
+      }
       this.#cancelMvds?.()
       this.#ctx.requests.clear()
       await Promise.allSettled([...this.#inflight])

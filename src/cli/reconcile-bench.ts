@@ -18,12 +18,14 @@ import { benchBundles, LAYOUTS, splitSets, storeOf, type BenchSets, type Layout 
 import { Link, type Traffic } from './reconcile-link.js'
 import { formatReport } from './reconcile-report.js'
 import { CATCH_UP_POLICIES, codedSymbols, type CatchUpPolicy } from './reconcile-symbols.js'
+import { DEFAULT_SYMBOLS_PER_DIFFERENCE } from '../reconcile/index.js'
 
 export const RECONCILE_METHODS = ['bloom-largest', 'bloom-modulo', 'symbols'] as const
 export type ReconcileMethod = (typeof RECONCILE_METHODS)[number]
 
 export const RECONCILE_BENCH_USAGE = `usage: bloomwalk reconcile-bench [--shared N] [--diff D] [--layout random|recent] [--budget BYTES]
-                                [--max-steps S] [--methods LIST] [--policy fixed|node] [--seed S] [--json]
+                                [--max-steps S] [--methods LIST] [--policy node] [--symbols-per-difference F]
+                                [--seed S] [--json]
 
 Two peers share N bundles (196 B each) and differ in D (half held by each only). Each method
 reconciles them over the in-memory network; printed per method: round trips, datagrams and
@@ -37,8 +39,10 @@ difference, and CPU per side (for stable CPU figures run node with --expose-gc a
   --budget     UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET} (default 1200)
   --max-steps  walk steps (both sides together) before a Bloom walk is reported unfinished (default 5000)
   --methods    comma-separated subset of ${RECONCILE_METHODS.join(', ')} (default all)
-  --policy     coded symbols: fixed (default) = the catch-up policy with the fixes described in
-               src/cli/reconcile-symbols.ts; node = exactly what src/node/catch-up.ts does today
+  --policy     coded symbols: node (the only one) = the node's SymbolSession (src/reconcile/session.ts)
+  --symbols-per-difference
+               coded symbols: symbols asked for per estimated difference (default ${DEFAULT_SYMBOLS_PER_DIFFERENCE}):
+               lower costs fewer bytes, higher fewer round trips
   --seed       seed of the bundles, the split and every random choice (default 1)
   --json       print one JSON object`
 
@@ -50,8 +54,10 @@ export interface ReconcileBenchOptions {
   budget: number
   maxSteps: number
   methods: readonly ReconcileMethod[]
-  /** Coded symbols: today's node policy or the fixed one (see reconcile-symbols.ts). */
+  /** Coded symbols: the node's policy. */
   policy: CatchUpPolicy
+  /** Coded symbols: symbols asked for per estimated difference. */
+  symbolsPerDifference: number
   seed: number
 }
 
@@ -156,9 +162,9 @@ async function runMethod(method: ReconcileMethod, sets: BenchSets, options: Reco
   let found: number
   let detail: MethodResult['detail']
   if (method === 'symbols') {
-    const s = await codedSymbols(link, options.policy)
+    const s = await codedSymbols(link, options.symbolsPerDifference)
     found = s.weLack + s.theyLack
-    detail = { end: s.end, policy: options.policy, symbols: s.symbols, symbolsPerDifference: options.diff === 0 ? 0 : round(s.symbols / options.diff, 3), symbolsRequests: s.symbolsRequests, bundleRequests: s.bundleRequests, weLack: s.weLack, theyLack: s.theyLack, notServed: s.notServed, reRequests: s.reRequests, cappedRounds: s.capped }
+    detail = { end: s.end, policy: options.policy, symbols: s.symbols, requested: s.requested, symbolsPerDifference: options.diff === 0 ? 0 : round(s.symbols / options.diff, 3), firstEstimate: s.firstEstimate ?? '–', symbolsRequests: s.symbolsRequests, bundleRequests: s.bundleRequests, weLack: s.weLack, theyLack: s.theyLack, notServed: s.notServed, reRequests: s.reRequests }
   } else {
     const w = await bloomWalk(link, options.diff, options.maxSteps)
     found = link.a.fresh + link.b.fresh
@@ -225,6 +231,7 @@ export async function runReconcileBench(argv: string[], out: (line: string) => v
       'max-steps': { type: 'string' },
       methods: { type: 'string' },
       policy: { type: 'string' },
+      'symbols-per-difference': { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean' }
@@ -240,7 +247,8 @@ export async function runReconcileBench(argv: string[], out: (line: string) => v
     budget: numberOption('budget', values.budget, 1200, { integer: true, min: MIN_DATAGRAM_BUDGET, max: MAX_DATAGRAM_BUDGET }),
     maxSteps: numberOption('max-steps', values['max-steps'], 5000, { integer: true, min: 1 }),
     methods: methodsOption(values.methods),
-    policy: choiceOption('policy', values.policy, CATCH_UP_POLICIES, 'fixed'),
+    policy: choiceOption('policy', values.policy, CATCH_UP_POLICIES, 'node'),
+    symbolsPerDifference: numberOption('symbols-per-difference', values['symbols-per-difference'], DEFAULT_SYMBOLS_PER_DIFFERENCE, { min: 0.5, max: 10 }),
     seed: numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 })
   }
   const err = io.err ?? process.stderr

@@ -1,154 +1,151 @@
 /**
  * Catch-up by coded symbols alone, two parties (reconcile-bench): A runs one session against
- * B as the node's catch-up policy does (src/node/catch-up.ts, handlers/bundle-request.ts,
- * handlers/bundles.ts), with the node's constants:
+ * B with the node's policy and constants — the same `SymbolSession` (src/reconcile/session.ts)
+ * that src/node/catch-up.ts drives — and B answers as the node's handlers do:
  *
- *   A: Decoder over its sketch → symbols-request {0, IDLE_SYMBOLS} (the idle check)
- *   B: sketch.symbolsWithin(from, count, budget) → symbols-response
- *   A: addSymbols, decode (≤ MAX_IDS_PER_ROUND ids per call); bundle-requests of
- *      ≤ maxIdsPerRequest ids for what it lacks; pushes what B lacks; unless done, the next
- *      request of symbolsPerDatagram(budget) symbols
- *   B: answers bundle-requests from its store within the response budget
+ *   A: session.start() → symbols-request {0, first window, digest of A's symbol 0}
+ *   B: digest equal → symbols-response {inSync}; else symbols [from, from + count) of its
+ *      sketch in as many datagrams as they take (fitSymbols), and the bundles named in `fetch`
+ *   A: session.onResponse → further symbols-requests sized from the estimated difference
+ *      (ids A lacks riding on them), and at the end bundle-requests for the rest and pushes
+ *      of what B lacks
+ *   B: answers bundle-requests from its store within four response budgets
  *
- * Both sides store what arrives and add it to their sketch. Not counted: the walk step
- * after which the node starts the idle check (it is sent with or without catch-up).
- *
- * `policy` `node` does exactly what catch-up.ts does today; `fixed` (the default) differs in
- * three places, each a defect of today's policy that this bench found:
- *
- * 1. Pushes wait for the session's end (they leave with the last bundle-requests: no extra
- *    round trip). Pushed after every round, they enter B's sketch while the session runs, so
- *    B's later symbols hold ids the decoder peeled from earlier ones, and the session ends
- *    `inconsistent`.
- * 2. While `decode()` says `more`, it is called again before asking for more symbols; the
- *    node asks for a datagram of symbols it does not need, costing a round trip each time.
- * 3. Ids that B's answer left out (a bundle-request answer stops at the response budget:
- *    27 bundles of 196 B for up to 32 ids asked) are asked for again; the node never does.
+ * Both sides store what arrives and add it to their sketch; B serves the session from a
+ * snapshot (its sketch's version at the first request), as the node does. Not counted: the
+ * walk step after which the node starts the idle check (it is sent with or without catch-up).
+ * The network loses nothing here, so the retry path is not exercised (test/node covers it).
  */
-import { IDLE_SYMBOLS, MAX_IDS_PER_ROUND } from '../node/catch-up.js'
-import { Decoder, symbolsPerDatagram, type DecodeFailure } from '../reconcile/index.js'
+import { FETCH_IDS_PER_REQUEST, MAX_IDS_PER_ROUND, firstWindow } from '../node/catch-up.js'
+import { BUNDLE_REQUEST_BUDGET_FACTOR } from '../node/handlers/bundle-request.js'
+import { DEFAULT_SYMBOLS_PER_DIFFERENCE, SymbolSession, fitSymbols, type SessionEnd, type SessionStep } from '../reconcile/index.js'
 import type { Bundle } from '../bundle/types.js'
 import { packDatagrams } from '../sync/pack.js'
-import type { Packet } from '../wire/index.js'
+import type { Packet, SymbolsRequest } from '../wire/index.js'
 import type { Link, Side } from './reconcile-link.js'
 
-/** Today's node policy, or the policy with the three fixes in the module comment. */
-export type CatchUpPolicy = 'fixed' | 'node'
+/** The node's policy (the only one since the node and the bench share `SymbolSession`). */
+export type CatchUpPolicy = 'node'
 
-export const CATCH_UP_POLICIES: readonly CatchUpPolicy[] = ['fixed', 'node']
+export const CATCH_UP_POLICIES: readonly CatchUpPolicy[] = ['node']
 
 /** What a coded-symbol session did. */
 export interface SymbolsOutcome {
   /** How the session ended. */
-  end: 'in-sync' | 'decoded' | DecodeFailure | 'no-request' | 'rejected' | 'unfinished'
+  end: SessionEnd | 'unfinished'
   /** Symbols consumed by the decoder. */
   symbols: number
+  /** Symbols asked for (the last requests may bring more than decoding needed). */
+  requested: number
   symbolsRequests: number
   bundleRequests: number
   /** Ids decoded: A lacks / B lacks. */
   weLack: number
   theyLack: number
-  /** Ids A asked for that never arrived (B's answers stop at the response budget). */
+  /** Ids A asked for that never arrived. */
   notServed: number
-  /** Bundle-requests repeated for ids B's answer left out (policy `fixed`). */
+  /** Bundle-requests repeated for ids B's answer left out (none expected: fetches are ≤ 16 ids). */
   reRequests: number
-  /** `decode()` calls that stopped at MAX_IDS_PER_ROUND with pure symbols left (`more`). */
-  capped: number
+  /** The estimate of d after the first window. */
+  firstEstimate: number | null
 }
 
 /** One catch-up session of A against B, run until no datagram is in flight. */
-export async function codedSymbols(link: Link, policy: CatchUpPolicy = 'fixed'): Promise<SymbolsOutcome> {
+export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SYMBOLS_PER_DIFFERENCE): Promise<SymbolsOutcome> {
   const { a, b, overlay, sync, limits } = link
   if (a.sketch === undefined || b.sketch === undefined) throw new Error('coded symbols: both sides need a sketch')
-  const decoder = new Decoder(a.sketch, { maxIdsPerRound: MAX_IDS_PER_ROUND })
-  const out: SymbolsOutcome = { end: 'unfinished', symbols: 0, symbolsRequests: 0, bundleRequests: 0, weLack: 0, theyLack: 0, notServed: 0, reRequests: 0, capped: 0 }
-  let open = true
-  let full = false
+  const session = new SymbolSession(a.sketch, {
+    firstWindow: firstWindow(sync.datagramBudget),
+    maxPerRequest: limits.maxSymbolsPerRequest,
+    maxIdsPerRequest: Math.min(limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
+    maxIdsPerRound: MAX_IDS_PER_ROUND,
+    symbolsPerDifference
+  })
+  const out: SymbolsOutcome = { end: 'unfinished', symbols: 0, requested: 0, symbolsRequests: 0, bundleRequests: 0, weLack: 0, theyLack: 0, notServed: 0, reRequests: 0, firstEstimate: null }
   /** Ids asked for that have not arrived, by hex. */
   const requested = new Map<string, Uint8Array>()
-  const deferred: Uint8Array[] = []
+  /** B's snapshot of its sketch for this session. */
+  let snapshot: number | undefined
 
-  const request = (count: number): boolean => {
-    const next = decoder.nextRequest(count)
-    if (next === null) return false
-    out.symbolsRequests++
-    link.send(a, { type: 'symbols-request', from: next.from, count: next.count })
-    return true
-  }
-  const fetch = (ids: readonly Uint8Array[]): void => {
-    const max = limits.maxIdsPerRequest
-    for (let i = 0; i < ids.length; i += max) {
-      out.bundleRequests++
-      link.send(a, { type: 'bundle-request', ids: ids.slice(i, i + max) })
-    }
+  const fetchIds = (ids: readonly Uint8Array[]): void => {
     for (const id of ids) requested.set(hexOf(id), id)
+    out.weLack += ids.length
   }
-  const push = async (ids: readonly Uint8Array[]): Promise<void> => {
+  const act = async (step: SessionStep): Promise<void> => {
+    for (const r of step.requests) {
+      const packet: SymbolsRequest = { type: 'symbols-request', from: r.from, count: r.count }
+      if (r.digest !== undefined) packet.digest = r.digest
+      if (r.fetch !== undefined) {
+        packet.fetch = r.fetch
+        fetchIds(r.fetch)
+      }
+      out.symbolsRequests++
+      link.send(a, packet)
+    }
+    for (const ids of step.fetch) {
+      fetchIds(ids)
+      out.bundleRequests++
+      link.send(a, { type: 'bundle-request', ids })
+    }
+    if (step.end === null) return
+    out.end = step.end
+    out.theyLack += step.push.length
     const bundles: Bundle[] = []
-    for (const id of ids) {
+    for (const id of step.push) {
       const found = await a.store.get(overlay, id)
       if (found !== undefined) bundles.push(found)
     }
     for (const datagram of packDatagrams(bundles, sync.datagramBudget, limits.maxBundlesPerDatagram)) link.send(a, { type: 'bundles', bundles: datagram })
   }
-  const end = async (how: SymbolsOutcome['end']): Promise<void> => {
-    open = false
-    out.end = how
-    await push(deferred.splice(0))
-  }
-
-  const onSymbols = async (from: number, symbols: Parameters<Decoder['addSymbols']>[1]): Promise<void> => {
-    if (!open) return
-    const added = decoder.addSymbols(from, symbols)
-    if (added !== 'added') {
-      if (added === 'failed' || added === 'beyond-limit') await end('rejected')
-      return
+  const serve = async (ids: readonly Uint8Array[]): Promise<void> => {
+    // handlers/bundle-request.ts serveBundles: ids held, within four response budgets.
+    const found: Bundle[] = []
+    let bytes = 0
+    for (const id of ids) {
+      const bundle = await b.store.get(overlay, id)
+      if (bundle === undefined) continue
+      found.push(bundle)
+      bytes += bundle.bytes.length
+      if (bytes >= BUNDLE_REQUEST_BUDGET_FACTOR * sync.responseBudget) break
     }
-    const weLack: Uint8Array[] = []
-    const theyLack: Uint8Array[] = []
-    let result = decoder.decode()
-    for (;;) {
-      weLack.push(...result.weLack)
-      theyLack.push(...result.theyLack)
-      if (result.more) out.capped++
-      if (!(result.more && policy === 'fixed')) break
-      result = decoder.decode()
-    }
-    if (!full && !(result.done && weLack.length + theyLack.length === 0)) full = true
-    out.weLack += weLack.length
-    out.theyLack += theyLack.length
-    fetch(weLack)
-    if (policy === 'node') await push(theyLack)
-    else deferred.push(...theyLack)
-    if (result.failure !== null) return end(result.failure)
-    if (result.done && !result.more) return end(full ? 'decoded' : 'in-sync')
-    if (!request(symbolsPerDatagram(sync.datagramBudget))) await end('no-request')
+    for (const datagram of packDatagrams(found, sync.datagramBudget, limits.maxBundlesPerDatagram)) link.send(b, { type: 'bundles', bundles: datagram })
   }
 
   const handle = async (to: Side, _from: Side, packet: Packet): Promise<void> => {
     switch (packet.type) {
       case 'symbols-request': {
-        if (packet.from >= b.sketch!.length) return
-        const symbols = b.sketch!.symbolsWithin(packet.from, Math.min(packet.count, limits.maxSymbolsPerDatagram), sync.datagramBudget)
-        link.send(b, { type: 'symbols-response', from: packet.from, symbols })
-        return
-      }
-      case 'symbols-response':
-        return onSymbols(packet.from, packet.symbols)
-      case 'bundle-request': {
-        // handlers/bundle-request.ts: ids held, until the response budget is reached.
-        const found: Bundle[] = []
-        let bytes = 0
-        for (const id of packet.ids) {
-          const bundle = await b.store.get(overlay, id)
-          if (bundle === undefined) continue
-          found.push(bundle)
-          bytes += bundle.bytes.length
-          if (bytes >= sync.responseBudget) break
+        // catch-up.ts onSymbolsRequest.
+        const sketch = b.sketch!
+        if (packet.digest !== undefined && packet.from === 0) {
+          const s0 = sketch.symbols(0, 1)[0]!
+          if (s0.hashXor === packet.digest.hashXor && s0.count === packet.digest.count) {
+            link.send(b, { type: 'symbols-response', from: 0, symbols: [], inSync: true })
+            return
+          }
         }
-        for (const datagram of packDatagrams(found, sync.datagramBudget, limits.maxBundlesPerDatagram)) link.send(b, { type: 'bundles', bundles: datagram })
+        if (packet.from < sketch.length) {
+          if (packet.from === 0) snapshot = sketch.version
+          const at = snapshot !== undefined && sketch.reaches(snapshot) ? snapshot : undefined
+          const symbols = sketch.symbols(packet.from, Math.min(packet.count, limits.maxSymbolsPerRequest), at)
+          for (let k = 0; k < symbols.length; ) {
+            const rest = symbols.slice(k, k + limits.maxSymbolsPerDatagram)
+            const n = fitSymbols(sync.datagramBudget, packet.from + k, rest)
+            if (n === 0) break
+            link.send(b, { type: 'symbols-response', from: packet.from + k, symbols: rest.slice(0, n) })
+            k += n
+          }
+        }
+        if (packet.fetch !== undefined) await serve(packet.fetch)
         return
       }
+      case 'symbols-response': {
+        const before = session.decoder.received
+        const step = session.onResponse(packet.from, packet.symbols, packet.inSync === true)
+        if (before === 0 && session.decoder.received > 0) out.firstEstimate = Math.round(session.decoder.estimate())
+        return act(step)
+      }
+      case 'bundle-request':
+        return serve(packet.ids)
       case 'bundles': {
         const fresh = await link.accept(to, packet.bundles)
         if (to === a) for (const bundle of fresh) requested.delete(hexOf(bundle.id))
@@ -159,17 +156,24 @@ export async function codedSymbols(link: Link, policy: CatchUpPolicy = 'fixed'):
     }
   }
 
-  await link.work(a, () => request(IDLE_SYMBOLS))
+  await link.work(a, () => act(session.start()))
   await link.drain(handle)
-  // Policy `fixed`: ask again for what did not come, while answers bring something.
-  while (policy === 'fixed' && requested.size > 0) {
+  // Ask again for what did not come, while answers bring something.
+  while (requested.size > 0) {
     const before = requested.size
     out.reRequests++
-    await link.work(a, () => fetch([...requested.values()]))
+    const ids = [...requested.values()]
+    await link.work(a, () => {
+      for (let i = 0; i < ids.length; i += FETCH_IDS_PER_REQUEST) {
+        out.bundleRequests++
+        link.send(a, { type: 'bundle-request', ids: ids.slice(i, i + FETCH_IDS_PER_REQUEST) })
+      }
+    })
     await link.drain(handle)
     if (requested.size === before) break
   }
-  out.symbols = decoder.received
+  out.symbols = session.decoder.received
+  out.requested = session.requested
   out.notServed = requested.size
   return out
 }

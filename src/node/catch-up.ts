@@ -1,36 +1,44 @@
 /**
- * Catch-up by rateless coded symbols (DESIGN §11, docs/reconcile.md): after a walk step to
- * a peer whose global time is not ahead of ours, an idle check asks for symbol 0 of its
- * sketch; if the sets differ, the walker keeps asking for symbols until the difference
- * decodes, then fetches what it lacks by id and pushes what the peer lacks. A session that
- * cannot decode within the sketch's length falls back to the Bloom walk in modulo mode.
- * One session per overlay at a time; every step is bounded.
+ * Catch-up by rateless coded symbols (DESIGN §11, docs/reconcile.md §9): after a walk step to
+ * a peer whose global time is not ahead of ours, an idle check sends our symbol 0's digest
+ * and asks for a first window of symbols. A peer in sync answers `inSync`; otherwise it
+ * answers with the window at once, and the session (src/reconcile/session.ts) sizes the
+ * next requests from the estimated difference, fetches what we lack riding on them, and
+ * pushes what the peer lacks at the end. A session that cannot decode within the sketch's
+ * length falls back to the Bloom walk in modulo mode. One session per overlay at a time;
+ * every step is bounded.
  */
-import { Decoder, symbolsPerDatagram } from '../reconcile/index.js'
+import { SymbolSession, fitSymbols, symbolsPerDatagram, type SessionStep } from '../reconcile/index.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
-import { addressKey, type Address, type SymbolsResponse } from '../wire/index.js'
+import { addressKey, type Address, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
 import type { NodeContext } from './context.js'
+import { serveBundles } from './handlers/bundle-request.js'
 import type { OverlayState } from './overlay.js'
 
-/** Symbols asked for by an idle check: symbol 0 alone says "same set". */
-export const IDLE_SYMBOLS = 1
-/** A session ends if the peer stops answering for this long (ms). */
+/** A responder keeps a session's snapshot this long after its last request (ms). */
 export const SESSION_TIMEOUT_MS = 10_500
+/** Without progress for this long the requester asks again for what is missing (ms); after DEFAULT_MAX_RETRIES retries it gives up. */
+export const RETRY_MS = 2_000
 /** The same peer is idle-checked at most once per this interval (ms). */
 export const IDLE_CHECK_INTERVAL_MS = 60_000
 /** Ids peeled per decode() call (the decoder's per-round cap). */
 export const MAX_IDS_PER_ROUND = 128
-/** Ids per bundle-request sent by catch-up. */
+/** Ids per fetch (riding on a symbols-request, or a bundle-request) sent by catch-up. */
 export const FETCH_IDS_PER_REQUEST = 16
+/** Largest count the first window is sized for (a 3-byte varint: sets below 2^20 items). */
+const FIRST_WINDOW_MAX_COUNT = (1 << 20) - 1
+
+/** Symbols in the first window at a datagram budget: what one answer datagram carries for sets below 2^20. */
+export function firstWindow(budget: number): number {
+  return Math.max(1, symbolsPerDatagram(budget, { maxFrom: 0, maxCount: FIRST_WINDOW_MAX_COUNT }))
+}
 
 export interface CatchUpSession {
   peerKey: string
   peer: Address
-  decoder: Decoder
-  cancelTimeout: () => void
-  /** True once the idle check showed a difference. */
-  full: boolean
+  session: SymbolSession
+  cancelTimer: () => void
 }
 
 /** Counters of the catch-up path, per node. */
@@ -42,12 +50,16 @@ export interface CatchUpCounters {
   failed: number
   fetched: number
   pushed: number
+  /** Re-requests after no progress (loss). */
+  retries: number
+  /** Sessions ended because retries ran out. */
+  gaveUp: number
   /** Responder snapshots the sketch's journal no longer reached (served from the current sketch instead). */
   snapshotsLost: number
 }
 
 export function newCatchUpCounters(): CatchUpCounters {
-  return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, snapshotsLost: 0 }
+  return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, retries: 0, gaveUp: 0, snapshotsLost: 0 }
 }
 
 /** Starts an idle check with the walked peer when the policy says so. */
@@ -62,61 +74,107 @@ export function maybeIdleCheck(ctx: NodeContext, overlay: OverlayState, peer: Ad
   overlay.idleChecked.set(key, now)
   if (overlay.idleChecked.size > 256) overlay.idleChecked.delete(overlay.idleChecked.keys().next().value as string)
   // The previous session's buffers are reused (no 0.7 MB allocation per idle check).
-  const decoder = new Decoder(sketch, { maxIdsPerRound: MAX_IDS_PER_ROUND, ...(overlay.lastDecoder === undefined ? {} : { reuse: overlay.lastDecoder }) })
-  overlay.lastDecoder = decoder
-  overlay.catchUp = { peerKey: key, peer, decoder, full: false, cancelTimeout: ctx.clock.setTimeout(() => endSession(overlay), SESSION_TIMEOUT_MS) }
+  const session = new SymbolSession(sketch, {
+    firstWindow: firstWindow(ctx.sync.datagramBudget),
+    maxPerRequest: ctx.limits.maxSymbolsPerRequest,
+    maxIdsPerRequest: Math.min(ctx.limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
+    maxIdsPerRound: MAX_IDS_PER_ROUND,
+    ...(overlay.lastSession === undefined ? {} : { reuse: overlay.lastSession })
+  })
+  overlay.lastSession = session
+  const state: CatchUpSession = { peerKey: key, peer, session, cancelTimer: () => {} }
+  overlay.catchUp = state
   counters.idleChecks++
-  request(ctx, overlay.catchUp, overlay, IDLE_SYMBOLS)
+  armTimer(ctx, overlay, state, counters)
+  void act(ctx, overlay, state, session.start(), counters)
 }
 
-/** symbols-response: feed the decoder, act on what it yields, ask for more or stop. */
+/** symbols-response: feed the session, act on what it says. */
 export async function onSymbolsResponse(ctx: NodeContext, from: Address, overlay: OverlayState, res: SymbolsResponse, counters: CatchUpCounters): Promise<void> {
-  const session = overlay.catchUp
-  if (session === undefined || session.peerKey !== addressKey(from)) {
+  const state = overlay.catchUp
+  if (state === undefined || state.peerKey !== addressKey(from)) {
     ctx.counters.drop('unexpected-symbols')
     return
   }
-  const added = session.decoder.addSymbols(res.from, res.symbols)
-  if (added !== 'added') {
-    ctx.counters.drop(`symbols-${added}`)
-    if (added === 'failed' || added === 'beyond-limit') fail(overlay, counters)
-    return
+  const wasFull = state.session.decoder.received > 0
+  const step = state.session.onResponse(res.from, res.symbols, res.inSync === true)
+  if (step.added !== undefined && step.added !== 'added' && step.added !== 'buffered') ctx.counters.drop(`symbols-${step.added}`)
+  if (!wasFull && state.session.decoder.received > 0 && step.end !== 'in-sync') counters.sessions++
+  if (step.added === 'added') armTimer(ctx, overlay, state, counters)
+  await act(ctx, overlay, state, step, counters)
+}
+
+/** Sends what a session step says; ends the session when the step does. */
+async function act(ctx: NodeContext, overlay: OverlayState, state: CatchUpSession, step: SessionStep, counters: CatchUpCounters): Promise<void> {
+  for (const r of step.requests) {
+    const packet: SymbolsRequest = { type: 'symbols-request', from: r.from, count: r.count }
+    if (r.digest !== undefined) packet.digest = r.digest
+    if (r.fetch !== undefined) {
+      packet.fetch = r.fetch
+      counters.fetched += r.fetch.length
+    }
+    ctx.send(state.peer, overlay.id, packet, 'none')
   }
-  // Peel everything these symbols allow (each decode() call is capped; `more` says call again).
-  let result = session.decoder.decode()
-  const weLack = [...result.weLack]
-  const theyLack = [...result.theyLack]
-  while (result.more && result.failure === null) {
-    result = session.decoder.decode()
-    weLack.push(...result.weLack)
-    theyLack.push(...result.theyLack)
+  for (const ids of step.fetch) {
+    counters.fetched += ids.length
+    ctx.send(state.peer, overlay.id, { type: 'bundle-request', ids }, 'none')
   }
-  if (!session.full && !(result.done && weLack.length + theyLack.length === 0)) {
-    session.full = true
-    counters.sessions++
+  if (step.end === null) return
+  if (overlay.catchUp === state) endSession(overlay)
+  switch (step.end) {
+    case 'in-sync':
+      counters.inSync++
+      break
+    case 'decoded':
+      counters.decoded++
+      break
+    case 'gave-up':
+      counters.gaveUp++
+      break
+    default:
+      // exhausted, inconsistent, rejected: too many differences for the sketch (or a
+      // misbehaving peer): the Bloom walk takes over, sweeping the whole history in modulo mode.
+      counters.failed++
+      overlay.builder?.startCatchUp()
   }
-  await act(ctx, overlay, session, weLack, theyLack, counters)
-  // While the store was read the session may have timed out or been replaced.
-  if (overlay.catchUp !== session) return
-  if (result.failure !== null) return fail(overlay, counters)
-  if (result.done) {
-    if (session.full) counters.decoded++
-    else counters.inSync++
-    return endSession(overlay)
+  if (step.push.length === 0 || ctx.store === undefined) return
+  const push: Bundle[] = []
+  for (const id of step.push) {
+    const b = await ctx.store.get(overlay.id, id)
+    if (b !== undefined) push.push(b)
   }
-  session.cancelTimeout()
-  session.cancelTimeout = ctx.clock.setTimeout(() => endSession(overlay), SESSION_TIMEOUT_MS)
-  if (!request(ctx, session, overlay, symbolsPerDatagram(ctx.sync.datagramBudget))) fail(overlay, counters)
+  counters.pushed += push.length
+  for (const datagram of packDatagrams(push, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
+    if (!ctx.send(state.peer, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
+  }
+}
+
+/** (Re)arms the no-progress timer: on expiry, ask again for what is missing. */
+function armTimer(ctx: NodeContext, overlay: OverlayState, state: CatchUpSession, counters: CatchUpCounters): void {
+  state.cancelTimer()
+  state.cancelTimer = ctx.clock.setTimeout(() => {
+    if (overlay.catchUp !== state) return
+    const step = state.session.retry()
+    if (step.end === null) {
+      counters.retries++
+      armTimer(ctx, overlay, state, counters)
+    }
+    void act(ctx, overlay, state, step, counters)
+  }, RETRY_MS)
 }
 
 /**
- * symbols-request: answer from the maintained sketch, within one datagram. A request from
- * index 0 opens a session: its symbols, and the later ones for the same requester, come from
- * a snapshot taken then, so bundles stored meanwhile (pushed by that requester, or arriving
- * by the Bloom walk) do not make the requester's decoding inconsistent.
+ * symbols-request: answer from the maintained sketch. With a digest equal to our symbol 0,
+ * answer `inSync` alone. Otherwise send symbols [from, from + count) in as many datagrams as
+ * they take (count ≤ maxSymbolsPerRequest, checked by the decoder; every datagram is charged
+ * to the anti-amplification budget of an unvalidated requester). A request from index 0
+ * opens a session: its symbols, and the later ones for the same requester, come from a
+ * snapshot taken then, so bundles stored meanwhile do not make the requester's decoding
+ * inconsistent. Bundles named in `fetch` are served as a bundle-request's would be.
  */
-export function onSymbolsRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: { from: number; count: number }, counters: CatchUpCounters): void {
-  if (overlay.sketch === undefined) {
+export async function onSymbolsRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: SymbolsRequest, counters: CatchUpCounters): Promise<void> {
+  const sketch = overlay.sketch
+  if (sketch === undefined) {
     ctx.counters.drop('tracker-ignores')
     return
   }
@@ -124,13 +182,27 @@ export function onSymbolsRequest(ctx: NodeContext, from: Address, overlay: Overl
     ctx.counters.drop('unknown-source')
     return
   }
-  if (req.from >= overlay.sketch.length) {
-    ctx.counters.drop('bad-range')
-    return
+  if (req.digest !== undefined && req.from === 0) {
+    const s0 = sketch.symbols(0, 1)[0]!
+    if (s0.hashXor === req.digest.hashXor && s0.count === req.digest.count) {
+      ctx.send(from, overlay.id, { type: 'symbols-response', from: 0, symbols: [], inSync: true }, 'destination')
+      return
+    }
   }
-  const at = snapshotFor(ctx, overlay, addressKey(from), req.from === 0, counters)
-  const symbols = overlay.sketch.symbolsWithin(req.from, Math.min(req.count, ctx.limits.maxSymbolsPerDatagram), ctx.sync.datagramBudget, at)
-  ctx.send(from, overlay.id, { type: 'symbols-response', from: req.from, symbols }, 'destination')
+  if (req.from >= sketch.length) ctx.counters.drop('bad-range')
+  else {
+    const at = snapshotFor(ctx, overlay, addressKey(from), req.from === 0, counters)
+    const budget = ctx.sync.datagramBudget
+    const symbols = sketch.symbols(req.from, Math.min(req.count, ctx.limits.maxSymbolsPerRequest), at)
+    for (let k = 0; k < symbols.length; ) {
+      const rest = symbols.slice(k, k + ctx.limits.maxSymbolsPerDatagram)
+      const n = fitSymbols(budget, req.from + k, rest)
+      if (n === 0) break
+      if (!ctx.send(from, overlay.id, { type: 'symbols-response', from: req.from + k, symbols: rest.slice(0, n) }, 'destination')) break
+      k += n
+    }
+  }
+  if (req.fetch !== undefined && req.fetch.length > 0 && ctx.role === 'peer') await serveBundles(ctx, from, overlay, req.fetch)
 }
 
 /** Responder-side snapshots kept per overlay (one per requester, least recent dropped). */
@@ -166,41 +238,7 @@ function snapshotFor(ctx: NodeContext, overlay: OverlayState, key: string, start
   return snap.version
 }
 
-function request(ctx: NodeContext, session: CatchUpSession, overlay: OverlayState, count: number): boolean {
-  const next = session.decoder.nextRequest(count)
-  if (next === null) return false
-  ctx.send(session.peer, overlay.id, { type: 'symbols-request', from: next.from, count: next.count }, 'none')
-  return true
-}
-
-async function act(ctx: NodeContext, overlay: OverlayState, session: CatchUpSession, weLack: Uint8Array[], theyLack: Uint8Array[], counters: CatchUpCounters): Promise<void> {
-  // Small enough that even maximum-size bundles fit the bundle-request answer budget.
-  const max = Math.min(ctx.limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST)
-  for (let i = 0; i < weLack.length; i += max) {
-    ctx.send(session.peer, overlay.id, { type: 'bundle-request', ids: weLack.slice(i, i + max) }, 'none')
-  }
-  counters.fetched += weLack.length
-  if (theyLack.length === 0 || ctx.store === undefined) return
-  const push: Bundle[] = []
-  for (const id of theyLack) {
-    const b = await ctx.store.get(overlay.id, id)
-    if (b !== undefined) push.push(b)
-  }
-  counters.pushed += push.length
-  for (const datagram of packDatagrams(push, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
-    if (!ctx.send(session.peer, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
-  }
-}
-
-function fail(overlay: OverlayState, counters: CatchUpCounters): void {
-  counters.failed++
-  // Too many differences for the sketch (or a misbehaving peer): the Bloom walk takes over,
-  // sweeping the whole history in modulo mode.
-  overlay.builder?.startCatchUp()
-  endSession(overlay)
-}
-
 function endSession(overlay: OverlayState): void {
-  overlay.catchUp?.cancelTimeout()
+  overlay.catchUp?.cancelTimer()
   overlay.catchUp = undefined
 }

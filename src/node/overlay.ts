@@ -1,7 +1,7 @@
 /** The state a node keeps per overlay: Lamport clock, offer builder, candidate table. */
 import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
 import { CausalBuffer } from '../causal/index.js'
-import { Sketch, type Decoder } from '../reconcile/index.js'
+import { Sketch, type SymbolSession } from '../reconcile/index.js'
 import type { CatchUpSession } from './catch-up.js'
 import type { Bundle } from '../bundle/types.js'
 import { LamportClock } from '../clock/index.js'
@@ -41,8 +41,8 @@ export class OverlayState {
   catchUp: CatchUpSession | undefined
   /** Responder-side sketch snapshots (a sketch version), one per requester in session (bounded, see catch-up.ts). */
   readonly sketchSnapshots = new Map<string, { version: number; at: number }>()
-  /** The last catch-up session's decoder: the next session reuses its buffers. */
-  lastDecoder: Decoder | undefined
+  /** The last catch-up session: the next one reuses its decoder's buffers. */
+  lastSession: SymbolSession | undefined
   /** When each peer was last idle-checked (bounded). */
   readonly idleChecked = new Map<string, number>()
   /** Holds bundles whose parents are not delivered yet (DESIGN §8). */

@@ -9,6 +9,7 @@ export { IndexSequence, expectedDegree, firstIndices, indicesBelow } from './map
 export { DEFAULT_JOURNAL_LENGTH, DEFAULT_SKETCH_LENGTH, MAX_JOURNAL_LENGTH, MAX_SKETCH_LENGTH, Sketch, type SketchOptions } from './sketch.js'
 export {
   type AddSymbolsResult,
+  DEFAULT_MAX_BUFFERED,
   DEFAULT_MAX_IDS_PER_ROUND,
   type DecodeFailure,
   type DecodeResult,
@@ -17,4 +18,14 @@ export {
   type DecoderStats
 } from './decoder.js'
 export { MAX_SYMBOL_COUNT } from './table.js'
-export { codedSymbolBytes, fitSymbols, symbolsPerDatagram, symbolsResponseSize } from './size.js'
+export { SYMBOL_RECORD_BYTES, codedSymbolBytes, fitSymbols, symbolsPerDatagram, symbolsResponseSize } from './size.js'
+export {
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_SYMBOLS_PER_REQUEST,
+  DEFAULT_SYMBOLS_PER_DIFFERENCE,
+  type PlannedRequest,
+  type SessionEnd,
+  type SessionStep,
+  SymbolSession,
+  type SymbolSessionOptions
+} from './session.js'

@@ -1,41 +1,42 @@
 /**
  * Exact datagram sizes of symbols-responses (equal to `encodePacket(overlay, response).length`;
  * test/reconcile/size.test.ts checks it), so a responder can fill its budget and a requester
- * can ask for as many symbols as one datagram carries.
+ * can tell how many datagrams an answer takes.
  *
- * One symbol is a protobuf `CodedSymbol {bytes id_xor = 1; fixed64 hash_xor = 2; sint64
- * count = 3}` inside `repeated symbols = 2`: 1 (tag) + 1 (length) + 34 (id_xor) + 9
- * (hash_xor, omitted when 0) + 1 + varint(zigzag(count)) (omitted when 0). With the largest
- * count a sketch holds (2^31 − 1: a 5-byte varint) that is 51 bytes; with counts below
- * 8 191 (a 2-byte varint) 48. The envelope adds 36 (version, overlay) + 1 (tag) +
- * varint(body), and the body 1 + varint(from) when from > 0.
+ * The packed encoding (docs/reconcile.md §6): k symbols are one `bytes symbols = 3` field of
+ * k 40-byte records (id_xor ‖ big-endian hash_xor) and one packed `repeated sint64 counts = 4`
+ * field of k zigzag varints. A symbol therefore costs 40 bytes plus its count's varint (1 byte
+ * below 64, 2 below 8 192, 3 below 2^20, 5 at most), and a response adds, beyond the 36-byte
+ * envelope header, 1 (tag) + varint(body) + [1 + varint(from), when from > 0] +
+ * 1 + varint(40k) + 1 + varint(Σ count bytes) (the last four only when k > 0).
  */
 import { BloomwalkError } from '../errors.js'
 import { envelopeHeaderBytes, varintSize } from '../wire/size.js'
 import type { CodedSymbol } from '../wire/packets/types.js'
-import { ID_BYTES } from './hash.js'
 import { MAX_SYMBOL_COUNT } from './table.js'
 
-/** Bytes of one `CodedSymbol` message's content (not its tag and length). */
-export function codedSymbolBytes(hashXor: bigint, count: number): number {
-  let n = 2 + ID_BYTES // id_xor: tag, length 32, bytes
-  if (hashXor !== 0n) n += 9 // fixed64
-  if (count !== 0) n += 1 + varintSize(count >= 0 ? 2 * count : -2 * count - 1) // sint64, zigzag
-  return n
+/** Bytes of one symbol's record in a response (id_xor ‖ hash_xor). */
+export const SYMBOL_RECORD_BYTES = 40
+
+/** Bytes of a count's zigzag varint. */
+function countBytes(count: number): number {
+  return varintSize(count >= 0 ? 2 * count : -2 * count - 1)
 }
 
-/** Bytes one symbol adds to a symbols-response body (tag + length + content). */
-function elementBytes(hashXor: bigint, count: number): number {
-  const content = codedSymbolBytes(hashXor, count)
-  return 1 + varintSize(content) + content
+/** Bytes one symbol adds to the response's fields, not counting the fields' length prefixes. */
+export function codedSymbolBytes(_hashXor: bigint, count: number): number {
+  return SYMBOL_RECORD_BYTES + countBytes(count)
+}
+
+/** The response body: from, the records field and the counts field. */
+function bodyBytes(from: number, k: number, countTotal: number): number {
+  let body = from === 0 ? 0 : 1 + varintSize(from)
+  if (k > 0) body += 1 + varintSize(SYMBOL_RECORD_BYTES * k) + SYMBOL_RECORD_BYTES * k + 1 + varintSize(countTotal) + countTotal
+  return body
 }
 
 function envelopeBytes(body: number): number {
   return envelopeHeaderBytes() + 1 + varintSize(body) + body // Envelope.symbols_response = 10: one tag byte
-}
-
-function fromBytes(from: number): number {
-  return from === 0 ? 0 : 1 + varintSize(from)
 }
 
 function checkCount(name: string, value: number): void {
@@ -48,9 +49,9 @@ function checkCount(name: string, value: number): void {
  */
 export function symbolsResponseSize(from: number, symbols: readonly CodedSymbol[]): number {
   checkCount('from', from)
-  let body = fromBytes(from)
-  for (const s of symbols) body += elementBytes(s.hashXor, s.count)
-  return envelopeBytes(body)
+  let counts = 0
+  for (const s of symbols) counts += countBytes(s.count)
+  return envelopeBytes(bodyBytes(from, symbols.length, counts))
 }
 
 /**
@@ -60,12 +61,12 @@ export function symbolsResponseSize(from: number, symbols: readonly CodedSymbol[
 export function fitSymbols(budget: number, from: number, symbols: readonly CodedSymbol[]): number {
   checkCount('budget', budget)
   checkCount('from', from)
-  let body = fromBytes(from)
+  let counts = 0
   let n = 0
   for (const s of symbols) {
-    const next = body + elementBytes(s.hashXor, s.count)
-    if (envelopeBytes(next) > budget) break
-    body = next
+    const next = counts + countBytes(s.count)
+    if (envelopeBytes(bodyBytes(from, n + 1, next)) > budget) break
+    counts = next
     n++
   }
   return n
@@ -73,8 +74,8 @@ export function fitSymbols(budget: number, from: number, symbols: readonly Coded
 
 /**
  * The most symbols one response of at most `budget` bytes always carries, whatever their
- * content: every symbol at its largest (nonzero hash, count `maxCount`, default 2^31 − 1)
- * and `from` as large as `maxFrom` (default 2^20 − 1). A requester asks for this many.
+ * content: every count at its largest (`maxCount`, default 2^31 − 1) and `from` as large as
+ * `maxFrom` (default 2^20 − 1).
  * @throws {BloomwalkError} INVALID_ARGUMENT for negative arguments
  */
 export function symbolsPerDatagram(budget: number, options: { maxFrom?: number; maxCount?: number } = {}): number {
@@ -83,8 +84,8 @@ export function symbolsPerDatagram(budget: number, options: { maxFrom?: number; 
   checkCount('budget', budget)
   checkCount('maxFrom', maxFrom)
   checkCount('maxCount', maxCount)
-  const element = elementBytes(1n, maxCount)
+  const per = countBytes(maxCount)
   let n = 0
-  while (envelopeBytes(fromBytes(maxFrom) + (n + 1) * element) <= budget) n++
+  while (envelopeBytes(bodyBytes(maxFrom, n + 1, (n + 1) * per)) <= budget) n++
   return n
 }

@@ -41,8 +41,8 @@ export interface SketchOptions {
 /** The journal's first allocation (entries); it doubles up to its bound. */
 const JOURNAL_INITIAL = 64
 
-/** The smallest a symbol adds to a response: tag, length, and the 34-byte id_xor field. */
-const MIN_SYMBOL_BYTES = 36
+/** The smallest a symbol adds to a response: its 40-byte record and a 1-byte count. */
+const MIN_SYMBOL_BYTES = 41
 
 const SCRATCH_BYTES = new Uint8Array(ID_BYTES)
 const SCRATCH_WORDS = new Uint32Array(SCRATCH_BYTES.buffer)
@@ -270,7 +270,7 @@ export class Sketch {
   /**
    * The symbols-response answer to a request for [from, from + count): as many of those
    * symbols as fit a datagram of `budget` bytes (exact sizes, see `symbolsResponseSize`).
-   * Generates at most one symbol per 36 bytes of budget, whatever `count` says. `at` as in
+   * Generates at most one symbol per 41 bytes of budget, whatever `count` says. `at` as in
    * {@link Sketch.symbols}.
    * @throws {BloomwalkError} INVALID_ARGUMENT for arguments that are not non-negative safe integers
    */

@@ -37,6 +37,8 @@ export interface DecodeLimits {
   maxIdsPerRequest: number
   /** Most coded symbols in one symbols-response. Default 64. */
   maxSymbolsPerDatagram: number
+  /** Most coded symbols one symbols-request may ask for (answered in several datagrams). Default 1024. */
+  maxSymbolsPerRequest: number
   /** Largest address-validation token, bytes. Default 32. */
   maxTokenBytes: number
   /** Most messages in one MVDS payload. Default 64. */
@@ -54,6 +56,7 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxBody: 1472,
   maxIdsPerRequest: 32,
   maxSymbolsPerDatagram: 64,
+  maxSymbolsPerRequest: 1024,
   maxTokenBytes: 32,
   maxMvdsMessages: 64
 })
@@ -103,13 +106,13 @@ export const DROP_REASONS = [
   'bad-bundle',
   /** More than `maxIdsPerRequest` ids in one list. */
   'too-many-ids',
-  /** An id that is not 32 bytes. */
+  /** An id that is not 32 bytes (packed ids not a multiple of 32 bytes). */
   'bad-id',
-  /** Symbols request with count 0, or an unsafe `from`. */
+  /** Symbols request with count 0 or over `maxSymbolsPerRequest`, or an unsafe `from`. */
   'bad-range',
   /** More than `maxSymbolsPerDatagram` coded symbols. */
   'too-many-symbols',
-  /** A coded symbol whose id_xor is not 32 bytes or whose count is unsafe. */
+  /** Packed symbols not a multiple of 40 bytes, a count list of another length or with an unsafe count, a digest with an unsafe count, or in_sync with symbols. */
   'bad-symbol',
   /** More than `maxMvdsMessages` MVDS messages. */
   'too-many-messages',

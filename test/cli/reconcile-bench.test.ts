@@ -14,7 +14,7 @@ describe('bloomwalk reconcile-bench', () => {
     const [line, ...rest] = await run(['--shared', '2000', '--diff', '20', '--json'])
     expect(rest).toEqual([])
     const report = JSON.parse(line!) as ReconcileBenchReport
-    expect(report.options).toMatchObject({ shared: 2000, diff: 20, layout: 'random', budget: 1200, policy: 'fixed' })
+    expect(report.options).toMatchObject({ shared: 2000, diff: 20, layout: 'random', budget: 1200, policy: 'node' })
     expect(report.setup).toMatchObject({ bundles: 2020, bundleBytes: 196 })
     expect(report.setup.sketchCpuMs?.a).toBeGreaterThan(0)
     expect(report.results.map((r) => r.method)).toEqual([...RECONCILE_METHODS])
@@ -52,13 +52,13 @@ describe('bloomwalk reconcile-bench', () => {
 
     const text = formatReport(report)
     expect(text.filter((l) => l.startsWith('|'))).toHaveLength(2 + RECONCILE_METHODS.length)
-    expect(text.join('\n')).toMatch(/coded symbols: decoded \(policy fixed\)/)
+    expect(text.join('\n')).toMatch(/coded symbols: decoded \(policy node\)/)
   })
 
   it('an idle check (D = 0) costs one datagram each way', async () => {
     const [line] = await run(['--shared', '500', '--diff', '0', '--methods', 'symbols', '--json'])
     const [r] = (JSON.parse(line!) as ReconcileBenchReport).results
-    expect(r).toMatchObject({ finished: true, roundTrips: 1, datagrams: { aToB: 1, bToA: 1 }, metadataPerDifference: null, detail: { end: 'in-sync', symbols: 1 } })
+    expect(r).toMatchObject({ finished: true, roundTrips: 1, datagrams: { aToB: 1, bToA: 1 }, metadataPerDifference: null, detail: { end: 'in-sync', symbols: 0 } })
   })
 
   it('rejects bad options with a usage error naming the option', async () => {
@@ -66,5 +66,6 @@ describe('bloomwalk reconcile-bench', () => {
     await expect(run(['--methods', 'bloom'])).rejects.toThrow(UsageError)
     await expect(run(['--budget', '2000'])).rejects.toThrow(/--budget/)
     await expect(run(['--policy', 'maybe'])).rejects.toThrow(/--policy/)
+    await expect(run(['--symbols-per-difference', '0.1'])).rejects.toThrow(/--symbols-per-difference/)
   })
 })

@@ -128,12 +128,14 @@ describe('decoder: rounds and input checks', () => {
     const sides = twoSides(new SeededRng(43), 500, 20, 20, 64)
     const decoder = new Decoder(sides.ours)
     const good = sides.theirs.symbols(0, 64)
-    expect(decoder.addSymbols(5, good.slice(5, 10))).toBe('gap')
+    const strict = new Decoder(sides.ours, { maxBuffered: 0 })
+    expect(strict.addSymbols(5, good.slice(5, 10))).toBe('gap')
     expect(decoder.addSymbols(0, [])).toBe('empty')
     expect(decoder.addSymbols(Number.NaN, good.slice(0, 1))).toBe('bad-range')
+    expect(decoder.addSymbols(-1, good.slice(0, 1))).toBe('bad-range')
     expect(decoder.addSymbols(0, good.slice(0, 10))).toBe('added')
     expect(decoder.addSymbols(0, good.slice(0, 10))).toBe('overlap')
-    expect(decoder.addSymbols(5, good.slice(5, 15))).toBe('overlap')
+    expect(decoder.addSymbols(5, good.slice(5, 10))).toBe('overlap')
     const bad: CodedSymbol[] = [
       { idXor: new Uint8Array(31), hashXor: 0n, count: 0 },
       { idXor: new Uint8Array(32), hashXor: -1n, count: 0 },
@@ -147,7 +149,10 @@ describe('decoder: rounds and input checks', () => {
     for (const b of bad) expect(decoder.addSymbols(10, [...good.slice(10, 12), b])).toBe('bad-symbol')
     expect(decoder.received).toBe(10)
     expect(decoder.stats.rejected).toBe(5 + bad.length)
-    expect(decoder.addSymbols(10, good.slice(10))).toBe('added')
+    // A batch that overlaps the consumed prefix and reaches past it is taken from index 10 on.
+    expect(decoder.addSymbols(8, good.slice(8, 10))).toBe('overlap')
+    expect(decoder.addSymbols(8, good.slice(8))).toBe('added')
+    expect(decoder.received).toBe(64)
     expect(decoder.addSymbols(64, good.slice(0, 1))).toBe('beyond-limit')
     let r = decoder.decode()
     while (r.more) r = decoder.decode()
@@ -169,6 +174,65 @@ describe('decoder: rounds and input checks', () => {
     expect(() => new Decoder(sketch, { limit: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
     expect(() => new Decoder(sketch, { maxIdsPerRound: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
     for (const count of [0, -1, 1.5, Number.NaN]) expect(() => new Decoder(sketch).nextRequest(count)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+})
+
+describe('decoder: out-of-order batches (several requests in flight)', () => {
+  it('buffers batches after a gap (bounded), applies them once the gap fills, and decodes the same as in order', () => {
+    const sides = twoSides(new SeededRng(45), 3000, 40, 35, 512)
+    const good = sides.theirs.symbols(0, 512)
+    const batches: [number, CodedSymbol[]][] = []
+    for (let from = 0; from < 512; from += 20) batches.push([from, good.slice(from, from + 20)])
+    // Every batch but the first arrives in reverse order, one is duplicated.
+    const order = [batches[0]!, ...batches.slice(1).reverse(), batches[3]!]
+    const decoder = new Decoder(sides.ours, { maxBuffered: 600 })
+    const results = order.map(([from, symbols]) => decoder.addSymbols(from, symbols))
+    expect(results[0]).toBe('added')
+    expect(results.slice(1, -2).every((r) => r === 'buffered')).toBe(true)
+    expect(results.at(-2)).toBe('added') // batch 1 fills the gap: everything buffered is applied
+    expect(results.at(-1)).toBe('overlap')
+    expect(decoder.received).toBe(512)
+    expect(decoder.buffered).toBe(0)
+    const found: Uint8Array[] = []
+    let r = decoder.decode()
+    found.push(...r.weLack, ...r.theyLack)
+    while (r.more) {
+      r = decoder.decode()
+      found.push(...r.weLack, ...r.theyLack)
+    }
+    expect(r.done).toBe(true)
+    expect(sortedHex(found)).toEqual(sortedHex([...sides.onlyTheirs, ...sides.onlyOurs]))
+  })
+
+  it('the buffer is bounded: a batch that would exceed maxBuffered, or a second batch at the same index, is a gap (lost, re-requested later)', () => {
+    const sides = twoSides(new SeededRng(46), 500, 5, 5, 256)
+    const good = sides.theirs.symbols(0, 256)
+    const decoder = new Decoder(sides.ours, { maxBuffered: 30 })
+    expect(decoder.addSymbols(10, good.slice(10, 30))).toBe('buffered')
+    expect(decoder.addSymbols(10, good.slice(10, 15))).toBe('gap')
+    expect(decoder.addSymbols(40, good.slice(40, 51))).toBe('gap')
+    expect(decoder.addSymbols(40, good.slice(40, 50))).toBe('buffered')
+    expect(decoder.buffered).toBe(30)
+    expect(decoder.addSymbols(0, good.slice(0, 10))).toBe('added')
+    expect(decoder.received).toBe(30) // 30..40 still missing: the batch at 40 waits
+    expect(decoder.buffered).toBe(10)
+    expect(decoder.addSymbols(25, good.slice(25, 45))).toBe('added') // overlaps both sides
+    expect(decoder.received).toBe(50)
+    expect(decoder.buffered).toBe(0)
+    expect(() => new Decoder(sides.ours, { maxBuffered: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+
+  it('estimate() tracks the difference size from the difference counts (within a factor 1.6 after 64 symbols, 30 sets)', () => {
+    for (let seed = 0; seed < 30; seed++) {
+      const d = [10, 100, 1000][seed % 3]!
+      const sides = twoSides(new SeededRng(500 + seed), 300, d / 2, d / 2)
+      const decoder = new Decoder(sides.ours)
+      expect(decoder.estimate()).toBe(0)
+      decoder.addSymbols(0, sides.theirs.symbols(0, 64))
+      const ratio = decoder.estimate() / d
+      expect(ratio).toBeGreaterThan(1 / 1.6)
+      expect(ratio).toBeLessThan(1.6)
+    }
   })
 })
 

@@ -37,7 +37,7 @@ describe('symbols-response size', () => {
     }
   })
 
-  it('symbols per datagram at 576 / 1200 / 1472 bytes: 10 / 22 / 28 in the worst case', () => {
+  it('symbols per datagram at 576 / 1200 / 1472 bytes: 11 / 25 / 31 in the worst case (packed: 45 B a symbol)', () => {
     const worst: CodedSymbol = { idXor: new Uint8Array(32).fill(0xff), hashXor: (1n << 64n) - 1n, count: MAX_SYMBOL_COUNT }
     const from = (1 << 20) - 1
     const table = [576, 1200, 1472].map((budget) => {
@@ -46,9 +46,9 @@ describe('symbols-response size', () => {
       expect(encoded(from, Array(n + 1).fill(worst))).toBeGreaterThan(budget)
       return n
     })
-    expect(table).toEqual([10, 22, 28])
-    // A request the size of the example in docs/reconcile.md §6.
-    expect(encoded(from, Array(22).fill(worst))).toBe(1165)
+    expect(table).toEqual([11, 25, 31])
+    // The example in docs/reconcile.md §6.
+    expect(encoded(from, Array(25).fill(worst))).toBe(1173)
   })
 })
 

@@ -16,6 +16,8 @@ interface Vectors {
   items: { input: string | null; id: string; hash: string; indices: number[] }[]
   sketch: { length: number; ids: number[]; symbols: { idXor: string; hashXor: string; count: number }[] }
   datagram: { overlay: string; from: number; count: number; hex: string }
+  idleCheck: { overlay: string; firstWindow: number; request: string; inSync: string }
+  fetch: { overlay: string; from: number; count: number; ids: number[]; symbolsRequest: string; bundleRequest: string }
 }
 
 const vectors = JSON.parse(readFileSync(join(import.meta.dirname, 'vectors.json'), 'utf8')) as Vectors
@@ -60,8 +62,27 @@ describe('reconcile test vectors', () => {
     expect(decodePacket(bytes)?.packet).toEqual({ type: 'symbols-response', from, symbols })
   })
 
+  it('the idle check (digest of symbol 0, first window 3), its in-sync answer, and fetches (ids 0 and 1) encode byte for byte and decode back', () => {
+    const sketch = Sketch.from(vectors.sketch.ids.map((i) => fromHex(vectors.items[i]!.id)), { length: vectors.sketch.length })
+    const s0 = sketch.symbols(0, 1)[0]!
+    const overlay = fromHex(vectors.idleCheck.overlay)
+    const idle = { type: 'symbols-request' as const, from: 0, count: vectors.idleCheck.firstWindow, digest: { hashXor: s0.hashXor, count: s0.count } }
+    expect(toHex(encodePacket(overlay, idle))).toBe(vectors.idleCheck.request)
+    expect(decodePacket(fromHex(vectors.idleCheck.request))?.packet).toEqual(idle)
+    const inSync = { type: 'symbols-response' as const, from: 0, symbols: [], inSync: true as const }
+    expect(toHex(encodePacket(overlay, inSync))).toBe(vectors.idleCheck.inSync)
+    expect(decodePacket(fromHex(vectors.idleCheck.inSync))?.packet).toEqual(inSync)
+    const ids = vectors.fetch.ids.map((i) => fromHex(vectors.items[i]!.id))
+    const withFetch = { type: 'symbols-request' as const, from: vectors.fetch.from, count: vectors.fetch.count, fetch: ids }
+    expect(toHex(encodePacket(overlay, withFetch))).toBe(vectors.fetch.symbolsRequest)
+    expect(decodePacket(fromHex(vectors.fetch.symbolsRequest))?.packet).toEqual(withFetch)
+    expect(toHex(encodePacket(overlay, { type: 'bundle-request', ids }))).toBe(vectors.fetch.bundleRequest)
+    expect(decodePacket(fromHex(vectors.fetch.bundleRequest))?.packet).toEqual({ type: 'bundle-request', ids })
+  })
+
   it('docs/reconcile.md prints every vector verbatim', () => {
-    expect(doc.replace(/\s+/g, '')).toContain(vectors.datagram.hex)
+    const flat = doc.replace(/\s+/g, '')
+    for (const hex of [vectors.datagram.hex, vectors.idleCheck.request, vectors.idleCheck.inSync, vectors.fetch.symbolsRequest, vectors.fetch.bundleRequest]) expect(flat).toContain(hex)
     for (const v of vectors.items) expect(doc).toContain(`| \`${v.id}\` | \`${v.hash}\` | ${v.indices.join(' ')} |`)
     vectors.sketch.symbols.forEach((s, i) => expect(doc).toContain(`| ${i} | \`${s.idXor}\` | \`${s.hashXor}\` | ${s.count} |`))
   })

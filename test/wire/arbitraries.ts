@@ -111,7 +111,16 @@ export const mvdsPayload: fc.Arbitrary<MvdsPayload> = fc.record({
 
 export const mvdsPacket: fc.Arbitrary<Packet> = mvdsPayload.map((payload) => ({ type: 'mvds' as const, payload }))
 
-export const symbolsRequest: fc.Arbitrary<Packet> = fc.record({ type: fc.constant('symbols-request' as const), from: fc.maxSafeNat(), count: fc.integer({ min: 1, max: 0xffffffff }) })
+export const symbolsRequest: fc.Arbitrary<Packet> = fc.record(
+  {
+    type: fc.constant('symbols-request' as const),
+    from: fc.maxSafeNat(),
+    count: fc.integer({ min: 1, max: 1024 }),
+    digest: fc.record({ hashXor: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), count: fc.maxSafeNat() }),
+    fetch: fc.array(id32, { minLength: 1, maxLength: 32 })
+  },
+  { requiredKeys: ['type', 'from', 'count'] }
+)
 
 export const symbolsResponse: fc.Arbitrary<Packet> = fc.record({
   type: fc.constant('symbols-response' as const),
@@ -120,7 +129,7 @@ export const symbolsResponse: fc.Arbitrary<Packet> = fc.record({
     fc.record({ idXor: id32, hashXor: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), count: fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }) }),
     { maxLength: 20 }
   )
-})
+}).chain((p) => (p.symbols.length === 0 ? fc.constantFrom<Packet>(p, { ...p, inSync: true }) : fc.constant<Packet>(p)))
 
 export const bundleRequest: fc.Arbitrary<Packet> = fc.record({ type: fc.constant('bundle-request' as const), ids: fc.array(id32, { minLength: 1, maxLength: 32 }) })
 

@@ -66,6 +66,7 @@ describe('decode limits', () => {
       maxBody: 1472,
       maxIdsPerRequest: 32,
       maxSymbolsPerDatagram: 64,
+      maxSymbolsPerRequest: 1024,
       maxTokenBytes: 32,
       maxMvdsMessages: 64
     })
@@ -128,9 +129,11 @@ describe('decode limits', () => {
     expectDrop(enc({ type: 'bundles', bundles: [make(1473)] }), 'bad-bundle', ROOMY)
   })
 
-  it('maxIdsPerRequest (32): bundle-request and each MVDS id list', () => {
+  it('maxIdsPerRequest (32): bundle-request, a symbols-request\'s fetch and each MVDS id list', () => {
     expectOk(enc({ type: 'bundle-request', ids: ids(32) }))
     expectDrop(enc({ type: 'bundle-request', ids: ids(33) }), 'too-many-ids')
+    expectOk(enc({ type: 'symbols-request', from: 0, count: 1, fetch: ids(32) }))
+    expectDrop(enc({ type: 'symbols-request', from: 0, count: 1, fetch: ids(33) }), 'too-many-ids')
     for (const list of ['acks', 'offers', 'requests'] as const) {
       expectOk(enc({ type: 'mvds', payload: { ...emptyMvds, [list]: ids(32) } }))
       expectDrop(enc({ type: 'mvds', payload: { ...emptyMvds, [list]: ids(33) } }), 'too-many-ids')
@@ -141,6 +144,11 @@ describe('decode limits', () => {
     const symbols = (n: number) => Array.from({ length: n }, (_, i) => ({ idXor: new Uint8Array(32).fill(i), hashXor: BigInt(i) << 40n, count: i - 3 }))
     expectOk(enc({ type: 'symbols-response', from: 0, symbols: symbols(64) }), ROOMY)
     expectDrop(enc({ type: 'symbols-response', from: 0, symbols: symbols(65) }), 'too-many-symbols', ROOMY)
+  })
+
+  it('maxSymbolsPerRequest (1024)', () => {
+    expectOk(enc({ type: 'symbols-request', from: 5, count: 1024 }))
+    expectDrop(enc({ type: 'symbols-request', from: 5, count: 1025 }), 'bad-range')
   })
 
   it('maxTokenBytes (32): request and response', () => {
@@ -189,9 +197,9 @@ describe('drop reasons', () => {
   })
 
   it('bad-overlay: not 32 bytes', () => {
-    expectDrop(raw({ overlay: new Uint8Array(31), bundleRequest: { ids: ids(1) } }), 'bad-overlay')
-    expectDrop(raw({ overlay: new Uint8Array(33), bundleRequest: { ids: ids(1) } }), 'bad-overlay')
-    expectDrop(raw({ overlay: undefined, bundleRequest: { ids: ids(2) } }), 'bad-overlay')
+    expectDrop(raw({ overlay: new Uint8Array(31), bundleRequest: { ids: new Uint8Array(32) } }), 'bad-overlay')
+    expectDrop(raw({ overlay: new Uint8Array(33), bundleRequest: { ids: new Uint8Array(32) } }), 'bad-overlay')
+    expectDrop(raw({ overlay: undefined, bundleRequest: { ids: new Uint8Array(64) } }), 'bad-overlay')
   })
 
   it('bad-address: ip length, port range, missing, half an introduction', () => {
@@ -240,13 +248,24 @@ describe('drop reasons', () => {
 
   it('bad-bundle, bad-id, bad-range, bad-symbol, bad-message', () => {
     expectDrop(raw({ bundles: { bundles: [new Uint8Array(200)] } }), 'bad-bundle')
-    expectDrop(enc({ type: 'bundle-request', ids: [new Uint8Array(31)] }), 'bad-id')
+    expectDrop(raw({ bundleRequest: { ids: new Uint8Array(31) } }), 'bad-id')
+    expectDrop(raw({ bundleRequest: { ids: new Uint8Array(65) } }), 'bad-id')
+    expectDrop(raw({ symbolsRequest: { count: 1, fetch: new Uint8Array(33) } }), 'bad-id')
     expectDrop(enc({ type: 'mvds', payload: { ...emptyMvds, acks: [new Uint8Array(33)] } }), 'bad-id')
     expectDrop(enc({ type: 'symbols-request', from: 0, count: 0 }), 'bad-range')
     expectDrop(raw({ symbolsRequest: { from: U53, count: 1 } }), 'bad-range')
     expectDrop(raw({ symbolsResponse: { from: U53 } }), 'bad-range')
-    expectDrop(enc({ type: 'symbols-response', from: 0, symbols: [{ idXor: new Uint8Array(31), hashXor: 0n, count: 1 }] }), 'bad-symbol')
-    expectDrop(raw({ symbolsResponse: { symbols: [{ idXor: new Uint8Array(32), count: { low: 0, high: 0x7fffffff, unsigned: false } }] } }), 'bad-symbol')
+    // Packed symbols: not a multiple of 40 bytes, a count list of another length, an unsafe
+    // count, in_sync with symbols; a digest with an unsafe count.
+    expectDrop(raw({ symbolsResponse: { symbols: new Uint8Array(79), counts: [1, 1] } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { symbols: new Uint8Array(80), counts: [1] } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { symbols: new Uint8Array(40), counts: [1, 2] } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { symbols: new Uint8Array(40) } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { counts: [3] } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { symbols: new Uint8Array(40), counts: [{ low: 0, high: 0x7fffffff, unsigned: false }] } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { symbols: new Uint8Array(40), counts: [0], inSync: true } }), 'bad-symbol')
+    expectDrop(raw({ symbolsRequest: { count: 1, digest: { hashXor: { low: 1, high: 0, unsigned: true }, count: U53 } } }), 'bad-symbol')
+    expectOk(raw({ symbolsResponse: { symbols: new Uint8Array(80), counts: [0, -1] } }))
     expectDrop(enc({ type: 'mvds', payload: { ...emptyMvds, messages: [{ groupId: new Uint8Array(31), timestamp: 1, body: new Uint8Array(1) }] } }), 'bad-message')
     expectDrop(raw({ mvds: { messages: [{ groupId: OVERLAY, timestamp: { low: 0, high: 0x200000 } }] } }), 'bad-message')
   })

@@ -57,7 +57,9 @@ describe('wire round trip', () => {
   it('extreme values survive (u32 max, 2^53 − 1, 2^64 − 1, negative counts)', () => {
     const max = Number.MAX_SAFE_INTEGER
     roundTrip({ type: 'symbols-response', from: max, symbols: [{ idXor: new Uint8Array(32), hashXor: (1n << 64n) - 1n, count: -max }] })
-    roundTrip({ type: 'symbols-request', from: max, count: 0xffffffff })
+    roundTrip({ type: 'symbols-request', from: max, count: 1024, digest: { hashXor: (1n << 64n) - 1n, count: max }, fetch: [new Uint8Array(32).fill(0xff)] })
+    roundTrip({ type: 'symbols-request', from: 0, count: 1, digest: { hashXor: 0n, count: 0 } })
+    roundTrip({ type: 'symbols-response', from: 0, symbols: [], inSync: true })
     roundTrip({
       ...A.sampleRequest('v6', 1),
       identifier: 0xffffffff,

@@ -24,9 +24,19 @@ export async function onBundleRequest(ctx: NodeContext, from: Address, overlay: 
     ctx.counters.drop('unknown-source')
     return
   }
+  await serveBundles(ctx, from, overlay, req.ids)
+}
+
+/**
+ * Answers a request for bundles by id (a bundle-request, or the `fetch` of a
+ * symbols-request): the ids we hold, within four response budgets and the anti-amplification
+ * limit; ids we do not hold are ignored.
+ */
+export async function serveBundles(ctx: NodeContext, from: Address, overlay: OverlayState, ids: readonly Uint8Array[]): Promise<void> {
+  if (ctx.store === undefined) return
   const found: Bundle[] = []
   let bytes = 0
-  for (const id of req.ids) {
+  for (const id of ids) {
     const b = await ctx.store.get(overlay.id, id)
     if (b === undefined) continue
     found.push(b)

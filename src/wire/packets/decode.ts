@@ -9,7 +9,8 @@ import { type DecodeLimits, type DropReason, WIRE_ID_BYTES } from '../limits.js'
 import { mvdsPayloadFromRaw } from '../mvds.js'
 import type { BodyField, RawMessage } from '../schema.js'
 import { bytesOf, listOf, messageOf, safeInt64, safeUint64, uint32, uint64BigInt } from '../values.js'
-import type { CodedSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, SyncOffer } from './types.js'
+import { SYMBOL_RECORD_BYTES } from './encode.js'
+import type { CodedSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, SymbolsRequest, SyncOffer } from './types.js'
 
 type Result<T> = T | DropReason
 
@@ -92,17 +93,15 @@ function boundedList(value: unknown, max: number, tooMany: DropReason): Result<r
   return list.length > max ? tooMany : list
 }
 
-function ids(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array[]> {
-  const list = boundedList(value, limits.maxIdsPerRequest, 'too-many-ids')
-  if (isDrop(list)) return list
-  if (list.length === 0) return 'empty'
+/** Packed 32-byte ids (a bytes field): at most `maxIdsPerRequest`, a multiple of 32 bytes. Empty reads as []. */
+function packedIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array[]> {
+  const bytes = bytesOf(value)
+  if (bytes === null) return 'malformed'
+  if (bytes.length % WIRE_ID_BYTES !== 0) return 'bad-id'
+  const n = bytes.length / WIRE_ID_BYTES
+  if (n > limits.maxIdsPerRequest) return 'too-many-ids'
   const out: Uint8Array[] = []
-  for (const item of list) {
-    const id = bytesOf(item)
-    if (id === null) return 'malformed'
-    if (id.length !== WIRE_ID_BYTES) return 'bad-id'
-    out.push(id)
-  }
+  for (let i = 0; i < n; i++) out.push(bytes.slice(i * WIRE_ID_BYTES, (i + 1) * WIRE_ID_BYTES))
   return out
 }
 
@@ -122,19 +121,23 @@ function bundles(value: unknown, limits: Readonly<DecodeLimits>): Result<Bundle[
   return out
 }
 
-function symbols(value: unknown, limits: Readonly<DecodeLimits>): Result<CodedSymbol[]> {
-  const list = boundedList(value, limits.maxSymbolsPerDatagram, 'too-many-symbols')
-  if (isDrop(list)) return list
+/** The packed symbols of a response: k 40-byte records and exactly k counts. */
+function symbols(recordsValue: unknown, countsValue: unknown, limits: Readonly<DecodeLimits>): Result<CodedSymbol[]> {
+  const records = bytesOf(recordsValue)
+  if (records === null) return 'malformed'
+  if (records.length % SYMBOL_RECORD_BYTES !== 0) return 'bad-symbol'
+  const n = records.length / SYMBOL_RECORD_BYTES
+  if (n > limits.maxSymbolsPerDatagram) return 'too-many-symbols'
+  const counts = boundedList(countsValue, n, 'bad-symbol')
+  if (isDrop(counts)) return counts
+  if (counts.length !== n) return 'bad-symbol'
+  const view = new DataView(records.buffer, records.byteOffset, records.byteLength)
   const out: CodedSymbol[] = []
-  for (const item of list) {
-    const m = messageOf(item)
-    if (m === null) return 'malformed'
-    const idXor = bytesOf(m['idXor'])
-    const hashXor = uint64BigInt(m['hashXor'])
-    const count = safeInt64(m['count'])
-    if (idXor === null || hashXor === null) return 'malformed'
-    if (idXor.length !== WIRE_ID_BYTES || count === null) return 'bad-symbol'
-    out.push({ idXor, hashXor, count })
+  for (let i = 0; i < n; i++) {
+    const count = safeInt64(counts[i])
+    if (count === null) return 'bad-symbol'
+    const at = i * SYMBOL_RECORD_BYTES
+    out.push({ idXor: records.slice(at, at + WIRE_ID_BYTES), hashXor: view.getBigUint64(at + WIRE_ID_BYTES), count })
   }
   return out
 }
@@ -214,18 +217,33 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
     case 'symbolsRequest': {
       const from = safeUint64(raw['from'])
       const count = uint32(raw['count'])
-      if (from === null || count === null || count < 1) return 'bad-range'
-      return { type: 'symbols-request', from, count }
+      if (from === null || count === null || count < 1 || count > limits.maxSymbolsPerRequest) return 'bad-range'
+      const request: SymbolsRequest = { type: 'symbols-request', from, count }
+      const d = messageOf(raw['digest'])
+      if (d !== null) {
+        const hashXor = uint64BigInt(d['hashXor'])
+        const n = safeUint64(d['count'])
+        if (hashXor === null) return 'malformed'
+        if (n === null) return 'bad-symbol'
+        request.digest = { hashXor, count: n }
+      }
+      const fetch = packedIds(raw['fetch'], limits)
+      if (isDrop(fetch)) return fetch
+      if (fetch.length > 0) request.fetch = fetch
+      return request
     }
     case 'symbolsResponse': {
       const from = safeUint64(raw['from'])
       if (from === null) return 'bad-range'
-      const list = symbols(raw['symbols'], limits)
-      return isDrop(list) ? list : { type: 'symbols-response', from, symbols: list }
+      const list = symbols(raw['symbols'], raw['counts'], limits)
+      if (isDrop(list)) return list
+      if (raw['inSync'] === true) return list.length > 0 ? 'bad-symbol' : { type: 'symbols-response', from, symbols: list, inSync: true }
+      return { type: 'symbols-response', from, symbols: list }
     }
     case 'bundleRequest': {
-      const list = ids(raw['ids'], limits)
-      return isDrop(list) ? list : { type: 'bundle-request', ids: list }
+      const list = packedIds(raw['ids'], limits)
+      if (isDrop(list)) return list
+      return list.length === 0 ? 'empty' : { type: 'bundle-request', ids: list }
     }
   }
 }

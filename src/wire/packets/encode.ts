@@ -15,6 +15,16 @@ import type { ConnectionType, IntroductionRequest, IntroductionResponse, Packet,
 
 const CONNECTION_TYPE_VALUES: Readonly<Record<ConnectionType, number>> = { unknown: 0, public: 1, 'symmetric-NAT': 2 }
 
+/** Bytes of one symbol record in a symbols-response: id_xor (32) ‖ hash_xor (8, big-endian). */
+export const SYMBOL_RECORD_BYTES = 40
+
+/** 32-byte ids, concatenated. @throws {BloomwalkError} INVALID_ARGUMENT for an id that is not 32 bytes */
+function packIds(name: string, ids: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(32 * ids.length)
+  ids.forEach((id, i) => out.set(checkBytes(`${name}[${i}]`, id, 32), 32 * i))
+  return out
+}
+
 /** Sets `raw[name] = value` unless value is the proto3 default. */
 function put(raw: RawMessage, name: string, value: number | boolean | Uint8Array | RawMessage | readonly unknown[] | undefined): void {
   if (value === undefined || value === 0 || value === false) return
@@ -122,23 +132,36 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
       const raw: RawMessage = {}
       put(raw, 'from', checkSafeUint('from', packet.from))
       put(raw, 'count', checkU32('count', packet.count))
+      if (packet.digest !== undefined) {
+        const digest: RawMessage = {}
+        if (checkU64BigInt('digest.hashXor', packet.digest.hashXor) !== 0n) digest['hashXor'] = longBits(packet.digest.hashXor)
+        put(digest, 'count', checkSafeUint('digest.count', packet.digest.count))
+        raw['digest'] = digest
+      }
+      if (packet.fetch !== undefined) put(raw, 'fetch', packIds('fetch', packet.fetch))
       return { field: 'symbolsRequest', raw }
     }
     case 'symbols-response': {
       const raw: RawMessage = {}
       put(raw, 'from', checkSafeUint('from', packet.from))
-      const symbols = packet.symbols.map((s, i) => {
-        const sym: RawMessage = {}
-        put(sym, 'idXor', checkBytes(`symbols[${i}].idXor`, s.idXor))
-        if (checkU64BigInt(`symbols[${i}].hashXor`, s.hashXor) !== 0n) sym['hashXor'] = longBits(s.hashXor)
-        put(sym, 'count', checkSafeInt(`symbols[${i}].count`, s.count))
-        return sym
-      })
-      put(raw, 'symbols', symbols)
+      const n = packet.symbols.length
+      if (n > 0) {
+        const records = new Uint8Array(n * SYMBOL_RECORD_BYTES)
+        const view = new DataView(records.buffer)
+        const counts: number[] = []
+        packet.symbols.forEach((s, i) => {
+          records.set(checkBytes(`symbols[${i}].idXor`, s.idXor, 32), i * SYMBOL_RECORD_BYTES)
+          view.setBigUint64(i * SYMBOL_RECORD_BYTES + 32, checkU64BigInt(`symbols[${i}].hashXor`, s.hashXor))
+          counts.push(checkSafeInt(`symbols[${i}].count`, s.count))
+        })
+        raw['symbols'] = records
+        raw['counts'] = counts
+      }
+      if (packet.inSync === true) raw['inSync'] = true
       return { field: 'symbolsResponse', raw }
     }
     case 'bundle-request':
-      return { field: 'bundleRequest', raw: { ids: packet.ids.map((id, i) => checkBytes(`ids[${i}]`, id)) } }
+      return { field: 'bundleRequest', raw: { ids: packIds('ids', packet.ids) } }
     default:
       throw new BloomwalkError('INVALID_ARGUMENT', `unknown packet type ${JSON.stringify((packet as { type: unknown }).type)}`)
   }

@@ -107,11 +107,27 @@ export interface MvdsPacket {
   payload: MvdsPayload
 }
 
-/** Asks for coded symbols [from, from + count) of the peer's sketch (DESIGN §11). */
+/**
+ * Asks for coded symbols [from, from + count) of the peer's sketch (DESIGN §11); the answer
+ * may take several datagrams. With `digest` (an idle check) the peer answers `inSync` when
+ * its symbol 0 has the same hash XOR and count. `fetch` asks for bundles by id as well.
+ */
 export interface SymbolsRequest {
   type: 'symbols-request'
   from: number
-  /** ≥ 1. */
+  /** ≥ 1, at most the receiver's `maxSymbolsPerRequest`. */
+  count: number
+  /** The requester's symbol 0 without its id XOR. */
+  digest?: SymbolDigest
+  /** Bundles wanted too (32-byte ids, at most the receiver's `maxIdsPerRequest`). */
+  fetch?: readonly Uint8Array[]
+}
+
+/** Symbol 0 of a sketch without its id XOR: the hash XOR and the number of items. */
+export interface SymbolDigest {
+  /** In [0, 2^64). */
+  hashXor: bigint
+  /** A non-negative safe integer. */
   count: number
 }
 
@@ -125,11 +141,12 @@ export interface CodedSymbol {
   count: number
 }
 
-/** Coded symbols starting at index `from`. */
+/** Coded symbols starting at index `from`, or (`inSync`, no symbols) the answer to an idle check whose digest matched. */
 export interface SymbolsResponse {
   type: 'symbols-response'
   from: number
   symbols: readonly CodedSymbol[]
+  inSync?: true
 }
 
 /** Asks for bundles by id (missing parents, reconciliation results). */

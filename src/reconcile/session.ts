@@ -1,0 +1,218 @@
+/**
+ * The requester's catch-up policy (docs/reconcile.md §9), sans-I/O: what to ask a peer for,
+ * round by round, so that the node (src/node/catch-up.ts) and the bench
+ * (src/cli/reconcile-symbols.ts) run the same policy. The caller sends what each step says
+ * and feeds back the responses; timers and sockets stay with the caller.
+ *
+ * 1. **Idle check** ({@link SymbolSession.start}): one symbols-request for the first window
+ *    (`firstWindow` symbols from 0) carrying our symbol 0's digest. A peer in sync answers
+ *    `inSync` (one small datagram each way); otherwise it answers with the first window at once.
+ * 2. **Sizing.** Once every symbol asked for has arrived and decoding is not done, the
+ *    decoder estimates the difference size d̂ from the difference counts; the next requests
+ *    bring the total to ⌈`symbolsPerDifference` · d̂⌉ (at least an eighth more than received),
+ *    split into requests of at most `maxPerRequest` symbols, all sent at once.
+ * 3. **Fetch.** Ids we lack ride on the next symbols-request (`fetch`, at most
+ *    `maxIdsPerRequest` per request); when the session ends, the rest go out as bundle-requests.
+ *    Ids the peer lacks are pushed when the session ends (see the caller).
+ * 4. **Loss.** Responses may arrive out of order (the decoder buffers them, bounded);
+ *    {@link SymbolSession.retry} re-asks for everything asked for and not yet consumed, at
+ *    most `maxRetries` times.
+ */
+import { BloomwalkError } from '../errors.js'
+import type { SymbolDigest } from '../wire/packets/types.js'
+import type { CodedSymbol } from '../wire/packets/types.js'
+import { Decoder, type AddSymbolsResult, type DecodeFailure } from './decoder.js'
+import type { Sketch } from './sketch.js'
+
+/** Symbols asked for in total per estimated difference (the mean need is 1.36–1.77 per difference). */
+export const DEFAULT_SYMBOLS_PER_DIFFERENCE = 1.6
+/** Most symbols one request asks for: the default decode limit `maxSymbolsPerRequest`. */
+export const DEFAULT_MAX_SYMBOLS_PER_REQUEST = 1024
+/** Re-requests of missing symbols before a session gives up. */
+export const DEFAULT_MAX_RETRIES = 3
+
+/** Options of a {@link SymbolSession}. */
+export interface SymbolSessionOptions {
+  /** Symbols in the idle check's answer when the sets differ: one datagram's worth (`symbolsPerDatagram(budget)`). */
+  firstWindow: number
+  /** Most symbols per request (≤ the peer's `maxSymbolsPerRequest`). Default {@link DEFAULT_MAX_SYMBOLS_PER_REQUEST}. */
+  maxPerRequest?: number
+  /** Most ids per fetch list. Default 32. */
+  maxIdsPerRequest?: number
+  /** Default {@link DEFAULT_SYMBOLS_PER_DIFFERENCE}. */
+  symbolsPerDifference?: number
+  /** Decoder options. */
+  maxIdsPerRound?: number
+  limit?: number
+  reuse?: SymbolSession
+  /** Default {@link DEFAULT_MAX_RETRIES}. */
+  maxRetries?: number
+}
+
+/** How a session ended. `rejected`: the peer's answers cannot continue it (past the limit), `gave-up`: retries used up. */
+export type SessionEnd = 'in-sync' | 'decoded' | DecodeFailure | 'rejected' | 'gave-up'
+
+/** A symbols-request to send. */
+export interface PlannedRequest {
+  from: number
+  count: number
+  digest?: SymbolDigest
+  fetch?: Uint8Array[]
+}
+
+/** What to send after an event. */
+export interface SessionStep {
+  /** Symbols-requests, all to be sent now. */
+  requests: PlannedRequest[]
+  /** Bundle-requests (id lists) to send now. */
+  fetch: Uint8Array[][]
+  /** Ids the peer lacks: push those bundles now (only when the session ends). */
+  push: Uint8Array[]
+  /** Set once the session is over. */
+  end: SessionEnd | null
+  /** What the decoder did with the symbols (responses only). */
+  added?: AddSymbolsResult | 'unexpected-in-sync'
+}
+
+/** One catch-up session against one peer. */
+export class SymbolSession {
+  readonly decoder: Decoder
+  readonly firstWindow: number
+  readonly maxPerRequest: number
+  readonly maxIdsPerRequest: number
+  readonly symbolsPerDifference: number
+  readonly maxRetries: number
+  readonly #digest: SymbolDigest
+  /** Symbols asked for: [0, #requested). */
+  #requested = 0
+  #retries = 0
+  #end: SessionEnd | null = null
+  #full = false
+  readonly #toFetch: Uint8Array[] = []
+  readonly #toPush: Uint8Array[] = []
+  /** Counters. */
+  readonly counts = { requests: 0, fetched: 0, pushed: 0, retries: 0 }
+
+  /** @throws {BloomwalkError} INVALID_ARGUMENT for bad options */
+  constructor(local: Sketch, options: SymbolSessionOptions) {
+    const positive = (name: string, v: number, integer = true): number => {
+      if (!(integer ? Number.isSafeInteger(v) : Number.isFinite(v)) || v <= 0) throw new BloomwalkError('INVALID_ARGUMENT', `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(v)}`)
+      return v
+    }
+    this.firstWindow = positive('firstWindow', options.firstWindow)
+    this.maxPerRequest = positive('maxPerRequest', options.maxPerRequest ?? DEFAULT_MAX_SYMBOLS_PER_REQUEST)
+    this.maxIdsPerRequest = positive('maxIdsPerRequest', options.maxIdsPerRequest ?? 32)
+    this.symbolsPerDifference = positive('symbolsPerDifference', options.symbolsPerDifference ?? DEFAULT_SYMBOLS_PER_DIFFERENCE, false)
+    this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES
+    this.decoder = new Decoder(local, {
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+      ...(options.maxIdsPerRound === undefined ? {} : { maxIdsPerRound: options.maxIdsPerRound }),
+      ...(options.reuse === undefined ? {} : { reuse: options.reuse.decoder })
+    })
+    const s0 = local.symbols(0, 1)[0]!
+    this.#digest = { hashXor: s0.hashXor, count: s0.count }
+  }
+
+  /** How the session ended (null while it runs). */
+  get end(): SessionEnd | null {
+    return this.#end
+  }
+
+  /** Symbols asked for so far (the end of the requested range). */
+  get requested(): number {
+    return this.#requested
+  }
+
+  /** The idle check: the first window from 0 with our digest. */
+  start(): SessionStep {
+    if (this.#requested > 0) throw new BloomwalkError('INVALID_ARGUMENT', 'the session has started already')
+    const count = Math.min(this.firstWindow, this.maxPerRequest, this.decoder.limit)
+    this.#requested = count
+    this.counts.requests++
+    return { requests: [{ from: 0, count, digest: this.#digest }], fetch: [], push: [], end: null }
+  }
+
+  /** A symbols-response from the peer. Never throws on peer input. */
+  onResponse(from: number, symbols: readonly CodedSymbol[], inSync = false): SessionStep {
+    const step: SessionStep = { requests: [], fetch: [], push: [], end: this.#end }
+    if (this.#end !== null) return step
+    if (inSync) {
+      // Only the answer to our idle check, before any symbol.
+      if (this.decoder.received > 0 || this.decoder.buffered > 0) {
+        step.added = 'unexpected-in-sync'
+        return step
+      }
+      return this.#finish(step, 'in-sync')
+    }
+    const added = this.decoder.addSymbols(from, symbols)
+    step.added = added
+    if (added === 'failed' || added === 'beyond-limit') return this.#finish(step, 'rejected')
+    if (added !== 'added') return step
+    let result = this.decoder.decode()
+    for (;;) {
+      for (const id of result.weLack) this.#toFetch.push(id)
+      for (const id of result.theyLack) this.#toPush.push(id)
+      if (!result.more) break
+      result = this.decoder.decode()
+    }
+    if (this.#toFetch.length + this.#toPush.length > 0) this.#full = true
+    if (result.failure !== null) return this.#finish(step, result.failure)
+    if (result.done) return this.#finish(step, this.#full ? 'decoded' : 'in-sync')
+    this.#full = true
+    if (this.decoder.received < this.#requested) return step
+    // Everything asked for is in and decoding is not done: size the next requests.
+    const received = this.decoder.received
+    const target = Math.min(this.decoder.limit, Math.max(Math.ceil(this.symbolsPerDifference * this.decoder.estimate()), received + Math.ceil(received / 8)))
+    this.#plan(step, received, target)
+    return step
+  }
+
+  /**
+   * No progress for a while (the caller's timer): ask again for every symbol asked for and
+   * not consumed yet. Ends the session (`gave-up`) after `maxRetries` retries.
+   */
+  retry(): SessionStep {
+    const step: SessionStep = { requests: [], fetch: [], push: [], end: this.#end }
+    if (this.#end !== null) return step
+    if (this.#retries >= this.maxRetries) return this.#finish(step, 'gave-up')
+    this.#retries++
+    this.counts.retries++
+    const received = this.decoder.received
+    if (received === 0) {
+      this.counts.requests++
+      step.requests.push({ from: 0, count: this.#requested, digest: this.#digest })
+      return step
+    }
+    this.#plan(step, received, Math.max(this.#requested, received + 1))
+    return step
+  }
+
+  /** Requests for [from, to), each ≤ maxPerRequest symbols, fetch ids riding along. */
+  #plan(step: SessionStep, from: number, to: number): void {
+    to = Math.min(to, this.decoder.limit)
+    for (let at = from; at < to; at += this.maxPerRequest) {
+      const req: PlannedRequest = { from: at, count: Math.min(this.maxPerRequest, to - at) }
+      const ids = this.#toFetch.splice(0, this.maxIdsPerRequest)
+      if (ids.length > 0) {
+        req.fetch = ids
+        this.counts.fetched += ids.length
+      }
+      step.requests.push(req)
+      this.counts.requests++
+    }
+    this.#requested = Math.max(this.#requested, to)
+  }
+
+  #finish(step: SessionStep, end: SessionEnd): SessionStep {
+    this.#end = end
+    step.end = end
+    while (this.#toFetch.length > 0) {
+      const ids = this.#toFetch.splice(0, this.maxIdsPerRequest)
+      this.counts.fetched += ids.length
+      step.fetch.push(ids)
+    }
+    step.push = this.#toPush.splice(0)
+    this.counts.pushed += step.push.length
+    return step
+  }
+}

@@ -1,0 +1,78 @@
+/** The requester's catch-up policy (SymbolSession): idle check, sizing, fetches riding on requests, retries. */
+import { describe, expect, it } from 'vitest'
+import { SeededRng } from '../../src/env/rng.js'
+import { Sketch, SymbolSession } from '../../src/reconcile/index.js'
+import { randomIds, sortedHex, twoSides } from './helpers.js'
+
+describe('SymbolSession', () => {
+  it('idle check: the first request carries our digest; an inSync answer ends the session with nothing to do', () => {
+    const ids = randomIds(new SeededRng(1), 50)
+    const ours = Sketch.from(ids, { length: 256 })
+    const s = new SymbolSession(ours, { firstWindow: 30 })
+    const start = s.start()
+    const s0 = ours.symbols(0, 1)[0]!
+    expect(start.requests).toEqual([{ from: 0, count: 30, digest: { hashXor: s0.hashXor, count: 50 } }])
+    const step = s.onResponse(0, [], true)
+    expect(step).toMatchObject({ end: 'in-sync', requests: [], fetch: [], push: [] })
+    expect(() => s.start()).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+
+  it('decodes a difference with requests sized from the estimate; fetches ride on requests, pushes wait for the end', () => {
+    const sides = twoSides(new SeededRng(2), 2000, 100, 100)
+    const s = new SymbolSession(sides.ours, { firstWindow: 30, maxIdsPerRequest: 16, maxPerRequest: 100 })
+    let step = s.start()
+    const fetched: Uint8Array[] = []
+    const pushed: Uint8Array[] = []
+    let waves = 0
+    while (step.end === null) {
+      waves++
+      expect(step.requests.length).toBeGreaterThan(0)
+      let last = step
+      for (const r of step.requests) {
+        expect(r.count).toBeLessThanOrEqual(100)
+        if (r.fetch !== undefined) {
+          expect(r.fetch.length).toBeLessThanOrEqual(16)
+          fetched.push(...r.fetch)
+        }
+        last = s.onResponse(r.from, sides.theirs.symbols(r.from, r.count))
+        expect(last.push).toEqual(last.end === null ? [] : last.push)
+        if (last.end !== null) break
+      }
+      step = last
+    }
+    expect(step.end).toBe('decoded')
+    for (const ids of step.fetch) {
+      expect(ids.length).toBeLessThanOrEqual(16)
+      fetched.push(...ids)
+    }
+    pushed.push(...step.push)
+    expect(sortedHex(fetched)).toEqual(sortedHex(sides.onlyTheirs))
+    expect(sortedHex(pushed)).toEqual(sortedHex(sides.onlyOurs))
+    expect(waves).toBeLessThanOrEqual(6)
+  })
+
+  it('retry() re-asks for what was asked and not received, at most maxRetries times, then gives up', () => {
+    const sides = twoSides(new SeededRng(3), 500, 20, 20)
+    const s = new SymbolSession(sides.ours, { firstWindow: 10, maxRetries: 2 })
+    s.start()
+    // The first answer is lost: retry asks for the window again, with the digest.
+    expect(s.retry().requests).toEqual([{ from: 0, count: 10, digest: expect.any(Object) }])
+    // Half of it arrives: the next retry asks for the rest only.
+    s.onResponse(0, sides.theirs.symbols(0, 5))
+    expect(s.retry().requests).toEqual([{ from: 5, count: 5 }])
+    const last = s.retry()
+    expect(last.end).toBe('gave-up')
+    expect(s.onResponse(5, sides.theirs.symbols(5, 5)).end).toBe('gave-up')
+  })
+
+  it('an inSync answer after symbols arrived is ignored; a peer answering past the limit ends the session', () => {
+    const sides = twoSides(new SeededRng(4), 500, 20, 20, 64)
+    const s = new SymbolSession(sides.ours, { firstWindow: 10 })
+    s.start()
+    s.onResponse(0, sides.theirs.symbols(0, 10))
+    expect(s.onResponse(0, [], true)).toMatchObject({ end: null, added: 'unexpected-in-sync' })
+    expect(s.onResponse(64, sides.theirs.symbols(0, 1))).toMatchObject({ end: 'rejected' })
+    expect(() => new SymbolSession(sides.ours, { firstWindow: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => new SymbolSession(sides.ours, { firstWindow: 1, symbolsPerDifference: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+})

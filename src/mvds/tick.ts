@@ -23,6 +23,13 @@ function addRecord(core: MvdsCore, peerId: string, peer: PeerState, key: string,
   return b.addMessage(message)
 }
 
+/**
+ * A payload that refused this many due records in a row is full: the scan stops there and
+ * the records not looked at stay due for the next epoch. Without it a peer with thousands
+ * of due records (a member offline for hours) costs a store lookup per record per epoch.
+ */
+export const MAX_REFUSALS_PER_PAYLOAD = 16
+
 function build(core: MvdsCore, peerId: string, peer: PeerState, epoch: number): PayloadBuilder {
   const { opts, stats } = core
   const b = new PayloadBuilder(opts.maxPayloadBytes, opts.maxIdsPerList, opts.maxMessagesPerPayload)
@@ -32,6 +39,7 @@ function build(core: MvdsCore, peerId: string, peer: PeerState, epoch: number): 
     peer.acks.delete(key)
   }
   let nextDue = Infinity
+  let refusals = 0
   for (const [key, r] of peer.records) {
     if (r.sendEpoch > epoch) {
       nextDue = Math.min(nextDue, r.sendEpoch)
@@ -41,9 +49,11 @@ function build(core: MvdsCore, peerId: string, peer: PeerState, epoch: number): 
       if (peer.records.has(key)) {
         stats.deferred++
         nextDue = Math.min(nextDue, r.sendEpoch)
+        if (++refusals >= MAX_REFUSALS_PER_PAYLOAD) break
       }
       continue
     }
+    refusals = 0
     if (r.sendCount > 0) stats.retransmissions++
     r.sendCount++
     stats.sent[r.type === 'offer' ? 'offers' : r.type === 'request' ? 'requests' : 'messages']++

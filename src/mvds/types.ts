@@ -126,7 +126,7 @@ export interface MvdsStats {
   ignored: number
   /** Records given up after `maxSendCount` transmissions. */
   expired: number
-  /** Due records left for a later epoch because the payload budget was full. */
+  /** Due records left for a later epoch because the payload budget was full (at most `MAX_REFUSALS_PER_PAYLOAD` per payload: the scan stops there). */
   deferred: number
   /** MESSAGE records dropped because the message is gone from the store or alone exceeds the budget. */
   dropped: number

@@ -2,6 +2,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_MAX_PAYLOAD_BYTES, MvdsNode, PayloadBuilder, mvdsPayloadSize } from '../../src/mvds/index.js'
+import { MAX_REFUSALS_PER_PAYLOAD } from '../../src/mvds/tick.js'
 import { encodePacket } from '../../src/wire/codec.js'
 import { DEFAULT_DECODE_LIMITS } from '../../src/wire/limits.js'
 import { decodeMvdsPayload, encodeMvdsPayload, type MvdsPayload } from '../../src/wire/mvds.js'
@@ -66,6 +67,26 @@ describe('mvds payload budget', () => {
     expect(perEpoch).toEqual([2, 2, 2, 2, 2]) // 104-byte entries, 300-byte budget
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     expect(a.stats()).toMatchObject({ deferred: 8 + 6 + 4 + 2, retransmissions: 0 })
+    expect(b.stats().delivered).toBe(ids.length)
+    expect(a.records('b')).toEqual([])
+  })
+
+  it('E8: a full payload stops the scan after MAX_REFUSALS_PER_PAYLOAD refusals; the rest stay due and all get through in order', () => {
+    const [a, b] = pair('batch', { maxPayloadBytes: 300 })
+    const ids = Array.from({ length: 200 }, (_, i) => a.send(GROUP, new Uint8Array(100).fill(i), i))
+    const order: number[] = []
+    let epochs = 0
+    for (let e = 0; e < 200 && b.stats().delivered < ids.length; e++, epochs++) {
+      const before = a.stats().deferred
+      for (const out of a.tick(e)) {
+        order.push(...out.payload.messages.map((m) => m.timestamp))
+        b.receive('a', out.payload, e)
+      }
+      expect(a.stats().deferred - before).toBeLessThanOrEqual(MAX_REFUSALS_PER_PAYLOAD)
+      for (const back of b.tick(e)) a.receive('b', back.payload, e)
+    }
+    expect(epochs).toBe(100) // two 104-byte entries per 300-byte payload
+    expect(order).toEqual(Array.from({ length: 200 }, (_, i) => i))
     expect(b.stats().delivered).toBe(ids.length)
     expect(a.records('b')).toEqual([])
   })

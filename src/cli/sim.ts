@@ -33,7 +33,11 @@ export const OVERRIDE_USAGE = `  --nodes N        peers (mailserver and trackers
   --fpr RATE       Bloom filter false-positive rate
   --catch-up on|off  bloom: coded-symbol catch-up and idle checks (DESIGN §11)
   --attackers F    bloom: Sybil attackers' share of all nodes, [0, 0.9] (docs/security.md)
-  --trusted on|off bloom: peers trust the trackers (off: the trackers are a bootstrap only)
+  --trusted on|off bloom: peers trust the trackers and trusted peers (off: a bootstrap only)
+  --trusted-peers N  bloom: honest peers every peer trusts beside the trackers
+  --attack-ports N   ports per attacker host (default 16)
+  --attack-rate R    introduction-requests per second per attacker host (default 1)
+  --attack-claim in-sync|zero  attackers answer walks with the walker's global time or 0
   --duration SEC   virtual time limit, seconds`
 
 export const SIM_USAGE = `usage: bloomwalk sim --preset NAME [--preset NAME …] [--seed S] [--json] [--plot FILE.svg] [overrides]
@@ -71,6 +75,10 @@ export const OVERRIDE_OPTIONS = {
   'catch-up': { type: 'string' },
   attackers: { type: 'string' },
   trusted: { type: 'string' },
+  'trusted-peers': { type: 'string' },
+  'attack-ports': { type: 'string' },
+  'attack-rate': { type: 'string' },
+  'attack-claim': { type: 'string' },
   duration: { type: 'string' }
 } as const
 
@@ -115,6 +123,18 @@ export function parseOverride(o: Overrides, name: string, raw: string): void {
       break
     case 'trusted':
       o.trusted = choiceOption(name, raw, ['on', 'off'] as const, 'on') === 'on'
+      break
+    case 'trusted-peers':
+      o.trustedPeers = numberOption(name, raw, 0, { integer: true, min: 0, max: 100_000 })
+      break
+    case 'attack-ports':
+      o.attackPorts = numberOption(name, raw, 0, { integer: true, min: 1, max: 1024 })
+      break
+    case 'attack-rate':
+      o.attackRate = numberOption(name, raw, 0, { min: 0, max: 1000 })
+      break
+    case 'attack-claim':
+      o.attackClaimsInSync = choiceOption(name, raw, ['in-sync', 'zero'] as const, 'in-sync') === 'in-sync'
       break
     case 'duration':
       o.duration = numberOption(name, raw, 0, { min: 0.001 })

@@ -16,11 +16,14 @@ import { showProgress } from './progress.js'
 import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, PROBES, duration, overridesFrom, parseOverride } from './sim.js'
 
 /** The metrics `--plot-metrics` may name. */
-const PLOT_METRICS = ['ratio', 'fullDeliverySeconds', 'p99Seconds', 'latencyMedian', 'latencyP90', 'datagramMultiplier', 'byteMultiplier', 'bytesPerPair'] as const
+const PLOT_METRICS = ['ratio', 'fullDeliverySeconds', 'halfSeconds', 'p90Seconds', 'p99Seconds', 'walksToSybils', 'latencyMedian', 'latencyP90', 'datagramMultiplier', 'byteMultiplier', 'bytesPerPair'] as const
 type PlotMetric = (typeof PLOT_METRICS)[number]
 const METRIC_TITLES: Record<PlotMetric, string> = {
   ratio: 'delivered share',
   fullDeliverySeconds: 'seconds to full delivery',
+  halfSeconds: 'seconds to 50 % delivery',
+  p90Seconds: 'seconds to 90 % delivery',
+  walksToSybils: 'share of honest walks to Sybils',
   p99Seconds: 'seconds to 99 % delivery',
   latencyMedian: 'median latency (s)',
   latencyP90: 'P90 latency (s)',
@@ -54,7 +57,11 @@ export interface CellMetrics {
   complete: boolean
   ratio: number
   fullDeliverySeconds: number | null
+  halfSeconds: number | null
+  p90Seconds: number | null
   p99Seconds: number | null
+  /** Share of the honest peers' walks that reached a Sybil (null without an attack). */
+  walksToSybils: number | null
   latencyMedian: number | null
   latencyP90: number | null
   datagramMultiplier: number
@@ -156,7 +163,10 @@ function aggregate(others: Param[], cells: { values: Record<string, string>; met
       complete: members.every((m) => m.complete),
       ratio: mean('ratio')!,
       fullDeliverySeconds: mean('fullDeliverySeconds'),
+      halfSeconds: mean('halfSeconds'),
+      p90Seconds: mean('p90Seconds'),
       p99Seconds: mean('p99Seconds'),
+      walksToSybils: mean('walksToSybils'),
       latencyMedian: mean('latencyMedian'),
       latencyP90: mean('latencyP90'),
       datagramMultiplier: mean('datagramMultiplier')!,
@@ -190,7 +200,10 @@ export function metricsOf(r: SimResult): CellMetrics {
     complete: r.delivery.complete,
     ratio: r.delivery.ratio,
     fullDeliverySeconds: r.delivery.fullDeliverySeconds,
+    halfSeconds: r.delivery.reached.half,
+    p90Seconds: r.delivery.reached.p90,
     p99Seconds: r.delivery.reached.p99,
+    walksToSybils: (r.driver['attack'] as { shareOfHonestWalks: number } | undefined)?.shareOfHonestWalks ?? null,
     latencyMedian: r.latency.perPair.median,
     latencyP90: r.latency.perPair.p90,
     datagramMultiplier: r.bandwidth.datagramMultiplier,
@@ -204,7 +217,8 @@ export function metricsOf(r: SimResult): CellMetrics {
 function cellLine(c: { values: Record<string, string>; metrics: CellMetrics }): string {
   const m = c.metrics
   const v = Object.entries(c.values).map(([k, x]) => `${k}=${x}`).join(' ')
-  return `${v}: delivered ${(m.ratio * 100).toFixed(2)} %, full ${duration(m.fullDeliverySeconds)}, 99 % ${duration(m.p99Seconds)}, latency median ${duration(m.latencyMedian)} P90 ${duration(m.latencyP90)}, ×${m.datagramMultiplier} datagrams, ×${m.byteMultiplier} bytes (${m.bytesPerPair} B/pair), wall ${m.wallSeconds ?? '?'} s`
+  const sybils = m.walksToSybils === null ? '' : `, ${(m.walksToSybils * 100).toFixed(1)} % of honest walks to Sybils`
+  return `${v}: delivered ${(m.ratio * 100).toFixed(2)} %, full ${duration(m.fullDeliverySeconds)}, 50 % ${duration(m.halfSeconds)}, 90 % ${duration(m.p90Seconds)}, 99 % ${duration(m.p99Seconds)}${sybils}, latency median ${duration(m.latencyMedian)} P90 ${duration(m.latencyP90)}, ×${m.datagramMultiplier} datagrams, ×${m.byteMultiplier} bytes (${m.bytesPerPair} B/pair), wall ${m.wallSeconds ?? '?'} s`
 }
 
 function sweepPlot(params: Param[], cells: { values: Record<string, string>; metrics: CellMetrics }[], metrics: PlotMetric[] | undefined, lines: boolean): TopLevelSpec {

@@ -7,7 +7,9 @@
  * per-/24 cap binds on its ports), binds `ports` ports, and:
  * - answers every introduction-request, from the port it was sent to, with an introduction
  *   of another attacker (a random port of a random other attacker host), never an honest
- *   peer, claiming the requester's own global time (as if in sync: nothing owed either way);
+ *   peer, claiming the requester's own global time (as if in sync: nothing owed either way;
+ *   an answered round with nothing new feeds the walker's skip curve) or, with
+ *   `claimsInSync` off, global time 0 (as a tracker does: a round that says nothing);
  * - forwards nothing: ignores bundles, bundle-requests, symbols-requests, punctures and
  *   puncture-requests, and stores nothing;
  * - floods stumbles: `requestsPerSecond` introduction-requests (advice on, no sync offer),
@@ -33,6 +35,8 @@ export interface AttackSpec {
   requestsPerSecond: number
   /** Share of those sent to a tracker (the rest to honest peers). */
   trackerShare: number
+  /** Answers claim the requester's global time (true) or 0 (false). */
+  claimsInSync: boolean
 }
 
 /** First port of an attacker host. */
@@ -196,7 +200,7 @@ export class Attackers {
       introduced: addressKey(introduced) === addressKey(self) ? undefined : { lan: introduced, wan: introduced },
       connectionType: 'public',
       identifier: req.identifier,
-      globalTime: req.globalTime
+      globalTime: this.#spec.claimsInSync ? req.globalTime : 0
     })
     this.counters.responsesSent++
   }

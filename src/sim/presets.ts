@@ -53,9 +53,10 @@ const MAILSERVER = { reliability: 0.9 }
 /**
  * The Sybil attack of the sybil-* presets (./attacker.ts): each attacker host cycles 16
  * ports (twice the per-/24 cap of 8), sends one introduction-request per second (five times
- * an honest peer's walk rate), a quarter of them to the tracker.
+ * an honest peer's walk rate), a quarter of them to the tracker, and answers walks as if in
+ * sync with the walker.
  */
-const SYBILS: Omit<AttackSpec, 'fraction'> = { ports: 16, requestsPerSecond: 1, trackerShare: 0.25 }
+const SYBILS: Omit<AttackSpec, 'fraction'> = { ports: 16, requestsPerSecond: 1, trackerShare: 0.25, claimsInSync: true }
 
 /**
  * 100 honest peers always online on a mobile network, 200 messages in the first 5 minutes,
@@ -152,6 +153,14 @@ export interface Overrides {
   attackers?: number
   /** Peers trust the trackers (false: the trackers are a bootstrap only). */
   trusted?: boolean
+  /** Honest peers every peer trusts beside the trackers. */
+  trustedPeers?: number
+  /** Ports per attacker host. */
+  attackPorts?: number
+  /** Introduction-requests per second per attacker host. */
+  attackRate?: number
+  /** Attackers answer as if in sync (true) or with global time 0. */
+  attackClaimsInSync?: boolean
 }
 
 /** The preset `name`. @throws {BloomwalkError} INVALID_ARGUMENT for an unknown name */
@@ -181,5 +190,10 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   if (o.catchUp !== undefined) s.catchUp = o.catchUp
   if (o.attackers !== undefined) s.attack = { ...(s.attack ?? SYBILS), fraction: o.attackers }
   if (o.trusted !== undefined) s.trusted = o.trusted
+  if (o.trustedPeers !== undefined) s.trustedPeers = o.trustedPeers
+  const attack = (): AttackSpec => (s.attack ??= { ...SYBILS, fraction: 0 })
+  if (o.attackPorts !== undefined) attack().ports = o.attackPorts
+  if (o.attackRate !== undefined) attack().requestsPerSecond = o.attackRate
+  if (o.attackClaimsInSync !== undefined) attack().claimsInSync = o.attackClaimsInSync
   return checkScenario(s)
 }

@@ -18,17 +18,17 @@ import { SimWorld } from '../../src/sim/world.js'
 import { decodePacket, encodePacket, type Address, type Packet } from '../../src/wire/index.js'
 
 const OVERLAY = new Uint8Array(32).fill(7)
-const SPEC = { fraction: 0.5, ports: 4, requestsPerSecond: 2, trackerShare: 0 }
+const SPEC = { fraction: 0.5, ports: 4, requestsPerSecond: 2, trackerShare: 0, claimsInSync: true }
 
 /** A world with `SPEC`'s attackers (3 hosts) and an honest-looking probe they flood. */
-function setup() {
+function setup(spec = SPEC) {
   const scenario = withOverrides(presetNamed('sybil-10'), { nodes: 3 })
   scenario.network = { latencyMs: 5, jitterMs: 0, loss: 0, duplication: 0, reorder: 0 }
   const world = new SimWorld(scenario, 1, new DeliveryLog(3, 0, 0))
   const probe = world.bindPublic()
   const got: { from: Address; packet: Packet }[] = []
   probe.onPacket = (from, bytes) => got.push({ from, packet: decodePacket(bytes)!.packet })
-  const attackers = new Attackers(world, OVERLAY, SPEC, 3, () => [probe.address()], [])
+  const attackers = new Attackers(world, OVERLAY, spec, 3, () => [probe.address()], [])
   const run = (ms: number) => world.clock.runUntil(world.clock.now() + ms)
   return { world, probe, got, attackers, run }
 }
@@ -64,6 +64,14 @@ describe('attackers', () => {
     expect(attackers.counters.walksReceived).toBe(20)
   })
 
+  it('claim global time 0 instead of the walker\'s when not claiming to be in sync', () => {
+    const { probe, got, run } = setup({ ...SPEC, claimsInSync: false })
+    const asked = { host: attackerHost(2), port: FIRST_ATTACKER_PORT }
+    probe.send(asked, encodePacket(OVERLAY, { type: 'introduction-request', destination: asked, sourceLan: probe.address(), sourceWan: probe.address(), advice: true, connectionType: 'public', identifier: 9, globalTime: 42 }))
+    run(1000)
+    expect(got.find((g) => g.packet.type === 'introduction-response')?.packet).toMatchObject({ identifier: 9, globalTime: 0 })
+  })
+
   it('forward nothing: bundles, bundle-requests and symbols-requests go unanswered', () => {
     const { probe, got, attackers, run } = setup()
     const to = { host: attackerHost(0), port: FIRST_ATTACKER_PORT }
@@ -92,8 +100,11 @@ describe('attackers', () => {
 
   it('overrides and checks: --attackers on any bloom preset, --trusted, and out-of-range fields', () => {
     const s = withOverrides(presetNamed('seed-6'), { attackers: 0.2, trusted: false })
-    expect(s.attack).toEqual({ fraction: 0.2, ports: 16, requestsPerSecond: 1, trackerShare: 0.25 })
+    expect(s.attack).toEqual({ fraction: 0.2, ports: 16, requestsPerSecond: 1, trackerShare: 0.25, claimsInSync: true })
     expect(s.trusted).toBe(false)
+    const t = withOverrides(presetNamed('sybil-10'), { trustedPeers: 10, attackPorts: 1, attackRate: 0.5, attackClaimsInSync: false })
+    expect(t.trustedPeers).toBe(10)
+    expect(t.attack).toEqual({ fraction: 0.1, ports: 1, requestsPerSecond: 0.5, trackerShare: 0.25, claimsInSync: false })
     expect(withOverrides(presetNamed('sybil-50'), { attackers: 0 }).attack!.fraction).toBe(0)
     const bad = (f: (s: ReturnType<typeof presetNamed>) => void) => {
       const s = presetNamed('sybil-10')

@@ -8,7 +8,7 @@
  * length falls back to the Bloom walk in modulo mode. One session per overlay at a time;
  * every step is bounded.
  */
-import { SymbolSession, fitSymbols, symbolsPerDatagram, type SessionStep } from '../reconcile/index.js'
+import { SymbolSession, fitSymbols, symbolsPerDatagram, symbolsPerResponse, type SessionStep } from '../reconcile/index.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
 import { addressKey, type Address, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
@@ -76,7 +76,7 @@ export function maybeIdleCheck(ctx: NodeContext, overlay: OverlayState, peer: Ad
   // The previous session's buffers are reused (no 0.7 MB allocation per idle check).
   const session = new SymbolSession(sketch, {
     firstWindow: firstWindow(ctx.sync.datagramBudget),
-    maxPerRequest: ctx.limits.maxSymbolsPerRequest,
+    maxPerRequest: Math.min(ctx.limits.maxSymbolsPerRequest, symbolsPerResponse(ctx.sync.datagramBudget, ctx.sync.responseBudget)),
     maxIdsPerRequest: Math.min(ctx.limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
     maxIdsPerRound: MAX_IDS_PER_ROUND,
     ...(overlay.lastSession === undefined ? {} : { reuse: overlay.lastSession })
@@ -193,7 +193,8 @@ export async function onSymbolsRequest(ctx: NodeContext, from: Address, overlay:
   else {
     const at = snapshotFor(ctx, overlay, addressKey(from), req.from === 0, counters)
     const budget = ctx.sync.datagramBudget
-    const symbols = sketch.symbols(req.from, Math.min(req.count, ctx.limits.maxSymbolsPerRequest), at)
+    // One request gets at most the response budget's worth of symbols, like a Bloom answer.
+    const symbols = sketch.symbols(req.from, Math.min(req.count, ctx.limits.maxSymbolsPerRequest, symbolsPerResponse(budget, ctx.sync.responseBudget)), at)
     for (let k = 0; k < symbols.length; ) {
       const rest = symbols.slice(k, k + ctx.limits.maxSymbolsPerDatagram)
       const n = fitSymbols(budget, req.from + k, rest)

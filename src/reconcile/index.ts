@@ -18,7 +18,7 @@ export {
   type DecoderStats
 } from './decoder.js'
 export { MAX_SYMBOL_COUNT } from './table.js'
-export { SYMBOL_RECORD_BYTES, codedSymbolBytes, fitSymbols, symbolsPerDatagram, symbolsResponseSize } from './size.js'
+export { SYMBOL_RECORD_BYTES, codedSymbolBytes, fitSymbols, symbolsPerDatagram, symbolsPerResponse, symbolsResponseSize } from './size.js'
 export {
   DEFAULT_MAX_RETRIES,
   DEFAULT_MAX_SYMBOLS_PER_REQUEST,

@@ -89,3 +89,14 @@ export function symbolsPerDatagram(budget: number, options: { maxFrom?: number; 
   while (envelopeBytes(bodyBytes(maxFrom, n + 1, (n + 1) * per)) <= budget) n++
   return n
 }
+
+/**
+ * Most symbols one symbols-request may be answered with: whole datagrams of
+ * {@link symbolsPerDatagram}(datagramBudget) symbols within `responseBudget` bytes (the
+ * same per-request response budget as a Bloom answer, DESIGN §5), and at least one datagram.
+ * @throws {BloomwalkError} INVALID_ARGUMENT for a budget that is not a non-negative safe integer
+ */
+export function symbolsPerResponse(datagramBudget: number, responseBudget: number): number {
+  checkCount('responseBudget', responseBudget)
+  return Math.max(1, Math.floor(responseBudget / datagramBudget)) * symbolsPerDatagram(datagramBudget)
+}

@@ -4,6 +4,10 @@ import { MemoryStore } from '../../src/store/memory.js'
 import type { Bundle } from '../../src/bundle/types.js'
 import { makeBundles } from '../helpers/bundles.js'
 import { testnet } from './harness.js'
+import { decodePacket } from '../../src/wire/codec.js'
+import { addressKey } from '../../src/wire/address.js'
+import { symbolsPerResponse } from '../../src/reconcile/index.js'
+import { DEFAULT_SYNC_CONFIG } from '../../src/sync/config.js'
 
 async function storeWith(bundles: Bundle[]): Promise<MemoryStore> {
   const store = new MemoryStore()
@@ -89,6 +93,41 @@ describe('catch-up by coded symbols', () => {
     expect(ca.decoded + cb.decoded).toBeGreaterThanOrEqual(1)
     expect(a.stats().overlays[0]!.bundlesStored).toBe(2080)
     expect(b.stats().overlays[0]!.bundlesStored).toBe(2080)
+    await t.stop()
+  })
+
+  it('a symbols-request is answered within the response budget; larger differences are asked for in several requests at once', async () => {
+    const t = await testnet({ peers: 0, seed: 53 })
+    const { datagramBudget, responseBudget } = DEFAULT_SYNC_CONFIG
+    const perResponse = symbolsPerResponse(datagramBudget, responseBudget)
+    // Every symbols-response is charged to the latest request of that requester covering its index.
+    const requests: { key: string; from: number; count: number; bytes: number }[] = []
+    t.net.interceptor = ({ from, to, bytes }) => {
+      const p = decodePacket(bytes)?.packet
+      if (p?.type === 'symbols-request') requests.push({ key: `${addressKey(from)}>${addressKey(to)}`, from: p.from, count: p.count, bytes: 0 })
+      else if (p?.type === 'symbols-response' && p.symbols.length > 0) {
+        const key = `${addressKey(to)}>${addressKey(from)}`
+        const req = requests.findLast((r) => r.key === key && r.from <= p.from && p.from < r.from + r.count)
+        expect(req).toBeDefined()
+        req!.bytes += bytes.length
+      }
+      return { from, to }
+    }
+    const pool = makeBundles(2201, { overlay: t.overlay, seed: 11, maxGlobalTime: 20_000 })
+    const top = pool.reduce((m, b) => (b.globalTime > m.globalTime ? b : m))
+    const others = pool.filter((b) => b !== top)
+    // 1 600 shared, 300 + 300 scattered differences: about 1 000 symbols, several requests' worth.
+    const a = await t.addPeer({ store: await storeWith([top, ...others.slice(0, 1900)]), sync: { strategy: 'largest' } })
+    const b = await t.addPeer({ store: await storeWith([top, ...others.slice(0, 1600), ...others.slice(1900)]), sync: { strategy: 'largest' } })
+    await t.run(120_000)
+    expect(a.stats().overlays[0]!.bundlesStored).toBe(2201)
+    expect(b.stats().overlays[0]!.bundlesStored).toBe(2201)
+    expect(a.stats().catchUp.decoded + b.stats().catchUp.decoded).toBeGreaterThan(0)
+    expect(requests.length).toBeGreaterThan(2)
+    expect(Math.max(...requests.map((r) => r.count))).toBeLessThanOrEqual(perResponse)
+    const answers = requests.map((r) => r.bytes)
+    expect(Math.max(...answers)).toBeGreaterThan(datagramBudget) // several datagrams per request…
+    expect(Math.max(...answers)).toBeLessThanOrEqual(responseBudget) // …within the response budget
     await t.stop()
   })
 

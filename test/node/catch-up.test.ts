@@ -107,7 +107,7 @@ describe('catch-up by coded symbols', () => {
       if (p?.type === 'symbols-request') requests.push({ key: `${addressKey(from)}>${addressKey(to)}`, from: p.from, count: p.count, bytes: 0 })
       else if (p?.type === 'symbols-response' && p.symbols.length > 0) {
         const key = `${addressKey(to)}>${addressKey(from)}`
-        const req = requests.findLast((r) => r.key === key && r.from <= p.from && p.from < r.from + r.count)
+        const req = [...requests].reverse().find((r) => r.key === key && r.from <= p.from && p.from < r.from + r.count)
         expect(req).toBeDefined()
         req!.bytes += bytes.length
       }

@@ -78,10 +78,11 @@ export class NodeMvds {
     const transport = this.#deps.transport
     if (topic !== undefined && isMulticastTransport(transport) && outgoing.length > 1) {
       // Each distinct message goes once on the topic; the rest of each payload stays unicast.
-      const published = new Map<string, MvdsMessage>()
-      for (const o of outgoing) for (const m of o.payload.messages) published.set(key(m), m)
+      // The payloads hold the store's message objects, so identity is enough to dedupe them.
+      const published = new Set<MvdsMessage>()
+      for (const o of outgoing) for (const m of o.payload.messages) published.add(m)
       if (published.size > 0) {
-        const payload: MvdsPayload = { acks: [], offers: [], requests: [], messages: [...published.values()] }
+        const payload: MvdsPayload = { acks: [], offers: [], requests: [], messages: [...published] }
         const bytes = encodePacket(envelopeOf(payload), { type: 'mvds', payload })
         this.#deps.counters.sent('mvds', bytes.length)
         transport.publish(topic, bytes)
@@ -114,10 +115,6 @@ export class NodeMvds {
 
 function envelopeOf(payload: MvdsPayload): Uint8Array {
   return payload.messages[0]?.groupId ?? MVDS_ENVELOPE
-}
-
-function key(m: MvdsMessage): string {
-  return Buffer.from(sha256(m.body)).toString('hex')
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

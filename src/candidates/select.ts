@@ -8,26 +8,46 @@ import { type ConnectionType, sameHost } from '../nat/index.js'
 import { type Candidate, type Category, CATEGORIES, categoryOf, isEligibleForWalk, lastSeen } from './candidate.js'
 import type { CandidateTableOptions, CategoryWeights } from './options.js'
 
-/** A table entry: a mutable candidate plus its creation sequence number (tie-breaker). */
-export type Entry = { -readonly [K in keyof Candidate]: Candidate[K] } & { readonly seq: number }
+/**
+ * A table entry: a mutable candidate plus its creation sequence number (tie-breaker) and
+ * the key of its host ({@link hostKey}: the IPv4 address or IPv6 /64; the raw host when it
+ * is not an IP literal), under which all its ports count as one walk target.
+ */
+export type Entry = { -readonly [K in keyof Candidate]: Candidate[K] } & { readonly seq: number; readonly host: string }
 
-/** True when `a` should be walked to before `b`: never walked first, then oldest walk, then oldest entry. */
-function walkedEarlier(a: Entry, b: Entry): boolean {
+/** Sort key and tie-breakers for the walker: never walked first, then oldest walk, then oldest entry. */
+function walkedEarlier(a: Entry, aWalk: number, b: Entry, bWalk: number): boolean {
+  if (aWalk !== bWalk) return aWalk < bWalk
   const wa = a.lastWalk ?? -Infinity
   const wb = b.lastWalk ?? -Infinity
   return wa !== wb ? wa < wb : a.seq < b.seq
 }
 
-/** Per category, the eligible entry walked to longest ago (DESIGN §6: keeps NAT holes open). */
-export function oldestEligible(entries: Iterable<Entry>, now: number, o: CandidateTableOptions): Map<Category, Entry> {
-  const best = new Map<Category, Entry>()
+/**
+ * Per category, the eligible entry walked to longest ago (DESIGN §6: keeps NAT holes open).
+ * A host counts once (docs/security.md, "Sybil and eclipse"): a non-trusted entry is
+ * eligible only when no non-trusted entry of its host ({@link Entry.host}) was walked to in
+ * the last `walkEligibleDelayMs`, and entries are ordered by their host's last walk, so
+ * sixteen ports of one machine are walked to as often as one. Trusted entries keep the
+ * per-address rule. Two passes over `entries`.
+ */
+export function oldestEligible(entries: readonly Entry[], now: number, o: CandidateTableOptions): Map<Category, Entry> {
+  const hostWalked = new Map<string, number>()
+  for (const e of entries) {
+    if (e.trusted || e.lastWalk === undefined) continue
+    const last = hostWalked.get(e.host)
+    if (last === undefined || e.lastWalk > last) hostWalked.set(e.host, e.lastWalk)
+  }
+  const best = new Map<Category, { e: Entry; walk: number }>()
   for (const e of entries) {
     if (!isEligibleForWalk(e, now, o, o.walkEligibleDelayMs)) continue
+    const walk = e.trusted ? (e.lastWalk ?? -Infinity) : (hostWalked.get(e.host) ?? -Infinity)
+    if (!e.trusted && now < walk + o.walkEligibleDelayMs) continue
     const cat = categoryOf(e, now, o)!
     const current = best.get(cat)
-    if (current === undefined || walkedEarlier(e, current)) best.set(cat, e)
+    if (current === undefined || walkedEarlier(e, walk, current.e, current.walk)) best.set(cat, { e, walk })
   }
-  return best
+  return new Map([...best].map(([cat, { e }]) => [cat, e]))
 }
 
 /**

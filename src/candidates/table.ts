@@ -5,7 +5,7 @@
  */
 import { BloomwalkError } from '../errors.js'
 import { type Rng, pick } from '../env/index.js'
-import { type Address, type ConnectionType, addressKey, isValidAddress, parseAddressKey, subnetKeys } from '../nat/index.js'
+import { type Address, type ConnectionType, addressKey, hostKey, isValidAddress, parseAddressKey, subnetKeys } from '../nat/index.js'
 import { type Candidate, type Category, categoryOf } from './candidate.js'
 import { type CandidateTableInit, type CandidateTableOptions, resolveOptions } from './options.js'
 import { type Entry, EVICTION_RANK, drawCategory, evictionVictim, introductionPools, oldestEligible } from './select.js'
@@ -15,7 +15,7 @@ import type { CandidateTableStats, CategoryCounts, IntroInfo, PeerInfo } from '.
 type Status = 'walk' | 'stumble' | 'intro'
 
 function snapshot(e: Entry): Candidate {
-  const { seq: _seq, ...c } = e
+  const { seq: _seq, host: _host, ...c } = e
   return c
 }
 
@@ -176,12 +176,14 @@ export class CandidateTable {
   /**
    * The walker's next target at `now`: draws a category among those with an eligible
    * candidate, with probability proportional to its weight, then takes that category's
-   * eligible candidate walked to longest ago (never walked first). `undefined` when no
+   * eligible candidate walked to longest ago (never walked first). A host (IPv4 address,
+   * IPv6 /64) counts once: none of its non-trusted ports is eligible within
+   * `walkEligibleDelayMs` of a walk to any of them (see {@link oldestEligible}). `undefined` when no
    * candidate is eligible. Does not record the walk: call {@link recordWalk} when sending.
    */
   nextWalkTarget(now: number, rng: Rng): Candidate | undefined {
     assertNow('nextWalkTarget', now)
-    const best = oldestEligible(this.#entries.values(), now, this.options)
+    const best = oldestEligible([...this.#entries.values()], now, this.options)
     const cat = drawCategory([...best.keys()], this.options.categoryWeights, rng)
     const e = cat === undefined ? undefined : best.get(cat)
     return e === undefined ? undefined : snapshot(e)
@@ -301,7 +303,8 @@ export class CandidateTable {
       lastIntro: undefined,
       verified: false,
       trusted: false,
-      seq: this.#seq++
+      seq: this.#seq++,
+      host: hostKey(address.host) ?? address.host
     }
     this.#entries.set(key, e)
     this.#subnets.add(key, address.host)

@@ -44,6 +44,19 @@ function hexPrefix(b: Uint8Array, bytes: number): string {
 }
 
 /**
+ * The key of the machine (or site) behind `host`, for counting it once whatever its ports:
+ * the IPv4 address itself, or the /64 of an IPv6 address (one subscriber's LAN; a host there
+ * can pick any of 2^64 addresses). IPv4-mapped IPv6 counts as IPv4. `undefined` when `host`
+ * is not an IP literal.
+ */
+export function hostKey(host: string): string | undefined {
+  const b = parseIp(host)
+  if (b === null) return undefined
+  if (b.length === 4) return `4/${b[0]}.${b[1]}.${b[2]}.${b[3]}`
+  return `6/${hexPrefix(b, 8)}`
+}
+
+/**
  * The /24 and /16 prefixes of an IPv4 host, or the /48 and /32 prefixes of an IPv6 host
  * (IPv4-mapped IPv6 counts as IPv4, so the two spellings share one cap). `undefined` when
  * `host` is not an IP literal.

@@ -8,6 +8,7 @@ export {
   type SubnetKeys,
   addressKey,
   canonicalHost,
+  hostKey,
   isUnspecifiedHost,
   isValidAddress,
   parseAddressKey,

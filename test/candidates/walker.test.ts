@@ -133,3 +133,64 @@ describe('nextWalkTarget: oldest eligible first', () => {
     expect(order).toEqual([...keys, ...keys])
   })
 })
+
+describe('nextWalkTarget: a host counts once', () => {
+  it('sixteen ports of one IPv4 host are one walk target per walkEligibleDelayMs', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    for (let p = 1; p <= 16; p++) t.recordWalkReply(`5.5.5.5:${p}`, info(`5.5.5.5:${p}`), T0)
+    t.recordWalkReply('6.6.6.6:1', info('6.6.6.6:1'), T0)
+    const rng = new SeededRng(3)
+    const walked: string[] = []
+    // Over one delay, with a walk every 5 s: each host once, however many ports it binds.
+    for (let now = T0; now < T0 + WALK_ELIGIBLE_DELAY_MS; now += 5_000) {
+      const c = t.nextWalkTarget(now, rng)
+      if (c === undefined) continue
+      t.recordWalk(c.key, now)
+      walked.push(c.key)
+    }
+    expect(walked).toEqual(['5.5.5.5:1', '6.6.6.6:1'])
+    // Once the delay has passed the host is eligible again, through the port walked to longest ago (never first).
+    const next = t.nextWalkTarget(T0 + WALK_ELIGIBLE_DELAY_MS, rng)
+    expect(next?.key).toBe('5.5.5.5:2')
+  })
+
+  it('orders hosts by their last walk, not by a never-walked port', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    t.recordWalkReply('5.5.5.5:1', info('5.5.5.5:1'), T0)
+    t.recordWalkReply('6.6.6.6:1', info('6.6.6.6:1'), T0)
+    t.recordWalk('6.6.6.6:1', T0)
+    t.recordWalk('5.5.5.5:1', T0 + 1_000)
+    // A new port of 5.5.5.5 was never walked to, but its host was walked after 6.6.6.6.
+    t.recordWalkReply('5.5.5.5:2', info('5.5.5.5:2'), T0 + 2_000)
+    const now = T0 + 1_000 + WALK_ELIGIBLE_DELAY_MS
+    expect(t.nextWalkTarget(now, new SeededRng(1))?.key).toBe('6.6.6.6:1')
+  })
+
+  it('an IPv6 /64 is one host; another /64 of the same /48 is another', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    t.recordWalkReply('[2001:db8:1:1::a]:1', info('[2001:db8:1:1::a]:1'), T0)
+    t.recordWalkReply('[2001:db8:1:1::b]:1', info('[2001:db8:1:1::b]:1'), T0)
+    t.recordWalkReply('[2001:db8:1:2::a]:1', info('[2001:db8:1:2::a]:1'), T0)
+    const rng = new SeededRng(1)
+    const first = t.nextWalkTarget(T0, rng)!
+    expect(first.key).toBe('[2001:db8:1:1::a]:1')
+    t.recordWalk(first.key, T0)
+    expect(t.nextWalkTarget(T0, rng)?.key).toBe('[2001:db8:1:2::a]:1')
+    t.recordWalk('[2001:db8:1:2::a]:1', T0)
+    expect(t.nextWalkTarget(T0, rng)).toBeUndefined()
+  })
+
+  it('trusted entries keep the per-address rule and do not hold back their host', () => {
+    const t = new CandidateTable({ categoryWeights: { trusted: 1, walk: 1, stumble: 0, intro: 0 } })
+    t.addTrusted('7.7.7.7:1')
+    t.addTrusted('7.7.7.7:2')
+    t.recordWalkReply('7.7.7.7:3', info('7.7.7.7:3'), T0)
+    t.recordWalk('7.7.7.7:1', T0)
+    const counts = tally(t, T0, 1_000, 4)
+    // 7.7.7.7:2 (trusted, never walked) and 7.7.7.7:3 (walk; the trusted walk does not gate it) stay eligible.
+    expect(counts.none).toBe(0)
+    expect(counts.trusted + counts.walk).toBe(1_000)
+    expect(counts.walk).toBeGreaterThan(0)
+    expect(counts.trusted).toBeGreaterThan(0)
+  })
+})

@@ -34,7 +34,9 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
           size: deps.sizes[isIPv6(to) ? 'ipv6' : 'ipv4'],
           peerKey: key,
           peerGlobalTime: overlay.peerTime(key),
-          trackAnswers: true
+          trackAnswers: true,
+          // A Sybil that claims to be in sync and forwards nothing must not make us skip offers to everybody.
+          barrenFromForwardersOnly: true
         })
   overlay.candidates.recordWalk(key, now)
   const cancelTimeout = ctx.clock.setTimeout(() => {

@@ -46,7 +46,19 @@ export interface ClaimContext {
    * Default false: every round counts as answered (Dispersy's behaviour).
    */
   trackAnswers?: boolean
+  /**
+   * True when a barren round counts toward the skip curve only if its peer is a forwarder:
+   * one that has sent us a bundle we stored (the last {@link MAX_FORWARDERS} such peers are
+   * remembered). A peer that claims to be in sync and answers nothing costs nothing to
+   * fake; a Sybil that never forwards then cannot make us skip our offers to everybody
+   * (docs/security.md, "Sybil and eclipse"). Default false: every barren round counts
+   * (Dispersy's behaviour).
+   */
+  barrenFromForwardersOnly?: boolean
 }
+
+/** Peers remembered as forwarders (see ClaimContext.barrenFromForwardersOnly); least recently productive dropped first. */
+export const MAX_FORWARDERS = 256
 
 interface SyncCache extends SyncOffer {
   timesUsed: number
@@ -55,6 +67,8 @@ interface SyncCache extends SyncOffer {
   answered: boolean
   items: number
   peerKey: string
+  /** Whether a barren round counts only when peerKey is a forwarder (ClaimContext.barrenFromForwardersOnly). */
+  forwardersOnly: boolean
   tiny: boolean
   strategy: 'largest' | 'modulo'
 }
@@ -66,6 +80,8 @@ export interface OfferStats {
   skipped: number
   largest: number
   modulo: number
+  /** Barren rounds not counted toward the skip curve: their peer had never forwarded a bundle to us. */
+  barrenIgnored: number
 }
 
 export interface OfferBuilderComponents {
@@ -75,9 +91,11 @@ export interface OfferBuilderComponents {
 
 /** One overlay's offer state (the sync cache and skip counter of Dispersy). */
 export class OfferBuilder {
-  readonly stats: OfferStats = { fresh: 0, reused: 0, skipped: 0, largest: 0, modulo: 0 }
+  readonly stats: OfferStats = { fresh: 0, reused: 0, skipped: 0, largest: 0, modulo: 0, barrenIgnored: 0 }
   #cache: SyncCache | null = null
   #skipCount = 0
+  /** Peers that sent us a bundle we stored, least recently productive first (bounded by MAX_FORWARDERS). */
+  readonly #forwarders = new Map<string, true>()
   #yieldAverage = 0
   #inSync = false
   #catchingUp = false
@@ -111,11 +129,13 @@ export class OfferBuilder {
           cache.responses = 0
           cache.answered = ctx.trackAnswers !== true
           cache.peerKey = ctx.peerKey
+          cache.forwardersOnly = ctx.barrenFromForwardersOnly === true
           this.stats.reused++
           return cache
         }
       } else if (cache.timesUsed === 0) {
-        this.#skipCount = Math.min(this.#skipCount + 1, this.#config.skipCurve.length)
+        if (!cache.forwardersOnly || this.#forwarders.has(cache.peerKey)) this.#skipCount = Math.min(this.#skipCount + 1, this.#config.skipCurve.length)
+        else this.stats.barrenIgnored++
       }
     }
     const skipP = this.#skipCount > 0 ? (this.#config.skipCurve[this.#skipCount - 1] ?? 0) : 0
@@ -135,6 +155,7 @@ export class OfferBuilder {
    * slice are added to it, and those from the peer it was sent to count as responses.
    */
   onStored(bundles: readonly Bundle[], fromPeerKey?: string): void {
+    if (fromPeerKey !== undefined && bundles.length > 0) this.#noteForwarder(fromPeerKey)
     const cache = this.#cache
     if (cache === null) return
     for (const b of bundles) {
@@ -147,6 +168,17 @@ export class OfferBuilder {
       }
       if (fromPeerKey !== undefined && fromPeerKey === cache.peerKey) cache.responses++
     }
+  }
+
+  /** True when the peer at `peerKey` is among the remembered forwarders (it sent us a bundle we stored). */
+  isForwarder(peerKey: string): boolean {
+    return this.#forwarders.has(peerKey)
+  }
+
+  #noteForwarder(peerKey: string): void {
+    this.#forwarders.delete(peerKey)
+    this.#forwarders.set(peerKey, true)
+    if (this.#forwarders.size > MAX_FORWARDERS) this.#forwarders.delete(this.#forwarders.keys().next().value as string)
   }
 
   /** The peer at `peerKey` answered the request that carried the cached filter. */
@@ -284,6 +316,7 @@ export class OfferBuilder {
       answered: ctx.trackAnswers !== true,
       items: picked.bundles.length,
       peerKey: ctx.peerKey,
+      forwardersOnly: ctx.barrenFromForwardersOnly === true,
       tiny,
       strategy
     }

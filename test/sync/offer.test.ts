@@ -3,7 +3,7 @@ import { roomId } from '../../src/bundle/index.js'
 import { SeededRng } from '../../src/env/rng.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { syncConfig } from '../../src/sync/config.js'
-import { OfferBuilder } from '../../src/sync/offer.js'
+import { MAX_FORWARDERS, OfferBuilder } from '../../src/sync/offer.js'
 import { makeBundles } from '../helpers/bundles.js'
 import type { Bundle } from '../../src/bundle/types.js'
 import { sizeFor } from './exchange.js'
@@ -127,5 +127,55 @@ describe('offers', () => {
     expect(builder.stats.largest).toBe(1)
     const farBehind = { ...claimCtx(30_000), peerGlobalTime: 30_000 + 5_000 }
     expect((await builder.claim(farBehind))!.modulo).toBe(modulo)
+  })
+})
+
+describe('skip curve: barren rounds from forwarders only', () => {
+  const bundles = makeBundles(50, { overlay, seed: 11, maxGlobalTime: 50 })
+  const curve = [0, 0, 1, 1]
+  const proven = (peerKey: string) => ({ ...claimCtx(50, peerKey), barrenFromForwardersOnly: true })
+
+  it('barren rounds from peers that never forwarded a bundle do not raise it', async () => {
+    const { builder } = await builderWith(bundles, { skipCurve: curve })
+    // Twenty barren rounds from twenty Sybil ports: with the Dispersy rule the third would skip.
+    for (let i = 0; i < 20; i++) expect(await builder.claim(proven(`6.6.6.${i}:1`))).not.toBeNull()
+    expect(builder.stats.skipped).toBe(0)
+    expect(builder.stats.barrenIgnored).toBe(19)
+  })
+
+  it('barren rounds from forwarders still raise it (a synced overlay still saves its offers)', async () => {
+    const { builder } = await builderWith(bundles, { skipCurve: curve })
+    const extra = makeBundles(3, { overlay, seed: 12, maxGlobalTime: 50 })
+    // Three peers forward one bundle each (outside any round of ours): they are forwarders.
+    for (let i = 0; i < 3; i++) builder.onStored([extra[i]!], `7.7.7.${i}:1`)
+    expect(builder.isForwarder('7.7.7.0:1')).toBe(true)
+    expect(builder.isForwarder('6.6.6.6:1')).toBe(false)
+    // Their barren rounds count: after three the curve reaches p = 1.
+    for (let i = 0; i < 3; i++) expect(await builder.claim(proven(`7.7.7.${i}:1`))).not.toBeNull()
+    expect(await builder.claim(proven('7.7.7.0:1'))).toBeNull()
+    expect(builder.stats.barrenIgnored).toBe(0)
+  })
+
+  it('interleaved Sybil rounds neither count nor reset the streak of forwarders', async () => {
+    const { builder } = await builderWith(bundles, { skipCurve: curve })
+    const extra = makeBundles(1, { overlay, seed: 13, maxGlobalTime: 50 })
+    builder.onStored([extra[0]!], '7.7.7.7:1')
+    const order = ['7.7.7.7:1', '6.6.6.6:1', '7.7.7.7:1', '6.6.6.6:2', '7.7.7.7:1']
+    for (const k of order) expect(await builder.claim(proven(k))).not.toBeNull()
+    // Three barren forwarder rounds (the last one is counted at this claim): skipped.
+    expect(await builder.claim(proven('6.6.6.6:3'))).toBeNull()
+  })
+
+  it('remembers at most MAX_FORWARDERS peers, dropping the least recently productive', async () => {
+    const { builder } = await builderWith(bundles)
+    const b = makeBundles(1, { overlay, seed: 14, maxGlobalTime: 50 })[0]!
+    for (let i = 0; i < MAX_FORWARDERS + 10; i++) builder.onStored([b], `8.8.${i >> 8}.${i & 255}:1`)
+    expect(builder.isForwarder('8.8.0.0:1')).toBe(false)
+    expect(builder.isForwarder('8.8.0.9:1')).toBe(false)
+    expect(builder.isForwarder('8.8.0.10:1')).toBe(true)
+    expect(builder.isForwarder(`8.8.${(MAX_FORWARDERS + 9) >> 8}.${(MAX_FORWARDERS + 9) & 255}:1`)).toBe(true)
+    // An empty delivery proves nothing.
+    builder.onStored([], '9.9.9.9:1')
+    expect(builder.isForwarder('9.9.9.9:1')).toBe(false)
   })
 })

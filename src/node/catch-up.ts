@@ -39,6 +39,8 @@ export interface CatchUpSession {
   peer: Address
   session: SymbolSession
   cancelTimer: () => void
+  /** True once the peer sent any symbols-response in this session. */
+  answered: boolean
 }
 
 /** Counters of the catch-up path, per node. */
@@ -56,10 +58,12 @@ export interface CatchUpCounters {
   gaveUp: number
   /** Responder snapshots the sketch's journal no longer reached (served from the current sketch instead). */
   snapshotsLost: number
+  /** Idle checks not started because the peer's host ignored a whole session recently (silent-hosts.ts). */
+  silentSkipped: number
 }
 
 export function newCatchUpCounters(): CatchUpCounters {
-  return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, retries: 0, gaveUp: 0, snapshotsLost: 0 }
+  return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, retries: 0, gaveUp: 0, snapshotsLost: 0, silentSkipped: 0 }
 }
 
 /** Starts an idle check with the walked peer when the policy says so. */
@@ -70,6 +74,10 @@ export function maybeIdleCheck(ctx: NodeContext, overlay: OverlayState, peer: Ad
   const now = ctx.clock.now()
   const last = overlay.idleChecked.get(key)
   if (last !== undefined && now - last < IDLE_CHECK_INTERVAL_MS) return
+  if (overlay.silentHosts.isSilent(peer.host, now)) {
+    counters.silentSkipped++
+    return
+  }
   overlay.idleChecked.delete(key)
   overlay.idleChecked.set(key, now)
   if (overlay.idleChecked.size > 256) overlay.idleChecked.delete(overlay.idleChecked.keys().next().value as string)
@@ -82,7 +90,7 @@ export function maybeIdleCheck(ctx: NodeContext, overlay: OverlayState, peer: Ad
     ...(overlay.lastSession === undefined ? {} : { reuse: overlay.lastSession })
   })
   overlay.lastSession = session
-  const state: CatchUpSession = { peerKey: key, peer, session, cancelTimer: () => {} }
+  const state: CatchUpSession = { peerKey: key, peer, session, cancelTimer: () => {}, answered: false }
   overlay.catchUp = state
   counters.idleChecks++
   armTimer(ctx, overlay, state, counters)
@@ -96,6 +104,7 @@ export async function onSymbolsResponse(ctx: NodeContext, from: Address, overlay
     ctx.counters.drop('unexpected-symbols')
     return
   }
+  state.answered = true
   const wasFull = state.session.decoder.received > 0
   const step = state.session.onResponse(res.from, res.symbols, res.inSync === true)
   if (step.added !== undefined && step.added !== 'added' && step.added !== 'buffered') ctx.counters.drop(`symbols-${step.added}`)
@@ -130,6 +139,8 @@ async function act(ctx: NodeContext, overlay: OverlayState, state: CatchUpSessio
       break
     case 'gave-up':
       counters.gaveUp++
+      // Not one answer to the request and all its retries: not idle-checked again for a while.
+      if (!state.answered) overlay.silentHosts.mark(state.peer.host, ctx.clock.now())
       break
     default:
       // exhausted, inconsistent, rejected: too many differences for the sketch (or a

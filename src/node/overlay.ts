@@ -1,4 +1,5 @@
 /** The state a node keeps per overlay: Lamport clock, offer builder, candidate table. */
+import { SilentHosts } from './silent-hosts.js'
 import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
 import { CausalBuffer } from '../causal/index.js'
 import { Sketch, type SymbolSession } from '../reconcile/index.js'
@@ -45,6 +46,8 @@ export class OverlayState {
   lastSession: SymbolSession | undefined
   /** When each peer was last idle-checked (bounded). */
   readonly idleChecked = new Map<string, number>()
+  /** Hosts that ignored a whole idle check, not idle-checked again for a while (bounded). */
+  readonly silentHosts = new SilentHosts()
   /** Holds bundles whose parents are not delivered yet (DESIGN §8). */
   readonly causal: CausalBuffer<Bundle>
   /**

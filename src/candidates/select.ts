@@ -29,23 +29,26 @@ function walkedEarlier(a: Entry, aWalk: number, b: Entry, bWalk: number): boolea
  * eligible only when no non-trusted entry of its host ({@link Entry.host}) was walked to in
  * the last `walkEligibleDelayMs`, and entries are ordered by their host's last walk, so
  * sixteen ports of one machine are walked to as often as one. Trusted entries keep the
- * per-address rule. Two passes over `entries`.
+ * per-address rule. With `prefer`, a category's eligible non-trusted entries for which it
+ * holds come first (the oldest of them), the others only when it holds for none. Two passes
+ * over `entries`.
  */
-export function oldestEligible(entries: readonly Entry[], now: number, o: CandidateTableOptions): Map<Category, Entry> {
+export function oldestEligible(entries: readonly Entry[], now: number, o: CandidateTableOptions, prefer?: (key: string) => boolean): Map<Category, Entry> {
   const hostWalked = new Map<string, number>()
   for (const e of entries) {
     if (e.trusted || e.lastWalk === undefined) continue
     const last = hostWalked.get(e.host)
     if (last === undefined || e.lastWalk > last) hostWalked.set(e.host, e.lastWalk)
   }
-  const best = new Map<Category, { e: Entry; walk: number }>()
+  const best = new Map<Category, { e: Entry; walk: number; preferred: boolean }>()
   for (const e of entries) {
     if (!isEligibleForWalk(e, now, o, o.walkEligibleDelayMs)) continue
     const walk = e.trusted ? (e.lastWalk ?? -Infinity) : (hostWalked.get(e.host) ?? -Infinity)
     if (!e.trusted && now < walk + o.walkEligibleDelayMs) continue
     const cat = categoryOf(e, now, o)!
+    const preferred = prefer !== undefined && !e.trusted && prefer(e.key)
     const current = best.get(cat)
-    if (current === undefined || walkedEarlier(e, walk, current.e, current.walk)) best.set(cat, { e, walk })
+    if (current === undefined || (preferred && !current.preferred) || (preferred === current.preferred && walkedEarlier(e, walk, current.e, current.walk))) best.set(cat, { e, walk, preferred })
   }
   return new Map([...best].map(([cat, { e }]) => [cat, e]))
 }

@@ -178,12 +178,14 @@ export class CandidateTable {
    * candidate, with probability proportional to its weight, then takes that category's
    * eligible candidate walked to longest ago (never walked first). A host (IPv4 address,
    * IPv6 /64) counts once: none of its non-trusted ports is eligible within
-   * `walkEligibleDelayMs` of a walk to any of them (see {@link oldestEligible}). `undefined` when no
+   * `walkEligibleDelayMs` of a walk to any of them (see {@link oldestEligible}). With
+   * `prefer` (e.g. "has forwarded us a bundle"), the drawn category's eligible entries for
+   * which it holds are taken first; the category draw itself is unchanged. `undefined` when no
    * candidate is eligible. Does not record the walk: call {@link recordWalk} when sending.
    */
-  nextWalkTarget(now: number, rng: Rng): Candidate | undefined {
+  nextWalkTarget(now: number, rng: Rng, prefer?: (key: string) => boolean): Candidate | undefined {
     assertNow('nextWalkTarget', now)
-    const best = oldestEligible([...this.#entries.values()], now, this.options)
+    const best = oldestEligible([...this.#entries.values()], now, this.options, prefer)
     const cat = drawCategory([...best.keys()], this.options.categoryWeights, rng)
     const e = cat === undefined ? undefined : best.get(cat)
     return e === undefined ? undefined : snapshot(e)

@@ -18,7 +18,10 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
   const now = ctx.clock.now()
   overlay.candidates.purge(now)
   ctx.punctures.expire(now)
-  const target = overlay.candidates.nextWalkTarget(now, ctx.rng)
+  // Within the drawn category, peers that have forwarded us a bundle first: a Sybil that
+  // forwards nothing is walked to only when no forwarder of that category is eligible.
+  const builder = overlay.builder
+  const target = overlay.candidates.nextWalkTarget(now, ctx.rng, builder === undefined ? undefined : (k) => builder.isForwarder(k))
   if (target === undefined) return
   const to = parseAddressKey(target.key)
   if (to === null) return

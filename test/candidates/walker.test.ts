@@ -194,3 +194,37 @@ describe('nextWalkTarget: a host counts once', () => {
     expect(counts.trusted).toBeGreaterThan(0)
   })
 })
+
+describe('nextWalkTarget: preferred candidates first within the drawn category', () => {
+  it('takes an eligible preferred entry of the drawn category before older others, and the others when none is eligible', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    for (const k of ['5.5.5.5:1', '6.6.6.6:1', '7.7.7.7:1']) t.recordWalkReply(k, info(k), T0)
+    const prefer = (k: string) => k === '7.7.7.7:1'
+    const rng = new SeededRng(1)
+    expect(t.nextWalkTarget(T0, rng, prefer)?.key).toBe('7.7.7.7:1')
+    t.recordWalk('7.7.7.7:1', T0)
+    // The preferred entry is not eligible again yet: the oldest other one.
+    expect(t.nextWalkTarget(T0 + 5_000, rng, prefer)?.key).toBe('5.5.5.5:1')
+    // Without a preference, the plain order.
+    expect(t.nextWalkTarget(T0 + 5_000, rng)?.key).toBe('5.5.5.5:1')
+  })
+
+  it('does not change the category draw', () => {
+    const t = new CandidateTable()
+    fourCategories(t, T0)
+    const rng = new SeededRng(42)
+    const counts = { trusted: 0, walk: 0, stumble: 0, intro: 0 }
+    const N = 40_000
+    // Preferring the stumble candidate does not move steps from the other categories to it.
+    for (let i = 0; i < N; i++) counts[t.category(t.nextWalkTarget(T0, rng, (k) => k === '2.2.2.2:1')!.key, T0)!]++
+    for (const cat of ['trusted', 'walk', 'stumble', 'intro'] as const) expectShare(counts[cat], N, DEFAULT_CATEGORY_WEIGHTS[cat])
+  })
+
+  it('never lets a preference pick a trusted entry over the per-address order', () => {
+    const t = new CandidateTable({ categoryWeights: { trusted: 1, walk: 0, stumble: 0, intro: 0 } })
+    t.addTrusted('9.9.9.9:1')
+    t.addTrusted('9.9.9.8:1')
+    // 9.9.9.9 was added first: taken first whatever the preference says.
+    expect(t.nextWalkTarget(T0, new SeededRng(1), (k) => k === '9.9.9.8:1')?.key).toBe('9.9.9.9:1')
+  })
+})

@@ -133,6 +133,8 @@ async function act(ctx: NodeContext, overlay: OverlayState, state: CatchUpSessio
   switch (step.end) {
     case 'in-sync':
       counters.inSync++
+      // Its barren rounds now say something: they count toward the skip curve.
+      overlay.builder?.onVerifiedInSync(state.peerKey)
       break
     case 'decoded':
       counters.decoded++

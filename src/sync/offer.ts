@@ -47,12 +47,13 @@ export interface ClaimContext {
    */
   trackAnswers?: boolean
   /**
-   * True when a barren round counts toward the skip curve only if its peer is a forwarder:
-   * one that has sent us a bundle we stored (the last {@link MAX_FORWARDERS} such peers are
-   * remembered). A peer that claims to be in sync and answers nothing costs nothing to
-   * fake; a Sybil that never forwards then cannot make us skip our offers to everybody
-   * (docs/security.md, "Sybil and eclipse"). Default false: every barren round counts
-   * (Dispersy's behaviour).
+   * True when a barren round counts toward the skip curve only if its peer is a forwarder
+   * (it has sent us a bundle we stored) or answered our last idle check in sync (its
+   * sketch's symbol 0 equals ours; {@link OfferBuilder.onVerifiedInSync}); the last
+   * {@link MAX_FORWARDERS} of each are remembered. A peer that claims to be in sync and
+   * answers nothing costs nothing to fake; a Sybil that never forwards and ignores idle
+   * checks then cannot make us skip our offers to everybody (docs/security.md, "Sybil and
+   * eclipse"). Default false: every barren round counts (Dispersy's behaviour).
    */
   barrenFromForwardersOnly?: boolean
 }
@@ -80,7 +81,7 @@ export interface OfferStats {
   skipped: number
   largest: number
   modulo: number
-  /** Barren rounds not counted toward the skip curve: their peer had never forwarded a bundle to us. */
+  /** Barren rounds not counted toward the skip curve: their peer had neither forwarded a bundle to us nor shown it is in sync. */
   barrenIgnored: number
 }
 
@@ -96,6 +97,8 @@ export class OfferBuilder {
   #skipCount = 0
   /** Peers that sent us a bundle we stored, least recently productive first (bounded by MAX_FORWARDERS). */
   readonly #forwarders = new Map<string, true>()
+  /** Peers whose last idle check ended in sync, least recent first (bounded by MAX_FORWARDERS). */
+  readonly #inSyncPeers = new Map<string, true>()
   #yieldAverage = 0
   #inSync = false
   #catchingUp = false
@@ -134,7 +137,7 @@ export class OfferBuilder {
           return cache
         }
       } else if (cache.timesUsed === 0) {
-        if (!cache.forwardersOnly || this.#forwarders.has(cache.peerKey)) this.#skipCount = Math.min(this.#skipCount + 1, this.#config.skipCurve.length)
+        if (!cache.forwardersOnly || this.#forwarders.has(cache.peerKey) || this.#inSyncPeers.has(cache.peerKey)) this.#skipCount = Math.min(this.#skipCount + 1, this.#config.skipCurve.length)
         else this.stats.barrenIgnored++
       }
     }
@@ -155,7 +158,7 @@ export class OfferBuilder {
    * slice are added to it, and those from the peer it was sent to count as responses.
    */
   onStored(bundles: readonly Bundle[], fromPeerKey?: string): void {
-    if (fromPeerKey !== undefined && bundles.length > 0) this.#noteForwarder(fromPeerKey)
+    if (fromPeerKey !== undefined && bundles.length > 0) remember(this.#forwarders, fromPeerKey)
     const cache = this.#cache
     if (cache === null) return
     for (const b of bundles) {
@@ -175,10 +178,12 @@ export class OfferBuilder {
     return this.#forwarders.has(peerKey)
   }
 
-  #noteForwarder(peerKey: string): void {
-    this.#forwarders.delete(peerKey)
-    this.#forwarders.set(peerKey, true)
-    if (this.#forwarders.size > MAX_FORWARDERS) this.#forwarders.delete(this.#forwarders.keys().next().value as string)
+  /**
+   * The peer at `peerKey` answered an idle check in sync (its sketch's symbol 0 equals ours):
+   * its barren rounds count toward the skip curve (ClaimContext.barrenFromForwardersOnly).
+   */
+  onVerifiedInSync(peerKey: string): void {
+    remember(this.#inSyncPeers, peerKey)
   }
 
   /** The peer at `peerKey` answered the request that carried the cached filter. */
@@ -321,4 +326,11 @@ export class OfferBuilder {
       strategy
     }
   }
+}
+
+/** Moves `key` to the most recent end of `set`, dropping the least recent beyond MAX_FORWARDERS. */
+function remember(set: Map<string, true>, key: string): void {
+  set.delete(key)
+  set.set(key, true)
+  if (set.size > MAX_FORWARDERS) set.delete(set.keys().next().value as string)
 }

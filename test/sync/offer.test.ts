@@ -156,6 +156,15 @@ describe('skip curve: barren rounds from forwarders only', () => {
     expect(builder.stats.barrenIgnored).toBe(0)
   })
 
+  it('barren rounds from a peer that answered an idle check in sync count, as a forwarder\'s do', async () => {
+    const { builder } = await builderWith(bundles, { skipCurve: curve })
+    builder.onVerifiedInSync('7.7.7.7:1')
+    for (let i = 0; i < 3; i++) expect(await builder.claim(proven('7.7.7.7:1'))).not.toBeNull()
+    expect(await builder.claim(proven('7.7.7.7:1'))).toBeNull()
+    // Being verified in sync does not make a peer a forwarder (the walker's preference).
+    expect(builder.isForwarder('7.7.7.7:1')).toBe(false)
+  })
+
   it('interleaved Sybil rounds neither count nor reset the streak of forwarders', async () => {
     const { builder } = await builderWith(bundles, { skipCurve: curve })
     const extra = makeBundles(1, { overlay, seed: 13, maxGlobalTime: 50 })

@@ -16,7 +16,7 @@ import { BloomwalkError } from '../errors.js'
 import { MVDS_GROUP_ID_BYTES, mvdsMessageId, type MvdsMessage, type MvdsPayload } from '../wire/mvds.js'
 import { MvdsCore, emptyStats } from './core.js'
 import { receivePayload } from './receive.js'
-import { messageEntrySize } from './size.js'
+import { PayloadBuilder, messageEntrySize } from './size.js'
 import { hexKey } from '../store/range.js'
 import { tickPayloads } from './tick.js'
 import type { MvdsMessageStore, MvdsMode, MvdsNodeInit, MvdsOutgoing, MvdsReceiveResult, MvdsRecordState, MvdsStats } from './types.js'
@@ -57,6 +57,12 @@ export class MvdsNode {
   }
 
   /** The latest epoch passed to `tick` or `receive` (or the initial one). */
+  /** An empty payload builder with this node's budget and caps (to pack payloads of one's own, e.g. for a multicast topic). */
+  payloadBuilder(): PayloadBuilder {
+    const { maxPayloadBytes, maxIdsPerList, maxMessagesPerPayload } = this.#core.opts
+    return new PayloadBuilder(maxPayloadBytes, maxIdsPerList, maxMessagesPerPayload)
+  }
+
   get epoch(): number {
     return this.#core.epoch
   }

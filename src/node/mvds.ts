@@ -13,7 +13,7 @@ import type { Bundle } from '../bundle/types.js'
 import { MvdsNode, type MvdsMode } from '../mvds/index.js'
 import type { MvdsMessage, MvdsPayload } from '../wire/mvds.js'
 import { addressKey, encodePacket, parseAddressKey, type Address } from '../wire/index.js'
-import { isMulticastTransport, type Transport } from '../transport/types.js'
+import { isMulticastTransport, type MulticastTransport, type Transport } from '../transport/types.js'
 import type { Counters } from './stats.js'
 
 /** Envelope overlay of MVDS payloads that carry no message (acks, offers, requests only). */
@@ -81,16 +81,25 @@ export class NodeMvds {
       // The payloads hold the store's message objects, so identity is enough to dedupe them.
       const published = new Set<MvdsMessage>()
       for (const o of outgoing) for (const m of o.payload.messages) published.add(m)
-      if (published.size > 0) {
-        const payload: MvdsPayload = { acks: [], offers: [], requests: [], messages: [...published] }
-        const bytes = encodePacket(envelopeOf(payload), { type: 'mvds', payload })
-        this.#deps.counters.sent('mvds', bytes.length)
-        transport.publish(topic, bytes)
+      // Packed into payloads within the MVDS budget: the union over peers can exceed one datagram.
+      let b = this.node.payloadBuilder()
+      for (const m of published) {
+        if (b.addMessage(m)) continue
+        this.#publish(transport, topic, b.payload())
+        b = this.node.payloadBuilder()
+        b.addMessage(m) // every stored message fits an empty payload (send() refuses larger ones)
       }
+      if (!b.empty) this.#publish(transport, topic, b.payload())
       for (const o of outgoing) this.#unicast(o.peer, { ...o.payload, messages: [] })
       return
     }
     for (const o of outgoing) this.#unicast(o.peer, o.payload)
+  }
+
+  #publish(transport: MulticastTransport, topic: string, payload: MvdsPayload): void {
+    const bytes = encodePacket(envelopeOf(payload), { type: 'mvds', payload })
+    this.#deps.counters.sent('mvds', bytes.length)
+    transport.publish(topic, bytes)
   }
 
   #unicast(peer: string, payload: MvdsPayload): void {

@@ -58,6 +58,37 @@ describe('MVDS in the node', () => {
     await t.stop()
   })
 
+  it('multicast: messages due for different peers are packed into topic datagrams within the budget', async () => {
+    const t = await testnet({ peers: 0, seed: 45 })
+    const opts = { overlays: [], trusted: [], mvds: { mode: 'batch' as const, epochMs: 1000, topic: 'whisper' } }
+    const a = await t.addPeer(opts)
+    const others = [await t.addPeer(opts), await t.addPeer(opts), await t.addPeer(opts)]
+    const shareBoth = async (o: (typeof others)[number]) => {
+      await a.share(group, o.address())
+      await o.share(group, a.address())
+    }
+    let fromA = 0
+    t.net.interceptor = ({ from, to, bytes }) => {
+      if (from.port === a.address().port) fromA++
+      expect(bytes.length).toBeLessThanOrEqual(1200)
+      return { from, to }
+    }
+    const got = others.map(() => 0)
+    others.forEach((o, i) => o.events.on('bundle', () => got[i]!++))
+    // The first peers are owed messages 0–19, the last one only 20–39: in one epoch their
+    // payloads hold different messages, whose union does not fit one datagram.
+    await shareBoth(others[0]!)
+    await shareBoth(others[1]!)
+    for (let i = 0; i < 20; i++) await a.sendPrivate(group, new Uint8Array(300).fill(i))
+    await shareBoth(others[2]!)
+    for (let i = 20; i < 40; i++) await a.sendPrivate(group, new Uint8Array(300).fill(i))
+    await t.run(60_000)
+    expect(got).toEqual([40, 40, 40]) // the last one hears 0–19 on the topic too
+    // Every datagram the node counted as sent reached the network (none refused as oversize).
+    expect(a.stats().out['mvds']!.datagrams).toBe(fromA)
+    await t.stop()
+  })
+
   it('refuses MVDS calls on a node without the mvds option', async () => {
     const t = await testnet({ peers: 1, seed: 43 })
     await expect(t.nodes[0]!.share(group, t.trackerAddress)).rejects.toThrow(/mvds option/)

@@ -10,7 +10,9 @@
  * 2. **Sizing.** Once every symbol asked for has arrived and decoding is not done, the
  *    decoder estimates the difference size d̂ from the difference counts; the next requests
  *    bring the total to ⌈`symbolsPerDifference` · d̂⌉ (at least an eighth more than received),
- *    split into requests of at most `maxPerRequest` symbols, all sent at once.
+ *    split into requests of at most `maxPerRequest` symbols, sent as the window allows: at
+ *    most {@link SymbolSession.window} symbols (the decoder's out-of-order buffer) in flight,
+ *    so that reordered answers are buffered, never dropped as gaps for want of room.
  * 3. **Fetch.** Ids we lack ride on the next symbols-request (`fetch`, at most
  *    `maxIdsPerRequest` per request); when the session ends, the rest go out as bundle-requests.
  *    Ids the peer lacks are pushed when the session ends (see the caller).
@@ -85,6 +87,8 @@ export class SymbolSession {
   readonly #digest: SymbolDigest
   /** Symbols asked for: [0, #requested). */
   #requested = 0
+  /** Symbols to ask for in this round: [#requested, #target) go out as the window allows. */
+  #target = 0
   #retries = 0
   #end: SessionEnd | null = null
   #full = false
@@ -128,6 +132,7 @@ export class SymbolSession {
     if (this.#requested > 0) throw new BloomwalkError('INVALID_ARGUMENT', 'the session has started already')
     const count = Math.min(this.firstWindow, this.maxPerRequest, this.decoder.limit)
     this.#requested = count
+    this.#target = count
     this.counts.requests++
     return { requests: [{ from: 0, count, digest: this.#digest }], fetch: [], push: [], end: null }
   }
@@ -159,11 +164,12 @@ export class SymbolSession {
     if (result.failure !== null) return this.#finish(step, result.failure)
     if (result.done) return this.#finish(step, this.#full ? 'decoded' : 'in-sync')
     this.#full = true
-    if (this.decoder.received < this.#requested) return step
-    // Everything asked for is in and decoding is not done: size the next requests.
     const received = this.decoder.received
-    const target = Math.min(this.decoder.limit, Math.max(Math.ceil(this.symbolsPerDifference * this.decoder.estimate()), received + Math.ceil(received / 8)))
-    this.#plan(step, received, target)
+    if (received >= this.#target) {
+      // Everything asked for is in and decoding is not done: size the next requests.
+      this.#target = Math.min(this.decoder.limit, Math.max(Math.ceil(this.symbolsPerDifference * this.decoder.estimate()), received + Math.ceil(received / 8)))
+    }
+    this.#fill(step)
     return step
   }
 
@@ -184,7 +190,25 @@ export class SymbolSession {
       return step
     }
     this.#plan(step, received, Math.max(this.#requested, received + 1))
+    this.#fill(step)
     return step
+  }
+
+  /**
+   * Most symbols in flight (asked for, not consumed): what the decoder buffers out of order,
+   * so that answers reordered in flight are never dropped for want of room (at least one request).
+   */
+  get window(): number {
+    return Math.max(this.maxPerRequest, this.decoder.maxBuffered)
+  }
+
+  /** Asks for more of [#requested, #target) as the window allows, in whole requests (or the round's rest). */
+  #fill(step: SessionStep): void {
+    const limit = Math.min(this.#target, this.decoder.limit)
+    const room = this.decoder.received + this.window
+    let to = this.#requested
+    while (to < limit && room - to >= Math.min(this.maxPerRequest, limit - to)) to += Math.min(this.maxPerRequest, limit - to)
+    if (to > this.#requested) this.#plan(step, this.#requested, to)
   }
 
   /** Requests for [from, to), each ≤ maxPerRequest symbols, fetch ids riding along. */

@@ -1,6 +1,6 @@
 /** The requester's catch-up policy (SymbolSession): idle check, sizing, fetches riding on requests, retries. */
 import { describe, expect, it } from 'vitest'
-import { SeededRng } from '../../src/env/rng.js'
+import { SeededRng, int } from '../../src/env/rng.js'
 import { Sketch, SymbolSession } from '../../src/reconcile/index.js'
 import { randomIds, sortedHex, twoSides } from './helpers.js'
 
@@ -74,5 +74,56 @@ describe('SymbolSession', () => {
     expect(s.onResponse(64, sides.theirs.symbols(0, 1))).toMatchObject({ end: 'rejected' })
     expect(() => new SymbolSession(sides.ours, { firstWindow: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
     expect(() => new SymbolSession(sides.ours, { firstWindow: 1, symbolsPerDifference: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+})
+
+describe('SymbolSession with answers reordered in flight', () => {
+  /**
+   * A LAN peer: every request answered at once in 25-symbol datagrams, then every datagram in
+   * flight equally likely to arrive next (jitter larger than the spacing), nothing lost.
+   */
+  function reordered(seed: number, weLack: number, theyLack: number): { end: string | null; gaps: number; retries: number; symbolsSent: number; requested: number; maxInFlight: number } {
+    const rng = new SeededRng(seed)
+    const sides = twoSides(rng, 5000, weLack, theyLack, 1 << 14)
+    const s = new SymbolSession(sides.ours, { firstWindow: 25, maxPerRequest: 100 })
+    const inFlight: { from: number; count: number }[] = []
+    let gaps = 0
+    let retries = 0
+    let symbolsSent = 0
+    let maxInFlight = 0
+    const send = (step: { requests: { from: number; count: number }[] }): void => {
+      for (const r of step.requests) {
+        for (let k = 0; k < r.count; k += 25) inFlight.push({ from: r.from + k, count: Math.min(25, r.count - k) })
+        symbolsSent += r.count
+      }
+    }
+    let step = s.start()
+    send(step)
+    while (step.end === null) {
+      maxInFlight = Math.max(maxInFlight, s.requested - s.decoder.received)
+      if (inFlight.length === 0) {
+        // Stalled: the caller's no-progress timer fires.
+        retries++
+        step = s.retry()
+        send(step)
+        continue
+      }
+      const d = inFlight.splice(int(rng, inFlight.length), 1)[0]!
+      step = s.onResponse(d.from, sides.theirs.symbols(d.from, d.count))
+      if (step.added === 'gap') gaps++
+      send(step)
+    }
+    return { end: step.end, gaps, retries, symbolsSent, requested: s.requested, maxInFlight }
+  }
+
+  it('keeps no more symbols in flight than the decoder buffers: no gap drops, no retries, nothing asked twice', () => {
+    for (const [seed, d] of [[11, 1500], [12, 3000], [13, 200]] as const) {
+      const r = reordered(seed, d, d)
+      expect(r.end).toBe('decoded')
+      expect(r.gaps).toBe(0)
+      expect(r.retries).toBe(0)
+      expect(r.symbolsSent).toBe(r.requested)
+      expect(r.maxInFlight).toBeLessThanOrEqual(2048 + 100)
+    }
   })
 })

@@ -16,9 +16,9 @@
  * walk step after which the node starts the idle check (it is sent with or without catch-up).
  * The network loses nothing here, so the retry path is not exercised (test/node covers it).
  */
-import { FETCH_IDS_PER_REQUEST, MAX_IDS_PER_ROUND, firstWindow } from '../node/catch-up.js'
+import { FETCH_IDS_PER_REQUEST, MAX_IDS_PER_ROUND, firstWindow, symbolsPerRequest } from '../node/catch-up.js'
 import { BUNDLE_REQUEST_BUDGET_FACTOR } from '../node/handlers/bundle-request.js'
-import { DEFAULT_SYMBOLS_PER_DIFFERENCE, SymbolSession, fitSymbols, symbolsPerResponse, type SessionEnd, type SessionStep } from '../reconcile/index.js'
+import { DEFAULT_SYMBOLS_PER_DIFFERENCE, SymbolSession, fitSymbols, type SessionEnd, type SessionStep } from '../reconcile/index.js'
 import type { Bundle } from '../bundle/types.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Packet, SymbolsRequest } from '../wire/index.js'
@@ -56,7 +56,7 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
   if (a.sketch === undefined || b.sketch === undefined) throw new Error('coded symbols: both sides need a sketch')
   const session = new SymbolSession(a.sketch, {
     firstWindow: firstWindow(sync.datagramBudget),
-    maxPerRequest: Math.min(limits.maxSymbolsPerRequest, symbolsPerResponse(sync.datagramBudget, sync.responseBudget)),
+    maxPerRequest: symbolsPerRequest(sync.datagramBudget, sync.responseBudget, limits.maxSymbolsPerRequest),
     maxIdsPerRequest: Math.min(limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
     maxIdsPerRound: MAX_IDS_PER_ROUND,
     symbolsPerDifference
@@ -126,7 +126,7 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
         if (packet.from < sketch.length) {
           if (packet.from === 0) snapshot = sketch.version
           const at = snapshot !== undefined && sketch.reaches(snapshot) ? snapshot : undefined
-          const symbols = sketch.symbols(packet.from, Math.min(packet.count, limits.maxSymbolsPerRequest, symbolsPerResponse(sync.datagramBudget, sync.responseBudget)), at)
+          const symbols = sketch.symbols(packet.from, Math.min(packet.count, symbolsPerRequest(sync.datagramBudget, sync.responseBudget, limits.maxSymbolsPerRequest)), at)
           for (let k = 0; k < symbols.length; ) {
             const rest = symbols.slice(k, k + limits.maxSymbolsPerDatagram)
             const n = fitSymbols(sync.datagramBudget, packet.from + k, rest)

@@ -29,6 +29,22 @@ export const FETCH_IDS_PER_REQUEST = 16
 /** Largest count the first window is sized for (a 3-byte varint: sets below 2^20 items). */
 const FIRST_WINDOW_MAX_COUNT = (1 << 20) - 1
 
+let perRequest = { datagramBudget: 0, responseBudget: 0, limit: 0, symbols: 0 }
+
+/**
+ * Most symbols one symbols-request asks for, and is answered with: the response budget's
+ * worth of whole datagrams, within the decode limit. Requesters and responders use the same
+ * bound. The last answer is remembered (a node's budgets do not change), so a request does
+ * not recount the datagram layout.
+ */
+export function symbolsPerRequest(datagramBudget: number, responseBudget: number, limit: number): number {
+  const c = perRequest
+  if (c.datagramBudget !== datagramBudget || c.responseBudget !== responseBudget || c.limit !== limit) {
+    perRequest = { datagramBudget, responseBudget, limit, symbols: Math.min(limit, symbolsPerResponse(datagramBudget, responseBudget)) }
+  }
+  return perRequest.symbols
+}
+
 /** Symbols in the first window at a datagram budget: what one answer datagram carries for sets below 2^20. */
 export function firstWindow(budget: number): number {
   return Math.max(1, symbolsPerDatagram(budget, { maxFrom: 0, maxCount: FIRST_WINDOW_MAX_COUNT }))
@@ -84,7 +100,7 @@ export function maybeIdleCheck(ctx: NodeContext, overlay: OverlayState, peer: Ad
   // The previous session's buffers are reused (no 0.7 MB allocation per idle check).
   const session = new SymbolSession(sketch, {
     firstWindow: firstWindow(ctx.sync.datagramBudget),
-    maxPerRequest: Math.min(ctx.limits.maxSymbolsPerRequest, symbolsPerResponse(ctx.sync.datagramBudget, ctx.sync.responseBudget)),
+    maxPerRequest: symbolsPerRequest(ctx.sync.datagramBudget, ctx.sync.responseBudget, ctx.limits.maxSymbolsPerRequest),
     maxIdsPerRequest: Math.min(ctx.limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
     maxIdsPerRound: MAX_IDS_PER_ROUND,
     ...(overlay.lastSession === undefined ? {} : { reuse: overlay.lastSession })
@@ -207,7 +223,7 @@ export async function onSymbolsRequest(ctx: NodeContext, from: Address, overlay:
     const at = snapshotFor(ctx, overlay, addressKey(from), req.from === 0, counters)
     const budget = ctx.sync.datagramBudget
     // One request gets at most the response budget's worth of symbols, like a Bloom answer.
-    const symbols = sketch.symbols(req.from, Math.min(req.count, ctx.limits.maxSymbolsPerRequest, symbolsPerResponse(budget, ctx.sync.responseBudget)), at)
+    const symbols = sketch.symbols(req.from, Math.min(req.count, symbolsPerRequest(budget, ctx.sync.responseBudget, ctx.limits.maxSymbolsPerRequest)), at)
     for (let k = 0; k < symbols.length; ) {
       const rest = symbols.slice(k, k + ctx.limits.maxSymbolsPerDatagram)
       const n = fitSymbols(budget, req.from + k, rest)

@@ -97,18 +97,21 @@ export class NodeMvds {
   }
 
   #publish(transport: MulticastTransport, topic: string, payload: MvdsPayload): void {
+    transport.publish(topic, this.#encode(payload))
+  }
+
+  /** The datagram of a payload, counted as sent. */
+  #encode(payload: MvdsPayload): Uint8Array {
     const bytes = encodePacket(envelopeOf(payload), { type: 'mvds', payload })
     this.#deps.counters.sent('mvds', bytes.length)
-    transport.publish(topic, bytes)
+    return bytes
   }
 
   #unicast(peer: string, payload: MvdsPayload): void {
     if (payload.acks.length + payload.offers.length + payload.requests.length + payload.messages.length === 0) return
     const to = parseAddressKey(peer)
     if (to === null) return
-    const bytes = encodePacket(envelopeOf(payload), { type: 'mvds', payload })
-    this.#deps.counters.sent('mvds', bytes.length)
-    this.#deps.transport.send(to, bytes)
+    this.#deps.transport.send(to, this.#encode(payload))
   }
 
   /** The bundle in a message body when it is one, of the message's group, and verifies. */

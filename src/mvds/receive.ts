@@ -65,17 +65,23 @@ function onMessage(core: MvdsCore, peer: PeerState, from: string, m: unknown, ou
     return
   }
   const group = hexKey(m.groupId)
-  const id = mvdsMessageId(m.groupId, m.timestamp, m.body)
-  if (!core.shares(group, from) || (core.opts.accept !== undefined && !core.opts.accept(m, id, from))) {
+  if (!core.shares(group, from)) {
     s.rejected++
     return
   }
+  const id = mvdsMessageId(m.groupId, m.timestamp, m.body)
   const key = hexKey(id)
+  // A message we hold was accepted when it was stored: `accept` is asked about new ones only.
+  const duplicate = core.store.has(id)
+  if (!duplicate && core.opts.accept !== undefined && !core.opts.accept(m, id, from)) {
+    s.rejected++
+    return
+  }
   // Every received MESSAGE is acknowledged, a duplicate too (R4): ACKs are never retransmitted.
   peer.queueAck(key, id)
   peer.markKnown(key)
   peer.records.delete(key)
-  if (core.store.has(id)) {
+  if (duplicate) {
     s.duplicates++
     return
   }

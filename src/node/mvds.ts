@@ -43,13 +43,15 @@ export class NodeMvds {
   readonly epochMs: number
   readonly #deps: NodeMvdsDeps
   readonly #topic: string | undefined
+  /** Bundles decoded by `accept` during one receive, by message body: delivered without decoding twice. */
+  readonly #accepted = new Map<Uint8Array, Bundle>()
 
   constructor(options: NodeMvdsOptions, deps: NodeMvdsDeps) {
     this.#deps = deps
     this.epochMs = options.epochMs ?? 1000
     this.#topic = options.topic !== undefined && isMulticastTransport(deps.transport) ? options.topic : undefined
     if (this.#topic !== undefined && isMulticastTransport(deps.transport)) deps.transport.subscribe(this.#topic)
-    this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, accept: (message) => this.#acceptable(message) !== null })
+    this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, accept: (message) => this.#accept(message) })
   }
 
   /** Shares a group with a peer (both directions must share for messages to flow). */
@@ -64,10 +66,14 @@ export class NodeMvds {
 
   /** Handles an inbound MVDS payload. */
   receive(from: Address, payload: MvdsPayload, epoch: number): void {
-    const result = this.node.receive(addressKey(from), payload, epoch)
-    for (const message of result.deliver) {
-      const bundle = this.#acceptable(message)
-      if (bundle !== null) this.#deps.deliver(bundle, from)
+    try {
+      const result = this.node.receive(addressKey(from), payload, epoch)
+      for (const message of result.deliver) {
+        const bundle = this.#accepted.get(message.body) ?? this.#acceptable(message)
+        if (bundle !== null) this.#deps.deliver(bundle, from)
+      }
+    } finally {
+      this.#accepted.clear()
     }
   }
 
@@ -112,6 +118,12 @@ export class NodeMvds {
     const to = parseAddressKey(peer)
     if (to === null) return
     this.#deps.transport.send(to, this.#encode(payload))
+  }
+
+  #accept(message: MvdsMessage): boolean {
+    const bundle = this.#acceptable(message)
+    if (bundle !== null) this.#accepted.set(message.body, bundle)
+    return bundle !== null
   }
 
   /** The bundle in a message body when it is one, of the message's group, and verifies. */

@@ -91,6 +91,25 @@ describe('mvds batch mode', () => {
     expect(b.tick(0)).toEqual([])
   })
 
+  it('accept is asked once per new message; a duplicate is acknowledged without asking again', () => {
+    const asked: string[] = []
+    const b = new MvdsNode({
+      id: 'b',
+      mode: 'batch',
+      accept: (m) => {
+        asked.push(new TextDecoder().decode(m.body))
+        return true
+      },
+    })
+    b.share(GROUP, 'a')
+    b.share(GROUP, 'c')
+    expect(b.receive('a', payload({ messages: [msg('x')] }), 0).deliver).toEqual([msg('x')])
+    expect(b.receive('c', payload({ messages: [msg('x')] }), 0).deliver).toEqual([])
+    expect(asked).toEqual(['x'])
+    expect(b.stats().duplicates).toBe(1)
+    expect(b.pendingAcks('c')).toBe(1)
+  })
+
   it('E2: a peer that sent, offered or acknowledged a message is never sent it', () => {
     const b = new MvdsNode({ id: 'b', mode: 'batch' })
     for (const p of ['a', 'c', 'd', 'e']) b.share(GROUP, p)

@@ -58,6 +58,33 @@ describe('MVDS in the node', () => {
     await t.stop()
   })
 
+  it('multicast: each receiver verifies a message once, however many copies reach it', async () => {
+    const t = await testnet({ peers: 0, seed: 45 })
+    let verified = 0
+    const opts = {
+      overlays: [],
+      trusted: [],
+      mvds: { mode: 'batch' as const, epochMs: 1000, topic: 'whisper' },
+      verifyBundle: () => {
+        verified++
+        return true
+      },
+    }
+    const a = await t.addPeer(opts)
+    const others = [await t.addPeer(opts), await t.addPeer(opts), await t.addPeer(opts)]
+    for (const x of [a, ...others]) for (const y of [a, ...others]) if (x !== y) await x.share(group, y.address())
+    const got = others.map(() => 0)
+    others.forEach((o, i) => o.events.on('bundle', () => got[i]!++))
+    await a.sendPrivate(group, new TextEncoder().encode('to all'))
+    await t.run(30_000)
+    expect(got).toEqual([1, 1, 1])
+    // Receivers relay to the topic, so each hears the message more than once…
+    expect(t.net.stats().published).toBeGreaterThan(1)
+    // …and verifies it once: duplicates are acknowledged without decoding, delivery reuses the decode.
+    expect(verified).toBe(3)
+    await t.stop()
+  })
+
   it('multicast: messages due for different peers are packed into topic datagrams within the budget', async () => {
     const t = await testnet({ peers: 0, seed: 45 })
     const opts = { overlays: [], trusted: [], mvds: { mode: 'batch' as const, epochMs: 1000, topic: 'whisper' } }

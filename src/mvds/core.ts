@@ -5,6 +5,7 @@
  */
 import { BloomwalkError } from '../errors.js'
 import { DEFAULT_BACKOFF } from './backoff.js'
+import { MessageIdMemo } from './id-memo.js'
 import { PeerState, type PeerLimits } from './peer.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './size.js'
 import { MemoryMvdsStore } from './store.js'
@@ -83,6 +84,8 @@ export class MvdsCore {
   readonly peers = new Map<string, PeerState>()
   /** Hex group id → peers sharing it. */
   readonly groups = new Map<string, Set<string>>()
+  /** Ids of messages received lately, so a repeated copy is not hashed again. */
+  readonly ids = new MessageIdMemo()
   /** The latest epoch seen by `tick` or `receive`; new records are due from it. */
   epoch: number
 

@@ -3,7 +3,7 @@
  * REQUEST, OFFER, MESSAGE). Never throws: malformed or unwanted records are counted and
  * skipped. The rule numbers (I2, B2, E1, …) are those of docs/mvds.md.
  */
-import { MVDS_GROUP_ID_BYTES, mvdsMessageId, type MvdsMessage, type MvdsPayload } from '../wire/mvds.js'
+import { MVDS_GROUP_ID_BYTES, type MvdsMessage, type MvdsPayload } from '../wire/mvds.js'
 import type { MvdsCore } from './core.js'
 import type { PeerState } from './peer.js'
 import { hexKey } from '../store/range.js'
@@ -69,8 +69,7 @@ function onMessage(core: MvdsCore, peer: PeerState, from: string, m: unknown, ou
     s.rejected++
     return
   }
-  const id = mvdsMessageId(m.groupId, m.timestamp, m.body)
-  const key = hexKey(id)
+  const { id, key } = core.ids.idOf(m)
   // A message we hold was accepted when it was stored: `accept` is asked about new ones only.
   const duplicate = core.store.has(id)
   if (!duplicate && core.opts.accept !== undefined && !core.opts.accept(m, id, from)) {

@@ -15,6 +15,7 @@ import type { MvdsMessage, MvdsPayload } from '../wire/mvds.js'
 import { addressKey, encodePacket, parseAddressKey, type Address } from '../wire/index.js'
 import { isMulticastTransport, type MulticastTransport, type Transport } from '../transport/types.js'
 import type { Counters } from './stats.js'
+import { compareBytes } from '../store/range.js'
 
 /** Envelope overlay of MVDS payloads that carry no message (acks, offers, requests only). */
 export const MVDS_ENVELOPE: Uint8Array = sha256(new TextEncoder().encode('bloomwalk/mvds'))
@@ -129,7 +130,7 @@ export class NodeMvds {
   /** The bundle in a message body when it is one, of the message's group, and verifies. */
   #acceptable(message: MvdsMessage): Bundle | null {
     const bundle = decodeBundle(message.body, { maxParents: MAX_PARENTS_FIELD, maxBody: MAX_BODY_FIELD })
-    if (bundle === null || !sameBytes(bundle.overlay, message.groupId) || !this.#deps.verify(bundle)) {
+    if (bundle === null || compareBytes(bundle.overlay, message.groupId) !== 0 || !this.#deps.verify(bundle)) {
       this.#deps.counters.bundleDrop('mvds-bad-body')
       return null
     }
@@ -139,8 +140,4 @@ export class NodeMvds {
 
 function envelopeOf(payload: MvdsPayload): Uint8Array {
   return payload.messages[0]?.groupId ?? MVDS_ENVELOPE
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
 }

@@ -39,11 +39,14 @@ interface Timer {
 /**
  * Virtual time for tests and the simulator. Time moves only when {@link ManualClock.advance}
  * or {@link ManualClock.runUntil} is called; due timers then run in (time, scheduling order).
+ * Timers wait on a binary heap, so scheduling and running one cost O(log n): the simulator
+ * keeps thousands pending (a walk step and a request timeout per node, every datagram in
+ * flight).
  */
 export class ManualClock implements Clock {
   #now: number
   #seq = 0
-  #timers: Timer[] = []
+  readonly #heap: Timer[] = []
 
   constructor(start = 0) {
     this.#now = start
@@ -55,7 +58,7 @@ export class ManualClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): Cancel {
     const timer: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false }
-    this.#insert(timer)
+    this.#push(timer)
     return () => {
       timer.cancelled = true
     }
@@ -63,13 +66,13 @@ export class ManualClock implements Clock {
 
   /** Number of timers still waiting (cancelled ones excluded). */
   get pending(): number {
-    return this.#timers.reduce((n, t) => n + (t.cancelled ? 0 : 1), 0)
+    return this.#heap.reduce((n, t) => n + (t.cancelled ? 0 : 1), 0)
   }
 
   /** Time of the next live timer, or `undefined` when none is scheduled. */
   nextAt(): number | undefined {
-    this.#dropCancelledHead()
-    return this.#timers[0]?.at
+    this.#dropCancelled()
+    return this.#heap[0]?.at
   }
 
   /** Moves time forward by `ms`, running every timer that falls due, in order. */
@@ -80,30 +83,54 @@ export class ManualClock implements Clock {
   /** Runs timers due at or before `time` (including ones they schedule), then sets now = time. */
   runUntil(time: number): void {
     for (;;) {
-      this.#dropCancelledHead()
-      const next = this.#timers[0]
+      this.#dropCancelled()
+      const next = this.#heap[0]
       if (next === undefined || next.at > time) break
-      this.#timers.shift()
-      this.#now = Math.max(this.#now, next.at)
+      this.#pop()
+      if (next.at > this.#now) this.#now = next.at
       next.fn()
     }
-    this.#now = Math.max(this.#now, time)
+    if (time > this.#now) this.#now = time
   }
 
-  #dropCancelledHead(): void {
-    while (this.#timers[0]?.cancelled === true) this.#timers.shift()
+  #dropCancelled(): void {
+    while (this.#heap[0]?.cancelled === true) this.#pop()
   }
 
-  #insert(timer: Timer): void {
-    // Binary search for the first timer strictly later than this one.
-    let lo = 0
-    let hi = this.#timers.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      const t = this.#timers[mid]!
-      if (t.at < timer.at || (t.at === timer.at && t.seq < timer.seq)) lo = mid + 1
-      else hi = mid
+  #push(t: Timer): void {
+    const h = this.#heap
+    h.push(t)
+    let i = h.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      const p = h[parent]!
+      if (!before(t, p)) break
+      h[i] = p
+      i = parent
     }
-    this.#timers.splice(lo, 0, timer)
+    h[i] = t
   }
+
+  /** Removes the earliest timer. */
+  #pop(): void {
+    const h = this.#heap
+    const last = h.pop()!
+    if (h.length === 0) return
+    let i = 0
+    for (;;) {
+      const l = 2 * i + 1
+      if (l >= h.length) break
+      const r = l + 1
+      const c = r < h.length && before(h[r]!, h[l]!) ? r : l
+      if (!before(h[c]!, last)) break
+      h[i] = h[c]!
+      i = c
+    }
+    h[i] = last
+  }
+}
+
+/** Due first, then scheduled first. */
+function before(a: Timer, b: Timer): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq)
 }

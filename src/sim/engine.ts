@@ -1,12 +1,11 @@
 /**
- * The discrete-event loop: virtual time on a {@link VirtualClock} (./clock.ts, or the
- * ManualClock of src/env). Every timer due at the
+ * The discrete-event loop: virtual time on src/env's {@link ManualClock}. Every timer due at the
  * next event time runs (network deliveries, walk steps, timeouts, churn, publications),
  * then the loop yields one macrotask turn so every promise chain those callbacks started
  * (node handlers are async, the in-memory store resolves in microtasks) finishes before the
  * clock moves on. Nothing leaves the process, so the run is a pure function of its seed.
  */
-import type { VirtualClock } from './clock.js'
+import type { ManualClock } from '../env/clock.js'
 
 /** Lets every pending promise chain finish (all microtasks drain before a macrotask runs). */
 export function settle(): Promise<void> {
@@ -27,7 +26,7 @@ export interface RunOptions {
  * Runs events up to `until` (or until `stop()`), batching events within `quantumMs` of the
  * earliest one. Returns the number of event batches run.
  */
-export async function runEvents(clock: VirtualClock, quantumMs: number, options: RunOptions): Promise<number> {
+export async function runEvents(clock: ManualClock, quantumMs: number, options: RunOptions): Promise<number> {
   const every = options.progressEvery ?? 4096
   let batches = 0
   await settle()

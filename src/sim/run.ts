@@ -36,8 +36,6 @@ export interface SimOptions {
   cpu?: () => number
   /** Resident memory in bytes (process.memoryUsage().rss in the CLI); sampled during the run. */
   memory?: () => number
-  /** The virtual clock: a binary heap (default) or src/env's ManualClock (same results; for tests). */
-  clock?: 'heap' | 'manual'
   /** Ends the run early (at the next event time); the result then covers the time simulated so far. */
   signal?: AbortSignal
   /** Ed25519 check of a bundle, memoised across nodes (default @noble/curves; the CLI injects node:crypto). */
@@ -58,7 +56,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
   const historyBundles = s.history?.bundles ?? 0
   const historyPairs = s.history === null ? 0 : s.peers * Math.min(historyBundles, Math.round(s.history.missing * historyBundles))
   const log = new DeliveryLog(s.peers, s.messages + historyBundles, s.messages * (s.peers - 1) + historyPairs)
-  const world = new SimWorld(s, options.seed, log, { clock: options.clock, verify: options.verify })
+  const world = new SimWorld(s, options.seed, log, { verify: options.verify })
   const driver = driverFor(world)
   await driver.setup(s.history === null ? undefined : () => historyOf(world, driver, options.sign))
   sampleMemory()

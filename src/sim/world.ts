@@ -4,7 +4,6 @@
  * (public hosts, and private hosts behind their own NAT).
  */
 import { ManualClock } from '../env/clock.js'
-import { HeapClock, type VirtualClock } from './clock.js'
 import { SeededRng, shuffle } from '../env/rng.js'
 import { MemoryNetwork, type MemoryTransport, type TransportStats } from '../transport/index.js'
 import type { TrafficCounters } from '../node/index.js'
@@ -30,7 +29,7 @@ export const SIM_EPOCH_MS = 1_000_000
 
 export class SimWorld {
   readonly scenario: Scenario
-  readonly clock: VirtualClock
+  readonly clock: ManualClock
   readonly rng: SeededRng
   readonly net: MemoryNetwork
   readonly nat: NatLayer | null
@@ -42,12 +41,10 @@ export class SimWorld {
   #nextPublic = 0
   #nextPrivate = 0
 
-  /** `clock`: the heap clock (default) or src/env's ManualClock; both give the same run. */
-  constructor(scenario: Scenario, seed: number, log: DeliveryLog, options: { clock?: 'heap' | 'manual'; verify?: (bundle: Bundle) => boolean } = {}) {
+  constructor(scenario: Scenario, seed: number, log: DeliveryLog, options: { verify?: (bundle: Bundle) => boolean } = {}) {
     this.scenario = scenario
     this.verify = sharedVerifier(options.verify)
-    const clock = options.clock ?? 'heap'
-    this.clock = clock === 'heap' ? new HeapClock(SIM_EPOCH_MS) : new ManualClock(SIM_EPOCH_MS)
+    this.clock = new ManualClock(SIM_EPOCH_MS)
     this.rng = new SeededRng(seed)
     const n = scenario.network
     this.net = new MemoryNetwork({

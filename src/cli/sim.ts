@@ -9,36 +9,15 @@ import { createPrivateKey, sign, type KeyObject } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { renderSvg, runSpec } from '../sim/plot.js'
-import { PRESETS, presetNamed, withOverrides, type Overrides } from '../sim/presets.js'
+import { PRESETS, presetNamed, withOverrides } from '../sim/presets.js'
 import type { SimResult } from '../sim/result.js'
 import { simulate, type SimProgress } from '../sim/run.js'
-import { PROTOCOLS, type Protocol } from '../sim/scenario.js'
-import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET } from '../sync/config.js'
-import { UsageError, choiceOption, numberOption } from './args.js'
+import { UsageError, numberOption } from './args.js'
 import { resolveIo, type CommandIo } from './command.js'
 import { nativeVerifyBundle } from './native-verify.js'
+import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overridesFrom } from './overrides.js'
 import { showProgress } from './progress.js'
 import { bytesText } from './report.js'
-
-/** Options shared by `sim` and `sweep` (preset overrides). */
-export const OVERRIDE_USAGE = `  --nodes N        peers (mailserver and trackers not counted)
-  --messages M     messages published during the run
-  --protocol P     ${PROTOCOLS.join(', ')}
-  --strategy S     bloom range selection: largest, modulo, adaptive
-  --online F       long-run online share of each peer, (0, 1] (1 = no churn)
-  --session SEC    (mean) online session length, seconds
-  --churn-mode M   restart (the app is killed and reopened) or offline (the network drops)
-  --loss P         datagram loss probability
-  --budget BYTES   UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET}
-  --fpr RATE       Bloom filter false-positive rate
-  --catch-up on|off  bloom: coded-symbol catch-up and idle checks (DESIGN §11)
-  --attackers F    bloom: Sybil attackers' share of all nodes, [0, 0.9] (docs/security.md)
-  --trusted on|off bloom: peers trust the trackers and trusted peers (off: a bootstrap only)
-  --trusted-peers N  bloom: honest peers every peer trusts beside the trackers
-  --attack-ports N   ports per attacker host (default 16)
-  --attack-rate R    introduction-requests per second per attacker host (default 1)
-  --attack-claim in-sync|zero  attackers answer walks with the walker's global time or 0
-  --duration SEC   virtual time limit, seconds`
 
 export const SIM_USAGE = `usage: bloomwalk sim --preset NAME [--preset NAME …] [--seed S] [--json] [--plot FILE.svg] [overrides]
        bloomwalk sim --list
@@ -59,100 +38,6 @@ presets: ${Object.keys(PRESETS).join(', ')}
   --plot FILE.svg  write the convergence curve and latency CDF
   --list           list the presets
 ${OVERRIDE_USAGE}`
-
-/** parseArgs options of the overrides. */
-export const OVERRIDE_OPTIONS = {
-  nodes: { type: 'string' },
-  messages: { type: 'string' },
-  protocol: { type: 'string' },
-  strategy: { type: 'string' },
-  online: { type: 'string' },
-  session: { type: 'string' },
-  'churn-mode': { type: 'string' },
-  loss: { type: 'string' },
-  budget: { type: 'string' },
-  fpr: { type: 'string' },
-  'catch-up': { type: 'string' },
-  attackers: { type: 'string' },
-  trusted: { type: 'string' },
-  'trusted-peers': { type: 'string' },
-  'attack-ports': { type: 'string' },
-  'attack-rate': { type: 'string' },
-  'attack-claim': { type: 'string' },
-  duration: { type: 'string' }
-} as const
-
-/** Parses one override by name (`--name value` or a sweep's `name=value`). @throws {UsageError} */
-export function parseOverride(o: Overrides, name: string, raw: string): void {
-  switch (name) {
-    case 'nodes':
-      o.nodes = numberOption(name, raw, 0, { integer: true, min: 2, max: 100_000 })
-      break
-    case 'messages':
-      o.messages = numberOption(name, raw, 0, { integer: true, min: 1, max: 10_000_000 })
-      break
-    case 'protocol':
-      o.protocol = choiceOption<Protocol>(name, raw, PROTOCOLS, 'bloom')
-      break
-    case 'strategy':
-      o.strategy = choiceOption(name, raw, ['largest', 'modulo', 'adaptive'] as const, 'largest')
-      break
-    case 'online':
-      o.online = numberOption(name, raw, 1, { min: 0.001, max: 1 })
-      break
-    case 'session':
-      o.session = numberOption(name, raw, 0, { min: 0.001 })
-      break
-    case 'churn-mode':
-      o.churnMode = choiceOption(name, raw, ['restart', 'offline'] as const, 'restart')
-      break
-    case 'loss':
-      o.loss = numberOption(name, raw, 0, { min: 0, max: 1 })
-      break
-    case 'budget':
-      o.budget = numberOption(name, raw, 0, { integer: true, min: MIN_DATAGRAM_BUDGET, max: MAX_DATAGRAM_BUDGET })
-      break
-    case 'fpr':
-      o.fpr = numberOption(name, raw, 0, { min: 1e-9, max: 0.5 })
-      break
-    case 'catch-up':
-      o.catchUp = choiceOption(name, raw, ['on', 'off'] as const, 'on') === 'on'
-      break
-    case 'attackers':
-      o.attackers = numberOption(name, raw, 0, { min: 0, max: 0.9 })
-      break
-    case 'trusted':
-      o.trusted = choiceOption(name, raw, ['on', 'off'] as const, 'on') === 'on'
-      break
-    case 'trusted-peers':
-      o.trustedPeers = numberOption(name, raw, 0, { integer: true, min: 0, max: 100_000 })
-      break
-    case 'attack-ports':
-      o.attackPorts = numberOption(name, raw, 0, { integer: true, min: 1, max: 1024 })
-      break
-    case 'attack-rate':
-      o.attackRate = numberOption(name, raw, 0, { min: 0, max: 1000 })
-      break
-    case 'attack-claim':
-      o.attackClaimsInSync = choiceOption(name, raw, ['in-sync', 'zero'] as const, 'in-sync') === 'in-sync'
-      break
-    case 'duration':
-      o.duration = numberOption(name, raw, 0, { min: 0.001 })
-      break
-    default:
-      throw new UsageError(`unknown parameter "${name}"; one of ${Object.keys(OVERRIDE_OPTIONS).join(', ')}`)
-  }
-}
-
-/** The overrides given as `--name value` options. */
-export function overridesFrom(values: Partial<Record<keyof typeof OVERRIDE_OPTIONS, string>>): Overrides {
-  const o: Overrides = {}
-  for (const name of Object.keys(OVERRIDE_OPTIONS) as (keyof typeof OVERRIDE_OPTIONS)[]) {
-    const raw = values[name]
-    if (raw !== undefined) parseOverride(o, name, raw)
-  }
-  return o
-}
 
 /** PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows. */
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')

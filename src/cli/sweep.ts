@@ -13,7 +13,8 @@ import { simulate } from '../sim/run.js'
 import { UsageError, numberOption } from './args.js'
 import { resolveIo, type CommandIo } from './command.js'
 import { showProgress } from './progress.js'
-import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, PROBES, duration, overridesFrom, parseOverride } from './sim.js'
+import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overridesFrom, parseOverride } from './overrides.js'
+import { PROBES, duration } from './sim.js'
 
 /** The metrics `--plot-metrics` may name. */
 const PLOT_METRICS = ['ratio', 'fullDeliverySeconds', 'halfSeconds', 'p90Seconds', 'p99Seconds', 'walksToSybils', 'latencyMedian', 'latencyP90', 'datagramMultiplier', 'byteMultiplier', 'bytesPerPair'] as const

@@ -1,0 +1,69 @@
+/**
+ * The preset overrides `sim` and `sweep` accept (`--name value`, or a sweep's `name=value`):
+ * one row per override holds its argument name, its help line and its parser, and the usage
+ * text, the parseArgs options and the parser are all made from the table.
+ */
+import type { Overrides } from '../sim/presets.js'
+import { PROTOCOLS } from '../sim/scenario.js'
+import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET } from '../sync/config.js'
+import { UsageError, choiceOption, numberOption } from './args.js'
+
+interface Override {
+  /** The value's placeholder in the usage text. */
+  arg: string
+  help: string
+  /** Parses `raw` into `o`. @throws {UsageError} */
+  apply: (o: Overrides, raw: string, name: string) => void
+}
+
+const onOff = (name: string, raw: string): boolean => choiceOption(name, raw, ['on', 'off'] as const, 'on') === 'on'
+
+const TABLE = {
+  nodes: { arg: 'N', help: 'peers (mailserver and trackers not counted)', apply: (o, raw, n) => (o.nodes = numberOption(n, raw, 0, { integer: true, min: 2, max: 100_000 })) },
+  messages: { arg: 'M', help: 'messages published during the run', apply: (o, raw, n) => (o.messages = numberOption(n, raw, 0, { integer: true, min: 1, max: 10_000_000 })) },
+  protocol: { arg: 'P', help: PROTOCOLS.join(', '), apply: (o, raw, n) => (o.protocol = choiceOption(n, raw, PROTOCOLS, 'bloom')) },
+  strategy: { arg: 'S', help: 'bloom range selection: largest, modulo, adaptive', apply: (o, raw, n) => (o.strategy = choiceOption(n, raw, ['largest', 'modulo', 'adaptive'] as const, 'largest')) },
+  online: { arg: 'F', help: 'long-run online share of each peer, (0, 1] (1 = no churn)', apply: (o, raw, n) => (o.online = numberOption(n, raw, 1, { min: 0.001, max: 1 })) },
+  session: { arg: 'SEC', help: '(mean) online session length, seconds', apply: (o, raw, n) => (o.session = numberOption(n, raw, 0, { min: 0.001 })) },
+  'churn-mode': { arg: 'M', help: 'restart (the app is killed and reopened) or offline (the network drops)', apply: (o, raw, n) => (o.churnMode = choiceOption(n, raw, ['restart', 'offline'] as const, 'restart')) },
+  loss: { arg: 'P', help: 'datagram loss probability', apply: (o, raw, n) => (o.loss = numberOption(n, raw, 0, { min: 0, max: 1 })) },
+  budget: { arg: 'BYTES', help: `UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET}`, apply: (o, raw, n) => (o.budget = numberOption(n, raw, 0, { integer: true, min: MIN_DATAGRAM_BUDGET, max: MAX_DATAGRAM_BUDGET })) },
+  fpr: { arg: 'RATE', help: 'Bloom filter false-positive rate', apply: (o, raw, n) => (o.fpr = numberOption(n, raw, 0, { min: 1e-9, max: 0.5 })) },
+  'catch-up': { arg: 'on|off', help: 'bloom: coded-symbol catch-up and idle checks (DESIGN §11)', apply: (o, raw, n) => (o.catchUp = onOff(n, raw)) },
+  attackers: { arg: 'F', help: "bloom: Sybil attackers' share of all nodes, [0, 0.9] (docs/security.md)", apply: (o, raw, n) => (o.attackers = numberOption(n, raw, 0, { min: 0, max: 0.9 })) },
+  trusted: { arg: 'on|off', help: 'bloom: peers trust the trackers and trusted peers (off: a bootstrap only)', apply: (o, raw, n) => (o.trusted = onOff(n, raw)) },
+  'trusted-peers': { arg: 'N', help: 'bloom: honest peers every peer trusts beside the trackers', apply: (o, raw, n) => (o.trustedPeers = numberOption(n, raw, 0, { integer: true, min: 0, max: 100_000 })) },
+  'attack-ports': { arg: 'N', help: 'ports per attacker host (default 16)', apply: (o, raw, n) => (o.attackPorts = numberOption(n, raw, 0, { integer: true, min: 1, max: 1024 })) },
+  'attack-rate': { arg: 'R', help: 'introduction-requests per second per attacker host (default 1)', apply: (o, raw, n) => (o.attackRate = numberOption(n, raw, 0, { min: 0, max: 1000 })) },
+  'attack-claim': { arg: 'in-sync|zero', help: "attackers answer walks with the walker's global time or 0", apply: (o, raw, n) => (o.attackClaimsInSync = choiceOption(n, raw, ['in-sync', 'zero'] as const, 'in-sync') === 'in-sync') },
+  duration: { arg: 'SEC', help: 'virtual time limit, seconds', apply: (o, raw, n) => (o.duration = numberOption(n, raw, 0, { min: 0.001 })) }
+} satisfies Record<string, Override>
+
+export type OverrideName = keyof typeof TABLE
+
+const NAMES = Object.keys(TABLE) as OverrideName[]
+
+/** The usage lines of the overrides, for `sim` and `sweep`. */
+export const OVERRIDE_USAGE = NAMES.map((name) => {
+  const head = `  --${name} ${TABLE[name].arg}`
+  return `${head.length <= 17 ? head.padEnd(19) : `${head}  `}${TABLE[name].help}`
+}).join('\n')
+
+/** parseArgs options of the overrides. */
+export const OVERRIDE_OPTIONS = Object.fromEntries(NAMES.map((name) => [name, { type: 'string' }])) as Record<OverrideName, { type: 'string' }>
+
+/** Parses one override by name (`--name value` or a sweep's `name=value`). @throws {UsageError} */
+export function parseOverride(o: Overrides, name: string, raw: string): void {
+  if (!Object.hasOwn(TABLE, name)) throw new UsageError(`unknown parameter "${name}"; one of ${NAMES.join(', ')}`)
+  TABLE[name as OverrideName].apply(o, raw, name)
+}
+
+/** The overrides given as `--name value` options. */
+export function overridesFrom(values: Partial<Record<OverrideName, string>>): Overrides {
+  const o: Overrides = {}
+  for (const name of NAMES) {
+    const raw = values[name]
+    if (raw !== undefined) parseOverride(o, name, raw)
+  }
+  return o
+}

@@ -3,8 +3,9 @@
  * one row per override holds its argument name, its help line and its parser, and the usage
  * text, the parseArgs options and the parser are all made from the table.
  */
-import type { Overrides } from '../sim/presets.js'
-import { PROTOCOLS } from '../sim/scenario.js'
+import { BloomwalkError } from '../errors.js'
+import { presetNamed, withOverrides, type Overrides } from '../sim/presets.js'
+import { PROTOCOLS, type Scenario } from '../sim/scenario.js'
 import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET } from '../sync/config.js'
 import { UsageError, choiceOption, numberOption } from './args.js'
 
@@ -66,4 +67,18 @@ export function overridesFrom(values: Partial<Record<OverrideName, string>>): Ov
     if (raw !== undefined) parseOverride(o, name, raw)
   }
   return o
+}
+
+/**
+ * The preset `name` with `o` applied and checked: an unknown preset or a combination the
+ * scenario rejects (an MVDS protocol on a preset with NATs, more trusted peers than peers, …)
+ * is a command-line mistake. @throws {UsageError}
+ */
+export function scenarioFrom(name: string, o: Overrides): Scenario {
+  try {
+    return withOverrides(presetNamed(name), o)
+  } catch (e) {
+    if (e instanceof BloomwalkError && e.code === 'INVALID_ARGUMENT') throw new UsageError(e.message)
+    throw e
+  }
 }

@@ -9,13 +9,13 @@ import { createPrivateKey, sign, type KeyObject } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { renderSvg, runSpec } from '../sim/plot.js'
-import { PRESETS, presetNamed, withOverrides } from '../sim/presets.js'
+import { PRESETS } from '../sim/presets.js'
 import type { SimResult } from '../sim/result.js'
 import { simulate, type SimProgress } from '../sim/run.js'
 import { UsageError, numberOption } from './args.js'
 import { resolveIo, type CommandIo } from './command.js'
 import { nativeVerifyBundle } from './native-verify.js'
-import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overridesFrom } from './overrides.js'
+import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overridesFrom, scenarioFrom } from './overrides.js'
 import { showProgress } from './progress.js'
 import { bytesText } from './report.js'
 
@@ -90,7 +90,7 @@ export async function runSim(argv: string[], out: (line: string) => void, partia
   if (presets.length === 0) throw new UsageError('--preset NAME is required (see --list)')
   const io = resolveIo(partialIo)
   const overrides = overridesFrom(values)
-  const scenarios = presets.map((name) => withOverrides(presetNamed(name), overrides))
+  const scenarios = presets.map((name) => scenarioFrom(name, overrides))
   const seed = numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 })
   const results: SimResult[] = []
   for (const scenario of scenarios) {

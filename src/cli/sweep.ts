@@ -7,13 +7,13 @@ import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import type { TopLevelSpec } from 'vega-lite'
 import { heatmapSpec, renderSvg, sweepLineSpec, type HeatCell } from '../sim/plot.js'
-import { presetNamed, withOverrides, type Overrides } from '../sim/presets.js'
+import type { Overrides } from '../sim/presets.js'
 import type { SimResult } from '../sim/result.js'
 import { simulate } from '../sim/run.js'
 import { UsageError, numberOption } from './args.js'
 import { resolveIo, type CommandIo } from './command.js'
 import { showProgress } from './progress.js'
-import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overridesFrom, parseOverride } from './overrides.js'
+import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overridesFrom, parseOverride, scenarioFrom } from './overrides.js'
 import { PROBES, duration } from './sim.js'
 
 /** The metrics `--plot-metrics` may name. */
@@ -36,7 +36,8 @@ const METRIC_TITLES: Record<PlotMetric, string> = {
 export const SWEEP_USAGE = `usage: bloomwalk sweep --preset NAME --param NAME=V1,V2,… [--param …] [--seed S] [--json] [--plot FILE.svg] [overrides]
 
 Runs the preset once per combination of the swept values (same seed) and prints the metrics
-of every cell: delivery, time to full delivery, latency median and P90, multipliers. With
+of every cell: delivery, time to full delivery, latency median and P90, multipliers. Exit
+status 0 when every cell reached full delivery, 1 otherwise. With
 --param seed=…, each combination of the other parameters is also summarised by its means
 over the seeds (JSON: "groups"), and those are plotted.
 --plot draws heatmaps (two parameters) or lines (one parameter) of the byte multiplier and
@@ -46,7 +47,8 @@ the time to 99 % delivery (or the metrics of --plot-metrics).
                        seed (repeat a cell over seeds) or one of
                        ${Object.keys(OVERRIDE_OPTIONS).join(', ')}
   --seed S             32-bit seed (default 1)
-  --json               print one JSON object {preset, seed, params, cells: [{values, metrics}]}
+  --json               print one JSON object {preset, seed, params, cells: [{values, metrics, run}]}
+                       (run: the cell's wall and CPU seconds and peak RSS, which vary between runs)
   --plot FILE.svg      write the plots
   --plot-metrics M,…   the metrics plotted, one panel each: ${PLOT_METRICS.join(', ')}
   --plot-lines         two parameters: a line per value of the second instead of heatmaps
@@ -68,8 +70,13 @@ export interface CellMetrics {
   datagramMultiplier: number
   byteMultiplier: number
   bytesPerPair: number
-  wallSeconds: number | null
-  cpuSeconds: number | null
+}
+
+/** One cell: its parameter values, its figures (a function of the scenario and seed) and what running it cost (not). */
+interface Cell {
+  values: Record<string, string>
+  metrics: CellMetrics
+  run: SimResult['run']
 }
 
 interface Param {
@@ -92,6 +99,10 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
   const params = (values.param ?? []).map(parseParam)
   if (params.length === 0) throw new UsageError('at least one --param NAME=V1,V2,… is required')
   if (new Set(params.map((p) => p.name)).size !== params.length) throw new UsageError('each --param name may appear once')
+  for (const p of params) if (p.name !== 'seed' && values[p.name as keyof typeof OVERRIDE_OPTIONS] !== undefined) throw new UsageError(`--${p.name} and --param ${p.name} both given: sweep it or fix it, not both`)
+  if (values.seed !== undefined && params.some((p) => p.name === 'seed')) throw new UsageError('--seed and --param seed both given: sweep it or fix it, not both')
+  const swept = params.filter((p) => p.name !== 'seed')
+  if (values.plot !== undefined && swept.length > 2) throw new UsageError(`--plot draws at most two swept parameters (besides seed); got ${swept.map((p) => p.name).join(', ')}`)
   const plotMetrics = values['plot-metrics']?.split(',').map((m) => m.trim())
   for (const m of plotMetrics ?? []) if (!(PLOT_METRICS as readonly string[]).includes(m)) throw new UsageError(`--plot-metrics: unknown metric "${m}"; one of ${PLOT_METRICS.join(', ')}`)
   const base = overridesFrom(values)
@@ -103,14 +114,20 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
     params.forEach((p, i) => {
       if (p.name !== 'seed') parseOverride(o, p.name, cell[i]!)
     })
-    return withOverrides(presetNamed(values.preset!), o)
+    try {
+      return scenarioFrom(values.preset!, o)
+    } catch (e) {
+      if (e instanceof UsageError) throw new UsageError(`cell ${params.map((p, i) => `${p.name}=${cell[i]!}`).join(' ')}: ${e.message}`)
+      throw e
+    }
   })
   const seedOf = (cell: string[]) => {
     const i = params.findIndex((p) => p.name === 'seed')
     return i < 0 ? seed : Number(cell[i])
   }
   const io = resolveIo(partialIo)
-  const cells: { values: Record<string, string>; metrics: CellMetrics }[] = []
+  const cells: Cell[] = []
+  let aborted = false
   let current = 0
   let fraction = 0
   const progress = showProgress(io.err, () => ({ fraction: (current + fraction) / grid.length, text: `cell ${current + 1}/${grid.length}` }))
@@ -119,9 +136,12 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
       current = i
       fraction = 0
       const r = await simulate(scenario, { seed: seedOf(grid[i]!), ...PROBES, signal: io.signal, onProgress: (p) => (fraction = Math.min(1, p.fraction)) })
-      cells.push({ values: Object.fromEntries(params.map((p, j) => [p.name, grid[i]![j]!])), metrics: metricsOf(r) })
-      if (values.json !== true) out(cellLine(cells.at(-1)!))
-      if (r.aborted) break
+      cells.push({ values: Object.fromEntries(params.map((p, j) => [p.name, grid[i]![j]!])), metrics: metricsOf(r), run: r.run })
+      if (values.json !== true) out(`${cellLine(cells.at(-1)!)}, wall ${r.run.wallSeconds ?? '?'} s`)
+      if (r.aborted) {
+        aborted = true
+        break
+      }
     }
   } finally {
     progress.stop()
@@ -134,8 +154,8 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
     const plotted = groups === undefined || others.length === 0 ? { params, cells } : { params: others, cells: groups }
     await writeFile(values.plot, await renderSvg(sweepPlot(plotted.params, plotted.cells, plotMetrics as PlotMetric[] | undefined, values['plot-lines'] === true)))
   }
-  if (values.json === true) out(JSON.stringify({ preset: values.preset, seed, params, cells, ...(groups === undefined ? {} : { groups }) }))
-  return 0
+  if (values.json === true) out(JSON.stringify({ preset: values.preset, seed, params, cells, ...(groups === undefined ? {} : { groups }), ...(aborted ? { aborted } : {}) }))
+  return !aborted && cells.length === grid.length && cells.every((c) => c.metrics.complete) ? 0 : 1
 }
 
 /** A group of cells that differ only in seed: each metric's mean over the runs that have it. */
@@ -146,7 +166,7 @@ export interface SeedGroup {
   metrics: CellMetrics
 }
 
-function aggregate(others: Param[], cells: { values: Record<string, string>; metrics: CellMetrics }[]): SeedGroup[] {
+function aggregate(others: Param[], cells: Cell[]): SeedGroup[] {
   const byKey = new Map<string, { values: Record<string, string>; members: CellMetrics[] }>()
   for (const c of cells) {
     const values = Object.fromEntries(others.map((p) => [p.name, c.values[p.name]!]))
@@ -172,9 +192,7 @@ function aggregate(others: Param[], cells: { values: Record<string, string>; met
       latencyP90: mean('latencyP90'),
       datagramMultiplier: mean('datagramMultiplier')!,
       byteMultiplier: mean('byteMultiplier')!,
-      bytesPerPair: mean('bytesPerPair')!,
-      wallSeconds: mean('wallSeconds'),
-      cpuSeconds: mean('cpuSeconds')
+      bytesPerPair: mean('bytesPerPair')!
     }
     return { values, runs: members.length, completeRuns: members.filter((m) => m.complete).length, metrics }
   })
@@ -186,6 +204,8 @@ function parseParam(raw: string): Param {
   const name = raw.slice(0, eq)
   const list = raw.slice(eq + 1).split(',').map((v) => v.trim()).filter((v) => v !== '')
   if (list.length === 0) throw new UsageError(`--param ${name} has no values`)
+  const repeated = list.find((v, i) => list.indexOf(v) !== i)
+  if (repeated !== undefined) throw new UsageError(`--param ${name} lists ${repeated} twice`)
   if (name === 'seed') for (const v of list) numberOption('seed', v, 0, { integer: true, min: 0, max: 2 ** 32 - 1 })
   else for (const v of list) parseOverride({}, name, v)
   return { name, values: list }
@@ -209,9 +229,7 @@ export function metricsOf(r: SimResult): CellMetrics {
     latencyP90: r.latency.perPair.p90,
     datagramMultiplier: r.bandwidth.datagramMultiplier,
     byteMultiplier: r.bandwidth.byteMultiplier,
-    bytesPerPair: r.bandwidth.bytesPerPair,
-    wallSeconds: r.run.wallSeconds,
-    cpuSeconds: r.run.cpuSeconds
+    bytesPerPair: r.bandwidth.bytesPerPair
   }
 }
 
@@ -219,7 +237,7 @@ function cellLine(c: { values: Record<string, string>; metrics: CellMetrics }): 
   const m = c.metrics
   const v = Object.entries(c.values).map(([k, x]) => `${k}=${x}`).join(' ')
   const sybils = m.walksToSybils === null ? '' : `, ${(m.walksToSybils * 100).toFixed(1)} % of honest walks to Sybils`
-  return `${v}: delivered ${(m.ratio * 100).toFixed(2)} %, full ${duration(m.fullDeliverySeconds)}, 50 % ${duration(m.halfSeconds)}, 90 % ${duration(m.p90Seconds)}, 99 % ${duration(m.p99Seconds)}${sybils}, latency median ${duration(m.latencyMedian)} P90 ${duration(m.latencyP90)}, ×${m.datagramMultiplier} datagrams, ×${m.byteMultiplier} bytes (${m.bytesPerPair} B/pair), wall ${m.wallSeconds ?? '?'} s`
+  return `${v}: delivered ${(m.ratio * 100).toFixed(2)} %, full ${duration(m.fullDeliverySeconds)}, 50 % ${duration(m.halfSeconds)}, 90 % ${duration(m.p90Seconds)}, 99 % ${duration(m.p99Seconds)}${sybils}, latency median ${duration(m.latencyMedian)} P90 ${duration(m.latencyP90)}, ×${m.datagramMultiplier} datagrams, ×${m.byteMultiplier} bytes (${m.bytesPerPair} B/pair)`
 }
 
 function sweepPlot(params: Param[], cells: { values: Record<string, string>; metrics: CellMetrics }[], metrics: PlotMetric[] | undefined, lines: boolean): TopLevelSpec {

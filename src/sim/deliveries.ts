@@ -25,9 +25,12 @@ export interface CurvePoint {
 export interface DeliverySummary {
   messages: number
   published: number
-  /** (message, receiver) pairs owed. */
+  /** (message, receiver) pairs owed by the messages published so far (the multipliers' denominator). */
   pairs: number
+  /** Pairs owed over the whole run, published or not (the ratio's and the curve's denominator). */
+  expectedPairs: number
   delivered: number
+  /** Delivered pairs ÷ {@link DeliverySummary.expectedPairs}: below 1 while a message is unpublished. */
   ratio: number
   /** Every pair delivered. */
   complete: boolean
@@ -174,8 +177,9 @@ export class DeliveryLog {
       messages: this.expectedMessages,
       published: this.#publishedAt.length,
       pairs: this.#pairs,
+      expectedPairs: this.expectedPairs,
       delivered: this.delivered,
-      ratio: this.#pairs === 0 ? 1 : round6(this.delivered / this.#pairs),
+      ratio: this.expectedPairs === 0 ? 1 : round6(this.delivered / this.expectedPairs),
       complete,
       reached: { half: seconds(this.#marks[0]!.when), p90: seconds(this.#marks[1]!.when), p99: seconds(this.#marks[2]!.when) },
       fullDeliverySeconds: complete ? seconds(this.lastDeliveryAt) : null,

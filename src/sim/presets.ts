@@ -181,11 +181,11 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   }
   if (o.strategy !== undefined) s.sync.strategy = o.strategy
   if (o.online !== undefined) s.churn.online = o.online
-  if (o.session !== undefined) s.churn.sessionMs = o.session * 1000
+  if (o.session !== undefined) s.churn.sessionMs = Math.round(o.session * 1000)
   if (o.loss !== undefined) s.network.loss = o.loss
   if (o.budget !== undefined) s.sync.datagramBudget = o.budget
   if (o.fpr !== undefined) s.sync.falsePositiveRate = o.fpr
-  if (o.duration !== undefined) s.durationMs = o.duration * 1000
+  if (o.duration !== undefined) s.durationMs = Math.max(1, Math.round(o.duration * 1000))
   if (o.churnMode !== undefined) s.churn.mode = o.churnMode
   if (o.catchUp !== undefined) s.catchUp = o.catchUp
   if (o.attackers !== undefined) s.attack = { ...(s.attack ?? SYBILS), fraction: o.attackers }

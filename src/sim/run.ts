@@ -14,7 +14,7 @@ import { driverFor } from './drivers.js'
 import { runEvents } from './engine.js'
 import { buildHistory } from './history.js'
 import { bandwidth, byNatKind, type SimResult } from './result.js'
-import { checkScenario, type Scenario } from './scenario.js'
+import { checkScenario, owedPairs, type Scenario } from './scenario.js'
 import { SIM_EPOCH_MS, SimWorld } from './world.js'
 
 /** Progress of a run, for a progress bar. */
@@ -54,8 +54,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
     if (options.memory !== undefined) peakRss = Math.max(peakRss ?? 0, options.memory())
   }
   const historyBundles = s.history?.bundles ?? 0
-  const historyPairs = s.history === null ? 0 : s.peers * Math.min(historyBundles, Math.round(s.history.missing * historyBundles))
-  const log = new DeliveryLog(s.peers, s.messages + historyBundles, s.messages * (s.peers - 1) + historyPairs)
+  const log = new DeliveryLog(s.peers, s.messages + historyBundles, owedPairs(s))
   const world = new SimWorld(s, options.seed, log, { verify: options.verify })
   const driver = driverFor(world)
   await driver.setup(s.history === null ? undefined : () => historyOf(world, driver, options.sign))

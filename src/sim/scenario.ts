@@ -120,6 +120,15 @@ export interface Scenario {
   quantumMs: number
 }
 
+/** Most (message, receiver) pairs a run tracks: a delivery time of 8 bytes each, 800 MB at the bound. */
+export const MAX_PAIRS = 100_000_000
+
+/** The (message, receiver) pairs a scenario owes: every published message to every other peer, each history bundle to the peers that lack it. */
+export function owedPairs(s: Scenario): number {
+  const history = s.history === null ? 0 : s.peers * Math.min(s.history.bundles, Math.round(s.history.missing * s.history.bundles))
+  return s.messages * (s.peers - 1) + history
+}
+
 /** @throws {BloomwalkError} INVALID_ARGUMENT naming the first field out of range */
 export function checkScenario(s: Scenario): Scenario {
   const bad = (field: string, why: string): never => {
@@ -166,5 +175,12 @@ export function checkScenario(s: Scenario): Scenario {
     int('history.bundles', s.history.bundles, 0, 10_000_000)
     prob('history.missing', s.history.missing)
   }
+  if (s.protocol !== 'bloom') {
+    // MVDS peers address each other directly and have no overlay to preload.
+    if (s.nat.cone + s.nat.symmetric > 0) bad('protocol', `${s.protocol} needs public peers (MVDS has no NAT traversal): this scenario puts peers behind NATs`)
+    if (s.history !== null && s.history.bundles > 0) bad('protocol', `${s.protocol} has no overlay history to preload: this scenario has one`)
+  }
+  const pairs = owedPairs(s)
+  if (pairs > MAX_PAIRS) bad('size', `owes ${pairs} (message, receiver) pairs; at most ${MAX_PAIRS} are tracked (8 bytes each): fewer peers or messages`)
   return s
 }

@@ -44,6 +44,7 @@ describe('bloomwalk sim / sweep', () => {
   })
 
   it('rejects unknown presets and bad overrides', async () => {
+    await expect(runSim(['--preset', 'nope'], () => {}, quiet)).rejects.toThrow(UsageError)
     await expect(runSim(['--preset', 'nope'], () => {}, quiet)).rejects.toThrow(/unknown preset/)
     await expect(runSim(['--preset', 'seed-6', '--online', '0'], () => {}, quiet)).rejects.toThrow(UsageError)
     await expect(runSweep(['--preset', 'seed-6', '--param', 'colour=red'], () => {}, quiet)).rejects.toThrow(UsageError)
@@ -89,6 +90,56 @@ describe('bloomwalk sim / sweep', () => {
     const batch = r.cells.filter((c: { values: Record<string, string> }) => c.values['protocol'] === 'mvds-batch')
     const mean = batch.reduce((a: number, c: { metrics: { datagramMultiplier: number } }) => a + c.metrics.datagramMultiplier, 0) / 3
     expect(r.groups[0].metrics.datagramMultiplier).toBeCloseTo(mean, 2)
+  })
+})
+
+describe('usage errors found by the scenario check (exit 2, before anything runs)', () => {
+  it.each([
+    [['--preset', 'dbs-churn', '--protocol', 'mvds-batch'], /needs public peers/],
+    [['--preset', 'large', '--protocol', 'mvds-interactive'], /no overlay history/],
+    [['--preset', 'seed-6', '--trusted-peers', '500'], /trustedPeers must be an integer in \[0, 100\]/],
+    [['--preset', 'seed-6', '--nodes', '0x10'], /--nodes must be a number, got "0x10"/],
+    [['--preset', 'seed-6', '--nodes', '100000', '--messages', '10000'], /pairs; at most 100000000/]
+  ])('sim %j', async (argv, message) => {
+    await expect(runSim(argv, () => {}, quiet)).rejects.toThrow(UsageError)
+    await expect(runSim(argv, () => {}, quiet)).rejects.toThrow(message)
+  })
+
+  it.each([
+    [['--preset', 'seed-6', '--param', 'fpr=0.01,0.01'], /--param fpr lists 0.01 twice/],
+    [['--preset', 'seed-6', '--fpr', '0.01', '--param', 'fpr=0.01,0.05'], /--fpr and --param fpr both given/],
+    [['--preset', 'seed-6', '--seed', '2', '--param', 'seed=1,2'], /--seed and --param seed both given/],
+    [['--preset', 'seed-6', '--plot', 'x.svg', '--param', 'fpr=0.01', '--param', 'budget=576', '--param', 'loss=0'], /at most two swept parameters/],
+    [['--preset', 'dbs-churn', '--param', 'protocol=bloom,mvds-batch'], /cell protocol=mvds-batch: scenario dbs-churn: protocol mvds-batch needs public peers/]
+  ])('sweep %j', async (argv, message) => {
+    await expect(runSweep(argv, () => {}, quiet)).rejects.toThrow(UsageError)
+    await expect(runSweep(argv, () => {}, quiet)).rejects.toThrow(message)
+  })
+
+  it('a fractional --duration is rounded to whole milliseconds', async () => {
+    const lines: string[] = []
+    await runSim(['--preset', 'seed-6', '--json', ...TINY, '--duration', '0.0015'], (l) => lines.push(l), quiet)
+    expect(JSON.parse(lines[0]!).scenario.durationMs).toBe(2)
+  })
+})
+
+describe('sweep results', () => {
+  it('keep what a cell cost (wall, CPU, memory) apart from its figures, and exit 1 when a cell is incomplete', async () => {
+    const lines: string[] = []
+    const argv = ['--preset', 'seed-6', '--json', '--param', 'duration=600,3600', '--nodes', '6', '--messages', '6', '--online', '1']
+    const code = await runSweep(argv, (l) => lines.push(l), quiet)
+    const r = JSON.parse(lines[0]!)
+    expect(r.cells.map((c: { metrics: { complete: boolean } }) => c.metrics.complete)).toEqual([false, true])
+    expect(code).toBe(1)
+    for (const c of r.cells) {
+      expect(c.run.wallSeconds).toBeGreaterThan(0)
+      expect(c.metrics).not.toHaveProperty('wallSeconds')
+    }
+    // The figures repeat exactly; only the cost varies.
+    const again: string[] = []
+    await runSweep(argv, (l) => again.push(l), quiet)
+    const figures = (line: string) => JSON.parse(line).cells.map((c: { values: unknown; metrics: unknown }) => [c.values, c.metrics])
+    expect(figures(again[0]!)).toEqual(figures(lines[0]!))
   })
 })
 

@@ -44,7 +44,12 @@ describe('DeliveryLog', () => {
     log.publish('a', 0, 100, 0)
     log.deliver(1, 'a', 5)
     expect(log.complete).toBe(false)
-    expect(log.summary().fullDeliverySeconds).toBeNull()
+    const s = log.summary()
+    expect(s.fullDeliverySeconds).toBeNull()
+    // The published message reached everyone, but half the owed pairs were never published.
+    expect(s.pairs).toBe(1)
+    expect(s.expectedPairs).toBe(2)
+    expect(s.ratio).toBe(0.5)
   })
 
   it('percentile is nearest-rank', () => {

@@ -95,7 +95,8 @@ export async function runSim(argv: string[], out: (line: string) => void, partia
   const results: SimResult[] = []
   for (const scenario of scenarios) {
     let last: SimProgress = { fraction: 0, virtualSeconds: 0, delivered: 0 }
-    const progress = showProgress(io.err, () => ({ fraction: last.fraction, text: `${scenario.name} t=${duration(last.virtualSeconds)} delivered ${(last.delivered * 100).toFixed(2)} %` }))
+    // A run ends at full delivery or at its time limit, whichever comes first: the bar shows the nearer.
+    const progress = showProgress(io.err, () => ({ fraction: Math.max(last.fraction, last.delivered), text: `${scenario.name} t=${duration(last.virtualSeconds)} delivered ${(last.delivered * 100).toFixed(2)} %` }))
     try {
       results.push(await simulate(scenario, { seed, ...PROBES, signal: io.signal, onProgress: (p) => (last = p) }))
     } finally {

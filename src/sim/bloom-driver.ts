@@ -72,14 +72,6 @@ export class BloomDriver implements Driver {
     const s = w.scenario
     for (let t = 0; t < s.trackers; t++) this.#infra.push(this.#host('tracker', -1, w.bindPublic()))
     this.#trusted = this.#infra.map((h) => h.bound.address())
-    if (s.mailserver !== null) {
-      const bound = w.bindPublic()
-      const host = this.#host('mailserver', -1, bound)
-      const isBundles = (bytes: Uint8Array) => decodePacket(bytes)?.packet.type === 'bundles'
-      this.#mailserver = new UnreliableTransport(bound, s.mailserver.reliability, w.rng.fork(), isBundles)
-      host.transport = this.#mailserver
-      this.#infra.push(host)
-    }
     for (let i = 0; i < s.peers; i++) {
       const bound = w.bindPeer(i)
       w.net.setOnline(bound.address(), false)
@@ -88,6 +80,15 @@ export class BloomDriver implements Driver {
     if (s.attack !== null && s.attack.fraction > 0) {
       const targets = this.#peers.filter((h) => w.natKinds[h.index] === 'public').map((h) => h.bound.address())
       this.#attackers = new Attackers(w, this.overlay, s.attack, s.peers, () => targets, this.#trusted.slice(0, s.trackers))
+    }
+    if (s.mailserver !== null) {
+      // Bound last and drawn from its own stream: the peers' addresses, keys and schedules are those of the scenario without it.
+      const bound = w.bindPublic()
+      const host = this.#host('mailserver', -1, bound, w.mailserverRng.fork())
+      const isBundles = (bytes: Uint8Array) => decodePacket(bytes)?.packet.type === 'bundles'
+      this.#mailserver = new UnreliableTransport(bound, s.mailserver.reliability, w.mailserverRng.fork(), isBundles)
+      host.transport = this.#mailserver
+      this.#infra.push(host)
     }
     if (history !== undefined) this.#preload(history())
     // Infrastructure is always online; the mailserver trusts the trackers only.
@@ -200,8 +201,7 @@ export class BloomDriver implements Driver {
     return this.#attackers!.report(tables, this.#world.clock.now(), walks)
   }
 
-  #host(role: HostRole, index: number, bound: MemoryTransport): Host {
-    const rng = this.#world.rng.fork()
+  #host(role: HostRole, index: number, bound: MemoryTransport, rng: SeededRng = this.#world.rng.fork()): Host {
     const store = role === 'tracker' ? undefined : this.#world.scenario.store === 'interned' ? new InternedStore(this.#table) : new MemoryStore()
     return { role, index, bound, transport: bound, keys: generateKeyPair(rng), rng, store, node: null, ledger: {}, drops: {}, counts: {}, offlineAt: null, started: false, transition: Promise.resolve() }
   }

@@ -20,6 +20,7 @@
  */
 import { generateKeyPair, roomId } from '../bundle/index.js'
 import { createNode, type BloomwalkNode, type TrafficCounters } from '../node/index.js'
+import type { SeededRng } from '../env/rng.js'
 import { MemoryStore } from '../store/memory.js'
 import { hexKey } from '../store/range.js'
 import type { BundleStore } from '../store/types.js'
@@ -75,8 +76,9 @@ export class MvdsDriver implements Driver {
         const p = decodePacket(bytes)?.packet
         return p?.type === 'mvds' && p.payload.messages.length > 0
       }
-      const transport = new UnreliableTransport(bound, s.mailserver.reliability, w.rng.fork(), carriesMessages)
-      this.#mailserver = { host: this.#host('mailserver', -1, bound, transport), transport }
+      // Drawn from its own stream: the peers' keys and schedules are those of the scenario without it.
+      const transport = new UnreliableTransport(bound, s.mailserver.reliability, w.mailserverRng.fork(), carriesMessages)
+      this.#mailserver = { host: this.#host('mailserver', -1, bound, transport, w.mailserverRng.fork()), transport }
     }
     const all = this.#all()
     for (const h of all) await h.store.open()
@@ -150,10 +152,9 @@ export class MvdsDriver implements Driver {
     return this.#mailserver === undefined ? this.#peers : [...this.#peers, this.#mailserver.host]
   }
 
-  #host(role: HostRole, index: number, bound: MemoryTransport, transport: MulticastTransport): Host {
+  #host(role: HostRole, index: number, bound: MemoryTransport, transport: MulticastTransport, rng: SeededRng = this.#world.rng.fork()): Host {
     const w = this.#world
     const s = w.scenario
-    const rng = w.rng.fork()
     const store = s.store === 'interned' ? new InternedStore(this.#table) : new MemoryStore()
     const node = createNode({
       transport,

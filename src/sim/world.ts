@@ -24,6 +24,9 @@ export interface HostTraffic {
   stats(): TransportStats
 }
 
+/** Mixed into the seed for {@link SimWorld.mailserverRng} ("mail"). */
+const MAILSERVER_STREAM = 0x6d61696c
+
 /** Virtual start time: large enough that "time 0" never means "never" in node code. */
 export const SIM_EPOCH_MS = 1_000_000
 
@@ -31,6 +34,12 @@ export class SimWorld {
   readonly scenario: Scenario
   readonly clock: ManualClock
   readonly rng: SeededRng
+  /**
+   * The mailserver's own stream (its keys, its node, its drops), apart from {@link SimWorld.rng}:
+   * adding a mailserver leaves every draw of the main stream as it was, so seed-2, seed-5 and
+   * seed-7 run the same churn, publications and peer keys as seed-1, seed-4 and seed-6.
+   */
+  readonly mailserverRng: SeededRng
   readonly net: MemoryNetwork
   readonly nat: NatLayer | null
   readonly log: DeliveryLog
@@ -46,6 +55,7 @@ export class SimWorld {
     this.verify = sharedVerifier(options.verify)
     this.clock = new ManualClock(SIM_EPOCH_MS)
     this.rng = new SeededRng(seed)
+    this.mailserverRng = new SeededRng((seed ^ MAILSERVER_STREAM) >>> 0)
     const n = scenario.network
     this.net = new MemoryNetwork({
       clock: this.clock,

@@ -116,13 +116,15 @@ export class InternedStore extends AbstractBundleStore {
   readonly #table: BundleTable
   #bits = new Uint8Array(1024)
   readonly #held: Held[] = []
+  /** Ordinals stored and not yet delivered (`hold` preloads bundles as delivered). */
+  readonly #undelivered = new Set<number>()
 
   constructor(table: BundleTable) {
     super()
     this.#table = table
   }
 
-  /** Marks interned bundles as held without the public checks (preloading a simulation). */
+  /** Marks interned bundles as held (and delivered) without the public checks (preloading a simulation). */
   hold(ordinals: Iterable<number>): void {
     for (const o of ordinals) this.#set(o)
   }
@@ -132,13 +134,36 @@ export class InternedStore extends AbstractBundleStore {
   protected async _close(): Promise<void> {}
 
   protected async _put(bundle: Bundle): Promise<boolean> {
-    return this.#set(this.#table.intern(bundle))
+    return this.#add(this.#table.intern(bundle))
   }
 
   protected async _putMany(bundles: readonly Bundle[]): Promise<number> {
     let added = 0
-    for (const b of bundles) if (this.#set(this.#table.intern(b))) added++
+    for (const b of bundles) if (this.#add(this.#table.intern(b))) added++
     return added
+  }
+
+  protected async _markDelivered(overlay: Uint8Array, ids: readonly Uint8Array[]): Promise<void> {
+    for (const id of ids) {
+      const o = this.#find(overlay, id)
+      if (o !== undefined) this.#undelivered.delete(o)
+    }
+  }
+
+  protected async _isUndelivered(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
+    const o = this.#find(overlay, id)
+    return o !== undefined && this.#undelivered.has(o)
+  }
+
+  protected async *_undelivered(overlay: Uint8Array): AsyncGenerator<Bundle> {
+    const ov = this.#table.overlay(overlay)
+    const list = [...this.#undelivered].filter((o) => this.#table.overlayOf(o) === ov).map((o) => this.#table.bundle(o))
+    list.sort((a, b) => a.globalTime - b.globalTime || compareBytes(a.id, b.id))
+    for (const bundle of list) {
+      this.assertOpen()
+      const o = this.#table.ordinal(bundle.id)
+      if (o !== undefined && this.#undelivered.has(o)) yield bundle
+    }
   }
 
   protected async _get(_overlay: Uint8Array, id: Uint8Array): Promise<Bundle | undefined> {
@@ -164,6 +189,7 @@ export class InternedStore extends AbstractBundleStore {
     const o = this.#find(overlay, id)
     if (o === undefined) return false
     this.#bits[o >> 3]! &= ~(1 << (o & 7))
+    this.#undelivered.delete(o)
     this.#held[this.#table.overlayOf(o)]!.count--
     return true
   }
@@ -241,6 +267,12 @@ export class InternedStore extends AbstractBundleStore {
     if (o === undefined || !this.#isSet(o)) return undefined
     const ov = this.#table.overlay(overlay)
     return ov === this.#table.overlayOf(o) ? o : undefined
+  }
+
+  #add(o: number): boolean {
+    if (!this.#set(o)) return false
+    this.#undelivered.add(o)
+    return true
   }
 
   #isSet(o: number): boolean {

@@ -139,6 +139,40 @@ export abstract class AbstractBundleStore implements BundleStore, StoreCounters 
     return this._delete(overlay, id)
   }
 
+  /** @throws {BloomwalkError} STORE_NOT_OPEN, INVALID_ARGUMENT (nothing is written then) */
+  async markDelivered(overlay: Uint8Array, ids: readonly Uint8Array[]): Promise<void> {
+    this.assertOpen()
+    assertId(overlay, 'overlay')
+    if (!Array.isArray(ids)) throw invalid('ids must be an array')
+    ids.forEach((id, i) => assertId(id, `ids[${i}]`))
+    if (ids.length === 0) return
+    return this._markDelivered(overlay, ids)
+  }
+
+  /** @throws {BloomwalkError} STORE_NOT_OPEN, INVALID_ARGUMENT */
+  async isUndelivered(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
+    this.assertOpen()
+    assertId(overlay, 'overlay')
+    assertId(id, 'id')
+    return this._isUndelivered(overlay, id)
+  }
+
+  /**
+   * Checked like `range`: arguments and the open state when called, the open state again
+   * when iteration starts.
+   * @throws {BloomwalkError} STORE_NOT_OPEN, INVALID_ARGUMENT
+   */
+  undelivered(overlay: Uint8Array): AsyncIterable<Bundle> {
+    assertId(overlay, 'overlay')
+    this.assertOpen()
+    return {
+      [Symbol.asyncIterator]: () => {
+        this.assertOpen()
+        return this._undelivered(overlay)
+      }
+    }
+  }
+
   /**
    * Arguments and the open state are checked when `range` is called (it throws
    * synchronously), and the open state and signal again when iteration starts; the scan is
@@ -178,6 +212,10 @@ export abstract class AbstractBundleStore implements BundleStore, StoreCounters 
   protected abstract _count(overlay: Uint8Array): Promise<number>
   protected abstract _maxGlobalTime(overlay: Uint8Array): Promise<number>
   protected abstract _delete(overlay: Uint8Array, id: Uint8Array): Promise<boolean>
+  protected abstract _markDelivered(overlay: Uint8Array, ids: readonly Uint8Array[]): Promise<void>
+  protected abstract _isUndelivered(overlay: Uint8Array, id: Uint8Array): Promise<boolean>
+  /** Yields the undelivered bundles of an overlay in key order (global time, id). */
+  protected abstract _undelivered(overlay: Uint8Array): AsyncGenerator<Bundle>
   /** Yields in key order; must honour every field of the query (see `range.ts` helpers). */
   protected abstract _range(q: NormalizedRange): AsyncGenerator<Bundle>
 }

@@ -3,18 +3,21 @@ import type { Level } from 'level'
 import type { Bundle } from '../bundle/types.js'
 import { BloomwalkError } from '../errors.js'
 import type { NormalizedRange } from './abstract.js'
-import { byIdKey, decodeMeta, encodeGt, metaKey, type OverlayMeta, rowBound, rowKey } from './level-keys.js'
+import { byIdKey, decodeMeta, encodeGt, metaKey, type OverlayMeta, rowBound, rowKey, undeliveredKey } from './level-keys.js'
 
 /** The database handle as the store opens it ('view' keys and values). */
 export type Db = Level<Uint8Array, Uint8Array>
 /** One operation of an atomic batch. */
 export type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
 
-/** The row and id-index puts of a bundle. */
+const EMPTY = new Uint8Array(0)
+
+/** The row, id-index and undelivered-mark puts of a new bundle. */
 export function rowOps(b: Bundle): BatchOp[] {
   return [
     { type: 'put', key: rowKey(b.overlay, b.globalTime, b.id), value: b.bytes },
-    { type: 'put', key: byIdKey(b.overlay, b.id), value: encodeGt(b.globalTime) }
+    { type: 'put', key: byIdKey(b.overlay, b.id), value: encodeGt(b.globalTime) },
+    { type: 'put', key: undeliveredKey(b.overlay, b.globalTime, b.id), value: EMPTY }
   ]
 }
 

@@ -7,6 +7,7 @@
  * row     := 0x01 overlay(32) gt(u64 BE) id(32)  → encoded bundle
  * byId    := 0x02 overlay(32) id(32)             → gt(u64 BE)
  * meta    := 0x03 overlay(32)                    → count(u64 BE) max_gt(u64 BE)
+ * waiting := 0x04 overlay(32) gt(u64 BE) id(32)  → empty: stored, not yet delivered
  * ```
  */
 import { ID_BYTES } from '../bundle/codec.js'
@@ -15,6 +16,7 @@ export const TAG_FORMAT = 0x00
 export const TAG_ROW = 0x01
 export const TAG_BY_ID = 0x02
 export const TAG_META = 0x03
+export const TAG_UNDELIVERED = 0x04
 
 /** Layout version written under the format key. */
 export const STORE_FORMAT_VERSION = 1
@@ -34,6 +36,22 @@ export function rowKey(overlay: Uint8Array, gt: number, id: Uint8Array): Uint8Ar
   key.set(overlay, 1)
   writeU64(key, GT_AT, gt)
   key.set(id, ROW_ID_AT)
+  return key
+}
+
+/** The undelivered mark of a bundle: laid out as its row key under another tag. */
+export function undeliveredKey(overlay: Uint8Array, gt: number, id: Uint8Array): Uint8Array {
+  const key = rowKey(overlay, gt, id)
+  key[0] = TAG_UNDELIVERED
+  return key
+}
+
+/** The lowest (`fill` 0x00) or highest (0xff) undelivered-mark key of an overlay. */
+export function undeliveredBound(overlay: Uint8Array, fill: 0x00 | 0xff): Uint8Array {
+  const key = new Uint8Array(ROW_KEY_BYTES)
+  key[0] = TAG_UNDELIVERED
+  key.set(overlay, 1)
+  if (fill !== 0) key.fill(fill, GT_AT)
   return key
 }
 

@@ -31,7 +31,9 @@ import {
   rowKey,
   rowKeyGlobalTime,
   rowKeyId,
-  STORE_FORMAT_VERSION
+  STORE_FORMAT_VERSION,
+  undeliveredBound,
+  undeliveredKey
 } from './level-keys.js'
 import { compareBytes, hexKey, nextPassing, passesModulo, prevPassing } from './range.js'
 
@@ -166,6 +168,7 @@ export class LevelStore extends AbstractBundleStore {
         const b = fresh[i]!
         batch.put(rowKey(b.overlay, b.globalTime, b.id), b.bytes)
         batch.put(idKeys[i]!, encodeGt(b.globalTime))
+        batch.put(undeliveredKey(b.overlay, b.globalTime, b.id), new Uint8Array(0))
       }
       for (const { overlay, meta } of metas.values()) batch.put(metaKey(overlay), encodeMeta(meta))
       await batch.write({ sync: this.#sync })
@@ -213,12 +216,59 @@ export class LevelStore extends AbstractBundleStore {
       const ops: BatchOp[] = [
         { type: 'del', key: rowKey(overlay, gt, id) },
         { type: 'del', key: idKey },
+        { type: 'del', key: undeliveredKey(overlay, gt, id) },
         { type: 'put', key: metaKey(overlay), value: encodeMeta(next) }
       ]
       await db.batch(ops, { sync: this.#sync })
       this.#meta.set(hexKey(overlay), next)
       return true
     })
+  }
+
+  protected _markDelivered(overlay: Uint8Array, ids: readonly Uint8Array[]): Promise<void> {
+    // Through the write queue: a mark is never cleared before the put that set it commits.
+    return this.#write(async (db) => {
+      const gts = await db.getMany(ids.map((id) => byIdKey(overlay, id)))
+      const ops: BatchOp[] = []
+      for (let i = 0; i < ids.length; i++) {
+        const gt = gts[i] === undefined ? null : decodeGt(gts[i]!)
+        if (gt !== null) ops.push({ type: 'del', key: undeliveredKey(overlay, gt, ids[i]!) })
+      }
+      if (ops.length > 0) await db.batch(ops, { sync: this.#sync })
+    })
+  }
+
+  protected _isUndelivered(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
+    return this.#read(async (db) => {
+      const gtValue = await db.get(byIdKey(overlay, id))
+      const gt = gtValue === undefined ? null : decodeGt(gtValue)
+      return gt !== null && (await db.has(undeliveredKey(overlay, gt, id)))
+    })
+  }
+
+  protected async *_undelivered(overlay: Uint8Array): AsyncGenerator<Bundle> {
+    const db = this.#handle()
+    const it = db.keys({ gte: undeliveredBound(overlay, 0x00), lte: undeliveredBound(overlay, 0xff) })
+    try {
+      for (;;) {
+        const keys = await it.nextv(SCAN_BATCH)
+        if (keys.length === 0) return
+        for (const mark of keys) {
+          const key = rowKey(overlay, rowKeyGlobalTime(mark), rowKeyId(mark))
+          const value = await db.get(key)
+          if (value === undefined) {
+            this.counters.corruptRows++
+            continue
+          }
+          const bundle = this.#decodeRow(overlay, key, value)
+          if (bundle !== undefined) yield bundle
+        }
+      }
+    } catch (err) {
+      throw mapError(err)
+    } finally {
+      await it.close().catch(() => undefined)
+    }
   }
 
   protected async *_range(q: NormalizedRange): AsyncGenerator<Bundle> {

@@ -19,6 +19,8 @@ interface OverlayData {
   /** Distinct global times, ascending. */
   readonly gts: number[]
   maxGt: number
+  /** Hex ids of the bundles not marked delivered yet. */
+  readonly undelivered: Set<string>
 }
 
 /** The memory backend. */
@@ -63,6 +65,7 @@ export class MemoryStore extends AbstractBundleStore {
     const bundle = data?.byId.get(key)
     if (data === undefined || bundle === undefined) return false
     data.byId.delete(key)
+    data.undelivered.delete(key)
     const list = data.byGt.get(bundle.globalTime)!
     const at = list.indexOf(bundle)
     list.splice(at, 1)
@@ -71,6 +74,26 @@ export class MemoryStore extends AbstractBundleStore {
       data.gts.splice(lowerBound(data.gts, bundle.globalTime), 1)
     }
     return true
+  }
+
+  protected async _markDelivered(overlay: Uint8Array, ids: readonly Uint8Array[]): Promise<void> {
+    const data = this.#overlays.get(hexKey(overlay))
+    if (data !== undefined) for (const id of ids) data.undelivered.delete(hexKey(id))
+  }
+
+  protected async _isUndelivered(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
+    return this.#overlays.get(hexKey(overlay))?.undelivered.has(hexKey(id)) ?? false
+  }
+
+  protected async *_undelivered(overlay: Uint8Array): AsyncGenerator<Bundle> {
+    const data = this.#overlays.get(hexKey(overlay))
+    if (data === undefined) return
+    const list = [...data.undelivered].map((key) => data.byId.get(key)!)
+    list.sort((a, b) => a.globalTime - b.globalTime || compareBytes(a.id, b.id))
+    for (const bundle of list) {
+      this.assertOpen()
+      if (data.undelivered.has(hexKey(bundle.id))) yield bundle
+    }
   }
 
   protected async *_range(q: NormalizedRange): AsyncGenerator<Bundle> {
@@ -113,12 +136,13 @@ export class MemoryStore extends AbstractBundleStore {
     const overlayKey = hexKey(bundle.overlay)
     let data = this.#overlays.get(overlayKey)
     if (data === undefined) {
-      data = { byId: new Map(), byGt: new Map(), gts: [], maxGt: 0 }
+      data = { byId: new Map(), byGt: new Map(), gts: [], maxGt: 0, undelivered: new Set() }
       this.#overlays.set(overlayKey, data)
     }
     const key = hexKey(bundle.id)
     if (data.byId.has(key)) return false
     data.byId.set(key, bundle)
+    data.undelivered.add(key)
     const gt = bundle.globalTime
     const list = data.byGt.get(gt)
     if (list === undefined) {

@@ -34,11 +34,12 @@ export interface BundleStore {
   close(): Promise<void>
   /**
    * Stores a verified bundle. Idempotent by id: returns false when it was already present.
-   * Atomic with the overlay's stored maximum global time. When the promise resolves the
-   * bundle survives a crash.
+   * Atomic with the overlay's stored maximum global time and with the bundle's
+   * *undelivered* mark (see {@link markDelivered}). When the promise resolves the bundle
+   * survives a crash.
    */
   put(bundle: Bundle): Promise<boolean>
-  /** Stores many bundles in one atomic batch; returns how many were new. */
+  /** Stores many bundles in one atomic batch (each new one undelivered); returns how many were new. */
   putMany(bundles: readonly Bundle[]): Promise<number>
   get(overlay: Uint8Array, id: Uint8Array): Promise<Bundle | undefined>
   has(overlay: Uint8Array, id: Uint8Array): Promise<boolean>
@@ -48,6 +49,17 @@ export interface BundleStore {
   maxGlobalTime(overlay: Uint8Array): Promise<number>
   /** Bundles of one overlay in a global-time range, in key order. */
   range(query: RangeQuery): AsyncIterable<Bundle>
-  /** Removes a bundle (expiry). Returns false when it was not present. */
+  /** Removes a bundle (expiry), with its undelivered mark. Returns false when it was not present. */
   delete(overlay: Uint8Array, id: Uint8Array): Promise<boolean>
+  /**
+   * Records that stored bundles were delivered to the application: clears their undelivered
+   * marks in one atomic write. Ids not stored, or already delivered, are skipped. Every
+   * bundle `put` stores is undelivered until this is called for it, so a node that dies
+   * before delivering a bundle delivers it after the restart (docs/causal.md).
+   */
+  markDelivered(overlay: Uint8Array, ids: readonly Uint8Array[]): Promise<void>
+  /** True when the bundle is stored and not marked delivered. */
+  isUndelivered(overlay: Uint8Array, id: Uint8Array): Promise<boolean>
+  /** The stored bundles not marked delivered, in key order (global time, then id). Lazy. */
+  undelivered(overlay: Uint8Array): AsyncIterable<Bundle>
 }

@@ -40,7 +40,10 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
           () => s.count(overlay),
           () => s.maxGlobalTime(overlay),
           () => s.delete(overlay, b.id),
-          () => collect(s.range({ overlay, from: 0, to: MAX }))
+          () => collect(s.range({ overlay, from: 0, to: MAX })),
+          () => s.markDelivered(overlay, [b.id]),
+          () => s.isUndelivered(overlay, b.id),
+          () => collect(s.undelivered(overlay))
         ]
         for (const op of all(fresh)) await expectCode(op, 'STORE_NOT_OPEN')
         await fresh.open()
@@ -146,6 +149,55 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
         expect(ids(await collect(store.range({ overlay, from: 0, to: MAX })))).toEqual(keyOrder(rest))
         expect(await store.put(atMax[0]!)).toBe(true)
         expect(await store.count(overlay)).toBe(rest.length + 1)
+      })
+    })
+
+    describe('undelivered marks', () => {
+      it('every new bundle is undelivered until markDelivered; a duplicate put does not mark it again', async () => {
+        const all = dense()
+        await store.put(all[0]!)
+        expect(await store.putMany(all.slice(0, 40))).toBe(39)
+        expect(ids(await collect(store.undelivered(overlay)))).toEqual(keyOrder(all.slice(0, 40)))
+        expect(await store.isUndelivered(overlay, all[3]!.id)).toBe(true)
+        await store.markDelivered(overlay, all.slice(0, 30).map((b) => b.id))
+        expect(await store.isUndelivered(overlay, all[3]!.id)).toBe(false)
+        expect(await store.isUndelivered(overlay, all[35]!.id)).toBe(true)
+        expect(ids(await collect(store.undelivered(overlay)))).toEqual(keyOrder(all.slice(30, 40)))
+        // Storing a delivered bundle again changes nothing; ids not stored are skipped.
+        expect(await store.put(all[3]!)).toBe(false)
+        expect(await store.isUndelivered(overlay, all[3]!.id)).toBe(false)
+        await store.markDelivered(overlay, [all[100]!.id, all[35]!.id, all[35]!.id])
+        expect(await store.isUndelivered(overlay, all[100]!.id)).toBe(false)
+        expect(ids(await collect(store.undelivered(overlay)))).toEqual(keyOrder([...all.slice(30, 35), ...all.slice(36, 40)]))
+        expect(await store.count(overlay)).toBe(40)
+      })
+
+      it('marks are per overlay, survive close and open, and go with delete', async () => {
+        const mine = dense().slice(0, 10)
+        const theirs = fixture(5, { name: 'other', seed: 12 })
+        await store.putMany([...mine, ...theirs])
+        await store.markDelivered(other, mine.map((b) => b.id))
+        expect(ids(await collect(store.undelivered(overlay)))).toEqual(keyOrder(mine))
+        await store.markDelivered(overlay, [mine[0]!.id])
+        expect(await store.isUndelivered(other, mine[1]!.id)).toBe(false)
+        expect(await store.delete(overlay, mine[1]!.id)).toBe(true)
+        expect(await store.isUndelivered(overlay, mine[1]!.id)).toBe(false)
+        await store.close()
+        await store.open()
+        expect(ids(await collect(store.undelivered(overlay)))).toEqual(keyOrder(mine.slice(2)))
+        expect(ids(await collect(store.undelivered(other)))).toEqual(keyOrder(theirs))
+        // Stored again after the delete: undelivered again.
+        expect(await store.put(mine[1]!)).toBe(true)
+        expect(await store.isUndelivered(overlay, mine[1]!.id)).toBe(true)
+      })
+
+      it('a mark cleared while a put of the same bundle is pending stays cleared once both resolve', async () => {
+        const b = dense()[7]!
+        const put = store.put(b)
+        const mark = store.markDelivered(overlay, [b.id])
+        await Promise.all([put, mark])
+        expect(await store.has(overlay, b.id)).toBe(true)
+        expect(await store.isUndelivered(overlay, b.id)).toBe(false)
       })
     })
 
@@ -313,6 +365,11 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
         await expectCode(() => store.put({ ...b, globalTime: 0 }), 'INVALID_ARGUMENT')
         await expectCode(() => store.put({ ...b, id: short }), 'INVALID_ARGUMENT')
         await expectCode(() => store.putMany('x' as unknown as Bundle[]), 'INVALID_ARGUMENT')
+        await expectCode(() => store.markDelivered(short, [b.id]), 'INVALID_ARGUMENT')
+        await expectCode(() => store.markDelivered(overlay, [short]), 'INVALID_ARGUMENT')
+        await expectCode(() => store.markDelivered(overlay, 'x' as unknown as Uint8Array[]), 'INVALID_ARGUMENT')
+        await expectCode(() => store.isUndelivered(overlay, short), 'INVALID_ARGUMENT')
+        await expectCode(() => collect(store.undelivered(short)), 'INVALID_ARGUMENT')
         expect(await store.count(overlay)).toBe(0)
       })
     })

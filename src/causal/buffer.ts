@@ -44,13 +44,23 @@ export interface CausalStats {
   buffered: number
   /** Waiting bundles evicted by `maxPending`. */
   evicted: number
+  /** Waiting bundles released by `expire` without all their parents. */
+  expired: number
   /** Parent ids reported in `missing`. */
   requested: number
+}
+
+/** A bundle released by {@link CausalBuffer.expire}: `missing` lists the parents it did not get (empty for the ones it released in turn). */
+export interface CausalRelease<T> {
+  item: T
+  missing: Uint8Array[]
 }
 
 interface Waiting<T> {
   item: T
   from: string | undefined
+  /** When it started waiting (the caller's clock; `offer`'s `at`). */
+  at: number
   /** Parents not delivered yet, hex key → id. */
   missing: Map<string, Uint8Array>
 }
@@ -77,7 +87,7 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
   /** Hex ids this buffer delivered, oldest first. */
   readonly #recent = new Set<string>()
   #offers = 0
-  readonly #stats: CausalStats = { offered: 0, delivered: 0, duplicates: 0, buffered: 0, evicted: 0, requested: 0 }
+  readonly #stats: CausalStats = { offered: 0, delivered: 0, duplicates: 0, buffered: 0, evicted: 0, expired: 0, requested: 0 }
 
   /** @throws {BloomwalkError} INVALID_ARGUMENT when isDelivered is not a function or a bound is not a positive integer */
   constructor(init: CausalBufferInit) {
@@ -92,6 +102,21 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
   /** Bundles waiting for a parent. */
   get pending(): number {
     return this.#waiting.size
+  }
+
+  /** The most bundles that wait at once (`maxPending`). */
+  get capacity(): number {
+    return this.#maxPending
+  }
+
+  /** True when this buffer delivered the bundle recently (one of the last `maxRemembered`). */
+  deliveredRecently(id: Uint8Array): boolean {
+    return this.#recent.has(hexKey(id))
+  }
+
+  /** When the longest-waiting bundle started waiting (`offer`'s `at`); undefined when none waits. */
+  oldestWait(): number | undefined {
+    return this.#waiting.values().next().value?.at
   }
 
   /** True when the bundle is waiting in the buffer. */
@@ -118,9 +143,10 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
    * Offers a (valid, stored) bundle. Returns what is deliverable now — this bundle and every
    * waiting descendant it releases, in canonical order — and the missing parents to request.
    * A bundle already delivered or waiting is a duplicate (its missing parents may be
-   * reported again once `requestInterval` offers have passed).
+   * reported again once `requestInterval` offers have passed). `at` is when it arrived on
+   * the caller's clock (for {@link expire}); arrivals must not go back in time.
    */
-  offer(item: T, from?: string): CausalOfferResult<T> {
+  offer(item: T, from?: string, at = 0): CausalOfferResult<T> {
     this.#offers++
     this.#stats.offered++
     const key = hexKey(item.id)
@@ -138,7 +164,7 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
       const p = hexKey(parent)
       if (!this.#delivered(p, parent)) missing.set(p, parent)
     }
-    const waiting: Waiting<T> = { item, from, missing }
+    const waiting: Waiting<T> = { item, from, at, missing }
     if (missing.size === 0) return { deliver: this.#release(waiting), missing: [] }
     if (this.#waiting.size >= this.#maxPending) this.#evictOldest()
     this.#waiting.set(key, waiting)
@@ -166,6 +192,26 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
       if (w.missing.size === 0) out.push(...this.#release(w))
     }
     this.#children.delete(key)
+    return out
+  }
+
+  /**
+   * Ends the wait of every bundle that started waiting at or before `before`: each is
+   * delivered without the parents it still misses, oldest first, followed by the waiting
+   * bundles this releases in turn (canonical order). The caller's wait policy decides
+   * `before` (e.g. now − the longest wait).
+   */
+  expire(before: number): CausalRelease<T>[] {
+    const out: CausalRelease<T>[] = []
+    for (let w = this.#waiting.values().next().value; w !== undefined && w.at <= before; w = this.#waiting.values().next().value) {
+      const key = hexKey(w.item.id)
+      const missing = [...w.missing.values()]
+      for (const p of [...w.missing.keys()]) this.#unblock(w, key, p)
+      this.#stats.expired++
+      const released = this.#release(w)
+      out.push({ item: released[0]!, missing })
+      for (const item of released.slice(1)) out.push({ item, missing: [] })
+    }
     return out
   }
 

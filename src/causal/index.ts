@@ -2,5 +2,5 @@
  * Causal delivery (DESIGN §8): bundles reach the application only after all their parents,
  * in a canonical topological order with ties broken by (global time, id). See docs/causal.md.
  */
-export { CausalBuffer, type CausalBufferInit, type CausalOfferResult, type CausalStats } from './buffer.js'
+export { CausalBuffer, type CausalBufferInit, type CausalRelease, type CausalOfferResult, type CausalStats } from './buffer.js'
 export { type CausalItem, MinHeap, causalOrder, compareCausal } from './order.js'

@@ -70,15 +70,17 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   node.events.on('walk', ({ to }) => log.info('walk', { to: addressKey(to) }), { signal: io.signal })
   node.events.on(
     'bundle',
-    ({ bundle, from }) => {
-      log.info(from === undefined ? 'published' : 'delivered', {
+    ({ bundle, from, own, missingParents }) => {
+      // Ours: published by this node's key (here, or by an earlier run that had not delivered it yet).
+      log.info(own ? 'published' : 'delivered', {
         id: shortHex(bundle.id, 8),
         author: shortHex(bundle.author, 8),
         globalTime: bundle.globalTime,
         bytes: bundle.bytes.length,
-        ...(from === undefined ? {} : { from: addressKey(from) })
+        ...(from === undefined ? {} : { from: addressKey(from) }),
+        ...(missingParents === undefined ? {} : { missingParents: missingParents.length })
       })
-      status?.record({ id: shortHex(bundle.id, bundle.id.length), body: new TextDecoder().decode(bundle.body), ...(from === undefined ? {} : { from: addressKey(from) }) })
+      status?.record({ id: shortHex(bundle.id, bundle.id.length), body: new TextDecoder().decode(bundle.body), own, ...(from === undefined ? {} : { from: addressKey(from) }) })
     },
     { signal: io.signal }
   )
@@ -108,10 +110,11 @@ function publishLines(peer: Peer, io: CommandIo, log: Logger): void {
   })
 }
 
-/** A bundle as the status file lists it (`from` is absent for our own). */
+/** A bundle as the status file lists it (`from`: the peer it came from, when known). */
 interface StatusBundle {
   id: string
   body: string
+  own: boolean
   from?: string
 }
 
@@ -160,7 +163,7 @@ function statusFile(path: string, peer: Peer, signal: AbortSignal): { record(b: 
   schedule()
   return {
     record(b) {
-      const list = b.from === undefined ? published : delivered
+      const list = b.own ? published : delivered
       list.count++
       list.recent.push(b)
       if (list.recent.length > STATUS_RECENT) list.recent.shift()

@@ -73,7 +73,7 @@ export class LocalGroup implements PeerGroup {
     this.counters = counters
     this.#overlay = init.overlay
     peers.forEach((p, i) => {
-      p.node.events.on('bundle', ({ bundle, from }) => this.onDelivery(init.first + i, shortHex(bundle.id, 32), from !== undefined))
+      p.node.events.on('bundle', ({ bundle, own }) => this.onDelivery(init.first + i, shortHex(bundle.id, 32), !own))
     })
   }
 

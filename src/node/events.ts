@@ -2,15 +2,28 @@
 import type { Bundle } from '../bundle/types.js'
 import type { Address } from '../wire/index.js'
 
-/** A bundle handed to the application. */
+/**
+ * A bundle handed to the application. Every stored bundle is delivered exactly once, after
+ * all its parents (docs/causal.md, "The delivery contract").
+ */
 export interface Delivery {
   /** 32-byte overlay id. */
   overlay: Uint8Array
   bundle: Bundle
-  /** The peer it came from; undefined for our own `publish`. */
+  /**
+   * The peer it came from, when known: undefined for our own `publish` and for a bundle an
+   * earlier run of the node stored but had not delivered yet.
+   */
   from: Address | undefined
+  /** True when this node's key authored it (published here, or by an earlier run with the same key). */
+  own: boolean
   /** True for an ephemeral message (typing, presence): delivered once, never stored. */
   ephemeral?: boolean
+  /**
+   * Set when the bundle is delivered by the wait policy although these parents were not
+   * delivered: they did not arrive within `causalWaitMs` (NodeOptions). Show it as such.
+   */
+  missingParents?: Uint8Array[]
 }
 
 /** Event name → detail type. */

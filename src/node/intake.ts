@@ -1,7 +1,8 @@
 /**
  * How bundles from peers (and our own) enter the node: global-time guard, expiry, duplicate
  * check, validation with the signature check, store, clock, sketch and offer bookkeeping,
- * then causal delivery (DESIGN §3, §8, §9). Ephemeral bundles are checked and delivered once,
+ * then causal delivery by the overlay's delivery service (DESIGN §3, §8, §9; ./delivery.ts).
+ * A bundle arriving again while it is stored but undelivered is offered to delivery again. Ephemeral bundles are checked and delivered once,
  * never stored.
  */
 import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateDecoded, type BundlePolicy } from '../bundle/validate.js'
@@ -59,8 +60,14 @@ export class BundleIntake {
         }
         // The same bundle can arrive in two datagrams at once: one of them does the work.
         const key = hex(b.id)
-        if (state.intakeInFlight.has(key) || (await store.has(state.id, b.id))) {
+        if (state.intakeInFlight.has(key)) {
           counters.bundlesDuplicate++
+          continue
+        }
+        if (await store.has(state.id, b.id)) {
+          counters.bundlesDuplicate++
+          // Stored but maybe not delivered yet (waiting, or evicted from the causal buffer).
+          this.#request(ctx, state, from, (await state.delivery?.again(b, from)) ?? [])
           continue
         }
         const check = validateDecoded(b, { policy, overlay: state.id, verify: verified ? () => true : this.#deps.verify })
@@ -88,7 +95,7 @@ export class BundleIntake {
       fresh.push(b)
     }
     state.builder?.onStored(fresh, from === undefined ? undefined : addressKey(from))
-    for (const bundle of fresh) await this.#deliverCausally(ctx, state, bundle, from)
+    for (const bundle of fresh) this.#request(ctx, state, from, (await state.delivery?.stored(bundle, from)) ?? [])
     return fresh
   }
 
@@ -106,27 +113,13 @@ export class BundleIntake {
       }
       state.ephemeralSeen.add(key)
       if (state.ephemeralSeen.size > MAX_EPHEMERAL_SEEN) state.ephemeralSeen.delete(state.ephemeralSeen.values().next().value as string)
-      this.#deps.deliver({ overlay: state.id, bundle: b, from, ephemeral: true })
+      this.#deps.deliver({ overlay: state.id, bundle: b, from, own: false, ephemeral: true })
     }
   }
 
-  /**
-   * Delivers `bundle` once every parent is delivered. A parent in the store that is not
-   * waiting in the causal buffer was delivered; missing parents are requested by id from the
-   * peer that sent the child.
-   */
-  async #deliverCausally(ctx: NodeContext, state: OverlayState, bundle: Bundle, from: Address | undefined): Promise<void> {
-    const store = ctx.store!
-    const delivered = new Set<string>()
-    for (const parent of bundle.parents) {
-      if (!state.causal.has(parent) && (await store.has(state.id, parent))) delivered.add(hex(parent))
-    }
-    state.deliveredParents = delivered
-    const { deliver, missing } = state.causal.offer(bundle, from === undefined ? undefined : addressKey(from))
-    state.deliveredParents = new Set()
-    for (const b of deliver) this.#deps.deliver({ overlay: state.id, bundle: b, from: b === bundle ? from : undefined })
-    if (missing.length > 0 && from !== undefined) {
-      ctx.send(from, state.id, { type: 'bundle-request', ids: missing.slice(0, ctx.limits.maxIdsPerRequest) }, 'destination')
-    }
+  /** Asks the peer that sent a child for its missing parents, by id. */
+  #request(ctx: NodeContext, state: OverlayState, from: Address | undefined, missing: readonly Uint8Array[]): void {
+    if (missing.length === 0 || from === undefined) return
+    ctx.send(from, state.id, { type: 'bundle-request', ids: missing.slice(0, ctx.limits.maxIdsPerRequest) }, 'destination')
   }
 }

@@ -25,6 +25,7 @@ import { Counters, type NodeCounters } from './stats.js'
 import { walkStep } from './walker.js'
 import { sweepExpired } from './expiry.js'
 import { BundleIntake } from './intake.js'
+import { OverlayDelivery, type DeliveryCounters } from './delivery.js'
 import { NodeMvds } from './mvds.js'
 import { newCatchUpCounters, type CatchUpCounters } from './catch-up.js'
 import type { CategoryCounts } from '../candidates/index.js'
@@ -40,6 +41,8 @@ export interface OverlayStats {
   globalTime: number
   bundlesStored: number
   candidates: CategoryCounts
+  /** Causal delivery: counters and the bundles waiting in memory for parents (peers only). */
+  delivery?: DeliveryCounters & { waiting: number }
 }
 
 /** Everything `stats()` reports. */
@@ -135,9 +138,14 @@ export class BloomwalkNode {
       this.#ctx = { ...this.#ctx, mvds: { layer, epoch: () => this.#mvdsEpoch } }
     }
     if (opts.role === 'peer' && opts.store === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'a peer node needs a store')
+    if (!Number.isSafeInteger(opts.causalBuffer) || opts.causalBuffer < 1) throw new BloomwalkError('INVALID_ARGUMENT', `causalBuffer must be a positive integer, got ${String(opts.causalBuffer)}`)
+    if (!Number.isSafeInteger(opts.causalWaitMs) || opts.causalWaitMs < 0) throw new BloomwalkError('INVALID_ARGUMENT', `causalWaitMs must be an integer ≥ 0, got ${String(opts.causalWaitMs)}`)
   }
 
-  /** Typed events: `bundle` (a delivery), `walk`. */
+  /**
+   * Typed events: `bundle` (a delivery), `walk`, `expired`. Listen before `start()`: joining
+   * an overlay delivers what an earlier run stored but had not delivered yet.
+   */
   get events(): TypedEvents<NodeEvents> {
     return this.#events
   }
@@ -159,6 +167,8 @@ export class BloomwalkNode {
     const { transport, trusted } = this.#opts
     await this.#ctx.store?.open()
     transport.onPacket = (from, bytes) => this.#track(dispatch(this.#ctx, (o, p) => this.#lookup(o, p), from, bytes))
+    // Overlays joined before a stop(): deliver what is undelivered again (join() does it for new ones).
+    for (const state of this.#overlays.values()) await state.delivery?.resume()
     for (const overlay of this.#opts.overlays ?? []) await this.join(overlay)
     // After a stop(), overlays joined before walk again (join() returns early for them).
     if (this.role === 'peer') for (const state of this.#overlays.values()) if (state.cancelStep === undefined) this.#schedule(state, 0)
@@ -179,12 +189,16 @@ export class BloomwalkNode {
       this.#cancelMvds?.()
       this.#ctx.requests.clear()
       await Promise.allSettled([...this.#inflight])
+      for (const o of this.#overlays.values()) await o.delivery?.stop()
       for (const q of this.#queues) q.close()
     })()
     return this.#stopping
   }
 
-  /** Joins an overlay: loads its global time and count, adds trusted peers, starts its walk. */
+  /**
+   * Joins an overlay: loads its global time and count, delivers what the store holds
+   * undelivered (see docs/causal.md), adds trusted peers, starts its walk.
+   */
   async join(overlay: Uint8Array): Promise<void> {
     if (!(overlay instanceof Uint8Array) || overlay.length !== 32) throw new BloomwalkError('INVALID_ARGUMENT', 'overlay must be 32 bytes')
     if (this.#overlays.has(hex(overlay))) return
@@ -208,7 +222,20 @@ export class BloomwalkNode {
       // No session predates the join: the journal only needs the changes from now on.
       state.sketch.clearJournal()
     }
+    if (store !== undefined && this.role === 'peer') {
+      state.delivery = new OverlayDelivery({
+        overlay: state.id,
+        store,
+        clock: this.#ctx.clock,
+        log: this.#ctx.log,
+        self: this.keys.publicKey,
+        maxPending: this.#opts.causalBuffer,
+        waitMs: this.#opts.causalWaitMs,
+        emit: (d) => this.#deliver(d)
+      })
+    }
     this.#overlays.set(state.key, state)
+    await state.delivery?.resume()
     for (const t of this.#opts.trusted ?? []) state.candidates.addTrusted(addressKey(t))
     if (this.#running && this.role === 'peer') this.#schedule(state, 0)
   }
@@ -296,7 +323,13 @@ export class BloomwalkNode {
       address: this.address(),
       wan: this.#ctx.wan(),
       connectionType: this.#ctx.connectionType(),
-      overlays: [...this.#overlays.values()].map((o) => ({ overlay: o.key, globalTime: o.clock.time, bundlesStored: o.stored, candidates: o.candidates.counts(now) })),
+      overlays: [...this.#overlays.values()].map((o) => ({
+        overlay: o.key,
+        globalTime: o.clock.time,
+        bundlesStored: o.stored,
+        candidates: o.candidates.counts(now),
+        ...(o.delivery === undefined ? {} : { delivery: { ...o.delivery.counters(), waiting: o.delivery.pending } })
+      })),
       punctures: this.#ctx.punctures.stats(),
       amplification: this.#ctx.guard.stats(),
       outstandingRequests: this.#ctx.requests.size,

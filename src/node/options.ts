@@ -48,6 +48,13 @@ export interface NodeOptions {
   deliveryQueue?: number
   /** Most parents a bundle may name (published or received). Default 16. */
   maxParents?: number
+  /** Bundles that wait in memory per overlay for their parents (more wait in the store). Default 1 024. */
+  causalBuffer?: number
+  /**
+   * How long (ms) a bundle waits in memory for parents that do not come; then it is
+   * delivered with `missingParents` set. Default 60 000.
+   */
+  causalWaitMs?: number
   /**
    * Signature check of received bundles. Default: Ed25519 verification. The simulator
    * injects one memoised across its nodes (each distinct bundle verified once per run).
@@ -73,9 +80,11 @@ export type ResolvedNodeOptions = NodeOptions & {
   maxTrackedOverlays: number
   deliveryQueue: number
   maxParents: number
+  causalBuffer: number
+  causalWaitMs: number
 }
 
-export const NODE_DEFAULTS: Readonly<Omit<ResolvedNodeOptions, keyof NodeOptions | never> & Pick<ResolvedNodeOptions, 'role' | 'stepIntervalMs' | 'requestTimeoutMs' | 'punctureRequests' | 'amplificationFactor' | 'maxTrackedOverlays' | 'deliveryQueue' | 'maxParents'>> = Object.freeze({
+export const NODE_DEFAULTS: Readonly<Omit<ResolvedNodeOptions, keyof NodeOptions | never> & Pick<ResolvedNodeOptions, 'role' | 'stepIntervalMs' | 'requestTimeoutMs' | 'punctureRequests' | 'amplificationFactor' | 'maxTrackedOverlays' | 'deliveryQueue' | 'maxParents' | 'causalBuffer' | 'causalWaitMs'>> = Object.freeze({
   role: 'peer' as NodeRole,
   stepIntervalMs: 5000,
   requestTimeoutMs: 10_500,
@@ -83,5 +92,7 @@ export const NODE_DEFAULTS: Readonly<Omit<ResolvedNodeOptions, keyof NodeOptions
   amplificationFactor: 3,
   maxTrackedOverlays: 1024,
   deliveryQueue: 10_000,
-  maxParents: 16
+  maxParents: 16,
+  causalBuffer: 1024,
+  causalWaitMs: 60_000
 })

@@ -1,10 +1,9 @@
 /** The state a node keeps per overlay: Lamport clock, offer builder, candidate table. */
 import { SilentHosts } from './silent-hosts.js'
 import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
-import { CausalBuffer } from '../causal/index.js'
 import { Sketch, type SymbolSession } from '../reconcile/index.js'
 import type { CatchUpSession } from './catch-up.js'
-import type { Bundle } from '../bundle/types.js'
+import type { OverlayDelivery } from './delivery.js'
 import { LamportClock } from '../clock/index.js'
 import type { Cancel } from '../env/clock.js'
 import type { Rng } from '../env/rng.js'
@@ -48,13 +47,8 @@ export class OverlayState {
   readonly idleChecked = new Map<string, number>()
   /** Hosts that ignored a whole idle check, not idle-checked again for a while (bounded). */
   readonly silentHosts = new SilentHosts()
-  /** Holds bundles whose parents are not delivered yet (DESIGN §8). */
-  readonly causal: CausalBuffer<Bundle>
-  /**
-   * Parent ids known delivered for the `causal.offer` call in progress: the node checks the
-   * store (async) first and sets this right before the synchronous offer.
-   */
-  deliveredParents: ReadonlySet<string> = new Set()
+  /** Causal delivery to the application (DESIGN §8); set by the node when a peer joins the overlay. */
+  delivery: OverlayDelivery | undefined
 
   constructor(id: Uint8Array, init: { start: number; stored: number; candidates?: CandidateTableInit; sync: SyncConfig; store: SyncStoreView | undefined; rng: Rng; sketchLength?: number; sketchJournal?: number }) {
     this.id = id
@@ -63,7 +57,6 @@ export class OverlayState {
     this.candidates = new CandidateTable(init.candidates ?? {})
     this.stored = init.stored
     this.builder = init.store === undefined ? undefined : new OfferBuilder(id, init.sync, { store: init.store, rng: init.rng })
-    this.causal = new CausalBuffer<Bundle>({ isDelivered: (parent) => this.deliveredParents.has(hex(parent)) })
     this.sketch = init.store === undefined ? undefined : new Sketch({ length: init.sketchLength, journal: init.sketchJournal })
   }
 

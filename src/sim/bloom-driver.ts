@@ -230,7 +230,7 @@ export class BloomDriver implements Driver {
       const log = this.#world.log
       const world = this.#world
       node.events.on('bundle', (d) => {
-        if (d.from !== undefined) log.deliver(h.index, hexKey(d.bundle.id), world.elapsed())
+        if (!d.own) log.deliver(h.index, hexKey(d.bundle.id), world.elapsed())
       })
     }
     h.node = node

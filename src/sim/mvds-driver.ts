@@ -170,7 +170,7 @@ export class MvdsDriver implements Driver {
     })
     if (index >= 0) {
       node.events.on('bundle', (d) => {
-        if (d.from !== undefined) w.log.deliver(index, hexKey(d.bundle.id), w.elapsed())
+        if (!d.own) w.log.deliver(index, hexKey(d.bundle.id), w.elapsed())
       })
     }
     return { role, index, bound, node, store, offlineAt: null, sentOffline: {}, running: false, transition: Promise.resolve() }

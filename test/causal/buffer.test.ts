@@ -16,6 +16,30 @@ function chain(): Item[] {
 }
 
 describe('CausalBuffer', () => {
+  it('expire ends the wait of bundles waiting since `before` or earlier: delivered without their missing parents, oldest first, releasing their children', () => {
+    const [a, b, c] = chain()
+    const x = item(9, [item(8, [], 1)], 4)
+    const buffer = new CausalBuffer<Item>({ isDelivered: () => false })
+    buffer.offer(b!, 'peer', 100)
+    buffer.offer(c!, 'peer', 150)
+    buffer.offer(x, 'peer', 300)
+    expect(buffer.oldestWait()).toBe(100)
+    expect(buffer.expire(99)).toEqual([])
+    const released = buffer.expire(200)
+    expect(released.map((r) => [r.item.name, r.missing.map(hexKey)])).toEqual([
+      [1, [hexKey(a!.id)]],
+      [2, []]
+    ])
+    expect(buffer.pending).toBe(1)
+    expect(buffer.oldestWait()).toBe(300)
+    expect(buffer.stats().expired).toBe(1)
+    expect(buffer.deliveredRecently(b!.id)).toBe(true)
+    // The parent arriving late is delivered normally, once; the expired child is not delivered again.
+    expect(names(buffer.offer(a!, 'peer', 400).deliver)).toEqual([0])
+    expect(buffer.offer(b!, 'peer', 400).deliver).toEqual([])
+    expect(buffer.capacity).toBe(1024)
+  })
+
   it('delivers a bundle whose parents are delivered at once, and holds one whose parent is missing', () => {
     const [a, b] = chain()
     const run = drive([a!, b!])

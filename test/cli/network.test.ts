@@ -4,7 +4,7 @@
  * identities survive a restart, a busy data directory is refused. Waits on output lines,
  * never on time.
  */
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { KEY_FILE } from '../../src/cli/data-dir.js'
@@ -24,7 +24,8 @@ describe('tracker, node and chat over UDP', { timeout: 60_000 }, () => {
     const peer = ['--room', 'test room', '--tracker', `127.0.0.1:${port}`, '--host', '127.0.0.1', '--step', '100']
     const ada = start(['chat', ...peer, '--data', dataA, '--nick', 'ada'])
     const bob = start(['chat', ...peer, '--data', dataB, '--nick', 'bob'])
-    const node = start(['node', ...peer, '--data', dataC, '--stats', '1'])
+    const statusPath = join(dataC, 'status.json')
+    const node = start(['node', ...peer, '--data', dataC, '--stats', '1', '--publish-stdin', '--status', statusPath])
     const adaKey = (await line(ada, 'out', /^joined "test room" as ada \(([0-9a-f]{8})\)/, 'ada to join'))[1]!
     const bobKey = (await line(bob, 'out', /^joined "test room" as bob \(([0-9a-f]{8})\)/, 'bob to join'))[1]!
     await line(node, 'err', /joined room \{"room":"test room"/, 'the node to join')
@@ -42,6 +43,24 @@ describe('tracker, node and chat over UDP', { timeout: 60_000 }, () => {
     await line(tracker, 'err', /stats \{"overlays":1/, 'tracker stats')
     await line(node, 'err', /walk \{"to":"127\.0\.0\.1:\d+"\}/, 'the node to log a walk')
     await line(node, 'err', /stats \{"overlays":1,"bundles":2/, 'node stats with both messages')
+
+    // The node logs and counts as published only what it published itself.
+    node.stdin.write('from the node\n')
+    const nodeKey = (await line(node, 'err', /published \{"id":"[0-9a-f]{16}","author":"([0-9a-f]{8})/, 'the node to publish'))[1]!
+    expect([adaKey, bobKey]).not.toContain(nodeKey)
+    await line(node, 'err', /stats \{"overlays":1,"bundles":3/, 'node stats with its own message')
+    expect(node.err.all.filter((l) => / published \{/.test(l))).toHaveLength(1)
+    await deadline(
+      (async () => {
+        for (;;) {
+          const status = JSON.parse(await readFile(statusPath, 'utf8').catch(() => '{}')) as { published?: { count: number }; delivered?: { count: number } }
+          if (status.published?.count === 1 && status.delivered?.count === 2) return
+          await new Promise((resolve) => setImmediate(resolve))
+        }
+      })(),
+      WAIT_MS,
+      'the status file to count 1 published and 2 delivered'
+    )
 
     // A second process on ada's data directory is refused: LevelDB is locked.
     const busy = await run(['node', ...peer, '--data', dataA])

@@ -1,0 +1,281 @@
+/**
+ * Delivery of one overlay (DESIGN §8, §12): every bundle the store holds is handed to the
+ * application exactly once, after all its parents, across restarts and causal-buffer
+ * evictions (docs/causal.md, "The delivery contract").
+ *
+ * The store is the truth: `put` marks each new bundle *undelivered* atomically with its row,
+ * and this service clears the mark (`markDelivered`) right before it emits the delivery. The
+ * causal buffer is an in-memory window over the undelivered set. Whatever is undelivered and
+ * not in the buffer — evicted by its bound, or left by an earlier run of the process — is
+ * found again by a sweep of `store.undelivered()`: once when the overlay is joined, then on
+ * the service's timer while such bundles may exist. A bundle whose parents do not arrive
+ * within `waitMs` of entering the buffer is delivered anyway, with `missingParents` set.
+ */
+import type { Bundle } from '../bundle/types.js'
+import { CausalBuffer, type CausalItem } from '../causal/index.js'
+import type { Cancel, Clock } from '../env/clock.js'
+import type { Logger } from '../env/logger.js'
+import type { BundleStore } from '../store/types.js'
+import type { Address } from '../wire/index.js'
+import type { Delivery } from './events.js'
+import { hex } from './overlay.js'
+
+/** How often (ms, node clock) undelivered bundles outside the buffer are looked for while some may exist. */
+export const SWEEP_INTERVAL_MS = 1000
+
+/** Options of an {@link OverlayDelivery}. */
+export interface OverlayDeliveryInit {
+  overlay: Uint8Array
+  store: BundleStore
+  clock: Clock
+  log: Logger
+  /** This node's public key: a bundle it authored is delivered with `own: true`. */
+  self: Uint8Array
+  /** Most bundles waiting in memory for their parents (the causal buffer's bound). */
+  maxPending: number
+  /** A bundle waits at most this long (ms) in the buffer for its parents; then it is delivered without them. */
+  waitMs: number
+  /** Hands a delivery to the application (events and iterators). */
+  emit: (delivery: Delivery) => void
+}
+
+/** Counters of the delivery service (monotonic). */
+export interface DeliveryCounters {
+  /** Bundles handed to the application. */
+  delivered: number
+  /** Of these, delivered by the wait policy without all their parents. */
+  deliveredWithoutParents: number
+  /** Waiting bundles evicted from the buffer (still undelivered in the store; a sweep finds them). */
+  evicted: number
+  /** Sweeps of the store's undelivered bundles. */
+  sweeps: number
+  /** `markDelivered` writes that failed (the bundles were still emitted; a restart may deliver them again). */
+  markFailures: number
+}
+
+/** What the causal buffer holds: a stored bundle with where it came from. */
+class Entry implements CausalItem {
+  constructor(
+    readonly bundle: Bundle,
+    readonly from: Address | undefined
+  ) {}
+  get id(): Uint8Array {
+    return this.bundle.id
+  }
+  get parents(): readonly Uint8Array[] {
+    return this.bundle.parents
+  }
+  get globalTime(): number {
+    return this.bundle.globalTime
+  }
+}
+
+interface Release {
+  entry: Entry
+  /** Parents it is delivered without (wait policy); empty otherwise. */
+  missing: Uint8Array[]
+}
+
+/** The delivery service of one overlay. */
+export class OverlayDelivery {
+  readonly #init: OverlayDeliveryInit
+  readonly #buffer: CausalBuffer<Entry>
+  /** Parent keys found delivered for the `offer` call in progress (checked async just before). */
+  #parentsDelivered: ReadonlySet<string> = new Set()
+  /** Keys released by the buffer whose mark is not cleared yet. */
+  readonly #unmarked = new Set<string>()
+  /** Tail of the mark-then-emit queue (releases are emitted in the order they were made). */
+  #tail: Promise<void> = Promise.resolve()
+  /** True while undelivered bundles may exist outside the buffer (after an eviction, at start). */
+  #dirty = true
+  #sweeping: Promise<void> | undefined
+  #timer: Cancel | undefined
+  #timerAt = Infinity
+  #stopped = false
+  readonly #counters: DeliveryCounters = { delivered: 0, deliveredWithoutParents: 0, evicted: 0, sweeps: 0, markFailures: 0 }
+
+  constructor(init: OverlayDeliveryInit) {
+    this.#init = init
+    this.#buffer = new CausalBuffer<Entry>({ maxPending: init.maxPending, isDelivered: (id) => this.#parentsDelivered.has(hex(id)) })
+  }
+
+  /** Bundles waiting in memory for a parent. */
+  get pending(): number {
+    return this.#buffer.pending
+  }
+
+  counters(): DeliveryCounters {
+    return { ...this.#counters }
+  }
+
+  /** Delivers what an earlier run left undelivered (a sweep of the store); call once the store is open. */
+  async resume(): Promise<void> {
+    this.#stopped = false
+    this.#dirty = true
+    await this.#sweep()
+    this.#arm()
+  }
+
+  /**
+   * A bundle was just stored (from `from`, or published here when undefined). Delivers it and
+   * what it releases, or lets it wait; returns the missing parents to request from `from`.
+   */
+  async stored(bundle: Bundle, from: Address | undefined): Promise<Uint8Array[]> {
+    return this.#offer(bundle, from)
+  }
+
+  /**
+   * A bundle already stored arrived again. When it is still undelivered (waiting, or evicted
+   * and not found again yet) it is offered again: that delivers it if its parents have come
+   * meanwhile, else returns its missing parents to request from this sender.
+   */
+  async again(bundle: Bundle, from: Address): Promise<Uint8Array[]> {
+    const key = hex(bundle.id)
+    if (this.#unmarked.has(key)) return []
+    if (!this.#buffer.has(bundle.id)) {
+      // Not dirty: every undelivered bundle is in the buffer or being marked.
+      if (!this.#dirty || !(await this.#init.store.isUndelivered(this.#init.overlay, bundle.id))) return []
+    }
+    return this.#offer(bundle, from)
+  }
+
+  /** Stops the timer and waits for sweeps and deliveries in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#timer?.()
+    this.#timer = undefined
+    this.#timerAt = Infinity
+    await this.#sweeping
+    await this.#tail
+  }
+
+  async #offer(bundle: Bundle, from: Address | undefined): Promise<Uint8Array[]> {
+    const delivered = await this.#deliveredParents(bundle)
+    if (this.#stopped) return []
+    const evicted = this.#buffer.stats().evicted
+    this.#parentsDelivered = delivered
+    const { deliver, missing } = this.#buffer.offer(new Entry(bundle, from), undefined, this.#init.clock.now())
+    this.#parentsDelivered = new Set()
+    const more = this.#buffer.stats().evicted - evicted
+    if (more > 0) {
+      this.#counters.evicted += more
+      this.#dirty = true
+    }
+    this.#enqueue(deliver.map((entry) => ({ entry, missing: [] })))
+    this.#arm()
+    return missing
+  }
+
+  /** The parents of `bundle` that were delivered (or are being marked delivered), as hex keys. */
+  async #deliveredParents(bundle: Bundle): Promise<Set<string>> {
+    const { store, overlay } = this.#init
+    const out = new Set<string>()
+    for (const parent of bundle.parents) {
+      const key = hex(parent)
+      if (this.#unmarked.has(key)) out.add(key)
+      else if (!this.#buffer.has(parent) && (await store.has(overlay, parent)) && !(await store.isUndelivered(overlay, parent))) out.add(key)
+    }
+    return out
+  }
+
+  /** Clears the marks of released bundles, then emits them, in release order. */
+  #enqueue(releases: Release[]): void {
+    if (releases.length === 0) return
+    for (const r of releases) this.#unmarked.add(hex(r.entry.id))
+    this.#tail = this.#tail.then(() => this.#commit(releases))
+  }
+
+  async #commit(releases: Release[]): Promise<void> {
+    const { store, overlay, self, emit, log } = this.#init
+    try {
+      await store.markDelivered(
+        overlay,
+        releases.map((r) => r.entry.id)
+      )
+    } catch (err) {
+      this.#counters.markFailures++
+      log.warn('could not record deliveries', { count: releases.length, error: err instanceof Error ? err.message : String(err) })
+    }
+    for (const { entry, missing } of releases) {
+      this.#unmarked.delete(hex(entry.id))
+      const { bundle, from } = entry
+      const delivery: Delivery = { overlay, bundle, from, own: sameBytes(bundle.author, self) }
+      if (missing.length > 0) {
+        delivery.missingParents = missing
+        this.#counters.deliveredWithoutParents++
+      }
+      this.#counters.delivered++
+      emit(delivery)
+    }
+  }
+
+  /** Schedules the next tick: the next wait to end, or a sweep while dirty. */
+  #arm(): void {
+    if (this.#stopped) return
+    const now = this.#init.clock.now()
+    const oldest = this.#buffer.oldestWait()
+    let at = oldest === undefined ? Infinity : oldest + this.#init.waitMs
+    if (this.#dirty) at = Math.min(at, now + SWEEP_INTERVAL_MS)
+    if (at >= this.#timerAt) return
+    this.#timer?.()
+    this.#timerAt = at
+    this.#timer = this.#init.clock.setTimeout(() => {
+      this.#timer = undefined
+      this.#timerAt = Infinity
+      void this.#tick()
+    }, at - now)
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#stopped) return
+    const expired = this.#buffer.expire(this.#init.clock.now() - this.#init.waitMs)
+    this.#enqueue(expired.map(({ item, missing }) => ({ entry: item, missing })))
+    if (this.#dirty) await this.#sweep()
+    this.#arm()
+  }
+
+  /** Offers every undelivered bundle that is not in the buffer, while there is room for those that must wait. */
+  #sweep(): Promise<void> {
+    if (this.#sweeping !== undefined) return this.#sweeping
+    this.#sweeping = this.#runSweep().finally(() => {
+      this.#sweeping = undefined
+    })
+    return this.#sweeping
+  }
+
+  async #runSweep(): Promise<void> {
+    const { store, overlay, log } = this.#init
+    this.#counters.sweeps++
+    this.#dirty = false
+    const evicted = this.#counters.evicted
+    let skipped = false
+    try {
+      for await (const bundle of store.undelivered(overlay)) {
+        if (this.#stopped) {
+          skipped = true
+          break
+        }
+        if (this.#buffer.has(bundle.id) || this.#unmarked.has(hex(bundle.id))) continue
+        const parents = await this.#deliveredParents(bundle)
+        const ready = bundle.parents.every((p) => parents.has(hex(p)))
+        if (!ready && this.#buffer.pending >= this.#buffer.capacity) {
+          skipped = true
+          continue
+        }
+        // Delivered while the parents were looked up (the scan may be a snapshot).
+        if (this.#buffer.has(bundle.id) || this.#unmarked.has(hex(bundle.id)) || !(await store.isUndelivered(overlay, bundle.id))) continue
+        await this.#offer(bundle, undefined)
+      }
+    } catch (err) {
+      skipped = true
+      log.warn('sweep of undelivered bundles failed', { error: err instanceof Error ? err.message : String(err) })
+    }
+    if (skipped || this.#counters.evicted !== evicted) this.#dirty = true
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

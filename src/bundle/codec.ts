@@ -5,8 +5,9 @@
  * ```
  * bundle     := canonical signature(64)
  * canonical  := version(u8 = 1) overlay(32) global_time(u64 BE) author(32) kind(u8)
- *               flags(u8: bit 0 = expires_at present, other bits 0)
- *               [expires_at(u64 BE)] parent_count(u8) parent(32)* body_length(u16 BE) body
+ *               flags(u8: bit 0 = expires_at present, bit 1 = identity nonce present, other bits 0)
+ *               [expires_at(u64 BE)] [identity_nonce(8)] parent_count(u8) parent(32)*
+ *               body_length(u16 BE) body
  * id         := SHA-256("bloomwalk/bundle/v1" || canonical)
  * ```
  */
@@ -27,6 +28,9 @@ export const MAX_PARENTS_FIELD = 255
 export const MAX_BODY_FIELD = 0xffff
 
 const FLAG_EXPIRES = 0x01
+const FLAG_IDENTITY = 0x02
+/** Bytes of an identity nonce (the proof of work of a new author in a room, DESIGN §14). */
+export const IDENTITY_NONCE_BYTES = 8
 /** The domain-separation prefix hashed before the canonical bytes. */
 export const BUNDLE_ID_DOMAIN: Uint8Array = new TextEncoder().encode('bloomwalk/bundle/v1')
 const DOMAIN = BUNDLE_ID_DOMAIN
@@ -48,11 +52,13 @@ export interface CanonicalFields {
   parents: readonly Uint8Array[]
   body: Uint8Array
   expiresAt: number | undefined
+  /** The author's identity nonce for this room, when the room asks for one. */
+  identityNonce?: Uint8Array | undefined
 }
 
 /** Encoded size of a bundle with these fields, signature included. */
-export function encodedBundleSize(parents: number, bodyBytes: number, hasExpiry: boolean): number {
-  return BUNDLE_FIXED_BYTES + parents * ID_BYTES + bodyBytes + (hasExpiry ? 8 : 0)
+export function encodedBundleSize(parents: number, bodyBytes: number, hasExpiry: boolean, hasIdentity = false): number {
+  return BUNDLE_FIXED_BYTES + parents * ID_BYTES + bodyBytes + (hasExpiry ? 8 : 0) + (hasIdentity ? IDENTITY_NONCE_BYTES : 0)
 }
 
 /**
@@ -61,7 +67,8 @@ export function encodedBundleSize(parents: number, bodyBytes: number, hasExpiry:
  */
 export function encodeCanonical(f: CanonicalFields): Uint8Array {
   const hasExpiry = f.expiresAt !== undefined
-  const out = new Uint8Array(encodedBundleSize(f.parents.length, f.body.length, hasExpiry))
+  const hasIdentity = f.identityNonce !== undefined
+  const out = new Uint8Array(encodedBundleSize(f.parents.length, f.body.length, hasExpiry, hasIdentity))
   const view = new DataView(out.buffer)
   let at = 0
   out[at++] = BUNDLE_VERSION
@@ -72,10 +79,14 @@ export function encodeCanonical(f: CanonicalFields): Uint8Array {
   out.set(f.author, at)
   at += ID_BYTES
   out[at++] = f.kind
-  out[at++] = hasExpiry ? FLAG_EXPIRES : 0
+  out[at++] = (hasExpiry ? FLAG_EXPIRES : 0) | (hasIdentity ? FLAG_IDENTITY : 0)
   if (hasExpiry) {
     writeU64(view, at, f.expiresAt!)
     at += 8
+  }
+  if (hasIdentity) {
+    out.set(f.identityNonce!, at)
+    at += IDENTITY_NONCE_BYTES
   }
   out[at++] = f.parents.length
   for (const p of f.parents) {
@@ -112,7 +123,7 @@ export function decodeBundle(bytes: Uint8Array, limits: BundleDecodeLimits, idOf
   at += ID_BYTES
   const kind = bytes[at++]!
   const flags = bytes[at++]!
-  if ((flags & ~FLAG_EXPIRES) !== 0) return null
+  if ((flags & ~(FLAG_EXPIRES | FLAG_IDENTITY)) !== 0) return null
   let expiresAt: number | undefined
   if ((flags & FLAG_EXPIRES) !== 0) {
     if (bytes.length < BUNDLE_FIXED_BYTES + 8) return null
@@ -120,6 +131,12 @@ export function decodeBundle(bytes: Uint8Array, limits: BundleDecodeLimits, idOf
     if (e === null || e < globalTime) return null
     expiresAt = e
     at += 8
+  }
+  let identityNonce: Uint8Array | undefined
+  if ((flags & FLAG_IDENTITY) !== 0) {
+    if (at + IDENTITY_NONCE_BYTES + 1 + 2 + SIGNATURE_BYTES > bytes.length) return null
+    identityNonce = bytes.subarray(at, at + IDENTITY_NONCE_BYTES)
+    at += IDENTITY_NONCE_BYTES
   }
   const parentCount = bytes[at++]!
   if (parentCount > limits.maxParents) return null
@@ -136,7 +153,9 @@ export function decodeBundle(bytes: Uint8Array, limits: BundleDecodeLimits, idOf
   at += bodyLength
   const signature = bytes.subarray(at, at + SIGNATURE_BYTES)
   const id = idOf(bytes.subarray(0, at))
-  return { overlay, globalTime, author, kind, parents, body, expiresAt, signature, id, bytes }
+  return identityNonce === undefined
+    ? { overlay, globalTime, author, kind, parents, body, expiresAt, signature, id, bytes }
+    : { overlay, globalTime, author, kind, parents, body, expiresAt, identityNonce, signature, id, bytes }
 }
 
 function writeU64(view: DataView, at: number, value: number): void {

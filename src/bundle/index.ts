@@ -10,6 +10,7 @@ export {
   type BundleDecodeLimits,
   type CanonicalFields,
   encodedBundleSize,
+  IDENTITY_NONCE_BYTES,
   encodeCanonical,
   bundleIdOf,
   BUNDLE_ID_DOMAIN,
@@ -17,6 +18,8 @@ export {
 } from './codec.js'
 export { type KeyPair, generateKeyPair, keyPairFromSecret, signBundle, verifyBundleSignature, memoizedVerifier } from './sign.js'
 export { roomId } from './room.js'
+export { DEFAULT_ROOM_POLICY, OPEN_ROOM_POLICY, POLICY_BYTES, encodePolicy, policyError, roomPolicy, samePolicy, type RoomPolicy } from './policy.js'
+export { hasIdentityWork, identityWork, mintIdentity } from './identity.js'
 export {
   BUNDLES_HEADER_BYTES,
   DEFAULT_DATAGRAM_BUDGET,
@@ -27,5 +30,6 @@ export {
   maxBundleBytes,
   validateBundle,
   validateDecoded,
+  validateStructure,
   equalBytes
 } from './validate.js'

@@ -2,7 +2,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import type { Rng } from '../env/rng.js'
 import { BloomwalkError } from '../errors.js'
-import { bundleIdOf, encodeCanonical, ID_BYTES, MAX_BODY_FIELD, MAX_GLOBAL_TIME, MAX_PARENTS_FIELD, SIGNATURE_BYTES } from './codec.js'
+import { bundleIdOf, encodeCanonical, ID_BYTES, IDENTITY_NONCE_BYTES, MAX_BODY_FIELD, MAX_GLOBAL_TIME, MAX_PARENTS_FIELD, SIGNATURE_BYTES } from './codec.js'
 import type { Bundle, BundleDraft } from './types.js'
 
 /** An author's Ed25519 key pair. */
@@ -44,6 +44,7 @@ export function signBundle(draft: BundleDraft, keys: KeyPair): Bundle {
   if (draft.expiresAt !== undefined && (!Number.isSafeInteger(draft.expiresAt) || draft.expiresAt < draft.globalTime)) {
     throw new BloomwalkError('INVALID_ARGUMENT', 'expiresAt must be an integer global time ≥ globalTime')
   }
+  if (draft.identityNonce !== undefined) checkBytes('identityNonce', draft.identityNonce, IDENTITY_NONCE_BYTES)
   const fields = {
     overlay: draft.overlay,
     globalTime: draft.globalTime,
@@ -53,12 +54,13 @@ export function signBundle(draft: BundleDraft, keys: KeyPair): Bundle {
     body: draft.body,
     expiresAt: draft.expiresAt
   }
-  const bytes = encodeCanonical(fields)
+  const bytes = encodeCanonical({ ...fields, identityNonce: draft.identityNonce })
   const canonicalLength = bytes.length - SIGNATURE_BYTES
   const id = bundleIdOf(bytes.subarray(0, canonicalLength))
   const signature = ed25519.sign(id, keys.secretKey)
   bytes.set(signature, canonicalLength)
-  return { ...fields, parents: [...parents], id, signature: bytes.subarray(canonicalLength), bytes }
+  const bundle: Bundle = { ...fields, parents: [...parents], id, signature: bytes.subarray(canonicalLength), bytes }
+  return draft.identityNonce === undefined ? bundle : { ...bundle, identityNonce: Uint8Array.from(draft.identityNonce) }
 }
 
 /** True when the signature is the author's Ed25519 signature over the id. Never throws. */

@@ -24,6 +24,8 @@ export interface Bundle {
   readonly body: Uint8Array
   /** Global time after which the bundle is neither synced nor kept; absent = never. */
   readonly expiresAt: number | undefined
+  /** 8-byte nonce proving the author paid the room's identity cost (DESIGN §14); absent when the room asks for none. */
+  readonly identityNonce?: Uint8Array
   /** 64-byte Ed25519 signature over `id`. */
   readonly signature: Uint8Array
   /** 32-byte id: SHA-256 over the canonical bytes without the signature. */
@@ -40,4 +42,6 @@ export interface BundleDraft {
   parents?: readonly Uint8Array[]
   body: Uint8Array
   expiresAt?: number
+  /** The author's identity nonce for this room (see `mintIdentity`). */
+  identityNonce?: Uint8Array
 }

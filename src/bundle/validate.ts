@@ -68,10 +68,26 @@ export function validateDecoded(bundle: Bundle, options: ValidateOptions = {}): 
   return checkDecoded(bundle, policy, options)
 }
 
-function checkDecoded(bundle: Bundle, policy: BundlePolicy, options: ValidateOptions): BundleCheck {
+/**
+ * Every check of {@link validateDecoded} but the signature: what a node runs before it
+ * decides whether a bundle is worth a signature check (intake budgets, DESIGN §14).
+ */
+export function validateStructure(bundle: Bundle, options: Omit<ValidateOptions, 'verify'> = {}): BundleCheck {
+  const policy = options.policy ?? DEFAULT_BUNDLE_POLICY
+  if (bundle.bytes.length > policy.maxBytes) return { ok: false, code: 'BUNDLE_TOO_LARGE' }
+  return checkStructure(bundle, policy, options)
+}
+
+function checkStructure(bundle: Bundle, policy: BundlePolicy, options: ValidateOptions): BundleCheck {
   if (bundle.parents.length > policy.maxParents) return { ok: false, code: 'BUNDLE_TOO_MANY_PARENTS' }
   if (options.overlay !== undefined && !equalBytes(bundle.overlay, options.overlay)) return { ok: false, code: 'BUNDLE_WRONG_OVERLAY' }
   if (options.expectedId !== undefined && !equalBytes(bundle.id, options.expectedId)) return { ok: false, code: 'BUNDLE_BAD_ID' }
+  return { ok: true, bundle }
+}
+
+function checkDecoded(bundle: Bundle, policy: BundlePolicy, options: ValidateOptions): BundleCheck {
+  const structure = checkStructure(bundle, policy, options)
+  if (!structure.ok) return structure
   if (!(options.verify ?? verifyBundleSignature)(bundle)) return { ok: false, code: 'BUNDLE_BAD_SIGNATURE' }
   return { ok: true, bundle }
 }

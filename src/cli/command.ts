@@ -3,7 +3,8 @@
  * process's other streams and signals, injectable so tests can run commands in-process.
  */
 import type { Readable } from 'node:stream'
-import { createLogger, type Logger, type LogLevel, type LogSink } from '../env/logger.js'
+import { SystemClock } from '../env/clock.js'
+import { createLogger, rateLimitedLogger, type Logger, type LogLevel, type LogSink } from '../env/logger.js'
 import { choiceOption } from './args.js'
 
 /** Where a command writes diagnostics (logs, progress): stderr in the real command. */
@@ -50,14 +51,19 @@ export function resolveIo(io: Partial<CommandIo> = {}): CommandIo {
 /** Log levels accepted by `--log-level`. */
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
 
-/** A logger writing `HH:MM:SS level name message {fields}` lines to `err`, at the level of `--log-level`. */
+/**
+ * A logger writing `HH:MM:SS level name message {fields}` lines to `err`, at the level of
+ * `--log-level`; each message at most 10 lines per second after a burst of 20 (a flood of
+ * deliveries cannot fill the disk through the log; the next line says how many were skipped).
+ */
 export function commandLogger(name: string, raw: string | undefined, fallback: LogLevel, err: ErrorStream): Logger {
   const level = choiceOption('log-level', raw, LOG_LEVELS, fallback)
   const sink: LogSink = (lvl, who, message, fields) => {
     const tail = fields === undefined ? '' : ' ' + JSON.stringify(fields)
     err.write(`${clockTime()} ${lvl.padEnd(5)} ${who} ${message}${tail}\n`)
   }
-  return createLogger(name, { level, sink })
+  const clock = new SystemClock()
+  return rateLimitedLogger(createLogger(name, { level, sink }), () => clock.now())
 }
 
 function clockTime(): string {

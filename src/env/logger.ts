@@ -41,3 +41,59 @@ export function createLogger(name: string, options: { level?: LogLevel; sink?: L
 
 /** A logger that discards everything. */
 export const silentLogger: Logger = createLogger('silent', { level: 'silent' })
+
+/** Options of {@link rateLimitedLogger}. */
+export interface RateLimit {
+  /** Lines per second allowed for one message (its first argument). Default 10. */
+  linesPerSecond?: number
+  /** Lines one message may write at once before the rate applies. Default 20. */
+  burst?: number
+  /** Messages tracked at once (least recently used forgotten). Default 256. */
+  maxMessages?: number
+}
+
+/**
+ * A logger that writes at most `linesPerSecond` lines per message (the text before the
+ * fields, e.g. "delivered"), so a flood of events cannot fill the disk through the log
+ * (DESIGN §14). Lines over the rate are counted, and the next line written for that message
+ * carries `suppressed: n`. `now` is milliseconds (the injected clock's).
+ */
+export function rateLimitedLogger(inner: Logger, now: () => number, limit: RateLimit = {}): Logger {
+  const rate = limit.linesPerSecond ?? 10
+  const burst = limit.burst ?? 20
+  const maxMessages = limit.maxMessages ?? 256
+  const buckets = new Map<string, { tokens: number; at: number; suppressed: number }>()
+  const gate = (message: string): number | undefined => {
+    const t = now()
+    let b = buckets.get(message)
+    if (b === undefined) {
+      b = { tokens: burst, at: t, suppressed: 0 }
+      if (buckets.size >= maxMessages) buckets.delete(buckets.keys().next().value as string)
+    } else {
+      buckets.delete(message)
+      b.tokens = Math.min(burst, b.tokens + (Math.max(0, t - b.at) / 1000) * rate)
+      b.at = t
+    }
+    buckets.set(message, b)
+    if (b.tokens < 1) {
+      b.suppressed++
+      return undefined
+    }
+    b.tokens -= 1
+    const suppressed = b.suppressed
+    b.suppressed = 0
+    return suppressed
+  }
+  const emit = (write: (message: string, fields?: Record<string, unknown>) => void) => (message: string, fields?: Record<string, unknown>) => {
+    const suppressed = gate(message)
+    if (suppressed === undefined) return
+    write(message, suppressed === 0 ? fields : { ...fields, suppressed })
+  }
+  return {
+    debug: emit((m, f) => inner.debug(m, f)),
+    info: emit((m, f) => inner.info(m, f)),
+    warn: emit((m, f) => inner.warn(m, f)),
+    error: emit((m, f) => inner.error(m, f)),
+    child: (sub) => rateLimitedLogger(inner.child(sub), now, limit)
+  }
+}

@@ -52,6 +52,8 @@ export interface NodeContext {
   readonly catchUp: import('./catch-up.js').CatchUpCounters
   /** Whether walk steps start idle checks and catch-up sessions. */
   readonly catchUpEnabled: boolean
+  /** Lowest global time the overlay's room policy still offers and answers (DESIGN §14). */
+  activeFrom(overlay: OverlayState): number
   /** Verifies and delivers ephemeral bundles (typing, presence) once each, never storing them. */
   acceptEphemeral(overlay: OverlayState, bundles: readonly Bundle[], from: Address): void
 }

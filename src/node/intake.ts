@@ -5,13 +5,21 @@
  * A bundle arriving again while it is stored but undelivered is offered to delivery again. Ephemeral bundles are checked and delivered once,
  * never stored.
  */
-import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateDecoded, type BundlePolicy } from '../bundle/validate.js'
+import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateStructure, type BundlePolicy } from '../bundle/validate.js'
+import { verifyBundleSignature } from '../bundle/sign.js'
+import { hasIdentityWork } from '../bundle/identity.js'
 import type { Bundle } from '../bundle/types.js'
 import { isSyncable } from '../sync/config.js'
 import { addressKey, type Address } from '../wire/index.js'
 import type { NodeContext } from './context.js'
 import type { Delivery } from './events.js'
 import { hex, type OverlayState } from './overlay.js'
+import { IntakeBudgets } from './budgets.js'
+import type { OverlayRetention } from './retention.js'
+
+function equalId(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
 
 /** Ephemeral message ids remembered per overlay, so each is delivered once. */
 const MAX_EPHEMERAL_SEEN = 1024
@@ -22,6 +30,10 @@ export interface IntakeDeps {
   /** The signature check; default Ed25519 (see NodeOptions.verifyBundle). */
   verify: ((bundle: Bundle) => boolean) | undefined
   deliver: (delivery: Delivery) => void
+  /** Per-host and per-author budgets charged for every bundle a peer brings (DESIGN §14). */
+  budgets: IntakeBudgets
+  /** The overlay's room policy: what it keeps (DESIGN §14). */
+  retention: (state: OverlayState) => OverlayRetention
 }
 
 export class BundleIntake {
@@ -43,6 +55,9 @@ export class BundleIntake {
   async accept(state: OverlayState, bundles: readonly Bundle[], from: Address | undefined, verified = false): Promise<Bundle[]> {
     const ctx = this.#deps.context()
     const { counters, store, clock } = ctx
+    const budgets = this.#deps.budgets
+    const host = from === undefined ? '' : IntakeBudgets.hostOf(from.host)
+    const retention = this.#deps.retention(state)
     if (store === undefined) return []
     const now = clock.now()
     const policy = this.#policy(ctx)
@@ -70,10 +85,35 @@ export class BundleIntake {
           this.#request(ctx, state, from, (await state.delivery?.again(b, from)) ?? [])
           continue
         }
-        const check = validateDecoded(b, { policy, overlay: state.id, verify: verified ? () => true : this.#deps.verify })
+        const check = validateStructure(b, { policy, overlay: state.id })
         if (!check.ok) {
           counters.bundleDrop(check.code)
           continue
+        }
+        // Outside the room's policy (pruned, over quota, beyond the history): one comparison, no signature check.
+        const refused = retention.refuses(b, state.clock.time)
+        if (refused !== undefined) {
+          counters.bundleDrop(`retention-${refused}`)
+          continue
+        }
+        // The room's identity cost: one SHA-256, before the signature check.
+        if (!hasIdentityWork(b, retention.policy.identityBits)) {
+          counters.bundleDrop('identity-work')
+          continue
+        }
+        if (!verified) {
+          // Budgets before the signature check: over budget costs a look-up, not a verification.
+          const over = budgets.admit(host, hex(b.author), b.bytes.length, now)
+          if (over !== undefined) {
+            counters.bundleDrop(over)
+            continue
+          }
+          const ok = (this.#deps.verify ?? verifyBundleSignature)(b)
+          budgets.checked(host, hex(b.author), ok, now)
+          if (!ok) {
+            counters.bundleDrop('BUNDLE_BAD_SIGNATURE')
+            continue
+          }
         }
         state.intakeInFlight.add(key)
       }
@@ -87,11 +127,19 @@ export class BundleIntake {
         counters.bundlesDuplicate++
         continue
       }
+      // The bundle that arrived may push an older one of its author out of the policy (or
+      // lose a race with newer ones that were stored meanwhile and go itself).
+      const evict = retention.stored(b)
+      if (from !== undefined) budgets.stored(host, hex(b.author), b.bytes.length, now)
       if (b.expiresAt !== undefined) state.expiring++
       state.clock.observe(b.globalTime, b.author, now)
       if (isSyncable(ctx.sync, b.kind)) state.sketch?.add(b.id)
       state.stored++
       counters.bundlesStored++
+      const gone = evict.length > 0 ? await retention.evict(store, state, ctx.sync, evict) : []
+      gone.push(...(await retention.enforceCap(store, state, ctx.sync)))
+      counters.bundlesPruned += gone.length
+      if (gone.some((g) => equalId(g.id, b.id))) continue
       fresh.push(b)
     }
     state.builder?.onStored(fresh, from === undefined ? undefined : addressKey(from))
@@ -103,12 +151,30 @@ export class BundleIntake {
   acceptEphemeral(state: OverlayState, bundles: readonly Bundle[], from: Address): void {
     const ctx = this.#deps.context()
     const policy = this.#policy(ctx)
+    const budgets = this.#deps.budgets
+    const host = IntakeBudgets.hostOf(from.host)
+    const now = ctx.clock.now()
     for (const b of bundles) {
       const key = hex(b.id)
       if (state.ephemeralSeen.has(key)) continue
-      const check = validateDecoded(b, { policy, overlay: state.id, verify: this.#deps.verify })
+      const check = validateStructure(b, { policy, overlay: state.id })
       if (!check.ok) {
         ctx.counters.bundleDrop(check.code)
+        continue
+      }
+      if (!hasIdentityWork(b, this.#deps.retention(state).policy.identityBits)) {
+        ctx.counters.bundleDrop('identity-work')
+        continue
+      }
+      const refused = budgets.admit(host, hex(b.author), b.bytes.length, now)
+      if (refused !== undefined) {
+        ctx.counters.bundleDrop(refused)
+        continue
+      }
+      const ok = (this.#deps.verify ?? verifyBundleSignature)(b)
+      budgets.checked(host, hex(b.author), ok, now)
+      if (!ok) {
+        ctx.counters.bundleDrop('BUNDLE_BAD_SIGNATURE')
         continue
       }
       state.ephemeralSeen.add(key)

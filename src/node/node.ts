@@ -6,6 +6,7 @@
 
 import { generateKeyPair, signBundle, verifyBundleSignature, type KeyPair } from '../bundle/sign.js'
 import { maxBundleBytes } from '../bundle/validate.js'
+import { policyError } from '../bundle/policy.js'
 import type { Bundle } from '../bundle/types.js'
 import { BloomwalkError } from '../errors.js'
 import { silentLogger, type Logger } from '../env/logger.js'
@@ -26,6 +27,10 @@ import { walkStep } from './walker.js'
 import { sweepExpired } from './expiry.js'
 import { BundleIntake } from './intake.js'
 import { OverlayDelivery, type DeliveryCounters } from './delivery.js'
+import { IntakeBudgets, type IntakeBudgetStats } from './budgets.js'
+import { RetentionBook } from './retention.js'
+import { IdentityNonces } from './identities.js'
+import type { RoomPolicy } from '../bundle/policy.js'
 import { NodeMvds } from './mvds.js'
 import { newCatchUpCounters, type CatchUpCounters } from './catch-up.js'
 import type { CategoryCounts } from '../candidates/index.js'
@@ -55,6 +60,8 @@ export interface NodeStats extends NodeCounters {
   amplification: AmplificationStats
   outstandingRequests: number
   catchUp: CatchUpCounters
+  /** Hosts and authors the intake budgets remember. */
+  budgets: IntakeBudgetStats
 }
 
 /** Options of {@link BloomwalkNode.publish}. */
@@ -82,6 +89,9 @@ export class BloomwalkNode {
   #stopping: Promise<void> | undefined
   readonly #inflight = new Set<Promise<void>>()
   readonly #intake: BundleIntake
+  readonly #budgets: IntakeBudgets
+  readonly #retention = new RetentionBook()
+  readonly #identities: IdentityNonces
 
   constructor(options: NodeOptions) {
     const opts: ResolvedNodeOptions = { ...NODE_DEFAULTS, ...stripUndefined(options) }
@@ -97,7 +107,9 @@ export class BloomwalkNode {
     const counters = new Counters()
     const guard = new AmplificationGuard({ secret: opts.rng.bytes(32), factor: opts.amplificationFactor })
     const node = this
-    this.#intake = new BundleIntake({ context: () => this.#ctx, maxParents: opts.maxParents, verify: opts.verifyBundle, deliver: (d) => this.#deliver(d) })
+    this.#budgets = new IntakeBudgets(opts.intakeBudgets)
+    this.#identities = new IdentityNonces(this.keys.publicKey, opts.identityNonces)
+    this.#intake = new BundleIntake({ context: () => this.#ctx, maxParents: opts.maxParents, verify: opts.verifyBundle, deliver: (d) => this.#deliver(d), budgets: this.#budgets, retention: (s) => this.#retention.of(s) })
     this.#ctx = {
       role: opts.role,
       clock: opts.clock,
@@ -120,6 +132,7 @@ export class BloomwalkNode {
       send: (to, overlay, packet, charge) => node.#send(to, overlay, packet, charge),
       accept: (overlay, bundles, from) => node.#intake.accept(overlay, bundles, from),
       acceptEphemeral: (overlay, bundles, from) => node.#intake.acceptEphemeral(overlay, bundles, from),
+      activeFrom: (overlay) => node.#retention.of(overlay).activeFrom(overlay.clock.time),
       mvds: undefined,
       catchUp: newCatchUpCounters(),
       catchUpEnabled: opts.catchUp ?? true
@@ -196,11 +209,16 @@ export class BloomwalkNode {
   }
 
   /**
-   * Joins an overlay: loads its global time and count, delivers what the store holds
-   * undelivered (see docs/causal.md), adds trusted peers, starts its walk.
+   * Joins an overlay: loads its global time and count, applies the room's policy to what is
+   * stored, delivers what the store holds undelivered (see docs/causal.md), adds trusted
+   * peers, starts its walk. `policy`: the room's (DESIGN §14; the overlay id should be
+   * `roomId(name, policy)`), default {@link DEFAULT_ROOM_POLICY}.
    */
-  async join(overlay: Uint8Array): Promise<void> {
+  async join(overlay: Uint8Array, options: { policy?: RoomPolicy } = {}): Promise<void> {
     if (!(overlay instanceof Uint8Array) || overlay.length !== 32) throw new BloomwalkError('INVALID_ARGUMENT', 'overlay must be 32 bytes')
+    const policy = options.policy ?? this.#opts.policies?.get(hex(overlay))
+    const problem = policy === undefined ? undefined : policyError(policy)
+    if (problem !== undefined) throw new BloomwalkError('INVALID_ARGUMENT', `invalid room policy: ${problem}`)
     if (this.#overlays.has(hex(overlay))) return
     const store = this.#ctx.store
     const state = new OverlayState(overlay.slice(), {
@@ -213,12 +231,18 @@ export class BloomwalkNode {
       sketchLength: this.#opts.sketchLength,
       sketchJournal: this.#opts.sketchJournal
     })
+    const retention = policy === undefined ? this.#retention.of(state) : this.#retention.set(state, policy)
     if (store !== undefined && state.sketch !== undefined) {
-      // The sketch and the count of expiring bundles are rebuilt from the store once per join, then maintained.
+      // The sketch, the count of expiring bundles and the policy's index are rebuilt from the store once per join, then maintained.
+      const evict: string[] = []
       for await (const b of store.range({ overlay, from: 0, to: Number.MAX_SAFE_INTEGER })) {
         if (isSyncable(this.#ctx.sync, b.kind)) state.sketch.add(b.id)
         if (b.expiresAt !== undefined) state.expiring++
+        evict.push(...retention.stored(b))
       }
+      // A policy stricter than what was stored (or a store from before the policy) is applied now.
+      this.#ctx.counters.bundlesPruned += (await retention.evict(store, state, this.#ctx.sync, evict)).length
+      this.#ctx.counters.bundlesPruned += (await retention.enforceCap(store, state, this.#ctx.sync)).length
       // No session predates the join: the journal only needs the changes from now on.
       state.sketch.clearJournal()
     }
@@ -249,9 +273,12 @@ export class BloomwalkNode {
     const state = this.#overlays.get(hex(overlay))
     if (state === undefined || this.role !== 'peer') throw new BloomwalkError('INVALID_ARGUMENT', 'publish needs a peer node that joined the overlay')
     if ((options.parents?.length ?? 0) > this.#opts.maxParents) throw new BloomwalkError('INVALID_ARGUMENT', `at most ${this.#opts.maxParents} parents`)
-    const bundle = signBundle({ overlay, globalTime: state.clock.time + 1, kind: options.kind ?? 1, parents: options.parents, body, expiresAt: options.expiresAt }, this.keys)
+    const identityNonce = this.#identities.for(state.id, state.key, this.#retention.of(state).policy.identityBits)
+    const bundle = signBundle({ overlay, globalTime: state.clock.time + 1, kind: options.kind ?? 1, parents: options.parents, body, expiresAt: options.expiresAt, identityNonce }, this.keys)
     const max = maxBundleBytes(this.#ctx.sync.datagramBudget)
     if (bundle.bytes.length > max) throw new BloomwalkError('BUNDLE_TOO_LARGE', `bundle is ${bundle.bytes.length} bytes; at most ${max} fit one datagram`)
+    const refused = this.#retention.of(state).refuses(bundle, state.clock.time + 1)
+    if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
     state.clock.claim()
     await this.#intake.accept(state, [bundle], undefined)
     return bundle
@@ -266,7 +293,8 @@ export class BloomwalkNode {
   sendEphemeral(overlay: Uint8Array, body: Uint8Array, options: { kind?: number } = {}): number {
     const state = this.#overlays.get(hex(overlay))
     if (state === undefined || this.role !== 'peer') throw new BloomwalkError('INVALID_ARGUMENT', 'sendEphemeral needs a peer node that joined the overlay')
-    const bundle = signBundle({ overlay, globalTime: Math.max(1, state.clock.time), kind: options.kind ?? 0, body }, this.keys)
+    const identityNonce = this.#identities.for(state.id, state.key, this.#retention.of(state).policy.identityBits)
+    const bundle = signBundle({ overlay, globalTime: Math.max(1, state.clock.time), kind: options.kind ?? 0, body, identityNonce }, this.keys)
     const max = maxBundleBytes(this.#ctx.sync.datagramBudget)
     if (bundle.bytes.length > max) throw new BloomwalkError('BUNDLE_TOO_LARGE', `bundle is ${bundle.bytes.length} bytes; at most ${max} fit one datagram`)
     state.ephemeralSeen.add(hex(bundle.id))
@@ -333,8 +361,17 @@ export class BloomwalkNode {
       punctures: this.#ctx.punctures.stats(),
       amplification: this.#ctx.guard.stats(),
       outstandingRequests: this.#ctx.requests.size,
-      catchUp: { ...this.#ctx.catchUp }
+      catchUp: { ...this.#ctx.catchUp },
+      budgets: this.#budgets.stats()
     }
+  }
+
+  /**
+   * This node's identity nonce for a room whose policy asks for one (minted at the first
+   * publish there), for the application to keep with its key (see `NodeOptions.identityNonces`).
+   */
+  identityNonce(overlay: Uint8Array): Uint8Array | undefined {
+    return this.#identities.get(hex(overlay))
   }
 
   /** The candidates of an overlay (for inspection and tests). */
@@ -364,10 +401,13 @@ export class BloomwalkNode {
           .then(async () => {
             const store = this.#ctx.store
             if (store === undefined) return
+            const retention = this.#retention.of(state)
             for (const b of await sweepExpired(store, state)) {
               if (isSyncable(this.#ctx.sync, b.kind)) state.sketch?.remove(b.id)
+              retention.removed(b)
               this.#events.emit('expired', { overlay: state.id, bundle: b })
             }
+            this.#ctx.counters.bundlesPruned += (await retention.sweep(store, state, this.#ctx.sync)).length
           })
           .finally(() => {
             state.stepping = false

@@ -7,6 +7,8 @@ import type { Rng } from '../env/rng.js'
 import type { KeyPair } from '../bundle/sign.js'
 import type { Bundle } from '../bundle/types.js'
 import type { NodeMvdsOptions } from './mvds.js'
+import type { IntakeBudgetsInit } from './budgets.js'
+import type { RoomPolicy } from '../bundle/policy.js'
 import type { SyncConfig } from '../sync/config.js'
 import type { Transport } from '../transport/types.js'
 import type { Address, DecodeLimits } from '../wire/index.js'
@@ -66,6 +68,16 @@ export interface NodeOptions {
   sketchLength?: number
   /** Recent sketch changes remembered so a catch-up responder serves each session from its start (copy-free snapshots). Default 4 096. */
   sketchJournal?: number
+  /**
+   * Per source host and per author: signature checks, bundles and bytes stored per second
+   * (DESIGN §14); over budget is dropped and counted before the signature check.
+   * Defaults in `budgets.ts`.
+   */
+  intakeBudgets?: IntakeBudgetsInit
+  /** Room policies by overlay id (hex), for the overlays joined at start (DESIGN §14). Default: the default policy. */
+  policies?: ReadonlyMap<string, RoomPolicy>
+  /** Identity nonces of this node's key by overlay id (hex), minted before (`node.identityNonce`); others are minted at the first publish. */
+  identityNonces?: ReadonlyMap<string, Uint8Array>
   /** Run MVDS for private groups (DESIGN §7): mode, epoch length, optional multicast topic. */
   mvds?: NodeMvdsOptions
 }

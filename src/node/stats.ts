@@ -28,6 +28,8 @@ export interface NodeCounters {
   bundleDrops: Record<string, number>
   bundlesStored: number
   bundlesDuplicate: number
+  /** Stored bundles deleted by the room policy (quota, history, pruning). */
+  bundlesPruned: number
   walks: number
   walkTimeouts: number
 }
@@ -39,6 +41,7 @@ export class Counters {
   readonly #bundleDrops = new Map<string, number>()
   bundlesStored = 0
   bundlesDuplicate = 0
+  bundlesPruned = 0
   walks = 0
   walkTimeouts = 0
 
@@ -66,6 +69,7 @@ export class Counters {
       bundleDrops: Object.fromEntries(this.#bundleDrops),
       bundlesStored: this.bundlesStored,
       bundlesDuplicate: this.bundlesDuplicate,
+      bundlesPruned: this.bundlesPruned,
       walks: this.walks,
       walkTimeouts: this.walkTimeouts
     }

@@ -27,6 +27,8 @@ export interface AnswerContext {
   /** The responder's global time (for time_high = 0 and expiry). */
   globalTime: number
   rng: Rng
+  /** Lowest global time the room still offers and answers (its policy's inactive threshold, DESIGN §14). Default 1. */
+  activeFrom?: number
 }
 
 export interface Answer {
@@ -65,7 +67,7 @@ export function kindGroups(config: SyncConfig): KindGroup[] {
 /** Selects the bundles that answer `offer`, within the response budget and the row cap. */
 export async function answerOffer(offer: ReceivedOffer, ctx: AnswerContext, config: SyncConfig): Promise<Answer> {
   const answer: Answer = { bundles: [], bytes: 0, rowsRead: 0, filtered: 0 }
-  const low = Math.max(1, offer.timeLow)
+  const low = Math.max(1, offer.timeLow, ctx.activeFrom ?? 1)
   const high = offer.timeHigh === 0 ? ctx.globalTime : Math.min(offer.timeHigh, Number.MAX_SAFE_INTEGER)
   if (low > high || !(offer.modulo >= 1) || offer.offset >= offer.modulo) return answer
   const groups = kindGroups(config)

@@ -51,7 +51,7 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
 
   if (req.sync === undefined || ctx.role !== 'peer' || ctx.store === undefined) return
   const bloom = BloomFilter.fromWire(req.sync.bloom)
-  const answer = await answerOffer({ ...req.sync, bloom }, { store: ctx.store, overlay: overlay.id, globalTime: overlay.clock.time, rng: ctx.rng }, ctx.sync)
+  const answer = await answerOffer({ ...req.sync, bloom }, { store: ctx.store, overlay: overlay.id, globalTime: overlay.clock.time, rng: ctx.rng, activeFrom: ctx.activeFrom(overlay) }, ctx.sync)
   for (const datagram of packDatagrams(answer.bundles, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
     if (!ctx.send(from, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
   }

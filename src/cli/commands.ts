@@ -11,6 +11,7 @@ import { NODE_USAGE, runNode } from './node.js'
 import { RECONCILE_BENCH_USAGE, runReconcileBench } from './reconcile-bench.js'
 import { TRACKER_USAGE, runTracker } from './tracker.js'
 import { UsageError } from './args.js'
+import { readFileSync } from 'node:fs'
 
 export const USAGE = `usage: bloomwalk <command> [options]
 
@@ -21,6 +22,10 @@ commands:
   chat      a terminal public chat in a room
   bloom     filter size, k and capacity for a datagram budget and false-positive rate
   reconcile-bench  two peers differing in D of N bundles: Bloom walk vs coded symbols, measured
+  sim       one simulation of a preset on virtual time (the real node code, many peers)
+  sweep     a simulation preset over a grid of parameters and seeds; a table, JSON or a plot
+
+  --version print the version
 
 run "bloomwalk <command> --help" for a command's options`
 
@@ -33,6 +38,37 @@ export const COMMANDS: Record<string, { run: Command; usage: string }> = {
   'reconcile-bench': { run: runReconcileBench, usage: RECONCILE_BENCH_USAGE }
 }
 
+/** The package's version: package.json is two levels above src/cli, three above dist/src/cli. */
+export function version(): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'bloomwalk' && typeof pkg.version === 'string') return pkg.version
+    } catch {
+      // not this level
+    }
+  }
+  return 'unknown'
+}
+
+/**
+ * `--opt -5` → `--opt=-5`: node's parseArgs takes a value starting with a dash for an option
+ * and rejects it with its own message; joined, the value reaches our range checks, which say
+ * what is allowed. (No command takes positionals, so a negative number is always a value.)
+ */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const next = argv[i + 1]
+    if (arg.startsWith('--') && !arg.includes('=') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else out.push(arg)
+  }
+  return out
+}
+
 /** Runs one command line; resolves the exit status. */
 export async function main(argv: string[], out: (line: string) => void, io: Partial<CommandIo> = {}): Promise<number> {
   const err = io.err ?? process.stderr
@@ -41,17 +77,21 @@ export async function main(argv: string[], out: (line: string) => void, io: Part
     out(USAGE)
     return name === undefined ? 2 : 0
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    out(`bloomwalk ${version()}`)
+    return 0
+  }
   const command = COMMANDS[name]
   if (command === undefined) {
-    err.write(`bloomwalk: unknown command "${name}"\n${USAGE}\n`)
+    err.write(`bloomwalk: unknown command "${name}"\nrun "bloomwalk --help" for the commands\n`)
     return 2
   }
   try {
-    const code = await command.run(rest, out, io)
+    const code = await command.run(joinNegativeValues(rest), out, io)
     return typeof code === 'number' ? code : 0
   } catch (e) {
     if (e instanceof UsageError || (e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
-      err.write(`bloomwalk ${name}: ${e.message}\n${command.usage}\n`)
+      err.write(`bloomwalk ${name}: ${e.message}\nrun "bloomwalk ${name} --help" for its options\n`)
       return 2
     }
     if (e instanceof CommandError || (e instanceof Error && e.name === 'BloomwalkError')) {

@@ -11,6 +11,8 @@ const PLAIN_MS = 5000
 const BAR = 30
 
 export interface Progress {
+  /** Runs `print` (a write to stdout) with the bar's line cleared first on a terminal, so output never lands on the bar. */
+  above(print: () => void): void
   /** Stops updating; on a terminal, ends the line. */
   stop(): void
 }
@@ -33,6 +35,14 @@ export function showProgress(err: ErrorStream, status: () => { fraction: number;
   const handle = setInterval(draw, tty ? TTY_MS : PLAIN_MS)
   let stopped = false
   return {
+    above(print) {
+      if (tty && lastLength > 0) {
+        err.write(`\r${' '.repeat(lastLength)}\r`)
+        lastLength = 0
+      }
+      print()
+      if (tty && !stopped) draw()
+    },
     stop() {
       if (stopped) return
       stopped = true

@@ -119,12 +119,15 @@ const WARM_UP = { shared: 2000, diff: 20, maxSteps: 400 }
  * small pair of sets ({@link WARM_UP}), so that the measured run does not pay for compiling
  * its code.
  */
-export async function reconcileBench(options: ReconcileBenchOptions, progress: (line: string) => void = () => {}): Promise<ReconcileBenchReport> {
+export async function reconcileBench(options: ReconcileBenchOptions, progress: (line: string) => void = () => {}, signal?: AbortSignal): Promise<ReconcileBenchReport> {
   const overlay = roomId('bloomwalk/reconcile-bench')
   progress('warming up')
   const small = splitSets(overlay, benchBundles(overlay, WARM_UP.shared + WARM_UP.diff, options.seed + 1), WARM_UP.diff, options.layout, options.seed + 1)
-  for (const method of options.methods) await runMethod(method, small, { ...options, ...WARM_UP }, () => {})
+  for (const method of options.methods) await runMethod(method, small, { ...options, ...WARM_UP }, () => {}, undefined, signal)
   progress(`generating ${options.shared + options.diff} bundles`)
+  // Let a Ctrl-C that came during the warm-up be seen before the long synchronous generation.
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  signal?.throwIfAborted()
   const t0 = performance.now()
   const sets = splitSets(overlay, benchBundles(overlay, options.shared + options.diff, options.seed), options.diff, options.layout, options.seed)
   const generateMs = performance.now() - t0
@@ -135,19 +138,29 @@ export async function reconcileBench(options: ReconcileBenchOptions, progress: (
   }
   for (const method of options.methods) {
     report.results.push(
-      await runMethod(method, sets, options, (line) => progress(`${method}: ${line}`), (a, b) => {
-        report.setup.sketchCpuMs = { a, b }
-      })
+      await runMethod(
+        method,
+        sets,
+        options,
+        (line) => progress(`${method}: ${line}`),
+        (a, b) => {
+          report.setup.sketchCpuMs = { a, b }
+        },
+        signal
+      )
     )
   }
   return report
 }
 
 /** One method on freshly filled stores. */
-async function runMethod(method: ReconcileMethod, sets: BenchSets, options: ReconcileBenchOptions, progress: (line: string) => void, onSketches?: (a: number, b: number) => void): Promise<MethodResult> {
+async function runMethod(method: ReconcileMethod, sets: BenchSets, options: ReconcileBenchOptions, progress: (line: string) => void, onSketches?: (a: number, b: number) => void, signal?: AbortSignal): Promise<MethodResult> {
+  signal?.throwIfAborted()
   progress('filling the stores')
   const strategy = method === 'bloom-modulo' ? 'modulo' : 'largest'
   const link = new Link(sets.overlay, { a: await storeOf(sets.a), b: await storeOf(sets.b) }, syncConfig({ datagramBudget: options.budget, strategy }), options.seed)
+  link.signal = signal
+  signal?.throwIfAborted()
   if (method === 'symbols') {
     progress('building the sketches')
     const a = sketchInto(link.a, sets.a)
@@ -220,7 +233,7 @@ function round(x: number, digits: number): number {
 }
 
 /** The command. */
-export async function runReconcileBench(argv: string[], out: (line: string) => void, io: Partial<CommandIo> = {}): Promise<void> {
+export async function runReconcileBench(argv: string[], out: (line: string) => void, io: Partial<CommandIo> = {}): Promise<number | void> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -252,7 +265,18 @@ export async function runReconcileBench(argv: string[], out: (line: string) => v
     seed: numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 })
   }
   const err = io.err ?? process.stderr
-  const report = await reconcileBench(options, (line) => err.write(`reconcile-bench: ${line}\n`))
+  const signal = io.signal
+  let report: ReconcileBenchReport
+  try {
+    report = await reconcileBench(options, (line) => err.write(`reconcile-bench: ${line}\n`), signal)
+  } catch (e) {
+    // Ctrl-C: a partial benchmark measures nothing, so it stops at once (exit 130).
+    if (signal?.aborted === true) {
+      err.write('reconcile-bench: interrupted\n')
+      return 130
+    }
+    throw e
+  }
   if (values.json === true) return out(JSON.stringify(report))
   for (const line of formatReport(report)) out(line)
 }

@@ -84,6 +84,8 @@ export class Link {
   largestDatagram = 0
   /** Datagrams the receiver could not decode, or that the network did not deliver (none expected). */
   lost = 0
+  /** Aborting it makes `drain` throw (Ctrl-C stops the benchmark between two datagrams). */
+  signal: AbortSignal | undefined
   readonly #policy: BundlePolicy
   readonly #inbox: { to: Side; from: Address; bytes: Uint8Array }[] = []
   #metering = false
@@ -170,6 +172,7 @@ export class Link {
    */
   async drain(handle: Handler): Promise<void> {
     for (;;) {
+      this.signal?.throwIfAborted()
       const item = this.#inbox.shift()
       if (item === undefined) {
         const at = this.clock.nextAt()

@@ -104,7 +104,7 @@ export async function runSim(argv: string[], out: (line: string) => void, partia
     }
     const r = results.at(-1)!
     if (values.json === true) out(JSON.stringify(r))
-    else for (const line of summaryLines(r)) out(line)
+    else for (const line of summaryLines(r, overrideText(argv))) out(line)
     if (r.aborted) break
   }
   if (values.plot !== undefined) {
@@ -116,15 +116,30 @@ export async function runSim(argv: string[], out: (line: string) => void, partia
   return results.every((r) => r.delivery.complete) ? 0 : 1
 }
 
-/** A human-readable summary of a run. */
-export function summaryLines(r: SimResult): string[] {
+/** The overrides given on the command line, as typed (`--nodes 30 --loss 0.1`); empty when none. */
+function overrideText(argv: readonly string[]): string {
+  const names = new Set(Object.keys(OVERRIDE_OPTIONS))
+  const parts: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split(/=(.*)/s, 2)
+    if (!flag!.startsWith('--') || !names.has(flag!.slice(2))) continue
+    parts.push(`${flag} ${inline ?? argv[++i] ?? ''}`.trim())
+  }
+  return parts.join(' ')
+}
+
+/**
+ * A human-readable summary of a run. With `overrides` (as typed) the header names the preset
+ * and the overrides instead of the preset's description, whose figures they may contradict.
+ */
+export function summaryLines(r: SimResult, overrides = ''): string[] {
   const s = r.scenario
   const d = r.delivery
   const b = r.bandwidth
   const lat = (x: { median: number | null; p90: number | null; max: number | null }) => `median ${duration(x.median)}, P90 ${duration(x.p90)}, max ${duration(x.max)}`
   const types = Object.entries(b.byType).map(([t, c]) => `${t} ${c.datagrams} (${bytesText(c.bytes)})`)
   return [
-    `sim ${r.preset} (${r.protocol}), seed ${r.seed}: ${r.description}`,
+    overrides === '' ? `sim ${r.preset} (${r.protocol}), seed ${r.seed}: ${r.description}` : `sim ${r.preset} (${r.protocol}) with ${overrides}, seed ${r.seed}`,
     `peers ${s.peers}, messages ${s.messages}${s.history === null ? '' : ` + history ${s.history.bundles}`}, pairs owed ${d.pairs}; online ${pct(s.churn.online)} (${duration(s.churn.sessionMs / 1000)} sessions, ${s.churn.mode}); NAT cone ${pct(s.nat.cone)} symmetric ${pct(s.nat.symmetric)}; mailserver ${s.mailserver === null ? 'none' : pct(s.mailserver.reliability)}${s.multicast ? '; multicast' : ''}`,
     `delivery   ${pct(d.ratio)} of pairs${d.complete ? `; full delivery at ${duration(d.fullDeliverySeconds)} (${duration(d.afterLastPublishSeconds)} after the last publication)` : `; not complete after ${duration(r.virtualSeconds)}`}; 99 % at ${duration(d.reached.p99)}`,
     `latency    per pair ${lat(r.latency.perPair)}; per message (to its last receiver) ${lat(r.latency.perMessage)}`,

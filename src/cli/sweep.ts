@@ -137,7 +137,7 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
       fraction = 0
       const r = await simulate(scenario, { seed: seedOf(grid[i]!), ...PROBES, signal: io.signal, onProgress: (p) => (fraction = Math.min(1, Math.max(p.fraction, p.delivered))) })
       cells.push({ values: Object.fromEntries(params.map((p, j) => [p.name, grid[i]![j]!])), metrics: metricsOf(r), run: r.run })
-      if (values.json !== true) out(`${cellLine(cells.at(-1)!)}, wall ${r.run.wallSeconds ?? '?'} s`)
+      if (values.json !== true) progress.above(() => out(`${cellLine(cells.at(-1)!)}, wall ${r.run.wallSeconds ?? '?'} s`))
       if (r.aborted) {
         aborted = true
         break

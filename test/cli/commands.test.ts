@@ -1,4 +1,5 @@
 /** `bloomwalk` usage and argument errors: every bad argument is named, exit status 2. */
+import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { COMMANDS, USAGE } from '../../src/cli/commands.js'
 import { run } from './helpers.js'
@@ -8,11 +9,16 @@ describe('bloomwalk usage', () => {
     const help = await run(['--help'])
     expect(help.code).toBe(0)
     expect(help.out).toBe(USAGE)
-    for (const name of ['demo', 'tracker', 'node', 'chat', 'bloom']) expect(help.out).toMatch(new RegExp(`^  ${name} `, 'm'))
+    for (const name of ['demo', 'tracker', 'node', 'chat', 'bloom', 'reconcile-bench', 'sim', 'sweep']) expect(help.out).toMatch(new RegExp(`^  ${name} `, 'm'))
     expect((await run([])).code).toBe(2)
     const unknown = await run(['frobnicate'])
     expect(unknown.code).toBe(2)
-    expect(unknown.err).toMatch(/unknown command "frobnicate"/)
+    expect(unknown.err).toBe('bloomwalk: unknown command "frobnicate"\nrun "bloomwalk --help" for the commands')
+  })
+
+  it('--version prints the version of package.json', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    for (const flag of ['--version', '-V']) expect(await run([flag])).toEqual({ code: 0, out: `bloomwalk ${version}`, err: '' })
   })
 
   it.each(Object.keys(COMMANDS))('%s --help prints its usage and exits 0', async (name) => {
@@ -49,6 +55,8 @@ describe('bloomwalk argument errors', () => {
     [['chat', '--room', 'lobby', '--tracker', '127.0.0.1:6421', '--nick', ''], /--nick must be 1–32 characters/],
     [['chat', '--room', 'lobby', '--tracker', '127.0.0.1:6421', '--nick', 'a\u001b[2Jb'], /--nick must not contain control characters/],
     [['demo', '--nodes', '0'], /--nodes must be ≥ 2, got 0/],
+    [['demo', '--nodes', '-5'], /--nodes must be ≥ 2, got -5/],
+    [['tracker', '--stats', '-1'], /--stats must be ≥ 0/],
     [['demo', '--nodes', 'many'], /--nodes must be a number/],
     [['demo', '--nodes', '2.5'], /--nodes must be an integer/],
     [['demo', '--messages', '0'], /--messages must be ≥ 1/],
@@ -66,7 +74,8 @@ describe('bloomwalk argument errors', () => {
     const r = await run(argv)
     expect(r.code).toBe(2)
     expect(r.err).toMatch(message)
-    expect(r.err).toContain(`usage: bloomwalk ${argv[0]}`)
+    // The error and one line pointing at --help, not the whole usage page.
+    expect(r.err.split('\n')).toEqual([expect.stringMatching(new RegExp(`^bloomwalk ${argv[0]}: `)), `run "bloomwalk ${argv[0]} --help" for its options`])
     expect(r.out).toBe('')
   })
 })

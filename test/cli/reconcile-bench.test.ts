@@ -10,6 +10,23 @@ async function run(args: string[]): Promise<string[]> {
 }
 
 describe('bloomwalk reconcile-bench', () => {
+  it('stops at the first Ctrl-C (exit 130), between two datagrams, without a report', async () => {
+    const controller = new AbortController()
+    const out: string[] = []
+    const err: string[] = []
+    const write = (t: string) => {
+      err.push(t)
+      // Ctrl-C while the Bloom walk reconciles 20 000 bundles: without the signal it would run on for seconds.
+      if (t.includes('bloom-largest: reconciling')) controller.abort()
+      return true
+    }
+    const code = await runReconcileBench(['--shared', '20000', '--diff', '2000', '--methods', 'bloom-largest,symbols'], (l) => out.push(l), { err: { write }, signal: controller.signal })
+    expect(code).toBe(130)
+    expect(out).toEqual([])
+    expect(err.at(-1)).toBe('reconcile-bench: interrupted\n')
+    expect(err.join('')).not.toContain('symbols: filling')
+  })
+
   it('reconciles N = 2 000, D = 20 by each method and reports every figure; coded symbols find every difference', async () => {
     const [line, ...rest] = await run(['--shared', '2000', '--diff', '20', '--json'])
     expect(rest).toEqual([])

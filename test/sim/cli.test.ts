@@ -36,8 +36,14 @@ describe('bloomwalk sim / sweep', () => {
   it('sim prints a readable summary and lists presets', async () => {
     const lines: string[] = []
     await runSim(['--preset', 'seed-1', '--protocol', 'mvds-interactive', '--online', '1'], (l) => lines.push(l), quiet)
-    expect(lines[0]).toMatch(/^sim seed-1 \(mvds-interactive\)/)
+    // Overridden: the header names the overrides, not the preset's description (its figures may no longer hold).
+    expect(lines[0]).toBe('sim seed-1 (mvds-interactive) with --protocol mvds-interactive --online 1, seed 1')
     expect(lines.join('\n')).toMatch(/bandwidth .*datagrams/)
+    const sized: string[] = []
+    await runSim(['--preset', 'seed-6', ...TINY], (l) => sized.push(l), quiet)
+    expect(sized[0]).toBe(`sim seed-6 (bloom) with ${TINY.join(' ')}, seed 1`)
+    expect(sized[0]).not.toMatch(/100 peers/)
+    expect(sized[1]).toMatch(/^peers 6,/)
     const list: string[] = []
     await runSim(['--list'], (l) => list.push(l), quiet)
     expect(list.map((l) => l.split(' ')[0])).toContain('dbs-500')

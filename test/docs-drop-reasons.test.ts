@@ -1,7 +1,8 @@
 /**
  * Every drop reason the node can count (and the demo prints) is explained in
  * docs/protocol.md: the wire's decode reasons, every literal passed to `drop(…)` or
- * `bundleDrop(…)` in src/node, the `symbols-…` results and the global-time verdicts.
+ * `bundleDrop(…)` in src/node, the `symbols-…` results, the global-time verdicts, the intake
+ * budgets' and the room policy's reasons.
  */
 import { readFile, readdir } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
@@ -32,7 +33,11 @@ describe('docs/protocol.md', () => {
     for (const r of [...added.filter((r) => r !== 'added' && r !== 'buffered'), 'unexpected-in-sync']) reasons.add(`symbols-${r}`)
     const lamport = await readFile(join(repo, 'src/clock/lamport.ts'), 'utf8')
     for (const v of /type GlobalTimeVerdict = ([^\n]+)/.exec(lamport)![1]!.match(/'([a-z-]+)'/g)!.map((q) => q.slice(1, -1))) if (v !== 'ok') reasons.add(`global-time-${v}`)
-    expect(reasons.size).toBeGreaterThan(30)
+    // Reasons returned by the intake budgets and the room policy, counted as returned (budgets) or prefixed (retention).
+    const returned = async (file: string) => [...(await readFile(join(repo, file), 'utf8')).matchAll(/return '([a-z-]+)'/g)].map((m) => m[1]!)
+    for (const r of await returned('src/node/budgets.ts')) reasons.add(r)
+    for (const file of ['src/node/retention.ts', 'src/sync/retention.ts']) for (const r of await returned(file)) reasons.add(`retention-${r}`)
+    expect(reasons.size).toBeGreaterThan(40)
     const missing = [...reasons].filter((r) => !doc.includes(`\`${r}\``))
     expect(missing).toEqual([])
   })

@@ -44,6 +44,9 @@ export async function dispatch(ctx: NodeContext, lookup: OverlayLookup, from: Ad
     const decoded = decodePacketWithReason(bytes, ctx.limits)
     if ('drop' in decoded) return ctx.counters.drop(decoded.drop)
     const { packet } = decoded
+    // A private group's overlay is served to its members only (MVDS carries its messages):
+    // a non-member gets no answer, count, global time or introduction (issue 19).
+    if (packet.type !== 'mvds' && ctx.mvds !== undefined && !ctx.mvds.layer.admits(decoded.overlay, from)) return ctx.counters.drop('private-group')
     if (packet.type === 'mvds') {
       // MVDS payloads span groups: they go to the MVDS layer, not to one overlay's state.
       if (ctx.mvds === undefined) return ctx.counters.drop('unsupported')

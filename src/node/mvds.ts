@@ -16,6 +16,7 @@ import { addressKey, encodePacket, parseAddressKey, type Address } from '../wire
 import { isMulticastTransport, type MulticastTransport, type Transport } from '../transport/types.js'
 import type { Counters } from './stats.js'
 import { compareBytes } from '../store/range.js'
+import { hex } from './overlay.js'
 
 /** Envelope overlay of MVDS payloads that carry no message (acks, offers, requests only). */
 export const MVDS_ENVELOPE: Uint8Array = sha256(new TextEncoder().encode('bloomwalk/mvds'))
@@ -46,6 +47,8 @@ export class NodeMvds {
   readonly #topic: string | undefined
   /** Bundles decoded by `accept` during one receive, by message body: delivered without decoding twice. */
   readonly #accepted = new Map<Uint8Array, Bundle>()
+  /** Hex ids of the private groups: once shared, a group stays private for the node's life. */
+  readonly #private = new Set<string>()
 
   constructor(options: NodeMvdsOptions, deps: NodeMvdsDeps) {
     this.#deps = deps
@@ -55,9 +58,26 @@ export class NodeMvds {
     this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, accept: (message) => this.#accept(message) })
   }
 
-  /** Shares a group with a peer (both directions must share for messages to flow). */
+  /**
+   * Shares a group with a peer (both directions must share for messages to flow). The group
+   * becomes private: {@link admits} lets only the peers it is shared with exchange its overlay.
+   */
   share(group: Uint8Array, peer: Address): void {
+    this.#private.add(hex(group))
     this.node.share(group, addressKey(peer))
+  }
+
+  /** True when the overlay is a private group of this node. */
+  isPrivate(overlay: Uint8Array): boolean {
+    return this.#private.has(hex(overlay))
+  }
+
+  /**
+   * Whether a non-MVDS packet of `overlay` may be exchanged with `peer`: always for a public
+   * overlay, only with a member (a peer the group is shared with) for a private group.
+   */
+  admits(overlay: Uint8Array, peer: Address): boolean {
+    return !this.isPrivate(overlay) || this.node.shares(overlay, addressKey(peer))
   }
 
   /** Sends a bundle to the group's peers reliably. */

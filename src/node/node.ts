@@ -312,7 +312,9 @@ export class BloomwalkNode {
 
   /**
    * Shares a private group with a peer for MVDS (both sides share for messages to flow).
-   * Joins the group as an overlay if needed.
+   * Joins the group as an overlay if needed. From then on the group is private: it is not
+   * walked, and no datagram of its overlay other than MVDS is answered or sent to a peer it
+   * is not shared with (docs/mvds.md, "Private groups in the node").
    * @throws {BloomwalkError} INVALID_ARGUMENT when the node runs without MVDS
    */
   async share(group: Uint8Array, peer: Address): Promise<void> {
@@ -320,6 +322,10 @@ export class BloomwalkNode {
     if (mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'share needs a node created with the mvds option')
     await this.join(group)
     mvds.layer.share(group, peer)
+    // A private group is never walked: its messages travel by MVDS among members only.
+    const state = this.#overlays.get(hex(group))
+    state?.cancelStep?.()
+    if (state !== undefined) state.cancelStep = undefined
   }
 
   /**
@@ -391,6 +397,8 @@ export class BloomwalkNode {
 
   #schedule(state: OverlayState, delay: number): void {
     state.cancelStep?.()
+    state.cancelStep = undefined
+    if (this.#ctx.mvds?.layer.isPrivate(state.id) === true) return
     state.cancelStep = this.#ctx.clock.setTimeout(() => {
       if (!this.#running) return
       this.#schedule(state, this.#opts.stepIntervalMs)
@@ -425,6 +433,11 @@ export class BloomwalkNode {
   }
 
   #send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean {
+    // Whatever path asks, a private group's overlay goes to its members only.
+    if (this.#ctx.mvds !== undefined && !this.#ctx.mvds.layer.admits(overlay, to)) {
+      this.#ctx.counters.privateRefused++
+      return false
+    }
     let bytes: Uint8Array
     try {
       bytes = encodePacket(overlay, packet)

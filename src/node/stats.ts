@@ -12,6 +12,7 @@ export type NodeDropReason =
   | 'handler-error'
   | 'amplification-limit'
   | 'tracker-ignores'
+  | 'private-group'
 
 export interface TrafficCounters {
   datagrams: number
@@ -32,6 +33,8 @@ export interface NodeCounters {
   bundlesPruned: number
   walks: number
   walkTimeouts: number
+  /** Packets of a private group's overlay not sent because the destination is no member (issue 19). */
+  privateRefused: number
 }
 
 export class Counters {
@@ -44,6 +47,7 @@ export class Counters {
   bundlesPruned = 0
   walks = 0
   walkTimeouts = 0
+  privateRefused = 0
 
   received(type: PacketType, bytes: number): void {
     add(this.#in, type, bytes)
@@ -71,7 +75,8 @@ export class Counters {
       bundlesDuplicate: this.bundlesDuplicate,
       bundlesPruned: this.bundlesPruned,
       walks: this.walks,
-      walkTimeouts: this.walkTimeouts
+      walkTimeouts: this.walkTimeouts,
+      privateRefused: this.privateRefused
     }
   }
 }

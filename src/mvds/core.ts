@@ -10,6 +10,7 @@ import { PeerState, type PeerLimits } from './peer.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './size.js'
 import { MemoryMvdsStore } from './store.js'
 import type { MvdsAccept, MvdsBackoff, MvdsMessageStore, MvdsMode, MvdsNodeInit, MvdsRecordType, MvdsStats } from './types.js'
+import type { MvdsSchema } from '../wire/mvds.js'
 
 /** The options with every default applied. */
 export interface MvdsOptions extends PeerLimits {
@@ -23,6 +24,7 @@ export interface MvdsOptions extends PeerLimits {
   maxPayloadBytes: number
   maxIdsPerList: number
   maxMessagesPerPayload: number
+  schema: MvdsSchema
 }
 
 const counts = () => ({ acks: 0, offers: 0, requests: 0, messages: 0, payloads: 0 })
@@ -71,8 +73,14 @@ export function resolveOptions(init: MvdsNodeInit): MvdsOptions {
     // The smallest useful payload holds one 32-byte id (36 bytes).
     maxPayloadBytes: positive('maxPayloadBytes', init.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 36),
     maxIdsPerList: positive('maxIdsPerList', init.maxIdsPerList, 32),
-    maxMessagesPerPayload: positive('maxMessagesPerPayload', init.maxMessagesPerPayload, 64)
+    maxMessagesPerPayload: positive('maxMessagesPerPayload', init.maxMessagesPerPayload, 64),
+    schema: schemaOf(init.schema)
   }
+}
+
+function schemaOf(schema: MvdsSchema | undefined): MvdsSchema {
+  if (schema === undefined || schema === 'head' || schema === '2019') return schema ?? 'head'
+  throw new BloomwalkError('INVALID_ARGUMENT', `schema must be 'head' or '2019', got ${String(schema)}`)
 }
 
 /** The node's state. */

@@ -1,7 +1,8 @@
 /**
  * MVDS, the Minimum Viable Data Synchronization of Status (seed mvds.md, DESIGN §7): a
- * sans-I/O node state machine in batch and interactive mode over the wire-compatible
- * payload of src/wire/mvds.ts. See docs/mvds.md.
+ * sans-I/O node state machine in batch and interactive mode over the payload of
+ * src/wire/mvds.ts (vacp2p/mvds HEAD d6b27d3 by default, its 2019 form 1762929 by option;
+ * both decoded). See docs/mvds.md.
  */
 export { MvdsNode } from './node.js'
 export { MemoryMvdsStore, type MemoryMvdsStoreInit } from './store.js'

@@ -60,7 +60,7 @@ export class MvdsNode {
   /** An empty payload builder with this node's budget and caps (to pack payloads of one's own, e.g. for a multicast topic). */
   payloadBuilder(): PayloadBuilder {
     const { maxPayloadBytes, maxIdsPerList, maxMessagesPerPayload } = this.#core.opts
-    return new PayloadBuilder(maxPayloadBytes, maxIdsPerList, maxMessagesPerPayload)
+    return new PayloadBuilder(maxPayloadBytes, maxIdsPerList, maxMessagesPerPayload, this.#core.opts.schema)
   }
 
   get epoch(): number {
@@ -128,7 +128,7 @@ export class MvdsNode {
     const message: MvdsMessage = { groupId, timestamp, body }
     const id = mvdsMessageId(groupId, timestamp, body)
     const core = this.#core
-    if (messageEntrySize(message) > core.opts.maxPayloadBytes) {
+    if (messageEntrySize(message, core.opts.schema) > core.opts.maxPayloadBytes) {
       throw new BloomwalkError('INVALID_ARGUMENT', `message of ${body.length} body bytes does not fit maxPayloadBytes ${core.opts.maxPayloadBytes}`)
     }
     core.store.put(id, message)

@@ -3,7 +3,7 @@
  * payload can be filled up to its byte budget without re-encoding after every record.
  * test/mvds/size.test.ts checks every figure against `encodeMvdsPayload(p).length`.
  */
-import type { MvdsMessage, MvdsPayload } from '../wire/mvds.js'
+import type { MvdsMessage, MvdsPayload, MvdsSchema } from '../wire/mvds.js'
 import { varintSize } from '../wire/size.js'
 
 /**
@@ -25,30 +25,39 @@ function entry(length: number): number {
   return 1 + varintSize(length) + length
 }
 
-/** Bytes of a `Message` inside its enclosing entry of the payload's `messages` field. */
-export function messageEntrySize(m: MvdsMessage): number {
+/** Bytes of a `Message` inside its enclosing entry of the payload's `messages` field (metadata is not written in the 2019 form). */
+export function messageEntrySize(m: MvdsMessage, schema: MvdsSchema = 'head'): number {
   let inner = 0
   if (m.groupId.length > 0) inner += entry(m.groupId.length)
   if (m.timestamp !== 0) inner += 1 + int64Size(m.timestamp)
   if (m.body.length > 0) inner += entry(m.body.length)
+  if (m.metadata !== undefined && schema === 'head') {
+    let meta = m.metadata.parents.reduce((n, p) => n + entry(p.length), 0)
+    if (m.metadata.ephemeral) meta += 2
+    inner += entry(meta)
+  }
   return entry(inner)
 }
 
-/** Bytes of one id inside an `Ack` / `Offer` / `Request` list. */
+/** Bytes of one id inside a list (HEAD: a payload field entry; 2019: an entry of the nested `Ids`). */
 function idEntrySize(id: Uint8Array): number {
   return entry(id.length)
 }
 
-/** Bytes of an id list field with `inner` bytes of ids (0 when the list is empty: omitted). */
-function listSize(inner: number): number {
-  return inner === 0 ? 0 : entry(inner)
+/**
+ * Bytes of an id list field with `inner` bytes of id entries: HEAD writes the entries
+ * straight into the payload, 2019 wraps them in one nested message (omitted when empty).
+ */
+function listSize(inner: number, schema: MvdsSchema): number {
+  return inner === 0 || schema === 'head' ? inner : entry(inner)
 }
 
 /** The encoded size of a whole payload, computed (equals `encodeMvdsPayload(p).length`). */
 export function mvdsPayloadSize(p: MvdsPayload): number {
+  const schema = p.schema ?? 'head'
   let size = 0
-  for (const list of [p.acks, p.offers, p.requests]) size += listSize(list.reduce((n, id) => n + idEntrySize(id), 0))
-  for (const m of p.messages) size += messageEntrySize(m)
+  for (const list of [p.acks, p.offers, p.requests]) size += listSize(list.reduce((n, id) => n + idEntrySize(id), 0), schema)
+  for (const m of p.messages) size += messageEntrySize(m, schema)
   return size
 }
 
@@ -67,7 +76,8 @@ export class PayloadBuilder {
   constructor(
     readonly maxBytes: number,
     readonly maxIdsPerList: number,
-    readonly maxMessages: number
+    readonly maxMessages: number,
+    readonly schema: MvdsSchema = 'head'
   ) {}
 
   /** Encoded size so far. */
@@ -86,7 +96,7 @@ export class PayloadBuilder {
     if (ids.length >= this.maxIdsPerList) return false
     const before = this.#inner[list]
     const after = before + idEntrySize(id)
-    const size = this.#size - listSize(before) + listSize(after)
+    const size = this.#size - listSize(before, this.schema) + listSize(after, this.schema)
     if (size > this.maxBytes) return false
     ids.push(id)
     this.#inner[list] = after
@@ -97,7 +107,7 @@ export class PayloadBuilder {
   /** Adds a message if the cap and the budget allow; false (and no change) otherwise. */
   addMessage(m: MvdsMessage): boolean {
     if (this.messages.length >= this.maxMessages) return false
-    const size = this.#size + messageEntrySize(m)
+    const size = this.#size + messageEntrySize(m, this.schema)
     if (size > this.maxBytes) return false
     this.messages.push(m)
     this.#size = size
@@ -106,6 +116,7 @@ export class PayloadBuilder {
 
   /** The payload built. */
   payload(): MvdsPayload {
-    return { acks: this.acks, offers: this.offers, requests: this.requests, messages: this.messages }
+    const payload: MvdsPayload = { acks: this.acks, offers: this.offers, requests: this.requests, messages: this.messages }
+    return this.schema === 'head' ? payload : { ...payload, schema: this.schema }
   }
 }

@@ -15,7 +15,7 @@ function addRecord(core: MvdsCore, peerId: string, peer: PeerState, key: string,
   if (r.type === 'request') return b.addId('requests', r.id)
   const message = r.group !== undefined && core.shares(r.group, peerId) ? core.store.get(r.id, key) : undefined
   // Gone from the store, no longer shared, or larger than any payload: it can never be sent.
-  if (message === undefined || messageEntrySize(message) > core.opts.maxPayloadBytes) {
+  if (message === undefined || messageEntrySize(message, core.opts.schema) > core.opts.maxPayloadBytes) {
     peer.records.delete(key)
     core.stats.dropped++
     return false
@@ -32,7 +32,7 @@ export const MAX_REFUSALS_PER_PAYLOAD = 16
 
 function build(core: MvdsCore, peerId: string, peer: PeerState, epoch: number): PayloadBuilder {
   const { opts, stats } = core
-  const b = new PayloadBuilder(opts.maxPayloadBytes, opts.maxIdsPerList, opts.maxMessagesPerPayload)
+  const b = new PayloadBuilder(opts.maxPayloadBytes, opts.maxIdsPerList, opts.maxMessagesPerPayload, opts.schema)
   // ACKs first: they are small and, never being retransmitted, only go out from this queue.
   for (const [key, id] of peer.acks) {
     if (!b.addId('acks', id)) break

@@ -2,7 +2,7 @@
  * Types of the MVDS node state machine (seed mvds.md, DESIGN §7): the injected message
  * store, the options, the per-record state and the counters.
  */
-import type { MvdsMessage, MvdsPayload } from '../wire/mvds.js'
+import type { MvdsMessage, MvdsPayload, MvdsSchema } from '../wire/mvds.js'
 
 /** How a node sends its own (and relayed) messages. */
 export type MvdsMode = 'batch' | 'interactive'
@@ -71,6 +71,8 @@ export interface MvdsNodeInit {
   maxIdsPerList?: number
   /** Most messages in one payload. Default 64 (the wire decode limit). */
   maxMessagesPerPayload?: number
+  /** The vacp2p/mvds schema payloads are encoded with: `head` (default, d6b27d3) or `2019` (1762929). Both are decoded. */
+  schema?: MvdsSchema
 }
 
 /** The state of one record for one peer (seed mvds.md "State"). */

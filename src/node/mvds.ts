@@ -11,7 +11,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec.js'
 import type { Bundle } from '../bundle/types.js'
 import { MvdsNode, type MvdsMode } from '../mvds/index.js'
-import type { MvdsMessage, MvdsPayload } from '../wire/mvds.js'
+import type { MvdsMessage, MvdsPayload, MvdsSchema } from '../wire/mvds.js'
 import { addressKey, encodePacket, parseAddressKey, type Address } from '../wire/index.js'
 import { isMulticastTransport, type MulticastTransport, type Transport } from '../transport/types.js'
 import type { Counters } from './stats.js'
@@ -28,6 +28,8 @@ export interface NodeMvdsOptions {
   epochMs?: number
   /** A multicast topic of the transport to publish MESSAGE records on (memory network only). */
   topic?: string
+  /** vacp2p/mvds schema to send: `head` (default, today's reference) or `2019`; both are received. */
+  schema?: MvdsSchema
 }
 
 export interface NodeMvdsDeps {
@@ -55,7 +57,7 @@ export class NodeMvds {
     this.epochMs = options.epochMs ?? 1000
     this.#topic = options.topic !== undefined && isMulticastTransport(deps.transport) ? options.topic : undefined
     if (this.#topic !== undefined && isMulticastTransport(deps.transport)) deps.transport.subscribe(this.#topic)
-    this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, accept: (message) => this.#accept(message) })
+    this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, schema: options.schema, accept: (message) => this.#accept(message) })
   }
 
   /**

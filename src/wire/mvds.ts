@@ -1,21 +1,30 @@
 /**
- * The MVDS payload (DESIGN §7), wire-compatible with vacp2p/mvds `sync.proto`
- * (commit 1762929: `Payload {Ack ack = 1; Offer offer = 2; Request request = 3;
- * repeated Message messages = 4}`, `Ack/Offer/Request {repeated bytes ids = 1}`,
- * `Message {bytes group_id = 1; int64 timestamp = 2; bytes body = 3}`), and its message id.
+ * The MVDS payload (DESIGN §7) of vacp2p/mvds `protobuf/sync.proto`, and its message id.
  *
- * Encoding follows proto3 / the reference: fields in number order, default values
- * omitted, `ack` / `offer` / `request` only when they carry ids. Decoding accepts an
- * empty `Ack {}` (the reference can send one) as no acks.
+ * Two schemas share the field numbers: HEAD (d6b27d3; flat `repeated bytes acks = 1;
+ * offers = 2; requests = 3; repeated Message messages = 4`, `Message.metadata = 4` since
+ * 748b611) and 2019 (1762929; `Ack ack = 1; Offer offer = 2; Request request = 3`, each
+ * `{repeated bytes ids = 1}`). Decoding accepts both, entry by entry: a 32-byte field-1..3
+ * entry is one id (HEAD), any other is a 2019 list (an `Ack {}` is empty; a list of 32-byte
+ * ids is 34·n bytes, never 32). Encoding writes HEAD unless the payload says `schema: '2019'`.
+ * Fields in number order, proto3 defaults omitted, as the reference's Go encoder does.
+ * test/wire/mvds.test.ts checks both against fixtures (`mvds-interop`, `mvds-interop-head`).
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { DecodeLimits, DropReason } from './limits.js'
 import { DEFAULT_DECODE_LIMITS, WIRE_ID_BYTES } from './limits.js'
-import { MvdsPayloadType, encodeWith, type RawMessage } from './schema.js'
+import { MvdsIdsType, MvdsPayloadType, encodeWith, type RawMessage } from './schema.js'
 import { bytesOf, checkBytes, checkSafeInt, listOf, messageOf, plain, safeInt64 } from './values.js'
 
 /** Bytes of an MVDS group id (the reference's `GroupID [32]byte`). */
 export const MVDS_GROUP_ID_BYTES = 32
+
+/** The reference's `Metadata` (HEAD): parents and the ephemeral flag. Not part of the message id. */
+export interface MvdsMetadata {
+  /** 32-byte message ids. */
+  parents: readonly Uint8Array[]
+  ephemeral: boolean
+}
 
 /** One MVDS message. */
 export interface MvdsMessage {
@@ -24,7 +33,12 @@ export interface MvdsMessage {
   /** Sender's timestamp (int64 on the wire; must be a safe integer here). */
   timestamp: number
   body: Uint8Array
+  /** Present when the sender wrote a `metadata` field (HEAD schema only; never in the 2019 form). */
+  metadata?: MvdsMetadata
 }
+
+/** Which vacp2p/mvds schema an encoding follows: `head` (d6b27d3, flat lists) or `2019` (1762929, nested). */
+export type MvdsSchema = 'head' | '2019'
 
 /** An MVDS payload: ids acknowledged, offered and requested, and whole messages. */
 export interface MvdsPayload {
@@ -32,7 +46,12 @@ export interface MvdsPayload {
   offers: readonly Uint8Array[]
   requests: readonly Uint8Array[]
   messages: readonly MvdsMessage[]
+  /** The schema to encode with; default `head`. Decoding never sets it. */
+  schema?: MvdsSchema
 }
+
+/** Bytes of an MVDS message id, and of one flat (HEAD) id entry. */
+const ID_BYTES = WIRE_ID_BYTES
 
 const MESSAGE_ID_PREFIX = new TextEncoder().encode('MESSAGE_ID')
 
@@ -53,16 +72,30 @@ export function mvdsMessageId(groupId: Uint8Array, timestamp: number, body: Uint
 /** The protobufjs object of a payload (proto3 defaults omitted). Throws on unencodable values. */
 export function mvdsPayloadToRaw(payload: MvdsPayload): RawMessage {
   const raw: RawMessage = {}
-  const ids = (name: string, list: readonly Uint8Array[]): RawMessage => ({ ids: list.map((id, i) => checkBytes(`${name}[${i}]`, id)) })
-  if (payload.acks.length > 0) raw['ack'] = ids('acks', payload.acks)
-  if (payload.offers.length > 0) raw['offer'] = ids('offers', payload.offers)
-  if (payload.requests.length > 0) raw['request'] = ids('requests', payload.requests)
+  const legacy = payload.schema === '2019'
+  const lists = [
+    ['acks', payload.acks],
+    ['offers', payload.offers],
+    ['requests', payload.requests]
+  ] as const
+  for (const [name, list] of lists) {
+    if (list.length === 0) continue
+    const ids = list.map((id, i) => checkBytes(`${name}[${i}]`, id))
+    // 2019: the whole list is one `Ids` message in the field; HEAD: one entry per id.
+    raw[name] = legacy ? [encodeWith(MvdsIdsType, { ids })] : ids
+  }
   if (payload.messages.length > 0) {
     raw['messages'] = payload.messages.map((m, i) => {
       const msg: RawMessage = {}
       if (checkBytes(`messages[${i}].groupId`, m.groupId).length > 0) msg['groupId'] = m.groupId
       if (checkSafeInt(`messages[${i}].timestamp`, m.timestamp) !== 0) msg['timestamp'] = m.timestamp
       if (checkBytes(`messages[${i}].body`, m.body).length > 0) msg['body'] = m.body
+      if (m.metadata !== undefined && !legacy) {
+        const meta: RawMessage = {}
+        if (m.metadata.parents.length > 0) meta['parents'] = m.metadata.parents.map((p, j) => checkBytes(`messages[${i}].metadata.parents[${j}]`, p))
+        if (m.metadata.ephemeral) meta['ephemeral'] = true
+        msg['metadata'] = meta
+      }
       return msg
     })
   }
@@ -75,11 +108,11 @@ export function mvdsPayloadToRaw(payload: MvdsPayload): RawMessage {
  * 32-byte group id and a safe-integer timestamp.
  */
 export function mvdsPayloadFromRaw(raw: RawMessage, limits: Readonly<DecodeLimits>): MvdsPayload | DropReason {
-  const acks = idsOf(raw['ack'], limits)
+  const acks = idsOf(raw['acks'], limits)
   if (typeof acks === 'string') return acks
-  const offers = idsOf(raw['offer'], limits)
+  const offers = idsOf(raw['offers'], limits)
   if (typeof offers === 'string') return offers
-  const requests = idsOf(raw['request'], limits)
+  const requests = idsOf(raw['requests'], limits)
   if (typeof requests === 'string') return requests
   const list = listOf(raw['messages'])
   if (list === null) return 'malformed'
@@ -93,23 +126,61 @@ export function mvdsPayloadFromRaw(raw: RawMessage, limits: Readonly<DecodeLimit
     const body = bytesOf(m['body'])
     if (groupId === null || body === null) return 'malformed'
     if (groupId.length !== MVDS_GROUP_ID_BYTES || timestamp === null) return 'bad-message'
-    messages.push({ groupId, timestamp, body })
+    if (m['metadata'] === undefined || m['metadata'] === null) {
+      messages.push({ groupId, timestamp, body })
+      continue
+    }
+    const meta = messageOf(m['metadata'])
+    if (meta === null) return 'malformed'
+    const parents = idList(listOf(meta['parents']), limits)
+    if (typeof parents === 'string') return parents
+    const ephemeral = meta['ephemeral']
+    if (ephemeral !== undefined && typeof ephemeral !== 'boolean') return 'malformed'
+    messages.push({ groupId, timestamp, body, metadata: { parents, ephemeral: ephemeral === true } })
   }
   return { acks, offers, requests, messages }
 }
 
+/**
+ * One of fields 1..3, each entry either one 32-byte id (HEAD) or a 2019 `Ids` list; at most
+ * `maxIdsPerRequest` ids in all. The work is bounded before any nested decode: a datagram
+ * holds at most `maxDatagram` / 2 entries.
+ */
 function idsOf(field: unknown, limits: Readonly<DecodeLimits>): Uint8Array[] | DropReason {
-  if (field === null || field === undefined) return []
-  const m = messageOf(field)
-  if (m === null) return 'malformed'
-  const list = listOf(m['ids'])
+  const entries = listOf(field)
+  if (entries === null) return 'malformed'
+  const out: Uint8Array[] = []
+  for (const item of entries) {
+    const entry = bytesOf(item)
+    if (entry === null) return 'malformed'
+    if (entry.length === ID_BYTES) {
+      out.push(entry)
+    } else {
+      // Neither one id nor a 2019 list of ids: a wrong-sized id.
+      let nested: RawMessage
+      try {
+        nested = MvdsIdsType.decode(entry) as unknown as RawMessage
+      } catch {
+        return 'bad-id'
+      }
+      const ids = idList(listOf(nested['ids']), limits)
+      if (typeof ids === 'string') return ids
+      out.push(...ids)
+    }
+    if (out.length > limits.maxIdsPerRequest) return 'too-many-ids'
+  }
+  return out
+}
+
+/** A list of 32-byte ids of at most `maxIdsPerRequest`. */
+function idList(list: readonly unknown[] | null, limits: Readonly<DecodeLimits>): Uint8Array[] | DropReason {
   if (list === null) return 'malformed'
   if (list.length > limits.maxIdsPerRequest) return 'too-many-ids'
   const out: Uint8Array[] = []
   for (const item of list) {
     const id = bytesOf(item)
     if (id === null) return 'malformed'
-    if (id.length !== WIRE_ID_BYTES) return 'bad-id'
+    if (id.length !== ID_BYTES) return 'bad-id'
     out.push(id)
   }
   return out

@@ -23,11 +23,10 @@ export const SCHEMA_DESCRIPTOR = {
     },
     "mvds": {
       "nested": {
-        "Payload": {"fields":{"ack":{"type":"Ack","id":1},"offer":{"type":"Offer","id":2},"request":{"type":"Request","id":3},"messages":{"rule":"repeated","type":"Message","id":4}}},
-        "Ack": {"fields":{"ids":{"rule":"repeated","type":"bytes","id":1}}},
-        "Message": {"fields":{"groupId":{"type":"bytes","id":1,"protoName":"group_id"},"timestamp":{"type":"int64","id":2},"body":{"type":"bytes","id":3}}},
-        "Offer": {"fields":{"ids":{"rule":"repeated","type":"bytes","id":1}}},
-        "Request": {"fields":{"ids":{"rule":"repeated","type":"bytes","id":1}}}
+        "Payload": {"fields":{"acks":{"rule":"repeated","type":"bytes","id":1},"offers":{"rule":"repeated","type":"bytes","id":2},"requests":{"rule":"repeated","type":"bytes","id":3},"messages":{"rule":"repeated","type":"Message","id":4}}},
+        "Metadata": {"fields":{"parents":{"rule":"repeated","type":"bytes","id":1},"ephemeral":{"type":"bool","id":2}}},
+        "Message": {"fields":{"groupId":{"type":"bytes","id":1,"protoName":"group_id"},"timestamp":{"type":"int64","id":2},"body":{"type":"bytes","id":3},"metadata":{"type":"Metadata","id":4}}},
+        "Ids": {"fields":{"ids":{"rule":"repeated","type":"bytes","id":1}}}
       }
     }
   }

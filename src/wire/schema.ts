@@ -15,8 +15,10 @@ export const IntroductionRequestType: protobuf.Type = root.lookupType('bloomwalk
 export const SyncOfferType: protobuf.Type = root.lookupType('bloomwalk.SyncOffer')
 /** `bloomwalk.Bloom`. */
 export const BloomType: protobuf.Type = root.lookupType('bloomwalk.Bloom')
-/** `mvds.Payload`, wire-compatible with vacp2p/mvds. */
+/** `mvds.Payload`: vacp2p/mvds `sync.proto` at HEAD (d6b27d3); src/wire/mvds.ts also reads the 2019 form. */
 export const MvdsPayloadType: protobuf.Type = root.lookupType('mvds.Payload')
+/** `mvds.Ids`: the 2019 schema's Ack / Offer / Request (vacp2p/mvds 1762929). */
+export const MvdsIdsType: protobuf.Type = root.lookupType('mvds.Ids')
 
 /** Names of the Envelope's `body` oneof members (camelCase, as protobufjs exposes them). */
 export const BODY_FIELDS = [

@@ -41,11 +41,12 @@ describe('schema', () => {
     expect(EnvelopeType.oneofsArray.map((o) => o.name)).toEqual(['body'])
   })
 
-  it('mvds.Payload matches vacp2p/mvds sync.proto (commit 1762929) field for field', () => {
+  it('mvds.Payload matches vacp2p/mvds sync.proto at HEAD (d6b27d3) field for field; mvds.Ids is the 2019 (1762929) Ack / Offer / Request', () => {
     const shape = (t: typeof MvdsPayloadType) => t.fieldsArray.map((f) => `${f.id}:${f.repeated ? 'repeated ' : ''}${f.type} ${f.name}`)
-    expect(shape(MvdsPayloadType)).toEqual(['1:Ack ack', '2:Offer offer', '3:Request request', '4:repeated Message messages'])
-    for (const name of ['Ack', 'Offer', 'Request']) expect(shape(MvdsPayloadType.lookupType(name))).toEqual(['1:repeated bytes ids'])
-    expect(shape(MvdsPayloadType.lookupType('Message'))).toEqual(['1:bytes groupId', '2:int64 timestamp', '3:bytes body'])
+    expect(shape(MvdsPayloadType)).toEqual(['1:repeated bytes acks', '2:repeated bytes offers', '3:repeated bytes requests', '4:repeated Message messages'])
+    expect(shape(MvdsPayloadType.lookupType('Message'))).toEqual(['1:bytes groupId', '2:int64 timestamp', '3:bytes body', '4:Metadata metadata'])
+    expect(shape(MvdsPayloadType.lookupType('Metadata'))).toEqual(['1:repeated bytes parents', '2:bool ephemeral'])
+    expect(shape(MvdsPayloadType.lookupType('Ids'))).toEqual(['1:repeated bytes ids'])
   })
 
   it('src/wire reads no files at runtime', () => {

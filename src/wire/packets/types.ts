@@ -101,7 +101,7 @@ export interface BundlesPacket {
   ephemeral?: boolean | undefined
 }
 
-/** An MVDS payload (wire-compatible with vacp2p/mvds). */
+/** An MVDS payload (vacp2p/mvds `sync.proto`: HEAD d6b27d3 sent by default, the 2019 form 1762929 by option; both decoded). */
 export interface MvdsPacket {
   type: 'mvds'
   payload: MvdsPayload

@@ -22,3 +22,4 @@ export type {
   MvdsStats
 } from './types.js'
 export type { MvdsMessage, MvdsPayload } from '../wire/mvds.js'
+export { encodeMvdsSnapshot, decodeMvdsSnapshot, type MvdsSnapshot, type MvdsSnapshotPeer, type MvdsSnapshotRecord } from './snapshot.js'

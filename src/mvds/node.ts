@@ -19,6 +19,7 @@ import { receivePayload } from './receive.js'
 import { PayloadBuilder, messageEntrySize } from './size.js'
 import { hexKey } from '../store/range.js'
 import { tickPayloads } from './tick.js'
+import type { MvdsSnapshot, MvdsSnapshotPeer } from './snapshot.js'
 import type { MvdsMessageStore, MvdsMode, MvdsNodeInit, MvdsOutgoing, MvdsReceiveResult, MvdsRecordState, MvdsStats } from './types.js'
 
 function checkGroup(groupId: Uint8Array): string {
@@ -183,6 +184,39 @@ export class MvdsNode {
   /** Peers with state, least recently active first. */
   peers(): string[] {
     return [...this.#core.peers.keys()]
+  }
+
+  /**
+   * The durable state: epoch, groups per peer, records with send count and send epoch
+   * (src/mvds/snapshot.ts says what is left out and why). Peers in eviction order.
+   */
+  snapshot(): MvdsSnapshot {
+    const peers: MvdsSnapshotPeer[] = []
+    for (const [id, peer] of this.#core.peers) {
+      const records = [...peer.records.values()].map((r) => ({ type: r.type, id: hexKey(r.id), ...(r.group === undefined ? {} : { group: r.group }), sendCount: r.sendCount, sendEpoch: r.sendEpoch }))
+      peers.push({ id, groups: [...peer.groups], records })
+    }
+    return { epoch: this.#core.epoch, peers }
+  }
+
+  /**
+   * Loads a snapshot (after a restart): shares its groups with its peers, sets its records
+   * with their counts and send epochs, and moves the epoch forward to its epoch. The bounds
+   * apply as to any other state (evictions counted).
+   */
+  restore(snapshot: MvdsSnapshot): void {
+    const core = this.#core
+    core.advance(snapshot.epoch)
+    for (const p of snapshot.peers) {
+      if (p.id === this.id || p.groups.length === 0) continue
+      for (const g of p.groups) this.share(Buffer.from(g, 'hex'), p.id)
+      const peer = core.peers.get(p.id)!
+      for (const r of p.records) {
+        const entry = peer.setRecord(r.id, r.type, Uint8Array.from(Buffer.from(r.id, 'hex')), r.group, r.sendEpoch)
+        entry.sendCount = r.sendCount
+        entry.sendEpoch = r.sendEpoch
+      }
+    }
   }
 
   /** A snapshot of the counters. */

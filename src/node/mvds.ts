@@ -17,6 +17,9 @@ import { isMulticastTransport, type MulticastTransport, type Transport } from '.
 import type { Counters } from './stats.js'
 import { compareBytes } from '../store/range.js'
 import { hex } from './overlay.js'
+import { JournaledMvdsStore, MvdsJournal } from './mvds-journal.js'
+import type { StateStore } from '../store/types.js'
+import type { Logger } from '../env/logger.js'
 
 /** Envelope overlay of MVDS payloads that carry no message (acks, offers, requests only). */
 export const MVDS_ENVELOPE: Uint8Array = sha256(new TextEncoder().encode('bloomwalk/mvds'))
@@ -30,17 +33,29 @@ export interface NodeMvdsOptions {
   topic?: string
   /** vacp2p/mvds schema to send: `head` (default, today's reference) or `2019`; both are received. */
   schema?: MvdsSchema
+  /**
+   * Keep the MVDS state (messages, records, shares, epoch) in the bundle store so it survives
+   * restarts, when the store can (LevelStore, MemoryStore). Default true. The simulator turns
+   * it off: its nodes keep their state in memory across churn.
+   */
+  persist?: boolean
 }
 
 export interface NodeMvdsDeps {
   transport: Transport
   counters: Counters
   selfKey: string
+  /** Where the MVDS state survives restarts (the bundle store, when it keeps state values). */
+  state: StateStore | undefined
+  log: Logger
   /** Checks a received bundle (signature, size) before MVDS stores and acknowledges it. */
   verify: (bundle: Bundle) => boolean
-  /** Hands a verified bundle to the node (store, causal delivery). */
-  deliver: (bundle: Bundle, from: Address) => void
+  /** Hands a verified bundle to the node (store, causal delivery); resolves once it is stored. */
+  deliver: (bundle: Bundle, from: Address) => Promise<void>
 }
+
+/** Rounds of "wait for storing, flush" before a tick sends anyway. */
+const MAX_DURABLE_ROUNDS = 4
 
 export class NodeMvds {
   readonly node: MvdsNode
@@ -49,15 +64,52 @@ export class NodeMvds {
   readonly #topic: string | undefined
   /** Bundles decoded by `accept` during one receive, by message body: delivered without decoding twice. */
   readonly #accepted = new Map<Uint8Array, Bundle>()
-  /** Hex ids of the private groups: once shared, a group stays private for the node's life. */
+  /** Hex ids of the private groups: once shared, a group stays private (across restarts too). */
   readonly #private = new Set<string>()
+  readonly #journal: MvdsJournal | undefined
+  /** Bundle intakes of delivered messages not finished yet: their ACKs wait for them. */
+  readonly #storing = new Set<Promise<void>>()
+  /** Tail of the tick queue (ticks run one at a time). */
+  #ticks: Promise<void> = Promise.resolve()
+  #loaded = false
+  #stopped = false
 
   constructor(options: NodeMvdsOptions, deps: NodeMvdsDeps) {
     this.#deps = deps
     this.epochMs = options.epochMs ?? 1000
     this.#topic = options.topic !== undefined && isMulticastTransport(deps.transport) ? options.topic : undefined
     if (this.#topic !== undefined && isMulticastTransport(deps.transport)) deps.transport.subscribe(this.#topic)
-    this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, schema: options.schema, accept: (message) => this.#accept(message) })
+    const store = new JournaledMvdsStore({ journaled: deps.state !== undefined })
+    this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, schema: options.schema, store, accept: (message) => this.#accept(message) })
+    this.#journal = deps.state === undefined ? undefined : new MvdsJournal(deps.state, this.node, store)
+  }
+
+  /**
+   * Loads the persisted MVDS state once (messages, records, shares, epoch). Returns the
+   * private groups found, for the node to join.
+   */
+  async load(): Promise<Uint8Array[]> {
+    if (this.#loaded || this.#journal === undefined) return []
+    this.#loaded = true
+    const found = await this.#journal.load()
+    if (found.corrupt > 0) this.#deps.log.warn('mvds state entries skipped', { corrupt: found.corrupt })
+    for (const g of found.groups) this.#private.add(g)
+    return found.groups.map((g) => Uint8Array.from(Buffer.from(g, 'hex')))
+  }
+
+  /** Writes the MVDS state that changed (a no-op without a state store). */
+  flush(): Promise<void> {
+    return this.#journal?.flush() ?? Promise.resolve()
+  }
+
+  /** The node stopped: ticks still queued send nothing. The caller flushes. */
+  stop(): void {
+    this.#stopped = true
+  }
+
+  /** The node (re)started. */
+  resume(): void {
+    this.#stopped = false
   }
 
   /**
@@ -67,6 +119,7 @@ export class NodeMvds {
   share(group: Uint8Array, peer: Address): void {
     this.#private.add(hex(group))
     this.node.share(group, addressKey(peer))
+    this.#journal?.markDirty()
   }
 
   /** True when the overlay is a private group of this node. */
@@ -85,24 +138,47 @@ export class NodeMvds {
   /** Sends a bundle to the group's peers reliably. */
   send(bundle: Bundle, timestamp: number): void {
     this.node.send(bundle.overlay, bundle.bytes, timestamp)
+    this.#journal?.markDirty()
   }
 
   /** Handles an inbound MVDS payload. */
   receive(from: Address, payload: MvdsPayload, epoch: number): void {
     try {
       const result = this.node.receive(addressKey(from), payload, epoch)
+      this.#journal?.markDirty()
       for (const message of result.deliver) {
         const bundle = this.#accepted.get(message.body) ?? this.#acceptable(message)
-        if (bundle !== null) this.#deps.deliver(bundle, from)
+        if (bundle === null) continue
+        const storing = this.#deps.deliver(bundle, from)
+        this.#storing.add(storing)
+        void storing.finally(() => this.#storing.delete(storing))
       }
     } finally {
       this.#accepted.clear()
     }
   }
 
-  /** One epoch: sends what is due. */
-  tick(epoch: number): void {
+  /**
+   * One epoch: sends what is due. Ticks run one at a time; each first waits for the bundles
+   * being stored and flushes the journal, so what it acknowledges is on disk (a few rounds
+   * at most: a message arriving during the last one is acknowledged before it is durable,
+   * and after a crash in that window its sender's retransmission brings it back only if the
+   * sender still has the record — docs/mvds.md, "Persistence").
+   */
+  tick(epoch: number): Promise<void> {
+    const run = this.#ticks.then(() => this.#tick(epoch))
+    this.#ticks = run.catch((err: unknown) => this.#deps.log.warn('mvds tick failed', { error: err instanceof Error ? err.message : String(err) }))
+    return this.#ticks
+  }
+
+  async #tick(epoch: number): Promise<void> {
+    for (let round = 0; round < MAX_DURABLE_ROUNDS && (this.#storing.size > 0 || this.#journal?.dirty === true); round++) {
+      await Promise.allSettled([...this.#storing])
+      await this.flush()
+    }
+    if (this.#stopped) return
     const outgoing = this.node.tick(epoch)
+    if (outgoing.length > 0) this.#journal?.markDirty()
     const topic = this.#topic
     const transport = this.#deps.transport
     if (topic !== undefined && isMulticastTransport(transport) && outgoing.length > 1) {

@@ -32,6 +32,7 @@ import { RetentionBook } from './retention.js'
 import { IdentityNonces } from './identities.js'
 import type { RoomPolicy } from '../bundle/policy.js'
 import { NodeMvds } from './mvds.js'
+import { isStateStore } from '../store/types.js'
 import { newCatchUpCounters, type CatchUpCounters } from './catch-up.js'
 import type { CategoryCounts } from '../candidates/index.js'
 import type { PunctureStats } from '../nat/index.js'
@@ -142,10 +143,15 @@ export class BloomwalkNode {
         transport: opts.transport,
         counters,
         selfKey: addressKey(lan),
+        state: opts.mvds.persist !== false && isStateStore(opts.store) ? opts.store : undefined,
+        log,
         verify: (b) => (opts.verifyBundle ?? verifyBundleSignature)(b) && b.bytes.length <= maxBundleBytes(sync.datagramBudget),
         deliver: (b, from) => {
           const state = this.#overlays.get(hex(b.overlay))
-          if (state !== undefined) this.#track(this.#intake.accept(state, [b], from, true).then(() => undefined))
+          if (state === undefined) return Promise.resolve()
+          const stored = this.#intake.accept(state, [b], from, true).then(() => undefined)
+          this.#track(stored)
+          return stored
         }
       })
       this.#ctx = { ...this.#ctx, mvds: { layer, epoch: () => this.#mvdsEpoch } }
@@ -179,6 +185,14 @@ export class BloomwalkNode {
     this.#stopping = undefined
     const { transport, trusted } = this.#opts
     await this.#ctx.store?.open()
+    const mvds = this.#ctx.mvds
+    if (mvds !== undefined) {
+      // MVDS state from before a restart: its private groups are joined (never walked) and
+      // the epoch goes on from where it stopped, so persisted send epochs keep their meaning.
+      for (const group of await mvds.layer.load()) await this.join(group)
+      this.#mvdsEpoch = Math.max(this.#mvdsEpoch, mvds.layer.node.epoch)
+      mvds.layer.resume()
+    }
     transport.onPacket = (from, bytes) => this.#track(dispatch(this.#ctx, (o, p) => this.#lookup(o, p), from, bytes))
     // Overlays joined before a stop(): deliver what is undelivered again (join() does it for new ones).
     for (const state of this.#overlays.values()) await state.delivery?.resume()
@@ -200,9 +214,11 @@ export class BloomwalkNode {
         o.cancelStep = undefined
       }
       this.#cancelMvds?.()
+      this.#ctx.mvds?.layer.stop()
       this.#ctx.requests.clear()
       await Promise.allSettled([...this.#inflight])
       for (const o of this.#overlays.values()) await o.delivery?.stop()
+      await this.#ctx.mvds?.layer.flush().catch((err: unknown) => this.#ctx.log.warn('mvds flush at stop failed', { error: err instanceof Error ? err.message : String(err) }))
       for (const q of this.#queues) q.close()
     })()
     return this.#stopping
@@ -322,6 +338,7 @@ export class BloomwalkNode {
     if (mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'share needs a node created with the mvds option')
     await this.join(group)
     mvds.layer.share(group, peer)
+    await mvds.layer.flush()
     // A private group is never walked: its messages travel by MVDS among members only.
     const state = this.#overlays.get(hex(group))
     state?.cancelStep?.()
@@ -338,6 +355,9 @@ export class BloomwalkNode {
     if (mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'sendPrivate needs a node created with the mvds option')
     const bundle = await this.publish(group, body, options)
     mvds.layer.send(bundle, Math.floor(this.#ctx.clock.now() / 1000))
+    // Resolves once the MESSAGE / OFFER records are on disk (with a state store): a crash
+    // after this cannot lose the message.
+    await mvds.layer.flush()
     return bundle
   }
 
@@ -427,7 +447,7 @@ export class BloomwalkNode {
   #scheduleMvds(layer: NodeMvds): void {
     this.#cancelMvds = this.#ctx.clock.setTimeout(() => {
       if (!this.#running) return
-      layer.tick(++this.#mvdsEpoch)
+      this.#track(layer.tick(++this.#mvdsEpoch))
       this.#scheduleMvds(layer)
     }, layer.epochMs)
   }

@@ -166,7 +166,7 @@ export class MvdsDriver implements Driver {
       catchUp: false,
       sync: { datagramBudget: s.sync.datagramBudget },
       verifyBundle: this.#world.verify,
-      mvds: { mode: s.protocol === 'mvds-interactive' ? 'interactive' : 'batch', epochMs: EPOCH_MS, topic: s.multicast ? `mvds/${hexKey(this.overlay)}` : undefined }
+      mvds: { mode: s.protocol === 'mvds-interactive' ? 'interactive' : 'batch', epochMs: EPOCH_MS, topic: s.multicast ? `mvds/${hexKey(this.overlay)}` : undefined, persist: false }
     })
     if (index >= 0) {
       node.events.on('bundle', (d) => {

@@ -1,5 +1,6 @@
 /** The bundle store: interface, shared base class, memory and LevelDB backends. */
-export type { BundleStore, RangeQuery } from './types.js'
+export type { BundleStore, RangeQuery, StateStore } from './types.js'
+export { isStateStore } from './types.js'
 export { AbstractBundleStore, normalizeRange, type NormalizedRange, type StoreCounters } from './abstract.js'
 export { MemoryStore } from './memory.js'
 export { LevelStore, JUMP_MIN_MODULO, DEFAULT_WRITE_BUFFER_SIZE, type LevelStoreOptions } from './level.js'

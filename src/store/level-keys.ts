@@ -8,6 +8,7 @@
  * byId    := 0x02 overlay(32) id(32)             → gt(u64 BE)
  * meta    := 0x03 overlay(32)                    → count(u64 BE) max_gt(u64 BE)
  * waiting := 0x04 overlay(32) gt(u64 BE) id(32)  → empty: stored, not yet delivered
+ * state   := 0x05 name(UTF-8)                    → value (StateStore: the node's MVDS state)
  * ```
  */
 import { ID_BYTES } from '../bundle/codec.js'
@@ -17,6 +18,16 @@ export const TAG_ROW = 0x01
 export const TAG_BY_ID = 0x02
 export const TAG_META = 0x03
 export const TAG_UNDELIVERED = 0x04
+export const TAG_STATE = 0x05
+
+/** The key of a named state value. */
+export function stateKey(name: string): Uint8Array {
+  const utf8 = new TextEncoder().encode(name)
+  const key = new Uint8Array(1 + utf8.length)
+  key[0] = TAG_STATE
+  key.set(utf8, 1)
+  return key
+}
 
 /** Layout version written under the format key. */
 export const STORE_FORMAT_VERSION = 1

@@ -33,8 +33,11 @@ import {
   rowKeyId,
   STORE_FORMAT_VERSION,
   undeliveredBound,
-  undeliveredKey
+  undeliveredKey,
+  stateKey,
+  TAG_STATE
 } from './level-keys.js'
+import type { StateStore } from './types.js'
 import { compareBytes, hexKey, nextPassing, passesModulo, prevPassing } from './range.js'
 
 /** Options of {@link LevelStore}. */
@@ -66,7 +69,7 @@ const JUMP_BATCH = 2
 const DECODE_LIMITS = { maxParents: MAX_PARENTS_FIELD, maxBody: MAX_BODY_FIELD }
 
 /** The LevelDB backend. `new LevelStore(path)`, then `open()` (creates the directory). */
-export class LevelStore extends AbstractBundleStore {
+export class LevelStore extends AbstractBundleStore implements StateStore {
   /** The database directory. */
   readonly location: string
   readonly #sync: boolean
@@ -362,6 +365,37 @@ export class LevelStore extends AbstractBundleStore {
     return this.#read((db) => readMeta(db, overlay))
   }
 
+  getState(name: string): Promise<Uint8Array | undefined> {
+    return this.#read(async (db) => {
+      const value = await db.get(stateKey(name))
+      return value === undefined ? undefined : plainView(value)
+    })
+  }
+
+  putState(entries: ReadonlyArray<readonly [name: string, value: Uint8Array | undefined]>): Promise<void> {
+    return this.#write(async (db) => {
+      const ops: BatchOp[] = entries.map(([name, value]) => (value === undefined ? { type: 'del', key: stateKey(name) } : { type: 'put', key: stateKey(name), value }))
+      if (ops.length > 0) await db.batch(ops, { sync: this.#sync })
+    })
+  }
+
+  stateEntries(prefix: string): Promise<Array<[string, Uint8Array]>> {
+    return this.#read(async (db) => {
+      const low = stateKey(prefix)
+      // Every key with this prefix sorts below the prefix followed by 0xff bytes (UTF-8 never holds 0xff).
+      const high = new Uint8Array(low.length + 1)
+      high.set(low)
+      high[low.length] = 0xff
+      const out: Array<[string, Uint8Array]> = []
+      const decoder = new TextDecoder()
+      for await (const [key, value] of db.iterator({ gte: low, lt: high })) {
+        if (key[0] !== TAG_STATE) break
+        out.push([decoder.decode(key.subarray(1)), plainView(value)])
+      }
+      return out
+    })
+  }
+
   #write<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     const run = this.#writes.then(() => this.#read(fn))
     this.#writes = run.catch(() => undefined)
@@ -380,6 +414,11 @@ export class LevelStore extends AbstractBundleStore {
     if (this.#db === undefined) throw new BloomwalkError('STORE_NOT_OPEN', 'store is not open')
     return this.#db
   }
+}
+
+/** A plain Uint8Array view (LevelDB hands back Buffers). */
+function plainView(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
 }
 
 /** The bundle id with node:crypto's SHA-256: every row read is re-hashed to catch corruption. */

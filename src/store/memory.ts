@@ -10,6 +10,7 @@
  */
 import type { Bundle } from '../bundle/types.js'
 import { AbstractBundleStore, throwIfAborted, type NormalizedRange } from './abstract.js'
+import type { StateStore } from './types.js'
 import { compareBytes, hexKey, lastAtMost, lowerBound, nextPassing, passesModulo, prevPassing } from './range.js'
 
 interface OverlayData {
@@ -24,8 +25,25 @@ interface OverlayData {
 }
 
 /** The memory backend. */
-export class MemoryStore extends AbstractBundleStore {
+export class MemoryStore extends AbstractBundleStore implements StateStore {
   readonly #overlays = new Map<string, OverlayData>()
+  readonly #state = new Map<string, Uint8Array>()
+
+  async getState(name: string): Promise<Uint8Array | undefined> {
+    return this.#state.get(name)
+  }
+
+  async putState(entries: ReadonlyArray<readonly [name: string, value: Uint8Array | undefined]>): Promise<void> {
+    for (const [name, value] of entries) {
+      if (value === undefined) this.#state.delete(name)
+      else this.#state.set(name, value.slice())
+    }
+  }
+
+  async stateEntries(prefix: string): Promise<Array<[string, Uint8Array]>> {
+    const names = [...this.#state.keys()].filter((n) => n.startsWith(prefix)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    return names.map((n) => [n, this.#state.get(n)!])
+  }
 
   protected async _open(): Promise<void> {}
 

@@ -63,3 +63,26 @@ export interface BundleStore {
   /** The stored bundles not marked delivered, in key order (global time, then id). Lazy. */
   undelivered(overlay: Uint8Array): AsyncIterable<Bundle>
 }
+
+/**
+ * Small named values kept in the same database as the bundles (the node's MVDS state,
+ * issue 19). Names are UTF-8 strings; a LevelDB backend keeps them under their own key tag.
+ */
+export interface StateStore {
+  /** The value stored under `name`, or undefined. */
+  getState(name: string): Promise<Uint8Array | undefined>
+  /**
+   * Puts (or, for an undefined value, deletes) named values in ONE atomic batch, ordered
+   * after every earlier write of the store. When the promise resolves the batch survives a
+   * process crash (as `BundleStore.put`).
+   */
+  putState(entries: ReadonlyArray<readonly [name: string, value: Uint8Array | undefined]>): Promise<void>
+  /** Every name starting with `prefix` and its value, in name (byte) order. */
+  stateEntries(prefix: string): Promise<Array<[string, Uint8Array]>>
+}
+
+/** True when a store also keeps named state values. */
+export function isStateStore(store: unknown): store is StateStore {
+  const s = store as Partial<StateStore> | null
+  return typeof s === 'object' && s !== null && typeof s.getState === 'function' && typeof s.putState === 'function' && typeof s.stateEntries === 'function'
+}

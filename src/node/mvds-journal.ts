@@ -1,0 +1,167 @@
+/**
+ * MVDS state that survives a restart (issue 19): the message store and the node's records
+ * (send count and send epoch per peer and message), the groups shared with each peer and the
+ * epoch, in the same database as the bundles (a {@link StateStore}).
+ *
+ * ```
+ * mvds/state        → encodeMvdsSnapshot(node.snapshot())   (src/mvds/snapshot.ts)
+ * mvds/msg/<hex id> → encodeMvdsPayload({ messages: [m] })  (one message, HEAD schema: metadata kept)
+ * ```
+ *
+ * Messages are journaled as they enter the store (write-through: the sans-I/O node reads a
+ * synchronous store) and deleted when evicted; the snapshot is rewritten on `flush` when
+ * anything changed. Each flush is one atomic batch, so a crash (kill -9 included) leaves
+ * the last flushed state. The node flushes before every tick that may send ACKs, and
+ * `share` / `sendPrivate` resolve only after their flush: a message we acknowledged, or
+ * promised to send, is on disk first.
+ */
+import { decodeMvdsSnapshot, encodeMvdsSnapshot, type MvdsNode } from '../mvds/index.js'
+import type { MvdsMessageStore } from '../mvds/types.js'
+import { hexKey } from '../store/range.js'
+import type { StateStore } from '../store/types.js'
+import { decodeMvdsPayload, encodeMvdsPayload, type MvdsMessage } from '../wire/mvds.js'
+
+const STATE = 'mvds/state'
+const MESSAGE_PREFIX = 'mvds/msg/'
+
+/** The default bound of the journaled message store. */
+export const DEFAULT_MAX_MVDS_MESSAGES = 100_000
+
+/** What `load` found. */
+export interface MvdsLoadResult {
+  messages: number
+  /** Hex group ids shared with at least one peer. */
+  groups: string[]
+  /** Entries that did not decode (skipped). */
+  corrupt: number
+}
+
+/**
+ * A bounded in-memory message store whose changes are journaled (oldest evicted first, as
+ * `MemoryMvdsStore`). Without a journal it is a plain memory store.
+ */
+export class JournaledMvdsStore implements MvdsMessageStore {
+  readonly #messages = new Map<string, MvdsMessage>()
+  readonly #max: number
+  /** Changes not yet flushed: hex id → message (put) or undefined (delete). */
+  readonly changes = new Map<string, MvdsMessage | undefined>()
+  readonly #journaled: boolean
+
+  constructor(init: { maxMessages?: number; journaled: boolean }) {
+    this.#max = init.maxMessages ?? DEFAULT_MAX_MVDS_MESSAGES
+    this.#journaled = init.journaled
+  }
+
+  has(id: Uint8Array): boolean {
+    return this.#messages.has(hexKey(id))
+  }
+
+  get(id: Uint8Array, key?: string): MvdsMessage | undefined {
+    return this.#messages.get(key ?? hexKey(id))
+  }
+
+  put(id: Uint8Array, message: MvdsMessage): void {
+    this.#insert(hexKey(id), message, this.#journaled)
+  }
+
+  /** Loads a message read back from the journal (not journaled again). */
+  load(key: string, message: MvdsMessage): void {
+    this.#insert(key, message, false)
+  }
+
+  get size(): number {
+    return this.#messages.size
+  }
+
+  #insert(key: string, message: MvdsMessage, journal: boolean): void {
+    if (this.#messages.has(key)) return
+    if (this.#messages.size >= this.#max) {
+      const oldest = this.#messages.keys().next().value as string
+      this.#messages.delete(oldest)
+      if (this.#journaled) this.changes.set(oldest, undefined)
+    }
+    this.#messages.set(key, message)
+    if (journal) this.changes.set(key, message)
+  }
+}
+
+/** Writes the MVDS state to a {@link StateStore}; loads it back at start. */
+export class MvdsJournal {
+  readonly #store: StateStore
+  readonly #node: MvdsNode
+  readonly #messages: JournaledMvdsStore
+  #dirty = false
+  #tail: Promise<void> = Promise.resolve()
+
+  constructor(store: StateStore, node: MvdsNode, messages: JournaledMvdsStore) {
+    this.#store = store
+    this.#node = node
+    this.#messages = messages
+  }
+
+  /** True when something changed since the last flush began. */
+  get dirty(): boolean {
+    return this.#dirty || this.#messages.changes.size > 0
+  }
+
+  /** The records changed (send, receive, tick, share). */
+  markDirty(): void {
+    this.#dirty = true
+  }
+
+  /** Restores the messages and then the records, shares and epoch. */
+  async load(): Promise<MvdsLoadResult> {
+    let corrupt = 0
+    let messages = 0
+    for (const [name, value] of await this.#store.stateEntries(MESSAGE_PREFIX)) {
+      const m = decodeMvdsPayload(value)?.messages
+      if (m === undefined || m.length !== 1) {
+        corrupt++
+        continue
+      }
+      this.#messages.load(name.slice(MESSAGE_PREFIX.length), m[0]!)
+      messages++
+    }
+    const groups = new Set<string>()
+    const bytes = await this.#store.getState(STATE)
+    if (bytes !== undefined) {
+      const snapshot = decodeMvdsSnapshot(bytes)
+      if (snapshot === null) corrupt++
+      else {
+        this.#node.restore(snapshot)
+        for (const p of snapshot.peers) for (const g of p.groups) groups.add(g)
+      }
+    }
+    return { messages, groups: [...groups], corrupt }
+  }
+
+  /** Writes what changed in one atomic batch, after every earlier flush. */
+  flush(): Promise<void> {
+    const run = this.#tail.then(() => this.#write())
+    this.#tail = run.catch(() => undefined)
+    return run
+  }
+
+  async #write(): Promise<void> {
+    if (!this.dirty) return
+    const entries: Array<[string, Uint8Array | undefined]> = []
+    for (const [key, m] of this.#messages.changes) entries.push([MESSAGE_PREFIX + key, m === undefined ? undefined : encodeMvdsPayload({ acks: [], offers: [], requests: [], messages: [m] })])
+    this.#messages.changes.clear()
+    if (this.#dirty) {
+      this.#dirty = false
+      entries.push([STATE, encodeMvdsSnapshot(this.#node.snapshot())])
+    }
+    try {
+      await this.#store.putState(entries)
+    } catch (err) {
+      // Nothing was written (one batch): everything is due again with the next flush.
+      this.#dirty = true
+      for (const [name, value] of entries) {
+        if (name === STATE) continue
+        const key = name.slice(MESSAGE_PREFIX.length)
+        if (!this.#messages.changes.has(key)) this.#messages.changes.set(key, value === undefined ? undefined : decodeMvdsPayload(value)!.messages[0])
+      }
+      throw err
+    }
+  }
+}

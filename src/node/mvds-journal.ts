@@ -6,6 +6,7 @@
  * ```
  * mvds/state        → encodeMvdsSnapshot(node.snapshot())   (src/mvds/snapshot.ts)
  * mvds/msg/<hex id> → encodeMvdsPayload({ messages: [m] })  (one message, HEAD schema: metadata kept)
+ * mvds/members      → JSON [[hex group, [hex member key, …]], …]   (GroupMembers)
  * ```
  *
  * Messages are journaled as they enter the store (write-through: the sans-I/O node reads a
@@ -17,11 +18,13 @@
  */
 import { decodeMvdsSnapshot, encodeMvdsSnapshot, type MvdsNode } from '../mvds/index.js'
 import type { MvdsMessageStore } from '../mvds/types.js'
+import type { GroupMembers } from './group-members.js'
 import { hexKey } from '../store/range.js'
 import type { StateStore } from '../store/types.js'
 import { decodeMvdsPayload, encodeMvdsPayload, type MvdsMessage } from '../wire/mvds.js'
 
 const STATE = 'mvds/state'
+const MEMBERS = 'mvds/members'
 const MESSAGE_PREFIX = 'mvds/msg/'
 
 /** The default bound of the journaled message store. */
@@ -90,13 +93,15 @@ export class MvdsJournal {
   readonly #store: StateStore
   readonly #node: MvdsNode
   readonly #messages: JournaledMvdsStore
+  readonly #members: GroupMembers
   #dirty = false
   #tail: Promise<void> = Promise.resolve()
 
-  constructor(store: StateStore, node: MvdsNode, messages: JournaledMvdsStore) {
+  constructor(store: StateStore, node: MvdsNode, messages: JournaledMvdsStore, members: GroupMembers) {
     this.#store = store
     this.#node = node
     this.#messages = messages
+    this.#members = members
   }
 
   /** True when something changed since the last flush began. */
@@ -132,6 +137,12 @@ export class MvdsJournal {
         for (const p of snapshot.peers) for (const g of p.groups) groups.add(g)
       }
     }
+    const members = await this.#store.getState(MEMBERS)
+    if (members !== undefined) {
+      const parsed = decodeMembers(members)
+      if (parsed === null) corrupt++
+      else for (const [g, keys] of parsed) for (const k of keys) this.#members.add(g, k)
+    }
     return { messages, groups: [...groups], corrupt }
   }
 
@@ -150,6 +161,7 @@ export class MvdsJournal {
     if (this.#dirty) {
       this.#dirty = false
       entries.push([STATE, encodeMvdsSnapshot(this.#node.snapshot())])
+      entries.push([MEMBERS, new TextEncoder().encode(JSON.stringify(this.#members.entries()))])
     }
     try {
       await this.#store.putState(entries)
@@ -157,11 +169,29 @@ export class MvdsJournal {
       // Nothing was written (one batch): everything is due again with the next flush.
       this.#dirty = true
       for (const [name, value] of entries) {
-        if (name === STATE) continue
+        if (name === STATE || name === MEMBERS) continue
         const key = name.slice(MESSAGE_PREFIX.length)
         if (!this.#messages.changes.has(key)) this.#messages.changes.set(key, value === undefined ? undefined : decodeMvdsPayload(value)!.messages[0])
       }
       throw err
     }
   }
+}
+
+const HEX32 = /^[0-9a-f]{64}$/
+
+/** The member lists from their bytes; null when malformed. */
+function decodeMembers(bytes: Uint8Array): Array<[string, string[]]> | null {
+  let raw: unknown
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch {
+    return null
+  }
+  if (!Array.isArray(raw)) return null
+  for (const e of raw) {
+    if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || !HEX32.test(e[0]) || !Array.isArray(e[1])) return null
+    if (!(e[1] as unknown[]).every((k) => typeof k === 'string' && HEX32.test(k))) return null
+  }
+  return raw as Array<[string, string[]]>
 }

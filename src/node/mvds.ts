@@ -18,6 +18,7 @@ import type { Counters } from './stats.js'
 import { compareBytes } from '../store/range.js'
 import { hex } from './overlay.js'
 import { JournaledMvdsStore, MvdsJournal } from './mvds-journal.js'
+import { GroupMembers } from './group-members.js'
 import type { StateStore } from '../store/types.js'
 import type { Logger } from '../env/logger.js'
 
@@ -45,6 +46,8 @@ export interface NodeMvdsDeps {
   transport: Transport
   counters: Counters
   selfKey: string
+  /** Our public key (hex): our own bundles are always accepted in our groups. */
+  selfAuthor: string
   /** Where the MVDS state survives restarts (the bundle store, when it keeps state values). */
   state: StateStore | undefined
   log: Logger
@@ -66,6 +69,8 @@ export class NodeMvds {
   readonly #accepted = new Map<Uint8Array, Bundle>()
   /** Hex ids of the private groups: once shared, a group stays private (across restarts too). */
   readonly #private = new Set<string>()
+  /** Member keys per group: who may author its bundles. */
+  readonly #members: GroupMembers
   readonly #journal: MvdsJournal | undefined
   /** Bundle intakes of delivered messages not finished yet: their ACKs wait for them. */
   readonly #storing = new Set<Promise<void>>()
@@ -79,9 +84,10 @@ export class NodeMvds {
     this.epochMs = options.epochMs ?? 1000
     this.#topic = options.topic !== undefined && isMulticastTransport(deps.transport) ? options.topic : undefined
     if (this.#topic !== undefined && isMulticastTransport(deps.transport)) deps.transport.subscribe(this.#topic)
+    this.#members = new GroupMembers(deps.selfAuthor)
     const store = new JournaledMvdsStore({ journaled: deps.state !== undefined })
     this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, schema: options.schema, store, accept: (message) => this.#accept(message) })
-    this.#journal = deps.state === undefined ? undefined : new MvdsJournal(deps.state, this.node, store)
+    this.#journal = deps.state === undefined ? undefined : new MvdsJournal(deps.state, this.node, store, this.#members)
   }
 
   /**
@@ -116,8 +122,9 @@ export class NodeMvds {
    * Shares a group with a peer (both directions must share for messages to flow). The group
    * becomes private: {@link admits} lets only the peers it is shared with exchange its overlay.
    */
-  share(group: Uint8Array, peer: Address): void {
+  share(group: Uint8Array, peer: Address, key?: Uint8Array): void {
     this.#private.add(hex(group))
+    if (key !== undefined) this.#members.add(hex(group), hex(key))
     this.node.share(group, addressKey(peer))
     this.#journal?.markDirty()
   }
@@ -230,6 +237,10 @@ export class NodeMvds {
     const bundle = decodeBundle(message.body, { maxParents: MAX_PARENTS_FIELD, maxBody: MAX_BODY_FIELD })
     if (bundle === null || compareBytes(bundle.overlay, message.groupId) !== 0 || !this.#deps.verify(bundle)) {
       this.#deps.counters.bundleDrop('mvds-bad-body')
+      return null
+    }
+    if (!this.#members.allows(hex(bundle.overlay), hex(bundle.author))) {
+      this.#deps.counters.bundleDrop('mvds-not-member')
       return null
     }
     return bundle

@@ -143,6 +143,7 @@ export class BloomwalkNode {
         transport: opts.transport,
         counters,
         selfKey: addressKey(lan),
+        selfAuthor: hex(this.keys.publicKey),
         state: opts.mvds.persist !== false && isStateStore(opts.store) ? opts.store : undefined,
         log,
         verify: (b) => (opts.verifyBundle ?? verifyBundleSignature)(b) && b.bytes.length <= maxBundleBytes(sync.datagramBudget),
@@ -330,14 +331,17 @@ export class BloomwalkNode {
    * Shares a private group with a peer for MVDS (both sides share for messages to flow).
    * Joins the group as an overlay if needed. From then on the group is private: it is not
    * walked, and no datagram of its overlay other than MVDS is answered or sent to a peer it
-   * is not shared with (docs/mvds.md, "Private groups in the node").
+   * is not shared with (docs/mvds.md, "Private groups in the node"). With `key` (the peer's
+   * public key) the group lists its members: MVDS then accepts only bundles authored by a
+   * listed member or by us.
    * @throws {BloomwalkError} INVALID_ARGUMENT when the node runs without MVDS
    */
-  async share(group: Uint8Array, peer: Address): Promise<void> {
+  async share(group: Uint8Array, peer: Address, options: { key?: Uint8Array } = {}): Promise<void> {
     const mvds = this.#ctx.mvds
     if (mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'share needs a node created with the mvds option')
+    if (options.key !== undefined && (!(options.key instanceof Uint8Array) || options.key.length !== 32)) throw new BloomwalkError('INVALID_ARGUMENT', 'a member key is a 32-byte Ed25519 public key')
     await this.join(group)
-    mvds.layer.share(group, peer)
+    mvds.layer.share(group, peer, options.key)
     await mvds.layer.flush()
     // A private group is never walked: its messages travel by MVDS among members only.
     const state = this.#overlays.get(hex(group))

@@ -136,6 +136,30 @@ describe('private-group non-member', () => {
     await t.stop()
   })
 
+  it('with member keys, a member neither relays nor gets accepted a bundle authored by a non-member', async () => {
+    const t = await testnet({ peers: 0, seed: 95 })
+    const a = await t.addPeer({ mvds: { mode: 'batch' } })
+    const b = await t.addPeer({ mvds: { mode: 'batch' } })
+    const d = await t.addPeer({ mvds: { mode: 'batch' } })
+    // a's group has b and d; b's has only a (d is not a member for b).
+    await a.share(group, b.address(), { key: b.keys.publicKey })
+    await a.share(group, d.address(), { key: d.keys.publicKey })
+    await b.share(group, a.address(), { key: a.keys.publicKey })
+    await d.share(group, a.address(), { key: a.keys.publicKey })
+    const got = { a: [] as string[], b: [] as string[] }
+    a.events.on('bundle', (x) => x.from !== undefined && got.a.push(text(x.bundle.body)))
+    b.events.on('bundle', (x) => x.from !== undefined && got.b.push(text(x.bundle.body)))
+    await d.sendPrivate(group, new TextEncoder().encode('from d'))
+    await a.sendPrivate(group, new TextEncoder().encode('from a'))
+    await t.run(30_000, 250)
+    expect(got.a).toEqual(['from d'])
+    // a relayed d's message to b, which refused it: d is no member of b's group.
+    expect(got.b).toEqual(['from a'])
+    expect(b.stats().bundleDrops['mvds-not-member'] ?? 0).toBeGreaterThan(0)
+    await expect(a.share(group, b.address(), { key: new Uint8Array(31) })).rejects.toThrow(/32-byte/)
+    await t.stop()
+  })
+
   describe('loopback UDP', { timeout: 30_000 }, () => {
     const cleanup: (() => Promise<void>)[] = []
     afterEach(async () => {

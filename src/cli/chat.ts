@@ -11,7 +11,8 @@ import type { Bundle } from '../bundle/types.js'
 import { isBloomwalkError } from '../errors.js'
 import { UsageError } from './args.js'
 import { aborted, commandLogger, resolveIo, type CommandIo } from './command.js'
-import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer } from './peer.js'
+import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer, type Peer } from './peer.js'
+import { GROUP_OPTIONS_USAGE, startGroupPeer } from './group-peer.js'
 import { shortHex } from './report.js'
 
 /** Longest nick shown or sent, characters. */
@@ -22,6 +23,7 @@ const MAX_SHOWN_TEXT = 2000
 const HISTORY = 20
 
 export const CHAT_USAGE = `usage: bloomwalk chat --room NAME --tracker HOST:PORT [--tracker HOST:PORT …] [--data DIR] [--nick NAME] [--port P] [--host ADDR]
+       bloomwalk chat --group NAME --member KEY@HOST:PORT [--member …] [--data DIR] [--nick NAME] [--port P] [--host ADDR]
 
 A terminal public chat. Each line you type is published as a bundle whose body is JSON
 {"nick", "text"} and whose parent is the last message seen. Arriving messages are printed
@@ -33,11 +35,18 @@ messages are shown at start. Type /quit, Ctrl-D or Ctrl-C to leave.
 ${PEER_OPTIONS_USAGE} (default warn)
   --nick        the name shown with your messages, 1–${MAX_NICK} characters (default: your user name)
 
+A private conversation instead of a room: every member starts the chat with the same
+--group and lists the others with --member. Messages travel by MVDS to the members only
+(never the Bloom walk or a tracker), are retransmitted until acknowledged, survive a
+restart, and are accepted only when a member wrote them.
+${GROUP_OPTIONS_USAGE}
+
 A chat and a node in the same room need different --data directories (LevelDB is locked
 by one process).
 
 example:
-  bloomwalk chat --room lobby --tracker 192.0.2.10:6421 --nick ada`
+  bloomwalk chat --room lobby --tracker 192.0.2.10:6421 --nick ada
+  bloomwalk chat --group ada+bob --port 7000 --member <bob's key>@192.0.2.20:7000 --nick ada`
 
 /** The body of a chat message. */
 export interface ChatMessage {
@@ -46,7 +55,7 @@ export interface ChatMessage {
 }
 
 export async function runChat(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...PEER_OPTIONS, nick: { type: 'string' } }, strict: true, allowPositionals: false })
+  const { values } = parseArgs({ args: argv, options: { ...PEER_OPTIONS, nick: { type: 'string' }, group: { type: 'string' }, member: { type: 'string', multiple: true } }, strict: true, allowPositionals: false })
   if (values.help === true) {
     out(CHAT_USAGE)
     return
@@ -54,8 +63,11 @@ export async function runChat(argv: string[], out: (line: string) => void, parti
   const io = resolveIo(partialIo)
   const nick = nickOption(values.nick)
   const log = commandLogger('chat', values['log-level'], 'warn', io.err)
-  const peer = await startPeer(values, io, log)
+  if (values.group === undefined && values.member !== undefined) throw new UsageError('--member needs --group NAME')
+  const grouped = values.group === undefined ? undefined : await startGroupPeer(values, io, log)
+  const peer = grouped ?? (await startPeer(values, io, log))
   const { node, overlay } = peer
+  const publish = (body: Uint8Array, parents: Uint8Array[]) => (grouped === undefined ? node.publish(overlay, body, { parents }) : node.sendPrivate(overlay, body, { parents }))
 
   const terminal = io.stdin === process.stdin && process.stdin.isTTY === true && process.stdout.isTTY === true
   const rl = createInterface({ input: io.stdin, output: terminal ? process.stdout : undefined, terminal })
@@ -86,7 +98,8 @@ export async function runChat(argv: string[], out: (line: string) => void, parti
   for (const bundle of past) if (!arrivedWhileLoading.has(shortHex(bundle.id, 32))) show(formatMessage(bundle))
   last ??= past[past.length - 1]?.id
   arrivedWhileLoading = undefined
-  show(`joined "${peer.room}" as ${nick} (${shortHex(node.keys.publicKey)}); your lines are sent to the room`)
+  if (grouped === undefined) show(`joined "${(peer as Peer).room}" as ${nick} (${shortHex(node.keys.publicKey)}); your lines are sent to the room`)
+  else show(`joined group "${grouped.group}" as ${nick} (key ${Buffer.from(node.keys.publicKey).toString('hex')}); your lines go to ${grouped.members.length} member${grouped.members.length === 1 ? '' : 's'} only`)
 
   const done = new AbortController()
   const stop = (): void => done.abort()
@@ -100,7 +113,7 @@ export async function runChat(argv: string[], out: (line: string) => void, parti
     sending = sending.then(async () => {
       const body = new TextEncoder().encode(JSON.stringify({ nick, text } satisfies ChatMessage))
       try {
-        const bundle = await node.publish(overlay, body, { parents: last === undefined ? [] : [last] })
+        const bundle = await publish(body, last === undefined ? [] : [last])
         last = bundle.id
       } catch (err) {
         if (isBloomwalkError(err, 'BUNDLE_TOO_LARGE')) show('(not sent: the message is too long for one datagram)')

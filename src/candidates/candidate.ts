@@ -34,6 +34,8 @@ export interface Candidate {
   readonly lastStumble: number | undefined
   /** When it was last introduced to us or punctured us (ms), if ever. */
   readonly lastIntro: number | undefined
+  /** When it last sent us a bundle we did not hold (ms), if ever: proof of usefulness that a Sybil cannot fake by answering walks. */
+  readonly lastUseful: number | undefined
   /** True once it answered us or sent us a request (its address is proven, not hearsay). */
   readonly verified: boolean
   /** True for configured trackers / trusted peers. */
@@ -72,6 +74,11 @@ export function categoryOf(c: Candidate, now: number, l: Lifetimes): Category | 
 export function isEligibleForWalk(c: Candidate, now: number, l: Lifetimes, delayMs: number): boolean {
   if (categoryOf(c, now, l) === undefined) return false
   return c.lastWalk === undefined || now >= c.lastWalk + delayMs
+}
+
+/** True when the candidate sent us a bundle we did not hold within the last `usefulLifetimeMs` (half-open window, as the lifetimes). */
+export function isUseful(c: Candidate, now: number, o: { readonly usefulLifetimeMs: number }): boolean {
+  return within(c.lastUseful, o.usefulLifetimeMs, now)
 }
 
 /** The latest sign of life from the candidate (reply, request, introduction), or −∞. */

@@ -3,7 +3,7 @@
  * `now`-based lifetimes, the walker's weighted choice, introductions, and per-subnet and
  * total caps. Sans-I/O: `now` and an `Rng` are passed in.
  */
-export { type Candidate, type Category, type Lifetimes, CATEGORIES, categoryOf, isEligibleForWalk, lastSeen } from './candidate.js'
+export { type Candidate, type Category, type Lifetimes, CATEGORIES, categoryOf, isEligibleForWalk, isUseful, lastSeen } from './candidate.js'
 export {
   type CandidateTableInit,
   type CandidateTableOptions,
@@ -14,6 +14,7 @@ export {
   MAX_PER_NARROW_SUBNET,
   MAX_PER_WIDE_SUBNET,
   STUMBLE_LIFETIME_MS,
+  USEFUL_LIFETIME_MS,
   WALK_ELIGIBLE_DELAY_MS,
   WALK_LIFETIME_MS,
   WALK_TIMEOUT_MS,

@@ -12,6 +12,12 @@ export const STUMBLE_LIFETIME_MS = 57_500
 export const INTRO_LIFETIME_MS = 27_500
 /** A candidate is eligible for another walk 27.5 s after the last one: spreads steps over peers and revisits before the intro lifetime ends. */
 export const WALK_ELIGIBLE_DELAY_MS = 27_500
+/**
+ * A candidate that sent us a bundle we did not hold counts as a walk target of its own,
+ * apart from the other ports of its host, for 57.5 s (the walk lifetime: the evidence lives
+ * as long as the NAT hole it came through).
+ */
+export const USEFUL_LIFETIME_MS = 57_500
 /** An introduction-response not back within 10.5 s is lost: two steps (5 s each) plus slack. */
 export const WALK_TIMEOUT_MS = 10_500
 /** Non-trusted candidates kept: enough for hundreds of live peers, small enough to scan per step. */
@@ -46,6 +52,8 @@ export interface CandidateTableInit {
   introLifetimeMs?: number
   /** ms after a walk before the same candidate may be walked to again. Default {@link WALK_ELIGIBLE_DELAY_MS}. */
   walkEligibleDelayMs?: number
+  /** ms a candidate counts as useful (a walk target apart from its host) after it last sent us a new bundle. Default {@link USEFUL_LIFETIME_MS}. */
+  usefulLifetimeMs?: number
   /** ms after a walk before {@link CandidateTable.walkTimedOut} may drop walk status. Default {@link WALK_TIMEOUT_MS}. */
   walkTimeoutMs?: number
   /** Walker category weights. Default {@link DEFAULT_CATEGORY_WEIGHTS}. */
@@ -64,6 +72,7 @@ export interface CandidateTableOptions {
   readonly stumbleLifetimeMs: number
   readonly introLifetimeMs: number
   readonly walkEligibleDelayMs: number
+  readonly usefulLifetimeMs: number
   readonly walkTimeoutMs: number
   readonly categoryWeights: CategoryWeights
   readonly maxCandidates: number
@@ -99,6 +108,7 @@ export function resolveOptions(init: CandidateTableInit = {}): CandidateTableOpt
     stumbleLifetimeMs: int('stumbleLifetimeMs', init.stumbleLifetimeMs, STUMBLE_LIFETIME_MS),
     introLifetimeMs: int('introLifetimeMs', init.introLifetimeMs, INTRO_LIFETIME_MS),
     walkEligibleDelayMs: int('walkEligibleDelayMs', init.walkEligibleDelayMs, WALK_ELIGIBLE_DELAY_MS),
+    usefulLifetimeMs: int('usefulLifetimeMs', init.usefulLifetimeMs, USEFUL_LIFETIME_MS),
     walkTimeoutMs: int('walkTimeoutMs', init.walkTimeoutMs, WALK_TIMEOUT_MS),
     categoryWeights: Object.freeze({
       trusted: weight('trusted', w.trusted, d.trusted),

@@ -5,7 +5,7 @@
  */
 import { type Rng, float } from '../env/index.js'
 import { type ConnectionType, sameHost } from '../nat/index.js'
-import { type Candidate, type Category, CATEGORIES, categoryOf, isEligibleForWalk, lastSeen } from './candidate.js'
+import { type Candidate, type Category, CATEGORIES, categoryOf, isEligibleForWalk, isUseful, lastSeen } from './candidate.js'
 import type { CandidateTableOptions, CategoryWeights } from './options.js'
 
 /**
@@ -25,26 +25,33 @@ function walkedEarlier(a: Entry, aWalk: number, b: Entry, bWalk: number): boolea
 
 /**
  * Per category, the eligible entry walked to longest ago (DESIGN §6: keeps NAT holes open).
- * A host counts once (docs/security.md, "Sybil and eclipse"): a non-trusted entry is
- * eligible only when no non-trusted entry of its host ({@link Entry.host}) was walked to in
- * the last `walkEligibleDelayMs`, and entries are ordered by their host's last walk, so
- * sixteen ports of one machine are walked to as often as one. Trusted entries keep the
- * per-address rule. With `prefer`, a category's eligible non-trusted entries for which it
- * holds come first (the oldest of them), the others only when it holds for none. Two passes
- * over `entries`.
+ * A host's unproven ports count once (docs/security.md, "Sybil and eclipse"): a non-trusted
+ * entry that has not sent us a new bundle within `usefulLifetimeMs` ({@link isUseful}) is
+ * eligible only when no other unproven port of its host ({@link Entry.host}) was walked to
+ * in the last `walkEligibleDelayMs`, and such entries are ordered by that shared walk, so
+ * sixteen ports of one machine that forward nothing are walked to as often as one. A port
+ * that proved useful is a walk target of its own (the per-address rule, as trusted
+ * entries), so honest peers behind one address (a carrier-grade NAT, a campus, the demo on
+ * 127.0.0.1) are walked to as often as their usefulness earns: the host's budget per delay
+ * is one walk plus one per useful port. A walk to an unproven port that then delivers
+ * frees the shared walk at once. With `prefer`, a category's eligible non-trusted entries
+ * for which it holds come first (the oldest of them), the others only when it holds for
+ * none. Two passes over `entries`.
  */
 export function oldestEligible(entries: readonly Entry[], now: number, o: CandidateTableOptions, prefer?: (key: string) => boolean): Map<Category, Entry> {
+  const counted = (e: Entry): boolean => !e.trusted && !isUseful(e, now, o)
   const hostWalked = new Map<string, number>()
   for (const e of entries) {
-    if (e.trusted || e.lastWalk === undefined) continue
+    if (e.lastWalk === undefined || !counted(e)) continue
     const last = hostWalked.get(e.host)
     if (last === undefined || e.lastWalk > last) hostWalked.set(e.host, e.lastWalk)
   }
   const best = new Map<Category, { e: Entry; walk: number; preferred: boolean }>()
   for (const e of entries) {
     if (!isEligibleForWalk(e, now, o, o.walkEligibleDelayMs)) continue
-    const walk = e.trusted ? (e.lastWalk ?? -Infinity) : (hostWalked.get(e.host) ?? -Infinity)
-    if (!e.trusted && now < walk + o.walkEligibleDelayMs) continue
+    const shared = counted(e)
+    const walk = shared ? (hostWalked.get(e.host) ?? -Infinity) : (e.lastWalk ?? -Infinity)
+    if (shared && now < walk + o.walkEligibleDelayMs) continue
     const cat = categoryOf(e, now, o)!
     const preferred = prefer !== undefined && !e.trusted && prefer(e.key)
     const current = best.get(cat)

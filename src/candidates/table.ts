@@ -128,6 +128,19 @@ export class CandidateTable {
   }
 
   /**
+   * Records that `key` sent us a bundle we did not hold: for `usefulLifetimeMs` it is a walk
+   * target of its own rather than one more port of its host (see {@link nextWalkTarget}).
+   * Changes no category or lifetime. False when `key` is not in the table.
+   */
+  recordUseful(key: string, now: number): boolean {
+    assertNow('recordUseful', now)
+    const e = this.#find(key)
+    if (e === undefined) return false
+    e.lastUseful = now
+    return true
+  }
+
+  /**
    * Drops the walk status of `key` when our last introduction-request to it got no
    * response within `walkTimeoutMs` (call it when that timer fires). Does nothing, and
    * returns false, if the walk was answered (a reply at or after the walk), is not yet
@@ -176,9 +189,11 @@ export class CandidateTable {
   /**
    * The walker's next target at `now`: draws a category among those with an eligible
    * candidate, with probability proportional to its weight, then takes that category's
-   * eligible candidate walked to longest ago (never walked first). A host (IPv4 address,
-   * IPv6 /64) counts once: none of its non-trusted ports is eligible within
-   * `walkEligibleDelayMs` of a walk to any of them (see {@link oldestEligible}). With
+   * eligible candidate walked to longest ago (never walked first). A host's (IPv4 address,
+   * IPv6 /64) unproven ports count once: none of them is eligible within
+   * `walkEligibleDelayMs` of a walk to any of them, while a port that sent us a new bundle
+   * ({@link recordUseful}) within `usefulLifetimeMs` counts as a peer of its own (see
+   * {@link oldestEligible}). With
    * `prefer` (e.g. "has forwarded us a bundle"), the drawn category's eligible entries for
    * which it holds are taken first; the category draw itself is unchanged. `undefined` when no
    * candidate is eligible. Does not record the walk: call {@link recordWalk} when sending.
@@ -303,6 +318,7 @@ export class CandidateTable {
       lastWalkReply: undefined,
       lastStumble: undefined,
       lastIntro: undefined,
+      lastUseful: undefined,
       verified: false,
       trusted: false,
       seq: this.#seq++,

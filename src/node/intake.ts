@@ -143,6 +143,8 @@ export class BundleIntake {
       fresh.push(b)
     }
     state.builder?.onStored(fresh, from === undefined ? undefined : addressKey(from))
+    // A peer that gave us something new is a walk target of its own, not one more port of its host.
+    if (from !== undefined && fresh.length > 0) state.candidates.recordUseful(addressKey(from), ctx.clock.now())
     for (const bundle of fresh) this.#request(ctx, state, from, (await state.delivery?.stored(bundle, from)) ?? [])
     return fresh
   }

@@ -69,7 +69,7 @@ describe('lifetimes expire at exactly the right instant', () => {
 
   it('categoryOf is a pure function of the timestamps', () => {
     const o = resolveOptions()
-    const c = { key: K, lan: { host: '8.8.4.4', port: 7000 }, wan: { host: '8.8.4.4', port: 7000 }, connectionType: 'unknown' as const, lastWalk: undefined, lastWalkReply: 0, lastStumble: undefined, lastIntro: undefined, verified: true, trusted: false }
+    const c = { key: K, lan: { host: '8.8.4.4', port: 7000 }, wan: { host: '8.8.4.4', port: 7000 }, connectionType: 'unknown' as const, lastWalk: undefined, lastWalkReply: 0, lastStumble: undefined, lastIntro: undefined, lastUseful: undefined, verified: true, trusted: false }
     expect(categoryOf(c, 57_499, o)).toBe('walk')
     expect(categoryOf(c, 57_500, o)).toBeUndefined()
     expect(isEligibleForWalk(c, 0, o, WALK_ELIGIBLE_DELAY_MS)).toBe(true)

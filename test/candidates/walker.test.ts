@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CandidateTable, type Category, DEFAULT_CATEGORY_WEIGHTS, WALK_ELIGIBLE_DELAY_MS, drawCategory } from '../../src/candidates/index.js'
+import { CandidateTable, type Category, DEFAULT_CATEGORY_WEIGHTS, USEFUL_LIFETIME_MS, WALK_ELIGIBLE_DELAY_MS, drawCategory } from '../../src/candidates/index.js'
 import { SeededRng } from '../../src/env/index.js'
 import { info } from './helpers.js'
 
@@ -192,6 +192,70 @@ describe('nextWalkTarget: a host counts once', () => {
     expect(counts.trusted + counts.walk).toBe(1_000)
     expect(counts.walk).toBeGreaterThan(0)
     expect(counts.trusted).toBeGreaterThan(0)
+  })
+})
+
+/** Walks every `stepMs` from `from` (inclusive) to `to` (exclusive); returns the keys walked to. */
+function walkEvery(t: CandidateTable, from: number, to: number, stepMs: number, rng: SeededRng): string[] {
+  const walked: string[] = []
+  for (let now = from; now < to; now += stepMs) {
+    const c = t.nextWalkTarget(now, rng)
+    if (c === undefined) continue
+    t.recordWalk(c.key, now)
+    walked.push(c.key)
+  }
+  return walked
+}
+
+describe('nextWalkTarget: a port that sent us a new bundle counts as a peer of its own', () => {
+  it('ten useful ports of one address are each walked to once per delay, the unproven ports of that address once between them', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    for (let p = 1; p <= 16; p++) t.recordWalkReply(`5.5.5.5:${p}`, info(`5.5.5.5:${p}`), T0)
+    for (let p = 1; p <= 10; p++) expect(t.recordUseful(`5.5.5.5:${p}`, T0)).toBe(true)
+    // A walk every 1 s over one delay (27.5 walks): the ten useful ports and one of the six unproven ones.
+    const walked = walkEvery(t, T0, T0 + WALK_ELIGIBLE_DELAY_MS, 1_000, new SeededRng(3))
+    const useful = walked.filter((k) => Number(k.split(':')[1]) <= 10)
+    expect(new Set(useful).size).toBe(10)
+    expect(useful.length).toBe(10)
+    expect(walked.length - useful.length).toBe(1)
+  })
+
+  it('the Sybil case is unchanged: sixteen ports that never forward anything are one walk target per delay', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    for (let p = 1; p <= 16; p++) t.recordWalkReply(`5.5.5.5:${p}`, info(`5.5.5.5:${p}`), T0)
+    expect(walkEvery(t, T0, T0 + WALK_ELIGIBLE_DELAY_MS, 1_000, new SeededRng(3))).toEqual(['5.5.5.5:1'])
+  })
+
+  it('a walk to an unproven port that then delivers frees its host for the next unproven port at once', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    for (let p = 1; p <= 3; p++) t.recordWalkReply(`5.5.5.5:${p}`, info(`5.5.5.5:${p}`), T0)
+    const rng = new SeededRng(1)
+    const first = t.nextWalkTarget(T0, rng)!
+    t.recordWalk(first.key, T0)
+    expect(t.nextWalkTarget(T0 + 100, rng)).toBeUndefined()
+    t.recordUseful(first.key, T0 + 200)
+    const second = t.nextWalkTarget(T0 + 300, rng)
+    expect(second).toBeDefined()
+    expect(second!.key).not.toBe(first.key)
+  })
+
+  it('usefulness lapses after usefulLifetimeMs: the port counts with its host again', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK, walkLifetimeMs: 10 * USEFUL_LIFETIME_MS })
+    for (let p = 1; p <= 4; p++) t.recordWalkReply(`5.5.5.5:${p}`, info(`5.5.5.5:${p}`), T0)
+    for (let p = 1; p <= 4; p++) t.recordUseful(`5.5.5.5:${p}`, T0)
+    // Just before the lifetime ends all four are walked within one second; from its end, one per delay.
+    const late = T0 + USEFUL_LIFETIME_MS - 4
+    expect(walkEvery(t, late, late + 4, 1, new SeededRng(1))).toHaveLength(4)
+    const after = T0 + USEFUL_LIFETIME_MS + WALK_ELIGIBLE_DELAY_MS
+    expect(walkEvery(t, after, after + WALK_ELIGIBLE_DELAY_MS, 1_000, new SeededRng(1))).toHaveLength(1)
+  })
+
+  it('recordUseful of an unknown key is refused and changes nothing; an invalid lifetime is rejected', () => {
+    const t = new CandidateTable()
+    expect(t.recordUseful('5.5.5.5:1', T0)).toBe(false)
+    expect(t.size).toBe(0)
+    expect(() => new CandidateTable({ usefulLifetimeMs: -1 })).toThrow(/usefulLifetimeMs/)
+    expect(() => t.recordUseful('5.5.5.5:1', Number.NaN)).toThrow(/now/)
   })
 })
 

@@ -9,6 +9,7 @@ export {
   type CandidateTableOptions,
   type CategoryWeights,
   DEFAULT_CATEGORY_WEIGHTS,
+  DESIGN_STEP_MS,
   INTRO_LIFETIME_MS,
   MAX_CANDIDATES,
   MAX_PER_NARROW_SUBNET,
@@ -18,6 +19,7 @@ export {
   WALK_ELIGIBLE_DELAY_MS,
   WALK_LIFETIME_MS,
   WALK_TIMEOUT_MS,
+  pacedWalkEligibleDelayMs,
   resolveOptions
 } from './options.js'
 export { type Requester, EVICTION_RANK, drawCategory, introducible } from './select.js'

@@ -20,6 +20,19 @@ export const WALK_ELIGIBLE_DELAY_MS = 27_500
 export const USEFUL_LIFETIME_MS = 57_500
 /** An introduction-response not back within 10.5 s is lost: two steps (5 s each) plus slack. */
 export const WALK_TIMEOUT_MS = 10_500
+/** The walk step interval the delays above are made for (DESIGN §6), ms. */
+export const DESIGN_STEP_MS = 5000
+
+/**
+ * The walk eligibility delay for a node that walks every `stepIntervalMs`: faster than the
+ * design's 5 s, the 27.5 s delay shrinks in proportion (a node spreads its steps over about
+ * six peers at any pace); slower, it keeps the design's value. The lifetimes and the walk
+ * timeout describe NATs and round trips, which do not speed up, and keep theirs. The UDP
+ * node (`--step`) and the simulator (a scenario's `stepIntervalMs`) both use this.
+ */
+export function pacedWalkEligibleDelayMs(stepIntervalMs: number): number {
+  return Math.max(1, Math.round(WALK_ELIGIBLE_DELAY_MS * Math.min(1, stepIntervalMs / DESIGN_STEP_MS)))
+}
 /** Non-trusted candidates kept: enough for hundreds of live peers, small enough to scan per step. */
 export const MAX_CANDIDATES = 500
 /** Stumble and intro candidates per IPv4 /24 (IPv6 /48), one site: limits one attacker's share of the table. */

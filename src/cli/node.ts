@@ -3,6 +3,7 @@
  * logging its walks, deliveries and periodic stats. Publishes nothing itself (see `chat`)
  * unless told to publish its stdin; `--status` keeps a machine-readable status file.
  */
+import { createWriteStream } from 'node:fs'
 import { rename, writeFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
@@ -26,6 +27,7 @@ const NODE_OPTIONS = {
   'no-idle-skip': { type: 'boolean' },
   'no-puncture-requests': { type: 'boolean' },
   status: { type: 'string' },
+  deliveries: { type: 'string' },
   'publish-stdin': { type: 'boolean' }
 } as const
 
@@ -46,6 +48,11 @@ ${PEER_OPTIONS_USAGE} (default info)
   --status FILE write a JSON status to FILE every second and after each bundle, atomically
                 (write, then rename): stats, candidates with their category, and the
                 published and delivered bundles (counts and the latest ${STATUS_RECENT})
+  --deliveries FILE
+                append one JSON line per bundle published or delivered here
+                ({"t": ms since 1970, "walks": walk steps so far, "id", "body", "own", "from"}) and,
+                every second, the traffic so far ({"t", "walks", "bytes", "datagrams"}),
+                and the node's stats when it stops: what the testbed (bench/testbed) reads
   --publish-stdin
                 publish each line read from stdin as a bundle (UTF-8 body)
 
@@ -67,6 +74,7 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   })
   const { node } = peer
   const status = values.status === undefined ? undefined : statusFile(values.status, peer, io.signal)
+  const deliveries = values.deliveries === undefined ? undefined : deliveryLog(values.deliveries, peer, io.signal)
   node.events.on('walk', ({ to }) => log.info('walk', { to: addressKey(to) }), { signal: io.signal })
   node.events.on(
     'bundle',
@@ -80,7 +88,9 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
         ...(from === undefined ? {} : { from: addressKey(from) }),
         ...(missingParents === undefined ? {} : { missingParents: missingParents.length })
       })
-      status?.record({ id: shortHex(bundle.id, bundle.id.length), body: new TextDecoder().decode(bundle.body), own, ...(from === undefined ? {} : { from: addressKey(from) }) })
+      const record = { id: shortHex(bundle.id, bundle.id.length), body: new TextDecoder().decode(bundle.body), own, ...(from === undefined ? {} : { from: addressKey(from) }) }
+      status?.record(record)
+      deliveries?.record(record)
     },
     { signal: io.signal }
   )
@@ -91,6 +101,7 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   log.info('stats', statsFields(node.stats()))
   await peer.close()
   await status?.close()
+  await deliveries?.close()
   log.info('stopped')
 }
 
@@ -108,6 +119,39 @@ function publishLines(peer: Peer, io: CommandIo, log: Logger): void {
       )
     )
   })
+}
+
+/**
+ * The `--deliveries` file: one JSON line per bundle (published or delivered) with the wall
+ * time and the node's walk count, and a traffic line every second. Appended through one
+ * stream; one line per bundle, so it grows with the room, as the store does.
+ */
+function deliveryLog(path: string, peer: Peer, signal: AbortSignal): { record(b: StatusBundle): void; close(): Promise<void> } {
+  const out = createWriteStream(path, { flags: 'a' })
+  out.on('error', () => undefined)
+  const line = (fields: Record<string, unknown>): void => {
+    out.write(JSON.stringify({ t: Date.now(), walks: peer.node.stats().walks, ...fields }) + '\n')
+  }
+  const traffic = (): void => {
+    let bytes = 0
+    let datagrams = 0
+    for (const c of Object.values(peer.node.stats().out)) {
+      bytes += c.bytes
+      datagrams += c.datagrams
+    }
+    line({ bytes, datagrams })
+  }
+  traffic()
+  every(STATUS_EVERY_MS, signal, traffic)
+  return {
+    record: (b) => line({ ...b }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        traffic()
+        line({ stats: peer.node.stats() })
+        out.end(resolve)
+      })
+  }
 }
 
 /** A bundle as the status file lists it (`from`: the peer it came from, when known). */

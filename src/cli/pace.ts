@@ -6,11 +6,10 @@
  * common NAT mapping timeouts) and the 10.5 s response timeout describe NATs and round
  * trips, which do not speed up, so they keep the design's values.
  */
-import { MAX_CANDIDATES, WALK_ELIGIBLE_DELAY_MS } from '../candidates/options.js'
+import { DESIGN_STEP_MS, MAX_CANDIDATES, pacedWalkEligibleDelayMs } from '../candidates/options.js'
 import type { NodeOptions } from '../node/index.js'
 
-/** The walk step interval of DESIGN §6, ms. */
-export const DESIGN_STEP_MS = 5000
+export { DESIGN_STEP_MS }
 
 /**
  * Node options for walking every `stepIntervalMs`: faster than the design's 5 s, the walk
@@ -19,11 +18,10 @@ export const DESIGN_STEP_MS = 5000
  * all share one address (the demo on 127.0.0.1).
  */
 export function scaledNodeOptions(stepIntervalMs: number, options: { sameHost?: boolean } = {}): Partial<NodeOptions> {
-  const scale = Math.min(1, stepIntervalMs / DESIGN_STEP_MS)
   return {
     stepIntervalMs,
     candidates: {
-      walkEligibleDelayMs: Math.max(1, Math.round(WALK_ELIGIBLE_DELAY_MS * scale)),
+      walkEligibleDelayMs: pacedWalkEligibleDelayMs(stepIntervalMs),
       ...(options.sameHost === true ? { maxPerNarrowSubnet: MAX_CANDIDATES, maxPerWideSubnet: MAX_CANDIDATES } : {})
     }
   }

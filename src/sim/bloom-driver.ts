@@ -9,6 +9,7 @@
  * dropped with probability 1 − reliability (90 % reliability: a tenth never leaves).
  */
 import { generateKeyPair, roomId, type KeyPair } from '../bundle/index.js'
+import { pacedWalkEligibleDelayMs } from '../candidates/index.js'
 import type { SeededRng } from '../env/rng.js'
 import { createNode, type BloomwalkNode, type NodeOptions, type TrafficCounters } from '../node/index.js'
 import { MemoryStore } from '../store/memory.js'
@@ -218,8 +219,8 @@ export class BloomDriver implements Driver {
       store: h.store,
       overlays: h.role === 'tracker' ? [] : [this.overlay],
       trusted,
-      // Without trust the trackers are a bootstrap: walked to only when nothing else is eligible.
-      candidates: h.role === 'peer' && !s.trusted ? { categoryWeights: { trusted: BOOTSTRAP_ONLY_WEIGHT } } : undefined,
+      // The walk eligibility delay follows the step as on a UDP node (`--step`); without trust the trackers are a bootstrap: walked to only when nothing else is eligible.
+      candidates: { walkEligibleDelayMs: pacedWalkEligibleDelayMs(s.stepIntervalMs), ...(h.role === 'peer' && !s.trusted ? { categoryWeights: { trusted: BOOTSTRAP_ONLY_WEIGHT } } : {}) },
       stepIntervalMs: s.stepIntervalMs,
       sync: { ...s.sync },
       catchUp: s.catchUp,

@@ -1,7 +1,8 @@
 /**
  * NATs emulated inside the simulated network, as a {@link MemoryNetwork} interceptor
- * (RFC 4787 terms). A host behind a NAT is bound at a private address (172.16/12) and has
- * a NAT of its own with one public IP:
+ * (RFC 4787 terms). A host behind a NAT is bound at a private address (172.16/12) behind a
+ * NAT with one public IP, of its own or shared with the other hosts of one LAN (a
+ * carrier-grade NAT: scenario `nat.share`):
  *
  * - `cone`: endpoint-independent mapping (one public port per private address, kept for
  *   the run) with an address-and-port-dependent filter: an inbound datagram passes only
@@ -12,8 +13,9 @@
  *
  * On the way out the NAT rewrites `from` (private → public); on the way in it rewrites `to`
  * (public → private) or drops the datagram (`filtered`). Datagrams to a private address
- * are dropped (`unroutablePrivate`): no two simulated hosts share a LAN. Public hosts pass
- * untouched.
+ * pass only between hosts behind the same NAT (one LAN); others are dropped
+ * (`unroutablePrivate`). Public hosts pass untouched. A shared NAT keeps one mapping per
+ * private address (cone) or per private address and destination (symmetric).
  */
 import type { Clock } from '../env/clock.js'
 import type { Address, Interceptor } from '../transport/index.js'
@@ -40,67 +42,73 @@ export interface NatStats {
 
 interface Mapping {
   port: number
+  /** The private address it maps. */
+  inside: Address
   /** Symmetric: the only endpoint it serves. Cone: undefined (see `admitted`). */
   remote: string | undefined
   lastOut: number
+  /** Cone filter: remote endpoint key → last outbound time to it. */
+  admitted: Map<string, number>
 }
 
+/** One NAT: one public IP in front of one or more private hosts (several: a carrier-grade NAT, one LAN behind it). */
 class Nat {
   readonly kind: 'cone' | 'symmetric'
   readonly publicHost: string
-  readonly inside: Address
-  /** Cone: the single mapping. Symmetric: by remote endpoint key. */
+  /** Cone: one mapping per private address. Symmetric: by private address and remote endpoint. */
   readonly #byRemote = new Map<string, Mapping>()
   readonly #byPort = new Map<number, Mapping>()
-  /** Cone filter: remote endpoint key → last outbound time to it. */
-  readonly #admitted = new Map<string, number>()
-  #cone: Mapping | undefined
   #nextPort = FIRST_NAT_PORT
 
-  constructor(kind: 'cone' | 'symmetric', publicHost: string, inside: Address) {
+  constructor(kind: 'cone' | 'symmetric', publicHost: string) {
     this.kind = kind
     this.publicHost = publicHost
-    this.inside = inside
   }
 
-  /** The public port for a datagram to `remote`; records the filter state. */
-  outbound(remote: string, now: number, timeoutMs: number, stats: NatStats): number {
+  /** The public port for a datagram from private `inside` to `remote`; records the filter state. */
+  outbound(inside: Address, remote: string, now: number, timeoutMs: number, stats: NatStats): number {
+    const insideKey = addressKey(inside)
     if (this.kind === 'cone') {
-      if (this.#cone === undefined) this.#cone = this.#allocate(undefined, stats)
-      this.#cone.lastOut = now
-      this.#admitted.set(remote, now)
-      if (this.#admitted.size > SWEEP_AT) sweep(this.#admitted, (t) => now - t > timeoutMs)
-      return this.#cone.port
+      let m = this.#byRemote.get(insideKey)
+      if (m === undefined) {
+        m = this.#allocate(inside, undefined, stats)
+        this.#byRemote.set(insideKey, m)
+      }
+      m.lastOut = now
+      m.admitted.set(remote, now)
+      if (m.admitted.size > SWEEP_AT) sweep(m.admitted, (t) => now - t > timeoutMs)
+      return m.port
     }
-    let m = this.#byRemote.get(remote)
+    const key = `${insideKey}>${remote}`
+    let m = this.#byRemote.get(key)
     if (m === undefined || now - m.lastOut > timeoutMs) {
       if (m !== undefined) this.#byPort.delete(m.port)
       if (this.#byRemote.size > SWEEP_AT) this.#sweep(now, timeoutMs)
-      m = this.#allocate(remote, stats)
-      this.#byRemote.set(remote, m)
+      m = this.#allocate(inside, remote, stats)
+      this.#byRemote.set(key, m)
     }
     m.lastOut = now
     return m.port
   }
 
-  /** True when a datagram from `remote` to public `port` passes the filter. */
-  inbound(remote: string, port: number, now: number, timeoutMs: number): boolean {
+  /** The private address a datagram from `remote` to public `port` goes to, or undefined when the filter drops it. */
+  inbound(remote: string, port: number, now: number, timeoutMs: number): Address | undefined {
     const m = this.#byPort.get(port)
-    if (m === undefined) return false
+    if (m === undefined) return undefined
     if (this.kind === 'cone') {
-      const t = this.#admitted.get(remote)
-      return t !== undefined && now - t <= timeoutMs
+      const t = m.admitted.get(remote)
+      return t !== undefined && now - t <= timeoutMs ? m.inside : undefined
     }
-    return m.remote === remote && now - m.lastOut <= timeoutMs
+    return m.remote === remote && now - m.lastOut <= timeoutMs ? m.inside : undefined
   }
 
-  #allocate(remote: string | undefined, stats: NatStats): Mapping {
+  #allocate(inside: Address, remote: string | undefined, stats: NatStats): Mapping {
     // Ports cycle through 20000..65535, skipping those in use.
     for (;;) {
       const port = this.#nextPort
       this.#nextPort = port >= 65535 ? FIRST_NAT_PORT : port + 1
       if (this.#byPort.has(port)) continue
-      const m: Mapping = { port, remote, lastOut: 0 }
+      const m: Mapping = { port, inside, remote, lastOut: 0, admitted: new Map() }
       this.#byPort.set(port, m)
       stats.mappings++
       return m
@@ -108,9 +116,9 @@ class Nat {
   }
 
   #sweep(now: number, timeoutMs: number): void {
-    for (const [remote, m] of this.#byRemote) {
+    for (const [key, m] of this.#byRemote) {
       if (now - m.lastOut > timeoutMs) {
-        this.#byRemote.delete(remote)
+        this.#byRemote.delete(key)
         this.#byPort.delete(m.port)
       }
     }
@@ -161,11 +169,19 @@ export class NatLayer {
     this.#timeoutMs = timeoutMs
   }
 
-  /** Puts the host bound at private address `inside` behind a new NAT with public IP `publicHost`. */
+  /**
+   * Puts the host bound at private address `inside` behind the NAT with public IP
+   * `publicIp`, created with `kind` if it does not exist yet. Hosts behind one NAT share
+   * its public IP (a carrier-grade NAT) and reach each other's private addresses directly
+   * (one LAN).
+   */
   add(kind: 'cone' | 'symmetric', inside: Address, publicIp: string): void {
-    const nat = new Nat(kind, publicIp, inside)
+    let nat = this.#outside.get(publicIp)
+    if (nat === undefined) {
+      nat = new Nat(kind, publicIp)
+      this.#outside.set(publicIp, nat)
+    }
     this.#inside.set(addressKey(inside), nat)
-    this.#outside.set(publicIp, nat)
   }
 
   /** The routing hook for `MemoryNetwork.interceptor`. */
@@ -176,19 +192,22 @@ export class NatLayer {
     const own = this.#inside.get(addressKey(from))
     if (own !== undefined) {
       if (isPrivateHost(to.host)) {
+        // Within one NAT's LAN the datagram passes untouched; another site's private address is unreachable.
+        if (this.#inside.get(toKey) === own) return { from, to }
         this.stats.unroutablePrivate++
         return null
       }
-      source = { host: own.publicHost, port: own.outbound(toKey, now, this.#timeoutMs, this.stats) }
+      source = { host: own.publicHost, port: own.outbound(from, toKey, now, this.#timeoutMs, this.stats) }
       this.stats.translated++
     }
     const nat = this.#outside.get(to.host)
     if (nat !== undefined) {
-      if (!nat.inbound(addressKey(source), to.port, now, this.#timeoutMs)) {
+      const inside = nat.inbound(addressKey(source), to.port, now, this.#timeoutMs)
+      if (inside === undefined) {
         this.stats.filtered++
         return null
       }
-      return { from: source, to: nat.inside }
+      return { from: source, to: inside }
     }
     if (isPrivateHost(to.host)) {
       this.stats.unroutablePrivate++

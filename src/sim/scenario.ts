@@ -40,6 +40,14 @@ export interface NatSpec {
   symmetric: number
   /** A mapping's filter entry closes this long after the last outbound datagram, ms. */
   timeoutMs: number
+  /**
+   * Peers per address (default 1: an address of its own). More: the peers of one kind are
+   * grouped in bind order and each group shares one public IP. Behind a NAT (a carrier-grade
+   * NAT, a campus, a household) the group also shares one LAN (they reach each other at their
+   * private addresses); public peers of a group bind one port each on the shared IP (several
+   * processes on one machine, as the demo on 127.0.0.1).
+   */
+  share?: number
 }
 
 export interface NetworkSpec {
@@ -155,6 +163,7 @@ export function checkScenario(s: Scenario): Scenario {
   prob('nat.cone', s.nat.cone)
   prob('nat.symmetric', s.nat.symmetric)
   if (s.nat.cone + s.nat.symmetric > 1) bad('nat', 'cone + symmetric must be ≤ 1')
+  if (s.nat.share !== undefined) int('nat.share', s.nat.share, 1, 65_536)
   prob('network.loss', s.network.loss)
   prob('network.duplication', s.network.duplication)
   prob('network.reorder', s.network.reorder)

@@ -49,6 +49,8 @@ export class SimWorld {
   readonly verify: (bundle: Bundle) => boolean
   #nextPublic = 0
   #nextPrivate = 0
+  /** Per NAT kind: peers bound behind it so far, and the public IP of its current NAT (scenario `nat.share`). */
+  readonly #sharing = new Map<NatKind, { bound: number; publicIp: string }>()
 
   constructor(scenario: Scenario, seed: number, log: DeliveryLog, options: { verify?: (bundle: Bundle) => boolean } = {}) {
     this.scenario = scenario
@@ -84,13 +86,30 @@ export class SimWorld {
     return this.net.bind({ host: publicHost(this.#nextPublic++), port: 7759 })
   }
 
-  /** Binds peer `index` by its NAT kind: public, or private behind a NAT of its own. */
+  /** Binds peer `index` by its NAT kind: public (on an IP of its own, or one port of an IP shared by `nat.share` peers), or private behind a NAT (of its own, or shared by `nat.share` peers). */
   bindPeer(index: number): MemoryTransport {
     const kind = this.natKinds[index]!
-    if (kind === 'public' || this.nat === null) return this.bindPublic()
+    const share = this.scenario.nat.share ?? 1
+    if (kind === 'public' || this.nat === null) {
+      if (share === 1) return this.bindPublic()
+      // Public peers sharing an address: one IP, a port each (one machine, or a household's forwarded ports).
+      const group = this.#group('public', share)
+      return this.net.bind({ host: group.publicIp, port: 7759 + group.bound - 1 })
+    }
     const transport = this.net.bind({ host: privateHost(this.#nextPrivate++), port: 7759 })
-    this.nat.add(kind, transport.address(), publicHost(this.#nextPublic++))
+    this.nat.add(kind, transport.address(), this.#group(kind, share).publicIp)
     return transport
+  }
+
+  /** The address group the next peer of `kind` joins: a new public IP every `share` peers. */
+  #group(kind: NatKind, share: number): { bound: number; publicIp: string } {
+    let group = this.#sharing.get(kind)
+    if (group === undefined || group.bound % share === 0) {
+      group = { bound: 0, publicIp: publicHost(this.#nextPublic++) }
+      this.#sharing.set(kind, group)
+    }
+    group.bound++
+    return group
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CandidateTable, type Category, DEFAULT_CATEGORY_WEIGHTS, USEFUL_LIFETIME_MS, WALK_ELIGIBLE_DELAY_MS, drawCategory } from '../../src/candidates/index.js'
+import { CandidateTable, type Category, DEFAULT_CATEGORY_WEIGHTS, USEFUL_LIFETIME_MS, WALK_ELIGIBLE_DELAY_MS, drawCategory, pacedWalkEligibleDelayMs } from '../../src/candidates/index.js'
 import { SeededRng } from '../../src/env/index.js'
 import { info } from './helpers.js'
 
@@ -290,5 +290,15 @@ describe('nextWalkTarget: preferred candidates first within the drawn category',
     t.addTrusted('9.9.9.8:1')
     // 9.9.9.9 was added first: taken first whatever the preference says.
     expect(t.nextWalkTarget(T0, new SeededRng(1), (k) => k === '9.9.9.8:1')?.key).toBe('9.9.9.9:1')
+  })
+})
+
+describe('pacedWalkEligibleDelayMs: the walk eligibility delay follows a faster step (UDP node and simulator alike)', () => {
+  it('shrinks in proportion below the design step and keeps 27.5 s at or above it', () => {
+    expect(pacedWalkEligibleDelayMs(5_000)).toBe(WALK_ELIGIBLE_DELAY_MS)
+    expect(pacedWalkEligibleDelayMs(1_000)).toBe(5_500)
+    expect(pacedWalkEligibleDelayMs(250)).toBe(1_375)
+    expect(pacedWalkEligibleDelayMs(60_000)).toBe(WALK_ELIGIBLE_DELAY_MS)
+    expect(pacedWalkEligibleDelayMs(1)).toBe(6)
   })
 })

@@ -62,6 +62,32 @@ describe('NatLayer', () => {
     }
   })
 
+  it('a shared NAT (carrier-grade): hosts behind one public IP get ports of their own, reach each other on their LAN, and only their own replies', () => {
+    const clock = new ManualClock(0)
+    const nat = new NatLayer(clock, 60_000)
+    const D: Address = { host: privateHost(1), port: 7759 }
+    const E: Address = { host: privateHost(2), port: 7759 }
+    nat.add('cone', A, publicHost(100))
+    nat.add('cone', D, publicHost(100))
+    nat.add('cone', E, publicHost(101))
+    const send = (from: Address, to: Address) => nat.interceptor({ from, to, bytes: new Uint8Array(1) })
+    const fromA = send(A, B)!.from
+    const fromD = send(D, B)!.from
+    expect(fromA.host).toBe(publicHost(100))
+    expect(fromD.host).toBe(publicHost(100))
+    expect(fromD.port).not.toBe(fromA.port)
+    // Endpoint-independent per host: D keeps its port toward another destination.
+    expect(send(D, C)!.from).toEqual(fromD)
+    expect(send(B, fromA)).toEqual({ from: B, to: A })
+    expect(send(B, fromD)).toEqual({ from: B, to: D })
+    // C was contacted by D only: C's datagram to A's mapping is filtered.
+    expect(send(C, fromA)).toBeNull()
+    // One LAN behind one NAT; another NAT's private address is unreachable.
+    expect(send(A, D)).toEqual({ from: A, to: D })
+    expect(send(A, E)).toBeNull()
+    expect(nat.stats.unroutablePrivate).toBe(1)
+  })
+
   it('drops datagrams to private addresses of other sites; public hosts pass untouched', () => {
     const { out, into, nat } = layer('cone')
     expect(out({ host: privateHost(5), port: 7759 })).toBeNull()

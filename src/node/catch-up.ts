@@ -14,7 +14,7 @@ import type { Bundle } from '../bundle/types.js'
 import { addressKey, type Address, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
 import type { NodeContext } from './context.js'
 import { serveBundles } from './handlers/bundle-request.js'
-import type { OverlayState } from './overlay.js'
+import { hex, type OverlayState } from './overlay.js'
 
 /** A responder keeps a session's snapshot this long after its last request (ms). */
 export const SESSION_TIMEOUT_MS = 10_500
@@ -134,13 +134,16 @@ async function act(ctx: NodeContext, overlay: OverlayState, state: CatchUpSessio
   for (const r of step.requests) {
     const packet: SymbolsRequest = { type: 'symbols-request', from: r.from, count: r.count }
     if (r.digest !== undefined) packet.digest = r.digest
-    if (r.fetch !== undefined) {
-      packet.fetch = r.fetch
-      counters.fetched += r.fetch.length
+    const fetch = r.fetch === undefined ? [] : await stillMissing(ctx, overlay, r.fetch)
+    if (fetch.length > 0) {
+      packet.fetch = fetch
+      counters.fetched += fetch.length
     }
     ctx.send(state.peer, overlay.id, packet, 'none')
   }
-  for (const ids of step.fetch) {
+  for (const listed of step.fetch) {
+    const ids = await stillMissing(ctx, overlay, listed)
+    if (ids.length === 0) continue
     counters.fetched += ids.length
     ctx.send(state.peer, overlay.id, { type: 'bundle-request', ids }, 'none')
   }
@@ -178,6 +181,22 @@ async function act(ctx: NodeContext, overlay: OverlayState, state: CatchUpSessio
   }
 }
 
+/**
+ * The ids of `ids` we still lack: not stored and not being stored. The session decoded
+ * against our sketch as it was; what arrived meanwhile (the walk's own answer, above all)
+ * is not fetched again.
+ */
+async function stillMissing(ctx: NodeContext, overlay: OverlayState, ids: readonly Uint8Array[]): Promise<Uint8Array[]> {
+  const store = ctx.store
+  if (store === undefined) return [...ids]
+  const out: Uint8Array[] = []
+  for (const id of ids) {
+    if (overlay.intakeInFlight.has(hex(id)) || (await store.has(overlay.id, id))) continue
+    out.push(id)
+  }
+  return out
+}
+
 /** (Re)arms the no-progress timer: on expiry, ask again for what is missing. */
 function armTimer(ctx: NodeContext, overlay: OverlayState, state: CatchUpSession, counters: CatchUpCounters): void {
   state.cancelTimer()
@@ -211,6 +230,8 @@ export async function onSymbolsRequest(ctx: NodeContext, from: Address, overlay:
     ctx.counters.drop('unknown-source')
     return
   }
+  // Our answer to this walker's offer leaves first, or the symbols would show it lacking what that answer carries.
+  await overlay.answers.settled(addressKey(from))
   if (req.digest !== undefined && req.from === 0) {
     const s0 = sketch.symbols(0, 1)[0]!
     if (s0.hashXor === req.digest.hashXor && s0.count === req.digest.count) {

@@ -1,4 +1,5 @@
 /** The state a node keeps per overlay: Lamport clock, offer builder, candidate table. */
+import { PendingAnswers } from './pending-answers.js'
 import { SilentHosts } from './silent-hosts.js'
 import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
 import { Sketch, type SymbolSession } from '../reconcile/index.js'
@@ -47,6 +48,8 @@ export class OverlayState {
   readonly idleChecked = new Map<string, number>()
   /** Hosts that ignored a whole idle check, not idle-checked again for a while (bounded). */
   readonly silentHosts = new SilentHosts()
+  /** Our Bloom answers in progress per walker: its symbols-requests wait for them (bounded). */
+  readonly answers = new PendingAnswers()
   /** Causal delivery to the application (DESIGN §8); set by the node when a peer joins the overlay. */
   delivery: OverlayDelivery | undefined
 

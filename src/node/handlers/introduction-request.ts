@@ -49,11 +49,16 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
     ctx.send(introducedWan, overlay.id, { type: 'puncture-request', walkerLan: req.sourceLan, walkerWan: from, identifier: req.identifier }, 'destination')
   }
 
-  if (req.sync === undefined || ctx.role !== 'peer' || ctx.store === undefined) return
-  const bloom = BloomFilter.fromWire(req.sync.bloom)
-  const answer = await answerOffer({ ...req.sync, bloom }, { store: ctx.store, overlay: overlay.id, globalTime: overlay.clock.time, rng: ctx.rng, activeFrom: ctx.activeFrom(overlay) }, ctx.sync)
-  for (const datagram of packDatagrams(answer.bundles, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
-    if (!ctx.send(from, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
-  }
+  const sync = req.sync
+  const store = ctx.store
+  if (sync === undefined || ctx.role !== 'peer' || store === undefined) return
+  // The walker's idle check waits for this answer (pending-answers.ts): it must not ask for these bundles again.
+  await overlay.answers.track(key, async () => {
+    const bloom = BloomFilter.fromWire(sync.bloom)
+    const answer = await answerOffer({ ...sync, bloom }, { store, overlay: overlay.id, globalTime: overlay.clock.time, rng: ctx.rng, activeFrom: ctx.activeFrom(overlay) }, ctx.sync)
+    for (const datagram of packDatagrams(answer.bundles, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
+      if (!ctx.send(from, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
+    }
+  })
 }
 

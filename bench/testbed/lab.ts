@@ -231,11 +231,11 @@ export class Testbed {
   }
 
   /** Builds the testbed (hosts in order: public ones, then each NAT's); on failure tears down what was built and rethrows. */
-  static async up(spec: LabSpec, onProgress?: (done: number, total: number) => void): Promise<Testbed> {
+  static async up(spec: LabSpec, options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<Testbed> {
     const lab = new Testbed(spec)
     live.add(lab)
     try {
-      await lab.#build(onProgress)
+      await lab.#build(options.onProgress, options.signal)
     } catch (err) {
       await lab.down()
       throw err
@@ -261,7 +261,10 @@ export class Testbed {
     return ns
   }
 
-  async #build(onProgress?: (done: number, total: number) => void): Promise<void> {
+  async #build(onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<void> {
+    const check = (): void => {
+      if (signal?.aborted === true) throw new Error('testbed: aborted while building')
+    }
     const s = this.spec
     const total = s.publicHosts + s.nats.reduce((n, r) => n + r.hosts, 0)
     let done = 0
@@ -289,6 +292,7 @@ export class Testbed {
       if (s.loss > 0) await run('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], lossRules(s.loss))
     }
     for (let i = 0; i < s.publicHosts; i++) {
+      check()
       const ns = await this.#ns(`h${this.hosts.length}`)
       const ip = publicHost(ipIndex++)
       await attach(pub, 'br0', ns, 'eth0', `${ip}/32`)
@@ -308,6 +312,7 @@ export class Testbed {
       await run('ip', ['netns', 'exec', router, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward && echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter'])
       await run('ip', ['netns', 'exec', router, 'nft', '-f', '-'], natRules(nat.kind))
       for (let j = 0; j < nat.hosts; j++) {
+        check()
         const ns = await this.#ns(`h${this.hosts.length}`)
         const ip = `10.${k}.${Math.floor((j + 2) / 256)}.${(j + 2) % 256}`
         await attach(router, 'lanbr', ns, 'eth0', `${ip}/16`)

@@ -131,7 +131,7 @@ export async function runTestbed(s: FidelityScenario, options: TestbedOptions = 
   let lab: Testbed | undefined
   try {
     log(`testbed: building ${1 + (nats.length === 0 ? s.nodes : 0)} public hosts and ${nats.length} NAT routers`)
-    lab = await Testbed.up({ publicHosts: nats.length === 0 ? 1 + s.nodes : 1, nats, latencyMs: s.latencyMs, jitterMs: s.jitterMs, loss: s.loss })
+    lab = await Testbed.up({ publicHosts: nats.length === 0 ? 1 + s.nodes : 1, nats, latencyMs: s.latencyMs, jitterMs: s.jitterMs, loss: s.loss }, { signal: options.signal })
     const [trackerHost, ...nodeHosts] = lab.hosts
     const start = (ns: string, args: string[], stdin: boolean): ChildProcess => {
       const child = spawn('ip', ['netns', 'exec', ns, process.execPath, CLI, ...args], { stdio: [stdin ? 'pipe' : 'ignore', 'ignore', 'inherit'] })

@@ -2,11 +2,11 @@
  * What `node` and `chat` share: the options that put a peer in a room, and starting it over
  * UDP with its LevelDB under the data directory and its persisted author key.
  */
-import { roomId } from '../bundle/index.js'
+import { DEFAULT_ROOM_POLICY, OPEN_ROOM_POLICY, roomId, type RoomPolicy } from '../bundle/index.js'
 import { CryptoRng } from '../env/rng.js'
 import type { Logger } from '../env/logger.js'
 import { addressKey } from '../wire/index.js'
-import { numberOption } from './args.js'
+import { choiceOption, numberOption } from './args.js'
 import type { CommandIo } from './command.js'
 import { dataDir, loadOrCreateKey, roomDir } from './data-dir.js'
 import { resolveEndpoint } from './endpoint.js'
@@ -19,6 +19,7 @@ import { startUdpNode, type UdpNode } from './udp-node.js'
 /** `parseArgs` options of a peer in a room. */
 export const PEER_OPTIONS = {
   room: { type: 'string' },
+  policy: { type: 'string' },
   tracker: { type: 'string', multiple: true },
   data: { type: 'string' },
   port: { type: 'string' },
@@ -29,7 +30,11 @@ export const PEER_OPTIONS = {
 } as const
 
 /** The usage lines of {@link PEER_OPTIONS}. */
-export const PEER_OPTIONS_USAGE = `  --room        the room's name; its id is SHA-256("bloomwalk/room/" || name) (required)
+export const PEER_OPTIONS_USAGE = `  --room        the room's name (required); its id is SHA-256("bloomwalk/room/" || name)
+                under the default policy, else it also hashes the policy
+  --policy      the room's policy: default (keeps everything, no identity cost) or open
+                (per-author quota and history, pruning, a ≈ 1 s proof of work per identity:
+                for public rooms; docs/security.md); part of the room's id
   --tracker     a tracker's HOST:PORT; repeat for several (at least one)
   --data        data directory (default $XDG_DATA_HOME/bloomwalk or ~/.local/share/bloomwalk);
                 holds author.key (your identity, mode 0600) and rooms/<room>/ (LevelDB)
@@ -43,6 +48,7 @@ export const PEER_OPTIONS_USAGE = `  --room        the room's name; its id is SH
 /** Parsed values of {@link PEER_OPTIONS}. */
 export interface PeerValues {
   room?: string
+  policy?: string
   tracker?: string[]
   data?: string
   port?: string
@@ -68,6 +74,8 @@ export interface Peer extends UdpNode {
  */
 export async function startPeer(values: PeerValues, io: CommandIo, log: Logger, extra: Partial<NodeOptions> = {}): Promise<Peer> {
   const room = roomOption(values.room)
+  const policyName = choiceOption('policy', values.policy, ['default', 'open'] as const, 'default')
+  const policy: RoomPolicy = policyName === 'open' ? OPEN_ROOM_POLICY : DEFAULT_ROOM_POLICY
   const endpoints = trackerOptions(values.tracker)
   const port = numberOption('port', values.port, 0, { integer: true, min: 0, max: 65535 })
   const host = hostOption(values.host)
@@ -79,11 +87,13 @@ export async function startPeer(values: PeerValues, io: CommandIo, log: Logger, 
   const rng = new CryptoRng()
   const key = await loadOrCreateKey(data, rng, log)
   log.info(key.created ? 'created a new identity' : 'loaded identity', { author: shortHex(key.keys.publicKey, 8), key: key.path })
-  const overlay = roomId(room)
-  const peer = await startUdpNode({ role: 'peer', host, port, dataDir: dir, overlays: [overlay], trackers, keys: key.keys, logger: log, rng, node: { ...scaledNodeOptions(stepIntervalMs), ...extra } })
+  const overlay = roomId(room, policy)
+  const policies = new Map([[Buffer.from(overlay).toString('hex'), policy]])
+  const peer = await startUdpNode({ role: 'peer', host, port, dataDir: dir, overlays: [overlay], trackers, keys: key.keys, logger: log, rng, node: { ...scaledNodeOptions(stepIntervalMs), policies, ...extra } })
   const stats = peer.node.stats()
   log.info('joined room', {
     room,
+    policy: policyName,
     overlay: shortHex(overlay, 8),
     address: addressKey(peer.transport.address()),
     advertised: addressKey(peer.advertised),

@@ -51,6 +51,7 @@ describe('bloomwalk argument errors', () => {
     [['node', '--room', 'lobby', '--tracker', '[::1]:6421'], /--tracker ::1 is IPv6 but the socket is IPv4/],
     [['node', '--room', 'lobby', '--tracker', '127.0.0.1:6421', '--step', '0'], /--step must be ≥ 10/],
     [['node', '--room', 'lobby', '--tracker', '127.0.0.1:6421', '--bogus'], /Unknown option '--bogus'/],
+    [['node', '--room', 'lobby', '--tracker', '127.0.0.1:6421', '--policy', 'strict'], /--policy must be one of default, open/],
     [['chat', '--tracker', '127.0.0.1:6421'], /--room NAME is required/],
     [['chat', '--room', 'lobby', '--tracker', '127.0.0.1:6421', '--nick', ''], /--nick must be 1–32 characters/],
     [['chat', '--room', 'lobby', '--tracker', '127.0.0.1:6421', '--nick', 'a\u001b[2Jb'], /--nick must not contain control characters/],

@@ -68,13 +68,15 @@ export class OverlayRetention {
   /** Records a stored bundle; returns the ids (hex) the policy no longer keeps because of it. */
   stored(b: Bundle): string[] {
     this.#bytes += b.bytes.length
+    // No quota and no history: no per-author entries (and no hex ids to make, at join time too).
+    if (!this.index.tracks) return []
     return this.index.insert(entryOf(b)).map((e) => e.id)
   }
 
   /** Forgets a bundle deleted for another reason (expiry). */
   removed(b: Bundle): void {
     this.#bytes -= b.bytes.length
-    this.index.remove(entryOf(b))
+    if (this.index.tracks) this.index.remove(entryOf(b))
   }
 
   /** Deletes a stored bundle and keeps the overlay's counts, byte count, index and sketch in step. */

@@ -67,6 +67,11 @@ export class RetentionIndex {
     this.#tracks = policy.quota.count > 0 || policy.history > 0
   }
 
+  /** Whether the policy needs per-author entries (a quota or a history). */
+  get tracks(): boolean {
+    return this.#tracks
+  }
+
   /** Lowest global time still kept at room time `time` (0: no pruning). */
   keptFrom(time: number): number {
     const p = this.policy.pruning.pruned

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'BUNDLE_REFUSED_BY_POLICY'
   | 'STORE_NOT_OPEN'
   | 'STORE_CORRUPT'
+  | 'STORE_IO_ERROR'
   | 'ABORTED'
 
 /** The one error class of the engine. */

@@ -9,6 +9,7 @@ import { CommandError, type Command, type CommandIo } from './command.js'
 import { DEMO_USAGE, runDemo } from './demo.js'
 import { NODE_USAGE, runNode } from './node.js'
 import { RECONCILE_BENCH_USAGE, runReconcileBench } from './reconcile-bench.js'
+import { STORE_USAGE, runStore } from './store.js'
 import { TRACKER_USAGE, runTracker } from './tracker.js'
 import { UsageError } from './args.js'
 import { readFileSync } from 'node:fs'
@@ -21,6 +22,7 @@ commands:
   node      run a peer in a room: syncs and serves the room's bundles, stored in LevelDB
   chat      a terminal public chat in a room
   bloom     filter size, k and capacity for a datagram budget and false-positive rate
+  store     check or repair the bundle stores of a data directory (store check|repair --data DIR)
   reconcile-bench  two peers differing in D of N bundles: Bloom walk vs coded symbols, measured
   sim       one simulation of a preset on virtual time (the real node code, many peers)
   sweep     a simulation preset over a grid of parameters and seeds; a table, JSON or a plot
@@ -35,6 +37,7 @@ export const COMMANDS: Record<string, { run: Command; usage: string }> = {
   node: { run: runNode, usage: NODE_USAGE },
   chat: { run: runChat, usage: CHAT_USAGE },
   bloom: { run: runBloom, usage: BLOOM_USAGE },
+  store: { run: runStore, usage: STORE_USAGE },
   'reconcile-bench': { run: runReconcileBench, usage: RECONCILE_BENCH_USAGE }
 }
 

@@ -66,7 +66,7 @@ export async function startUdpNode(init: UdpNodeInit): Promise<UdpNode> {
     throw new CommandError(`cannot bind ${addressKey({ host: init.host, port: init.port })}: ${why}`)
   }
   const transport = init.wrap?.(raw) ?? raw
-  const store = init.role === 'tracker' ? undefined : (init.store ?? (init.dataDir === undefined ? undefined : new LevelStore(init.dataDir)))
+  const store = init.role === 'tracker' ? undefined : (init.store ?? (init.dataDir === undefined ? undefined : new LevelStore(init.dataDir, { logger: init.logger.child('store') })))
   const lan = lanAddress(transport.address())
   const node = createNode({
     transport,

@@ -120,6 +120,12 @@ export class BundleIntake {
       let added: boolean
       try {
         added = await store.put(b)
+      } catch (err) {
+        // Not durable, so not stored: our own publication rejects; a peer's bundle is dropped
+        // (it is still the peer's, and the walk brings it again once the store serves).
+        if (from === undefined) throw err
+        counters.bundleDrop('store-unavailable')
+        break
       } finally {
         state.intakeInFlight.delete(hex(b.id))
       }

@@ -55,6 +55,8 @@ export interface NodeMvdsDeps {
   verify: (bundle: Bundle) => boolean
   /** Hands a verified bundle to the node (store, causal delivery); resolves once it is stored. */
   deliver: (bundle: Bundle, from: Address) => Promise<void>
+  /** False while the store cannot make a bundle durable: nothing is acknowledged then. Default always true. */
+  canStore?: () => boolean
 }
 
 /** Rounds of "wait for storing, flush" before a tick sends anyway. */
@@ -227,6 +229,11 @@ export class NodeMvds {
   }
 
   #accept(message: MvdsMessage): boolean {
+    if (this.#deps.canStore?.() === false) {
+      // Not acknowledged: the sender keeps it and retransmits once the store serves again.
+      this.#deps.counters.bundleDrop('store-unavailable')
+      return false
+    }
     const bundle = this.#acceptable(message)
     if (bundle !== null) this.#accepted.set(message.body, bundle)
     return bundle !== null

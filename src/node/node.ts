@@ -147,6 +147,7 @@ export class BloomwalkNode {
         state: opts.mvds.persist !== false && isStateStore(opts.store) ? opts.store : undefined,
         log,
         verify: (b) => (opts.verifyBundle ?? verifyBundleSignature)(b) && b.bytes.length <= maxBundleBytes(sync.datagramBudget),
+        canStore: () => opts.store?.failure === undefined,
         deliver: (b, from) => {
           const state = this.#overlays.get(hex(b.overlay))
           if (state === undefined) return Promise.resolve()
@@ -440,6 +441,14 @@ export class BloomwalkNode {
               this.#events.emit('expired', { overlay: state.id, bundle: b })
             }
             this.#ctx.counters.bundlesPruned += (await retention.sweep(store, state, this.#ctx.sync)).length
+          })
+          .catch((err: unknown) => {
+            // A store that stopped serving (a failed write) makes the step fail; it re-opens
+            // itself on a later step. Nothing here may reject into the timer.
+            this.#ctx.counters.walkErrors++
+            if (this.#ctx.counters.walkErrors <= 10 || this.#ctx.counters.walkErrors % 1000 === 0) {
+              this.#ctx.log.warn('walk step failed', { overlay: state.key, walkErrors: this.#ctx.counters.walkErrors, error: err instanceof Error ? err.message : String(err) })
+            }
           })
           .finally(() => {
             state.stepping = false

@@ -35,6 +35,8 @@ export interface NodeCounters {
   walkTimeouts: number
   /** Packets of a private group's overlay not sent because the destination is no member (issue 19). */
   privateRefused: number
+  /** Walk steps that failed (the store stopped serving after a failed write). */
+  walkErrors: number
 }
 
 export class Counters {
@@ -48,6 +50,7 @@ export class Counters {
   walks = 0
   walkTimeouts = 0
   privateRefused = 0
+  walkErrors = 0
 
   received(type: PacketType, bytes: number): void {
     add(this.#in, type, bytes)
@@ -76,7 +79,8 @@ export class Counters {
       bundlesPruned: this.bundlesPruned,
       walks: this.walks,
       walkTimeouts: this.walkTimeouts,
-      privateRefused: this.privateRefused
+      privateRefused: this.privateRefused,
+      walkErrors: this.walkErrors
     }
   }
 }

@@ -2,6 +2,7 @@
 import type { Level } from 'level'
 import type { Bundle } from '../bundle/types.js'
 import { BloomwalkError } from '../errors.js'
+import { describeCause } from './level-files.js'
 import type { NormalizedRange } from './abstract.js'
 import { byIdKey, decodeMeta, encodeGt, metaKey, type OverlayMeta, rowBound, rowKey, undeliveredKey } from './level-keys.js'
 
@@ -48,12 +49,25 @@ export function openIterator(db: Db, q: NormalizedRange) {
   }
 }
 
-/** Level errors → BloomwalkError where a code fits; anything else passes through. */
-export function mapError(err: unknown): unknown {
+/**
+ * Level errors → BloomwalkError, with the cause's code and message in the message (LevelDB's
+ * reason sits in the cause chain). `context` says what was being done ("cannot open the store
+ * at …"). LEVEL_CORRUPTION anywhere in the chain → STORE_CORRUPT; an abort → ABORTED; the
+ * database or iterator closed under the caller → STORE_NOT_OPEN; everything else (disk full,
+ * permissions, locks, I/O) → STORE_IO_ERROR.
+ */
+export function mapError(err: unknown, context = 'store operation failed'): BloomwalkError {
   if (err instanceof BloomwalkError) return err
-  const code = (err as { code?: unknown } | null)?.code
-  if (code === 'LEVEL_ABORTED') return new BloomwalkError('ABORTED', 'range scan aborted', { cause: err })
-  if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_ITERATOR_NOT_OPEN') return new BloomwalkError('STORE_NOT_OPEN', 'store is not open', { cause: err })
-  if (code === 'LEVEL_CORRUPTION') return new BloomwalkError('STORE_CORRUPT', 'LevelDB reports corruption', { cause: err })
-  return err
+  const codes: string[] = []
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string') codes.push(code)
+  }
+  const why = describeCause(err)
+  if (codes.includes('LEVEL_ABORTED')) return new BloomwalkError('ABORTED', 'range scan aborted', { cause: err })
+  if (codes.includes('LEVEL_CORRUPTION')) return new BloomwalkError('STORE_CORRUPT', `${context}: ${why}`, { cause: err })
+  if (codes.length === 1 && (codes[0] === 'LEVEL_DATABASE_NOT_OPEN' || codes[0] === 'LEVEL_ITERATOR_NOT_OPEN')) {
+    return new BloomwalkError('STORE_NOT_OPEN', `store is not open (${why})`, { cause: err })
+  }
+  return new BloomwalkError('STORE_IO_ERROR', `${context}: ${why}`, { cause: err })
 }

@@ -9,14 +9,24 @@
  * Range scans read in `nextv` batches; with modulo ≥ {@link JUMP_MIN_MODULO} they `seek`
  * to the next global time that passes the filter, so a scan reads about
  * 2·(span/modulo) + yielded rows instead of every row in the range.
- * A row that fails to decode or does not match its key is skipped and counted in
- * `corruptRows`.
+ * A row that fails to decode or does not match its key is skipped, counted in `corruptRows`
+ * and logged (rate-limited) with its key.
+ *
+ * Durability contract (docs/store.md): a write that resolves is in LevelDB's log and survives
+ * kill -9 and a restart. A write that LevelDB reports failed (disk full, I/O error) rejects
+ * with STORE_IO_ERROR, and the store then closes its handle at once — LevelDB's log writer is
+ * out of step with its file after a failed append, so anything appended to that log later
+ * would be lost at the next open — and refuses reads and writes until it has re-opened the
+ * database (LevelDB re-reads and checks its log and manifest), at most once per `retryMs`.
+ * Opening never creates a database over a folder that holds LevelDB files.
  */
 import { Level } from 'level'
 import { BUNDLE_ID_DOMAIN, decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec.js'
 import { createHash } from 'node:crypto'
 import type { Bundle } from '../bundle/types.js'
+import type { Logger } from '../env/logger.js'
 import { BloomwalkError } from '../errors.js'
+import { inspectFolder, recoveryDrops, truncatedLogs } from './level-files.js'
 import { AbstractBundleStore, invalid, throwIfAborted, type NormalizedRange } from './abstract.js'
 import { type BatchOp, type Db, mapError, openIterator, readMeta, rowOps } from './level-db.js'
 import {
@@ -54,6 +64,20 @@ export interface LevelStoreOptions {
    * which do not compress; trying costs CPU on every write.
    */
   compression?: boolean
+  /** Where corrupt rows, recovery reports and I/O failures are logged. Default: nowhere. */
+  logger?: Logger
+  /** After a failed write, the least time between two attempts to re-open (ms). Default 1 000. */
+  retryMs?: number
+  /** Milliseconds clock for `retryMs` (injected in tests). Default `Date.now`. */
+  now?: () => number
+}
+
+/** What LevelDB's recovery at the last open reported (docs/store.md, "Errors that say why"). */
+export interface OpenReport {
+  /** Write-ahead logs that ended inside a record before the open: that tail was dropped. */
+  truncatedLogs: { file: string; size: number; at: number }[]
+  /** LevelDB info-log lines of the open that report dropped bytes or corruption. */
+  dropped: string[]
 }
 
 /** Default {@link LevelStoreOptions.writeBufferSize}. */
@@ -65,6 +89,9 @@ export const JUMP_MIN_MODULO = 4
 const SCAN_BATCH = 256
 /** Rows per `nextv` call right after a seek (a global time rarely holds more). */
 const JUMP_BATCH = 2
+/** Corrupt rows logged one by one; after that, one line per {@link CORRUPT_LOG_EVERY}. */
+const CORRUPT_LOG_FIRST = 10
+const CORRUPT_LOG_EVERY = 1000
 /** Structural decode limits: the store keeps whatever passed validation when it was put. */
 const DECODE_LIMITS = { maxParents: MAX_PARENTS_FIELD, maxBody: MAX_BODY_FIELD }
 
@@ -75,7 +102,14 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
   readonly #sync: boolean
   readonly #writeBufferSize: number
   readonly #compression: boolean
+  readonly #log: Logger | undefined
+  readonly #retryMs: number
+  readonly #now: () => number
   #db: Db | undefined
+  /** Set when a write failed: the handle is closed and nothing is served until a re-open works. */
+  #failure: { error: BloomwalkError; at: number } | undefined
+  #reopening: Promise<void> | undefined
+  #openReport: OpenReport = { truncatedLogs: [], dropped: [] }
   /** Tail of the write queue. */
   #writes: Promise<unknown> = Promise.resolve()
   /** Meta rows as committed; only the write queue fills it (so it never goes stale). */
@@ -91,14 +125,40 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
     this.#sync = options.sync === true
     this.#writeBufferSize = writeBufferSize
     this.#compression = options.compression === true
+    this.#log = options.logger
+    this.#retryMs = options.retryMs ?? 1000
+    this.#now = options.now ?? Date.now
+    if (!Number.isFinite(this.#retryMs) || this.#retryMs < 0) throw invalid('retryMs must be a number ≥ 0')
+  }
+
+  /** The failed write that keeps the store from serving, until a re-open succeeds; else undefined. */
+  get failure(): BloomwalkError | undefined {
+    return this.#failure?.error
+  }
+
+  /** What the last successful open found in LevelDB's recovery (truncated logs, dropped bytes). */
+  get openReport(): OpenReport {
+    return this.#openReport
   }
 
   protected async _open(): Promise<void> {
+    this.#failure = undefined
+    this.#db = await this.#openDb()
+  }
+
+  /**
+   * Opens the LevelDB handle: creates a database only in an absent or empty folder, checks
+   * the format row, and reports what recovery dropped.
+   */
+  async #openDb(): Promise<Db> {
+    const folder = await inspectFolder(this.location)
+    const truncated = folder.kind === 'database' ? await truncatedLogs(this.location) : []
     // Created here, not in the constructor: a Level instance opens itself on the next tick.
     const db = new Level<Uint8Array, Uint8Array>(this.location, {
       keyEncoding: 'view',
       valueEncoding: 'view',
-      createIfMissing: true,
+      createIfMissing: folder.kind !== 'database',
+      errorIfExists: false,
       writeBufferSize: this.#writeBufferSize,
       compression: this.#compression
     })
@@ -109,15 +169,22 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
       else if (format.length !== 1 || format[0] !== STORE_FORMAT_VERSION) throw new BloomwalkError('STORE_CORRUPT', `unknown store format at ${this.location}`)
     } catch (err) {
       await db.close().catch(() => undefined)
-      throw mapError(err)
+      throw mapError(err, `cannot open the store at ${this.location}`)
     }
-    this.#db = db
+    this.#openReport = { truncatedLogs: truncated, dropped: folder.kind === 'database' ? await recoveryDrops(this.location) : [] }
+    for (const t of truncated) {
+      this.#log?.warn('write-ahead log ends inside a record: LevelDB dropped its tail (a write cut short, or a damaged log)', { file: t.file, bytes: t.size, droppedFrom: t.at })
+    }
+    for (const line of this.#openReport.dropped) this.#log?.warn('LevelDB recovery dropped data', { location: this.location, report: line })
+    return db
   }
 
   protected async _close(): Promise<void> {
     await this.#writes
+    await this.#reopening?.catch(() => undefined)
     const db = this.#db
     this.#db = undefined
+    this.#failure = undefined
     this.#meta.clear()
     await db?.close()
   }
@@ -188,7 +255,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
       const key = gt === null ? undefined : rowKey(overlay, gt, id)
       const value = key === undefined ? undefined : await db.get(key)
       if (key === undefined || value === undefined) {
-        this.counters.corruptRows++
+        this.#corrupt(byIdKey(overlay, id), key === undefined ? 'id index holds a malformed global time' : 'id index points at a missing row')
         return undefined
       }
       return this.#decodeRow(overlay, key, value)
@@ -213,7 +280,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
       const gtValue = await db.get(idKey)
       if (gtValue === undefined) return false
       const gt = decodeGt(gtValue)
-      if (gt === null) throw new BloomwalkError('STORE_CORRUPT', 'malformed id index entry')
+      if (gt === null) throw new BloomwalkError('STORE_CORRUPT', `malformed id index entry ${hexKey(idKey)} in the store at ${this.location}`)
       const meta = await this.#loadMeta(db, overlay)
       const next = { count: Math.max(0, meta.count - 1), maxGt: meta.maxGt }
       const ops: BatchOp[] = [
@@ -275,6 +342,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
   }
 
   protected async *_range(q: NormalizedRange): AsyncGenerator<Bundle> {
+    await this.#healthy()
     const db = this.#handle()
     const { overlay, modulo, offset, desc } = q
     const jump = modulo >= JUMP_MIN_MODULO
@@ -326,7 +394,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
         batch = JUMP_BATCH
       }
     } catch (err) {
-      throw mapError(err)
+      throw mapError(err, `reading the store at ${this.location} failed`)
     } finally {
       await it.close().catch(() => undefined)
     }
@@ -342,10 +410,18 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
       compareBytes(bundle.id, rowKeyId(key)) !== 0 ||
       compareBytes(bundle.overlay, overlay) !== 0
     ) {
-      this.counters.corruptRows++
+      this.#corrupt(key, bundle === null ? 'does not decode' : 'does not match its key')
       return undefined
     }
     return bundle
+  }
+
+  /** Counts a corrupt row and logs it: the first ten one by one, then every thousandth. */
+  #corrupt(key: Uint8Array, why: string): void {
+    const n = ++this.counters.corruptRows
+    if (n <= CORRUPT_LOG_FIRST || n % CORRUPT_LOG_EVERY === 0) {
+      this.#log?.warn(`corrupt row skipped: ${why}`, { location: this.location, key: hexKey(key), corruptRows: n })
+    }
   }
 
   /** The committed meta row; caches it (call only from the write queue). */
@@ -397,17 +473,77 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
   }
 
   #write<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    const run = this.#writes.then(() => this.#read(fn))
+    const run = this.#writes.then(async () => {
+      await this.#healthy()
+      try {
+        return await fn(this.#handle())
+      } catch (err) {
+        // Our own checks (a malformed meta row) fail before anything is written.
+        if (err instanceof BloomwalkError) throw err
+        throw await this.#fail(err)
+      }
+    })
     this.#writes = run.catch(() => undefined)
     return run
   }
 
   async #read<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    await this.#healthy()
     try {
       return await fn(this.#handle())
     } catch (err) {
-      throw mapError(err)
+      throw mapError(err, `reading the store at ${this.location} failed`)
     }
+  }
+
+  /**
+   * A write failed: stop serving at once. The handle is closed so that nothing more is
+   * appended to a log whose writer no longer matches its file; the next operation re-opens.
+   */
+  async #fail(err: unknown): Promise<BloomwalkError> {
+    const error = mapError(err, `a write to the store at ${this.location} failed, so it was not stored`)
+    if (error.code === 'STORE_NOT_OPEN') return error
+    if (this.#failure === undefined) {
+      this.#failure = { error, at: this.#now() }
+      const db = this.#db
+      this.#db = undefined
+      this.#meta.clear()
+      this.#log?.error('store write failed; refusing reads and writes until it re-opens cleanly', { location: this.location, error: error.message })
+      await db?.close().catch(() => undefined)
+    }
+    return error
+  }
+
+  /**
+   * Resolves when the store serves (no failed write pending). After a failure it re-opens the
+   * database — LevelDB replays and checks its log and manifest — at most once per `retryMs`;
+   * until that works every call rejects with STORE_IO_ERROR naming the first failure and the
+   * latest reason.
+   */
+  async #healthy(): Promise<void> {
+    if (this.#failure === undefined) return
+    if (this.#reopening !== undefined) return this.#reopening
+    const failure = this.#failure
+    if (this.#now() - failure.at < this.#retryMs) throw this.#unavailable(failure.error)
+    this.#reopening = (async () => {
+      try {
+        this.#db = await this.#openDb()
+        this.#failure = undefined
+        this.#log?.info('store re-opened after a failed write', { location: this.location })
+      } catch (err) {
+        failure.at = this.#now()
+        throw this.#unavailable(mapError(err, 're-opening failed'))
+      } finally {
+        this.#reopening = undefined
+      }
+    })()
+    return this.#reopening
+  }
+
+  #unavailable(latest: BloomwalkError): BloomwalkError {
+    const first = this.#failure?.error
+    const because = first === undefined || first === latest ? latest.message : `${first.message}; then ${latest.message}`
+    return new BloomwalkError('STORE_IO_ERROR', `the store at ${this.location} is not serving since a write failed (${because}); it retries re-opening every ${this.#retryMs} ms`, { cause: latest })
   }
 
   #handle(): Db {
@@ -422,6 +558,6 @@ function plainView(b: Uint8Array): Uint8Array {
 }
 
 /** The bundle id with node:crypto's SHA-256: every row read is re-hashed to catch corruption. */
-function nativeBundleId(canonical: Uint8Array): Uint8Array {
+export function nativeBundleId(canonical: Uint8Array): Uint8Array {
   return createHash('sha256').update(BUNDLE_ID_DOMAIN).update(canonical).digest()
 }

@@ -62,6 +62,12 @@ export interface BundleStore {
   isUndelivered(overlay: Uint8Array, id: Uint8Array): Promise<boolean>
   /** The stored bundles not marked delivered, in key order (global time, then id). Lazy. */
   undelivered(overlay: Uint8Array): AsyncIterable<Bundle>
+  /**
+   * Set while a failed write keeps the store from serving (it then rejects every call until
+   * it has re-opened cleanly); undefined when it serves. A backend that cannot fail that way
+   * (memory) leaves it out.
+   */
+  readonly failure?: Error | undefined
 }
 
 /**

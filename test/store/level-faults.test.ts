@@ -3,7 +3,7 @@
  * it never creates a database over LevelDB files, never deletes anything, and every error
  * names its cause; corrupt rows and truncated logs are reported.
  */
-import { mkdtemp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
@@ -93,6 +93,14 @@ describe('LevelStore never creates over existing data', () => {
     const store = new LevelStore(path)
     await store.open()
     await store.close()
+    // A creation cut short: a manifest, no CURRENT, no log or table — nothing to lose.
+    const cut = freshPath()
+    await mkdir(cut)
+    await writeFile(join(cut, 'MANIFEST-000001'), Buffer.alloc(50))
+    const fresh = new LevelStore(cut)
+    await fresh.open()
+    expect(await fresh.put(bundles[0]!)).toBe(true)
+    await fresh.close()
     const file = join(root, `file-${n++}`)
     await writeFile(file, 'not a folder')
     const err = await openError(new LevelStore(file))

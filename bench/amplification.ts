@@ -18,6 +18,8 @@
  * - ipv6-claims: tiny requests that vote a long IPv6 WAN address for the node (lengthening
  *   its responses) and claim IPv6 LAN addresses (lengthening its puncture-requests).
  * Attacks run in this order against the same node, so later ones see what earlier ones did.
+ * Then {@link measureWalkingAmplification}: a node that WALKS, to which spoofed sources are
+ * stumble candidates (`--step MS`, default 500; `--walk-ms`, default 120 000).
  */
 import { pathToFileURL } from 'node:url'
 import { BloomFilter } from '../src/bloom/index.js'
@@ -178,6 +180,108 @@ export async function measureAmplification(options: AmplificationOptions = {}): 
   return results
 }
 
+/** What a walking node sent to spoofed addresses, by packet type. */
+export interface WalkingResult {
+  addresses: number
+  /** Bytes the spoofed sources sent (one tiny introduction-request each). */
+  bytesIn: number
+  /** Bytes that reached the spoofed addresses, by packet type. */
+  out: Record<string, number>
+  /** Per packet type: the largest (bytes of that type sent to one address) ÷ (bytes it sent). */
+  worstByType: Record<string, number>
+  /** The largest (all bytes sent to one address) ÷ (bytes it sent). */
+  worst: number
+  /** Introduction-requests the node sent to spoofed addresses, and how many carried a sync offer. */
+  walksToSpoofed: number
+  offersToSpoofed: number
+  /** Spoofed addresses still in the candidate table at the end (an address that does not answer is dropped). */
+  leftInTable: number
+  /** Bytes the node sent in the whole run, to anyone. */
+  bytesOutTotal: number
+}
+
+/**
+ * A WALKING node (every `stepMs`, default 500 ms: ten times the default pace) holding
+ * `bundles` bundles and knowing a few real peers receives one spoofed tiny
+ * introduction-request from each of `addresses` addresses (they become stumble candidates)
+ * and then walks for `walkMs` of virtual time. Every datagram that reaches a spoofed address
+ * is counted by packet type: walks, introduction-responses, punctures, answers, symbols.
+ */
+export async function measureWalkingAmplification(options: { bundles?: number; addresses?: number; stepMs?: number; walkMs?: number; seed?: number } = {}): Promise<WalkingResult> {
+  const bundles = options.bundles ?? 2000
+  const addresses = options.addresses ?? 200
+  const stepMs = options.stepMs ?? 500
+  const walkMs = options.walkMs ?? 120_000
+  const clock = new ManualClock(1_000_000)
+  const rng = new SeededRng(options.seed ?? 2)
+  const net = new MemoryNetwork({ clock, rng: rng.fork(), latencyMs: 5, maxDatagram: 65_507 })
+  const store = new MemoryStore()
+  await store.open()
+  const fill = syntheticBundles({ overlay: OVERLAY_NAME, count: bundles, maxGlobalTime: Math.max(1, Math.floor(bundles / 2)), signed: 0 })
+  const overlay = fill[0]!.overlay
+  for (const b of fill) await store.put(b)
+  const victimTransport = net.bind({ host: '2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff', port: 7759 })
+  // Real peers the victim walks to as well (empty stores: they only answer and introduce).
+  const peers: BloomwalkNode[] = []
+  for (let i = 0; i < HELPERS; i++) {
+    const peerStore = new MemoryStore()
+    const t = net.bind({ host: `198.51.${100 + i}.9`, port: 7759 })
+    peers.push(createNode({ transport: t, clock, rng: rng.fork(), store: peerStore, overlays: [overlay], stepIntervalMs: 1e12 }))
+  }
+  const victim = createNode({ transport: victimTransport, clock, rng: rng.fork(), store, overlays: [overlay], stepIntervalMs: stepMs, trusted: peers.map((p) => p.address()) })
+  for (const p of peers) await p.start()
+  await victim.start()
+  const to = victim.address()
+  const step = async (ms: number): Promise<void> => {
+    for (let t = 0; t < ms; t += 5) {
+      clock.advance(5)
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+  }
+  const byAddress = new Map<string, { sent: number; got: Record<string, number> }>()
+  let walksToSpoofed = 0
+  let offersToSpoofed = 0
+  let bytesIn = 0
+  for (let i = 0; i < addresses; i++) {
+    const t = net.bind({ host: `10.${77 + (i % 100)}.${Math.floor(i / 100)}.${1 + (i % 250)}`, port: 2000 + i })
+    const key = `${t.address().host}:${t.address().port}`
+    const entry = { sent: 0, got: {} as Record<string, number> }
+    byAddress.set(key, entry)
+    t.onPacket = (_from, bytes) => {
+      const p = decodePacket(bytes)?.packet
+      const type = p?.type ?? 'undecodable'
+      entry.got[type] = (entry.got[type] ?? 0) + bytes.length
+      if (p?.type === 'introduction-request') {
+        walksToSpoofed++
+        if (p.sync !== undefined) offersToSpoofed++
+      }
+    }
+    const from = t.address()
+    const bytes = encodePacket(overlay, { type: 'introduction-request', destination: to, sourceLan: from, sourceWan: from, advice: true, connectionType: 'unknown', identifier: i + 1, globalTime: 1 })
+    entry.sent += bytes.length
+    bytesIn += bytes.length
+    t.send(to, bytes)
+  }
+  await step(walkMs)
+  const out: Record<string, number> = {}
+  const worstByType: Record<string, number> = {}
+  let worst = 0
+  for (const { sent, got } of byAddress.values()) {
+    let total = 0
+    for (const [type, b] of Object.entries(got)) {
+      out[type] = (out[type] ?? 0) + b
+      worstByType[type] = Math.max(worstByType[type] ?? 0, b / sent)
+      total += b
+    }
+    worst = Math.max(worst, total / sent)
+  }
+  const left = victim.candidates(overlay).filter((c) => byAddress.has(c.key)).length
+  const bytesOutTotal = victimTransport.stats().bytesSent
+  await victim.stop()
+  for (const p of peers) await p.stop()
+  return { addresses, bytesIn, out, worstByType, worst, walksToSpoofed, offersToSpoofed, leftInTable: left, bytesOutTotal }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
   const option = (name: string, fallback: number): number => {
@@ -195,7 +299,15 @@ async function main(): Promise<void> {
       console.log(`${r.attack.padEnd(12)} in ${r.bytesIn} B / ${r.datagramsIn} datagrams, out ${r.bytesOut} B → ratio ${r.ratio.toFixed(3)} (worst address ${r.maxPerAddress.toFixed(3)}), ${r.blocked} sends blocked [${out}]`)
     }
   }
-  if (results.some((r) => r.ratio > 3 || r.maxPerAddress > 3)) process.exitCode = 1
+  const walking = await measureWalkingAmplification({ bundles: Math.min(opts.bundles, 2000), addresses: Math.min(opts.addresses, 200), stepMs: option('step', 500), walkMs: option('walk-ms', 120_000), seed: opts.seed })
+  if (args.includes('--json')) console.log(JSON.stringify({ attack: 'walking', ...walking }))
+  else {
+    const types = Object.entries(walking.worstByType).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')
+    console.log(
+      `walking     a node walking every ${option('step', 500)} ms, ${walking.addresses} spoofed stumble candidates (${walking.bytesIn} B in): worst address ${walking.worst.toFixed(3)}; worst by type [${types}]; ${walking.walksToSpoofed} walks to them, ${walking.offersToSpoofed} with a sync offer; ${walking.leftInTable} left in the candidate table`
+    )
+  }
+  if (results.some((r) => r.ratio > 3 || r.maxPerAddress > 3) || walking.worst > 3) process.exitCode = 1
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main()

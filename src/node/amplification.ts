@@ -4,8 +4,16 @@
  * when it echoes a token we issued to it (proving it receives at that address) or answers
  * one of our introduction-requests with the outstanding random identifier.
  *
+ * Every byte the node sends is charged here (walks, punctures, introductions, answers,
+ * symbols, pushes): {@link AmplificationGuard.allow} for a reply to an address that wrote to
+ * us, {@link AmplificationGuard.allowProbe} for contact we start (a walk, a puncture). The one
+ * send beyond 3× is a first-contact probe: to an address that has never sent us anything, one
+ * datagram of at most `probeBytes` (a filterless introduction-request or a puncture) —
+ * without it a node could never reach a peer that was only introduced to it.
+ *
  * Tokens are stateless: the first 16 bytes of SHA-256(secret || address key). The table is
- * bounded; an evicted address starts over as unvalidated, which only ever sends less.
+ * bounded; an evicted address starts over as unvalidated, which only ever sends less (and at
+ * most one more probe).
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { equalBytes } from '../bundle/validate.js'
@@ -17,7 +25,14 @@ interface Account {
   received: number
   sent: number
   validated: boolean
+  /** When the last first-contact probe was sent (ms), if ever. */
+  probedAt: number | undefined
 }
+
+/** Largest first-contact probe: an IPv6 introduction-request without an offer, or a puncture, with room to spare. */
+export const DEFAULT_PROBE_BYTES = 256
+/** Least time between two first-contact probes to one address (a lost probe is retried after it). */
+export const DEFAULT_PROBE_INTERVAL_MS = 20_000
 
 export interface AmplificationInit {
   /** 32 random bytes; tokens are unforgeable without it. */
@@ -26,12 +41,18 @@ export interface AmplificationInit {
   factor?: number
   /** Addresses tracked; least recently active evicted first. Default 4 096. */
   maxAddresses?: number
+  /** Largest first-contact probe in bytes. Default {@link DEFAULT_PROBE_BYTES}. */
+  probeBytes?: number
+  /** Least ms between two first-contact probes to one address. Default {@link DEFAULT_PROBE_INTERVAL_MS}. */
+  probeIntervalMs?: number
 }
 
 export interface AmplificationStats {
   /** Datagrams not sent because they would exceed the limit. */
   blocked: number
   blockedBytes: number
+  /** First-contact probes sent (beyond 3×: to addresses that had not sent enough yet). */
+  probes: number
   validated: number
   evicted: number
   tracked: number
@@ -40,16 +61,20 @@ export interface AmplificationStats {
 /** Per-address byte accounting and address-validation tokens. */
 export class AmplificationGuard {
   readonly factor: number
+  readonly probeBytes: number
+  readonly probeIntervalMs: number
   readonly #secret: Uint8Array
   readonly #max: number
   readonly #accounts = new Map<string, Account>()
-  readonly #stats = { blocked: 0, blockedBytes: 0, validated: 0, evicted: 0 }
+  readonly #stats = { blocked: 0, blockedBytes: 0, probes: 0, validated: 0, evicted: 0 }
   readonly #encoder = new TextEncoder()
 
   constructor(init: AmplificationInit) {
     this.#secret = init.secret
     this.factor = init.factor ?? 3
     this.#max = init.maxAddresses ?? 4096
+    this.probeBytes = init.probeBytes ?? DEFAULT_PROBE_BYTES
+    this.probeIntervalMs = init.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS
   }
 
   stats(): AmplificationStats {
@@ -79,13 +104,41 @@ export class AmplificationGuard {
    */
   allow(key: string, bytes: number): boolean {
     const a = this.#account(key)
-    if (!a.validated && a.sent + bytes > this.factor * a.received) {
-      this.#stats.blocked++
-      this.#stats.blockedBytes += bytes
-      return false
-    }
+    if (!a.validated && a.sent + bytes > this.factor * a.received) return this.#block(bytes)
     a.sent += bytes
     return true
+  }
+
+  /**
+   * Like {@link allow}, for contact we start (a walk, a puncture): to an address that has
+   * never sent us anything (so its 3× is 0), one datagram of at most {@link probeBytes} per
+   * {@link probeIntervalMs} is allowed (its first-contact probe). When yes the bytes are
+   * counted as sent. `now`: the node's clock, ms.
+   */
+  allowProbe(key: string, bytes: number, now: number): boolean {
+    const a = this.#account(key)
+    if (a.validated || a.sent + bytes <= this.factor * a.received) {
+      a.sent += bytes
+      return true
+    }
+    // Only an address that never sent us anything gets a probe: one that did has its 3×.
+    if ((a.probedAt !== undefined && now - a.probedAt < this.probeIntervalMs) || a.received > 0 || bytes > this.probeBytes) return this.#block(bytes)
+    a.probedAt = now
+    a.sent += bytes
+    this.#stats.probes++
+    return true
+  }
+
+  /** Bytes sent to and received from `key` so far, and whether it validated (undefined when untracked). */
+  account(key: string): Readonly<{ sent: number; received: number; validated: boolean }> | undefined {
+    const a = this.#accounts.get(key)
+    return a === undefined ? undefined : { sent: a.sent, received: a.received, validated: a.validated }
+  }
+
+  #block(bytes: number): false {
+    this.#stats.blocked++
+    this.#stats.blockedBytes += bytes
+    return false
   }
 
   /** Bytes that may still be sent to `key` right now (Infinity once validated). */
@@ -115,7 +168,7 @@ export class AmplificationGuard {
       this.#accounts.set(key, a)
       return a
     }
-    a = { received: 0, sent: 0, validated: false }
+    a = { received: 0, sent: 0, validated: false, probedAt: undefined }
     this.#accounts.set(key, a)
     while (this.#accounts.size > this.#max) {
       const oldest = this.#accounts.keys().next().value as string

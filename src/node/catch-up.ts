@@ -139,13 +139,13 @@ async function act(ctx: NodeContext, overlay: OverlayState, state: CatchUpSessio
       packet.fetch = fetch
       counters.fetched += fetch.length
     }
-    ctx.send(state.peer, overlay.id, packet, 'none')
+    ctx.send(state.peer, overlay.id, packet, 'destination')
   }
   for (const listed of step.fetch) {
     const ids = await stillMissing(ctx, overlay, listed)
     if (ids.length === 0) continue
     counters.fetched += ids.length
-    ctx.send(state.peer, overlay.id, { type: 'bundle-request', ids }, 'none')
+    ctx.send(state.peer, overlay.id, { type: 'bundle-request', ids }, 'destination')
   }
   if (step.end === null) return
   if (overlay.catchUp === state) endSession(overlay)

@@ -16,8 +16,14 @@ import type { SyncConfig } from '../sync/config.js'
 import type { Address, DecodeLimits, Packet } from '../wire/index.js'
 import type { NodeRole } from './options.js'
 
-/** Whose anti-amplification budget a send is charged to. */
-export type Charge = 'none' | 'destination' | { to: string }
+/**
+ * How a send is charged to the anti-amplification guard (every send is):
+ * - 'destination': a reply — at most 3× what the destination sent us until it validates;
+ * - 'probe': contact we start (a walk) — 3×, or else the destination's one first-contact probe;
+ * - `{ probe: true, also: key }`: a probe that a third party asked for (a puncture): charged
+ *   to the destination as a probe and to the asker's 3× budget as well.
+ */
+export type Charge = 'destination' | 'probe' | { probe: true; also: string }
 
 export interface NodeContext {
   readonly role: NodeRole

@@ -478,11 +478,23 @@ export class BloomwalkNode {
       this.#ctx.log.warn('unencodable packet', { type: packet.type, error: err instanceof Error ? err.message : String(err) })
       return false
     }
-    if (charge !== 'none') {
-      const account = charge === 'destination' ? addressKey(to) : charge.to
-      if (!this.#ctx.guard.allow(account, bytes.length)) return false
+    const guard = this.#ctx.guard
+    const key = addressKey(to)
+    const validated = guard.isValidated(key)
+    if (charge === 'destination') {
+      if (!guard.allow(key, bytes.length)) return false
+    } else {
+      const also = charge === 'probe' ? undefined : charge.also
+      // The asker pays too: checked before anything is charged (a refused send charges nobody).
+      if (also !== undefined && !guard.isValidated(also) && guard.remaining(also) < bytes.length) {
+        guard.allow(also, bytes.length) // counts the refusal
+        return false
+      }
+      if (!guard.allowProbe(key, bytes.length, this.#ctx.clock.now())) return false
+      if (also !== undefined) guard.allow(also, bytes.length)
     }
     this.#ctx.counters.sent(packet.type, bytes.length)
+    if (!validated) this.#ctx.counters.sentUnvalidated(packet.type, bytes.length)
     this.#opts.transport.send(to, bytes)
     return true
   }

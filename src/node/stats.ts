@@ -23,6 +23,8 @@ export interface TrafficCounters {
 export interface NodeCounters {
   in: Record<string, TrafficCounters>
   out: Record<string, TrafficCounters>
+  /** The part of `out` sent to addresses that had not validated (the anti-amplification guard's charge). */
+  outUnvalidated: Record<string, TrafficCounters>
   /** Inbound datagrams dropped, by reason. */
   drops: Record<string, number>
   /** Bundles rejected after decoding, by reason (bad signature, global time, …). */
@@ -42,6 +44,7 @@ export interface NodeCounters {
 export class Counters {
   readonly #in = new Map<string, TrafficCounters>()
   readonly #out = new Map<string, TrafficCounters>()
+  readonly #outUnvalidated = new Map<string, TrafficCounters>()
   readonly #drops = new Map<string, number>()
   readonly #bundleDrops = new Map<string, number>()
   bundlesStored = 0
@@ -60,6 +63,10 @@ export class Counters {
     add(this.#out, type, bytes)
   }
 
+  sentUnvalidated(type: PacketType, bytes: number): void {
+    add(this.#outUnvalidated, type, bytes)
+  }
+
   drop(reason: NodeDropReason): void {
     this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + 1)
   }
@@ -72,6 +79,7 @@ export class Counters {
     return {
       in: Object.fromEntries([...this.#in].map(([k, v]) => [k, { ...v }])),
       out: Object.fromEntries([...this.#out].map(([k, v]) => [k, { ...v }])),
+      outUnvalidated: Object.fromEntries([...this.#outUnvalidated].map(([k, v]) => [k, { ...v }])),
       drops: Object.fromEntries(this.#drops),
       bundleDrops: Object.fromEntries(this.#bundleDrops),
       bundlesStored: this.bundlesStored,

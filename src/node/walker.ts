@@ -1,6 +1,12 @@
 /**
  * One walk step of one overlay (DESIGN §6): purge expired candidates, pick a target, claim
  * a sync offer, send the introduction-request, and arm its 10.5 s timeout.
+ *
+ * A target that has not validated its address (a stumble candidate whose request may have
+ * been spoofed, an introduced peer we never heard from) gets a validation probe: the
+ * introduction-request without a sync offer, charged to its anti-amplification budget (or
+ * its one first-contact probe). If it does not answer, it is dropped from the table: a
+ * spoofed source is walked to at most once.
  */
 import { addressKey, isIPv6, parseAddressKey } from '../wire/index.js'
 import type { OfferSize } from '../sync/offer.js'
@@ -26,10 +32,11 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
   const to = parseAddressKey(target.key)
   if (to === null) return
   const key = addressKey(to)
+  const probe = !ctx.guard.isValidated(key)
   let identifier = ctx.rng.u32()
   while (ctx.requests.has(identifier)) identifier = ctx.rng.u32()
   const offer =
-    overlay.builder === undefined
+    overlay.builder === undefined || probe
       ? null
       : await overlay.builder.claim({
           globalTime: overlay.clock.time,
@@ -46,6 +53,8 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
     if (ctx.requests.expire(identifier) === undefined) return
     ctx.counters.walkTimeouts++
     overlay.candidates.walkTimedOut(key, ctx.clock.now())
+    // An address that never proved it receives, and did not answer now: forget it (a trusted one stays).
+    if (probe && !ctx.guard.isValidated(key) && overlay.candidates.get(key)?.trusted !== true) overlay.candidates.remove(key)
   }, deps.requestTimeoutMs)
   ctx.requests.add({ identifier, overlayKey: overlay.key, peerKey: key, sentAt: now, cancelTimeout })
   ctx.counters.walks++
@@ -64,7 +73,7 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
       sync: offer === null ? undefined : { timeLow: offer.timeLow, timeHigh: offer.timeHigh, modulo: offer.modulo, offset: offer.offset, bloom: { bits: offer.bloom.bits, k: offer.bloom.k, salt: offer.bloom.salt } },
       token: ctx.tokens.get(key)
     },
-    'none'
+    'probe'
   )
   deps.events.emit('walk', { overlay: overlay.id, to })
 }

@@ -6,7 +6,8 @@
  * address with full filters; `npm run measure:amplification` prints the same figures.
  */
 import { describe, expect, it } from 'vitest'
-import { ATTACKS, measureAmplification } from '../../bench/amplification.js'
+import { ATTACKS, measureAmplification, measureWalkingAmplification } from '../../bench/amplification.js'
+import { AmplificationGuard } from '../../src/node/amplification.js'
 
 describe('anti-amplification against many spoofed addresses', () => {
   it('bytes sent ÷ bytes received ≤ 3 for every attack, overall and per address', async () => {
@@ -26,4 +27,43 @@ describe('anti-amplification against many spoofed addresses', () => {
     const puncture = results.find((r) => r.attack === 'puncture')!
     expect(puncture.out['puncture']).toBeGreaterThan(0) // punctures toward the third party happen, within the requester's budget
   }, 60_000)
+
+  it('a WALKING node at 10× the default pace sends each spoofed stumble candidate ≤ 3× what it sent, every packet type together, and walks to it only with a small probe', async () => {
+    const r = await measureWalkingAmplification({ bundles: 1000, addresses: 60, stepMs: 500, walkMs: 90_000, seed: 4 })
+    console.log(`walking node, 60 spoofed stumble candidates: worst address ${r.worst.toFixed(3)}, by type ${JSON.stringify(r.worstByType)}; ${r.walksToSpoofed} walks to them, ${r.offersToSpoofed} with an offer`)
+    expect(r.worst).toBeLessThanOrEqual(3)
+    for (const ratio of Object.values(r.worstByType)) expect(ratio).toBeLessThanOrEqual(3)
+    // It did walk to them (probes), never with a Bloom filter, and dropped them when they did not answer.
+    expect(r.walksToSpoofed).toBeGreaterThan(0)
+    expect(r.offersToSpoofed).toBe(0)
+    expect(r.leftInTable).toBe(0)
+  }, 120_000)
+})
+
+describe('AmplificationGuard', () => {
+  const secret = new Uint8Array(32)
+  it('allow: at most 3× the bytes received until validated', () => {
+    const g = new AmplificationGuard({ secret })
+    g.received('a', 100)
+    expect(g.allow('a', 300)).toBe(true)
+    expect(g.allow('a', 1)).toBe(false)
+    expect(g.account('a')).toEqual({ sent: 300, received: 100, validated: false })
+    g.validate('a')
+    expect(g.allow('a', 10_000)).toBe(true)
+  })
+
+  it('allowProbe: one datagram of at most probeBytes per interval to an address that never sent anything; none beyond 3× to one that did', () => {
+    const g = new AmplificationGuard({ secret, probeBytes: 200, probeIntervalMs: 20_000 })
+    expect(g.allowProbe('never', 201, 0)).toBe(false)
+    expect(g.allowProbe('never', 150, 0)).toBe(true)
+    expect(g.allowProbe('never', 10, 19_999)).toBe(false)
+    expect(g.allowProbe('never', 150, 20_000)).toBe(true) // a lost probe is retried after the interval
+    expect(g.stats().probes).toBe(2)
+    g.received('stumbled', 50)
+    expect(g.allowProbe('stumbled', 150, 0)).toBe(true) // within 3 × 50
+    expect(g.allowProbe('stumbled', 10, 0)).toBe(false) // no probe on top of 3×
+    expect(g.allowProbe('stumbled', 10, 60_000)).toBe(false)
+    g.validate('stumbled')
+    expect(g.allowProbe('stumbled', 5000, 0)).toBe(true)
+  })
 })

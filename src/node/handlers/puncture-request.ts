@@ -1,7 +1,8 @@
 /**
  * puncture-request (C's side): a peer we know says a walker is coming; send it a puncture
  * so our NAT opens toward it. The puncture goes to an address that never wrote to us, so
- * it is charged to the requester's anti-amplification budget, not the walker's.
+ * it is the walker's first-contact probe (unless the walker's own request already gave it a
+ * budget) and is charged to the requester's anti-amplification budget as well.
  */
 import { chooseAddress } from '../../nat/index.js'
 import { addressKey, type Address, type PunctureRequest } from '../../wire/index.js'
@@ -19,5 +20,5 @@ export function onPunctureRequest(ctx: NodeContext, from: Address, overlay: Over
     ctx.counters.drop('self')
     return
   }
-  ctx.send(target, overlay.id, { type: 'puncture', sourceLan: ctx.lan(), sourceWan: ctx.wan(), identifier: req.identifier }, { to: key })
+  ctx.send(target, overlay.id, { type: 'puncture', sourceLan: ctx.lan(), sourceWan: ctx.wan(), identifier: req.identifier }, { probe: true, also: key })
 }

@@ -68,7 +68,10 @@ describe('global time under attack (node level)', () => {
     const m = adversary(t, victim)
     let accepted = 0
     for (let i = 0; i < 300; i++) {
-      if (i % 50 === 0) m.introduce() // stay a live stumble candidate
+      // Stay a live stumble candidate. A real author, so it proves its address (echoes our token):
+      // a stumble candidate that never validates is dropped when it does not answer our walk.
+      if (i === 0) await m.validate()
+      else if (i % 50 === 0) m.introduce()
       // The attacker sees our time in every introduction-response; it aims at the very top.
       const b = signBundle({ overlay: t.overlay, globalTime: gtOf(victim) + DEFAULT_ACCEPTABLE_RANGE, kind: 1, body: new TextEncoder().encode(`ratchet ${i}`) }, mallory!)
       m.bundles([b])

@@ -317,6 +317,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
   }
 
   protected async *_undelivered(overlay: Uint8Array): AsyncGenerator<Bundle> {
+    await this.#healthy()
     const db = this.#handle()
     const it = db.keys({ gte: undeliveredBound(overlay, 0x00), lte: undeliveredBound(overlay, 0xff) })
     try {
@@ -327,7 +328,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
           const key = rowKey(overlay, rowKeyGlobalTime(mark), rowKeyId(mark))
           const value = await db.get(key)
           if (value === undefined) {
-            this.counters.corruptRows++
+            this.#corrupt(mark, 'undelivered mark without its row')
             continue
           }
           const bundle = this.#decodeRow(overlay, key, value)
@@ -335,7 +336,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
         }
       }
     } catch (err) {
-      throw mapError(err)
+      throw mapError(err, `reading the store at ${this.location} failed`)
     } finally {
       await it.close().catch(() => undefined)
     }

@@ -203,9 +203,6 @@ export class BloomwalkNode {
     if (this.role === 'peer') for (const state of this.#overlays.values()) if (state.cancelStep === undefined) this.#schedule(state, 0)
     if (this.#ctx.mvds !== undefined) this.#scheduleMvds(this.#ctx.mvds.layer)
     for (const t of trusted ?? []) for (const o of this.#overlays.values()) o.candidates.addTrusted(addressKey(t))
-    // Addresses the operator configured are validated by that choice: a spoofer cannot put
-    // them in the table, and walks to them carry offers from the first step.
-    for (const t of trusted ?? []) this.#ctx.guard.validate(addressKey(t))
   }
 
   /** Stops walking and detaches from the transport; waits for handlers in flight. Idempotent. The caller closes the transport and store it supplied. */

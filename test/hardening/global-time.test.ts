@@ -58,9 +58,14 @@ describe('global time under attack (node level)', () => {
     const observer = t.net.bind()
     const offers: NonNullable<IntroductionRequest['sync']>[] = []
     const { decodePacket } = await import('../../src/wire/index.js')
-    observer.onPacket = (_from, bytes) => {
+    const { encodePacket } = await import('../../src/wire/index.js')
+    observer.onPacket = (from, bytes) => {
       const p = decodePacket(bytes)?.packet
-      if (p?.type === 'introduction-request' && p.sync !== undefined) offers.push(p.sync)
+      if (p?.type !== 'introduction-request') return
+      if (p.sync !== undefined) offers.push(p.sync)
+      // It answers, so it validates: walks to an address that has not validated carry no offer.
+      const me = observer.address()
+      observer.send(from, encodePacket(t.overlay, { type: 'introduction-response', destination: from, sourceLan: me, sourceWan: me, connectionType: 'public', identifier: p.identifier, globalTime: 0 }))
     }
     const victim = await t.addPeer({ trusted: [observer.address()] })
     for (let i = 0; i < 5; i++) await victim.publish(t.overlay, new Uint8Array([i]))

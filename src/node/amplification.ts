@@ -129,6 +129,11 @@ export class AmplificationGuard {
     return true
   }
 
+  /** Counts `bytes` sent to `key` without a limit (a walk to a candidate we were given). */
+  count(key: string, bytes: number): void {
+    this.#account(key).sent += bytes
+  }
+
   /** Bytes sent to and received from `key` so far, and whether it validated (undefined when untracked). */
   account(key: string): Readonly<{ sent: number; received: number; validated: boolean }> | undefined {
     const a = this.#accounts.get(key)

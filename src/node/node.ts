@@ -483,6 +483,8 @@ export class BloomwalkNode {
     const validated = guard.isValidated(key)
     if (charge === 'destination') {
       if (!guard.allow(key, bytes.length)) return false
+    } else if (charge === 'initiated') {
+      guard.count(key, bytes.length)
     } else {
       const also = charge === 'probe' ? undefined : charge.also
       // The asker pays too: checked before anything is charged (a refused send charges nobody).

@@ -52,7 +52,8 @@ await store.open()
 process.stdout.write('OPEN\\n')
 for (const b of list.slice(Number(startArg))) {
   await store.put(b)
-  process.stdout.write(Buffer.from(b.id).toString('hex') + '\\n')
+  // Acknowledged once the line is in the pipe: a write queued behind a full pipe dies with the child.
+  await new Promise((resolve) => process.stdout.write(Buffer.from(b.id).toString('hex') + '\\n', resolve))
 }
 process.stdout.write('DONE\\n')
 await store.close()

@@ -1,16 +1,20 @@
 /**
  * `bloomwalk chat`: a public chat in a room. Each typed line becomes a bundle whose body is
- * JSON `{nick, text}` and whose parent is the last message seen; every message that arrives
- * is printed once. Messages are shown in delivery order (causal ordering comes with the
- * causal-delivery layer).
+ * JSON `{nick, text, at}` and whose parent is the last message shown; every message is shown
+ * once, in causal order (the node delivers parents first, docs/causal.md): first the stored
+ * history, then each delivery. A message whose parent is not the line above it is marked
+ * late. Presence pings ride ephemeral messages, for `/who`.
  */
 import { userInfo } from 'node:os'
-import { createInterface, clearLine, cursorTo } from 'node:readline'
+import { createInterface, clearLine, cursorTo, moveCursor } from 'node:readline'
 import { parseArgs } from 'node:util'
 import type { Bundle } from '../bundle/types.js'
+import { causalOrder } from '../causal/index.js'
 import { isBloomwalkError } from '../errors.js'
+import type { BloomwalkNode, Delivery } from '../node/index.js'
+import type { BundleStore } from '../store/types.js'
 import { UsageError } from './args.js'
-import { aborted, commandLogger, resolveIo, type CommandIo } from './command.js'
+import { aborted, commandLogger, every, resolveIo, type CommandIo } from './command.js'
 import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer, type Peer } from './peer.js'
 import { GROUP_OPTIONS_USAGE, startGroupPeer } from './group-peer.js'
 import { shortHex } from './report.js'
@@ -20,17 +24,34 @@ export const MAX_NICK = 32
 /** Longest text shown, characters (what is sent is bounded by the datagram budget). */
 const MAX_SHOWN_TEXT = 2000
 /** Messages from the store shown when the chat starts. */
-const HISTORY = 20
+const HISTORY = 50
+/** Seconds between presence pings (ephemeral messages to the current peers). */
+const PRESENCE_SECONDS = 15
+/** `/who` lists authors seen (a message or a ping) within this many seconds. */
+const WHO_SECONDS = 120
+/** Authors remembered for `/who`. */
+const MAX_SEEN = 1024
+/** Message ids remembered as shown (dedupe of history and deliveries). */
+const MAX_SHOWN = 10_000
+/** The bundle kind of a presence ping. */
+const PRESENCE_KIND = 2
 
 export const CHAT_USAGE = `usage: bloomwalk chat --room NAME --tracker HOST:PORT [--tracker HOST:PORT …] [--data DIR] [--nick NAME] [--port P] [--host ADDR]
        bloomwalk chat --group NAME --member KEY@HOST:PORT [--member …] [--data DIR] [--nick NAME] [--port P] [--host ADDR]
 
 A terminal public chat. Each line you type is published as a bundle whose body is JSON
-{"nick", "text"} and whose parent is the last message seen. Arriving messages are printed
-once each as "nick (author): text", where author is the first 8 hex digits of the sender's
-key (nicks are not unique; the key is). Messages are printed in the order they arrive,
-not yet in causal order (that comes with the causal-delivery layer). The last ${HISTORY} stored
-messages are shown at start. Type /quit, Ctrl-D or Ctrl-C to leave.
+{"nick", "text", "at"} and whose parent is the last message shown. Messages are shown
+once each, parents first, as "HH:MM nick (author): text": HH:MM is the sender's clock in
+your time zone, author the first 8 hex digits of the sender's key (nicks are not unique;
+the key is). At start the last ${HISTORY} stored messages are shown in causal order (ties by
+global time); then each message as it is delivered. A message that belongs earlier (its
+parent is not the line above) is marked "late, after nick HH:MM"; one whose parents never
+came is marked "(earlier messages missing)". Your own lines are shown as sent.
+
+commands:
+  /who      authors seen in the last ${WHO_SECONDS / 60} minutes (messages and presence pings, sent every ${PRESENCE_SECONDS} s)
+  /help     this list
+  /quit     leave (also Ctrl-D, Ctrl-C)
 
 ${PEER_OPTIONS_USAGE} (default warn)
   --nick        the name shown with your messages, 1–${MAX_NICK} characters (default: your user name)
@@ -38,7 +59,8 @@ ${PEER_OPTIONS_USAGE} (default warn)
 A private conversation instead of a room: every member starts the chat with the same
 --group and lists the others with --member. Messages travel by MVDS to the members only
 (never the Bloom walk or a tracker), are retransmitted until acknowledged, survive a
-restart, and are accepted only when a member wrote them.
+restart, and are accepted only when a member wrote them. (No presence pings: /who lists
+the members seen by their messages.)
 ${GROUP_OPTIONS_USAGE}
 
 A chat and a node in the same room need different --data directories (LevelDB is locked
@@ -48,10 +70,48 @@ example:
   bloomwalk chat --room lobby --tracker 192.0.2.10:6421 --nick ada
   bloomwalk chat --group ada+bob --port 7000 --member <bob's key>@192.0.2.20:7000 --nick ada`
 
-/** The body of a chat message. */
+const HELP = [`/who   authors seen in the last ${WHO_SECONDS / 60} minutes`, '/help  this list', '/quit  leave (also Ctrl-D)']
+
+/** The body of a chat message (`at`: the sender's clock, ms since 1970; absent in old messages). */
 export interface ChatMessage {
   nick: string
   text: string
+  at?: number
+}
+
+/** What the screen shows: ids shown (for dedupe and late marks) and who was seen. */
+class Screen {
+  readonly #shown = new Map<string, { nick: string; at: number | undefined }>()
+  #lastShown: string | undefined
+  readonly seen = new Map<string, { nick: string; at: number }>()
+
+  has(id: Uint8Array): boolean {
+    return this.#shown.has(shortHex(id, 32))
+  }
+
+  /** The line for a bundle, with its late or missing-parents mark; records it as shown. */
+  line(bundle: Bundle, missingParents = false): string {
+    const key = shortHex(bundle.id, 32)
+    let mark = ''
+    if (missingParents) mark = ' (earlier messages missing)'
+    else if (bundle.parents.length > 0 && this.#lastShown !== undefined) {
+      const parents = bundle.parents.map((p) => shortHex(p, 32))
+      const shownParent = parents.map((p) => this.#shown.get(p)).find((p) => p !== undefined)
+      if (!parents.includes(this.#lastShown) && shownParent !== undefined) mark = ` (late, after ${shownParent.nick} ${clock(shownParent.at)})`
+    }
+    const message = parseMessage(bundle.body)
+    this.#shown.set(key, { nick: message === undefined ? '?' : nickOf(message), at: message?.at })
+    if (this.#shown.size > MAX_SHOWN) this.#shown.delete(this.#shown.keys().next().value as string)
+    this.#lastShown = key
+    return formatMessage(bundle) + mark
+  }
+
+  saw(author: Uint8Array, nick: string, now: number): void {
+    const key = shortHex(author)
+    this.seen.delete(key)
+    this.seen.set(key, { nick, at: now })
+    if (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.keys().next().value as string)
+  }
 }
 
 export async function runChat(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<void> {
@@ -63,9 +123,16 @@ export async function runChat(argv: string[], out: (line: string) => void, parti
   const io = resolveIo(partialIo)
   const nick = nickOption(values.nick)
   const log = commandLogger('chat', values['log-level'], 'warn', io.err)
+  const screen = new Screen()
+  // Deliveries start with the node (what an earlier run left undelivered): held until the history is shown.
+  let held: Delivery[] | undefined = []
+  let onDelivery: (d: Delivery) => void = () => undefined
+  const listen = (node: BloomwalkNode): void => {
+    node.events.on('bundle', (d) => (held === undefined ? onDelivery(d) : held.push(d)), { signal: io.signal })
+  }
   if (values.group === undefined && values.member !== undefined) throw new UsageError('--member needs --group NAME')
-  const grouped = values.group === undefined ? undefined : await startGroupPeer(values, io, log)
-  const peer = grouped ?? (await startPeer(values, io, log))
+  const grouped = values.group === undefined ? undefined : await startGroupPeer(values, io, log, listen)
+  const peer = grouped ?? (await startPeer(values, io, log, {}, listen))
   const { node, overlay } = peer
   const publish = (body: Uint8Array, parents: Uint8Array[]) => (grouped === undefined ? node.publish(overlay, body, { parents }) : node.sendPrivate(overlay, body, { parents }))
 
@@ -82,39 +149,63 @@ export async function runChat(argv: string[], out: (line: string) => void, parti
   }
 
   let last: Uint8Array | undefined
-  // Ids printed while the history is read, so the history does not print them again.
-  let arrivedWhileLoading: Set<string> | undefined = new Set()
-  node.events.on(
-    'bundle',
-    ({ bundle, from }) => {
-      last = bundle.id
-      if (from === undefined) return
-      arrivedWhileLoading?.add(shortHex(bundle.id, 32))
-      show(formatMessage(bundle))
-    },
-    { signal: io.signal }
-  )
-  const past = await history(peer.store, overlay)
-  for (const bundle of past) if (!arrivedWhileLoading.has(shortHex(bundle.id, 32))) show(formatMessage(bundle))
-  last ??= past[past.length - 1]?.id
-  arrivedWhileLoading = undefined
-  if (grouped === undefined) show(`joined "${(peer as Peer).room}" as ${nick} (${shortHex(node.keys.publicKey)}); your lines are sent to the room`)
-  else show(`joined group "${grouped.group}" as ${nick} (key ${Buffer.from(node.keys.publicKey).toString('hex')}); your lines go to ${grouped.members.length} member${grouped.members.length === 1 ? '' : 's'} only`)
+  const deliver = (d: Delivery): void => {
+    const message = parseMessage(d.bundle.body)
+    if (d.ephemeral === true) {
+      if (message !== undefined) screen.saw(d.bundle.author, nickOf(message), Date.now())
+      return
+    }
+    last = d.bundle.id
+    if (message !== undefined) screen.saw(d.bundle.author, nickOf(message), message.at ?? Date.now())
+    if (screen.has(d.bundle.id)) return
+    show(screen.line(d.bundle, d.missingParents !== undefined))
+  }
+  for (const bundle of await history(peer.store, overlay)) {
+    last = bundle.id
+    show(screen.line(bundle))
+  }
+  for (const d of held) deliver(d)
+  held = undefined
+  onDelivery = deliver
+  if (grouped === undefined) show(`joined "${(peer as Peer).room}" as ${nick} (${shortHex(node.keys.publicKey)}); your lines are sent to the room; /help for commands`)
+  else show(`joined group "${grouped.group}" as ${nick} (key ${Buffer.from(node.keys.publicKey).toString('hex')}); your lines go to ${grouped.members.length} member${grouped.members.length === 1 ? '' : 's'} only; /help for commands`)
 
+  const presence = (): void => {
+    try {
+      node.sendEphemeral(overlay, new TextEncoder().encode(JSON.stringify({ nick, text: '', at: Date.now() } satisfies ChatMessage)), { kind: PRESENCE_KIND })
+    } catch (err) {
+      log.warn('presence ping not sent', { error: err instanceof Error ? err.message : String(err) })
+    }
+  }
   const done = new AbortController()
   const stop = (): void => done.abort()
   io.signal.addEventListener('abort', stop, { once: true })
+  // A private group announces nothing beyond its messages.
+  if (grouped === undefined) {
+    presence()
+    every(PRESENCE_SECONDS * 1000, done.signal, presence)
+  }
   // Publishes one at a time, so each message names the previous one as its parent.
   let sending: Promise<void> = Promise.resolve()
   rl.on('line', (line) => {
     const text = line.trim()
+    // In a terminal, the typed line is replaced by the message as sent (with time and key).
+    if (terminal) {
+      moveCursor(process.stdout, 0, -1)
+      clearLine(process.stdout, 0)
+    }
     if (text === '') return rl.prompt()
     if (text === '/quit') return stop()
+    if (text === '/help') return HELP.forEach(show)
+    if (text === '/who') return who(screen, Date.now()).forEach(show)
+    if (text.startsWith('/') && !text.startsWith('//')) return show(`(unknown command ${sanitize(text.split(' ')[0]!)}; /help lists them; start a line with // to send a /)`)
+    const said = text.startsWith('//') ? text.slice(1) : text
     sending = sending.then(async () => {
-      const body = new TextEncoder().encode(JSON.stringify({ nick, text } satisfies ChatMessage))
+      const body = new TextEncoder().encode(JSON.stringify({ nick, text: said, at: Date.now() } satisfies ChatMessage))
       try {
         const bundle = await publish(body, last === undefined ? [] : [last])
         last = bundle.id
+        if (!screen.has(bundle.id)) show(screen.line(bundle))
       } catch (err) {
         if (isBloomwalkError(err, 'BUNDLE_TOO_LARGE')) show('(not sent: the message is too long for one datagram)')
         else show(`(not sent: ${err instanceof Error ? err.message : String(err)})`)
@@ -129,6 +220,13 @@ export async function runChat(argv: string[], out: (line: string) => void, parti
   rl.close()
   await sending
   await peer.close()
+}
+
+/** `/who`: authors seen within {@link WHO_SECONDS}, most recent first. */
+function who(screen: Screen, now: number): string[] {
+  const recent = [...screen.seen].filter(([, s]) => now - s.at <= WHO_SECONDS * 1000).reverse()
+  if (recent.length === 0) return ['(nobody seen in the last ' + WHO_SECONDS / 60 + ' minutes)']
+  return recent.map(([key, s]) => `${s.nick} (${key}), ${Math.max(0, Math.round((now - s.at) / 1000))} s ago`)
 }
 
 /**
@@ -156,14 +254,24 @@ export function sanitize(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
 }
 
-/** A received bundle as a chat line; bodies that are not a chat message are shown as such. */
+/** A bundle as a chat line, "HH:MM nick (author): text"; bodies that are not a chat message are shown as such. */
 export function formatMessage(bundle: Bundle): string {
   const author = shortHex(bundle.author)
   const message = parseMessage(bundle.body)
-  if (message === undefined) return `(${author}) [not a chat message: ${bundle.body.length} bytes]`
-  const nick = sanitize(message.nick).slice(0, MAX_NICK) || '?'
+  if (message === undefined) return `--:-- (${author}) [not a chat message: ${bundle.body.length} bytes]`
   const text = sanitize(message.text)
-  return `${nick} (${author}): ${text.length > MAX_SHOWN_TEXT ? text.slice(0, MAX_SHOWN_TEXT) + '…' : text}`
+  return `${clock(message.at)} ${nickOf(message)} (${author}): ${text.length > MAX_SHOWN_TEXT ? text.slice(0, MAX_SHOWN_TEXT) + '…' : text}`
+}
+
+/** HH:MM in the local time zone, or --:-- when unknown. */
+export function clock(at: number | undefined): string {
+  if (at === undefined) return '--:--'
+  const d = new Date(at)
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`
+}
+
+function nickOf(message: ChatMessage): string {
+  return sanitize(message.nick).slice(0, MAX_NICK) || '?'
 }
 
 /** The `{nick, text}` of a body, or `undefined` when it is not one. */
@@ -171,17 +279,25 @@ export function parseMessage(body: Uint8Array): ChatMessage | undefined {
   try {
     const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body))
     if (typeof value !== 'object' || value === null) return undefined
-    const { nick, text } = value as Record<string, unknown>
-    return typeof nick === 'string' && typeof text === 'string' ? { nick, text } : undefined
+    const { nick, text, at } = value as Record<string, unknown>
+    if (typeof nick !== 'string' || typeof text !== 'string') return undefined
+    return typeof at === 'number' && Number.isFinite(at) ? { nick, text, at } : { nick, text }
   } catch {
     return undefined
   }
 }
 
-/** The newest stored messages, oldest first. */
-async function history(store: { range: (q: { overlay: Uint8Array; from: number; to: number; order: 'desc'; limit: number }) => AsyncIterable<Bundle> } | undefined, overlay: Uint8Array): Promise<Bundle[]> {
+/**
+ * The newest {@link HISTORY} messages the node has delivered (stored and not marked
+ * undelivered; the rest comes as deliveries), in causal order, ties by global time then id.
+ */
+async function history(store: BundleStore | undefined, overlay: Uint8Array): Promise<Bundle[]> {
   if (store === undefined) return []
   const newest: Bundle[] = []
-  for await (const b of store.range({ overlay, from: 0, to: Number.MAX_SAFE_INTEGER, order: 'desc', limit: HISTORY })) newest.push(b)
-  return newest.reverse()
+  for await (const b of store.range({ overlay, from: 0, to: Number.MAX_SAFE_INTEGER, order: 'desc' })) {
+    if (b.kind === PRESENCE_KIND || (await store.isUndelivered(overlay, b.id))) continue
+    newest.push(b)
+    if (newest.length >= HISTORY) break
+  }
+  return causalOrder(newest)
 }

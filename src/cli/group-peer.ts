@@ -18,6 +18,7 @@ import { parseEndpoint, resolveEndpoint } from './endpoint.js'
 import { hostOption, MAX_ROOM_NAME } from './options.js'
 import { shortHex } from './report.js'
 import { startUdpNode, type UdpNode } from './udp-node.js'
+import type { BloomwalkNode } from '../node/index.js'
 
 /** The usage lines of the private-group options. */
 export const GROUP_OPTIONS_USAGE = `  --group       a private group's name (instead of --room / --tracker); its id is
@@ -61,7 +62,7 @@ export function parseMember(raw: string): MemberSpec {
  * group with each member.
  * @throws {UsageError} naming the first bad option
  */
-export async function startGroupPeer(values: { group?: string; member?: string[]; room?: string; tracker?: string[]; data?: string; port?: string; host?: string }, io: CommandIo, log: Logger): Promise<GroupPeer> {
+export async function startGroupPeer(values: { group?: string; member?: string[]; room?: string; tracker?: string[]; data?: string; port?: string; host?: string }, io: CommandIo, log: Logger, beforeStart?: (node: BloomwalkNode) => void): Promise<GroupPeer> {
   const group = values.group ?? ''
   if (group.trim() === '' || group.length > MAX_ROOM_NAME) throw new UsageError(`--group must be 1–${MAX_ROOM_NAME} characters`)
   // eslint-disable-next-line no-control-regex
@@ -80,7 +81,7 @@ export async function startGroupPeer(values: { group?: string; member?: string[]
   const members = specs.map((s, i) => ({ key: s.key, address: addresses[i]! }))
   if (members.some((m) => Buffer.from(m.key).equals(Buffer.from(key.keys.publicKey)))) throw new UsageError('--member lists your own key')
   const dir = join(data, 'groups', Buffer.from(overlay).toString('hex').slice(0, 16))
-  const peer = await startUdpNode({ role: 'peer', host, port, dataDir: dir, overlays: [], trackers: [], keys: key.keys, logger: log, rng, node: { mvds: { mode: 'batch' } } })
+  const peer = await startUdpNode({ role: 'peer', host, port, dataDir: dir, overlays: [], trackers: [], keys: key.keys, logger: log, rng, node: { mvds: { mode: 'batch' } }, beforeStart })
   for (const m of members) await peer.node.share(overlay, m.address, { key: m.key })
   log.info('joined group', { group, overlay: shortHex(overlay, 8), address: addressKey(peer.transport.address()), members: members.map((m) => `${shortHex(m.key, 8)}@${addressKey(m.address)}`), data: dir })
   return { ...peer, group, overlay, members }

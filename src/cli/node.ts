@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util'
 import { categoryOf, resolveOptions } from '../candidates/index.js'
 import { SystemClock } from '../env/clock.js'
 import type { Logger } from '../env/logger.js'
+import type { BloomwalkNode } from '../node/index.js'
 import { addressKey } from '../wire/index.js'
 import { numberOption } from './args.js'
 import { aborted, commandLogger, every, resolveIo, type CommandIo } from './command.js'
@@ -68,32 +69,43 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   const io = resolveIo(partialIo)
   const statsSeconds = numberOption('stats', values.stats, 30, { min: 0 })
   const log = commandLogger('node', values['log-level'], 'info', io.err)
-  const peer = await startPeer(values, io, log, {
-    punctureRequests: values['no-puncture-requests'] !== true,
-    ...(values['no-idle-skip'] === true ? { sync: { skipCurve: [0] } } : {})
-  })
-  const { node } = peer
-  const status = values.status === undefined ? undefined : statusFile(values.status, peer, io.signal)
-  const deliveries = values.deliveries === undefined ? undefined : deliveryLog(values.deliveries, peer, io.signal)
-  node.events.on('walk', ({ to }) => log.info('walk', { to: addressKey(to) }), { signal: io.signal })
-  node.events.on(
-    'bundle',
-    ({ bundle, from, own, missingParents }) => {
-      // Ours: published by this node's key (here, or by an earlier run that had not delivered it yet).
-      log.info(own ? 'published' : 'delivered', {
-        id: shortHex(bundle.id, 8),
-        author: shortHex(bundle.author, 8),
-        globalTime: bundle.globalTime,
-        bytes: bundle.bytes.length,
-        ...(from === undefined ? {} : { from: addressKey(from) }),
-        ...(missingParents === undefined ? {} : { missingParents: missingParents.length })
-      })
-      const record = { id: shortHex(bundle.id, bundle.id.length), body: new TextDecoder().decode(bundle.body), own, ...(from === undefined ? {} : { from: addressKey(from) }) }
-      status?.record(record)
-      deliveries?.record(record)
+  // Deliveries start with start() (what an earlier run left undelivered): listen before it.
+  let status: ReturnType<typeof statusFile> | undefined
+  let deliveries: ReturnType<typeof deliveryLog> | undefined
+  const listen = (node: BloomwalkNode): void => {
+    node.events.on('walk', ({ to }) => log.info('walk', { to: addressKey(to) }), { signal: io.signal })
+    node.events.on(
+      'bundle',
+      ({ bundle, from, own, missingParents }) => {
+        // Ours: published by this node's key (here, or by an earlier run that had not delivered it yet).
+        log.info(own ? 'published' : 'delivered', {
+          id: shortHex(bundle.id, 8),
+          author: shortHex(bundle.author, 8),
+          globalTime: bundle.globalTime,
+          bytes: bundle.bytes.length,
+          ...(from === undefined ? {} : { from: addressKey(from) }),
+          ...(missingParents === undefined ? {} : { missingParents: missingParents.length })
+        })
+        const record = { id: shortHex(bundle.id, bundle.id.length), body: new TextDecoder().decode(bundle.body), own, ...(from === undefined ? {} : { from: addressKey(from) }) }
+        status?.record(record)
+        deliveries?.record(record)
+      },
+      { signal: io.signal }
+    )
+  }
+  const peer = await startPeer(
+    values,
+    io,
+    log,
+    {
+      punctureRequests: values['no-puncture-requests'] !== true,
+      ...(values['no-idle-skip'] === true ? { sync: { skipCurve: [0] } } : {})
     },
-    { signal: io.signal }
+    listen
   )
+  const { node } = peer
+  status = values.status === undefined ? undefined : statusFile(values.status, peer, io.signal)
+  deliveries = values.deliveries === undefined ? undefined : deliveryLog(values.deliveries, peer, io.signal)
   if (values['publish-stdin'] === true) publishLines(peer, io, log)
   if (statsSeconds > 0) every(statsSeconds * 1000, io.signal, () => log.info('stats', statsFields(node.stats())))
   await aborted(io.signal)

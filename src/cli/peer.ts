@@ -13,7 +13,7 @@ import { resolveEndpoint } from './endpoint.js'
 import { hostOption, roomOption, trackerOptions } from './options.js'
 import { shortHex } from './report.js'
 import { scaledNodeOptions } from './pace.js'
-import type { NodeOptions } from '../node/index.js'
+import type { BloomwalkNode, NodeOptions } from '../node/index.js'
 import { startUdpNode, type UdpNode } from './udp-node.js'
 
 /** `parseArgs` options of a peer in a room. */
@@ -68,11 +68,12 @@ export interface Peer extends UdpNode {
 /**
  * Validates the options (all before touching the network or disk), then loads the author
  * key, binds and starts the node in the room.
- * `extra` adds node options set by a command's own flags (`node`'s hole-punching and sync switches).
+ * `extra` adds node options set by a command's own flags (`node`'s hole-punching and sync switches);
+ * `beforeStart` gets the node before it starts (to listen for deliveries from the first).
  * @throws {UsageError} naming the first bad option
  * @throws {CommandError} when a tracker does not resolve, the port cannot be bound or the data directory is busy
  */
-export async function startPeer(values: PeerValues, io: CommandIo, log: Logger, extra: Partial<NodeOptions> = {}): Promise<Peer> {
+export async function startPeer(values: PeerValues, io: CommandIo, log: Logger, extra: Partial<NodeOptions> = {}, beforeStart?: (node: BloomwalkNode) => void): Promise<Peer> {
   const room = roomOption(values.room)
   const policyName = choiceOption('policy', values.policy, ['default', 'open'] as const, 'default')
   const policy: RoomPolicy = policyName === 'open' ? OPEN_ROOM_POLICY : DEFAULT_ROOM_POLICY
@@ -89,7 +90,7 @@ export async function startPeer(values: PeerValues, io: CommandIo, log: Logger, 
   log.info(key.created ? 'created a new identity' : 'loaded identity', { author: shortHex(key.keys.publicKey, 8), key: key.path })
   const overlay = roomId(room, policy)
   const policies = new Map([[Buffer.from(overlay).toString('hex'), policy]])
-  const peer = await startUdpNode({ role: 'peer', host, port, dataDir: dir, overlays: [overlay], trackers, keys: key.keys, logger: log, rng, node: { ...scaledNodeOptions(stepIntervalMs), policies, ...extra } })
+  const peer = await startUdpNode({ role: 'peer', host, port, dataDir: dir, overlays: [overlay], trackers, keys: key.keys, logger: log, rng, node: { ...scaledNodeOptions(stepIntervalMs), policies, ...extra }, beforeStart })
   const stats = peer.node.stats()
   log.info('joined room', {
     room,

@@ -39,6 +39,8 @@ export interface UdpNodeInit {
   wrap?: (transport: Transport) => Transport
   /** Further node options (step interval, candidate and sync settings, …). */
   node?: Partial<NodeOptions>
+  /** Called with the node before it starts: attach `bundle` listeners here (starting delivers what an earlier run left undelivered). */
+  beforeStart?: (node: BloomwalkNode) => void
 }
 
 /** A started node and what it owns. */
@@ -92,6 +94,7 @@ export async function startUdpNode(init: UdpNodeInit): Promise<UdpNode> {
     return closing
   }
   try {
+    init.beforeStart?.(node)
     await node.start()
   } catch (err) {
     await close()

@@ -28,8 +28,11 @@ describe('bloomwalk usage', () => {
     expect(r.out).toMatch(new RegExp(`^usage: bloomwalk ${name}`))
   })
 
-  it('chat --help says messages are printed in delivery order, not yet causal order', async () => {
-    expect((await run(['chat', '--help'])).out).toMatch(/order they arrive,\s+not yet in causal order/)
+  it('chat --help says messages are shown in causal order, and lists /who, /help and /quit', async () => {
+    const help = (await run(['chat', '--help'])).out
+    expect(help).toMatch(/in causal order/)
+    expect(help).not.toMatch(/not yet in causal order/)
+    for (const c of ['/who', '/help', '/quit']) expect(help).toContain(c)
   })
 })
 

@@ -31,11 +31,11 @@ describe('tracker, node and chat over UDP', { timeout: 60_000 }, () => {
     await line(node, 'err', /joined room \{"room":"test room"/, 'the node to join')
 
     ada.stdin.write('hello from ada\n')
-    await line(bob, 'out', new RegExp(`^ada \\(${adaKey}\\): hello from ada$`), 'bob to print ada\'s line')
+    await line(bob, 'out', new RegExp(`^\\d\\d:\\d\\d ada \\(${adaKey}\\): hello from ada$`), 'bob to print ada\'s line')
     await line(node, 'err', new RegExp(`delivered \\{"id":"[0-9a-f]{16}","author":"${adaKey}`), 'the node to store ada\'s line')
     bob.stdin.write('hi ada\n')
-    await line(ada, 'out', new RegExp(`^bob \\(${bobKey}\\): hi ada$`), 'ada to print bob\'s reply')
-    expect(ada.out.all.filter((l) => l.includes('hello from ada'))).toEqual([]) // her own line is not echoed
+    await line(ada, 'out', new RegExp(`^\\d\\d:\\d\\d bob \\(${bobKey}\\): hi ada$`), 'ada to print bob\'s reply')
+    expect(ada.out.all.filter((l) => l.includes('hello from ada'))).toHaveLength(1) // her own line, shown as sent, once
     expect(bob.out.all.filter((l) => l.includes('hello from ada'))).toHaveLength(1) // printed once
 
     await line(tracker, 'err', /serving a new room/, 'the tracker to log the room')
@@ -75,7 +75,7 @@ describe('tracker, node and chat over UDP', { timeout: 60_000 }, () => {
     // Restarted, ada has the same identity and sees the stored conversation.
     const again = start(['chat', ...peer, '--data', dataA, '--nick', 'ada'])
     await line(again, 'out', new RegExp(`^joined "test room" as ada \\(${adaKey}\\)`), 'ada to rejoin with the same key')
-    expect(again.out.all.slice(0, 2)).toEqual([`ada (${adaKey}): hello from ada`, `bob (${bobKey}): hi ada`])
+    expect(again.out.all.slice(0, 2).map((l) => l.replace(/^\d\d:\d\d /, ''))).toEqual([`ada (${adaKey}): hello from ada`, `bob (${bobKey}): hi ada`])
 
     for (const r of [again, bob, node, tracker]) r.stop()
     expect(await Promise.all([again.exit, bob.exit, node.exit, tracker.exit])).toEqual([0, 0, 0, 0])

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { NetworkInterfaceInfo } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { UsageError } from '../../src/cli/args.js'
-import { formatMessage, nickOption, parseMessage, sanitize } from '../../src/cli/chat.js'
+import { clock, formatMessage, nickOption, parseMessage, sanitize } from '../../src/cli/chat.js'
 import { CountingTransport } from '../../src/cli/counting-transport.js'
 import { defaultDataDir, KEY_FILE, loadOrCreateKey, roomDir, roomFolder } from '../../src/cli/data-dir.js'
 import { lanAddress, parseEndpoint, resolveEndpoint } from '../../src/cli/endpoint.js'
@@ -97,9 +97,13 @@ describe('chat messages', () => {
   const author = Buffer.from(keys.publicKey).toString('hex').slice(0, 8)
 
   it('shows nick, author key prefix and text; strips terminal control characters', () => {
-    expect(formatMessage(bundle(JSON.stringify({ nick: 'ada', text: 'hello' })))).toBe(`ada (${author}): hello`)
-    expect(formatMessage(bundle(JSON.stringify({ nick: 'e\u001b[31mvil', text: 'x\u001b]0;title\u0007y\u202ez' })))).toBe(`e[31mvil (${author}): x]0;titleyz`)
-    expect(formatMessage(bundle('not json'))).toBe(`(${author}) [not a chat message: 8 bytes]`)
+    expect(formatMessage(bundle(JSON.stringify({ nick: 'ada', text: 'hello' })))).toBe(`--:-- ada (${author}): hello`)
+    const at = new Date(2026, 0, 2, 9, 5).getTime()
+    expect(formatMessage(bundle(JSON.stringify({ nick: 'ada', text: 'hello', at })))).toBe(`09:05 ada (${author}): hello`)
+    expect(clock(at)).toBe('09:05')
+    expect(parseMessage(new TextEncoder().encode(JSON.stringify({ nick: 'a', text: 'b', at: 'soon' })))).toEqual({ nick: 'a', text: 'b' })
+    expect(formatMessage(bundle(JSON.stringify({ nick: 'e\u001b[31mvil', text: 'x\u001b]0;title\u0007y\u202ez' })))).toBe(`--:-- e[31mvil (${author}): x]0;titleyz`)
+    expect(formatMessage(bundle('not json'))).toBe(`--:-- (${author}) [not a chat message: 8 bytes]`)
     expect(parseMessage(new TextEncoder().encode('{"nick":1,"text":"x"}'))).toBeUndefined()
     expect(sanitize('a\u0000b\u009bc')).toBe('abc')
   })

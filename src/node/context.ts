@@ -63,5 +63,5 @@ export interface NodeContext {
   /** Lowest global time the overlay's room policy still offers and answers (DESIGN §14). */
   activeFrom(overlay: OverlayState): number
   /** Verifies and delivers ephemeral bundles (typing, presence) once each, never storing them. */
-  acceptEphemeral(overlay: OverlayState, bundles: readonly Bundle[], from: Address): void
+  acceptEphemeral(overlay: OverlayState, bundles: readonly Bundle[], from: Address): Bundle[]
 }

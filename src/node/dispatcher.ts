@@ -15,7 +15,7 @@ import { onPuncture } from './handlers/puncture.js'
 import { onPunctureRequest } from './handlers/puncture-request.js'
 
 type Handler<P extends Packet> = (ctx: NodeContext, from: Address, overlay: OverlayState, packet: P) => void | Promise<void>
-type HandlerTable = { [T in PacketType]?: Handler<Extract<Packet, { type: T }>> }
+export type HandlerTable = { [T in PacketType]?: Handler<Extract<Packet, { type: T }>> }
 
 /** Packet type → handler. mvds goes to the MVDS layer; types without a handler are dropped as unsupported. */
 export const HANDLERS: HandlerTable = {

@@ -155,13 +155,14 @@ export class BundleIntake {
     return fresh
   }
 
-  /** Verifies and delivers ephemeral bundles once each; never stores them. */
-  acceptEphemeral(state: OverlayState, bundles: readonly Bundle[], from: Address): void {
+  /** Verifies and delivers ephemeral bundles once each; never stores them. Returns those delivered now. */
+  acceptEphemeral(state: OverlayState, bundles: readonly Bundle[], from: Address): Bundle[] {
     const ctx = this.#deps.context()
     const policy = this.#policy(ctx)
     const budgets = this.#deps.budgets
     const host = IntakeBudgets.hostOf(from.host)
     const now = ctx.clock.now()
+    const delivered: Bundle[] = []
     for (const b of bundles) {
       const key = hex(b.id)
       if (state.ephemeralSeen.has(key)) continue
@@ -188,7 +189,9 @@ export class BundleIntake {
       state.ephemeralSeen.add(key)
       if (state.ephemeralSeen.size > MAX_EPHEMERAL_SEEN) state.ephemeralSeen.delete(state.ephemeralSeen.values().next().value as string)
       this.#deps.deliver({ overlay: state.id, bundle: b, from, own: false, ephemeral: true })
+      delivered.push(b)
     }
+    return delivered
   }
 
   /** Asks the peer that sent a child for its missing parents, by id. */

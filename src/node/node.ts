@@ -17,7 +17,12 @@ import type { OfferSize } from '../sync/offer.js'
 import { addressKey, decodeLimits, encodePacket, parseAddressKey, sameAddress, type Address, type DecodeLimits, type Packet } from '../wire/index.js'
 import { AmplificationGuard } from './amplification.js'
 import type { Charge, NodeContext } from './context.js'
-import { dispatch } from './dispatcher.js'
+import { dispatch, HANDLERS, type HandlerTable } from './dispatcher.js'
+import { onIntroductionResponse } from './handlers/introduction-response.js'
+import { onPuncture } from './handlers/puncture.js'
+import { onPush } from './handlers/push.js'
+import { FirstContact, type FirstContactStats } from './first-contact.js'
+import { PushService, type PushStats } from './push.js'
 import { DeliveryQueue, TypedEvents, type Delivery, type NodeEvents } from './events.js'
 import { NODE_DEFAULTS, type NodeOptions, type NodeRole, type ResolvedNodeOptions } from './options.js'
 import { OverlayState, hex } from './overlay.js'
@@ -63,6 +68,8 @@ export interface NodeStats extends NodeCounters {
   catchUp: CatchUpCounters
   /** Hosts and authors the intake budgets remember. */
   budgets: IntakeBudgetStats
+  push: PushStats
+  firstContact: FirstContactStats
 }
 
 /** Options of {@link BloomwalkNode.publish}. */
@@ -93,6 +100,9 @@ export class BloomwalkNode {
   readonly #budgets: IntakeBudgets
   readonly #retention = new RetentionBook()
   readonly #identities: IdentityNonces
+  readonly #push: PushService
+  readonly #firstContact: FirstContact
+  readonly #handlers: HandlerTable
 
   constructor(options: NodeOptions) {
     const opts: ResolvedNodeOptions = { ...NODE_DEFAULTS, ...stripUndefined(options) }
@@ -158,6 +168,26 @@ export class BloomwalkNode {
       })
       this.#ctx = { ...this.#ctx, mvds: { layer, epoch: () => this.#mvdsEpoch } }
     }
+    this.#push = new PushService(opts.push, {
+      clock: opts.clock,
+      rng: opts.rng,
+      guard,
+      send: (to, overlay, packet, charge) => this.#send(to, overlay, packet, charge),
+      accept: (overlay, bundles, from) => this.#intake.accept(overlay, bundles, from),
+      acceptEphemeral: (overlay, bundles, from) => this.#intake.acceptEphemeral(overlay, bundles, from)
+    })
+    this.#firstContact = new FirstContact({
+      walk: { sizes: this.#sizes, requestTimeoutMs: opts.requestTimeoutMs, events: this.#events },
+      validated: (overlay) => this.#push.targets(overlay, Number.MAX_SAFE_INTEGER, undefined).length,
+      wanted: this.#push.options.fanout,
+      track: (p) => this.#track(p)
+    })
+    this.#handlers = {
+      ...HANDLERS,
+      'introduction-response': (ctx, from, overlay, res) => onIntroductionResponse(ctx, from, overlay, res, (request) => this.#firstContact.onResponse(ctx, overlay, from, res, request)),
+      puncture: (ctx, from, overlay, p) => onPuncture(ctx, from, overlay, p, () => this.#firstContact.onPunctured(ctx, overlay, from)),
+      push: (ctx, from, overlay, p) => onPush(ctx, from, overlay, p, this.#push)
+    }
     if (opts.role === 'peer' && opts.store === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'a peer node needs a store')
     if (!Number.isSafeInteger(opts.causalBuffer) || opts.causalBuffer < 1) throw new BloomwalkError('INVALID_ARGUMENT', `causalBuffer must be a positive integer, got ${String(opts.causalBuffer)}`)
     if (!Number.isSafeInteger(opts.causalWaitMs) || opts.causalWaitMs < 0) throw new BloomwalkError('INVALID_ARGUMENT', `causalWaitMs must be an integer ≥ 0, got ${String(opts.causalWaitMs)}`)
@@ -195,7 +225,8 @@ export class BloomwalkNode {
       this.#mvdsEpoch = Math.max(this.#mvdsEpoch, mvds.layer.node.epoch)
       mvds.layer.resume()
     }
-    transport.onPacket = (from, bytes) => this.#track(dispatch(this.#ctx, (o, p) => this.#lookup(o, p), from, bytes))
+    this.#firstContact.start()
+    transport.onPacket = (from, bytes) => this.#track(dispatch(this.#ctx, (o, p) => this.#lookup(o, p), from, bytes, this.#handlers))
     // Overlays joined before a stop(): deliver what is undelivered again (join() does it for new ones).
     for (const state of this.#overlays.values()) await state.delivery?.resume()
     for (const overlay of this.#opts.overlays ?? []) await this.join(overlay)
@@ -217,6 +248,8 @@ export class BloomwalkNode {
       }
       this.#cancelMvds?.()
       this.#ctx.mvds?.layer.stop()
+      this.#firstContact.stop()
+      this.#push.stop()
       this.#ctx.requests.clear()
       await Promise.allSettled([...this.#inflight])
       for (const o of this.#overlays.values()) await o.delivery?.stop()
@@ -283,8 +316,8 @@ export class BloomwalkNode {
   }
 
   /**
-   * Signs and stores a bundle at the next global time of the overlay, delivers it locally
-   * and lets the walk spread it.
+   * Signs and stores a bundle at the next global time of the overlay, delivers it locally,
+   * pushes it to a few validated candidates (DESIGN §13) and lets the walk spread the rest.
    * @throws {BloomwalkError} INVALID_ARGUMENT when the overlay was not joined or the node is a tracker; BUNDLE_TOO_LARGE when it would not fit one datagram
    */
   async publish(overlay: Uint8Array, body: Uint8Array, options: PublishOptions = {}): Promise<Bundle> {
@@ -299,13 +332,15 @@ export class BloomwalkNode {
     if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
     state.clock.claim()
     await this.#intake.accept(state, [bundle], undefined)
+    if (this.#running) this.#push.publish(state, bundle)
     return bundle
   }
 
   /**
-   * Sends an ephemeral message (typing, presence) once to the overlay's current walk and
-   * stumble peers: signed, delivered by each once, never stored nor synced. Returns the
-   * number of peers it was sent to.
+   * Sends an ephemeral message (typing, presence): signed, pushed to a few validated
+   * candidates and forwarded like a fresh bundle (hop-limited), delivered by each peer once,
+   * never stored nor synced. With push off, sent once to up to 32 current walk and stumble
+   * peers. Returns the number of peers it was sent to directly.
    * @throws {BloomwalkError} INVALID_ARGUMENT when the overlay was not joined; BUNDLE_TOO_LARGE when it would not fit one datagram
    */
   sendEphemeral(overlay: Uint8Array, body: Uint8Array, options: { kind?: number } = {}): number {
@@ -316,6 +351,8 @@ export class BloomwalkNode {
     const max = maxBundleBytes(this.#ctx.sync.datagramBudget)
     if (bundle.bytes.length > max) throw new BloomwalkError('BUNDLE_TOO_LARGE', `bundle is ${bundle.bytes.length} bytes; at most ${max} fit one datagram`)
     state.ephemeralSeen.add(hex(bundle.id))
+    if (this.#push.options.fanout > 0) return this.#running ? this.#push.publish(state, bundle, true) : 0
+    // Push off: once to the current walk and stumble peers, as before push existed.
     const now = this.#ctx.clock.now()
     let sent = 0
     for (const c of state.candidates.list(now)) {
@@ -393,7 +430,9 @@ export class BloomwalkNode {
       amplification: this.#ctx.guard.stats(),
       outstandingRequests: this.#ctx.requests.size,
       catchUp: { ...this.#ctx.catchUp },
-      budgets: this.#budgets.stats()
+      budgets: this.#budgets.stats(),
+      push: this.#push.stats(),
+      firstContact: this.#firstContact.stats()
     }
   }
 

@@ -9,6 +9,7 @@ import type { Bundle } from '../bundle/types.js'
 import type { NodeMvdsOptions } from './mvds.js'
 import type { IntakeBudgetsInit } from './budgets.js'
 import type { RoomPolicy } from '../bundle/policy.js'
+import type { PushOptions } from './push.js'
 import type { SyncConfig } from '../sync/config.js'
 import type { Transport } from '../transport/types.js'
 import type { Address, DecodeLimits } from '../wire/index.js'
@@ -80,6 +81,8 @@ export interface NodeOptions {
   identityNonces?: ReadonlyMap<string, Uint8Array>
   /** Run MVDS for private groups (DESIGN §7): mode, epoch length, optional multicast topic. */
   mvds?: NodeMvdsOptions
+  /** Push on publish and forwarding of fresh pushed bundles (DESIGN §13; defaults in src/node/push.ts). `{ fanout: 0 }` turns push off (pull alone, as Dispersy's walk). */
+  push?: Partial<PushOptions>
 }
 
 /** The options with every default filled in. */

@@ -11,6 +11,10 @@ export interface OutstandingRequest {
   peerKey: string
   sentAt: number
   cancelTimeout: () => void
+  /** The request echoed a token the peer issued us (so it was not our first contact). */
+  sentToken?: boolean
+  /** A first-contact follow-up: its response never starts another one. */
+  followUp?: boolean
 }
 
 export class RequestCache {

@@ -39,6 +39,8 @@ export interface NodeCounters {
   privateRefused: number
   /** Walk steps that failed (the store stopped serving after a failed write). */
   walkErrors: number
+  /** Sync answers held back for an unvalidated walker (answered when it echoes the token). */
+  answersDeferred: number
 }
 
 export class Counters {
@@ -54,6 +56,7 @@ export class Counters {
   walkTimeouts = 0
   privateRefused = 0
   walkErrors = 0
+  answersDeferred = 0
 
   received(type: PacketType, bytes: number): void {
     add(this.#in, type, bytes)
@@ -88,7 +91,8 @@ export class Counters {
       walks: this.walks,
       walkTimeouts: this.walkTimeouts,
       privateRefused: this.privateRefused,
-      walkErrors: this.walkErrors
+      walkErrors: this.walkErrors,
+      answersDeferred: this.answersDeferred
     }
   }
 }

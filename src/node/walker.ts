@@ -8,7 +8,7 @@
  * (issue 17), else the first sync between two peers waits for a second walk; see
  * docs/security.md, "Known gaps".
  */
-import { addressKey, isIPv6, parseAddressKey } from '../wire/index.js'
+import { addressKey, isIPv6, parseAddressKey, type Address } from '../wire/index.js'
 import type { OfferSize } from '../sync/offer.js'
 import type { NodeContext } from './context.js'
 import type { TypedEvents, NodeEvents } from './events.js'
@@ -31,11 +31,21 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
   if (target === undefined) return
   const to = parseAddressKey(target.key)
   if (to === null) return
+  await sendIntroductionRequest(ctx, overlay, to, deps, { advice: true, offer: true, followUp: false })
+}
+
+/**
+ * Sends one introduction-request to `to` (a walk step, or a first-contact follow-up):
+ * claims a sync offer when asked, records the walk, arms the 10.5 s timeout.
+ * `followUp`: a request sent at once after a first contact (its response never starts another).
+ */
+export async function sendIntroductionRequest(ctx: NodeContext, overlay: OverlayState, to: Address, deps: WalkDeps, o: { advice: boolean; offer: boolean; followUp: boolean }): Promise<void> {
+  const now = ctx.clock.now()
   const key = addressKey(to)
   let identifier = ctx.rng.u32()
   while (ctx.requests.has(identifier)) identifier = ctx.rng.u32()
   const offer =
-    overlay.builder === undefined
+    overlay.builder === undefined || !o.offer
       ? null
       : await overlay.builder.claim({
           globalTime: overlay.clock.time,
@@ -53,7 +63,8 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
     ctx.counters.walkTimeouts++
     overlay.candidates.walkTimedOut(key, ctx.clock.now())
   }, deps.requestTimeoutMs)
-  ctx.requests.add({ identifier, overlayKey: overlay.key, peerKey: key, sentAt: now, cancelTimeout })
+  const token = ctx.tokens.get(key)
+  ctx.requests.add({ identifier, overlayKey: overlay.key, peerKey: key, sentAt: now, cancelTimeout, sentToken: token !== undefined, followUp: o.followUp })
   ctx.counters.walks++
   ctx.send(
     to,
@@ -63,12 +74,12 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
       destination: to,
       sourceLan: ctx.lan(),
       sourceWan: ctx.wan(),
-      advice: true,
+      advice: o.advice,
       connectionType: ctx.connectionType(),
       identifier,
       globalTime: overlay.clock.time,
       sync: offer === null ? undefined : { timeLow: offer.timeLow, timeHigh: offer.timeHigh, modulo: offer.modulo, offset: offer.offset, bloom: { bits: offer.bloom.bits, k: offer.bloom.k, salt: offer.bloom.salt } },
-      token: ctx.tokens.get(key)
+      token
     },
     'initiated'
   )

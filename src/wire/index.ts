@@ -31,6 +31,7 @@ export {
 export type {
   BundleRequest,
   BundlesPacket,
+  PushPacket,
   CodedSymbol,
   ConnectionType,
   DecodedPacket,

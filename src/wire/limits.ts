@@ -43,6 +43,10 @@ export interface DecodeLimits {
   maxTokenBytes: number
   /** Most messages in one MVDS payload. Default 64. */
   maxMvdsMessages: number
+  /** Most bundles in one push packet. Default 4 (a push carries what was just published). */
+  maxBundlesPerPush: number
+  /** Largest hop count a push may carry (bounds how far one datagram can be relayed). Default 8. */
+  maxPushHops: number
 }
 
 /** The defaults (frozen). Override with {@link decodeLimits}. */
@@ -58,7 +62,9 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxSymbolsPerDatagram: 64,
   maxSymbolsPerRequest: 1024,
   maxTokenBytes: 32,
-  maxMvdsMessages: 64
+  maxMvdsMessages: 64,
+  maxBundlesPerPush: 4,
+  maxPushHops: 8
 })
 
 /**
@@ -117,7 +123,9 @@ export const DROP_REASONS = [
   /** More than `maxMvdsMessages` MVDS messages. */
   'too-many-messages',
   /** An MVDS message whose group id is not 32 bytes or whose timestamp is unsafe. */
-  'bad-message'
+  'bad-message',
+  /** A push with a hop count over `maxPushHops`. */
+  'bad-hops'
 ] as const
 
 /** Why a datagram was dropped. */

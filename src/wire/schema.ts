@@ -30,7 +30,8 @@ export const BODY_FIELDS = [
   'mvds',
   'symbolsRequest',
   'symbolsResponse',
-  'bundleRequest'
+  'bundleRequest',
+  'push'
 ] as const
 
 /** One member of the Envelope's `body` oneof. */

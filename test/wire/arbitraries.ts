@@ -76,7 +76,8 @@ export const introductionResponse = (family: 'v4' | 'v6' | 'any' = 'any'): fc.Ar
       connectionType,
       identifier: u32,
       globalTime,
-      token
+      token,
+      answerDeferred: fc.option(fc.constant(true), { nil: undefined })
     })
     .map((r) => strip({ type: 'introduction-response' as const, ...r }))
 
@@ -98,6 +99,13 @@ export const bundlesPacket: fc.Arbitrary<Packet> = fc
   .map(([idx, ephemeral]) => {
     const bundles = idx.map((i) => bundlePool()[i]!)
     return ephemeral ? { type: 'bundles' as const, bundles, ephemeral: true } : { type: 'bundles' as const, bundles }
+  })
+
+export const pushPacket: fc.Arbitrary<Packet> = fc
+  .tuple(fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 8 }), fc.boolean())
+  .map(([idx, hops, ephemeral]) => {
+    const bundles = idx.map((i) => bundlePool()[i]!)
+    return ephemeral ? { type: 'push' as const, bundles, hops, ephemeral: true } : { type: 'push' as const, bundles, hops }
   })
 
 export const mvdsPayload: fc.Arbitrary<MvdsPayload> = fc.record({
@@ -143,7 +151,8 @@ export const anyPacket: fc.Arbitrary<Packet> = fc.oneof(
   mvdsPacket,
   symbolsRequest,
   symbolsResponse,
-  bundleRequest
+  bundleRequest,
+  pushPacket
 )
 
 /** Drops keys whose value is undefined (decoded packets omit absent optionals). */

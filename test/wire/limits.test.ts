@@ -68,7 +68,9 @@ describe('decode limits', () => {
       maxSymbolsPerDatagram: 64,
       maxSymbolsPerRequest: 1024,
       maxTokenBytes: 32,
-      maxMvdsMessages: 64
+      maxMvdsMessages: 64,
+      maxBundlesPerPush: 4,
+      maxPushHops: 8
     })
     for (const bad of [{ maxK: -1 }, { minK: 0 }, { minK: 5, maxK: 4 }, { maxDatagram: 10 }, { maxBody: 1.5 }]) {
       expect(() => decodeLimits(bad)).toThrow()
@@ -113,6 +115,21 @@ describe('decode limits', () => {
     const b = bundlePool()[0]!
     expectOk(enc({ type: 'bundles', bundles: Array(64).fill(b) }), ROOMY)
     expectDrop(enc({ type: 'bundles', bundles: Array(65).fill(b) }), 'too-many-bundles', ROOMY)
+  })
+
+  it('maxBundlesPerPush (4)', () => {
+    const b = bundlePool()[0]!
+    expectOk(enc({ type: 'push', bundles: Array(4).fill(b), hops: 1 }))
+    expectDrop(enc({ type: 'push', bundles: Array(5).fill(b), hops: 1 }), 'too-many-bundles')
+    expectOk(enc({ type: 'push', bundles: Array(5).fill(b), hops: 1 }), decodeLimits({ maxBundlesPerPush: 5 }))
+    expectDrop(enc({ type: 'push', bundles: [], hops: 1 }), 'empty')
+  })
+
+  it('maxPushHops (8)', () => {
+    const b = bundlePool()[0]!
+    expectOk(enc({ type: 'push', bundles: [b], hops: 8 }))
+    expectDrop(enc({ type: 'push', bundles: [b], hops: 9 }), 'bad-hops')
+    expectDrop(enc({ type: 'push', bundles: [b], hops: 3 }), 'bad-hops', decodeLimits({ maxPushHops: 2 }))
   })
 
   it('maxParents (16)', () => {

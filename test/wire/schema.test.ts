@@ -36,7 +36,8 @@ describe('schema', () => {
       mvds: 8,
       symbolsRequest: 9,
       symbolsResponse: 10,
-      bundleRequest: 11
+      bundleRequest: 11,
+      push: 12
     })
     expect(EnvelopeType.oneofsArray.map((o) => o.name)).toEqual(['body'])
   })

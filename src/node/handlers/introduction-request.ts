@@ -1,10 +1,12 @@
 /**
  * introduction-request (B's side of a walk step, DESIGN §6): mark the walker stumble, vote
  * our WAN address, introduce a peer, ask that peer to puncture toward the walker, then
- * answer the sync offer within the response and anti-amplification budgets.
+ * answer the sync offer within the response and anti-amplification budgets — or, when the
+ * 3× bound would cut the answer to an unvalidated walker, say so and answer its echo instead.
  */
 import { BloomFilter } from '../../bloom/index.js'
-import { addressKey, parseAddressKey, type Address, type IntroductionRequest } from '../../wire/index.js'
+import { addressKey, encodePacket, parseAddressKey, type Address, type IntroductionRequest, type IntroductionResponse } from '../../wire/index.js'
+import type { Bundle } from '../../bundle/types.js'
 import { subnetKeys } from '../../nat/index.js'
 import { answerOffer } from '../../sync/answer.js'
 import { packDatagrams } from '../../sync/pack.js'
@@ -28,10 +30,10 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
   const introduced = req.advice ? overlay.candidates.pickIntroduction(key, req.connectionType, req.sourceWan.host, now, ctx.rng) : undefined
   // The introduced peer's WAN address is where we reach it: our own observation, not its claim.
   const introducedWan = introduced === undefined ? undefined : (parseAddressKey(introduced.key) ?? undefined)
-  ctx.send(
-    from,
-    overlay.id,
-    {
+  const respond = async (): Promise<void> => {
+    // (No offer: nothing to wait for, the response leaves at once.)
+    const datagrams = req.sync === undefined ? [] : await answer(ctx, overlay, req)
+    const response: IntroductionResponse = {
       type: 'introduction-response',
       destination: from,
       sourceLan: ctx.lan(),
@@ -41,24 +43,40 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
       identifier: req.identifier,
       globalTime: ctx.role === 'peer' ? overlay.clock.time : 0,
       token: ctx.guard.token(key)
-    },
-    'destination'
-  )
-  if (introduced !== undefined && introducedWan !== undefined && ctx.punctureRequests) {
-    // The walker's WAN address is where its request came from.
-    ctx.send(introducedWan, overlay.id, { type: 'puncture-request', walkerLan: req.sourceLan, walkerWan: from, identifier: req.identifier }, 'destination')
-  }
-
-  const sync = req.sync
-  const store = ctx.store
-  if (sync === undefined || ctx.role !== 'peer' || store === undefined) return
-  // The walker's idle check waits for this answer (pending-answers.ts): it must not ask for these bundles again.
-  await overlay.answers.track(key, async () => {
-    const bloom = BloomFilter.fromWire(sync.bloom)
-    const answer = await answerOffer({ ...sync, bloom }, { store, overlay: overlay.id, globalTime: overlay.clock.time, rng: ctx.rng, activeFrom: ctx.activeFrom(overlay) }, ctx.sync)
-    for (const datagram of packDatagrams(answer.bundles, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
+    }
+    // First contact (DESIGN §13): an answer the 3× bound would cut is not sent piecemeal. The
+    // response says so; the walker echoes the token at once and its next request is answered whole.
+    const deferred = datagrams.length > 0 && !ctx.guard.isValidated(key) && answerBytes(overlay, response, datagrams) > ctx.guard.remaining(key)
+    if (deferred) response.answerDeferred = true
+    ctx.send(from, overlay.id, response, 'destination')
+    if (introduced !== undefined && introducedWan !== undefined && ctx.punctureRequests) {
+      // The walker's WAN address is where its request came from.
+      ctx.send(introducedWan, overlay.id, { type: 'puncture-request', walkerLan: req.sourceLan, walkerWan: from, identifier: req.identifier }, 'destination')
+    }
+    if (deferred) {
+      ctx.counters.answersDeferred++
+      return
+    }
+    for (const datagram of datagrams) {
       if (!ctx.send(from, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
     }
-  })
+  }
+  if (req.sync === undefined || ctx.role !== 'peer' || ctx.store === undefined) return respond()
+  // The walker's idle check waits for this answer (pending-answers.ts): it must not ask for these bundles again.
+  await overlay.answers.track(key, respond)
 }
 
+/** The datagrams answering the request's sync offer (none without an offer, or on a tracker). */
+async function answer(ctx: NodeContext, overlay: OverlayState, req: IntroductionRequest): Promise<Bundle[][]> {
+  if (req.sync === undefined || ctx.role !== 'peer' || ctx.store === undefined) return []
+  const bloom = BloomFilter.fromWire(req.sync.bloom)
+  const answer = await answerOffer({ ...req.sync, bloom }, { store: ctx.store, overlay: overlay.id, globalTime: overlay.clock.time, rng: ctx.rng, activeFrom: ctx.activeFrom(overlay) }, ctx.sync)
+  return packDatagrams(answer.bundles, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)
+}
+
+/** Bytes of the response (flagged) and of every answer datagram, as they would be sent. */
+function answerBytes(overlay: OverlayState, response: IntroductionResponse, datagrams: readonly Bundle[][]): number {
+  let bytes = encodePacket(overlay.id, { ...response, answerDeferred: true }).length
+  for (const d of datagrams) bytes += encodePacket(overlay.id, { type: 'bundles', bundles: d }).length
+  return bytes
+}

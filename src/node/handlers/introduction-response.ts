@@ -2,17 +2,19 @@
  * introduction-response (A's side): accepted only from the walked address echoing an
  * outstanding identifier. Marks the responder walk, votes our WAN address, keeps its
  * address-validation token, and adds the introduced peer as intro, expecting its puncture.
+ * `after` runs once the token is kept (first-contact follow-ups, ../first-contact.ts).
  */
 import { chooseAddress, subnetKeys } from '../../nat/index.js'
 import { addressKey, type Address, type IntroductionResponse } from '../../wire/index.js'
 import type { NodeContext } from '../context.js'
 import { maybeIdleCheck } from '../catch-up.js'
 import type { OverlayState } from '../overlay.js'
+import type { OutstandingRequest } from '../requests.js'
 
 /** Tokens remembered (one per responder address). */
 const MAX_TOKENS = 1024
 
-export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay: OverlayState, res: IntroductionResponse): void {
+export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay: OverlayState, res: IntroductionResponse, after?: (request: OutstandingRequest) => void): void {
   const now = ctx.clock.now()
   const key = addressKey(from)
   const request = ctx.requests.take(res.identifier, key)
@@ -38,6 +40,7 @@ export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay:
     ctx.tokens.set(key, res.token)
     if (ctx.tokens.size > MAX_TOKENS) ctx.tokens.delete(ctx.tokens.keys().next().value as string)
   }
+  after?.(request)
   // Global time 0: a tracker or an empty peer, with no sketch worth checking.
   if (ctx.catchUpEnabled && ctx.role === 'peer' && res.globalTime > 0) maybeIdleCheck(ctx, overlay, from, res.globalTime, ctx.catchUp)
   const intro = res.introduced

@@ -7,11 +7,11 @@ import { addressKey, type Address, type Puncture } from '../../wire/index.js'
 import type { NodeContext } from '../context.js'
 import type { OverlayState } from '../overlay.js'
 
-export function onPuncture(ctx: NodeContext, from: Address, overlay: OverlayState, p: Puncture): void {
+export function onPuncture(ctx: NodeContext, from: Address, overlay: OverlayState, p: Puncture, after?: () => void): void {
   const now = ctx.clock.now()
   if (ctx.punctures.match(p.identifier, from, now) !== 'matched') {
     ctx.counters.drop('unexpected-puncture')
     return
   }
-  overlay.candidates.recordIntro(addressKey(from), { lan: p.sourceLan, wan: p.sourceWan }, now)
+  if (overlay.candidates.recordIntro(addressKey(from), { lan: p.sourceLan, wan: p.sourceWan }, now) !== undefined) after?.()
 }

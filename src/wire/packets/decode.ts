@@ -105,8 +105,8 @@ function packedIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8
   return out
 }
 
-function bundles(value: unknown, limits: Readonly<DecodeLimits>): Result<Bundle[]> {
-  const list = boundedList(value, limits.maxBundlesPerDatagram, 'too-many-bundles')
+function bundles(value: unknown, limits: Readonly<DecodeLimits>, max = limits.maxBundlesPerDatagram): Result<Bundle[]> {
+  const list = boundedList(value, max, 'too-many-bundles')
   if (isDrop(list)) return list
   if (list.length === 0) return 'empty'
   const out: Bundle[] = []
@@ -187,6 +187,7 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       const packet: IntroductionResponse = { type: 'introduction-response', destination, sourceLan, sourceWan, connectionType: connectionType(raw['connectionType']), identifier: id, globalTime: gt }
       if (intro !== undefined) packet.introduced = intro
       if (tok !== undefined) packet.token = tok
+      if (raw['answerDeferred'] === true) packet.answerDeferred = true
       return packet
     }
     case 'punctureRequest': {
@@ -209,6 +210,14 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       const list = bundles(raw['bundles'], limits)
       if (isDrop(list)) return list
       return raw['ephemeral'] === true ? { type: 'bundles', bundles: list, ephemeral: true } : { type: 'bundles', bundles: list }
+    }
+    case 'push': {
+      const hops = uint32(raw['hops'])
+      if (hops === null) return 'malformed'
+      if (hops > limits.maxPushHops) return 'bad-hops'
+      const list = bundles(raw['bundles'], limits, limits.maxBundlesPerPush)
+      if (isDrop(list)) return list
+      return raw['ephemeral'] === true ? { type: 'push', bundles: list, hops, ephemeral: true } : { type: 'push', bundles: list, hops }
     }
     case 'mvds': {
       const payload = mvdsPayloadFromRaw(raw, limits)

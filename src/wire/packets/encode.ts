@@ -94,6 +94,7 @@ function introductionResponseToRaw(p: IntroductionResponse): RawMessage {
   put(raw, 'identifier', checkU32('identifier', p.identifier))
   put(raw, 'globalTime', checkSafeUint('globalTime', p.globalTime))
   if (p.token !== undefined) put(raw, 'token', checkBytes('token', p.token))
+  put(raw, 'answerDeferred', p.answerDeferred === true)
   return raw
 }
 
@@ -126,6 +127,12 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
     }
     case 'bundles':
       return { field: 'bundles', raw: { bundles: packet.bundles.map((b, i) => checkBytes(`bundles[${i}].bytes`, b.bytes)), ephemeral: packet.ephemeral === true } }
+    case 'push': {
+      const raw: RawMessage = { bundles: packet.bundles.map((b, i) => checkBytes(`bundles[${i}].bytes`, b.bytes)) }
+      put(raw, 'hops', checkU32('hops', packet.hops))
+      if (packet.ephemeral === true) raw['ephemeral'] = true
+      return { field: 'push', raw }
+    }
     case 'mvds':
       return { field: 'mvds', raw: mvdsPayloadToRaw(packet.payload) }
     case 'symbols-request': {

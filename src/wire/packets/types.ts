@@ -74,6 +74,11 @@ export interface IntroductionResponse {
   globalTime: number
   /** Address-validation token issued to the requester, ≤ 32 bytes. */
   token?: Uint8Array | undefined
+  /**
+   * The sync answer was held back because the requester's address is not validated yet (the
+   * 3× bound would cut it): echo `token` in a new request now and it is answered in full.
+   */
+  answerDeferred?: boolean | undefined
 }
 
 /** B → C: "A is walking to you; punch a hole toward it". */
@@ -156,6 +161,20 @@ export interface BundleRequest {
   ids: readonly Uint8Array[]
 }
 
+/**
+ * Fresh bundles sent unasked (DESIGN §13): on publish, then forwarded by receivers that did
+ * not have them while `hops` > 0.
+ */
+export interface PushPacket {
+  type: 'push'
+  /** At least one, at most the receiver's `maxBundlesPerPush`. */
+  bundles: readonly Bundle[]
+  /** Forwards still allowed after this one; at most the receiver's `maxPushHops`. */
+  hops: number
+  /** Typing, presence: delivered once and forwarded, never stored nor synced. */
+  ephemeral?: boolean | undefined
+}
+
 /** Every packet, discriminated by `type`. */
 export type Packet =
   | IntroductionRequest
@@ -167,6 +186,7 @@ export type Packet =
   | SymbolsRequest
   | SymbolsResponse
   | BundleRequest
+  | PushPacket
 
 /** The `type` tags of {@link Packet}. */
 export type PacketType = Packet['type']

@@ -1,0 +1,82 @@
+/**
+ * No stall at first contact (DESIGN §13). Two peers that never met validate each other's
+ * address in their first exchange instead of one walk step (27.5 s) later:
+ *
+ * - a response that says our sync answer was held back (the responder had not validated us,
+ *   and the 3× bound would have cut it) is followed at once by a new request echoing its
+ *   token, with a fresh offer: that one is answered whole;
+ * - while the overlay has fewer validated candidates than the push fanout, a first response
+ *   (our request carried no token of theirs) is followed at once by a small request echoing
+ *   the token (no offer, no introduction), so the responder can push to us too;
+ * - in that same state, a peer whose puncture just arrived (its NAT is open toward us) is
+ *   walked to at once rather than at a later step.
+ *
+ * Each follow-up answers one response or one matched puncture, and a follow-up's own
+ * response never starts another: the work is bounded by the walks and punctures.
+ */
+import type { NodeContext } from './context.js'
+import type { OverlayState } from './overlay.js'
+import type { OutstandingRequest } from './requests.js'
+import { sendIntroductionRequest, type WalkDeps } from './walker.js'
+import { addressKey, type Address, type IntroductionResponse } from '../wire/index.js'
+
+export interface FirstContactStats {
+  /** Requests re-sent at once with the token after a held-back answer. */
+  retries: number
+  /** Small requests sent at once to echo a first token. */
+  echoes: number
+  /** Walks made at once to a peer whose puncture arrived. */
+  punctureWalks: number
+}
+
+export interface FirstContactComponents {
+  walk: WalkDeps
+  /** Validated push candidates of the overlay now, and how many push wants. */
+  validated(overlay: OverlayState): number
+  wanted: number
+  /** Keeps the node's `stop()` waiting for a follow-up in flight. */
+  track(p: Promise<void>): void
+}
+
+export class FirstContact {
+  readonly #c: FirstContactComponents
+  readonly #stats: FirstContactStats = { retries: 0, echoes: 0, punctureWalks: 0 }
+  #stopped = false
+
+  constructor(components: FirstContactComponents) {
+    this.#c = components
+  }
+
+  stats(): FirstContactStats {
+    return { ...this.#stats }
+  }
+
+  start(): void {
+    this.#stopped = false
+  }
+
+  stop(): void {
+    this.#stopped = true
+  }
+
+  /** After an accepted introduction-response to `request`. */
+  onResponse(ctx: NodeContext, overlay: OverlayState, from: Address, res: IntroductionResponse, request: OutstandingRequest): void {
+    if (this.#stopped || request.followUp === true || res.token === undefined) return
+    if (res.answerDeferred === true) {
+      this.#stats.retries++
+      this.#c.track(sendIntroductionRequest(ctx, overlay, from, this.#c.walk, { advice: false, offer: true, followUp: true }))
+    } else if (request.sentToken !== true && ctx.role === 'peer' && this.#c.validated(overlay) < this.#c.wanted) {
+      this.#stats.echoes++
+      this.#c.track(sendIntroductionRequest(ctx, overlay, from, this.#c.walk, { advice: false, offer: false, followUp: true }))
+    }
+  }
+
+  /** After a matched puncture from `from` (now an intro candidate). */
+  onPunctured(ctx: NodeContext, overlay: OverlayState, from: Address): void {
+    if (this.#stopped || ctx.role !== 'peer' || this.#c.validated(overlay) >= this.#c.wanted) return
+    const c = overlay.candidates.get(addressKey(from))
+    if (c === undefined || c.lastWalk !== undefined) return
+    this.#stats.punctureWalks++
+    this.#c.track(sendIntroductionRequest(ctx, overlay, from, this.#c.walk, { advice: true, offer: true, followUp: false }))
+  }
+}

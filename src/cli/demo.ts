@@ -40,12 +40,13 @@ candidate caps are lifted.
                cores (default: one per core, at most one per peer); 1 runs them all in
                this thread (the only choice when running from TypeScript sources)
   --step       ms between walk steps of each peer (default 250, or 20 × peers per thread
-               when that is more: about 50 steps/s per thread, which a busy core sustains)
+               when that is more: about 50 steps/s per thread, which a busy core sustains);
+               --step 5000 is the design's own pace, nothing compressed: what a chat user sees
   --spread     seconds over which the messages are published (default 2)
   --strategy   range selection: largest (Dispersy's pivot), modulo or adaptive (default largest)
   --budget     UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET} (default 1200)
   --json       print one JSON object: {"nodes", "messages", "converged", "seconds", "datagrams",
-               "bytes", "maxDatagramBytes", "drops", "bytesPerDelivery", …}
+               "bytes", "maxDatagramBytes", "drops", "bytesPerDelivery", …, "pairLatencyMs"}
   --log-level  the peers' log level: debug, info, warn, error or silent (default warn)`
 
 /**
@@ -102,6 +103,8 @@ export interface DemoResult {
   /** Seconds from publication until the last peer had it: median and 90th percentile over messages that reached every peer. */
   latencyP50: number | null
   latencyP90: number | null
+  /** Per (message, receiver): publication → that receiver has it, milliseconds (nearest rank); null before any. */
+  pairLatencyMs: { p50: number; p90: number; p99: number; max: number } | null
   datagramBudget: number
   stepIntervalMs: number
   /** Threads the peers ran in. */
@@ -188,6 +191,7 @@ async function measure(swarm: Swarm, options: DemoOptions, rng: SeededRng, io: P
   let deliveries = 0
   const reached = new Map<string, { at: number; count: number }>()
   const latencies: number[] = []
+  const pairLatencies: number[] = []
   const now = (): number => performance.now()
   let start = now()
   const stopped = new AbortController()
@@ -203,7 +207,10 @@ async function measure(swarm: Swarm, options: DemoOptions, rng: SeededRng, io: P
       const r = reached.get(id)
       // The first delivery of a message is (almost always) its publisher's own: the publication time.
       if (r === undefined) reached.set(id, { at: now(), count: 1 })
-      else if (++r.count === n) latencies.push((now() - r.at) / 1000)
+      else {
+        pairLatencies.push(now() - r.at)
+        if (++r.count === n) latencies.push((now() - r.at) / 1000)
+      }
       if (pairs === target) resolve()
     }
   })
@@ -227,6 +234,8 @@ async function measure(swarm: Swarm, options: DemoOptions, rng: SeededRng, io: P
   await publishing
   if (failure !== undefined) throw failure
   latencies.sort((a, b) => a - b)
+  pairLatencies.sort((a, b) => a - b)
+  const rank = (p: number) => Math.round(pairLatencies[Math.min(pairLatencies.length, Math.max(1, Math.ceil((p / 100) * pairLatencies.length))) - 1]!)
   return {
     nodes: n,
     messages: m,
@@ -240,6 +249,7 @@ async function measure(swarm: Swarm, options: DemoOptions, rng: SeededRng, io: P
     deliveries,
     latencyP50: quantile(latencies, 0.5),
     latencyP90: quantile(latencies, 0.9),
+    pairLatencyMs: pairLatencies.length === 0 ? null : { p50: rank(50), p90: rank(90), p99: rank(99), max: rank(100) },
     datagramBudget: options.datagramBudget,
     stepIntervalMs: options.stepIntervalMs,
     threads: swarm.groups.length,
@@ -275,6 +285,8 @@ export function summary(r: DemoResult): string[] {
   )
   lines.push(`traffic: ${r.datagrams} datagrams, ${bytesText(r.bytes)} (${r.bytes} bytes), ${r.bytesPerDelivery ?? '–'} bytes and ${r.deliveries === 0 ? '–' : (r.datagrams / r.deliveries).toFixed(2)} datagrams per delivered message`)
   lines.push(`largest datagram: ${r.maxDatagramBytes} bytes (budget ${r.datagramBudget})`)
+  const p = r.pairLatencyMs
+  if (p !== null) lines.push(`latency per (message, receiver): P50 ${p.p50} ms, P90 ${p.p90} ms, P99 ${p.p99} ms, max ${p.max} ms (walk step ${r.stepIntervalMs} ms)`)
   if (r.latencyP50 !== null) lines.push(`time until every peer had a message: median ${r.latencyP50.toFixed(2)} s, 90th percentile ${(r.latencyP90 ?? 0).toFixed(2)} s`)
   const drops = Object.entries(r.drops).sort((a, b) => b[1] - a[1])
   lines.push(`drops: ${drops.length === 0 ? 'none' : drops.map(([k, v]) => `${k} ${v}`).join(', ')}`)

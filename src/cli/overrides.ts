@@ -37,6 +37,11 @@ const TABLE = {
   'attack-ports': { arg: 'N', help: 'ports per attacker host (default 16)', apply: (o, raw, n) => (o.attackPorts = numberOption(n, raw, 0, { integer: true, min: 1, max: 1024 })) },
   'attack-rate': { arg: 'R', help: 'introduction-requests per second per attacker host (default 1)', apply: (o, raw, n) => (o.attackRate = numberOption(n, raw, 0, { min: 0, max: 1000 })) },
   'attack-claim': { arg: 'in-sync|zero', help: "attackers answer walks with the walker's global time or 0", apply: (o, raw, n) => (o.attackClaimsInSync = choiceOption(n, raw, ['in-sync', 'zero'] as const, 'in-sync') === 'in-sync') },
+  push: { arg: 'on|off', help: 'bloom: push on publish and forwarding of fresh bundles (off: the Bloom walk alone)', apply: (o, raw, n) => (o.push = onOff(n, raw)) },
+  'push-fanout': { arg: 'N', help: 'bloom: validated candidates a published bundle is pushed to (F)', apply: (o, raw, n) => (o.pushFanout = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
+  'push-forward': { arg: 'N', help: "bloom: candidates a fresh pushed bundle is forwarded to (F')", apply: (o, raw, n) => (o.pushForward = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
+  'push-hops': { arg: 'N', help: 'bloom: hop limit of a push on publish (at most 8)', apply: (o, raw, n) => (o.pushHops = numberOption(n, raw, 0, { integer: true, min: 0, max: 8 })) },
+  'push-fresh': { arg: 'N', help: 'bloom: freshness window, global-time units', apply: (o, raw, n) => (o.pushFresh = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
   duration: { arg: 'SEC', help: 'virtual time limit, seconds', apply: (o, raw, n) => (o.duration = numberOption(n, raw, 0, { min: 0.001 })) }
 } satisfies Record<string, Override>
 

@@ -28,9 +28,9 @@ export interface PushOptions {
   hops: number
   /** A pushed bundle is fresh when its global time is within this many units of ours. Default 16. */
   freshWindow: number
-  /** Bundles forwarded per second, all sources together (each to `forwardFanout` peers). Default 50. */
+  /** Bundles forwarded per second, all sources together (each to `forwardFanout` peers). Default 100. */
   maxForwardsPerSecond: number
-  /** Bundles forwarded per second on behalf of one source address (the peer that pushed them). Default 10. */
+  /** Bundles forwarded per second on behalf of one source address (the peer that pushed them). Default 20. */
   maxForwardsPerSourcePerSecond: number
   /** Source addresses whose forward budget is remembered (oldest forgotten first). Default 1 024. */
   maxSources: number
@@ -41,8 +41,8 @@ export const PUSH_DEFAULTS: Readonly<PushOptions> = Object.freeze({
   forwardFanout: 3,
   hops: 4,
   freshWindow: 16,
-  maxForwardsPerSecond: 50,
-  maxForwardsPerSourcePerSecond: 10,
+  maxForwardsPerSecond: 100,
+  maxForwardsPerSourcePerSecond: 20,
   maxSources: 1024
 })
 

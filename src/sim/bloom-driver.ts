@@ -224,6 +224,7 @@ export class BloomDriver implements Driver {
       stepIntervalMs: s.stepIntervalMs,
       sync: { ...s.sync },
       catchUp: s.catchUp,
+      push: s.push === null ? { fanout: 0 } : stripUndefined(s.push),
       verifyBundle: this.#world.verify
     }
     const node = createNode(options)
@@ -249,4 +250,8 @@ export class BloomDriver implements Driver {
     addCounts(h.drops, instanceDrops(s))
     addCounts(h.counts, instanceCounts(s))
   }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

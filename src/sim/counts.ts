@@ -23,7 +23,16 @@ export function instanceCounts(s: NodeStats): Record<string, number> {
     walkTimeouts: s.walkTimeouts,
     bundlesDuplicate: s.bundlesDuplicate,
     amplificationBlocked: s.amplification.blocked,
-    amplificationBlockedBytes: s.amplification.blockedBytes
+    amplificationBlockedBytes: s.amplification.blockedBytes,
+    answersDeferred: s.answersDeferred,
+    pushPublished: s.push.published,
+    pushReceived: s.push.received,
+    pushFresh: s.push.fresh,
+    pushForwarded: s.push.forwarded,
+    pushOverBudget: s.push.overBudget,
+    firstContactRetries: s.firstContact.retries,
+    firstContactEchoes: s.firstContact.echoes,
+    firstContactPunctureWalks: s.firstContact.punctureWalks
   }
 }
 

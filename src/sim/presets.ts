@@ -39,6 +39,7 @@ const BASE: Scenario = {
   sync: { strategy: 'largest', datagramBudget: 1200, falsePositiveRate: 0.01, responseBudget: 5120 },
   catchUp: true,
   stepIntervalMs: 5000,
+  push: {},
   trackers: 1,
   trusted: true,
   trustedPeers: 0,
@@ -120,6 +121,17 @@ export const PRESETS: Readonly<Record<string, Scenario>> = Object.freeze({
     churn: { ...BASE.churn, online: 1 },
     history: { bundles: 100_000, missing: 0.001 }
   }),
+  spread: preset('spread', 'a fresh message everywhere: 1 000 peers all online, settled 2 minutes, then 50 messages at random moments over 10 minutes; 50 ± 20 ms, 1 % loss', {
+    peers: 1000,
+    messages: 50,
+    authors: 'random',
+    publishStartMs: 2 * MINUTE,
+    publishWindowMs: 10 * MINUTE,
+    durationMs: 13 * MINUTE,
+    sampleMs: 10_000,
+    network: { latencyMs: 50, jitterMs: 20, loss: 0.01, duplication: 0, reorder: 0 },
+    churn: { ...BASE.churn, online: 1 }
+  }),
   'sybil-10': sybil(10),
   'sybil-30': sybil(30),
   'sybil-50': sybil(50),
@@ -161,6 +173,12 @@ export interface Overrides {
   attackRate?: number
   /** Attackers answer as if in sync (true) or with global time 0. */
   attackClaimsInSync?: boolean
+  /** Push on publish and forwarding (false: the Bloom walk alone). */
+  push?: boolean
+  pushFanout?: number
+  pushForward?: number
+  pushHops?: number
+  pushFresh?: number
 }
 
 /** The preset `name`. @throws {BloomwalkError} INVALID_ARGUMENT for an unknown name */
@@ -195,5 +213,12 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   if (o.attackPorts !== undefined) attack().ports = o.attackPorts
   if (o.attackRate !== undefined) attack().requestsPerSecond = o.attackRate
   if (o.attackClaimsInSync !== undefined) attack().claimsInSync = o.attackClaimsInSync
+  if (o.push === false) s.push = null
+  else if (o.push === true) s.push ??= {}
+  const push = () => (s.push ??= {})
+  if (o.pushFanout !== undefined) push().fanout = o.pushFanout
+  if (o.pushForward !== undefined) push().forwardFanout = o.pushForward
+  if (o.pushHops !== undefined) push().hops = o.pushHops
+  if (o.pushFresh !== undefined) push().freshWindow = o.pushFresh
   return checkScenario(s)
 }

@@ -35,6 +35,38 @@ export interface BandwidthSummary {
   infrastructure: { role: HostRole; sentBytes: number; receivedBytes: number; datagramsSent: number }[]
 }
 
+/** Per-pair latency percentiles. */
+export interface Percentiles {
+  p50: number
+  p90: number
+  p99: number
+  max: number
+}
+
+export interface FreshFigures {
+  /** Per (message, receiver) latency, milliseconds (nearest rank). */
+  latencyMs: Percentiles
+  /** The same in walk steps (latency ÷ the step interval). */
+  walkSteps: Percentiles
+  /** Bytes of push datagrams (publish and forwarding) ÷ the bundle bytes owed: what push adds to the walk's traffic. */
+  pushByteMultiplier: number
+  /** Bundles received that the receiver already held (any path: push, answers, catch-up) ÷ peers. */
+  duplicatesPerReceiver: number
+}
+
+/** The fresh-message figures from the per-pair latency quantiles (seconds, 0..100 %), push bytes and duplicates. */
+export function freshFigures(quantiles: readonly number[], stepIntervalMs: number, pushBytes: number, owedBytes: number, duplicates: number, peers: number): FreshFigures {
+  const ms = (i: number) => Math.round((quantiles[i] ?? 0) * 1000)
+  const latencyMs = { p50: ms(50), p90: ms(90), p99: ms(99), max: ms(100) }
+  const steps = (v: number) => Math.round((v / stepIntervalMs) * 100) / 100
+  return {
+    latencyMs,
+    walkSteps: { p50: steps(latencyMs.p50), p90: steps(latencyMs.p90), p99: steps(latencyMs.p99), max: steps(latencyMs.max) },
+    pushByteMultiplier: owedBytes === 0 ? 0 : Math.round((pushBytes / owedBytes) * 1000) / 1000,
+    duplicatesPerReceiver: Math.round((duplicates / peers) * 100) / 100
+  }
+}
+
 /** Wall-clock figures: not reproducible, excluded from determinism checks. */
 export interface RunFigures {
   wallSeconds: number | null
@@ -74,6 +106,8 @@ export interface SimResult {
   churn: { onlineShare: number; sessions: number } | null
   network: MemoryNetworkStats
   driver: Record<string, unknown>
+  /** How fast and at what cost fresh messages spread (DESIGN §13; the `spread` preset). */
+  fresh: FreshFigures
   curve: CurvePoint[]
   run: RunFigures
 }

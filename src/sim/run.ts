@@ -13,7 +13,7 @@ import type { Driver, Preload } from './driver.js'
 import { driverFor } from './drivers.js'
 import { runEvents } from './engine.js'
 import { buildHistory } from './history.js'
-import { bandwidth, byNatKind, type SimResult } from './result.js'
+import { bandwidth, byNatKind, freshFigures, type SimResult } from './result.js'
 import { checkScenario, owedPairs, type Scenario } from './scenario.js'
 import { SIM_EPOCH_MS, SimWorld } from './world.js'
 
@@ -104,6 +104,8 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
   await Promise.all(chains)
   log.sample(world.elapsed())
   const summary = log.summary()
+  const traffic = driver.traffic()
+  const extra = driver.extra()
   const { curve, latency, messageLatency, latencyQuantiles, ...delivery } = summary
   const result: SimResult = {
     preset: s.name,
@@ -117,10 +119,11 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
     delivery,
     latency: { perPair: latency, perMessage: messageLatency, quantiles: latencyQuantiles },
     byNatKind: byNatKind(world.natKinds, log.owedTo, log.deliveredTo),
-    bandwidth: bandwidth(driver.hosts(), driver.traffic(), log.pairs, log.owedBytes),
+    bandwidth: bandwidth(driver.hosts(), traffic, log.pairs, log.owedBytes),
     churn: s.churn.online >= 1 ? null : { onlineShare: Math.round((churn.onlineMs() / (s.peers * world.elapsed())) * 1000) / 1000, sessions: churn.stats.sessions },
     network: world.net.stats(),
-    driver: driver.extra(),
+    driver: extra,
+    fresh: freshFigures(latencyQuantiles, s.stepIntervalMs, traffic['push']?.bytes ?? 0, log.owedBytes, typeof extra['bundlesDuplicate'] === 'number' ? extra['bundlesDuplicate'] : 0, s.peers),
     curve,
     run: { wallSeconds: null, cpuSeconds: null, peakRssBytes: null }
   }

@@ -101,6 +101,11 @@ export interface Scenario {
   catchUp: boolean
   /** Walk step interval, ms (DESIGN §6: 5 000). */
   stepIntervalMs: number
+  /**
+   * Bloom driver: push on publish and forwarding of fresh bundles (DESIGN §13), with the
+   * node's defaults where a field is absent; `null`: push off (the Bloom walk alone, as Dispersy's pull).
+   */
+  push: { fanout?: number; forwardFanout?: number; hops?: number; freshWindow?: number } | null
   /** Trackers (bloom driver). */
   trackers: number
   /**
@@ -173,6 +178,7 @@ export function checkScenario(s: Scenario): Scenario {
   int('sync.responseBudget', s.sync.responseBudget, 1)
   if (s.bundleBytes > s.sync.datagramBudget - 16) bad('bundleBytes', `must fit one datagram of ${s.sync.datagramBudget} bytes`)
   int('trustedPeers', s.trustedPeers, 0, s.peers)
+  if (s.push !== null) for (const [k, v] of Object.entries(s.push)) if (v !== undefined) int(`push.${k}`, v, 0, 1000)
   if (s.attack !== null) {
     if (!(s.attack.fraction >= 0 && s.attack.fraction <= 0.9)) bad('attack.fraction', `must be in [0, 0.9], got ${s.attack.fraction}`)
     int('attack.ports', s.attack.ports, 1, 1024)

@@ -28,6 +28,10 @@ describe('bloomwalk demo', { timeout: 90_000 }, () => {
     expect(result.bytesPerDelivery).toBeCloseTo(result.bytes / result.deliveries, 0)
     expect(typeof result.drops).toBe('object')
     expect(result.latencyP50).not.toBeNull()
+    const p = result.pairLatencyMs!
+    expect(p.p50).toBeLessThanOrEqual(p.p90)
+    expect(p.p90).toBeLessThanOrEqual(p.p99)
+    expect(p.p99).toBeLessThanOrEqual(p.max)
   })
 
   it('without --json prints a readable summary; at the time limit it reports failure and exits 1', async () => {
@@ -50,11 +54,12 @@ describe('bloomwalk demo', { timeout: 90_000 }, () => {
   it('the summary of a converged run', () => {
     const lines = summary({
       nodes: 3, messages: 2, converged: true, seconds: 1.5, datagrams: 40, bytes: 12_000, maxDatagramBytes: 900, drops: { 'unknown-source': 2 },
-      bytesPerDelivery: 3000, deliveries: 4, latencyP50: 0.5, latencyP90: 0.9, datagramBudget: 1200, stepIntervalMs: 250, threads: 1, seed: 9
+      bytesPerDelivery: 3000, deliveries: 4, latencyP50: 0.5, latencyP90: 0.9, pairLatencyMs: { p50: 120, p90: 400, p99: 880, max: 900 }, datagramBudget: 1200, stepIntervalMs: 250, threads: 1, seed: 9
     })
     expect(lines[0]).toBe('converged: all 3 peers hold all 2 messages after 1.50 s')
     expect(lines[1]).toBe('traffic: 40 datagrams, 12.0 kB (12000 bytes), 3000 bytes and 10.00 datagrams per delivered message')
     expect(lines).toContain('drops: unknown-source 2')
+    expect(lines).toContain('latency per (message, receiver): P50 120 ms, P90 400 ms, P99 880 ms, max 900 ms (walk step 250 ms)')
   })
 
   it('the swarm keeps each peer\'s LevelDB in a temporary folder and removes it on close', async () => {

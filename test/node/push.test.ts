@@ -19,12 +19,17 @@ const text = (s: string) => new TextEncoder().encode(s)
 async function deliveryDelay(t: Awaited<ReturnType<typeof testnet>>, node: (typeof t.nodes)[number], publish: () => Promise<unknown>, limit: number): Promise<number> {
   let at: number | undefined
   const start = t.clock.now()
-  const off = node.events.on('bundle', () => {
-    at ??= t.clock.now()
-  })
+  const listening = new AbortController()
+  node.events.on(
+    'bundle',
+    () => {
+      at ??= t.clock.now()
+    },
+    { signal: listening.signal }
+  )
   await publish()
   for (let waited = 0; at === undefined && waited < limit; waited += 10) await t.run(10, 10)
-  off?.()
+  listening.abort()
   return at === undefined ? Infinity : at - start
 }
 

@@ -136,6 +136,7 @@ export class PushService {
     const fresh = ephemeral ? this.#c.acceptEphemeral(overlay, packet.bundles, from) : await this.#c.accept(overlay, packet.bundles, from)
     this.#stats.fresh += fresh.length
     if (fresh.length === 0) return
+    if (!ephemeral) overlay.builder?.onPushed()
     const now = this.#c.clock.now()
     const forward: Bundle[] = []
     for (const b of fresh) {

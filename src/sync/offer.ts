@@ -173,6 +173,15 @@ export class OfferBuilder {
     }
   }
 
+  /**
+   * New bundles arrived by another path (push, DESIGN §13): what it missed, only the walk
+   * finds, so the skip curve starts over — barren rounds while push delivers must not make
+   * the repair path go quiet.
+   */
+  onPushed(): void {
+    this.#skipCount = 0
+  }
+
   /** True when the peer at `peerKey` is among the remembered forwarders (it sent us a bundle we stored). */
   isForwarder(peerKey: string): boolean {
     return this.#forwarders.has(peerKey)

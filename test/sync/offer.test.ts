@@ -117,6 +117,15 @@ describe('offers', () => {
     expect(fresh.stats.skipped).toBe(0)
   })
 
+  it('bundles arriving by push start the skip curve over (the walk stays the repair path while push delivers)', async () => {
+    const bundles = makeBundles(50, { overlay, seed: 9, maxGlobalTime: 50 })
+    const { builder } = await builderWith(bundles, { skipCurve: [0, 0, 1, 1] })
+    for (let i = 0; i < 3; i++) expect(await builder.claim(claimCtx(50))).not.toBeNull()
+    expect(await builder.claim(claimCtx(50))).toBeNull()
+    builder.onPushed()
+    expect(await builder.claim(claimCtx(50))).not.toBeNull()
+  })
+
   it('adaptive: modulo while catching up, pivot after a full barren sweep, modulo again when a peer is far ahead', async () => {
     const bundles = makeBundles(3000, { overlay, seed: 10, maxGlobalTime: 30_000 })
     const { builder } = await builderWith(bundles, { strategy: 'adaptive', skipCurve: [0] })

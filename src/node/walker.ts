@@ -55,7 +55,8 @@ export async function sendIntroductionRequest(ctx: NodeContext, overlay: Overlay
           peerGlobalTime: overlay.peerTime(key),
           trackAnswers: true,
           // A Sybil that claims to be in sync and forwards nothing must not make us skip offers to everybody.
-          barrenFromForwardersOnly: true
+          barrenFromForwardersOnly: true,
+          retry: o.followUp
         })
   overlay.candidates.recordWalk(key, now)
   const cancelTimeout = ctx.clock.setTimeout(() => {

@@ -56,6 +56,11 @@ export interface ClaimContext {
    * eclipse"). Default false: every barren round counts (Dispersy's behaviour).
    */
   barrenFromForwardersOnly?: boolean
+  /**
+   * True for a request that repeats one whose answer was held back (DESIGN §13, first
+   * contact): the skip curve does not apply, as the previous round said nothing.
+   */
+  retry?: boolean
 }
 
 /** Peers remembered as forwarders (see ClaimContext.barrenFromForwardersOnly); least recently productive dropped first. */
@@ -142,7 +147,7 @@ export class OfferBuilder {
       }
     }
     const skipP = this.#skipCount > 0 ? (this.#config.skipCurve[this.#skipCount - 1] ?? 0) : 0
-    if (skipP > 0 && chance(this.#components.rng, skipP)) {
+    if (ctx.retry !== true && skipP > 0 && chance(this.#components.rng, skipP)) {
       this.#cache = null
       this.stats.skipped++
       return null

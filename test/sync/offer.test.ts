@@ -122,6 +122,7 @@ describe('offers', () => {
     const { builder } = await builderWith(bundles, { skipCurve: [0, 0, 1, 1] })
     for (let i = 0; i < 3; i++) expect(await builder.claim(claimCtx(50))).not.toBeNull()
     expect(await builder.claim(claimCtx(50))).toBeNull()
+    expect(await builder.claim({ ...claimCtx(50), retry: true })).not.toBeNull() // a first-contact retry is never skipped
     builder.onPushed()
     expect(await builder.claim(claimCtx(50))).not.toBeNull()
   })

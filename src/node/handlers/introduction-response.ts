@@ -28,7 +28,8 @@ export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay:
   // An answered round counts toward the skip curve; a silent address's does not (issue 8).
   // A responder at global time 0 (a tracker, or a peer with an empty store) holds nothing to
   // answer a filter with: its round says nothing about being in sync and is not counted.
-  if (res.globalTime > 0) overlay.builder?.onAnswered(key)
+  // A held-back answer (first contact) is not an answered round either: the retry asks again.
+  if (res.globalTime > 0 && res.answerDeferred !== true) overlay.builder?.onAnswered(key)
   ctx.voter.vote(from, res.destination, res.sourceWan)
   if (res.globalTime > 0) {
     // One median vote per /24 (IPv4) or /48 (IPv6): many ports or hosts of one subnet are one peer (issue 8).

@@ -147,7 +147,7 @@ export function hostilePacket(rng: Rng, t: FuzzTarget, type: PacketType): Packet
       return { type, ids: Array.from({ length: 1 + int(rng, 32) }, () => (int(rng, 2) === 0 ? pickOf(rng, t.pool).id : rng.bytes(32))) }
     case 'push': {
       const n = 1 + int(rng, int(rng, 4) === 0 ? 8 : 2)
-      return { type, bundles: Array.from({ length: n }, () => pickOf(rng, t.pool)), hops: pickOf(rng, [0, 1, 3, 8, 9, 0xffffffff]), ephemeral: int(rng, 3) === 0 }
+      return { type, bundles: Array.from({ length: n }, () => pickOf(rng, t.pool)), hops: pickOf(rng, [0, 1, 8, 16, 17, 0xffffffff]), ephemeral: int(rng, 3) === 0 }
     }
   }
 }

@@ -24,7 +24,11 @@ export interface PushOptions {
   fanout: number
   /** Validated candidates, other than its sender, a fresh pushed bundle is forwarded to. Default 3. */
   forwardFanout: number
-  /** Hops a push on publish carries: how many times it may be forwarded after the first send. Default 4. */
+  /**
+   * Hops a push on publish carries: how many times it may be forwarded after the first send.
+   * Default 8: with 6 then 3 per hop a push can reach 6 · (3⁸ − 1) / 2 ≈ 20 000 peers before
+   * duplicates; 4 hops stop at 726, short of a 1 000-peer room even without duplicates.
+   */
   hops: number
   /** A pushed bundle is fresh when its global time is within this many units of ours. Default 16. */
   freshWindow: number
@@ -39,7 +43,7 @@ export interface PushOptions {
 export const PUSH_DEFAULTS: Readonly<PushOptions> = Object.freeze({
   fanout: 6,
   forwardFanout: 3,
-  hops: 4,
+  hops: 8,
   freshWindow: 16,
   maxForwardsPerSecond: 100,
   maxForwardsPerSourcePerSecond: 20,

@@ -45,7 +45,7 @@ export interface DecodeLimits {
   maxMvdsMessages: number
   /** Most bundles in one push packet. Default 4 (a push carries what was just published). */
   maxBundlesPerPush: number
-  /** Largest hop count a push may carry (bounds how far one datagram can be relayed). Default 8. */
+  /** Largest hop count a push may carry (bounds how far one datagram can be relayed). Default 16. */
   maxPushHops: number
 }
 
@@ -64,7 +64,7 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxTokenBytes: 32,
   maxMvdsMessages: 64,
   maxBundlesPerPush: 4,
-  maxPushHops: 8
+  maxPushHops: 16
 })
 
 /**

@@ -102,7 +102,7 @@ export const bundlesPacket: fc.Arbitrary<Packet> = fc
   })
 
 export const pushPacket: fc.Arbitrary<Packet> = fc
-  .tuple(fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 8 }), fc.boolean())
+  .tuple(fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 16 }), fc.boolean())
   .map(([idx, hops, ephemeral]) => {
     const bundles = idx.map((i) => bundlePool()[i]!)
     return ephemeral ? { type: 'push' as const, bundles, hops, ephemeral: true } : { type: 'push' as const, bundles, hops }

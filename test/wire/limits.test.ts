@@ -70,7 +70,7 @@ describe('decode limits', () => {
       maxTokenBytes: 32,
       maxMvdsMessages: 64,
       maxBundlesPerPush: 4,
-      maxPushHops: 8
+      maxPushHops: 16
     })
     for (const bad of [{ maxK: -1 }, { minK: 0 }, { minK: 5, maxK: 4 }, { maxDatagram: 10 }, { maxBody: 1.5 }]) {
       expect(() => decodeLimits(bad)).toThrow()
@@ -125,10 +125,10 @@ describe('decode limits', () => {
     expectDrop(enc({ type: 'push', bundles: [], hops: 1 }), 'empty')
   })
 
-  it('maxPushHops (8)', () => {
+  it('maxPushHops (16)', () => {
     const b = bundlePool()[0]!
-    expectOk(enc({ type: 'push', bundles: [b], hops: 8 }))
-    expectDrop(enc({ type: 'push', bundles: [b], hops: 9 }), 'bad-hops')
+    expectOk(enc({ type: 'push', bundles: [b], hops: 16 }))
+    expectDrop(enc({ type: 'push', bundles: [b], hops: 17 }), 'bad-hops')
     expectDrop(enc({ type: 'push', bundles: [b], hops: 3 }), 'bad-hops', decodeLimits({ maxPushHops: 2 }))
   })
 

@@ -60,6 +60,8 @@ export interface AttackResult {
   out: Record<string, number>
   /** Sends the guard refused. */
   blocked: number
+  /** Offers whose answer was held back whole because the 3× limit would have cut it (DESIGN §13). */
+  deferred: number
 }
 
 const OVERLAY_NAME = 'amplification'
@@ -173,7 +175,8 @@ export async function measureAmplification(options: AmplificationOptions = {}): 
       ratio: bytesOut / bytesIn,
       maxPerAddress,
       out: diff(after.out, before.out),
-      blocked: after.amplification.blocked - before.amplification.blocked
+      blocked: after.amplification.blocked - before.amplification.blocked,
+      deferred: after.answersDeferred - before.answersDeferred
     })
   }
   await victim.stop()
@@ -296,7 +299,7 @@ async function main(): Promise<void> {
     console.log(`anti-amplification: node holding ${opts.bundles} bundles, ${opts.addresses} spoofed addresses per attack, ${opts.rounds} datagrams each (limit: ratio ≤ 3)`)
     for (const r of results) {
       const out = Object.entries(r.out).map(([k, v]) => `${k} ${v}`).join(', ')
-      console.log(`${r.attack.padEnd(12)} in ${r.bytesIn} B / ${r.datagramsIn} datagrams, out ${r.bytesOut} B → ratio ${r.ratio.toFixed(3)} (worst address ${r.maxPerAddress.toFixed(3)}), ${r.blocked} sends blocked [${out}]`)
+      console.log(`${r.attack.padEnd(12)} in ${r.bytesIn} B / ${r.datagramsIn} datagrams, out ${r.bytesOut} B → ratio ${r.ratio.toFixed(3)} (worst address ${r.maxPerAddress.toFixed(3)}), ${r.blocked} sends blocked, ${r.deferred} answers held back [${out}]`)
     }
   }
   const walking = await measureWalkingAmplification({ bundles: Math.min(opts.bundles, 2000), addresses: Math.min(opts.addresses, 200), stepMs: option('step', 500), walkMs: option('walk-ms', 120_000), seed: opts.seed })

@@ -22,8 +22,10 @@ describe('anti-amplification against many spoofed addresses', () => {
     const full = results.find((r) => r.attack === 'full')!
     // Full filters ask for 5 120 bytes of bundles each: the limit, not a lack of bundles, stops them.
     expect(full.out['bundles']).toBeGreaterThan(0)
-    expect(full.blocked).toBeGreaterThan(500)
-    expect(full.ratio).toBeGreaterThan(2.5)
+    // Answers the limit would cut are held back whole (answer_deferred), the rest of a reply blocked.
+    expect(full.blocked + full.deferred).toBeGreaterThan(500)
+    // Answers that fit are sent, those the limit would cut are held back whole: well under 3×, far from nothing.
+    expect(full.ratio).toBeGreaterThan(1.5)
     const puncture = results.find((r) => r.attack === 'puncture')!
     expect(puncture.out['puncture']).toBeGreaterThan(0) // punctures toward the third party happen, within the requester's budget
   }, 60_000)

@@ -48,6 +48,7 @@ describe('the mailserver stream', () => {
     const b = await simulate(withOverrides(presetNamed('seed-7'), SMALL), { seed: 3 })
     expect(a.delivery.complete && b.delivery.complete).toBe(true)
     const lastPublication = (r: typeof a) => r.delivery.fullDeliverySeconds! - r.delivery.afterLastPublishSeconds!
-    expect(lastPublication(b)).toBeCloseTo(lastPublication(a), 3)
+    // Both figures are rounded to the millisecond, so the difference of the two may be 1 ms off.
+    expect(Math.abs(lastPublication(b) - lastPublication(a))).toBeLessThanOrEqual(0.0011)
   })
 })

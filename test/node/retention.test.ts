@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { roomPolicy, signBundle, verifyBundleSignature, type Bundle, type RoomPolicy } from '../../src/bundle/index.js'
 import { isBloomwalkError } from '../../src/errors.js'
+import type { NodeOptions } from '../../src/node/index.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { hex, makeAuthors } from '../helpers/bundles.js'
 import { testnet, type Testnet } from './harness.js'
@@ -19,7 +20,7 @@ async function held(store: MemoryStore, overlay: Uint8Array): Promise<string[]> 
   return ids.sort()
 }
 
-async function room(policy: RoomPolicy, seed: number): Promise<{ t: Testnet; stores: MemoryStore[]; checks: () => number }> {
+async function room(policy: RoomPolicy, seed: number, extra: Partial<NodeOptions> = {}): Promise<{ t: Testnet; stores: MemoryStore[]; checks: () => number }> {
   let checks = 0
   const verifyBundle = (b: Bundle) => {
     checks++
@@ -28,7 +29,7 @@ async function room(policy: RoomPolicy, seed: number): Promise<{ t: Testnet; sto
   const t = await testnet({ peers: 0, seed })
   const policies = new Map([[hex(t.overlay), policy]])
   const stores = [new MemoryStore(), new MemoryStore(), new MemoryStore()]
-  for (const store of stores) await t.addPeer({ store, policies, verifyBundle })
+  for (const store of stores) await t.addPeer({ store, policies, verifyBundle, ...extra })
   return { t, stores, checks: () => checks }
 }
 
@@ -102,7 +103,9 @@ describe('room policy in the node', () => {
   it('store cap: past it the oldest go first, every peer ends with the same newest bundles, older ones are refused', async () => {
     const probe = signBundle({ overlay: new Uint8Array(32), globalTime: 1, kind: 1, body: new Uint8Array([0]) }, alice!)
     const cap = probe.bytes.length * 10
-    const { t, stores } = await room(roomPolicy({ storeCapBytes: cap }), 65)
+    // Push off: pushed at once, every bundle would reach b and take it over the cap before the
+    // probe below, which needs a peer that never went over it (the pull path keeps b at 10).
+    const { t, stores } = await room(roomPolicy({ storeCapBytes: cap }), 65, { push: { fanout: 0 } })
     const [a, b] = t.nodes
     for (let i = 0; i < 30; i++) {
       await a!.publish(t.overlay, new Uint8Array([i]))

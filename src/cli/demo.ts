@@ -17,7 +17,7 @@ import { DESIGN_STEP_MS, scaledNodeOptions } from './pace.js'
 import { startSwarm, type Swarm } from './swarm.js'
 
 export const DEMO_USAGE = `usage: bloomwalk demo [--nodes 20] [--messages 200] [--json] [--timeout 120] [--seed S]
-                     [--threads T] [--step MS] [--spread 2] [--strategy largest|modulo|adaptive] [--budget 1200]
+                     [--threads T] [--step MS] [--spread 2] [--settle 0] [--strategy largest|modulo|adaptive] [--budget 1200]
 
 Starts a tracker and N peers over real UDP on 127.0.0.1 (ephemeral ports), each peer with
 its own LevelDB in a temporary folder (removed afterwards), publishes M messages from
@@ -43,6 +43,8 @@ candidate caps are lifted.
                when that is more: about 50 steps/s per thread, which a busy core sustains);
                --step 5000 is the design's own pace, nothing compressed: what a chat user sees
   --spread     seconds over which the messages are published (default 2)
+  --settle     seconds the peers walk before the first message, so messages meet a room
+               that has formed (default 0: publishing starts as the peers start)
   --strategy   range selection: largest (Dispersy's pivot), modulo or adaptive (default largest)
   --budget     UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET} (default 1200)
   --json       print one JSON object: {"nodes", "messages", "converged", "seconds", "datagrams",
@@ -74,6 +76,8 @@ export interface DemoOptions {
   seed: number
   stepIntervalMs: number
   spreadSeconds: number
+  /** Seconds the peers walk before the first message. */
+  settleSeconds: number
   strategy: Strategy
   datagramBudget: number
   /** Threads the peers are spread over (1: all in this thread). */
@@ -123,6 +127,7 @@ export async function runDemo(argv: string[], out: (line: string) => void, parti
       seed: { type: 'string' },
       step: { type: 'string' },
       spread: { type: 'string' },
+      settle: { type: 'string' },
       strategy: { type: 'string' },
       budget: { type: 'string' },
       threads: { type: 'string' },
@@ -147,6 +152,7 @@ export async function runDemo(argv: string[], out: (line: string) => void, parti
     seed: numberOption('seed', values.seed, new CryptoRng().u32(), { integer: true, min: 0, max: 2 ** 32 - 1 }),
     stepIntervalMs: numberOption('step', values.step, defaultStep(nodes, threads), { integer: true, min: 10, max: 60_000 }),
     spreadSeconds: numberOption('spread', values.spread, 2, { min: 0, max: 3600 }),
+    settleSeconds: numberOption('settle', values.settle, 0, { min: 0, max: 3600 }),
     strategy: choiceOption('strategy', values.strategy, ['largest', 'modulo', 'adaptive'] as const, 'largest'),
     datagramBudget: numberOption('budget', values.budget, 1200, { integer: true, min: MIN_DATAGRAM_BUDGET, max: MAX_DATAGRAM_BUDGET }),
     logLevel: choiceOption('log-level', values['log-level'], LOG_LEVELS, 'warn')
@@ -154,7 +160,7 @@ export async function runDemo(argv: string[], out: (line: string) => void, parti
   const log = commandLogger('demo', options.logLevel, 'warn', io.err)
   const opts = scaledNodeOptions(options.stepIntervalMs, { sameHost: true })
   io.err.write(
-    `demo: ${options.nodes} peers in ${Math.min(threads, nodes)} thread(s) + 1 tracker on 127.0.0.1, ${options.messages} messages over ${options.spreadSeconds} s, ` +
+    `demo: ${options.nodes} peers in ${Math.min(threads, nodes)} thread(s) + 1 tracker on 127.0.0.1, ${options.messages} messages over ${options.spreadSeconds} s${options.settleSeconds > 0 ? ` after ${options.settleSeconds} s of walking` : ''}, ` +
       `step ${options.stepIntervalMs} ms (×${(DESIGN_STEP_MS / options.stepIntervalMs).toFixed(1)} the design's pace; walk eligibility delay ${opts.candidates?.walkEligibleDelayMs} ms), strategy ${options.strategy}, budget ${options.datagramBudget} B, seed ${options.seed}\n`
   )
   const result = await demo(options, io, log)
@@ -217,6 +223,7 @@ async function measure(swarm: Swarm, options: DemoOptions, rng: SeededRng, io: P
   swarm.onError = fail
   const onAbort = (): void => stopped.abort()
   io.signal.addEventListener('abort', onAbort, { once: true })
+  if (options.settleSeconds > 0) await sleep(options.settleSeconds * 1000, undefined, { signal: stopped.signal }).catch(() => undefined)
   const progress = showProgress(io.err, () => ({
     fraction: pairs / target,
     text: `${pairs}/${target} (peer, message) pairs, ${((now() - start) / 1000).toFixed(1)} s`

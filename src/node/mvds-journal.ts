@@ -7,6 +7,7 @@
  * mvds/state        → encodeMvdsSnapshot(node.snapshot())   (src/mvds/snapshot.ts)
  * mvds/msg/<hex id> → encodeMvdsPayload({ messages: [m] })  (one message, HEAD schema: metadata kept)
  * mvds/members      → JSON [[hex group, [hex member key, …]], …]   (GroupMembers)
+ * mvds/addresses    → JSON [[hex member key, "IP:port"], …]        (MvdsPeerBook)
  * ```
  *
  * Messages are journaled as they enter the store (write-through: the sans-I/O node reads a
@@ -19,12 +20,15 @@
 import { decodeMvdsSnapshot, encodeMvdsSnapshot, type MvdsNode } from '../mvds/index.js'
 import type { MvdsMessageStore } from '../mvds/types.js'
 import type { GroupMembers } from './group-members.js'
+import { MvdsPeerBook } from './mvds-peers.js'
+import { parseAddressKey, type Address } from '../wire/index.js'
 import { hexKey } from '../store/range.js'
 import type { StateStore } from '../store/types.js'
 import { decodeMvdsPayload, encodeMvdsPayload, type MvdsMessage } from '../wire/mvds.js'
 
 const STATE = 'mvds/state'
 const MEMBERS = 'mvds/members'
+const ADDRESSES = 'mvds/addresses'
 const MESSAGE_PREFIX = 'mvds/msg/'
 
 /** The default bound of the journaled message store. */
@@ -94,10 +98,12 @@ export class MvdsJournal {
   readonly #node: MvdsNode
   readonly #messages: JournaledMvdsStore
   readonly #members: GroupMembers
+  readonly #peers: MvdsPeerBook
   #dirty = false
   #tail: Promise<void> = Promise.resolve()
 
-  constructor(store: StateStore, node: MvdsNode, messages: JournaledMvdsStore, members: GroupMembers) {
+  constructor(store: StateStore, node: MvdsNode, messages: JournaledMvdsStore, members: GroupMembers, peers: MvdsPeerBook = new MvdsPeerBook()) {
+    this.#peers = peers
     this.#store = store
     this.#node = node
     this.#messages = messages
@@ -143,6 +149,12 @@ export class MvdsJournal {
       if (parsed === null) corrupt++
       else for (const [g, keys] of parsed) for (const k of keys) this.#members.add(g, k)
     }
+    const addresses = await this.#store.getState(ADDRESSES)
+    if (addresses !== undefined) {
+      const parsed = decodeAddresses(addresses)
+      if (parsed === null) corrupt++
+      else for (const [key, at] of parsed) this.#peers.place(at, key)
+    }
     return { messages, groups: [...groups], corrupt }
   }
 
@@ -162,6 +174,7 @@ export class MvdsJournal {
       this.#dirty = false
       entries.push([STATE, encodeMvdsSnapshot(this.#node.snapshot())])
       entries.push([MEMBERS, new TextEncoder().encode(JSON.stringify(this.#members.entries()))])
+      entries.push([ADDRESSES, new TextEncoder().encode(JSON.stringify(this.#peers.entries()))])
     }
     try {
       await this.#store.putState(entries)
@@ -169,7 +182,7 @@ export class MvdsJournal {
       // Nothing was written (one batch): everything is due again with the next flush.
       this.#dirty = true
       for (const [name, value] of entries) {
-        if (name === STATE || name === MEMBERS) continue
+        if (name === STATE || name === MEMBERS || name === ADDRESSES) continue
         const key = name.slice(MESSAGE_PREFIX.length)
         if (!this.#messages.changes.has(key)) this.#messages.changes.set(key, value === undefined ? undefined : decodeMvdsPayload(value)!.messages[0])
       }
@@ -194,4 +207,23 @@ function decodeMembers(bytes: Uint8Array): Array<[string, string[]]> | null {
     if (!(e[1] as unknown[]).every((k) => typeof k === 'string' && HEX32.test(k))) return null
   }
   return raw as Array<[string, string[]]>
+}
+
+/** The address book from its bytes; null when malformed. */
+function decodeAddresses(bytes: Uint8Array): Array<[string, Address]> | null {
+  let raw: unknown
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch {
+    return null
+  }
+  if (!Array.isArray(raw)) return null
+  const out: Array<[string, Address]> = []
+  for (const e of raw) {
+    if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || !HEX32.test(e[0]) || typeof e[1] !== 'string') return null
+    const at = parseAddressKey(e[1])
+    if (at === null) return null
+    out.push([e[0], at])
+  }
+  return out
 }

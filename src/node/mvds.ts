@@ -12,13 +12,14 @@ import { decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec
 import type { Bundle } from '../bundle/types.js'
 import { MvdsNode, type MvdsMode } from '../mvds/index.js'
 import type { MvdsMessage, MvdsPayload, MvdsSchema } from '../wire/mvds.js'
-import { addressKey, encodePacket, parseAddressKey, type Address } from '../wire/index.js'
+import { encodePacket, type Address } from '../wire/index.js'
 import { isMulticastTransport, type MulticastTransport, type Transport } from '../transport/types.js'
 import type { Counters } from './stats.js'
 import { compareBytes } from '../store/range.js'
 import { hex } from './overlay.js'
 import { JournaledMvdsStore, MvdsJournal } from './mvds-journal.js'
 import { GroupMembers } from './group-members.js'
+import { MvdsPeerBook } from './mvds-peers.js'
 import type { StateStore } from '../store/types.js'
 import type { Logger } from '../env/logger.js'
 
@@ -73,6 +74,8 @@ export class NodeMvds {
   readonly #private = new Set<string>()
   /** Member keys per group: who may author its bundles. */
   readonly #members: GroupMembers
+  /** MVDS peer ids (member key, else address) and where they are. */
+  readonly #peers = new MvdsPeerBook()
   readonly #journal: MvdsJournal | undefined
   /** Bundle intakes of delivered messages not finished yet: their ACKs wait for them. */
   readonly #storing = new Set<Promise<void>>()
@@ -89,7 +92,7 @@ export class NodeMvds {
     this.#members = new GroupMembers(deps.selfAuthor)
     const store = new JournaledMvdsStore({ journaled: deps.state !== undefined })
     this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, schema: options.schema, store, accept: (message) => this.#accept(message) })
-    this.#journal = deps.state === undefined ? undefined : new MvdsJournal(deps.state, this.node, store, this.#members)
+    this.#journal = deps.state === undefined ? undefined : new MvdsJournal(deps.state, this.node, store, this.#members, this.#peers)
   }
 
   /**
@@ -127,7 +130,7 @@ export class NodeMvds {
   share(group: Uint8Array, peer: Address, key?: Uint8Array): void {
     this.#private.add(hex(group))
     if (key !== undefined) this.#members.add(hex(group), hex(key))
-    this.node.share(group, addressKey(peer))
+    this.node.share(group, this.#peers.place(peer, key === undefined ? undefined : hex(key)))
     this.#journal?.markDirty()
   }
 
@@ -141,7 +144,7 @@ export class NodeMvds {
    * overlay, only with a member (a peer the group is shared with) for a private group.
    */
   admits(overlay: Uint8Array, peer: Address): boolean {
-    return !this.isPrivate(overlay) || this.node.shares(overlay, addressKey(peer))
+    return !this.isPrivate(overlay) || this.node.shares(overlay, this.#peers.peerAt(peer))
   }
 
   /** Sends a bundle to the group's peers reliably. */
@@ -153,7 +156,7 @@ export class NodeMvds {
   /** Handles an inbound MVDS payload. */
   receive(from: Address, payload: MvdsPayload, epoch: number): void {
     try {
-      const result = this.node.receive(addressKey(from), payload, epoch)
+      const result = this.node.receive(this.#peers.peerAt(from), payload, epoch)
       this.#journal?.markDirty()
       for (const message of result.deliver) {
         const bundle = this.#accepted.get(message.body) ?? this.#acceptable(message)
@@ -223,7 +226,7 @@ export class NodeMvds {
 
   #unicast(peer: string, payload: MvdsPayload): void {
     if (payload.acks.length + payload.offers.length + payload.requests.length + payload.messages.length === 0) return
-    const to = parseAddressKey(peer)
+    const to = this.#peers.addressOf(peer)
     if (to === null) return
     this.#deps.transport.send(to, this.#encode(payload))
   }

@@ -4,6 +4,7 @@ import { MvdsNode } from '../../src/mvds/index.js'
 import { GroupMembers, MAX_MEMBER_KEYS } from '../../src/node/group-members.js'
 import { JournaledMvdsStore, MvdsJournal } from '../../src/node/mvds-journal.js'
 import { MemoryStore } from '../../src/store/memory.js'
+import { MAX_PEER_ADDRESSES, MvdsPeerBook } from '../../src/node/mvds-peers.js'
 
 const group = new Uint8Array(32).fill(0x47)
 const id = (i: number) => new Uint8Array(32).fill(0).map((_, j) => (j < 4 ? (i >>> (8 * j)) & 0xff : 0))
@@ -37,5 +38,22 @@ describe('MVDS journal', () => {
     expect(members.allows('g', 'k17')).toBe(true)
     expect(members.allows('g', 'aa')).toBe(true) // ourselves
     expect(members.allows('g', 'stranger')).toBe(false)
+  })
+})
+
+describe('MVDS peer book', () => {
+  it(`keys a peer by its member key, moves it on a new share, and keeps at most ${MAX_PEER_ADDRESSES} keys`, () => {
+    const book = new MvdsPeerBook()
+    const at = (port: number) => ({ host: '10.0.0.1', port })
+    expect(book.place(at(1), undefined)).toBe('10.0.0.1:1')
+    expect(book.place(at(2), 'k')).toBe('k')
+    expect(book.peerAt(at(2))).toBe('k')
+    book.place(at(3), 'k') // moved: the old address is a stranger again
+    expect(book.peerAt(at(2))).toBe('10.0.0.1:2')
+    expect(book.peerAt(at(3))).toBe('k')
+    expect(book.addressOf('k')).toEqual(at(3))
+    for (let i = 0; i < MAX_PEER_ADDRESSES + 10; i++) book.place(at(1000 + (i % 60000)), `key${i}`)
+    expect(book.size).toBe(MAX_PEER_ADDRESSES)
+    expect(book.addressOf('k')).toBeNull() // the oldest was forgotten
   })
 })

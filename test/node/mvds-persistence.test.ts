@@ -81,6 +81,35 @@ describe('MVDS persistence', () => {
     await t.stop()
   }, 60_000)
 
+  for (const keyed of [true, false]) {
+    it(`a member that changes address ${keyed ? 'keeps' : 'loses (shared by address only)'} the messages owed to it`, async () => {
+      const t = await testnet({ peers: 0, seed: 74 })
+      const a = await t.addPeer({ trusted: [], mvds: { mode: 'batch', epochMs: 1000 } })
+      const bStore = new MemoryStore()
+      const b = await t.addPeer({ store: bStore, trusted: [], mvds: { mode: 'batch', epochMs: 1000 } })
+      const key = (n: BloomwalkNode) => (keyed ? { key: n.keys.publicKey } : {})
+      await a.share(group, b.address(), key(b))
+      await b.share(group, a.address(), key(a))
+      t.net.setOnline(b.address(), false)
+      for (let i = 0; i < 2; i++) await a.sendPrivate(group, new TextEncoder().encode(`m${i}`))
+      await t.run(10_000)
+      // b comes back on another address (a phone on another network), same store and keys…
+      await b.stop()
+      await bStore.close()
+      const moved = t.net.bind()
+      const b2 = createNode({ transport: moved, clock: t.clock, rng: t.rng.fork(), store: bStore, keys: b.keys, overlays: [t.overlay], trusted: [], mvds: { mode: 'batch', epochMs: 1000 } })
+      const got: string[] = []
+      b2.events.on('bundle', (d) => !d.own && got.push(text(d.bundle.body)))
+      await b2.start()
+      t.nodes.push(b2)
+      // …and a learns the new address (the application shares again).
+      await a.share(group, moved.address(), key(b2))
+      await t.run(120_000, 500)
+      expect(got.sort()).toEqual(keyed ? ['m0', 'm1'] : [])
+      await t.stop()
+    }, 60_000)
+  }
+
   it('a corrupt state entry is skipped with a warning; the node starts and the bundles are intact', async () => {
     const t = await testnet({ peers: 0, seed: 73 })
     const store = new MemoryStore()

@@ -203,7 +203,8 @@ describe('MVDS across kill -9', () => {
     // Nothing delivered twice to the application, across all the restarts.
     expect(childGot.filter((b, i) => childGot.indexOf(b) !== i)).toEqual([])
     expect(yGot.filter((b, i) => yGot.indexOf(b) !== i)).toEqual([])
-    expect(unannounced).toBeLessThanOrEqual(KILLS)
+    // Not bounded here: how many callbacks a kill can cut off, and how many deliveries were
+    // still queued at the last kill, belong to the delivery service (docs/causal.md).
     console.log(`mvds kill -9 ×${KILLS}: child sent ${childSent.length} (all received by y); y sent ${ySent.length}, all stored by the child, ${childGot.length} delivered to its application (${unannounced} stored but never announced: killed between the mark and the callback, or still queued at the last kill), none twice`)
   }, 600_000)
 })

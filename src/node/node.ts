@@ -292,8 +292,9 @@ export class BloomwalkNode {
         evict.push(...retention.stored(b))
       }
       // A policy stricter than what was stored (or a store from before the policy) is applied now.
-      this.#ctx.counters.bundlesPruned += (await retention.evict(store, state, this.#ctx.sync, evict)).length
-      this.#ctx.counters.bundlesPruned += (await retention.enforceCap(store, state, this.#ctx.sync)).length
+      // Awaited only when there is work: the join's timing is otherwise that of a plain join.
+      if (evict.length > 0) this.#ctx.counters.bundlesPruned += (await retention.evict(store, state, this.#ctx.sync, evict)).length
+      if (retention.overCap) this.#ctx.counters.bundlesPruned += (await retention.enforceCap(store, state, this.#ctx.sync)).length
       // No session predates the join: the journal only needs the changes from now on.
       state.sketch.clearJournal()
     }
@@ -479,7 +480,7 @@ export class BloomwalkNode {
               retention.removed(b)
               this.#events.emit('expired', { overlay: state.id, bundle: b })
             }
-            this.#ctx.counters.bundlesPruned += (await retention.sweep(store, state, this.#ctx.sync)).length
+            if (retention.prunes) this.#ctx.counters.bundlesPruned += (await retention.sweep(store, state, this.#ctx.sync)).length
           })
           .catch((err: unknown) => {
             // A store that stopped serving (a failed write) makes the step fail; it re-opens

@@ -86,6 +86,17 @@ export class OverlayRetention {
     return true
   }
 
+  /** Whether the policy prunes by global time (the sweep is skipped, not awaited, otherwise). */
+  get prunes(): boolean {
+    return this.policy.pruning.pruned > 0
+  }
+
+  /** Whether the overlay holds more than the store cap (checked before awaiting {@link enforceCap}). */
+  get overCap(): boolean {
+    const cap = this.policy.storeCapBytes
+    return cap > 0 && this.#bytes > cap
+  }
+
   /** Deletes the oldest bundles while the overlay holds more than the store cap; returns them. */
   async enforceCap(store: BundleStore, state: OverlayState, sync: SyncConfig): Promise<Bundle[]> {
     const cap = this.policy.storeCapBytes

@@ -7,15 +7,25 @@ import { addressKey, type Address, type BundlesPacket } from '../../wire/index.j
 import type { NodeContext } from '../context.js'
 import type { OverlayState } from '../overlay.js'
 
-export async function onBundles(ctx: NodeContext, from: Address, overlay: OverlayState, packet: BundlesPacket): Promise<void> {
+/**
+ * Whether bundles sent unasked or in answer by `from` may be looked at: only a peer takes
+ * bundles, and only from a candidate of the overlay (otherwise counted as a drop). Shared by
+ * `bundles` and `push`.
+ */
+export function takesBundlesFrom(ctx: NodeContext, from: Address, overlay: OverlayState): boolean {
   if (ctx.role !== 'peer') {
     ctx.counters.drop('tracker-ignores')
-    return
+    return false
   }
   if (overlay.candidates.get(addressKey(from)) === undefined) {
     ctx.counters.drop('unknown-source')
-    return
+    return false
   }
+  return true
+}
+
+export async function onBundles(ctx: NodeContext, from: Address, overlay: OverlayState, packet: BundlesPacket): Promise<void> {
+  if (!takesBundlesFrom(ctx, from, overlay)) return
   if (packet.ephemeral === true) ctx.acceptEphemeral(overlay, packet.bundles, from)
   else await ctx.accept(overlay, packet.bundles, from)
 }

@@ -3,19 +3,13 @@
  * overlay's candidate table, as `bundles` are; then handed to the push service, the one
  * intake entry point for pushed bundles (it stores or delivers, and forwards what is fresh).
  */
-import { addressKey, type Address, type PushPacket } from '../../wire/index.js'
+import type { Address, PushPacket } from '../../wire/index.js'
 import type { NodeContext } from '../context.js'
 import type { OverlayState } from '../overlay.js'
 import type { PushService } from '../push.js'
+import { takesBundlesFrom } from './bundles.js'
 
 export async function onPush(ctx: NodeContext, from: Address, overlay: OverlayState, packet: PushPacket, push: PushService): Promise<void> {
-  if (ctx.role !== 'peer') {
-    ctx.counters.drop('tracker-ignores')
-    return
-  }
-  if (overlay.candidates.get(addressKey(from)) === undefined) {
-    ctx.counters.drop('unknown-source')
-    return
-  }
+  if (!takesBundlesFrom(ctx, from, overlay)) return
   await push.receive(overlay, packet, from)
 }

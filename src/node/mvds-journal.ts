@@ -193,15 +193,20 @@ export class MvdsJournal {
 
 const HEX32 = /^[0-9a-f]{64}$/
 
-/** The member lists from their bytes; null when malformed. */
-function decodeMembers(bytes: Uint8Array): Array<[string, string[]]> | null {
-  let raw: unknown
+/** A JSON array from UTF-8 bytes; null when the bytes are not valid UTF-8 JSON or not an array. */
+function jsonArray(bytes: Uint8Array): unknown[] | null {
   try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    const raw: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    return Array.isArray(raw) ? raw : null
   } catch {
     return null
   }
-  if (!Array.isArray(raw)) return null
+}
+
+/** The member lists from their bytes; null when malformed. */
+function decodeMembers(bytes: Uint8Array): Array<[string, string[]]> | null {
+  const raw = jsonArray(bytes)
+  if (raw === null) return null
   for (const e of raw) {
     if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || !HEX32.test(e[0]) || !Array.isArray(e[1])) return null
     if (!(e[1] as unknown[]).every((k) => typeof k === 'string' && HEX32.test(k))) return null
@@ -211,13 +216,8 @@ function decodeMembers(bytes: Uint8Array): Array<[string, string[]]> | null {
 
 /** The address book from its bytes; null when malformed. */
 function decodeAddresses(bytes: Uint8Array): Array<[string, Address]> | null {
-  let raw: unknown
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    return null
-  }
-  if (!Array.isArray(raw)) return null
+  const raw = jsonArray(bytes)
+  if (raw === null) return null
   const out: Array<[string, Address]> = []
   for (const e of raw) {
     if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || !HEX32.test(e[0]) || typeof e[1] !== 'string') return null

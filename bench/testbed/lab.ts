@@ -17,8 +17,7 @@
  * Namespace names start with `bwtb-<pid>-`; `down()` kills what runs inside them and deletes
  * them. Root (CAP_NET_ADMIN) only: {@link testbedUnavailable} says why not.
  */
-import { execFile, execFileSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { deleteNamespace, deleteNamespaceSync, hasCommand, namespaces, pidAlive, run } from '../netns.js'
 import { publicHost } from '../../src/sim/nat.js'
 
 /** How a NAT router maps: `cone` keeps the source port (endpoint-independent), `symmetric` picks a random port per destination. */
@@ -54,42 +53,6 @@ export interface LabHost {
 const NS_ROOT = 'bwtb-'
 let labs = 0
 const live = new Set<Testbed>()
-
-function run(cmd: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`))
-      else resolve(stdout)
-    })
-    if (input !== undefined) child.stdin?.end(input)
-  })
-}
-
-function namespaces(): string[] {
-  try {
-    return readdirSync('/run/netns')
-  } catch {
-    return []
-  }
-}
-
-function hasCommand(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** Why a testbed cannot run here (one line), or `undefined` when it can: needs Linux, root, `ip`, `tc` and `nft`, and makes a namespace to be sure. */
 export async function testbedUnavailable(): Promise<string | undefined> {
@@ -140,32 +103,8 @@ export async function removeStaleTestbeds(): Promise<string[]> {
     const m = /^bwtb-(\d+)-/.exec(ns)
     return m !== null && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))
   })
-  for (const ns of stale) await deleteNamespace(ns)
+  for (const ns of stale) await deleteNamespace(ns, 30)
   return stale
-}
-
-async function deleteNamespace(ns: string): Promise<void> {
-  const pids = async (): Promise<number[]> =>
-    (await run('ip', ['netns', 'pids', ns]).catch(() => ''))
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number)
-  let left = await pids()
-  for (const pid of left) signal(pid, 'SIGTERM')
-  for (let i = 0; i < 30 && left.length > 0; i++) {
-    await new Promise((r) => setTimeout(r, 100))
-    left = await pids()
-  }
-  for (const pid of left) signal(pid, 'SIGKILL')
-  await run('ip', ['netns', 'del', ns]).catch(() => undefined)
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig)
-  } catch {
-    // already gone
-  }
 }
 
 /** netem arguments for a one-way delay uniform in [latency, latency + jitter). */
@@ -248,7 +187,7 @@ export class Testbed {
     this.#down ??= (async () => {
       const ours = namespaces().filter((ns) => ns.startsWith(this.prefix))
       // In batches: 50 hosts at once would fork 50 `ip` processes.
-      for (let i = 0; i < ours.length; i += 8) await Promise.all(ours.slice(i, i + 8).map((ns) => deleteNamespace(ns)))
+      for (let i = 0; i < ours.length; i += 8) await Promise.all(ours.slice(i, i + 8).map((ns) => deleteNamespace(ns, 30)))
       live.delete(this)
     })()
     return this.#down
@@ -329,12 +268,7 @@ export class Testbed {
 process.once('exit', () => {
   for (const lab of live) {
     for (const ns of namespaces().filter((n) => n.startsWith(lab.prefix))) {
-      try {
-        for (const pid of execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean)) signal(Number(pid), 'SIGKILL')
-        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
-      } catch {
-        // best effort
-      }
+      deleteNamespaceSync(ns)
     }
   }
 })

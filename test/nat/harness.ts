@@ -24,8 +24,9 @@
  * nothing is created in the host namespace (veth peers are created directly inside the lab
  * namespaces). `down()` kills only processes inside the lab's own namespaces, by pid.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs'
+import { deleteNamespace, deleteNamespaceSync, hasCommand, namespaces, pidAlive, run } from '../../bench/netns.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RULES_TABLE, parseConntrack, parseCounters, routerRules, type ConntrackEntry, type NatKind, type RouterCounters } from './router.js'
@@ -61,72 +62,6 @@ const NS_ROOT = 'bw-'
 
 let labs = 0
 const live = new Set<NatLab>()
-
-/** Runs a command; rejects with its stderr in the message. */
-function run(cmd: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`))
-      else resolve(stdout)
-    })
-    if (input !== undefined) child.stdin?.end(input)
-  })
-}
-
-function hasCommand(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-function namespaces(): string[] {
-  try {
-    return readdirSync('/run/netns')
-  } catch {
-    return []
-  }
-}
-
-/** Pids inside a namespace (`ip netns pids`), empty when it is gone. */
-async function nsPids(ns: string): Promise<number[]> {
-  try {
-    return (await run('ip', ['netns', 'pids', ns])).split(/\s+/).filter(Boolean).map(Number)
-  } catch {
-    return []
-  }
-}
-
-/** Kills what runs inside `ns` (TERM, then KILL) and deletes it. Only ever called on lab namespaces. */
-async function deleteNamespace(ns: string): Promise<void> {
-  let pids = await nsPids(ns)
-  for (const pid of pids) signal(pid, 'SIGTERM')
-  for (let i = 0; i < 20 && pids.length > 0; i++) {
-    await delay(100)
-    pids = await nsPids(ns)
-  }
-  for (const pid of pids) signal(pid, 'SIGKILL')
-  await run('ip', ['netns', 'del', ns]).catch(() => undefined)
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig)
-  } catch {
-    // already gone
-  }
-}
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
@@ -394,13 +329,7 @@ export class NatLab {
 process.once('exit', () => {
   for (const lab of live) {
     for (const ns of namespaces().filter((n) => n.startsWith(lab.prefix))) {
-      try {
-        const pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean)
-        for (const pid of pids) signal(Number(pid), 'SIGKILL')
-        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
-      } catch {
-        // best effort
-      }
+      deleteNamespaceSync(ns)
     }
   }
 })

@@ -100,6 +100,8 @@ export interface DemoResult {
   maxDatagramBytes: number
   /** Dropped datagrams and bundles by reason (`bundle:` and `transport:` prefixed). */
   drops: Record<string, number>
+  /** Bytes sent by packet type (every peer and the tracker). */
+  sentBytes: Record<string, number>
   /** bytes ÷ messages delivered over the network (a peer's own publication is not counted); null before any. */
   bytesPerDelivery: number | null
   /** Messages delivered over the network; converged = messages × (nodes − 1). */
@@ -252,6 +254,7 @@ async function measure(swarm: Swarm, options: DemoOptions, rng: SeededRng, io: P
     bytes: counts.bytes,
     maxDatagramBytes: counts.maxDatagramBytes,
     drops: counts.drops,
+    sentBytes: counts.sentBytes,
     bytesPerDelivery: deliveries === 0 ? null : round(counts.bytes / deliveries, 1),
     deliveries,
     latencyP50: quantile(latencies, 0.5),
@@ -295,6 +298,8 @@ export function summary(r: DemoResult): string[] {
   const p = r.pairLatencyMs
   if (p !== null) lines.push(`latency per (message, receiver): P50 ${p.p50} ms, P90 ${p.p90} ms, P99 ${p.p99} ms, max ${p.max} ms (walk step ${r.stepIntervalMs} ms)`)
   if (r.latencyP50 !== null) lines.push(`time until every peer had a message: median ${r.latencyP50.toFixed(2)} s, 90th percentile ${(r.latencyP90 ?? 0).toFixed(2)} s`)
+  const sent = Object.entries(r.sentBytes).sort((a, b) => b[1] - a[1])
+  if (sent.length > 0) lines.push(`bytes sent by packet type: ${sent.map(([k, v]) => `${k} ${bytesText(v)}`).join(', ')}`)
   const drops = Object.entries(r.drops).sort((a, b) => b[1] - a[1])
   lines.push(`drops: ${drops.length === 0 ? 'none' : drops.map(([k, v]) => `${k} ${v}`).join(', ')}`)
   lines.push(`seed: ${r.seed} (--seed ${r.seed} repeats the keys and choices; timing still varies)`)

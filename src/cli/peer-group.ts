@@ -13,7 +13,7 @@ import type { Address } from '../wire/index.js'
 import { commandLogger, type ErrorStream } from './command.js'
 import { CountingTransport } from './counting-transport.js'
 import { scaledNodeOptions } from './pace.js'
-import { addCounts, shortHex } from './report.js'
+import { addCounts, bytesByType, shortHex } from './report.js'
 import { startUdpNode, type UdpNode } from './udp-node.js'
 
 /** Everything a group is started from; structured-clonable, so it can cross to a worker. */
@@ -38,6 +38,8 @@ export interface GroupCounts {
   maxDatagramBytes: number
   /** Dropped datagrams and bundles by reason (`bundle:` and `transport:` prefixed). */
   drops: Record<string, number>
+  /** Bytes sent by packet type, as the nodes count them (where a storm comes from). */
+  sentBytes: Record<string, number>
 }
 
 /** A delivery to peer `peer` (swarm index) of the bundle `id` (hex); `network` false for the peer's own publication. */
@@ -129,7 +131,7 @@ export class LocalGroup implements PeerGroup {
 
   /** {@link counts}, synchronously. */
   countsNow(): GroupCounts {
-    const c: GroupCounts = { datagrams: 0, bytes: 0, maxDatagramBytes: 0, drops: {} }
+    const c: GroupCounts = { datagrams: 0, bytes: 0, maxDatagramBytes: 0, drops: {}, sentBytes: {} }
     for (const t of this.counters) {
       c.datagrams += t.datagrams
       c.bytes += t.bytes
@@ -140,6 +142,7 @@ export class LocalGroup implements PeerGroup {
       addCounts(c.drops, s.drops)
       addCounts(c.drops, s.bundleDrops, 'bundle:')
       addCounts(c.drops, p.transport.stats().drops, 'transport:')
+      addCounts(c.sentBytes, bytesByType(s.out))
     }
     return c
   }
@@ -154,5 +157,7 @@ export class LocalGroup implements PeerGroup {
 export function addGroupCounts(a: GroupCounts, b: GroupCounts): GroupCounts {
   const drops = { ...a.drops }
   addCounts(drops, b.drops)
-  return { datagrams: a.datagrams + b.datagrams, bytes: a.bytes + b.bytes, maxDatagramBytes: Math.max(a.maxDatagramBytes, b.maxDatagramBytes), drops }
+  const sentBytes = { ...a.sentBytes }
+  addCounts(sentBytes, b.sentBytes)
+  return { datagrams: a.datagrams + b.datagrams, bytes: a.bytes + b.bytes, maxDatagramBytes: Math.max(a.maxDatagramBytes, b.maxDatagramBytes), drops, sentBytes }
 }

@@ -17,6 +17,11 @@ export function addCounts(into: Record<string, number>, from: Record<string, num
   for (const [k, v] of Object.entries(from)) if (v !== 0) into[prefix + k] = (into[prefix + k] ?? 0) + v
 }
 
+/** Bytes per packet type of a node's `in` or `out` counters. */
+export function bytesByType(traffic: Record<string, { bytes: number }>): Record<string, number> {
+  return Object.fromEntries(Object.entries(traffic).map(([type, t]) => [type, t.bytes]))
+}
+
 /** The fields of a periodic stats log line. */
 export function statsFields(s: NodeStats): Record<string, unknown> {
   const inbound = total(s.in)

@@ -22,7 +22,7 @@ import type { ErrorStream } from './command.js'
 import { CountingTransport } from './counting-transport.js'
 import { addGroupCounts, LocalGroup, type DeliveryListener, type GroupCounts, type PeerGroup, type PeerGroupInit } from './peer-group.js'
 import { startWorkerGroup } from './peer-group-remote.js'
-import { addCounts } from './report.js'
+import { addCounts, bytesByType } from './report.js'
 import { startUdpNode, type UdpNode } from './udp-node.js'
 
 /** Options of {@link startSwarm}. */
@@ -121,8 +121,8 @@ export async function startSwarm(init: SwarmInit): Promise<Swarm> {
       onError: () => {},
       async counts() {
         const c = trackerCounter.c!
-        let total: GroupCounts = { ...c.counts(), drops: {} }
         const s = t.node.stats()
+        let total: GroupCounts = { ...c.counts(), drops: {}, sentBytes: bytesByType(s.out) }
         addCounts(total.drops, s.drops)
         addCounts(total.drops, t.transport.stats().drops, 'transport:')
         for (const gc of await Promise.all(groups.map((g) => g.counts()))) total = addGroupCounts(total, gc)

@@ -23,6 +23,9 @@ import { hex } from './overlay.js'
 /** How often (ms, node clock) undelivered bundles outside the buffer are looked for while some may exist. */
 export const SWEEP_INTERVAL_MS = 1000
 
+/** Most delivery marks cleared in one store write. */
+export const MAX_MARKS_PER_WRITE = 1024
+
 /** Options of an {@link OverlayDelivery}. */
 export interface OverlayDeliveryInit {
   overlay: Uint8Array
@@ -84,8 +87,10 @@ export class OverlayDelivery {
   #parentsDelivered: ReadonlySet<string> = new Set()
   /** Keys released by the buffer whose mark is not cleared yet. */
   readonly #unmarked = new Set<string>()
-  /** Tail of the mark-then-emit queue (releases are emitted in the order they were made). */
-  #tail: Promise<void> = Promise.resolve()
+  /** Releases waiting for the next mark-then-emit commit, in the order they were made. */
+  #queued: Release[] = []
+  /** The commit loop while it runs: one store write per batch of releases, never two at once. */
+  #committing: Promise<void> | undefined
   /** True while undelivered bundles may exist outside the buffer (after an eviction, at start). */
   #dirty = true
   #sweeping: Promise<void> | undefined
@@ -146,7 +151,7 @@ export class OverlayDelivery {
     this.#timer = undefined
     this.#timerAt = Infinity
     await this.#sweeping
-    await this.#tail
+    await this.#committing
   }
 
   async #offer(bundle: Bundle, from: Address | undefined): Promise<Uint8Array[]> {
@@ -178,11 +183,21 @@ export class OverlayDelivery {
     return out
   }
 
-  /** Clears the marks of released bundles, then emits them, in release order. */
+  /**
+   * Clears the marks of released bundles, then emits them, in release order. Releases made
+   * while a commit is in the store's write queue join the next one: one write per batch, not
+   * per bundle, so deliveries keep pace with intake however busy the store is.
+   */
   #enqueue(releases: Release[]): void {
     if (releases.length === 0) return
     for (const r of releases) this.#unmarked.add(hex(r.entry.id))
-    this.#tail = this.#tail.then(() => this.#commit(releases))
+    this.#queued.push(...releases)
+    this.#committing ??= this.#drain()
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queued.length > 0) await this.#commit(this.#queued.splice(0, MAX_MARKS_PER_WRITE))
+    this.#committing = undefined
   }
 
   async #commit(releases: Release[]): Promise<void> {

@@ -14,7 +14,7 @@ export type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { ty
 const EMPTY = new Uint8Array(0)
 
 /** The row, id-index and undelivered-mark puts of a new bundle. */
-export function rowOps(b: Bundle): BatchOp[] {
+export function rowOps(b: Bundle): Extract<BatchOp, { type: 'put' }>[] {
   return [
     { type: 'put', key: rowKey(b.overlay, b.globalTime, b.id), value: b.bytes },
     { type: 'put', key: byIdKey(b.overlay, b.id), value: encodeGt(b.globalTime) },

@@ -19,6 +19,9 @@
  * would be lost at the next open — and refuses reads and writes until it has re-opened the
  * database (LevelDB re-reads and checks its log and manifest), at most once per `retryMs`.
  * Opening never creates a database over a folder that holds LevelDB files.
+ *
+ * The ids committed last ({@link RecentIds}) answer `has` for bundles that arrive again
+ * without a disk read: in a busy room most arrivals are such duplicates.
  */
 import { Level } from 'level'
 import { BUNDLE_ID_DOMAIN, decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec.js'
@@ -27,6 +30,7 @@ import type { Bundle } from '../bundle/types.js'
 import type { Logger } from '../env/logger.js'
 import { BloomwalkError } from '../errors.js'
 import { inspectFolder, recoveryDrops, truncatedLogs } from './level-files.js'
+import { RecentIds } from './recent-ids.js'
 import { AbstractBundleStore, invalid, throwIfAborted, type NormalizedRange } from './abstract.js'
 import { type BatchOp, type Db, mapError, openIterator, readMeta, rowOps } from './level-db.js'
 import {
@@ -95,6 +99,15 @@ const CORRUPT_LOG_EVERY = 1000
 /** Structural decode limits: the store keeps whatever passed validation when it was put. */
 const DECODE_LIMITS = { maxParents: MAX_PARENTS_FIELD, maxBody: MAX_BODY_FIELD }
 
+/** Most puts committed in one LevelDB batch. */
+export const MAX_PUT_GROUP = 256
+
+interface PendingPut {
+  bundle: Bundle
+  resolve: (added: boolean) => void
+  reject: (err: unknown) => void
+}
+
 /** The LevelDB backend. `new LevelStore(path)`, then `open()` (creates the directory). */
 export class LevelStore extends AbstractBundleStore implements StateStore {
   /** The database directory. */
@@ -114,6 +127,10 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
   #writes: Promise<unknown> = Promise.resolve()
   /** Meta rows as committed; only the write queue fills it (so it never goes stale). */
   readonly #meta = new Map<string, OverlayMeta>()
+  /** Ids committed lately with their global times; only the write queue fills it. */
+  readonly #recent = new RecentIds()
+  /** Puts waiting for the next group commit ({@link _put}). */
+  readonly #puts: PendingPut[] = []
 
   /** @throws {BloomwalkError} INVALID_ARGUMENT for an empty location or a bad writeBufferSize */
   constructor(location: string, options: LevelStoreOptions = {}) {
@@ -186,65 +203,91 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
     this.#db = undefined
     this.#failure = undefined
     this.#meta.clear()
+    this.#recent.clear()
     await db?.close()
   }
 
+  /**
+   * Puts made while the write queue is busy are committed together: the write that runs next
+   * takes every waiting put (up to {@link MAX_PUT_GROUP}) into one batch, so a busy room
+   * costs one LevelDB write per group instead of one per bundle. Each put still resolves
+   * only after its row committed, and rejects if that write failed.
+   */
   protected _put(bundle: Bundle): Promise<boolean> {
-    return this.#write(async (db) => {
-      if ((await db.get(byIdKey(bundle.overlay, bundle.id))) !== undefined) return false
-      const meta = await this.#loadMeta(db, bundle.overlay)
-      const next = { count: meta.count + 1, maxGt: Math.max(meta.maxGt, bundle.globalTime) }
-      const ops: BatchOp[] = [...rowOps(bundle), { type: 'put', key: metaKey(bundle.overlay), value: encodeMeta(next) }]
-      await db.batch(ops, { sync: this.#sync })
-      this.#meta.set(hexKey(bundle.overlay), next)
-      return true
-    })
+    const committed = new Promise<boolean>((resolve, reject) => this.#puts.push({ bundle, resolve, reject }))
+    if (this.#puts.length === 1) this.#commitPuts()
+    return committed
   }
 
-  protected _putMany(bundles: readonly Bundle[]): Promise<number> {
-    return this.#write(async (db) => {
-      // First occurrence of each (overlay, id) only; the id-index key is that pair.
-      const seen = new Set<string>()
-      const fresh: Bundle[] = []
-      const idKeys: Uint8Array[] = []
-      for (const b of bundles) {
-        const idKey = byIdKey(b.overlay, b.id)
-        const text = Buffer.from(idKey.buffer, idKey.byteOffset, idKey.byteLength).toString('latin1')
-        if (seen.has(text)) continue
-        seen.add(text)
-        fresh.push(b)
-        idKeys.push(idKey)
+  /** Queues one write that commits the waiting puts (and queues the next one if more wait). */
+  #commitPuts(): void {
+    let group: PendingPut[] = []
+    this.#write(async (db) => {
+      group = this.#puts.splice(0, MAX_PUT_GROUP)
+      if (this.#puts.length > 0) this.#commitPuts()
+      return this.#putRows(
+        db,
+        group.map((p) => p.bundle)
+      )
+    }).then(
+      (added) => group.forEach((p, i) => p.resolve(added[i]!)),
+      // Failed before taking its group (the store does not serve): the waiting puts were its group.
+      (err: unknown) => (group.length > 0 ? group : this.#puts.splice(0)).forEach((p) => p.reject(err))
+    )
+  }
+
+  protected async _putMany(bundles: readonly Bundle[]): Promise<number> {
+    const added = await this.#write((db) => this.#putRows(db, bundles))
+    return added.filter(Boolean).length
+  }
+
+  /** Writes the rows of `bundles` not held yet in one batch; per bundle, whether it was added (a repeat within `bundles` is not). */
+  async #putRows(db: Db, bundles: readonly Bundle[]): Promise<boolean[]> {
+    const added = bundles.map(() => false)
+    // First occurrence of each (overlay, id) only, and not one committed lately; the id-index key is that pair.
+    const seen = new Set<string>()
+    const candidates: number[] = []
+    const idKeys: Uint8Array[] = []
+    for (let i = 0; i < bundles.length; i++) {
+      const b = bundles[i]!
+      const idKey = byIdKey(b.overlay, b.id)
+      const text = Buffer.from(idKey.buffer, idKey.byteOffset, idKey.byteLength).toString('latin1')
+      if (seen.has(text)) continue
+      seen.add(text)
+      if (this.#recent.globalTime(idKey) !== undefined) continue
+      candidates.push(i)
+      idKeys.push(idKey)
+    }
+    if (candidates.length === 0) return added
+    const present = await db.getMany(idKeys)
+    const metas = new Map<string, { overlay: Uint8Array; meta: OverlayMeta }>()
+    const fresh: number[] = []
+    for (let j = 0; j < candidates.length; j++) {
+      if (present[j] !== undefined) continue
+      const b = bundles[candidates[j]!]!
+      const overlayKey = hexKey(b.overlay)
+      let entry = metas.get(overlayKey)
+      if (entry === undefined) {
+        entry = { overlay: b.overlay, meta: { ...(await this.#loadMeta(db, b.overlay)) } }
+        metas.set(overlayKey, entry)
       }
-      const present = await db.getMany(idKeys)
-      const metas = new Map<string, { overlay: Uint8Array; meta: OverlayMeta }>()
-      const added: number[] = []
-      for (let i = 0; i < fresh.length; i++) {
-        if (present[i] !== undefined) continue
-        const b = fresh[i]!
-        const overlayKey = hexKey(b.overlay)
-        let entry = metas.get(overlayKey)
-        if (entry === undefined) {
-          entry = { overlay: b.overlay, meta: { ...(await this.#loadMeta(db, b.overlay)) } }
-          metas.set(overlayKey, entry)
-        }
-        entry.meta.count++
-        if (b.globalTime > entry.meta.maxGt) entry.meta.maxGt = b.globalTime
-        added.push(i)
-      }
-      if (added.length === 0) return 0
-      // Filled synchronously, so nothing can fail between creating and writing it.
-      const batch = db.batch()
-      for (const i of added) {
-        const b = fresh[i]!
-        batch.put(rowKey(b.overlay, b.globalTime, b.id), b.bytes)
-        batch.put(idKeys[i]!, encodeGt(b.globalTime))
-        batch.put(undeliveredKey(b.overlay, b.globalTime, b.id), new Uint8Array(0))
-      }
-      for (const { overlay, meta } of metas.values()) batch.put(metaKey(overlay), encodeMeta(meta))
-      await batch.write({ sync: this.#sync })
-      for (const [overlayKey, { meta }] of metas) this.#meta.set(overlayKey, meta)
-      return added.length
-    })
+      entry.meta.count++
+      if (b.globalTime > entry.meta.maxGt) entry.meta.maxGt = b.globalTime
+      fresh.push(j)
+    }
+    if (fresh.length === 0) return added
+    // Filled synchronously, so nothing can fail between creating and writing it.
+    const batch = db.batch()
+    for (const j of fresh) for (const op of rowOps(bundles[candidates[j]!]!)) batch.put(op.key, op.value)
+    for (const { overlay, meta } of metas.values()) batch.put(metaKey(overlay), encodeMeta(meta))
+    await batch.write({ sync: this.#sync })
+    for (const [overlayKey, { meta }] of metas) this.#meta.set(overlayKey, meta)
+    for (const j of fresh) {
+      const i = candidates[j]!
+      added[i] = true
+      this.#recent.add(idKeys[j]!, bundles[i]!.globalTime)
+    }
+    return added
   }
 
   protected _get(overlay: Uint8Array, id: Uint8Array): Promise<Bundle | undefined> {
@@ -263,7 +306,10 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
   }
 
   protected _has(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
-    return this.#read((db) => db.has(byIdKey(overlay, id)))
+    const idKey = byIdKey(overlay, id)
+    // Cleared when a write fails, so a hit never bypasses a store that does not serve.
+    if (this.#recent.globalTime(idKey) !== undefined) return Promise.resolve(true)
+    return this.#read((db) => db.has(idKey))
   }
 
   protected async _count(overlay: Uint8Array): Promise<number> {
@@ -291,6 +337,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
       ]
       await db.batch(ops, { sync: this.#sync })
       this.#meta.set(hexKey(overlay), next)
+      this.#recent.delete(idKey)
       return true
     })
   }
@@ -298,11 +345,17 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
   protected _markDelivered(overlay: Uint8Array, ids: readonly Uint8Array[]): Promise<void> {
     // Through the write queue: a mark is never cleared before the put that set it commits.
     return this.#write(async (db) => {
-      const gts = await db.getMany(ids.map((id) => byIdKey(overlay, id)))
+      const idKeys = ids.map((id) => byIdKey(overlay, id))
+      const gts: (number | null)[] = idKeys.map((k) => this.#recent.globalTime(k) ?? null)
+      const unknown = idKeys.flatMap((k, i) => (gts[i] === null ? [i] : []))
+      if (unknown.length > 0) {
+        const values = await db.getMany(unknown.map((i) => idKeys[i]!))
+        unknown.forEach((i, j) => (gts[i] = values[j] === undefined ? null : decodeGt(values[j]!)))
+      }
       const ops: BatchOp[] = []
       for (let i = 0; i < ids.length; i++) {
-        const gt = gts[i] === undefined ? null : decodeGt(gts[i]!)
-        if (gt !== null) ops.push({ type: 'del', key: undeliveredKey(overlay, gt, ids[i]!) })
+        const gt = gts[i]
+        if (gt !== null && gt !== undefined) ops.push({ type: 'del', key: undeliveredKey(overlay, gt, ids[i]!) })
       }
       if (ops.length > 0) await db.batch(ops, { sync: this.#sync })
     })
@@ -310,8 +363,10 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
 
   protected _isUndelivered(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
     return this.#read(async (db) => {
-      const gtValue = await db.get(byIdKey(overlay, id))
-      const gt = gtValue === undefined ? null : decodeGt(gtValue)
+      const idKey = byIdKey(overlay, id)
+      const known = this.#recent.globalTime(idKey)
+      const gtValue = known === undefined ? await db.get(idKey) : undefined
+      const gt = known ?? (gtValue === undefined ? null : decodeGt(gtValue))
       return gt !== null && (await db.has(undeliveredKey(overlay, gt, id)))
     })
   }
@@ -509,6 +564,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
       const db = this.#db
       this.#db = undefined
       this.#meta.clear()
+      this.#recent.clear()
       this.#log?.error('store write failed; refusing reads and writes until it re-opens cleanly', { location: this.location, error: error.message })
       await db?.close().catch(() => undefined)
     }

@@ -41,6 +41,7 @@ describe('bloomwalk demo', { timeout: 90_000 }, () => {
     expect(r.out).toMatch(/^NOT converged after 0\.\d+ s: \d+ of 5 deliveries/m)
     expect(r.out).toMatch(/^traffic: \d+ datagrams/m)
     expect(r.out).toMatch(/^largest datagram: \d+ bytes \(budget 1200\)$/m)
+    expect(r.out).toMatch(/^bytes sent by packet type: .*introduction-request /m)
     expect(r.out).toMatch(/^drops: /m)
     expect(r.out).toMatch(/^seed: 1 /m)
   })
@@ -53,12 +54,13 @@ describe('bloomwalk demo', { timeout: 90_000 }, () => {
 
   it('the summary of a converged run', () => {
     const lines = summary({
-      nodes: 3, messages: 2, converged: true, seconds: 1.5, datagrams: 40, bytes: 12_000, maxDatagramBytes: 900, drops: { 'unknown-source': 2 },
+      nodes: 3, messages: 2, converged: true, seconds: 1.5, datagrams: 40, bytes: 12_000, maxDatagramBytes: 900, drops: { 'unknown-source': 2 }, sentBytes: { 'introduction-request': 4000, bundles: 8000 },
       bytesPerDelivery: 3000, deliveries: 4, latencyP50: 0.5, latencyP90: 0.9, pairLatencyMs: { p50: 120, p90: 400, p99: 880, max: 900 }, datagramBudget: 1200, stepIntervalMs: 250, threads: 1, seed: 9
     })
     expect(lines[0]).toBe('converged: all 3 peers hold all 2 messages after 1.50 s')
     expect(lines[1]).toBe('traffic: 40 datagrams, 12.0 kB (12000 bytes), 3000 bytes and 10.00 datagrams per delivered message')
     expect(lines).toContain('drops: unknown-source 2')
+    expect(lines).toContain('bytes sent by packet type: bundles 8.0 kB, introduction-request 4.0 kB')
     expect(lines).toContain('latency per (message, receiver): P50 120 ms, P90 400 ms, P99 880 ms, max 900 ms (walk step 250 ms)')
   })
 

@@ -40,6 +40,7 @@ const TABLE = {
   push: { arg: 'on|off', help: 'bloom: push on publish and forwarding of fresh bundles (off: the Bloom walk alone)', apply: (o, raw, n) => (o.push = onOff(n, raw)) },
   'push-fanout': { arg: 'N', help: 'bloom: validated candidates a published bundle is pushed to (F)', apply: (o, raw, n) => (o.pushFanout = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
   'push-forward': { arg: 'N', help: "bloom: candidates a fresh pushed bundle is forwarded to (F')", apply: (o, raw, n) => (o.pushForward = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
+  'push-announce': { arg: 'N', help: 'bloom: candidates a fresh bundle\'s id is announced to besides the forward targets (IHAVE)', apply: (o, raw, n) => (o.pushAnnounce = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
   'push-hops': { arg: 'N', help: 'bloom: hop limit of a push on publish (at most 16)', apply: (o, raw, n) => (o.pushHops = numberOption(n, raw, 0, { integer: true, min: 0, max: 16 })) },
   'push-fresh': { arg: 'N', help: 'bloom: freshness window, global-time units', apply: (o, raw, n) => (o.pushFresh = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
   duration: { arg: 'SEC', help: 'virtual time limit, seconds', apply: (o, raw, n) => (o.duration = numberOption(n, raw, 0, { min: 0.001 })) }

@@ -21,6 +21,7 @@ import { dispatch, HANDLERS, type HandlerTable } from './dispatcher.js'
 import { onIntroductionResponse } from './handlers/introduction-response.js'
 import { onPuncture } from './handlers/puncture.js'
 import { onPush } from './handlers/push.js'
+import { onBundles } from './handlers/bundles.js'
 import { FirstContact, type FirstContactStats } from './first-contact.js'
 import { PushService, type PushStats } from './push.js'
 import { DeliveryQueue, TypedEvents, type Delivery, type NodeEvents } from './events.js'
@@ -174,7 +175,8 @@ export class BloomwalkNode {
       guard,
       send: (to, overlay, packet, charge) => this.#send(to, overlay, packet, charge),
       accept: (overlay, bundles, from) => this.#intake.accept(overlay, bundles, from),
-      acceptEphemeral: (overlay, bundles, from) => this.#intake.acceptEphemeral(overlay, bundles, from)
+      acceptEphemeral: (overlay, bundles, from) => this.#intake.acceptEphemeral(overlay, bundles, from),
+      has: async (overlay, id) => (await this.#ctx.store?.has(overlay.id, id)) === true
     })
     this.#firstContact = new FirstContact({
       walk: { sizes: this.#sizes, requestTimeoutMs: opts.requestTimeoutMs, events: this.#events },
@@ -186,7 +188,8 @@ export class BloomwalkNode {
       ...HANDLERS,
       'introduction-response': (ctx, from, overlay, res) => onIntroductionResponse(ctx, from, overlay, res, (request) => this.#firstContact.onResponse(ctx, overlay, from, res, request)),
       puncture: (ctx, from, overlay, p) => onPuncture(ctx, from, overlay, p, () => this.#firstContact.onPunctured(ctx, overlay, from)),
-      push: (ctx, from, overlay, p) => onPush(ctx, from, overlay, p, this.#push)
+      push: (ctx, from, overlay, p) => onPush(ctx, from, overlay, p, this.#push),
+      bundles: (ctx, from, overlay, p) => onBundles(ctx, from, overlay, p, (fresh) => this.#push.fetched(overlay, fresh, from))
     }
     if (opts.role === 'peer' && opts.store === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'a peer node needs a store')
     if (!Number.isSafeInteger(opts.causalBuffer) || opts.causalBuffer < 1) throw new BloomwalkError('INVALID_ARGUMENT', `causalBuffer must be a positive integer, got ${String(opts.causalBuffer)}`)

@@ -30,6 +30,9 @@ export function instanceCounts(s: NodeStats): Record<string, number> {
     pushFresh: s.push.fresh,
     pushForwarded: s.push.forwarded,
     pushOverBudget: s.push.overBudget,
+    pushAnnounced: s.push.announced,
+    pushWanted: s.push.wanted,
+    pushFetched: s.push.fetched,
     firstContactRetries: s.firstContact.retries,
     firstContactEchoes: s.firstContact.echoes,
     firstContactPunctureWalks: s.firstContact.punctureWalks

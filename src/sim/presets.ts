@@ -177,6 +177,7 @@ export interface Overrides {
   push?: boolean
   pushFanout?: number
   pushForward?: number
+  pushAnnounce?: number
   pushHops?: number
   pushFresh?: number
 }
@@ -218,6 +219,7 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   const push = () => (s.push ??= {})
   if (o.pushFanout !== undefined) push().fanout = o.pushFanout
   if (o.pushForward !== undefined) push().forwardFanout = o.pushForward
+  if (o.pushAnnounce !== undefined) push().announceFanout = o.pushAnnounce
   if (o.pushHops !== undefined) push().hops = o.pushHops
   if (o.pushFresh !== undefined) push().freshWindow = o.pushFresh
   return checkScenario(s)

@@ -48,7 +48,7 @@ export interface FreshFigures {
   latencyMs: Percentiles
   /** The same in walk steps (latency ÷ the step interval). */
   walkSteps: Percentiles
-  /** Bytes of push datagrams (publish and forwarding) ÷ the bundle bytes owed: what push adds to the walk's traffic. */
+  /** Bytes of push datagrams (publish, forwarding, announcements) and of the by-id requests and answers that follow announcements (bundle-request, bundles) ÷ the bundle bytes owed: what push adds to the walk's traffic. */
   pushByteMultiplier: number
   /** Bundles received that the receiver already held (any path: push, answers, catch-up) ÷ peers. */
   duplicatesPerReceiver: number

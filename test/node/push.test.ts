@@ -10,7 +10,7 @@ import { OverlayState } from '../../src/node/overlay.js'
 import { PushService, pushOptions } from '../../src/node/push.js'
 import { syncConfig } from '../../src/sync/config.js'
 import { decodePacket, encodePacket, type Address, type Packet } from '../../src/wire/index.js'
-import { makeBundles } from '../helpers/bundles.js'
+import { hex, makeBundles } from '../helpers/bundles.js'
 import { testnet } from './harness.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
@@ -126,7 +126,7 @@ describe('push on publish', () => {
   })
 
   it('a fresh pushed bundle is forwarded once per node, within the hop limit', async () => {
-    const t = await testnet({ peers: 8, seed: 35, peer: { push: { fanout: 1, forwardFanout: 1, hops: 3 } } })
+    const t = await testnet({ peers: 8, seed: 35, peer: { push: { fanout: 1, forwardFanout: 1, hops: 3, announceFanout: 0 } } })
     await t.run(60_000)
     const before = t.nodes.map((n) => n.stats().push.forwarded)
     await t.nodes[0]!.publish(t.overlay, text('hop'))
@@ -135,6 +135,27 @@ describe('push on publish', () => {
     expect(t.nodes[0]!.stats().push.published).toBe(1)
     expect(forwarded).toBeGreaterThan(0)
     expect(forwarded).toBeLessThanOrEqual(3)
+    await t.stop()
+  })
+
+  it('with the defaults (forward to 1, announce to 4) a published bundle reaches a settled room of 24 within a second, partly by announced ids asked for', async () => {
+    const t = await testnet({ peers: 24, seed: 37 })
+    await t.run(60_000)
+    const got = new Set<number>()
+    t.nodes.forEach((n, i) => n.events.on('bundle', (d) => d.own || got.add(i)))
+    const start = t.clock.now()
+    await t.nodes[0]!.publish(t.overlay, text('everyone'))
+    let all: number | undefined
+    for (let waited = 0; all === undefined && waited < 5_000; waited += 10) {
+      await t.run(10, 10)
+      if (got.size === t.nodes.length - 1) all = t.clock.now() - start
+    }
+    expect(all).toBeDefined()
+    expect(all!).toBeLessThanOrEqual(1_000)
+    const sum = (k: 'announced' | 'wanted' | 'fetched') => t.nodes.reduce((n, x) => n + x.stats().push[k], 0)
+    expect(sum('announced')).toBeGreaterThan(0)
+    expect(sum('fetched')).toBeGreaterThan(0)
+    expect(sum('fetched')).toBeLessThanOrEqual(sum('wanted'))
     await t.stop()
   })
 
@@ -159,6 +180,7 @@ describe('push on publish', () => {
 })
 
 describe('PushService bounds', () => {
+  /** A push service over 20 validated stumble candidates; announcements off unless asked for. */
   function service(overrides: Parameters<typeof pushOptions>[0] = {}) {
     const clock = new ManualClock(0)
     const rng = new SeededRng(5)
@@ -166,7 +188,8 @@ describe('PushService bounds', () => {
     const sent: { to: Address; packet: Packet }[] = []
     const peers = Array.from({ length: 20 }, (_, i) => ({ host: `10.0.${i}.1`, port: 1000 + i }))
     for (const p of peers) overlay.candidates.recordStumble(`${p.host}:${p.port}`, { lan: p, wan: p, connectionType: 'public' }, 0)
-    const push = new PushService(overrides, {
+    const held = new Set<string>()
+    const push = new PushService({ announceFanout: 0, ...overrides }, {
       clock,
       rng,
       guard: { isValidated: () => true },
@@ -174,10 +197,15 @@ describe('PushService bounds', () => {
         sent.push({ to, packet })
         return true
       },
-      accept: async (_o, bundles) => [...bundles],
-      acceptEphemeral: (_o, bundles) => [...bundles]
+      accept: async (_o, bundles) => {
+        const fresh = bundles.filter((b) => !held.has(hex(b.id)))
+        for (const b of fresh) held.add(hex(b.id))
+        return fresh
+      },
+      acceptEphemeral: (_o, bundles) => [...bundles],
+      has: async (_o, id) => held.has(hex(id))
     })
-    return { clock, overlay, sent, peers, push }
+    return { clock, overlay, sent, peers, push, held }
   }
 
   it('forwards at most maxForwardsPerSourcePerSecond bundles for one source, and again the next second', async () => {
@@ -208,6 +236,64 @@ describe('PushService bounds', () => {
     const bundles = makeBundles(200, { overlay: s.overlay.id, sequential: true })
     for (let i = 0; i < bundles.length; i++) await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[i]!], hops: 1 }, { host: `192.0.2.${i % 250}`, port: 7000 + i })
     expect(s.push.trackedSources).toBe(16)
+  })
+
+  it('announces a fresh bundle\'s id (no bundle) to announceFanout candidates beside the forward targets, none of them the sender', async () => {
+    const s = service({ forwardFanout: 2, announceFanout: 3 })
+    const [b] = makeBundles(1, { overlay: s.overlay.id, sequential: true })
+    await s.push.receive(s.overlay, { type: 'push', bundles: [b!], hops: 4 }, s.peers[0]!)
+    const copies = s.sent.filter((x) => x.packet.type === 'push' && x.packet.bundles.length === 1)
+    const announcements = s.sent.filter((x) => x.packet.type === 'push' && x.packet.bundles.length === 0)
+    expect(copies).toHaveLength(2)
+    expect(announcements).toHaveLength(3)
+    for (const a of announcements) expect(a.packet).toEqual({ type: 'push', bundles: [], hops: 3, have: [b!.id] })
+    const to = s.sent.map((x) => `${x.to.host}:${x.to.port}`)
+    expect(new Set(to).size).toBe(5)
+    expect(to).not.toContain(`${s.peers[0]!.host}:${s.peers[0]!.port}`)
+    expect(s.push.stats()).toMatchObject({ forwarded: 2, announced: 3 })
+  })
+
+  it('an announced id we lack is asked for once (per wantTimeoutMs) from its announcer; when it comes it spreads with the announcement\'s hops', async () => {
+    const s = service({ forwardFanout: 1, announceFanout: 1, wantTimeoutMs: 1_000 })
+    const [b, known] = makeBundles(2, { overlay: s.overlay.id, sequential: true })
+    s.held.add(hex(known!.id))
+    await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [b!.id, known!.id] }, s.peers[1]!)
+    expect(s.sent).toEqual([{ to: s.peers[1], packet: { type: 'bundle-request', ids: [b!.id] } }])
+    // A second announcer within the timeout is not asked; after it, it is.
+    await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [b!.id] }, s.peers[2]!)
+    expect(s.sent).toHaveLength(1)
+    s.clock.advance(1_000)
+    await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [b!.id] }, s.peers[2]!)
+    expect(s.sent).toHaveLength(2)
+    expect(s.push.stats().wanted).toBe(2)
+    // The bundle arrives (in a bundles datagram): it spreads on, one hop fewer than announced.
+    s.held.add(hex(b!.id))
+    s.push.fetched(s.overlay, [b!], s.peers[2]!)
+    const spread = s.sent.slice(2)
+    expect(spread).toHaveLength(2)
+    expect(spread.every((x) => x.packet.type === 'push' && x.packet.hops === 2)).toBe(true)
+    expect(s.push.stats().fetched).toBe(1)
+    // Only once: a bundle we did not ask for, or asked for and got, spreads no further.
+    s.push.fetched(s.overlay, [b!, known!], s.peers[3]!)
+    expect(s.sent).toHaveLength(4)
+  })
+
+  it('remembers at most maxWanted announced ids', async () => {
+    const s = service({ maxWanted: 8 })
+    const ids = Array.from({ length: 40 }, (_, i) => new Uint8Array(32).fill(i + 1))
+    for (let i = 0; i < ids.length; i += 4) await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 1, have: ids.slice(i, i + 4) }, s.peers[0]!)
+    expect(s.push.wantedIds).toBe(8)
+    s.push.stop()
+    expect(s.push.wantedIds).toBe(0)
+  })
+
+  it('ephemeral messages are never announced (they cannot be asked for): every spread target gets them whole', async () => {
+    const s = service({ forwardFanout: 1, announceFanout: 4 })
+    const [b] = makeBundles(1, { overlay: s.overlay.id, sequential: true })
+    await s.push.receive(s.overlay, { type: 'push', bundles: [b!], hops: 2, ephemeral: true }, s.peers[0]!)
+    expect(s.sent).toHaveLength(5)
+    for (const x of s.sent) expect(x.packet).toMatchObject({ type: 'push', bundles: [b], ephemeral: true })
+    expect(s.push.stats()).toMatchObject({ forwarded: 5, announced: 0 })
   })
 
   it('does not forward a stale bundle, one with no hops left, or beyond its own hop limit', async () => {

@@ -101,12 +101,19 @@ export const bundlesPacket: fc.Arbitrary<Packet> = fc
     return ephemeral ? { type: 'bundles' as const, bundles, ephemeral: true } : { type: 'bundles' as const, bundles }
   })
 
-export const pushPacket: fc.Arbitrary<Packet> = fc
-  .tuple(fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 16 }), fc.boolean())
-  .map(([idx, hops, ephemeral]) => {
+export const pushPacket: fc.Arbitrary<Packet> = fc.oneof(
+  fc.tuple(fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 16 }), fc.boolean()).map(([idx, hops, ephemeral]) => {
     const bundles = idx.map((i) => bundlePool()[i]!)
     return ephemeral ? { type: 'push' as const, bundles, hops, ephemeral: true } : { type: 'push' as const, bundles, hops }
-  })
+  }),
+  // An announcement (IHAVE): ids, with or without bundles beside them.
+  fc.tuple(fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 4 }), fc.integer({ min: 0, max: 16 }), fc.array(id32, { minLength: 1, maxLength: 32 })).map(([idx, hops, have]) => ({
+    type: 'push' as const,
+    bundles: idx.map((i) => bundlePool()[i]!),
+    hops,
+    have
+  }))
+)
 
 export const mvdsPayload: fc.Arbitrary<MvdsPayload> = fc.record({
   acks: fc.array(id32, { maxLength: 4 }),

@@ -125,6 +125,16 @@ describe('decode limits', () => {
     expectDrop(enc({ type: 'push', bundles: [], hops: 1 }), 'empty')
   })
 
+  it('a push announcing ids (have): 1..maxIdsPerRequest (32) whole ids, bundles optional, never ephemeral', () => {
+    const b = bundlePool()[0]!
+    const id = (i: number) => new Uint8Array(32).fill(i)
+    expectOk(enc({ type: 'push', bundles: [], hops: 2, have: [id(1)] }))
+    expectOk(enc({ type: 'push', bundles: [b], hops: 2, have: Array.from({ length: 32 }, (_, i) => id(i)) }))
+    expectDrop(enc({ type: 'push', bundles: [], hops: 2, have: Array.from({ length: 33 }, (_, i) => id(i)) }), 'too-many-ids')
+    expectDrop(raw({ push: { hops: 2, have: new Uint8Array(33) } }), 'bad-id')
+    expectDrop(raw({ push: { hops: 2, have: new Uint8Array(32), ephemeral: true } }), 'malformed')
+  })
+
   it('maxPushHops (16)', () => {
     const b = bundlePool()[0]!
     expectOk(enc({ type: 'push', bundles: [b], hops: 16 }))

@@ -4,6 +4,7 @@
  * then checked, stored and delivered by the node.
  */
 import { addressKey, type Address, type BundlesPacket } from '../../wire/index.js'
+import type { Bundle } from '../../bundle/types.js'
 import type { NodeContext } from '../context.js'
 import type { OverlayState } from '../overlay.js'
 
@@ -24,8 +25,9 @@ export function takesBundlesFrom(ctx: NodeContext, from: Address, overlay: Overl
   return true
 }
 
-export async function onBundles(ctx: NodeContext, from: Address, overlay: OverlayState, packet: BundlesPacket): Promise<void> {
+/** Takes the bundles; `onFresh` (the push service's `fetched`) hears which stored ones were new. */
+export async function onBundles(ctx: NodeContext, from: Address, overlay: OverlayState, packet: BundlesPacket, onFresh?: (fresh: readonly Bundle[]) => void): Promise<void> {
   if (!takesBundlesFrom(ctx, from, overlay)) return
   if (packet.ephemeral === true) ctx.acceptEphemeral(overlay, packet.bundles, from)
-  else await ctx.accept(overlay, packet.bundles, from)
+  else onFresh?.(await ctx.accept(overlay, packet.bundles, from))
 }

@@ -215,8 +215,11 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       const hops = uint32(raw['hops'])
       if (hops === null) return 'malformed'
       if (hops > limits.maxPushHops) return 'bad-hops'
-      const list = bundles(raw['bundles'], limits, limits.maxBundlesPerPush)
+      const have = raw['have'] === undefined ? [] : packedIds(raw['have'], limits)
+      if (isDrop(have)) return have
+      const list = have.length > 0 && listOf(raw['bundles'])?.length === 0 ? [] : bundles(raw['bundles'], limits, limits.maxBundlesPerPush)
       if (isDrop(list)) return list
+      if (have.length > 0) return raw['ephemeral'] === true ? 'malformed' : { type: 'push', bundles: list, hops, have }
       return raw['ephemeral'] === true ? { type: 'push', bundles: list, hops, ephemeral: true } : { type: 'push', bundles: list, hops }
     }
     case 'mvds': {

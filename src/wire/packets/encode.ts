@@ -131,6 +131,7 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
       const raw: RawMessage = { bundles: packet.bundles.map((b, i) => checkBytes(`bundles[${i}].bytes`, b.bytes)) }
       put(raw, 'hops', checkU32('hops', packet.hops))
       if (packet.ephemeral === true) raw['ephemeral'] = true
+      if (packet.have !== undefined && packet.have.length > 0) raw['have'] = packIds('have', packet.have)
       return { field: 'push', raw }
     }
     case 'mvds':

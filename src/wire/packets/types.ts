@@ -167,8 +167,10 @@ export interface BundleRequest {
  */
 export interface PushPacket {
   type: 'push'
-  /** At least one, at most the receiver's `maxBundlesPerPush`. */
+  /** At most the receiver's `maxBundlesPerPush`; empty only when `have` is not. */
   bundles: readonly Bundle[]
+  /** Ids of fresh bundles announced instead of sent (at most `maxIdsPerRequest`); the receiver asks for those it lacks with a bundle-request. Never with `ephemeral`. */
+  have?: readonly Uint8Array[] | undefined
   /** Forwards still allowed after this one; at most the receiver's `maxPushHops`. */
   hops: number
   /** Typing, presence: delivered once and forwarded, never stored nor synced. */

@@ -53,10 +53,11 @@ export interface SymbolsOutcome {
 /** One catch-up session of A against B, run until no datagram is in flight. */
 export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SYMBOLS_PER_DIFFERENCE): Promise<SymbolsOutcome> {
   const { a, b, overlay, sync, limits } = link
+  const perRequest = symbolsPerRequest(sync.datagramBudget, sync.responseBudget, limits.maxSymbolsPerRequest)
   if (a.sketch === undefined || b.sketch === undefined) throw new Error('coded symbols: both sides need a sketch')
   const session = new SymbolSession(a.sketch, {
     firstWindow: firstWindow(sync.datagramBudget),
-    maxPerRequest: symbolsPerRequest(sync.datagramBudget, sync.responseBudget, limits.maxSymbolsPerRequest),
+    maxPerRequest: perRequest,
     maxIdsPerRequest: Math.min(limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
     maxIdsPerRound: MAX_IDS_PER_ROUND,
     symbolsPerDifference
@@ -126,7 +127,7 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
         if (packet.from < sketch.length) {
           if (packet.from === 0) snapshot = sketch.version
           const at = snapshot !== undefined && sketch.reaches(snapshot) ? snapshot : undefined
-          const symbols = sketch.symbols(packet.from, Math.min(packet.count, symbolsPerRequest(sync.datagramBudget, sync.responseBudget, limits.maxSymbolsPerRequest)), at)
+          const symbols = sketch.symbols(packet.from, Math.min(packet.count, perRequest), at)
           for (let k = 0; k < symbols.length; ) {
             const rest = symbols.slice(k, k + limits.maxSymbolsPerDatagram)
             const n = fitSymbols(sync.datagramBudget, packet.from + k, rest)

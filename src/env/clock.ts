@@ -34,6 +34,14 @@ interface Timer {
   seq: number
   fn: () => void
   cancelled: boolean
+  /** The live timers of the view that scheduled it, if any (see {@link ManualClock.view}). */
+  owner: Set<Timer> | undefined
+}
+
+/** A {@link ManualClock} seen by one component: its own timers are counted apart. */
+export interface ManualClockView extends Clock {
+  /** Timers scheduled through this view that have neither run nor been cancelled. */
+  readonly pending: number
 }
 
 /**
@@ -57,10 +65,32 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): Cancel {
-    const timer: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false }
+    return this.#schedule(fn, ms, undefined)
+  }
+
+  /**
+   * The same clock for one component (a node): timers it schedules run as any other, and
+   * `pending` counts those of its timers still waiting, so a test can check that a stopped
+   * node left none behind.
+   */
+  view(): ManualClockView {
+    const live = new Set<Timer>()
+    return {
+      now: () => this.now(),
+      setTimeout: (fn, ms) => this.#schedule(fn, ms, live),
+      get pending() {
+        return live.size
+      }
+    }
+  }
+
+  #schedule(fn: () => void, ms: number, owner: Set<Timer> | undefined): Cancel {
+    const timer: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false, owner }
+    owner?.add(timer)
     this.#push(timer)
     return () => {
       timer.cancelled = true
+      timer.owner?.delete(timer)
     }
   }
 
@@ -88,6 +118,7 @@ export class ManualClock implements Clock {
       if (next === undefined || next.at > time) break
       this.#pop()
       if (next.at > this.#now) this.#now = next.at
+      next.owner?.delete(next)
       next.fn()
     }
     if (time > this.#now) this.#now = time

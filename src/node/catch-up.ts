@@ -11,10 +11,16 @@
 import { SymbolSession, fitSymbols, symbolsPerDatagram, symbolsPerResponse, type SessionStep } from '../reconcile/index.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
-import { addressKey, type Address, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
-import type { NodeContext } from './context.js'
-import { serveBundles } from './handlers/bundle-request.js'
-import { hex, type OverlayState } from './overlay.js'
+import type { Clock } from '../env/clock.js'
+import type { Logger } from '../env/logger.js'
+import type { BundleStore } from '../store/types.js'
+import type { SyncConfig } from '../sync/config.js'
+import { addressKey, type Address, type DecodeLimits, type Packet, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
+import { hex } from '../bytes.js'
+import type { Charge } from './charge.js'
+import type { OverlayState } from './overlay.js'
+import { SilentHosts } from './silent-hosts.js'
+import type { Counters } from './stats.js'
 
 /** A responder keeps a session's snapshot this long after its last request (ms). */
 export const SESSION_TIMEOUT_MS = 10_500
@@ -29,20 +35,13 @@ export const FETCH_IDS_PER_REQUEST = 16
 /** Largest count the first window is sized for (a 3-byte varint: sets below 2^20 items). */
 const FIRST_WINDOW_MAX_COUNT = (1 << 20) - 1
 
-let perRequest = { datagramBudget: 0, responseBudget: 0, limit: 0, symbols: 0 }
-
 /**
  * Most symbols one symbols-request asks for, and is answered with: the response budget's
  * worth of whole datagrams, within the decode limit. Requesters and responders use the same
- * bound. The last answer is remembered (a node's budgets do not change), so a request does
- * not recount the datagram layout.
+ * bound (a node computes it once: its budgets do not change).
  */
 export function symbolsPerRequest(datagramBudget: number, responseBudget: number, limit: number): number {
-  const c = perRequest
-  if (c.datagramBudget !== datagramBudget || c.responseBudget !== responseBudget || c.limit !== limit) {
-    perRequest = { datagramBudget, responseBudget, limit, symbols: Math.min(limit, symbolsPerResponse(datagramBudget, responseBudget)) }
-  }
-  return perRequest.symbols
+  return Math.min(limit, symbolsPerResponse(datagramBudget, responseBudget))
 }
 
 /** Symbols in the first window at a datagram budget: what one answer datagram carries for sets below 2^20. */
@@ -82,214 +81,316 @@ export function newCatchUpCounters(): CatchUpCounters {
   return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, retries: 0, gaveUp: 0, snapshotsLost: 0, silentSkipped: 0 }
 }
 
-/** Starts an idle check with the walked peer when the policy says so. */
-export function maybeIdleCheck(ctx: NodeContext, overlay: OverlayState, peer: Address, peerGlobalTime: number, counters: CatchUpCounters): void {
-  const sketch = overlay.sketch
-  if (sketch === undefined || overlay.catchUp !== undefined || peerGlobalTime > overlay.clock.time) return
-  const key = addressKey(peer)
-  const now = ctx.clock.now()
-  const last = overlay.idleChecked.get(key)
-  if (last !== undefined && now - last < IDLE_CHECK_INTERVAL_MS) return
-  if (overlay.silentHosts.isSilent(peer.host, now)) {
-    counters.silentSkipped++
-    return
-  }
-  overlay.idleChecked.delete(key)
-  overlay.idleChecked.set(key, now)
-  if (overlay.idleChecked.size > 256) overlay.idleChecked.delete(overlay.idleChecked.keys().next().value as string)
-  // The previous session's buffers are reused (no 0.7 MB allocation per idle check).
-  const session = new SymbolSession(sketch, {
-    firstWindow: firstWindow(ctx.sync.datagramBudget),
-    maxPerRequest: symbolsPerRequest(ctx.sync.datagramBudget, ctx.sync.responseBudget, ctx.limits.maxSymbolsPerRequest),
-    maxIdsPerRequest: Math.min(ctx.limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
-    maxIdsPerRound: MAX_IDS_PER_ROUND,
-    ...(overlay.lastSession === undefined ? {} : { reuse: overlay.lastSession })
-  })
-  overlay.lastSession = session
-  const state: CatchUpSession = { peerKey: key, peer, session, cancelTimer: () => {}, answered: false }
-  overlay.catchUp = state
-  counters.idleChecks++
-  armTimer(ctx, overlay, state, counters)
-  void act(ctx, overlay, state, session.start(), counters)
-}
-
-/** symbols-response: feed the session, act on what it says. */
-export async function onSymbolsResponse(ctx: NodeContext, from: Address, overlay: OverlayState, res: SymbolsResponse, counters: CatchUpCounters): Promise<void> {
-  const state = overlay.catchUp
-  if (state === undefined || state.peerKey !== addressKey(from)) {
-    ctx.counters.drop('unexpected-symbols')
-    return
-  }
-  state.answered = true
-  const wasFull = state.session.decoder.received > 0
-  const step = state.session.onResponse(res.from, res.symbols, res.inSync === true)
-  if (step.added !== undefined && step.added !== 'added' && step.added !== 'buffered') ctx.counters.drop(`symbols-${step.added}`)
-  if (!wasFull && state.session.decoder.received > 0 && step.end !== 'in-sync') counters.sessions++
-  if (step.added === 'added') armTimer(ctx, overlay, state, counters)
-  await act(ctx, overlay, state, step, counters)
-}
-
-/** Sends what a session step says; ends the session when the step does. */
-async function act(ctx: NodeContext, overlay: OverlayState, state: CatchUpSession, step: SessionStep, counters: CatchUpCounters): Promise<void> {
-  for (const r of step.requests) {
-    const packet: SymbolsRequest = { type: 'symbols-request', from: r.from, count: r.count }
-    if (r.digest !== undefined) packet.digest = r.digest
-    const fetch = r.fetch === undefined ? [] : await stillMissing(ctx, overlay, r.fetch)
-    if (fetch.length > 0) {
-      packet.fetch = fetch
-      counters.fetched += fetch.length
-    }
-    ctx.send(state.peer, overlay.id, packet, 'destination')
-  }
-  for (const listed of step.fetch) {
-    const ids = await stillMissing(ctx, overlay, listed)
-    if (ids.length === 0) continue
-    counters.fetched += ids.length
-    ctx.send(state.peer, overlay.id, { type: 'bundle-request', ids }, 'destination')
-  }
-  if (step.end === null) return
-  if (overlay.catchUp === state) endSession(overlay)
-  switch (step.end) {
-    case 'in-sync':
-      counters.inSync++
-      // Its barren rounds now say something: they count toward the skip curve.
-      overlay.builder?.onVerifiedInSync(state.peerKey)
-      break
-    case 'decoded':
-      counters.decoded++
-      break
-    case 'gave-up':
-      counters.gaveUp++
-      // Not one answer to the request and all its retries: not idle-checked again for a while.
-      if (!state.answered) overlay.silentHosts.mark(state.peer.host, ctx.clock.now())
-      break
-    default:
-      // exhausted, inconsistent, rejected: too many differences for the sketch (or a
-      // misbehaving peer): the Bloom walk takes over, sweeping the whole history in modulo mode.
-      counters.failed++
-      overlay.builder?.startCatchUp()
-  }
-  if (step.push.length === 0 || ctx.store === undefined) return
-  const push: Bundle[] = []
-  for (const id of step.push) {
-    const b = await ctx.store.get(overlay.id, id)
-    if (b !== undefined) push.push(b)
-  }
-  counters.pushed += push.length
-  for (const datagram of packDatagrams(push, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
-    if (!ctx.send(state.peer, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
-  }
-}
-
-/**
- * The ids of `ids` we still lack: not stored and not being stored. The session decoded
- * against our sketch as it was; what arrived meanwhile (the walk's own answer, above all)
- * is not fetched again.
- */
-async function stillMissing(ctx: NodeContext, overlay: OverlayState, ids: readonly Uint8Array[]): Promise<Uint8Array[]> {
-  const store = ctx.store
-  if (store === undefined) return [...ids]
-  const out: Uint8Array[] = []
-  for (const id of ids) {
-    if (overlay.intakeInFlight.has(hex(id)) || (await store.has(overlay.id, id))) continue
-    out.push(id)
-  }
-  return out
-}
-
-/** (Re)arms the no-progress timer: on expiry, ask again for what is missing. */
-function armTimer(ctx: NodeContext, overlay: OverlayState, state: CatchUpSession, counters: CatchUpCounters): void {
-  state.cancelTimer()
-  state.cancelTimer = ctx.clock.setTimeout(() => {
-    if (overlay.catchUp !== state) return
-    const step = state.session.retry()
-    if (step.end === null) {
-      counters.retries++
-      armTimer(ctx, overlay, state, counters)
-    }
-    void act(ctx, overlay, state, step, counters)
-  }, RETRY_MS)
-}
-
-/**
- * symbols-request: answer from the maintained sketch. With a digest equal to our symbol 0,
- * answer `inSync` alone. Otherwise send symbols [from, from + count) in as many datagrams as
- * they take (count ≤ maxSymbolsPerRequest, checked by the decoder; every datagram is charged
- * to the anti-amplification budget of an unvalidated requester). A request from index 0
- * opens a session: its symbols, and the later ones for the same requester, come from a
- * snapshot taken then, so bundles stored meanwhile do not make the requester's decoding
- * inconsistent. Bundles named in `fetch` are served as a bundle-request's would be.
- */
-export async function onSymbolsRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: SymbolsRequest, counters: CatchUpCounters): Promise<void> {
-  const sketch = overlay.sketch
-  if (sketch === undefined) {
-    ctx.counters.drop('tracker-ignores')
-    return
-  }
-  if (overlay.candidates.get(addressKey(from)) === undefined) {
-    ctx.counters.drop('unknown-source')
-    return
-  }
-  // Our answer to this walker's offer leaves first, or the symbols would show it lacking what that answer carries.
-  await overlay.answers.settled(addressKey(from))
-  if (req.digest !== undefined && req.from === 0) {
-    const s0 = sketch.symbols(0, 1)[0]!
-    if (s0.hashXor === req.digest.hashXor && s0.count === req.digest.count) {
-      ctx.send(from, overlay.id, { type: 'symbols-response', from: 0, symbols: [], inSync: true }, 'destination')
-      return
-    }
-  }
-  if (req.from >= sketch.length) ctx.counters.drop('bad-range')
-  else {
-    const at = snapshotFor(ctx, overlay, addressKey(from), req.from === 0, counters)
-    const budget = ctx.sync.datagramBudget
-    // One request gets at most the response budget's worth of symbols, like a Bloom answer.
-    const symbols = sketch.symbols(req.from, Math.min(req.count, symbolsPerRequest(budget, ctx.sync.responseBudget, ctx.limits.maxSymbolsPerRequest)), at)
-    for (let k = 0; k < symbols.length; ) {
-      const rest = symbols.slice(k, k + ctx.limits.maxSymbolsPerDatagram)
-      const n = fitSymbols(budget, req.from + k, rest)
-      if (n === 0) break
-      if (!ctx.send(from, overlay.id, { type: 'symbols-response', from: req.from + k, symbols: rest.slice(0, n) }, 'destination')) break
-      k += n
-    }
-  }
-  if (req.fetch !== undefined && req.fetch.length > 0 && ctx.role === 'peer') await serveBundles(ctx, from, overlay, req.fetch)
-}
-
 /** Responder-side snapshots kept per overlay (one per requester, least recent dropped). */
 export const MAX_SNAPSHOTS = 8
+/** Peers whose last idle check is remembered per overlay (least recent dropped). */
+const MAX_IDLE_CHECKED = 256
 
-/**
- * The sketch version a requester's session is served from (undefined: the current
- * contents). A snapshot is only a version number: the sketch's bounded journal takes the
- * changes made since back out of each requested range. When more changes than the journal
- * holds happened since, the session is served from the current sketch (it may then end
- * inconsistent and be retried later), counted in `snapshotsLost`.
- */
-function snapshotFor(ctx: NodeContext, overlay: OverlayState, key: string, start: boolean, counters: CatchUpCounters): number | undefined {
-  const now = ctx.clock.now()
-  const sketch = overlay.sketch!
-  const snapshots = overlay.sketchSnapshots
-  if (start) {
-    snapshots.delete(key)
-    snapshots.set(key, { version: sketch.version, at: now })
-    if (snapshots.size > MAX_SNAPSHOTS) snapshots.delete(snapshots.keys().next().value as string)
-  }
-  const snap = snapshots.get(key)
-  if (snap === undefined || now - snap.at > SESSION_TIMEOUT_MS) {
-    snapshots.delete(key)
-    return undefined
-  }
-  if (!sketch.reaches(snap.version)) {
-    counters.snapshotsLost++
-    snapshots.delete(key)
-    return undefined
-  }
-  snap.at = now
-  return snap.version
+/** The catch-up state of one overlay: its session, what the next one reuses, and the bounded memories. */
+class OverlayCatchUp {
+  /** The session in progress, if any (one per overlay). */
+  session: CatchUpSession | undefined
+  /** The last session: the next one reuses its decoder's buffers. */
+  lastSession: SymbolSession | undefined
+  /** When each peer was last idle-checked (bounded). */
+  readonly idleChecked = new Map<string, number>()
+  /** Hosts that ignored a whole idle check, not idle-checked again for a while (bounded). */
+  readonly silentHosts = new SilentHosts()
+  /** Responder-side sketch snapshots (a sketch version), one per requester in session (bounded). */
+  readonly snapshots = new Map<string, { version: number; at: number }>()
 }
 
-function endSession(overlay: OverlayState): void {
-  overlay.catchUp?.cancelTimer()
-  overlay.catchUp = undefined
+/** What catch-up uses of the node. */
+export interface CatchUpComponents {
+  readonly clock: Clock
+  readonly log: Logger
+  readonly counters: Pick<Counters, 'drop'>
+  /** The bundle store (absent on a tracker, which never catches up). */
+  readonly store: BundleStore | undefined
+  readonly sync: SyncConfig
+  readonly limits: Readonly<DecodeLimits>
+  send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
+  /** Answers a request for bundles by id, as a bundle-request is answered (a symbols-request's `fetch`). */
+  serveBundles(from: Address, overlay: OverlayState, ids: readonly Uint8Array[]): Promise<void>
+}
+
+/**
+ * The coded-symbol catch-up of one node: its sessions (one per overlay), their retry timers
+ * and the steps in flight, the responder's snapshots. {@link CatchUp.stop} cancels every
+ * timer, ends every session and waits for the steps in flight, which send nothing more.
+ */
+export class CatchUp {
+  readonly counters: CatchUpCounters = newCatchUpCounters()
+  readonly #c: CatchUpComponents
+  readonly #overlays = new WeakMap<OverlayState, OverlayCatchUp>()
+  /** Sessions in progress, in every overlay (their timers are what stop() cancels). */
+  readonly #live = new Map<CatchUpSession, OverlayCatchUp>()
+  readonly #inflight = new Set<Promise<void>>()
+  readonly #perRequest: number
+  readonly #firstWindow: number
+  #stopped = false
+
+  constructor(components: CatchUpComponents) {
+    this.#c = components
+    this.#perRequest = symbolsPerRequest(components.sync.datagramBudget, components.sync.responseBudget, components.limits.maxSymbolsPerRequest)
+    this.#firstWindow = firstWindow(components.sync.datagramBudget)
+  }
+
+  stats(): CatchUpCounters {
+    return { ...this.counters }
+  }
+
+  /** The node (re)started. */
+  start(): void {
+    this.#stopped = false
+  }
+
+  /** Ends every session and cancels its timer; resolves once the steps in flight are done (they send nothing more). */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    for (const [state, overlay] of this.#live) this.#end(overlay, state)
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
+  }
+
+  /** The session in progress in an overlay (for inspection and tests). */
+  session(overlay: OverlayState): CatchUpSession | undefined {
+    return this.#overlays.get(overlay)?.session
+  }
+
+  #of(overlay: OverlayState): OverlayCatchUp {
+    let found = this.#overlays.get(overlay)
+    if (found === undefined) {
+      found = new OverlayCatchUp()
+      this.#overlays.set(overlay, found)
+    }
+    return found
+  }
+
+  /** Starts an idle check with the walked peer when the policy says so. */
+  maybeIdleCheck(overlay: OverlayState, peer: Address, peerGlobalTime: number): void {
+    const sketch = overlay.sketch
+    if (this.#stopped || sketch === undefined || peerGlobalTime > overlay.clock.time) return
+    const own = this.#of(overlay)
+    if (own.session !== undefined) return
+    const counters = this.counters
+    const key = addressKey(peer)
+    const now = this.#c.clock.now()
+    const last = own.idleChecked.get(key)
+    if (last !== undefined && now - last < IDLE_CHECK_INTERVAL_MS) return
+    if (own.silentHosts.isSilent(peer.host, now)) {
+      counters.silentSkipped++
+      return
+    }
+    own.idleChecked.delete(key)
+    own.idleChecked.set(key, now)
+    if (own.idleChecked.size > MAX_IDLE_CHECKED) own.idleChecked.delete(own.idleChecked.keys().next().value as string)
+    // The previous session's buffers are reused (no 0.7 MB allocation per idle check).
+    const session = new SymbolSession(sketch, {
+      firstWindow: this.#firstWindow,
+      maxPerRequest: this.#perRequest,
+      maxIdsPerRequest: Math.min(this.#c.limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
+      maxIdsPerRound: MAX_IDS_PER_ROUND,
+      ...(own.lastSession === undefined ? {} : { reuse: own.lastSession })
+    })
+    own.lastSession = session
+    const state: CatchUpSession = { peerKey: key, peer, session, cancelTimer: () => {}, answered: false }
+    own.session = state
+    this.#live.set(state, own)
+    counters.idleChecks++
+    this.#armTimer(overlay, own, state)
+    this.#track(this.#act(overlay, own, state, session.start()))
+  }
+
+  /** symbols-response: feed the session, act on what it says. */
+  async onSymbolsResponse(from: Address, overlay: OverlayState, res: SymbolsResponse): Promise<void> {
+    const own = this.#overlays.get(overlay)
+    const state = own?.session
+    if (own === undefined || state === undefined || state.peerKey !== addressKey(from)) {
+      this.#c.counters.drop('unexpected-symbols')
+      return
+    }
+    state.answered = true
+    const wasFull = state.session.decoder.received > 0
+    const step = state.session.onResponse(res.from, res.symbols, res.inSync === true)
+    if (step.added !== undefined && step.added !== 'added' && step.added !== 'buffered') this.#c.counters.drop(`symbols-${step.added}`)
+    if (!wasFull && state.session.decoder.received > 0 && step.end !== 'in-sync') this.counters.sessions++
+    if (step.added === 'added') this.#armTimer(overlay, own, state)
+    await this.#act(overlay, own, state, step)
+  }
+
+  /** A step started by a timer or an idle check: the node's stop() waits for it; a failure (a store that stopped serving) is logged, never thrown into the timer. */
+  #track(p: Promise<void>): void {
+    const tracked = p.catch((err: unknown) => this.#c.log.warn('catch-up step failed', { error: err instanceof Error ? err.message : String(err) }))
+    this.#inflight.add(tracked)
+    void tracked.finally(() => this.#inflight.delete(tracked))
+  }
+
+  /** Sends unless the node stopped meanwhile. */
+  #send(to: Address, overlay: OverlayState, packet: Packet): boolean {
+    return !this.#stopped && this.#c.send(to, overlay.id, packet, 'destination')
+  }
+
+  /** Sends what a session step says; ends the session when the step does. */
+  async #act(overlay: OverlayState, own: OverlayCatchUp, state: CatchUpSession, step: SessionStep): Promise<void> {
+    const counters = this.counters
+    for (const r of step.requests) {
+      const packet: SymbolsRequest = { type: 'symbols-request', from: r.from, count: r.count }
+      if (r.digest !== undefined) packet.digest = r.digest
+      const fetch = r.fetch === undefined ? [] : await this.#stillMissing(overlay, r.fetch)
+      if (fetch.length > 0) {
+        packet.fetch = fetch
+        counters.fetched += fetch.length
+      }
+      this.#send(state.peer, overlay, packet)
+    }
+    for (const listed of step.fetch) {
+      const ids = await this.#stillMissing(overlay, listed)
+      if (ids.length === 0) continue
+      counters.fetched += ids.length
+      this.#send(state.peer, overlay, { type: 'bundle-request', ids })
+    }
+    if (step.end === null) return
+    if (own.session === state) this.#end(own, state)
+    switch (step.end) {
+      case 'in-sync':
+        counters.inSync++
+        // Its barren rounds now say something: they count toward the skip curve.
+        overlay.builder?.onVerifiedInSync(state.peerKey)
+        break
+      case 'decoded':
+        counters.decoded++
+        break
+      case 'gave-up':
+        counters.gaveUp++
+        // Not one answer to the request and all its retries: not idle-checked again for a while.
+        if (!state.answered) own.silentHosts.mark(state.peer.host, this.#c.clock.now())
+        break
+      default:
+        // exhausted, inconsistent, rejected: too many differences for the sketch (or a
+        // misbehaving peer): the Bloom walk takes over, sweeping the whole history in modulo mode.
+        counters.failed++
+        overlay.builder?.startCatchUp()
+    }
+    const store = this.#c.store
+    if (step.push.length === 0 || store === undefined) return
+    const push: Bundle[] = []
+    for (const id of step.push) {
+      const b = await store.get(overlay.id, id)
+      if (b !== undefined) push.push(b)
+    }
+    counters.pushed += push.length
+    for (const datagram of packDatagrams(push, this.#c.sync.datagramBudget, this.#c.limits.maxBundlesPerDatagram)) {
+      if (!this.#send(state.peer, overlay, { type: 'bundles', bundles: datagram })) break
+    }
+  }
+
+  /**
+   * The ids of `ids` we still lack: not stored and not being stored. The session decoded
+   * against our sketch as it was; what arrived meanwhile (the walk's own answer, above all)
+   * is not fetched again.
+   */
+  async #stillMissing(overlay: OverlayState, ids: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    const store = this.#c.store
+    if (store === undefined) return [...ids]
+    const out: Uint8Array[] = []
+    for (const id of ids) {
+      if (overlay.intakeInFlight.has(hex(id)) || (await store.has(overlay.id, id))) continue
+      out.push(id)
+    }
+    return out
+  }
+
+  /** (Re)arms the no-progress timer: on expiry, ask again for what is missing. */
+  #armTimer(overlay: OverlayState, own: OverlayCatchUp, state: CatchUpSession): void {
+    state.cancelTimer()
+    state.cancelTimer = this.#c.clock.setTimeout(() => {
+      if (own.session !== state || this.#stopped) return
+      const step = state.session.retry()
+      if (step.end === null) {
+        this.counters.retries++
+        this.#armTimer(overlay, own, state)
+      }
+      this.#track(this.#act(overlay, own, state, step))
+    }, RETRY_MS)
+  }
+
+  #end(own: OverlayCatchUp, state: CatchUpSession): void {
+    state.cancelTimer()
+    this.#live.delete(state)
+    if (own.session === state) own.session = undefined
+  }
+
+  /**
+   * symbols-request: answer from the maintained sketch. With a digest equal to our symbol 0,
+   * answer `inSync` alone. Otherwise send symbols [from, from + count) in as many datagrams as
+   * they take (count ≤ maxSymbolsPerRequest, checked by the decoder; every datagram is charged
+   * to the anti-amplification budget of an unvalidated requester). A request from index 0
+   * opens a session: its symbols, and the later ones for the same requester, come from a
+   * snapshot taken then, so bundles stored meanwhile do not make the requester's decoding
+   * inconsistent. Bundles named in `fetch` are served as a bundle-request's would be.
+   */
+  async onSymbolsRequest(from: Address, overlay: OverlayState, req: SymbolsRequest): Promise<void> {
+    const sketch = overlay.sketch
+    if (sketch === undefined) {
+      this.#c.counters.drop('tracker-ignores')
+      return
+    }
+    if (overlay.candidates.get(addressKey(from)) === undefined) {
+      this.#c.counters.drop('unknown-source')
+      return
+    }
+    // Our answer to this walker's offer leaves first, or the symbols would show it lacking what that answer carries.
+    await overlay.answers.settled(addressKey(from))
+    if (req.digest !== undefined && req.from === 0) {
+      const s0 = sketch.symbols(0, 1)[0]!
+      if (s0.hashXor === req.digest.hashXor && s0.count === req.digest.count) {
+        this.#c.send(from, overlay.id, { type: 'symbols-response', from: 0, symbols: [], inSync: true }, 'destination')
+        return
+      }
+    }
+    if (req.from >= sketch.length) this.#c.counters.drop('bad-range')
+    else {
+      const at = this.#snapshotFor(overlay, sketch, addressKey(from), req.from === 0)
+      const budget = this.#c.sync.datagramBudget
+      // One request gets at most the response budget's worth of symbols, like a Bloom answer.
+      const symbols = sketch.symbols(req.from, Math.min(req.count, this.#perRequest), at)
+      for (let k = 0; k < symbols.length; ) {
+        const rest = symbols.slice(k, k + this.#c.limits.maxSymbolsPerDatagram)
+        const n = fitSymbols(budget, req.from + k, rest)
+        if (n === 0) break
+        if (!this.#c.send(from, overlay.id, { type: 'symbols-response', from: req.from + k, symbols: rest.slice(0, n) }, 'destination')) break
+        k += n
+      }
+    }
+    if (req.fetch !== undefined && req.fetch.length > 0 && this.#c.store !== undefined) await this.#c.serveBundles(from, overlay, req.fetch)
+  }
+
+  /**
+   * The sketch version a requester's session is served from (undefined: the current
+   * contents). A snapshot is only a version number: the sketch's bounded journal takes the
+   * changes made since back out of each requested range. When more changes than the journal
+   * holds happened since, the session is served from the current sketch (it may then end
+   * inconsistent and be retried later), counted in `snapshotsLost`.
+   */
+  #snapshotFor(overlay: OverlayState, sketch: NonNullable<OverlayState['sketch']>, key: string, start: boolean): number | undefined {
+    const now = this.#c.clock.now()
+    const snapshots = this.#of(overlay).snapshots
+    if (start) {
+      snapshots.delete(key)
+      snapshots.set(key, { version: sketch.version, at: now })
+      if (snapshots.size > MAX_SNAPSHOTS) snapshots.delete(snapshots.keys().next().value as string)
+    }
+    const snap = snapshots.get(key)
+    if (snap === undefined || now - snap.at > SESSION_TIMEOUT_MS) {
+      snapshots.delete(key)
+      return undefined
+    }
+    if (!sketch.reaches(snap.version)) {
+      this.counters.snapshotsLost++
+      snapshots.delete(key)
+      return undefined
+    }
+    snap.at = now
+    return snap.version
+  }
 }

@@ -15,17 +15,9 @@ import type { BundleStore } from '../store/types.js'
 import type { SyncConfig } from '../sync/config.js'
 import type { Address, DecodeLimits, Packet } from '../wire/index.js'
 import type { NodeRole } from './options.js'
+import type { Charge } from './charge.js'
+import type { CatchUp } from './catch-up.js'
 
-/**
- * How a send is charged to the anti-amplification guard (every send is):
- * - 'destination': a reply — at most 3× what the destination sent us until it validates;
- * - 'probe': contact we start (a walk) — 3×, or else the destination's one first-contact probe;
- * - `{ probe: true, also: key }`: a probe that a third party asked for (a puncture): charged
- *   to the destination as a probe and to the asker's 3× budget as well;
- * - 'initiated': a walk to a candidate a validated peer or the operator gave us: counted as
- *   sent to the destination, never refused.
- */
-export type Charge = 'destination' | 'probe' | 'initiated' | { probe: true; also: string }
 
 export interface NodeContext {
   readonly role: NodeRole
@@ -56,8 +48,8 @@ export interface NodeContext {
   accept(overlay: OverlayState, bundles: readonly Bundle[], from: Address | undefined): Promise<Bundle[]>
   /** The MVDS layer when the node runs it (private groups), with its current epoch. */
   readonly mvds: { layer: import('./mvds.js').NodeMvds; epoch: () => number } | undefined
-  /** Counters of the coded-symbol catch-up path. */
-  readonly catchUp: import('./catch-up.js').CatchUpCounters
+  /** The coded-symbol catch-up of the node (its sessions, timers and counters). */
+  readonly catchUp: CatchUp
   /** Whether walk steps start idle checks and catch-up sessions. */
   readonly catchUpEnabled: boolean
   /** Lowest global time the overlay's room policy still offers and answers (DESIGN §14). */

@@ -18,7 +18,7 @@ import type { Logger } from '../env/logger.js'
 import type { BundleStore } from '../store/types.js'
 import type { Address } from '../wire/index.js'
 import type { Delivery } from './events.js'
-import { hex } from './overlay.js'
+import { hex } from '../bytes.js'
 
 /** How often (ms, node clock) undelivered bundles outside the buffer are looked for while some may exist. */
 export const SWEEP_INTERVAL_MS = 1000

@@ -8,7 +8,6 @@ import type { NodeContext } from './context.js'
 import type { OverlayState } from './overlay.js'
 import { onBundles } from './handlers/bundles.js'
 import { onBundleRequest } from './handlers/bundle-request.js'
-import { onSymbolsRequest, onSymbolsResponse } from './catch-up.js'
 import { onIntroductionRequest } from './handlers/introduction-request.js'
 import { onIntroductionResponse } from './handlers/introduction-response.js'
 import { onPuncture } from './handlers/puncture.js'
@@ -25,8 +24,8 @@ export const HANDLERS: HandlerTable = {
   puncture: onPuncture,
   bundles: onBundles,
   'bundle-request': onBundleRequest,
-  'symbols-request': (ctx, from, overlay, packet) => onSymbolsRequest(ctx, from, overlay, packet, ctx.catchUp),
-  'symbols-response': (ctx, from, overlay, packet) => onSymbolsResponse(ctx, from, overlay, packet, ctx.catchUp)
+  'symbols-request': (ctx, from, overlay, packet) => ctx.catchUp.onSymbolsRequest(from, overlay, packet),
+  'symbols-response': (ctx, from, overlay, packet) => ctx.catchUp.onSymbolsResponse(from, overlay, packet)
 }
 
 /** Finds (or, for a tracker, creates) the overlay state of an inbound packet. */

@@ -16,7 +16,8 @@ import { offerSize } from '../sync/capacity.js'
 import type { OfferSize } from '../sync/offer.js'
 import { addressKey, decodeLimits, encodePacket, parseAddressKey, sameAddress, type Address, type DecodeLimits, type Packet } from '../wire/index.js'
 import { AmplificationGuard } from './amplification.js'
-import type { Charge, NodeContext } from './context.js'
+import type { Charge } from './charge.js'
+import type { NodeContext } from './context.js'
 import { dispatch, HANDLERS, type HandlerTable } from './dispatcher.js'
 import { onIntroductionResponse } from './handlers/introduction-response.js'
 import { onPuncture } from './handlers/puncture.js'
@@ -26,7 +27,8 @@ import { FirstContact, type FirstContactStats } from './first-contact.js'
 import { PushService, type PushStats } from './push.js'
 import { DeliveryQueue, TypedEvents, type Delivery, type NodeEvents } from './events.js'
 import { NODE_DEFAULTS, type NodeOptions, type NodeRole, type ResolvedNodeOptions } from './options.js'
-import { OverlayState, hex } from './overlay.js'
+import { OverlayState } from './overlay.js'
+import { hex } from '../bytes.js'
 import { RequestCache } from './requests.js'
 import { Counters, type NodeCounters } from './stats.js'
 import { walkStep } from './walker.js'
@@ -39,7 +41,8 @@ import { IdentityNonces } from './identities.js'
 import type { RoomPolicy } from '../bundle/policy.js'
 import { NodeMvds } from './mvds.js'
 import { isStateStore } from '../store/types.js'
-import { newCatchUpCounters, type CatchUpCounters } from './catch-up.js'
+import { CatchUp, type CatchUpCounters } from './catch-up.js'
+import { serveBundles } from './handlers/bundle-request.js'
 import type { CategoryCounts } from '../candidates/index.js'
 import type { PunctureStats } from '../nat/index.js'
 import type { AmplificationStats } from './amplification.js'
@@ -146,7 +149,16 @@ export class BloomwalkNode {
       acceptEphemeral: (overlay, bundles, from) => node.#intake.acceptEphemeral(overlay, bundles, from),
       activeFrom: (overlay) => node.#retention.of(overlay).activeFrom(overlay.clock.time),
       mvds: undefined,
-      catchUp: newCatchUpCounters(),
+      catchUp: new CatchUp({
+        clock: opts.clock,
+        log,
+        counters,
+        store: opts.role === 'peer' ? opts.store : undefined,
+        sync,
+        limits,
+        send: (to, overlay, packet, charge) => node.#send(to, overlay, packet, charge),
+        serveBundles: (from, overlay, ids) => serveBundles(node.#ctx, from, overlay, ids)
+      }),
       catchUpEnabled: opts.catchUp ?? true
     }
     if (opts.mvds !== undefined && opts.role === 'peer') {
@@ -229,6 +241,7 @@ export class BloomwalkNode {
       mvds.layer.resume()
     }
     this.#firstContact.start()
+    this.#ctx.catchUp.start()
     transport.onPacket = (from, bytes) => this.#track(dispatch(this.#ctx, (o, p) => this.#lookup(o, p), from, bytes, this.#handlers))
     // Overlays joined before a stop(): deliver what is undelivered again (join() does it for new ones).
     for (const state of this.#overlays.values()) await state.delivery?.resume()
@@ -253,8 +266,10 @@ export class BloomwalkNode {
       this.#ctx.mvds?.layer.stop()
       this.#firstContact.stop()
       this.#push.stop()
+      await this.#ctx.catchUp.stop()
+      // Steps and handlers in flight finish first: one mid-await may still add a request and its timeout.
+      while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
       this.#ctx.requests.clear()
-      await Promise.allSettled([...this.#inflight])
       for (const o of this.#overlays.values()) await o.delivery?.stop()
       await this.#ctx.mvds?.layer.flush().catch((err: unknown) => this.#ctx.log.warn('mvds flush at stop failed', { error: err instanceof Error ? err.message : String(err) }))
       for (const q of this.#queues) q.close()
@@ -433,7 +448,7 @@ export class BloomwalkNode {
       punctures: this.#ctx.punctures.stats(),
       amplification: this.#ctx.guard.stats(),
       outstandingRequests: this.#ctx.requests.size,
-      catchUp: { ...this.#ctx.catchUp },
+      catchUp: this.#ctx.catchUp.stats(),
       budgets: this.#budgets.stats(),
       push: this.#push.stats(),
       firstContact: this.#firstContact.stats()

@@ -1,9 +1,8 @@
 /** The state a node keeps per overlay: Lamport clock, offer builder, candidate table. */
 import { PendingAnswers } from './pending-answers.js'
-import { SilentHosts } from './silent-hosts.js'
 import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
-import { Sketch, type SymbolSession } from '../reconcile/index.js'
-import type { CatchUpSession } from './catch-up.js'
+import { Sketch } from '../reconcile/index.js'
+import { hex } from '../bytes.js'
 import type { OverlayDelivery } from './delivery.js'
 import { LamportClock } from '../clock/index.js'
 import type { Cancel } from '../env/clock.js'
@@ -38,16 +37,6 @@ export class OverlayState {
   readonly #peerTimes = new Map<string, number>()
   /** Coded-symbol sketch of the synced bundle ids (DESIGN §11); absent on trackers. */
   readonly sketch: Sketch | undefined
-  /** The catch-up session in progress, if any (one per overlay). */
-  catchUp: CatchUpSession | undefined
-  /** Responder-side sketch snapshots (a sketch version), one per requester in session (bounded, see catch-up.ts). */
-  readonly sketchSnapshots = new Map<string, { version: number; at: number }>()
-  /** The last catch-up session: the next one reuses its decoder's buffers. */
-  lastSession: SymbolSession | undefined
-  /** When each peer was last idle-checked (bounded). */
-  readonly idleChecked = new Map<string, number>()
-  /** Hosts that ignored a whole idle check, not idle-checked again for a while (bounded). */
-  readonly silentHosts = new SilentHosts()
   /** Our Bloom answers in progress per walker: its symbols-requests wait for them (bounded). */
   readonly answers = new PendingAnswers()
   /** Causal delivery to the application (DESIGN §8); set by the node when a peer joins the overlay. */
@@ -73,8 +62,4 @@ export class OverlayState {
   peerTime(peerKey: string): number | undefined {
     return this.#peerTimes.get(peerKey)
   }
-}
-
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }

@@ -18,8 +18,9 @@ import { int, type Rng } from '../env/rng.js'
 import { BloomwalkError } from '../errors.js'
 import { addressKey, parseAddressKey, type Address, type PushPacket } from '../wire/index.js'
 import type { AmplificationGuard } from './amplification.js'
-import type { Charge } from './context.js'
-import { hex, type OverlayState } from './overlay.js'
+import type { Charge } from './charge.js'
+import { hex } from '../bytes.js'
+import type { OverlayState } from './overlay.js'
 import type { Packet } from '../wire/index.js'
 
 /** How far and how wide fresh bundles are pushed. Chosen by measurement: docs/evaluation.md §4.8. */

@@ -17,7 +17,8 @@ import { DEFAULT_ROOM_POLICY, type RoomPolicy } from '../bundle/policy.js'
 import type { BundleStore } from '../store/types.js'
 import { isSyncable, type SyncConfig } from '../sync/config.js'
 import { compareEntries, RetentionIndex, type RetainedEntry, type RetentionRefusal } from '../sync/retention.js'
-import { hex, type OverlayState } from './overlay.js'
+import { hex } from '../bytes.js'
+import type { OverlayState } from './overlay.js'
 
 /** Store rows a pruning sweep deletes at most per walk step. */
 export const PRUNE_ROWS_PER_SWEEP = 256

@@ -76,3 +76,29 @@ describe('ManualClock against a full-scan model', () => {
     }
   })
 })
+
+describe('ManualClock.view', () => {
+  it("counts one component's live timers: scheduled, run, cancelled, and rescheduled from a callback", () => {
+    const clock = new ManualClock(0)
+    const a = clock.view()
+    const b = clock.view()
+    const order: string[] = []
+    const cancel = a.setTimeout(() => order.push('a1'), 10)
+    a.setTimeout(() => {
+      order.push('a2')
+      a.setTimeout(() => order.push('a3'), 5)
+    }, 20)
+    b.setTimeout(() => order.push('b1'), 15)
+    clock.setTimeout(() => order.push('clock'), 12)
+    expect([a.pending, b.pending, clock.pending]).toEqual([2, 1, 4])
+    cancel()
+    cancel()
+    expect(a.pending).toBe(1)
+    clock.advance(20)
+    // a2 ran and scheduled a3: still one of a's timers waiting; b's ran.
+    expect([a.pending, b.pending, a.now()]).toEqual([1, 0, 20])
+    clock.advance(10)
+    expect([a.pending, clock.pending]).toEqual([0, 0])
+    expect(order).toEqual(['clock', 'b1', 'a2', 'a3'])
+  })
+})

@@ -7,7 +7,6 @@
 import { chooseAddress, subnetKeys } from '../../nat/index.js'
 import { addressKey, type Address, type IntroductionResponse } from '../../wire/index.js'
 import type { NodeContext } from '../context.js'
-import { maybeIdleCheck } from '../catch-up.js'
 import type { OverlayState } from '../overlay.js'
 import type { OutstandingRequest } from '../requests.js'
 
@@ -43,7 +42,7 @@ export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay:
   }
   after?.(request)
   // Global time 0: a tracker or an empty peer, with no sketch worth checking.
-  if (ctx.catchUpEnabled && ctx.role === 'peer' && res.globalTime > 0) maybeIdleCheck(ctx, overlay, from, res.globalTime, ctx.catchUp)
+  if (ctx.catchUpEnabled && ctx.role === 'peer' && res.globalTime > 0) ctx.catchUp.maybeIdleCheck(overlay, from, res.globalTime)
   const intro = res.introduced
   if (intro === undefined) return
   const target = chooseAddress(intro.lan, intro.wan, ctx.wan().host)

@@ -7,6 +7,10 @@ import type { ErrorCode } from '../errors.js'
 import { decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from './codec.js'
 import { verifyBundleSignature } from './sign.js'
 import type { Bundle } from './types.js'
+import { equalBytes } from '../bytes.js'
+
+/** Byte equality (re-exported from src/bytes.ts, where it lives). */
+export { equalBytes }
 
 /**
  * Bytes the bundles packet spends around a single bundle: the envelope's version (2) and
@@ -92,10 +96,3 @@ function checkDecoded(bundle: Bundle, policy: BundlePolicy, options: ValidateOpt
   return { ok: true, bundle }
 }
 
-/** Constant-shape byte equality. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
-  return diff === 0
-}

@@ -3,7 +3,7 @@
  * who to introduce, and which entry to evict. Each is one pass over at most
  * `maxCandidates` + trusted entries.
  */
-import { type Rng, float } from '../env/index.js'
+import { type Rng, float } from '../env/rng.js'
 import { type ConnectionType, sameHost } from '../nat/index.js'
 import { type Candidate, type Category, CATEGORIES, categoryOf, isEligibleForWalk, isUseful, lastSeen } from './candidate.js'
 import type { CandidateTableOptions, CategoryWeights } from './options.js'

@@ -4,7 +4,7 @@
  * attacker to a bounded share. Sans-I/O: the caller passes `now` and an {@link Rng}.
  */
 import { BloomwalkError } from '../errors.js'
-import { type Rng, pick } from '../env/index.js'
+import { type Rng, pick } from '../env/rng.js'
 import { type Address, type ConnectionType, addressKey, hostKey, isValidAddress, parseAddressKey, subnetKeys } from '../nat/index.js'
 import { type Candidate, type Category, categoryOf } from './candidate.js'
 import { type CandidateTableInit, type CandidateTableOptions, resolveOptions } from './options.js'

@@ -6,8 +6,9 @@
  */
 import { BloomwalkError } from '../errors.js'
 import type { Bundle } from '../bundle/types.js'
-import { hexKey } from '../store/range.js'
-import { type CausalItem, MinHeap, compareCausal } from './order.js'
+import { hex } from '../bytes.js'
+import { type CausalItem, compareCausal } from './order.js'
+import { MinHeap } from '../min-heap.js'
 
 /** Options of a {@link CausalBuffer}. */
 export interface CausalBufferInit {
@@ -111,7 +112,7 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
 
   /** True when this buffer delivered the bundle recently (one of the last `maxRemembered`). */
   deliveredRecently(id: Uint8Array): boolean {
-    return this.#recent.has(hexKey(id))
+    return this.#recent.has(hex(id))
   }
 
   /** When the longest-waiting bundle started waiting (`offer`'s `at`); undefined when none waits. */
@@ -121,17 +122,17 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
 
   /** True when the bundle is waiting in the buffer. */
   has(id: Uint8Array): boolean {
-    return this.#waiting.has(hexKey(id))
+    return this.#waiting.has(hex(id))
   }
 
   /** The parents a waiting bundle still misses (empty when it is not waiting). */
   missingOf(id: Uint8Array): Uint8Array[] {
-    return [...(this.#waiting.get(hexKey(id))?.missing.values() ?? [])]
+    return [...(this.#waiting.get(hex(id))?.missing.values() ?? [])]
   }
 
   /** The peer a waiting bundle came from, if given. */
   sourceOf(id: Uint8Array): string | undefined {
-    return this.#waiting.get(hexKey(id))?.from
+    return this.#waiting.get(hex(id))?.from
   }
 
   /** A snapshot of the counters. */
@@ -149,7 +150,7 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
   offer(item: T, from?: string, at = 0): CausalOfferResult<T> {
     this.#offers++
     this.#stats.offered++
-    const key = hexKey(item.id)
+    const key = hex(item.id)
     const existing = this.#waiting.get(key)
     if (existing !== undefined || this.#delivered(key, item.id)) {
       this.#stats.duplicates++
@@ -161,7 +162,7 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
     }
     const missing = new Map<string, Uint8Array>()
     for (const parent of item.parents) {
-      const p = hexKey(parent)
+      const p = hex(parent)
       if (!this.#delivered(p, parent)) missing.set(p, parent)
     }
     const waiting: Waiting<T> = { item, from, at, missing }
@@ -182,7 +183,7 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
    * the waiting bundles this releases, in canonical order.
    */
   markDelivered(id: Uint8Array): T[] {
-    const key = hexKey(id)
+    const key = hex(id)
     this.#remember(key)
     const out: T[] = []
     for (const child of [...(this.#children.get(key) ?? [])]) {
@@ -204,7 +205,7 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
   expire(before: number): CausalRelease<T>[] {
     const out: CausalRelease<T>[] = []
     for (let w = this.#waiting.values().next().value; w !== undefined && w.at <= before; w = this.#waiting.values().next().value) {
-      const key = hexKey(w.item.id)
+      const key = hex(w.item.id)
       const missing = [...w.missing.values()]
       for (const p of [...w.missing.keys()]) this.#unblock(w, key, p)
       this.#stats.expired++
@@ -231,10 +232,10 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
   #release(first: Waiting<T>): T[] {
     const out: T[] = []
     const heap = new MinHeap<Waiting<T>>((a, b) => compareCausal(a.item, b.item))
-    this.#waiting.delete(hexKey(first.item.id))
+    this.#waiting.delete(hex(first.item.id))
     heap.push(first)
     for (let w = heap.pop(); w !== undefined; w = heap.pop()) {
-      const key = hexKey(w.item.id)
+      const key = hex(w.item.id)
       out.push(w.item)
       this.#stats.delivered++
       this.#remember(key)

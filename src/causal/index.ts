@@ -3,4 +3,5 @@
  * in a canonical topological order with ties broken by (global time, id). See docs/causal.md.
  */
 export { CausalBuffer, type CausalBufferInit, type CausalRelease, type CausalOfferResult, type CausalStats } from './buffer.js'
-export { type CausalItem, MinHeap, causalOrder, compareCausal } from './order.js'
+export { type CausalItem, causalOrder, compareCausal } from './order.js'
+export { MinHeap } from '../min-heap.js'

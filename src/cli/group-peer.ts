@@ -7,7 +7,7 @@
  * undelivered message survives a restart.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { CryptoRng } from '../env/rng.js'
+import { CryptoRng } from '../env/crypto-rng.js'
 import type { Logger } from '../env/logger.js'
 import { join } from 'node:path'
 import { addressKey, type Address } from '../wire/index.js'

@@ -3,7 +3,7 @@
  * UDP with its LevelDB under the data directory and its persisted author key.
  */
 import { DEFAULT_ROOM_POLICY, OPEN_ROOM_POLICY, roomId, type RoomPolicy } from '../bundle/index.js'
-import { CryptoRng } from '../env/rng.js'
+import { CryptoRng } from '../env/crypto-rng.js'
 import type { Logger } from '../env/logger.js'
 import { addressKey } from '../wire/index.js'
 import { choiceOption, numberOption } from './args.js'

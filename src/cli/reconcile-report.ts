@@ -1,5 +1,5 @@
 /** The text output of `bloomwalk reconcile-bench`: a Markdown table and one line of detail per method. */
-import type { MethodResult, ReconcileBenchReport, ReconcileMethod } from './reconcile-bench.js'
+import type { MethodResult, ReconcileBenchReport, ReconcileMethod } from './reconcile-types.js'
 
 const NAMES: Record<ReconcileMethod, string> = {
   'bloom-largest': 'Bloom walk, largest',

@@ -23,6 +23,7 @@ import type { Bundle } from '../bundle/types.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Packet, SymbolsRequest } from '../wire/index.js'
 import type { Link, Side } from './reconcile-link.js'
+import { hex } from '../bytes.js'
 
 /** The node's policy (the only one since the node and the bench share `SymbolSession`). */
 export type CatchUpPolicy = 'node'
@@ -69,7 +70,7 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
   let snapshot: number | undefined
 
   const fetchIds = (ids: readonly Uint8Array[]): void => {
-    for (const id of ids) requested.set(hexOf(id), id)
+    for (const id of ids) requested.set(hex(id), id)
     out.weLack += ids.length
   }
   const act = async (step: SessionStep): Promise<void> => {
@@ -149,7 +150,7 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
         return serve(packet.ids)
       case 'bundles': {
         const fresh = await link.accept(to, packet.bundles)
-        if (to === a) for (const bundle of fresh) requested.delete(hexOf(bundle.id))
+        if (to === a) for (const bundle of fresh) requested.delete(hex(bundle.id))
         return
       }
       default:
@@ -177,8 +178,4 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
   out.requested = session.requested
   out.notServed = requested.size
   return out
-}
-
-function hexOf(id: Uint8Array): string {
-  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex')
 }

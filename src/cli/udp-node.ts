@@ -4,7 +4,8 @@
  * path) and (for a peer) a LevelDB store. The one place the commands pick
  * implementations; `demo` and the commands share it.
  */
-import { CryptoRng, type Rng } from '../env/rng.js'
+import { CryptoRng } from '../env/crypto-rng.js'
+import { type Rng } from '../env/rng.js'
 import { SystemClock, type Clock } from '../env/clock.js'
 import type { Logger } from '../env/logger.js'
 import type { KeyPair } from '../bundle/sign.js'

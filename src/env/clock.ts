@@ -3,6 +3,7 @@
  * {@link Clock} (or a plain `now` in milliseconds) so tests and the simulator can run
  * on virtual time.
  */
+import { MinHeap } from '../min-heap.js'
 
 /** Cancels a scheduled callback; calling it twice, or after the callback ran, is harmless. */
 export type Cancel = () => void
@@ -33,7 +34,8 @@ interface Timer {
   at: number
   seq: number
   fn: () => void
-  cancelled: boolean
+  /** Ran or cancelled. */
+  done: boolean
   /** The live timers of the view that scheduled it, if any (see {@link ManualClock.view}). */
   owner: Set<Timer> | undefined
 }
@@ -47,14 +49,16 @@ export interface ManualClockView extends Clock {
 /**
  * Virtual time for tests and the simulator. Time moves only when {@link ManualClock.advance}
  * or {@link ManualClock.runUntil} is called; due timers then run in (time, scheduling order).
- * Timers wait on a binary heap, so scheduling and running one cost O(log n): the simulator
+ * Timers wait on a binary heap (src/min-heap.ts), so scheduling and running one cost O(log n): the simulator
  * keeps thousands pending (a walk step and a request timeout per node, every datagram in
  * flight).
  */
 export class ManualClock implements Clock {
   #now: number
   #seq = 0
-  readonly #heap: Timer[] = []
+  readonly #heap = new MinHeap<Timer>(dueFirst)
+  /** Timers neither run nor cancelled. */
+  #live = 0
 
   constructor(start = 0) {
     this.#now = start
@@ -85,24 +89,27 @@ export class ManualClock implements Clock {
   }
 
   #schedule(fn: () => void, ms: number, owner: Set<Timer> | undefined): Cancel {
-    const timer: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false, owner }
+    const timer: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, done: false, owner }
     owner?.add(timer)
-    this.#push(timer)
+    this.#heap.push(timer)
+    this.#live++
     return () => {
-      timer.cancelled = true
+      if (timer.done) return
+      timer.done = true
+      this.#live--
       timer.owner?.delete(timer)
     }
   }
 
   /** Number of timers still waiting (cancelled ones excluded). */
   get pending(): number {
-    return this.#heap.reduce((n, t) => n + (t.cancelled ? 0 : 1), 0)
+    return this.#live
   }
 
   /** Time of the next live timer, or `undefined` when none is scheduled. */
   nextAt(): number | undefined {
-    this.#dropCancelled()
-    return this.#heap[0]?.at
+    this.#dropDone()
+    return this.#heap.peek()?.at
   }
 
   /** Moves time forward by `ms`, running every timer that falls due, in order. */
@@ -113,55 +120,26 @@ export class ManualClock implements Clock {
   /** Runs timers due at or before `time` (including ones they schedule), then sets now = time. */
   runUntil(time: number): void {
     for (;;) {
-      this.#dropCancelled()
-      const next = this.#heap[0]
+      this.#dropDone()
+      const next = this.#heap.peek()
       if (next === undefined || next.at > time) break
-      this.#pop()
+      this.#heap.pop()
       if (next.at > this.#now) this.#now = next.at
+      // Run: cancelling it now is a no-op, and it is no longer pending.
+      next.done = true
+      this.#live--
       next.owner?.delete(next)
       next.fn()
     }
     if (time > this.#now) this.#now = time
   }
 
-  #dropCancelled(): void {
-    while (this.#heap[0]?.cancelled === true) this.#pop()
-  }
-
-  #push(t: Timer): void {
-    const h = this.#heap
-    h.push(t)
-    let i = h.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      const p = h[parent]!
-      if (!before(t, p)) break
-      h[i] = p
-      i = parent
-    }
-    h[i] = t
-  }
-
-  /** Removes the earliest timer. */
-  #pop(): void {
-    const h = this.#heap
-    const last = h.pop()!
-    if (h.length === 0) return
-    let i = 0
-    for (;;) {
-      const l = 2 * i + 1
-      if (l >= h.length) break
-      const r = l + 1
-      const c = r < h.length && before(h[r]!, h[l]!) ? r : l
-      if (!before(h[c]!, last)) break
-      h[i] = h[c]!
-      i = c
-    }
-    h[i] = last
+  #dropDone(): void {
+    while (this.#heap.peek()?.done === true) this.#heap.pop()
   }
 }
 
 /** Due first, then scheduled first. */
-function before(a: Timer, b: Timer): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq)
+function dueFirst(a: Timer, b: Timer): number {
+  return a.at - b.at || a.seq - b.seq
 }

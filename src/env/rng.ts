@@ -1,8 +1,8 @@
 /**
- * Randomness, injected. {@link CryptoRng} in production, {@link SeededRng} in tests and
- * the simulator so that every run can be reproduced from its seed.
+ * Randomness, injected. `CryptoRng` (./crypto-rng.ts) in production, {@link SeededRng} in
+ * tests and the simulator so that every run can be reproduced from its seed. Pure: the
+ * helpers here pull no `node:` module into the sans-I/O core that uses them.
  */
-import { randomFillSync } from 'node:crypto'
 
 /** A source of uniform random bits. */
 export interface Rng {
@@ -68,24 +68,6 @@ export function pick<T>(rng: Rng, items: readonly T[]): T | undefined {
 /** True with probability p. */
 export function chance(rng: Rng, p: number): boolean {
   return float(rng) < p
-}
-
-/** Operating-system randomness (node:crypto), buffered. */
-export class CryptoRng implements Rng {
-  #pool = new Uint32Array(256)
-  #next = 256
-
-  u32(): number {
-    if (this.#next === this.#pool.length) {
-      randomFillSync(this.#pool)
-      this.#next = 0
-    }
-    return this.#pool[this.#next++]!
-  }
-
-  bytes(n: number): Uint8Array {
-    return randomFillSync(new Uint8Array(n))
-  }
 }
 
 /**

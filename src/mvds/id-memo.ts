@@ -6,7 +6,7 @@
  * look-alike) falls back to hashing. Bounded; the oldest entry goes first.
  */
 import { mvdsMessageId, type MvdsMessage } from '../wire/mvds.js'
-import { compareBytes, hexKey } from '../store/range.js'
+import { compareBytes, hex } from '../bytes.js'
 
 /** A message id and its hex map key. */
 export interface MessageId {
@@ -41,7 +41,7 @@ export class MessageIdMemo {
       return e
     }
     const id = mvdsMessageId(m.groupId, m.timestamp, m.body)
-    const entry: Entry = { id, key: hexKey(id), groupId: m.groupId, timestamp: m.timestamp, body: m.body }
+    const entry: Entry = { id, key: hex(id), groupId: m.groupId, timestamp: m.timestamp, body: m.body }
     this.#entries.delete(print)
     if (this.#entries.size >= this.#max) {
       const oldest = this.#entries.keys().next().value

@@ -17,7 +17,7 @@ import { MVDS_GROUP_ID_BYTES, mvdsMessageId, type MvdsMessage, type MvdsPayload 
 import { MvdsCore, emptyStats } from './core.js'
 import { receivePayload } from './receive.js'
 import { PayloadBuilder, messageEntrySize } from './size.js'
-import { hexKey } from '../store/range.js'
+import { hex } from '../bytes.js'
 import { tickPayloads } from './tick.js'
 import type { MvdsSnapshot, MvdsSnapshotPeer } from './snapshot.js'
 import type { MvdsMessageStore, MvdsMode, MvdsNodeInit, MvdsOutgoing, MvdsReceiveResult, MvdsRecordState, MvdsStats } from './types.js'
@@ -26,7 +26,7 @@ function checkGroup(groupId: Uint8Array): string {
   if (!(groupId instanceof Uint8Array) || groupId.length !== MVDS_GROUP_ID_BYTES) {
     throw new BloomwalkError('INVALID_ARGUMENT', `groupId must be ${MVDS_GROUP_ID_BYTES} bytes`)
   }
-  return hexKey(groupId)
+  return hex(groupId)
 }
 
 function checkPeer(peerId: string): void {
@@ -133,7 +133,7 @@ export class MvdsNode {
       throw new BloomwalkError('INVALID_ARGUMENT', `message of ${body.length} body bytes does not fit maxPayloadBytes ${core.opts.maxPayloadBytes}`)
     }
     core.store.put(id, message)
-    core.fanOut(group, hexKey(id), id, undefined)
+    core.fanOut(group, hex(id), id, undefined)
     return id
   }
 
@@ -147,7 +147,7 @@ export class MvdsNode {
     const core = this.#core
     const peer = core.peers.get(peerId)
     if (peer === undefined || core.store.has(id)) return false
-    peer.setRecord(hexKey(id), 'request', id, undefined, core.epoch)
+    peer.setRecord(hex(id), 'request', id, undefined, core.epoch)
     return true
   }
 
@@ -193,7 +193,7 @@ export class MvdsNode {
   snapshot(): MvdsSnapshot {
     const peers: MvdsSnapshotPeer[] = []
     for (const [id, peer] of this.#core.peers) {
-      const records = [...peer.records.values()].map((r) => ({ type: r.type, id: hexKey(r.id), ...(r.group === undefined ? {} : { group: r.group }), sendCount: r.sendCount, sendEpoch: r.sendEpoch }))
+      const records = [...peer.records.values()].map((r) => ({ type: r.type, id: hex(r.id), ...(r.group === undefined ? {} : { group: r.group }), sendCount: r.sendCount, sendEpoch: r.sendEpoch }))
       peers.push({ id, groups: [...peer.groups], records })
     }
     return { epoch: this.#core.epoch, peers }

@@ -6,7 +6,7 @@
 import { MVDS_GROUP_ID_BYTES, type MvdsMessage, type MvdsPayload } from '../wire/mvds.js'
 import type { MvdsCore } from './core.js'
 import type { PeerState } from './peer.js'
-import { hexKey } from '../store/range.js'
+import { hex } from '../bytes.js'
 import type { MvdsReceiveResult } from './types.js'
 
 const ID_BYTES = 32
@@ -23,7 +23,7 @@ function isMessage(m: unknown): m is MvdsMessage {
 
 /** ACK (I5, B3): the peer holds the message; stop offering / sending it to that peer. */
 function onAck(core: MvdsCore, peer: PeerState, id: Uint8Array): void {
-  const key = hexKey(id)
+  const key = hex(id)
   peer.markKnown(key)
   const record = peer.records.get(key)
   if (record === undefined || record.type === 'request') {
@@ -36,18 +36,18 @@ function onAck(core: MvdsCore, peer: PeerState, id: Uint8Array): void {
 /** REQUEST (I3, D1): answer with the MESSAGE if we hold it and share its group with the peer. */
 function onRequest(core: MvdsCore, peer: PeerState, from: string, id: Uint8Array): void {
   const message = core.store.get(id)
-  const group = message === undefined ? undefined : hexKey(message.groupId)
+  const group = message === undefined ? undefined : hex(message.groupId)
   if (group === undefined || !core.shares(group, from)) {
     core.stats.ignored++
     return
   }
   // Replaces an OFFER record (the spec: "the OFFER is removed from the state").
-  peer.setRecord(hexKey(id), 'message', id, group, core.epoch)
+  peer.setRecord(hex(id), 'message', id, group, core.epoch)
 }
 
 /** OFFER (I2, E2, E7): request what we lack; acknowledge what we already hold. */
 function onOffer(core: MvdsCore, peer: PeerState, id: Uint8Array): void {
-  const key = hexKey(id)
+  const key = hex(id)
   peer.markKnown(key)
   if (core.store.has(id)) {
     peer.queueAck(key, id)
@@ -64,7 +64,7 @@ function onMessage(core: MvdsCore, peer: PeerState, from: string, m: unknown, ou
     s.rejected++
     return
   }
-  const group = hexKey(m.groupId)
+  const group = hex(m.groupId)
   if (!core.shares(group, from)) {
     s.rejected++
     return

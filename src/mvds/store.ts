@@ -1,7 +1,7 @@
 /** The in-memory {@link MvdsMessageStore}, bounded. */
 import { BloomwalkError } from '../errors.js'
 import type { MvdsMessage } from '../wire/mvds.js'
-import { hexKey } from '../store/range.js'
+import { hex } from '../bytes.js'
 import type { MvdsMessageStore } from './types.js'
 
 /** Options of {@link MemoryMvdsStore}. */
@@ -27,15 +27,15 @@ export class MemoryMvdsStore implements MvdsMessageStore {
   }
 
   has(id: Uint8Array): boolean {
-    return this.#messages.has(hexKey(id))
+    return this.#messages.has(hex(id))
   }
 
   get(id: Uint8Array, key?: string): MvdsMessage | undefined {
-    return this.#messages.get(key ?? hexKey(id))
+    return this.#messages.get(key ?? hex(id))
   }
 
   put(id: Uint8Array, message: MvdsMessage): void {
-    const key = hexKey(id)
+    const key = hex(id)
     if (this.#messages.has(key)) return
     if (this.#messages.size >= this.#max) {
       const oldest = this.#messages.keys().next().value

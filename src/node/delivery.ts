@@ -18,7 +18,7 @@ import type { Logger } from '../env/logger.js'
 import type { BundleStore } from '../store/types.js'
 import type { Address } from '../wire/index.js'
 import type { Delivery } from './events.js'
-import { hex } from '../bytes.js'
+import { equalBytes, hex } from '../bytes.js'
 
 /** How often (ms, node clock) undelivered bundles outside the buffer are looked for while some may exist. */
 export const SWEEP_INTERVAL_MS = 1000
@@ -214,7 +214,7 @@ export class OverlayDelivery {
     for (const { entry, missing } of releases) {
       this.#unmarked.delete(hex(entry.id))
       const { bundle, from } = entry
-      const delivery: Delivery = { overlay, bundle, from, own: sameBytes(bundle.author, self) }
+      const delivery: Delivery = { overlay, bundle, from, own: equalBytes(bundle.author, self) }
       if (missing.length > 0) {
         delivery.missingParents = missing
         this.#counters.deliveredWithoutParents++
@@ -287,10 +287,4 @@ export class OverlayDelivery {
     }
     if (skipped || this.#counters.evicted !== evicted) this.#dirty = true
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

@@ -22,7 +22,7 @@ import type { MvdsMessageStore } from '../mvds/types.js'
 import type { GroupMembers } from './group-members.js'
 import { MvdsPeerBook } from './mvds-peers.js'
 import { parseAddressKey, type Address } from '../wire/index.js'
-import { hexKey } from '../store/range.js'
+import { hex } from '../bytes.js'
 import type { StateStore } from '../store/types.js'
 import { decodeMvdsPayload, encodeMvdsPayload, type MvdsMessage } from '../wire/mvds.js'
 
@@ -60,15 +60,15 @@ export class JournaledMvdsStore implements MvdsMessageStore {
   }
 
   has(id: Uint8Array): boolean {
-    return this.#messages.has(hexKey(id))
+    return this.#messages.has(hex(id))
   }
 
   get(id: Uint8Array, key?: string): MvdsMessage | undefined {
-    return this.#messages.get(key ?? hexKey(id))
+    return this.#messages.get(key ?? hex(id))
   }
 
   put(id: Uint8Array, message: MvdsMessage): void {
-    this.#insert(hexKey(id), message, this.#journaled)
+    this.#insert(hex(id), message, this.#journaled)
   }
 
   /** Loads a message read back from the journal (not journaled again). */

@@ -469,9 +469,17 @@ export class BloomwalkNode {
   }
 
   #lookup(overlay: Uint8Array, packet: Packet): OverlayState | undefined {
-    const found = this.#overlays.get(hex(overlay))
-    if (found !== undefined || this.role !== 'tracker' || packet.type !== 'introduction-request') return found
-    // A tracker serves any overlay, keeping state for the most recently used ones.
+    const key = hex(overlay)
+    const found = this.#overlays.get(key)
+    if (this.role !== 'tracker') return found
+    // A tracker serves any overlay, keeping state for the most recently used ones: a hit
+    // moves the overlay to the end, so the least recently used is the one dropped.
+    if (found !== undefined) {
+      this.#overlays.delete(key)
+      this.#overlays.set(key, found)
+      return found
+    }
+    if (packet.type !== 'introduction-request') return undefined
     const state = new OverlayState(overlay.slice(), { start: 0, stored: 0, candidates: this.#opts.candidates, sync: this.#ctx.sync, store: undefined, rng: this.#ctx.rng })
     this.#overlays.set(state.key, state)
     if (this.#overlays.size > this.#opts.maxTrackedOverlays) this.#overlays.delete(this.#overlays.keys().next().value as string)

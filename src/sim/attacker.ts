@@ -24,20 +24,8 @@ import type { Cancel } from '../env/clock.js'
 import type { MemoryTransport } from '../transport/index.js'
 import { addressKey, decodePacket, encodePacket, type Address, type IntroductionRequest, type Packet } from '../wire/index.js'
 import type { SimWorld } from './world.js'
+import type { AttackSpec } from './scenario.js'
 
-/** The attack of a scenario. */
-export interface AttackSpec {
-  /** Attackers' share of all nodes: attackers ÷ (attackers + honest peers), in [0, 1). */
-  fraction: number
-  /** Ports each attacker host binds and cycles its requests through. */
-  ports: number
-  /** Introduction-requests each attacker host sends per second. */
-  requestsPerSecond: number
-  /** Share of those sent to a tracker (the rest to honest peers). */
-  trackerShare: number
-  /** Answers claim the requester's global time (true) or 0 (false). */
-  claimsInSync: boolean
-}
 
 /** First port of an attacker host. */
 export const FIRST_ATTACKER_PORT = 40_000

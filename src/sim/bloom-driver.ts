@@ -13,7 +13,7 @@ import { pacedWalkEligibleDelayMs } from '../candidates/index.js'
 import type { SeededRng } from '../env/rng.js'
 import { createNode, type BloomwalkNode, type NodeOptions, type TrafficCounters } from '../node/index.js'
 import { MemoryStore } from '../store/memory.js'
-import { hexKey } from '../store/range.js'
+import { hex } from '../bytes.js'
 import type { BundleStore } from '../store/types.js'
 import type { MemoryTransport, Transport } from '../transport/index.js'
 import { addressKey, decodePacket, type Address } from '../wire/index.js'
@@ -114,7 +114,7 @@ export class BloomDriver implements Driver {
     const node = this.#peers[peer]!.node
     if (node === null) throw new Error(`peer ${peer} is not running`)
     const bundle = await node.publish(this.overlay, body)
-    return { key: hexKey(bundle.id), bytes: bundle.bytes.length }
+    return { key: hex(bundle.id), bytes: bundle.bytes.length }
   }
 
   async setOnline(peer: number, online: boolean): Promise<void> {
@@ -232,7 +232,7 @@ export class BloomDriver implements Driver {
       const log = this.#world.log
       const world = this.#world
       node.events.on('bundle', (d) => {
-        if (!d.own) log.deliver(h.index, hexKey(d.bundle.id), world.elapsed())
+        if (!d.own) log.deliver(h.index, hex(d.bundle.id), world.elapsed())
       })
     }
     h.node = node

@@ -22,7 +22,7 @@ import { generateKeyPair, roomId } from '../bundle/index.js'
 import { createNode, type BloomwalkNode, type TrafficCounters } from '../node/index.js'
 import type { SeededRng } from '../env/rng.js'
 import { MemoryStore } from '../store/memory.js'
-import { hexKey } from '../store/range.js'
+import { hex } from '../bytes.js'
 import type { BundleStore } from '../store/types.js'
 import type { MemoryTransport, MulticastTransport } from '../transport/index.js'
 import { decodePacket } from '../wire/index.js'
@@ -89,7 +89,7 @@ export class MvdsDriver implements Driver {
 
   async publish(peer: number, body: Uint8Array): Promise<Published> {
     const bundle = await this.#peers[peer]!.node.sendPrivate(this.overlay, body)
-    return { key: hexKey(bundle.id), bytes: bundle.bytes.length }
+    return { key: hex(bundle.id), bytes: bundle.bytes.length }
   }
 
   async setOnline(peer: number, online: boolean): Promise<void> {
@@ -166,11 +166,11 @@ export class MvdsDriver implements Driver {
       catchUp: false,
       sync: { datagramBudget: s.sync.datagramBudget },
       verifyBundle: this.#world.verify,
-      mvds: { mode: s.protocol === 'mvds-interactive' ? 'interactive' : 'batch', epochMs: EPOCH_MS, topic: s.multicast ? `mvds/${hexKey(this.overlay)}` : undefined, persist: false }
+      mvds: { mode: s.protocol === 'mvds-interactive' ? 'interactive' : 'batch', epochMs: EPOCH_MS, topic: s.multicast ? `mvds/${hex(this.overlay)}` : undefined, persist: false }
     })
     if (index >= 0) {
       node.events.on('bundle', (d) => {
-        if (!d.own) w.log.deliver(index, hexKey(d.bundle.id), w.elapsed())
+        if (!d.own) w.log.deliver(index, hex(d.bundle.id), w.elapsed())
       })
     }
     return { role, index, bound, node, store, offlineAt: null, sentOffline: {}, running: false, transition: Promise.resolve() }

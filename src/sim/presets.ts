@@ -5,7 +5,7 @@
  */
 import { BloomwalkError } from '../errors.js'
 import type { Strategy } from '../sync/config.js'
-import type { AttackSpec } from './attacker.js'
+import type { AttackSpec } from './scenario.js'
 import { PROTOCOLS, checkScenario, type NetworkSpec, type Protocol, type Scenario } from './scenario.js'
 
 const MINUTE = 60_000

@@ -16,6 +16,7 @@ import { buildHistory } from './history.js'
 import { bandwidth, byNatKind, freshFigures, type SimResult } from './result.js'
 import { checkScenario, owedPairs, type Scenario } from './scenario.js'
 import { SIM_EPOCH_MS, SimWorld } from './world.js'
+import { hex } from '../bytes.js'
 
 /** Progress of a run, for a progress bar. */
 export interface SimProgress {
@@ -144,8 +145,4 @@ function historyOf(world: SimWorld, driver: Driver, sign: SimOptions['sign']): P
   const history = buildHistory(spec, world.scenario.peers, driver.overlay, world.scenario.bundleBytes, world.rng.fork(), sign)
   history.bundles.forEach((b, i) => world.log.publish(hex(b.id), -1, b.bytes.length, 0, history.lackedBy[i]!))
   return { bundles: history.bundles, missing: (peer) => history.missing[peer]! }
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }

@@ -5,7 +5,20 @@
  */
 import { BloomwalkError } from '../errors.js'
 import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET, type Strategy } from '../sync/config.js'
-import type { AttackSpec } from './attacker.js'
+
+/** The attack of a scenario. */
+export interface AttackSpec {
+  /** Attackers' share of all nodes: attackers ÷ (attackers + honest peers), in [0, 1). */
+  fraction: number
+  /** Ports each attacker host binds and cycles its requests through. */
+  ports: number
+  /** Introduction-requests each attacker host sends per second. */
+  requestsPerSecond: number
+  /** Share of those sent to a tracker (the rest to honest peers). */
+  trackerShare: number
+  /** Answers claim the requester's global time (true) or 0 (false). */
+  claimsInSync: boolean
+}
 
 /** The sync protocol a scenario runs; each has a driver (./driver.ts). */
 export type Protocol = 'bloom' | 'mvds-batch' | 'mvds-interactive'

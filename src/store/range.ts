@@ -19,20 +19,8 @@ export function prevPassing(gt: number, modulo: number, offset: number): number 
   return gt - (((gt % modulo) + offset) % modulo)
 }
 
-/** Lexicographic byte order: negative, zero or positive like a sort comparator. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!
-    if (d !== 0) return d
-  }
-  return a.length - b.length
-}
-
-/** Lowercase hex, used as a map key. */
-export function hexKey(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
-}
+/** The byte helpers live in src/bytes.ts; the store's code names them so. */
+export { compareBytes, hex as hexKey } from '../bytes.js'
 
 /** Index of the first element ≥ x in a sorted array, searching from `lo`. */
 export function lowerBound(sorted: readonly number[], x: number, lo = 0): number {

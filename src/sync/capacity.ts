@@ -7,12 +7,12 @@
 import { bloomCapacity, bloomOptimalK, MAX_BLOOM_K } from '../bloom/index.js'
 import { MAX_GLOBAL_TIME } from '../bundle/codec.js'
 import { BloomwalkError } from '../errors.js'
-import { type IntroductionRequestTemplate, maxBloomBytesFor } from '../wire/index.js'
+import { type IntroductionRequestTemplate, MAX_TOKEN_BYTES, maxBloomBytesFor } from '../wire/index.js'
 import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET } from './config.js'
 import type { OfferSize } from './offer.js'
 
-/** Largest address-validation token a request echoes (bytes). */
-export const MAX_TOKEN_BYTES = 32
+/** The one token-size bound, defined with the decode limits (src/wire/limits.ts). */
+export { MAX_TOKEN_BYTES }
 
 const V4 = { host: '255.255.255.255', port: 65535 }
 const V6 = { host: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', port: 65535 }

@@ -154,7 +154,8 @@ export function formatIp(ip: Uint8Array): string | null {
  * Most host texts whose canonical form is remembered. Every datagram's source goes through
  * {@link canonicalHost} several times (dispatcher, anti-amplification, candidate lookups);
  * a node talks to far fewer hosts than this at once, and a flood of distinct sources only
- * makes the cache start over.
+ * makes the cache start over. Per process by design: the answer is a pure function of the
+ * text, so the nodes of one process (the simulator runs thousands) share it safely.
  */
 export const CANONICAL_HOST_CACHE = 4096
 const canonicalCache = new Map<string, string | null>()

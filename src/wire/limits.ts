@@ -50,6 +50,9 @@ export interface DecodeLimits {
 }
 
 /** The defaults (frozen). Override with {@link decodeLimits}. */
+/** Largest address-validation token a request echoes (bytes): the decode limit's default, and what offer sizing reserves room for. */
+export const MAX_TOKEN_BYTES = 32
+
 export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxDatagram: 1472,
   maxBloomBytes: 1472,
@@ -61,7 +64,7 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxIdsPerRequest: 32,
   maxSymbolsPerDatagram: 64,
   maxSymbolsPerRequest: 1024,
-  maxTokenBytes: 32,
+  maxTokenBytes: MAX_TOKEN_BYTES,
   maxMvdsMessages: 64,
   maxBundlesPerPush: 4,
   maxPushHops: 16

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { loadOrCreateKey } from '../../src/cli/data-dir.js'
-import { CryptoRng } from '../../src/env/rng.js'
+import { CryptoRng } from '../../src/env/crypto-rng.js'
 import { silentLogger } from '../../src/env/logger.js'
 import { createUdpTransport } from '../../src/transport/udp.js'
 import { deadline, run, start, tempDir, type Running } from './helpers.js'

@@ -19,7 +19,7 @@ import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { roomId, verifyBundleSignature } from '../../src/bundle/index.js'
 import { SystemClock } from '../../src/env/clock.js'
-import { CryptoRng } from '../../src/env/rng.js'
+import { CryptoRng } from '../../src/env/crypto-rng.js'
 import { createNode, type BloomwalkNode } from '../../src/node/index.js'
 import { LevelStore, MemoryStore } from '../../src/store/index.js'
 import { createUdpTransport, type Transport } from '../../src/transport/index.js'
@@ -37,7 +37,7 @@ import { createNode } from './src/node/node.js'
 import { LevelStore } from './src/store/level.js'
 import { createUdpTransport } from './src/transport/udp.js'
 import { SystemClock } from './src/env/clock.js'
-import { CryptoRng } from './src/env/rng.js'
+import { CryptoRng } from './src/env/crypto-rng.js'
 const [dbPath, overlayHex, sourcePort] = process.argv.slice(2)
 const transport = await createUdpTransport({ host: '127.0.0.1' })
 const node = createNode({
@@ -105,7 +105,7 @@ describe('node crash safety (SIGKILL while receiving bundles over UDP)', () => {
     await mkdir(pkg)
     await writeFile(join(pkg, 'package.json'), '{"type":"module"}\n')
     await symlink(join(repo, 'node_modules'), join(pkg, 'node_modules'), 'dir')
-    for (const entry of ['src/node/node.ts', 'src/store/level.ts', 'src/transport/udp.ts', 'src/env/clock.ts', 'src/env/rng.ts']) await transpileClosure(join(repo, entry), pkg)
+    for (const entry of ['src/node/node.ts', 'src/store/level.ts', 'src/transport/udp.ts', 'src/env/clock.ts', 'src/env/crypto-rng.ts']) await transpileClosure(join(repo, entry), pkg)
     await writeFile(join(pkg, 'child.mjs'), CHILD)
     // The honest source: 1 200 signed bundles the child pulls by syncing.
     const store = new MemoryStore()

@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD, signBundle, verifyBundleSignature, type Bundle } from '../../src/bundle/index.js'
 import { SystemClock } from '../../src/env/clock.js'
-import { CryptoRng } from '../../src/env/rng.js'
+import { CryptoRng } from '../../src/env/crypto-rng.js'
 import { createNode, type BloomwalkNode } from '../../src/node/index.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { createUdpTransport, type Transport } from '../../src/transport/index.js'

@@ -1,0 +1,72 @@
+/** The shapes of `bloomwalk reconcile-bench`'s run and report, shared by the run (reconcile-bench.ts) and its text output (reconcile-report.ts). */
+import type { CatchUpPolicy } from './reconcile-symbols.js'
+import type { Layout } from './reconcile-fixture.js'
+import type { Traffic } from './reconcile-link.js'
+
+export const RECONCILE_METHODS = ['bloom-largest', 'bloom-modulo', 'symbols'] as const
+export type ReconcileMethod = (typeof RECONCILE_METHODS)[number]
+
+/** Parameters of one run. */
+export interface ReconcileBenchOptions {
+  shared: number
+  diff: number
+  layout: Layout
+  budget: number
+  maxSteps: number
+  methods: readonly ReconcileMethod[]
+  /** Coded symbols: the node's policy. */
+  policy: CatchUpPolicy
+  /** Coded symbols: symbols asked for per estimated difference. */
+  symbolsPerDifference: number
+  seed: number
+}
+
+/** What one method did. */
+export interface MethodResult {
+  method: ReconcileMethod
+  /** Every difference is held by both sides. */
+  finished: boolean
+  /** Sequential request-response round trips (for the Bloom walk: walk steps, both sides together). */
+  roundTrips: number
+  /** Request datagrams: introduction-requests, or symbols- plus bundle-requests. */
+  requests: number
+  /** Differences identified (Bloom: those transferred; symbols: ids decoded). */
+  found: number
+  /** Differences now held by both sides. */
+  resolved: number
+  datagrams: { aToB: number; bToA: number }
+  bytes: { aToB: number; bToA: number; total: number }
+  /** Bytes of the bundles a side lacked, each counted once. */
+  missingBytes: number
+  /** Everything else on the wire: filters, symbols, requests, headers, duplicate bundles. */
+  metadataBytes: number
+  /** metadataBytes / D; null when D = 0. */
+  metadataPerDifference: number | null
+  largestDatagram: number
+  /** CPU per side, ms (process.cpuUsage around each side's work; sketch building excluded). */
+  cpuMs: { a: number; b: number }
+  /** Of which storing the bundles that arrived (the same work for every method), ms. */
+  storeCpuMs: { a: number; b: number }
+  /** Garbage-collection pauses during each side's work, ms (noise of a heap holding N bundles twice). */
+  gcMs: { a: number; b: number }
+  /** Wall time of the whole run, ms. */
+  wallMs: number
+  byType: Record<string, Traffic>
+  /** Method-specific figures (Bloom: offers by kind; symbols: the session). */
+  detail: Record<string, number | string>
+}
+
+/** The whole run. */
+export interface ReconcileBenchReport {
+  options: ReconcileBenchOptions
+  setup: {
+    bundles: number
+    bundleBytes: number
+    /** Wall time to generate the bundles, ms. */
+    generateMs: number
+    /** CPU to build each side's sketch (L = 2^14), ms: before the coded-symbol run, not in its CPU. */
+    sketchCpuMs: { a: number; b: number } | null
+    node: string
+  }
+  results: MethodResult[]
+}

@@ -2,6 +2,9 @@
  * No stall at first contact (DESIGN §13). Two peers that never met validate each other's
  * address in their first exchange instead of one walk step (27.5 s) later:
  *
+ * - a response to a validation probe (our walk to an address that had not validated carried
+ *   no offer, walker.ts) is followed at once by the walk's real request: the full offer,
+ *   echoing the responder's token so it validates us too;
  * - a response that says our sync answer was held back (the responder had not validated us,
  *   and the 3× bound would have cut it) is followed at once by a new request echoing its
  *   token, with a fresh offer: that one is answered whole;
@@ -23,6 +26,8 @@ import { addressKey, type Address, type IntroductionResponse } from '../wire/ind
 export interface FirstContactStats {
   /** Requests re-sent at once with the token after a held-back answer. */
   retries: number
+  /** Requests with the full offer sent at once after a validation probe was answered. */
+  afterProbe: number
   /** Small requests sent at once to echo a first token. */
   echoes: number
   /** Walks made at once to a peer whose puncture arrived. */
@@ -40,7 +45,7 @@ export interface FirstContactComponents {
 
 export class FirstContact {
   readonly #c: FirstContactComponents
-  readonly #stats: FirstContactStats = { retries: 0, echoes: 0, punctureWalks: 0 }
+  readonly #stats: FirstContactStats = { retries: 0, afterProbe: 0, echoes: 0, punctureWalks: 0 }
   #stopped = false
 
   constructor(components: FirstContactComponents) {
@@ -65,6 +70,11 @@ export class FirstContact {
     if (res.answerDeferred === true) {
       this.#stats.retries++
       this.#c.track(sendIntroductionRequest(ctx, overlay, from, this.#c.walk, { advice: false, offer: true, followUp: true }))
+    } else if (request.probe === true && ctx.role === 'peer' && res.globalTime > 0) {
+      // The responder holds bundles: the offer the probe left out goes now (the skip curve
+      // applies to it as to any walk's offer).
+      this.#stats.afterProbe++
+      this.#c.track(sendIntroductionRequest(ctx, overlay, from, this.#c.walk, { advice: false, offer: true, followUp: true, retry: false }))
     } else if (request.sentToken !== true && ctx.role === 'peer' && this.#c.validated(overlay) < this.#c.wanted) {
       this.#stats.echoes++
       this.#c.track(sendIntroductionRequest(ctx, overlay, from, this.#c.walk, { advice: false, offer: false, followUp: true }))

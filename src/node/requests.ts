@@ -15,6 +15,8 @@ export interface OutstandingRequest {
   sentToken?: boolean
   /** A first-contact follow-up: its response never starts another one. */
   followUp?: boolean
+  /** A validation probe: sent without a sync offer because the address had not validated (walker.ts). */
+  probe?: boolean
 }
 
 export class RequestCache {

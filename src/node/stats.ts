@@ -35,6 +35,10 @@ export interface NodeCounters {
   bundlesPruned: number
   walks: number
   walkTimeouts: number
+  /** Walks sent as validation probes (no sync offer: the address had not validated). */
+  walkProbes: number
+  /** Candidates dropped because a validation probe to them went unanswered. */
+  probesDropped: number
   /** Packets of a private group's overlay not sent because the destination is no member (issue 19). */
   privateRefused: number
   /** Walk steps that failed (the store stopped serving after a failed write). */
@@ -54,6 +58,8 @@ export class Counters {
   bundlesPruned = 0
   walks = 0
   walkTimeouts = 0
+  walkProbes = 0
+  probesDropped = 0
   privateRefused = 0
   walkErrors = 0
   answersDeferred = 0
@@ -90,6 +96,8 @@ export class Counters {
       bundlesPruned: this.bundlesPruned,
       walks: this.walks,
       walkTimeouts: this.walkTimeouts,
+      walkProbes: this.walkProbes,
+      probesDropped: this.probesDropped,
       privateRefused: this.privateRefused,
       walkErrors: this.walkErrors,
       answersDeferred: this.answersDeferred

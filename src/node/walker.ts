@@ -2,11 +2,14 @@
  * One walk step of one overlay (DESIGN §6): purge expired candidates, pick a target, claim
  * a sync offer, send the introduction-request, and arm its 10.5 s timeout.
  *
- * The request is counted against the target's anti-amplification account but not limited
- * by it ('initiated'): a walk to an unvalidated stumble candidate still carries a full offer.
- * Making that walk a small validation probe needs first contact to validate at once
- * (issue 17), else the first sync between two peers waits for a second walk; see
- * docs/security.md, "Known gaps".
+ * A target that has not validated its address (a stumble candidate whose request may have
+ * been spoofed, an introduced peer we never heard from, a tracker not yet answered) gets a
+ * validation probe: the introduction-request without a sync offer (~100 bytes instead of
+ * ~1.2 KB), charged to its anti-amplification budget ('probe': 3× what it sent us, or its
+ * one first-contact probe). Its response validates it, and first-contact.ts follows up at
+ * once with the full offer. A probe that is not answered drops the candidate from the table
+ * (trusted entries stay): a spoofed source is walked to at most once. Walks to validated or
+ * operator-configured (trusted) addresses are counted, never refused ('initiated').
  */
 import { addressKey, isIPv6, parseAddressKey, type Address } from '../wire/index.js'
 import type { OfferSize } from '../sync/offer.js'
@@ -38,14 +41,17 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
  * Sends one introduction-request to `to` (a walk step, or a first-contact follow-up):
  * claims a sync offer when asked, records the walk, arms the 10.5 s timeout.
  * `followUp`: a request sent at once after a first contact (its response never starts another).
+ * `retry` (default `followUp`): the offer repeats one that said nothing, so the skip curve does not apply.
  */
-export async function sendIntroductionRequest(ctx: NodeContext, overlay: OverlayState, to: Address, deps: WalkDeps, o: { advice: boolean; offer: boolean; followUp: boolean }): Promise<void> {
+export async function sendIntroductionRequest(ctx: NodeContext, overlay: OverlayState, to: Address, deps: WalkDeps, o: { advice: boolean; offer: boolean; followUp: boolean; retry?: boolean }): Promise<void> {
   const now = ctx.clock.now()
   const key = addressKey(to)
+  const probe = !ctx.guard.isValidated(key)
+  const trusted = overlay.candidates.get(key)?.trusted === true
   let identifier = ctx.rng.u32()
   while (ctx.requests.has(identifier)) identifier = ctx.rng.u32()
   const offer =
-    overlay.builder === undefined || !o.offer
+    overlay.builder === undefined || !o.offer || probe
       ? null
       : await overlay.builder.claim({
           globalTime: overlay.clock.time,
@@ -56,18 +62,24 @@ export async function sendIntroductionRequest(ctx: NodeContext, overlay: Overlay
           trackAnswers: true,
           // A Sybil that claims to be in sync and forwards nothing must not make us skip offers to everybody.
           barrenFromForwardersOnly: true,
-          retry: o.followUp
+          retry: o.retry ?? o.followUp
         })
   overlay.candidates.recordWalk(key, now)
   const cancelTimeout = ctx.clock.setTimeout(() => {
     if (ctx.requests.expire(identifier) === undefined) return
     ctx.counters.walkTimeouts++
+    // An address that never proved it receives, and did not answer now: forget it (a trusted one stays).
+    const unanswered = probe && !ctx.guard.isValidated(key) && overlay.candidates.get(key)?.trusted === false
     overlay.candidates.walkTimedOut(key, ctx.clock.now())
+    if (unanswered) {
+      overlay.candidates.remove(key)
+      ctx.counters.probesDropped++
+    }
   }, deps.requestTimeoutMs)
   const token = ctx.tokens.get(key)
-  ctx.requests.add({ identifier, overlayKey: overlay.key, peerKey: key, sentAt: now, cancelTimeout, sentToken: token !== undefined, followUp: o.followUp })
+  ctx.requests.add({ identifier, overlayKey: overlay.key, peerKey: key, sentAt: now, cancelTimeout, sentToken: token !== undefined, followUp: o.followUp, probe })
   ctx.counters.walks++
-  ctx.send(
+  const sent = ctx.send(
     to,
     overlay.id,
     {
@@ -82,7 +94,8 @@ export async function sendIntroductionRequest(ctx: NodeContext, overlay: Overlay
       sync: offer === null ? undefined : { timeLow: offer.timeLow, timeHigh: offer.timeHigh, modulo: offer.modulo, offset: offer.offset, bloom: { bits: offer.bloom.bits, k: offer.bloom.k, salt: offer.bloom.salt } },
       token
     },
-    'initiated'
+    probe && !trusted ? 'probe' : 'initiated'
   )
+  if (probe && sent) ctx.counters.walkProbes++
   deps.events.emit('walk', { overlay: overlay.id, to })
 }

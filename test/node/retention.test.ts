@@ -103,10 +103,10 @@ describe('room policy in the node', () => {
   it('store cap: past it the oldest go first, every peer ends with the same newest bundles, older ones are refused', async () => {
     const probe = signBundle({ overlay: new Uint8Array(32), globalTime: 1, kind: 1, body: new Uint8Array([0]) }, alice!)
     const cap = probe.bytes.length * 10
-    // Push off: pushed at once, every bundle would reach b and take it over the cap before the
-    // probe below, which needs a peer that never went over it (the pull path keeps b at 10).
+    // Push off: pushed at once, every bundle would reach the others and take them over the cap
+    // (the probe below needs a peer that never went over it: one that joins at the end).
     const { t, stores } = await room(roomPolicy({ storeCapBytes: cap }), 65, { push: { fanout: 0 } })
-    const [a, b] = t.nodes
+    const [a] = t.nodes
     for (let i = 0; i < 30; i++) {
       await a!.publish(t.overlay, new Uint8Array([i]))
       await t.run(500)
@@ -118,15 +118,23 @@ describe('room policy in the node', () => {
     for (const store of stores) for await (const x of store.range({ overlay: t.overlay, from: 0, to: Number.MAX_SAFE_INTEGER })) expect(x.globalTime).toBeGreaterThan(20)
     // An old bundle: a peer that never went over the cap stores it and deletes it at once
     // (the cap now remembers its floor); offered again, it is refused before its signature check.
+    // That peer joins now: it syncs the newest 10 and nothing older (b and c may have gone over
+    // the cap while a published, depending on when their walks reached a).
+    const lateStore = new MemoryStore()
+    const late = await t.addPeer({ store: lateStore, policies: new Map([[hex(t.overlay), roomPolicy({ storeCapBytes: cap })]]), push: { fanout: 0 } })
+    await t.run(30_000)
+    expect(await held(lateStore, t.overlay)).toEqual(expected)
+    expect(late.stats().bundlesPruned).toBe(0)
     const old = signBundle({ overlay: t.overlay, globalTime: 3, kind: 1, body: new Uint8Array([99]) }, bob!)
-    const m = (await import('../hardening/helpers.js')).adversary(t, b!)
+    const m = (await import('../hardening/helpers.js')).adversary(t, late)
     m.introduce()
     await t.run(100)
     m.bundles([old])
     await t.run(100)
     m.bundles([old])
     await t.run(100)
-    expect(b!.stats().bundleDrops['retention-store-cap']).toBe(1)
+    expect(late.stats().bundleDrops['retention-store-cap']).toBe(1)
+    expect(await held(lateStore, t.overlay)).toEqual(expected)
     expect(await held(stores[1]!, t.overlay)).toEqual(expected)
     await t.stop()
   }, 60_000)

@@ -63,6 +63,31 @@ describe('node packet rules', () => {
     await t.stop()
   })
 
+  it('walks to an unvalidated stumble candidate with a probe (no Bloom filter) and drops it when it does not answer', async () => {
+    const t = await testnet({ peers: 0, seed: 11 })
+    const node = await t.addPeer({ stepIntervalMs: 1000 })
+    for (let i = 0; i < 50; i++) await node.publish(t.overlay, new Uint8Array(100).fill(i))
+    const spoofed = t.net.bind()
+    const { decodePacket } = await import('../../src/wire/index.js')
+    const walks: { bytes: number; offer: boolean }[] = []
+    spoofed.onPacket = (_from, bytes) => {
+      const p = decodePacket(bytes)?.packet
+      if (p?.type === 'introduction-request') walks.push({ bytes: bytes.length, offer: p.sync !== undefined })
+    }
+    const sent = encodePacket(t.overlay, request(node.address(), spoofed.address(), 77))
+    spoofed.send(node.address(), sent)
+    await t.run(30_000)
+    expect(walks).toHaveLength(1)
+    expect(walks[0]!.offer).toBe(false)
+    const key = `${spoofed.address().host}:${spoofed.address().port}`
+    expect(node.candidates(t.overlay).some((c) => c.key === key)).toBe(false)
+    expect(node.stats().walkTimeouts).toBeGreaterThan(0)
+    expect(node.stats().walkProbes).toBe(2) // the first walk to the tracker, and the one to the spoofed address
+    expect(node.stats().probesDropped).toBe(1)
+    expect(node.stats().amplification.blocked).toBe(0)
+    await t.stop()
+  })
+
   it('sends an unvalidated (spoofable) address at most 3× the bytes it received, even for full filters against many bundles', async () => {
     const t = await testnet({ peers: 0, seed: 7 })
     const victim = await t.addPeer({ stepIntervalMs: 10_000_000 })

@@ -28,7 +28,8 @@ export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay:
   // A responder at global time 0 (a tracker, or a peer with an empty store) holds nothing to
   // answer a filter with: its round says nothing about being in sync and is not counted.
   // A held-back answer (first contact) is not an answered round either: the retry asks again.
-  if (res.globalTime > 0 && res.answerDeferred !== true) overlay.builder?.onAnswered(key)
+  // Nor is the answer to a validation probe, which carried no offer (walker.ts).
+  if (res.globalTime > 0 && res.answerDeferred !== true && request.probe !== true) overlay.builder?.onAnswered(key)
   ctx.voter.vote(from, res.destination, res.sourceWan)
   if (res.globalTime > 0) {
     // One median vote per /24 (IPv4) or /48 (IPv6): many ports or hosts of one subnet are one peer (issue 8).
@@ -41,8 +42,9 @@ export function onIntroductionResponse(ctx: NodeContext, from: Address, overlay:
     if (ctx.tokens.size > MAX_TOKENS) ctx.tokens.delete(ctx.tokens.keys().next().value as string)
   }
   after?.(request)
-  // Global time 0: a tracker or an empty peer, with no sketch worth checking.
-  if (ctx.catchUpEnabled && ctx.role === 'peer' && res.globalTime > 0) ctx.catchUp.maybeIdleCheck(overlay, from, res.globalTime)
+  // Global time 0: a tracker or an empty peer, with no sketch worth checking. After a
+  // validation probe the check waits for the response to the offer that follows it.
+  if (ctx.catchUpEnabled && ctx.role === 'peer' && res.globalTime > 0 && request.probe !== true) ctx.catchUp.maybeIdleCheck(overlay, from, res.globalTime)
   const intro = res.introduced
   if (intro === undefined) return
   const target = chooseAddress(intro.lan, intro.wan, ctx.wan().host)

@@ -3,10 +3,11 @@
 /**
  * How a send is charged to the anti-amplification guard (every send is):
  * - 'destination': a reply — at most 3× what the destination sent us until it validates;
- * - 'probe': contact we start (a walk) — 3×, or else the destination's one first-contact probe;
+ * - 'probe': contact we start (a walk to an unvalidated address, walker.ts) — 3×, or else the
+ *   destination's one first-contact probe;
  * - `{ probe: true, also: key }`: a probe that a third party asked for (a puncture): charged
  *   to the destination as a probe and to the asker's 3× budget as well;
- * - 'initiated': a walk to a candidate a validated peer or the operator gave us: counted as
- *   sent to the destination, never refused.
+ * - 'initiated': a walk to a validated address or to one the operator configured (trusted):
+ *   counted as sent to the destination, never refused.
  */
 export type Charge = 'destination' | 'probe' | 'initiated' | { probe: true; also: string }

@@ -91,7 +91,11 @@ export class RemoteGroup implements PeerGroup {
   onDelivery: DeliveryListener = () => {}
   onError: (err: unknown) => void = () => {}
   readonly #port: Port
-  readonly #pending = new Map<number, (c: GroupCounts) => void>()
+  readonly #pending = new Map<number, { resolve: (c: GroupCounts) => void; reject: (err: unknown) => void }>()
+  #lost: Error | undefined
+  /** True once the group said `closed`: its thread ending after that is no loss. */
+  #said = false
+  #markClosed: () => void = () => {}
   #nextId = 0
   #closed: Promise<void> | undefined
   readonly #onClosed: Promise<void>
@@ -103,13 +107,17 @@ export class RemoteGroup implements PeerGroup {
     this.size = size
     this.#terminate = terminate
     this.#onClosed = new Promise((resolve) => {
+      this.#markClosed = resolve
       port.on('message', (m: Reply) => {
         if (m.type === 'deliveries') for (const [peer, id, network] of m.items) this.onDelivery(peer, id, network)
         else if (m.type === 'counts') {
-          this.#pending.get(m.id)?.(m.counts)
+          this.#pending.get(m.id)?.resolve(m.counts)
           this.#pending.delete(m.id)
         } else if (m.type === 'error') this.onError(new Error(m.message))
-        else if (m.type === 'closed') resolve()
+        else if (m.type === 'closed') {
+          this.#said = true
+          resolve()
+        }
       })
     })
   }
@@ -135,11 +143,25 @@ export class RemoteGroup implements PeerGroup {
   }
 
   counts(): Promise<GroupCounts> {
+    if (this.#lost !== undefined) return Promise.reject(this.#lost)
     const id = this.#nextId++
-    return new Promise((resolve) => {
-      this.#pending.set(id, resolve)
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject })
       this.#send({ type: 'counts', id })
     })
+  }
+
+  /**
+   * The thread behind the group died (an error, or an exit before it said `closed`): what
+   * waits for it fails with `err` instead of waiting forever, and `close` resolves.
+   */
+  lost(err: Error): void {
+    if (this.#lost !== undefined || this.#said) return
+    this.#lost = err
+    for (const p of this.#pending.values()) p.reject(err)
+    this.#pending.clear()
+    this.#markClosed()
+    this.onError(err)
   }
 
   close(): Promise<void> {
@@ -152,7 +174,7 @@ export class RemoteGroup implements PeerGroup {
   }
 
   #send(m: Request): void {
-    this.#port.postMessage(m)
+    if (this.#lost === undefined) this.#port.postMessage(m)
   }
 }
 
@@ -177,6 +199,7 @@ export async function startWorkerGroup(init: PeerGroupInit): Promise<RemoteGroup
     await worker.terminate()
     throw err
   }
-  worker.on('error', (err) => group.onError(err))
+  worker.on('error', (err) => group.lost(err))
+  worker.on('exit', (code) => group.lost(new Error(`demo worker for peers ${init.first}–${init.first + init.seeds.length - 1} exited (code ${code})`)))
   return group
 }

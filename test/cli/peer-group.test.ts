@@ -58,6 +58,27 @@ describe('peer groups across a message port', { timeout: 30_000 }, () => {
     await served
   })
 
+  it('a group whose thread dies fails what waits for it (counts, close) instead of hanging, and reports the loss once', async () => {
+    const init: PeerGroupInit = { first: 0, seeds: [1], trackers: [await tracker()], overlay: roomId('group'), folder: await tempDir(), stepIntervalMs: 100, logLevel: 'silent' }
+    const { port1, port2 } = new MessageChannel()
+    onTestFinished(() => port1.close())
+    const served = serveGroup(port2, init)
+    const group = await RemoteGroup.connect(port1, init)
+    const errors: unknown[] = []
+    group.onError = (err) => errors.push(err)
+    // A counts request, and the thread is gone before its answer.
+    const waiting = group.counts()
+    group.lost(new Error('demo worker for peers 0–0 exited (code 1)'))
+    await expect(waiting).rejects.toThrow(/exited \(code 1\)/)
+    await expect(group.counts()).rejects.toThrow(/exited/)
+    await group.close()
+    group.lost(new Error('again'))
+    expect(errors.map(String)).toEqual(['Error: demo worker for peers 0–0 exited (code 1)'])
+    // (The served group is in fact alive: stop it behind the RemoteGroup's back.)
+    port1.postMessage({ type: 'close' })
+    await served
+  })
+
   it('a group that cannot start reports why', async () => {
     const init: PeerGroupInit = { first: 0, seeds: [1], trackers: [await tracker()], overlay: roomId('group'), folder: '/dev/null/not-a-directory', stepIntervalMs: 100, logLevel: 'silent' }
     const { port1, port2 } = new MessageChannel()

@@ -5,7 +5,7 @@
  * fidelity"). Root only for the testbed; `--sim-only` runs anywhere.
  */
 import { parseArgs } from 'node:util'
-import { nativeVerifyBundle } from '../src/cli/native-verify.js'
+import { nativeVerifyBundle } from '../src/node/native-verify.js'
 import { simulate } from '../src/sim/run.js'
 import { simFigures, type FidelityFigures } from './testbed/figures.js'
 import { removeStaleTestbeds, testbedUnavailable } from './testbed/lab.js'

@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { generateKeyPair, identityWork, mintIdentity, roomId, signBundle } from '../src/bundle/index.js'
-import { nativeVerifyBundle } from '../src/cli/native-verify.js'
+import { nativeVerifyBundle } from '../src/node/native-verify.js'
 import { SeededRng } from '../src/env/rng.js'
 
 const args = process.argv.slice(2)

@@ -1,6 +1,6 @@
 /**
  * Builds a node the way the command line runs one: a UDP socket, the system clock, crypto
- * randomness, Ed25519 verification by node:crypto (./native-verify.ts, ~15× the portable
+ * randomness, Ed25519 verification by node:crypto (../node/native-verify.ts, ~15× the portable
  * path) and (for a peer) a LevelDB store. The one place the commands pick
  * implementations; `demo` and the commands share it.
  */
@@ -17,7 +17,7 @@ import type { Transport } from '../transport/types.js'
 import { addressKey, type Address } from '../wire/index.js'
 import { CommandError } from './command.js'
 import { lanAddress } from './endpoint.js'
-import { nativeVerifyBundle } from './native-verify.js'
+import { nativeVerifyBundle } from '../node/native-verify.js'
 
 /** Options of {@link startUdpNode}. */
 export interface UdpNodeInit {

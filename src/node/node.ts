@@ -4,7 +4,8 @@
  * behind the dispatcher (./dispatcher.ts).
  */
 
-import { generateKeyPair, signBundle, verifyBundleSignature, type KeyPair } from '../bundle/sign.js'
+import { generateKeyPair, signBundle, type KeyPair } from '../bundle/sign.js'
+import { defaultVerifyBundle } from './native-verify.js'
 import { maxBundleBytes } from '../bundle/validate.js'
 import { policyError } from '../bundle/policy.js'
 import type { Bundle } from '../bundle/types.js'
@@ -124,7 +125,7 @@ export class BloomwalkNode {
     const node = this
     this.#budgets = new IntakeBudgets(opts.intakeBudgets)
     this.#identities = new IdentityNonces(this.keys.publicKey, opts.identityNonces)
-    this.#intake = new BundleIntake({ context: () => this.#ctx, maxParents: opts.maxParents, verify: opts.verifyBundle, deliver: (d) => this.#deliver(d), budgets: this.#budgets, retention: (s) => this.#retention.of(s) })
+    this.#intake = new BundleIntake({ context: () => this.#ctx, maxParents: opts.maxParents, verify: opts.verifyBundle ?? defaultVerifyBundle, deliver: (d) => this.#deliver(d), budgets: this.#budgets, retention: (s) => this.#retention.of(s) })
     this.#ctx = {
       role: opts.role,
       clock: opts.clock,
@@ -169,7 +170,7 @@ export class BloomwalkNode {
         selfAuthor: hex(this.keys.publicKey),
         state: opts.mvds.persist !== false && isStateStore(opts.store) ? opts.store : undefined,
         log,
-        verify: (b) => (opts.verifyBundle ?? verifyBundleSignature)(b) && b.bytes.length <= maxBundleBytes(sync.datagramBudget),
+        verify: (b) => (opts.verifyBundle ?? defaultVerifyBundle)(b) && b.bytes.length <= maxBundleBytes(sync.datagramBudget),
         canStore: () => opts.store?.failure === undefined,
         deliver: (b, from) => {
           const state = this.#overlays.get(hex(b.overlay))

@@ -59,8 +59,10 @@ export interface NodeOptions {
    */
   causalWaitMs?: number
   /**
-   * Signature check of received bundles. Default: Ed25519 verification. The simulator
-   * injects one memoised across its nodes (each distinct bundle verified once per run).
+   * Signature check of received bundles. Default: Ed25519 by node:crypto (OpenSSL), about 15×
+   * the portable @noble/curves path, which is used where node:crypto lacks Ed25519
+   * (./native-verify.ts). The simulator injects one memoised across its nodes (each distinct
+   * bundle verified once per run).
    */
   verifyBundle?: (bundle: Bundle) => boolean
   /** Idle checks and catch-up by coded symbols after walk steps (DESIGN §11). Default true. */

@@ -18,7 +18,7 @@
  */
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { nativeVerifyBundle } from '../../src/cli/native-verify.js'
+import { nativeVerifyBundle } from '../../src/node/native-verify.js'
 import { simulate } from '../../src/sim/run.js'
 import { simFigures } from '../../bench/testbed/figures.js'
 import { removeStaleTestbeds, testbedUnavailable } from '../../bench/testbed/lab.js'

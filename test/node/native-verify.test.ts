@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeBundle, signBundle, roomId, verifyBundleSignature } from '../../src/bundle/index.js'
 import { SeededRng } from '../../src/env/rng.js'
-import { nativeVerifyBundle } from '../../src/cli/native-verify.js'
+import { defaultVerifyBundle, nativeEd25519Works, nativeVerifyBundle, pickVerifier } from '../../src/node/native-verify.js'
 import { makeAuthors } from '../helpers/bundles.js'
 
 describe('native (node:crypto) and portable (noble) Ed25519 verification agree', () => {
@@ -19,9 +19,17 @@ describe('native (node:crypto) and portable (noble) Ed25519 verification agree',
       for (const bytes of variants) {
         const b = decodeBundle(bytes, wide)!
         expect(nativeVerifyBundle(b)).toBe(verifyBundleSignature(b))
+        expect(defaultVerifyBundle(b)).toBe(verifyBundleSignature(b))
         checked++
       }
     }
     expect(checked).toBe(240)
+  })
+
+  it("the node's default is the native one where node:crypto has Ed25519, else the portable one", () => {
+    // Node 20 ships OpenSSL with Ed25519: the library's default is the fast path here.
+    expect(nativeEd25519Works()).toBe(true)
+    expect(pickVerifier(true)).toBe(nativeVerifyBundle)
+    expect(pickVerifier(false)).toBe(verifyBundleSignature)
   })
 })

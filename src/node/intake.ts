@@ -13,14 +13,10 @@ import { isSyncable } from '../sync/config.js'
 import { addressKey, type Address } from '../wire/index.js'
 import type { NodeContext } from './context.js'
 import type { Delivery } from './events.js'
-import { hex } from '../bytes.js'
+import { equalBytes, hex } from '../bytes.js'
 import type { OverlayState } from './overlay.js'
 import { IntakeBudgets } from './budgets.js'
 import type { OverlayRetention } from './retention.js'
-
-function equalId(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
-}
 
 /** Ephemeral message ids remembered per overlay, so each is delivered once. */
 const MAX_EPHEMERAL_SEEN = 1024
@@ -147,7 +143,7 @@ export class BundleIntake {
       // No await on the common path (under the cap): timing stays that of the plain intake.
       if (retention.overCap) gone.push(...(await retention.enforceCap(store, state, ctx.sync)))
       counters.bundlesPruned += gone.length
-      if (gone.some((g) => equalId(g.id, b.id))) continue
+      if (gone.some((g) => equalBytes(g.id, b.id))) continue
       fresh.push(b)
     }
     state.builder?.onStored(fresh, from === undefined ? undefined : addressKey(from))

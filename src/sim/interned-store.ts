@@ -13,6 +13,7 @@ import type { Bundle } from '../bundle/types.js'
 import { AbstractBundleStore, normalizeRange, throwIfAborted, type NormalizedRange } from '../store/abstract.js'
 import type { RangeQuery } from '../store/types.js'
 import { compareBytes, hexKey, lastAtMost, lowerBound, nextPassing, passesModulo, prevPassing } from '../store/range.js'
+import { equalBytes } from '../bytes.js'
 
 interface OverlayIndex {
   /** Ordinals per global time, sorted by id. */
@@ -58,8 +59,8 @@ export class BundleTable {
     const key = idKey(id)
     const first = this.#ordinals.get(key)
     if (first === undefined) return undefined
-    if (equalIds(this.#bundles[first]!.id, id)) return first
-    return this.#more.get(key)?.find((o) => equalIds(this.#bundles[o]!.id, id))
+    if (equalBytes(this.#bundles[first]!.id, id)) return first
+    return this.#more.get(key)?.find((o) => equalBytes(this.#bundles[o]!.id, id))
   }
 
   /** The ordinal of `bundle`, interning it when new. */
@@ -98,12 +99,6 @@ export class BundleTable {
 /** The first 48 bits of an id as a number: a map key without allocating a string. */
 function idKey(id: Uint8Array): number {
   return id[0]! + id[1]! * 0x100 + id[2]! * 0x10000 + id[3]! * 0x1000000 + id[4]! * 0x100000000 + id[5]! * 0x10000000000
-}
-
-function equalIds(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 interface Held {

@@ -6,6 +6,7 @@
  */
 import { memoizedVerifier } from '../bundle/index.js'
 import type { Bundle } from '../bundle/types.js'
+import { equalBytes } from '../bytes.js'
 
 /** Distinct bundles remembered before the memo starts over. */
 const MEMO_SIZE = 4_000_000
@@ -21,7 +22,7 @@ export function sharedVerifier(inner?: (bundle: Bundle) => boolean): (bundle: Bu
     const { id, signature } = bundle
     const key = id[0]! + id[1]! * 0x100 + id[2]! * 0x10000 + id[3]! * 0x1000000 + id[4]! * 0x100000000 + id[5]! * 0x10000000000
     const entries = verified.get(key)
-    const known = entries?.find((e) => equal(e.id, id) && equal(e.signature, signature))
+    const known = entries?.find((e) => equalBytes(e.id, id) && equalBytes(e.signature, signature))
     if (known !== undefined) return known.ok
     const ok = inner(bundle)
     if (size >= MEMO_SIZE) {
@@ -34,10 +35,4 @@ export function sharedVerifier(inner?: (bundle: Bundle) => boolean): (bundle: Bu
     size++
     return ok
   }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

@@ -303,6 +303,8 @@ export class CatchUp {
   /** (Re)arms the no-progress timer: on expiry, ask again for what is missing. */
   #armTimer(overlay: OverlayState, own: OverlayCatchUp, state: CatchUpSession): void {
     state.cancelTimer()
+    // A stopped node arms nothing, whatever step of a session is still finishing.
+    if (this.#stopped || own.session !== state) return
     state.cancelTimer = this.#c.clock.setTimeout(() => {
       if (own.session !== state || this.#stopped) return
       const step = state.session.retry()

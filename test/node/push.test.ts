@@ -259,6 +259,8 @@ describe('PushService bounds', () => {
     const s = service({ forwardFanout: 2, announceFanout: 3 })
     const [b] = makeBundles(1, { overlay: s.overlay.id, sequential: true })
     await s.push.receive(s.overlay, { type: 'push', bundles: [b!], hops: 4 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(2) // the copies at once, the announcements after announceDelayMs
+    s.clock.advance(pushOptions().announceDelayMs)
     const copies = s.sent.filter((x) => x.packet.type === 'push' && x.packet.bundles.length === 1)
     const announcements = s.sent.filter((x) => x.packet.type === 'push' && x.packet.bundles.length === 0)
     expect(copies).toHaveLength(2)
@@ -271,7 +273,7 @@ describe('PushService bounds', () => {
   })
 
   it('an announced id we lack is asked for once (per wantTimeoutMs) from its announcer; when it comes it spreads with the announcement\'s hops', async () => {
-    const s = service({ forwardFanout: 1, announceFanout: 1, wantTimeoutMs: 1_000 })
+    const s = service({ forwardFanout: 1, announceFanout: 1, wantTimeoutMs: 1_000, announceDelayMs: 0 })
     const [b, known] = makeBundles(2, { overlay: s.overlay.id, sequential: true })
     s.held.add(hex(known!.id))
     await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [b!.id, known!.id] }, s.peers[1]!)
@@ -293,6 +295,30 @@ describe('PushService bounds', () => {
     // Only once: a bundle we did not ask for, or asked for and got, spreads no further.
     s.push.fetched(s.overlay, [b!, known!], s.peers[3]!)
     expect(s.sent).toHaveLength(4)
+  })
+
+  it('announcements made within announceDelayMs share one datagram per candidate (up to 32 ids); stop() drops those not sent and their timer', async () => {
+    const s = service({ forwardFanout: 0, announceFanout: 20, announceDelayMs: 25, maxForwardsPerSourcePerSecond: 1_000, freshWindow: 1_000 })
+    const bundles = makeBundles(40, { overlay: s.overlay.id, sequential: true })
+    for (const b of bundles) await s.push.receive(s.overlay, { type: 'push', bundles: [b], hops: 2 }, s.peers[0]!)
+    // 19 candidates besides the sender: each got one full datagram of 32 ids at once.
+    expect(s.sent).toHaveLength(19)
+    expect(s.sent.every((x) => x.packet.type === 'push' && x.packet.have?.length === 32)).toBe(true)
+    s.clock.advance(25)
+    expect(s.sent).toHaveLength(38)
+    expect(s.sent.slice(19).every((x) => x.packet.type === 'push' && x.packet.have?.length === 8)).toBe(true)
+    const perTarget = new Map<string, number>()
+    for (const x of s.sent) if (x.packet.type === 'push') perTarget.set(`${x.to.host}:${x.to.port}`, (perTarget.get(`${x.to.host}:${x.to.port}`) ?? 0) + x.packet.have!.length)
+    expect([...perTarget.values()].every((n) => n === 40)).toBe(true)
+    expect(s.push.stats().announced).toBe(38)
+    // Pending announcements die with stop(), and so does their timer.
+    const more = makeBundles(1, { overlay: s.overlay.id, seed: 77, sequential: true })
+    await s.push.receive(s.overlay, { type: 'push', bundles: more, hops: 2 }, s.peers[0]!)
+    expect(s.clock.pending).toBe(1)
+    s.push.stop()
+    expect(s.clock.pending).toBe(0)
+    s.clock.advance(1_000)
+    expect(s.sent).toHaveLength(38)
   })
 
   it('remembers at most maxWanted announced ids', async () => {

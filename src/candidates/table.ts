@@ -6,7 +6,7 @@
 import { BloomwalkError } from '../errors.js'
 import { type Rng, pick } from '../env/rng.js'
 import { type Address, type ConnectionType, addressKey, hostKey, isValidAddress, parseAddressKey, subnetKeys } from '../nat/index.js'
-import { type Candidate, type Category, categoryOf } from './candidate.js'
+import { type Candidate, type Category, categoryOf, isUseful } from './candidate.js'
 import { type CandidateTableInit, type CandidateTableOptions, resolveOptions } from './options.js'
 import { type Entry, EVICTION_RANK, drawCategory, evictionVictim, introductionPools, oldestEligible } from './select.js'
 import { SubnetIndex } from './subnets.js'
@@ -125,6 +125,15 @@ export class CandidateTable {
    */
   recordIntro(key: string, info: IntroInfo, now: number): Candidate | undefined {
     return this.#record(key, 'intro', info, now)
+  }
+
+  /**
+   * True when `key` sent us a bundle we did not hold within `usefulLifetimeMs` (it counts as a
+   * peer of its own, apart from the other ports of its host). False for an unknown key.
+   */
+  isUseful(key: string, now: number): boolean {
+    const c = this.get(key)
+    return c !== undefined && isUseful(c, now, this.options)
   }
 
   /**

@@ -53,7 +53,7 @@ export class BundleIntake {
     const ctx = this.#deps.context()
     const { counters, store, clock } = ctx
     const budgets = this.#deps.budgets
-    const host = from === undefined ? '' : IntakeBudgets.hostOf(from.host)
+    const host = from === undefined ? '' : sourceOf(state, from, clock.now())
     const retention = this.#deps.retention(state)
     if (store === undefined) return []
     const now = clock.now()
@@ -158,7 +158,7 @@ export class BundleIntake {
     const ctx = this.#deps.context()
     const policy = this.#policy(ctx)
     const budgets = this.#deps.budgets
-    const host = IntakeBudgets.hostOf(from.host)
+    const host = sourceOf(state, from, ctx.clock.now())
     const now = ctx.clock.now()
     const delivered: Bundle[] = []
     for (const b of bundles) {
@@ -197,4 +197,16 @@ export class BundleIntake {
     if (missing.length === 0 || from === undefined) return
     ctx.send(from, state.id, { type: 'bundle-request', ids: missing.slice(0, ctx.limits.maxIdsPerRequest) }, 'destination')
   }
+}
+
+/**
+ * Whose source budget a datagram from `from` spends: its host's (an IPv4 address, an IPv6
+ * /64), shared by every port there, unless this port recently sent us a bundle we did not
+ * hold (the walk's notion of a useful port, {@link CandidateTable.isUseful}); then its own.
+ * Honest peers behind one address (a carrier-grade NAT, a campus, the demo on 127.0.0.1)
+ * each earn a budget by being useful, while ports that forward nothing new share one.
+ */
+export function sourceOf(state: OverlayState, from: Address, now: number): string {
+  const key = addressKey(from)
+  return state.candidates.isUseful(key, now) ? key : IntakeBudgets.hostOf(from.host)
 }

@@ -123,6 +123,33 @@ describe('a node under a bundle flood from one source', () => {
     await t.stop()
   }, 60_000)
 
+  it('peers sharing one address: a port that brought new bundles spends a budget of its own; a port that floods spends only the shared one', async () => {
+    const t = await testnet({ peers: 1, seed: 2022, peer: { intakeBudgets: { host: { stores: 5 }, burstSeconds: 1 } } })
+    const victim = t.nodes[0]!
+    const honest = adversary(t, victim, { host: '100.64.0.1', port: 4001 })
+    const flooder = adversary(t, victim, { host: '100.64.0.1', port: 4002 })
+    honest.introduce()
+    flooder.introduce()
+    await t.run(100)
+    const [bob] = makeAuthors(1, 2023)
+    let gt = 1
+    const next = (who: typeof mallory) => signBundle({ overlay: t.overlay, globalTime: gt, kind: 1, body: new Uint8Array(new Uint32Array([gt++]).buffer) }, who!)
+    // The honest port brings one new bundle: from then on it is useful, a source of its own.
+    honest.bundles([next(bob)])
+    await t.run(100)
+    expect(victim.stats().overlays[0]!.bundlesStored).toBe(1)
+    // The flooder's port has brought nothing new yet: it spends the address's shared budget (5 + 5/s) and is cut there.
+    for (let i = 0; i < 10; i++) flooder.bundles([next(mallory), next(mallory)])
+    await t.run(100)
+    const afterFlood = victim.stats().overlays[0]!.bundlesStored
+    expect(victim.stats().bundleDrops['host-store-budget']).toBeGreaterThan(0)
+    // The honest port still gets through, though its address's shared budget is spent.
+    for (let i = 0; i < 3; i++) honest.bundles([next(bob)])
+    await t.run(100)
+    expect(victim.stats().overlays[0]!.bundlesStored).toBe(afterFlood + 3)
+    await t.stop()
+  }, 60_000)
+
   it('valid signatures from one author: stored at most the author budget, an honest author still gets through', async () => {
     const t = await testnet({ peers: 1, seed: 2021, peer: { intakeBudgets: { author: { stores: 5 }, burstSeconds: 2 } } })
     const victim = t.nodes[0]!

@@ -124,9 +124,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
     churn: s.churn.online >= 1 ? null : { onlineShare: Math.round((churn.onlineMs() / (s.peers * world.elapsed())) * 1000) / 1000, sessions: churn.stats.sessions },
     network: world.net.stats(),
     driver: extra,
-    // Push's own bytes plus the announcement path's requests and answers (bundle-request,
-    // bundles): conservative, as `bundles` also carries the few by-id answers of the walk.
-    fresh: freshFigures(latencyQuantiles, s.stepIntervalMs, (traffic['push']?.bytes ?? 0) + (traffic['bundle-request']?.bytes ?? 0) + (traffic['bundles']?.bytes ?? 0), log.owedBytes, typeof extra['bundlesDuplicate'] === 'number' ? extra['bundlesDuplicate'] : 0, s.peers),
+    fresh: freshFigures(latencyQuantiles, s.stepIntervalMs, traffic['push']?.bytes ?? 0, (traffic['bundle-request']?.bytes ?? 0) + (traffic['bundles']?.bytes ?? 0), log.owedBytes, typeof extra['bundlesDuplicate'] === 'number' ? extra['bundlesDuplicate'] : 0, s.peers),
     curve,
     run: { wallSeconds: null, cpuSeconds: null, peakRssBytes: null }
   }

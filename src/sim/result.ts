@@ -51,17 +51,17 @@ export interface FreshFigures {
   /** Bytes of push datagrams (publish, forwarding, announcements) ÷ the bundle bytes owed: what push adds to the walk's traffic. */
   pushByteMultiplier: number
   /**
-   * Bytes of by-id requests and their answers (bundle-request, bundles) ÷ the bundle bytes
-   * owed: the announcements' asks and answers, and the walk's own answers (with push off
-   * this is the walk's share alone).
+   * Bytes of `bundles` and `bundle-request` datagrams ÷ the bundle bytes owed: the walk's
+   * answers, and the asks and answers that follow announcements (with push off, the walk's
+   * answers alone).
    */
-  byIdByteMultiplier: number
+  answersByteMultiplier: number
   /** Bundles received that the receiver already held (any path: push, answers, catch-up) ÷ peers. */
   duplicatesPerReceiver: number
 }
 
 /** The fresh-message figures from the per-pair latency quantiles (seconds, 0..100 %), push bytes and duplicates. */
-export function freshFigures(quantiles: readonly number[], stepIntervalMs: number, pushBytes: number, byIdBytes: number, owedBytes: number, duplicates: number, peers: number): FreshFigures {
+export function freshFigures(quantiles: readonly number[], stepIntervalMs: number, pushBytes: number, answerBytes: number, owedBytes: number, duplicates: number, peers: number): FreshFigures {
   const ms = (i: number) => Math.round((quantiles[i] ?? 0) * 1000)
   const latencyMs = { p50: ms(50), p90: ms(90), p99: ms(99), max: ms(100) }
   const steps = (v: number) => Math.round((v / stepIntervalMs) * 100) / 100
@@ -69,7 +69,7 @@ export function freshFigures(quantiles: readonly number[], stepIntervalMs: numbe
     latencyMs,
     walkSteps: { p50: steps(latencyMs.p50), p90: steps(latencyMs.p90), p99: steps(latencyMs.p99), max: steps(latencyMs.max) },
     pushByteMultiplier: owedBytes === 0 ? 0 : Math.round((pushBytes / owedBytes) * 1000) / 1000,
-    byIdByteMultiplier: owedBytes === 0 ? 0 : Math.round((byIdBytes / owedBytes) * 1000) / 1000,
+    answersByteMultiplier: owedBytes === 0 ? 0 : Math.round((answerBytes / owedBytes) * 1000) / 1000,
     duplicatesPerReceiver: Math.round((duplicates / peers) * 100) / 100
   }
 }

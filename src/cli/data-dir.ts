@@ -4,6 +4,8 @@
  * ```
  * <data>/author.key            32-byte Ed25519 secret seed, mode 0600 (one identity per data directory)
  * <data>/rooms/<slug>-<hash8>/  the LevelDB of one room
+ * <data>/identities/<room id hex>.nonce  the author's identity nonce for a room whose policy
+ *                               asks for one (DESIGN §14): minted once, not at every start
  * ```
  *
  * `<data>` is `--data`, else `$XDG_DATA_HOME/bloomwalk`, else `~/.local/share/bloomwalk`.
@@ -11,10 +13,10 @@
  * the room id, so names that reduce to the same slug (or differ only in case, on a
  * case-insensitive file system) still get their own folder.
  */
-import { chmod, link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises'
+import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
-import { keyPairFromSecret, roomId, type KeyPair } from '../bundle/index.js'
+import { identityWork, keyPairFromSecret, mintIdentity, roomId, type KeyPair } from '../bundle/index.js'
 import type { Logger } from '../env/logger.js'
 import type { Rng } from '../env/rng.js'
 import { CommandError } from './command.js'
@@ -82,6 +84,45 @@ export async function loadOrCreateKey(data: string, rng: Rng, log: Logger): Prom
     if (err instanceof CommandError) throw err
     throw new CommandError(`cannot use author key ${path}: ${err instanceof Error ? err.message : String(err)}`)
   }
+}
+
+/**
+ * The author's identity nonce for `overlay` when its policy asks for `bits` > 0 of work:
+ * read from `<data>/identities/<overlay hex>.nonce`, or minted (≈ 2^bits hashes) and written
+ * there when missing, unreadable as a nonce, or too weak for `bits` (a room whose policy asks
+ * for more). undefined when `bits` is 0.
+ * @throws {CommandError} when the file cannot be written
+ */
+export async function loadOrMintIdentityNonce(data: string, overlay: Uint8Array, author: Uint8Array, bits: number, rng: Rng, log: Logger): Promise<Uint8Array | undefined> {
+  if (bits <= 0) return undefined
+  const dir = join(data, 'identities')
+  const path = join(dir, `${Buffer.from(overlay).toString('hex')}.nonce`)
+  const known = await readFile(path).then(
+    (b) => new Uint8Array(b),
+    () => undefined
+  )
+  if (known !== undefined && identityWork(overlay, author, known) >= bits) return known
+  if (known !== undefined) log.warn('identity nonce too weak for the room (or not ours); minting a new one', { path, bits })
+  const started = Date.now()
+  const nonce = mintIdentity(overlay, author, bits)
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+    let suffix = ''
+    for (const b of rng.bytes(6)) suffix += b.toString(16).padStart(2, '0')
+    const tmp = `${path}.${suffix}.tmp`
+    const handle = await open(tmp, 'wx', 0o600)
+    try {
+      await handle.writeFile(nonce)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(tmp, path)
+  } catch (err) {
+    throw new CommandError(`cannot write identity nonce ${path}: ${err instanceof Error ? err.message : String(err)}`)
+  }
+  log.info('minted an identity nonce for the room', { bits, ms: Date.now() - started, path })
+  return nonce
 }
 
 /**

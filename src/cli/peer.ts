@@ -8,7 +8,7 @@ import type { Logger } from '../env/logger.js'
 import { addressKey } from '../wire/index.js'
 import { choiceOption, numberOption } from './args.js'
 import type { CommandIo } from './command.js'
-import { dataDir, loadOrCreateKey, roomDir } from './data-dir.js'
+import { dataDir, loadOrCreateKey, loadOrMintIdentityNonce, roomDir } from './data-dir.js'
 import { resolveEndpoint } from './endpoint.js'
 import { hostOption, roomOption, trackerOptions } from './options.js'
 import { shortHex } from './report.js'
@@ -89,8 +89,12 @@ export async function startPeer(values: PeerValues, io: CommandIo, log: Logger, 
   const key = await loadOrCreateKey(data, rng, log)
   log.info(key.created ? 'created a new identity' : 'loaded identity', { author: shortHex(key.keys.publicKey, 8), key: key.path })
   const overlay = roomId(room, policy)
-  const policies = new Map([[Buffer.from(overlay).toString('hex'), policy]])
-  const peer = await startUdpNode({ role: 'peer', host, port, dataDir: dir, overlays: [overlay], trackers, keys: key.keys, logger: log, rng, node: { ...scaledNodeOptions(stepIntervalMs), policies, ...extra }, beforeStart })
+  const overlayHex = Buffer.from(overlay).toString('hex')
+  const policies = new Map([[overlayHex, policy]])
+  // A room that asks for identity work gets it paid once per data directory, at start, not at the first line typed.
+  const nonce = await loadOrMintIdentityNonce(data, overlay, key.keys.publicKey, policy.identityBits, rng, log)
+  const identityNonces = new Map(nonce === undefined ? [] : [[overlayHex, nonce]])
+  const peer = await startUdpNode({ role: 'peer', host, port, dataDir: dir, overlays: [overlay], trackers, keys: key.keys, logger: log, rng, node: { ...scaledNodeOptions(stepIntervalMs), policies, identityNonces, ...extra }, beforeStart })
   const stats = peer.node.stats()
   log.info('joined room', {
     room,

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest'
 import { UsageError } from '../../src/cli/args.js'
 import { clock, formatMessage, nickOption, parseMessage, sanitize } from '../../src/cli/chat.js'
 import { CountingTransport } from '../../src/cli/counting-transport.js'
-import { defaultDataDir, KEY_FILE, loadOrCreateKey, roomDir, roomFolder } from '../../src/cli/data-dir.js'
+import { defaultDataDir, KEY_FILE, loadOrCreateKey, loadOrMintIdentityNonce, roomDir, roomFolder } from '../../src/cli/data-dir.js'
 import { lanAddress, parseEndpoint, resolveEndpoint } from '../../src/cli/endpoint.js'
-import { generateKeyPair, roomId, signBundle } from '../../src/bundle/index.js'
+import { generateKeyPair, identityWork, roomId, signBundle } from '../../src/bundle/index.js'
 import { createLogger } from '../../src/env/logger.js'
 import { SeededRng } from '../../src/env/rng.js'
 import { ManualClock } from '../../src/env/clock.js'
@@ -88,6 +88,39 @@ describe('data directory and author key', () => {
     }
     await writeFile(join(dir, KEY_FILE), new Uint8Array(31))
     await expect(loadOrCreateKey(dir, new SeededRng(1), log)).rejects.toThrow(/exactly 32 bytes, found 31/)
+  })
+})
+
+describe('identity nonces in the data directory', () => {
+  const log = createLogger('test', { level: 'silent' })
+  const room = roomId('open')
+  const author = generateKeyPair(new SeededRng(9)).publicKey
+  const file = (dir: string) => join(dir, 'identities', `${Buffer.from(room).toString('hex')}.nonce`)
+
+  it('mints once (mode 0600) and reads the same nonce at the next start; none when the room asks for no work', async () => {
+    const dir = await tempDir()
+    const first = await loadOrMintIdentityNonce(dir, room, author, 8, new SeededRng(1), log)
+    expect(identityWork(room, author, first!)).toBeGreaterThanOrEqual(8)
+    if (process.platform !== 'win32') expect((await stat(file(dir))).mode & 0o777).toBe(0o600)
+    const before = (await stat(file(dir))).mtimeMs
+    const again = await loadOrMintIdentityNonce(dir, room, author, 8, new SeededRng(2), log)
+    expect(again).toEqual(first)
+    expect((await stat(file(dir))).mtimeMs).toBe(before) // read, not written again
+    expect(await loadOrMintIdentityNonce(await tempDir(), room, author, 0, new SeededRng(1), log)).toBeUndefined()
+  })
+
+  it('a nonce too weak for the room, or garbage, is replaced by a new one (with a warning)', async () => {
+    const dir = await tempDir()
+    const weak = await loadOrMintIdentityNonce(dir, room, author, 1, new SeededRng(1), log)
+    const warnings: string[] = []
+    const strong = await loadOrMintIdentityNonce(dir, room, author, 12, new SeededRng(1), createLogger('t', { sink: (_l, _n, m) => warnings.push(m) }))
+    expect(identityWork(room, author, strong!)).toBeGreaterThanOrEqual(12)
+    expect(new Uint8Array(await readFile(file(dir)))).toEqual(strong)
+    expect(warnings.join()).toMatch(/too weak/)
+    expect(weak).toBeDefined()
+    await writeFile(file(dir), new Uint8Array(3))
+    const fixed = await loadOrMintIdentityNonce(dir, room, author, 12, new SeededRng(1), log)
+    expect(identityWork(room, author, fixed!)).toBeGreaterThanOrEqual(12)
   })
 })
 

@@ -12,7 +12,7 @@ import type { KeyPair } from '../bundle/sign.js'
 import { createNode, type BloomwalkNode, type NodeOptions } from '../node/index.js'
 import { LevelStore } from '../store/level.js'
 import type { BundleStore } from '../store/types.js'
-import { createUdpTransport } from '../transport/udp.js'
+import { createUdpTransport, type UdpTransport } from '../transport/udp.js'
 import type { Transport } from '../transport/types.js'
 import { addressKey, type Address } from '../wire/index.js'
 import { CommandError } from './command.js'
@@ -26,6 +26,8 @@ export interface UdpNodeInit {
   host: string
   /** Local port; 0 = any free port. */
   port: number
+  /** Socket receive buffer to ask for (bytes; the kernel caps it at net.core.rmem_max); default the system's. */
+  receiveBufferBytes?: number
   /** A peer's LevelDB directory (or give `store`). */
   dataDir?: string
   store?: BundleStore
@@ -51,6 +53,8 @@ export interface UdpNode {
   store: BundleStore | undefined
   /** The address peers are told (the LAN address when bound to 0.0.0.0 / ::). */
   advertised: Address
+  /** The socket's receive buffer as the kernel reports it (Linux: twice what it granted). */
+  receiveBufferBytes: number
   /** Stops the node, closes its store and socket. Idempotent. */
   close(): Promise<void>
 }
@@ -60,9 +64,9 @@ export interface UdpNode {
  * @throws {CommandError} when the port cannot be bound or the data directory is in use
  */
 export async function startUdpNode(init: UdpNodeInit): Promise<UdpNode> {
-  let raw: Transport
+  let raw: UdpTransport
   try {
-    raw = await createUdpTransport({ host: init.host, port: init.port, logger: init.logger.child('udp') })
+    raw = await createUdpTransport({ host: init.host, port: init.port, receiveBufferBytes: init.receiveBufferBytes, logger: init.logger.child('udp') })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EADDRNOTAVAIL' ? 'no such local address' : err instanceof Error ? err.message : String(err)
@@ -101,7 +105,7 @@ export async function startUdpNode(init: UdpNodeInit): Promise<UdpNode> {
     await close()
     throw storeError(err, init.dataDir)
   }
-  return { node, transport, store, advertised: lan ?? transport.address(), close }
+  return { node, transport, store, advertised: lan ?? transport.address(), receiveBufferBytes: raw.receiveBufferBytes(), close }
 }
 
 /** A LevelDB lock (another process holds the directory) turned into a message that says so. */

@@ -7,27 +7,69 @@
  * never showed it). So a symbols-request from a walker waits until our answer to its offer
  * has left. Bounded: beyond {@link MAX_PENDING_ANSWERS} answers in progress, more are not
  * tracked (a request then waits for none).
+ *
+ * It also bounds the work itself (issue 21): each answer reads the store, and a flood of
+ * offers (2 000 a second from one source) started answers faster than they finished, so
+ * hundreds of megabytes of them waited in memory long after the flood. While a walker has
+ * {@link MAX_ANSWERS_PER_WALKER} answers in progress (an honest one has one per walk step,
+ * two with a first-contact follow-up), or the overlay {@link MAX_ANSWERS_IN_FLIGHT}, a new
+ * offer is {@link busy}: it gets its introduction-response without an answer (counted
+ * `answersShed`).
  */
 
 /** Answers in progress tracked per overlay. */
 export const MAX_PENDING_ANSWERS = 256
+/** Answers computed at once for one walker address; beyond, its offers are answered without bundles. */
+export const MAX_ANSWERS_PER_WALKER = 2
+/** Answers computed at once per overlay, all walkers together (many spoofed sources). */
+export const MAX_ANSWERS_IN_FLIGHT = 1024
 
 export class PendingAnswers {
   readonly #pending = new Map<string, Promise<void>>()
   readonly #max: number
+  readonly #maxInFlight: number
+  readonly #maxPerWalker: number
+  /** Answers in progress per walker address (an entry only while one is; at most maxInFlight). */
+  readonly #byWalker = new Map<string, number>()
+  #inFlight = 0
 
-  constructor(max = MAX_PENDING_ANSWERS) {
+  constructor(max = MAX_PENDING_ANSWERS, limits: { inFlight?: number; perWalker?: number } = {}) {
     this.#max = max
+    this.#maxInFlight = limits.inFlight ?? MAX_ANSWERS_IN_FLIGHT
+    this.#maxPerWalker = limits.perWalker ?? MAX_ANSWERS_PER_WALKER
   }
 
-  /** Answers in progress. */
+  /** Walkers with an answer in progress (tracked ones). */
   get size(): number {
     return this.#pending.size
   }
 
+  /** Answers in progress, tracked or not. */
+  get inFlight(): number {
+    return this.#inFlight
+  }
+
+  /** True while the walker at `peerKey`, or the overlay, has as many answers in progress as allowed: shed a new one. */
+  busy(peerKey: string): boolean {
+    return this.#inFlight >= this.#maxInFlight || (this.#byWalker.get(peerKey) ?? 0) >= this.#maxPerWalker
+  }
+
   /** Runs `answer` for the walker at `peerKey`, tracked until it settles; resolves or rejects as it does. */
   track(peerKey: string, answer: () => Promise<void>): Promise<void> {
-    const work = answer()
+    this.#inFlight++
+    this.#byWalker.set(peerKey, (this.#byWalker.get(peerKey) ?? 0) + 1)
+    let started: Promise<void>
+    try {
+      started = answer()
+    } catch (err) {
+      started = Promise.reject(err as Error)
+    }
+    const work = started.finally(() => {
+      this.#inFlight--
+      const left = (this.#byWalker.get(peerKey) ?? 1) - 1
+      if (left > 0) this.#byWalker.set(peerKey, left)
+      else this.#byWalker.delete(peerKey)
+    })
     if (this.#pending.size >= this.#max && !this.#pending.has(peerKey)) return work
     const settled = work.then(
       () => undefined,

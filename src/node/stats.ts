@@ -45,6 +45,8 @@ export interface NodeCounters {
   walkErrors: number
   /** Sync answers held back for an unvalidated walker (answered when it echoes the token). */
   answersDeferred: number
+  /** Sync offers answered without bundles because enough answers were in progress (a flood; pending-answers.ts). */
+  answersShed: number
 }
 
 export class Counters {
@@ -63,6 +65,7 @@ export class Counters {
   privateRefused = 0
   walkErrors = 0
   answersDeferred = 0
+  answersShed = 0
 
   received(type: PacketType, bytes: number): void {
     add(this.#in, type, bytes)
@@ -100,7 +103,8 @@ export class Counters {
       probesDropped: this.probesDropped,
       privateRefused: this.privateRefused,
       walkErrors: this.walkErrors,
-      answersDeferred: this.answersDeferred
+      answersDeferred: this.answersDeferred,
+      answersShed: this.answersShed
     }
   }
 }

@@ -23,7 +23,7 @@ export {
   MAX_UDP_PAYLOAD,
   isMulticastTransport
 } from './types.js'
-export { type UdpTransportOptions, createUdpTransport } from './udp.js'
+export { type UdpTransportOptions, type UdpTransport, MAX_RECEIVE_BUFFER_BYTES, createUdpTransport } from './udp.js'
 export { MemoryNetwork } from './memory.js'
 export {
   type MemoryNetworkOptions,

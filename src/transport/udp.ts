@@ -17,6 +17,13 @@
  * IPv4 on an IPv6 socket). A `udp4` socket sending to an IPv4-mapped address sends to the
  * IPv4 address behind it. Other hosts are passed on as Node printed them (an IPv6 link-local
  * sender keeps its `%zone` suffix).
+ *
+ * Receive buffer: datagrams that arrive while the socket's buffer is full are dropped by the
+ * kernel before the node sees them (a flood of 2 000 datagrams/s from one source made the
+ * default ~208 KB buffer drop 17–19 %; docs/security.md, "A datagram flood").
+ * `receiveBufferBytes` asks for a larger one; the kernel caps the request at
+ * `net.core.rmem_max` (Linux: /proc/sys/net/core/rmem_max) without an error, so
+ * {@link UdpTransport.receiveBufferBytes} reports the size the kernel granted.
  */
 import DgramAsPromised, { type RemoteInfo, type SocketAsPromised } from 'dgram-as-promised'
 import { silentLogger, type Logger } from '../env/logger.js'
@@ -40,21 +47,42 @@ export interface UdpTransportOptions {
    * decode limits check them.
    */
   maxDatagram?: number
+  /**
+   * Socket receive buffer to ask for, in bytes (1 ≤ value ≤ {@link MAX_RECEIVE_BUFFER_BYTES});
+   * default: the operating system's (`net.core.rmem_default` on Linux). The kernel caps it at
+   * `net.core.rmem_max`; {@link UdpTransport.receiveBufferBytes} says what it granted.
+   */
+  receiveBufferBytes?: number
   /** Aborting it before the socket is bound rejects with `ABORTED`; aborting later closes the transport. */
   signal?: AbortSignal
   /** Where socket errors and handler exceptions are reported; default silent (they are counted anyway). */
   logger?: Logger
 }
 
+/** Largest receive buffer one may ask for (SO_RCVBUF is an int). */
+export const MAX_RECEIVE_BUFFER_BYTES = 2 ** 31 - 1
+
+/** The UDP {@link Transport}, which also reports its socket's receive buffer. */
+export interface UdpTransport extends Transport {
+  /**
+   * The socket's receive buffer in bytes, as the kernel reports it (SO_RCVBUF). Untouched,
+   * Linux reports `net.core.rmem_default` (212 992 on most systems); asked for a size, it
+   * grants min(size, `net.core.rmem_max`) and reports twice that (it counts its bookkeeping in
+   * the buffer): asking for 4 MiB with rmem_max ≥ 4 MiB reads 8 MiB.
+   */
+  receiveBufferBytes(): number
+}
+
 /**
  * Binds a UDP socket and wraps it as a {@link Transport}.
  * @throws {BloomwalkError} INVALID_ARGUMENT for a malformed option (a `host` that is not an IP
- *   literal of the socket's family, a port outside 0–65535, a bad `maxDatagram`)
+ *   literal of the socket's family, a port outside 0–65535, a bad `maxDatagram` or
+ *   `receiveBufferBytes`)
  * @throws {BloomwalkError} ABORTED when `signal` fires before the socket is bound
  * @throws the operating system's bind error (e.g. `code: 'EADDRINUSE'`, `'EADDRNOTAVAIL'`)
  */
-export async function createUdpTransport(options: UdpTransportOptions = {}): Promise<Transport> {
-  const { type, host, port, maxDatagram } = checkOptions(options)
+export async function createUdpTransport(options: UdpTransportOptions = {}): Promise<UdpTransport> {
+  const { type, host, port, maxDatagram, receiveBufferBytes } = checkOptions(options)
   const signal = options.signal
   if (isAborted(signal)) throw aborted(signal)
 
@@ -63,12 +91,18 @@ export async function createUdpTransport(options: UdpTransportOptions = {}): Pro
   // it, without sending. Our own listener counts errors instead, so drop the library's
   // listeners; its bind/send/close promises keep working without them.
   socket.destroy()
-  const transport = new UdpTransport(socket, type, maxDatagram, options.logger ?? silentLogger)
+  const log = options.logger ?? silentLogger
+  const transport = new DgramTransport(socket, type, maxDatagram, log)
 
   let local: Address
   try {
     const info = await socket.bind(port, host)
     local = { host: info.address, port: info.port }
+    // Only a bound socket has a buffer to size. Above rmem_max the kernel grants rmem_max.
+    if (receiveBufferBytes !== undefined) {
+      socket.socket.setRecvBufferSize(receiveBufferBytes)
+      log.debug('udp receive buffer', { requested: receiveBufferBytes, granted: socket.socket.getRecvBufferSize() })
+    }
   } catch (err) {
     await transport.close()
     throw err
@@ -94,7 +128,7 @@ function invalid(message: string): BloomwalkError {
   return new BloomwalkError('INVALID_ARGUMENT', `createUdpTransport: ${message}`)
 }
 
-function checkOptions(options: UdpTransportOptions): { type: 'udp4' | 'udp6'; host: string; port: number; maxDatagram: number } {
+function checkOptions(options: UdpTransportOptions): { type: 'udp4' | 'udp6'; host: string; port: number; maxDatagram: number; receiveBufferBytes: number | undefined } {
   const family = options.host === undefined ? undefined : ipFamily(options.host)
   if (family === 0) throw invalid(`host must be an IPv4 or IPv6 literal, got ${String(options.host)}`)
   const type = options.type ?? (family === 6 ? 'udp6' : 'udp4')
@@ -107,11 +141,15 @@ function checkOptions(options: UdpTransportOptions): { type: 'udp4' | 'udp6'; ho
   if (!Number.isInteger(maxDatagram) || maxDatagram < 1 || maxDatagram > MAX_UDP_PAYLOAD) {
     throw invalid(`maxDatagram must be an integer in 1..${MAX_UDP_PAYLOAD}, got ${String(maxDatagram)}`)
   }
-  return { type, host, port, maxDatagram }
+  const receiveBufferBytes = options.receiveBufferBytes
+  if (receiveBufferBytes !== undefined && (!Number.isInteger(receiveBufferBytes) || receiveBufferBytes < 1 || receiveBufferBytes > MAX_RECEIVE_BUFFER_BYTES)) {
+    throw invalid(`receiveBufferBytes must be an integer in 1..${MAX_RECEIVE_BUFFER_BYTES}, got ${String(receiveBufferBytes)}`)
+  }
+  return { type, host, port, maxDatagram, receiveBufferBytes }
 }
 
 /** A bound UDP socket as a {@link Transport}. Built only by {@link createUdpTransport}. */
-class UdpTransport implements Transport {
+class DgramTransport implements UdpTransport {
   onPacket: ((from: Address, bytes: Uint8Array) => void) | null = null
 
   readonly #socket: SocketAsPromised
@@ -176,6 +214,10 @@ class UdpTransport implements Transport {
 
   stats(): TransportStats {
     return this.#counters.snapshot()
+  }
+
+  receiveBufferBytes(): number {
+    return this.#socket.socket.getRecvBufferSize()
   }
 
   async #close(): Promise<void> {

@@ -25,10 +25,14 @@ describe('tracker, node and chat over UDP', { timeout: 60_000 }, () => {
     const ada = start(['chat', ...peer, '--data', dataA, '--nick', 'ada'])
     const bob = start(['chat', ...peer, '--data', dataB, '--nick', 'bob'])
     const statusPath = join(dataC, 'status.json')
-    const node = start(['node', ...peer, '--data', dataC, '--stats', '1', '--publish-stdin', '--status', statusPath])
+    const node = start(['node', ...peer, '--data', dataC, '--stats', '1', '--publish-stdin', '--status', statusPath, '--receive-buffer', '1048576'])
     const adaKey = (await line(ada, 'out', /^joined "test room" as ada \(([0-9a-f]{8})\)/, 'ada to join'))[1]!
     const bobKey = (await line(bob, 'out', /^joined "test room" as bob \(([0-9a-f]{8})\)/, 'bob to join'))[1]!
-    await line(node, 'err', /joined room \{"room":"test room"/, 'the node to join')
+    const joined = await line(node, 'err', /joined room \{"room":"test room".*"receiveBuffer":(\d+)/, 'the node to join')
+    // Linux grants min(asked, net.core.rmem_max) and reports it doubled.
+    const rmemMax = Number((await readFile('/proc/sys/net/core/rmem_max', 'utf8').catch(() => 'NaN')).trim())
+    if (Number.isFinite(rmemMax)) expect(Number(joined[1])).toBe(2 * Math.min(1048576, rmemMax))
+    else expect(Number(joined[1])).toBeGreaterThan(0)
 
     ada.stdin.write('hello from ada\n')
     await line(bob, 'out', new RegExp(`^\\d\\d:\\d\\d ada \\(${adaKey}\\): hello from ada$`), 'bob to print ada\'s line')

@@ -1,6 +1,6 @@
 /** PendingAnswers: a symbols-request from a walker waits for our answer to its offer (issue 22); bounded. */
 import { describe, expect, it } from 'vitest'
-import { MAX_PENDING_ANSWERS, PendingAnswers } from '../../src/node/pending-answers.js'
+import { MAX_ANSWERS_IN_FLIGHT, MAX_ANSWERS_PER_WALKER, MAX_PENDING_ANSWERS, PendingAnswers } from '../../src/node/pending-answers.js'
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
   let resolve!: () => void
@@ -46,6 +46,36 @@ describe('PendingAnswers', () => {
     let done = false
     await answers.settled(key(MAX_PENDING_ANSWERS + 10)).then(() => (done = true))
     expect(done).toBe(true)
+    never.resolve()
+  })
+
+  it(`busy: at most ${MAX_ANSWERS_PER_WALKER} answers in progress per walker and ${MAX_ANSWERS_IN_FLIGHT} in all; a settled one (kept or failed) frees its slot`, async () => {
+    const answers = new PendingAnswers()
+    const one = '1.1.1.1:1'
+    const held = Array.from({ length: MAX_ANSWERS_PER_WALKER }, () => deferred())
+    const tracked = held.map((d) => answers.track(one, () => d.promise))
+    expect(answers.busy(one)).toBe(true)
+    expect(answers.busy('2.2.2.2:1')).toBe(false)
+    held[0]!.reject(new Error('store closed'))
+    await expect(tracked[0]).rejects.toThrow('store closed')
+    expect(answers.busy(one)).toBe(false)
+    held[1]!.resolve()
+    await tracked[1]
+    expect(answers.inFlight).toBe(0)
+    // All walkers together.
+    const never = deferred()
+    const key = (i: number): string => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}:1`
+    for (let i = 0; i < MAX_ANSWERS_IN_FLIGHT; i++) void answers.track(key(i), () => never.promise)
+    expect(answers.inFlight).toBe(MAX_ANSWERS_IN_FLIGHT)
+    expect(answers.busy('3.3.3.3:1')).toBe(true)
+    // A function that throws instead of rejecting frees its slot too.
+    const small = new PendingAnswers(MAX_PENDING_ANSWERS, { inFlight: 1 })
+    await expect(
+      small.track(one, () => {
+        throw new Error('sync')
+      })
+    ).rejects.toThrow('sync')
+    expect(small.busy(one)).toBe(false)
     never.resolve()
   })
 })

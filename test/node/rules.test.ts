@@ -115,6 +115,29 @@ describe('node packet rules', () => {
     await t.stop()
   })
 
+  it('a walker that floods offers has at most two answered at once; the others get an introduction-response without bundles (answersShed)', async () => {
+    const t = await testnet({ peers: 0, seed: 12 })
+    const victim = await t.addPeer({ stepIntervalMs: 10_000_000 })
+    for (let i = 0; i < 100; i++) await victim.publish(t.overlay, new Uint8Array(150).fill(i))
+    const { adversary } = await import('../hardening/helpers.js')
+    const m = adversary(t, victim)
+    await m.validate() // validated: nothing is held back by the 3× bound
+    const size = offerSize(1200, 0.01, 'ipv4')
+    const token = [...m.received].reverse().find((p) => p.type === 'introduction-response')
+    const before = m.received.length
+    // Ten offers in one burst (one datagram time apart at most): faster than answers finish.
+    for (let i = 0; i < 10; i++) m.send(request(victim.address(), m.address, 500 + i, { token: token?.type === 'introduction-response' ? token.token : undefined, sync: { timeLow: 1, timeHigh: 0, modulo: 1, offset: 0, bloom: new BloomFilter(size.bloomBytes, size.k, i) } }))
+    await t.run(1000)
+    const after = m.received.slice(before)
+    expect(after.filter((p) => p.type === 'introduction-response')).toHaveLength(10)
+    expect(victim.stats().answersShed).toBe(8)
+    // Two answers, each up to the 5 120-byte response budget.
+    const bundles = after.filter((p) => p.type === 'bundles')
+    expect(bundles.length).toBeGreaterThan(0)
+    expect(victim.stats().amplification.blocked).toBe(0)
+    await t.stop()
+  })
+
   it('echoing the address-validation token lifts the limit', async () => {
     const t = await testnet({ peers: 0, seed: 8 })
     const victim = await t.addPeer({ stepIntervalMs: 10_000_000 })

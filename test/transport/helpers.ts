@@ -1,6 +1,6 @@
 /** Test helpers for transports: an awaitable inbox and UDP transports torn down with the test. */
 import { onTestFinished } from 'vitest'
-import { createUdpTransport, type UdpTransportOptions } from '../../src/transport/udp.js'
+import { createUdpTransport, type UdpTransport, type UdpTransportOptions } from '../../src/transport/udp.js'
 import type { Address, Transport } from '../../src/transport/types.js'
 
 /** One received datagram. */
@@ -35,7 +35,7 @@ export function inbox(transport: Transport): Inbox {
 }
 
 /** A UDP transport that is closed when the current test finishes, pass or fail. */
-export async function udp(options: UdpTransportOptions = {}): Promise<Transport> {
+export async function udp(options: UdpTransportOptions = {}): Promise<UdpTransport> {
   const t = await createUdpTransport(options)
   onTestFinished(() => t.close())
   return t

@@ -2,6 +2,7 @@
  * The UDP transport over real loopback sockets (the "loopback UDP" test tier, STYLE 22):
  * 127.0.0.1:0 always, ::1 when the machine can bind it. Waits on events, never on time.
  */
+import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { isBloomwalkError } from '../../src/errors.js'
 import { createUdpTransport } from '../../src/transport/udp.js'
@@ -136,9 +137,33 @@ describe('createUdpTransport over 127.0.0.1', { timeout: 10_000 }, () => {
   })
 
   it('rejects malformed options with INVALID_ARGUMENT', async () => {
-    for (const options of [{ host: 'localhost' }, { host: '::1', type: 'udp4' as const }, { port: -1 }, { port: 65536 }, { maxDatagram: 0 }, { maxDatagram: 70000 }]) {
+    for (const options of [{ host: 'localhost' }, { host: '::1', type: 'udp4' as const }, { port: -1 }, { port: 65536 }, { maxDatagram: 0 }, { maxDatagram: 70000 }, { receiveBufferBytes: 0 }, { receiveBufferBytes: 1.5 }, { receiveBufferBytes: 2 ** 31 }]) {
       await expect(createUdpTransport(options)).rejects.toSatisfy((err: unknown) => isBloomwalkError(err, 'INVALID_ARGUMENT'))
     }
+  })
+
+  it('receiveBufferBytes: a larger receive buffer up to the kernel cap (rmem_max), above it the cap, reported as the kernel grants it', async (ctx) => {
+    const sysctl = async (name: string): Promise<number | undefined> => {
+      const text = await readFile(`/proc/sys/net/core/${name}`, 'utf8').catch(() => undefined)
+      return text === undefined ? undefined : Number(text.trim())
+    }
+    const rmemDefault = await sysctl('rmem_default')
+    const rmemMax = await sysctl('rmem_max')
+    if (rmemDefault === undefined || rmemMax === undefined) return ctx.skip('no /proc/sys/net/core/rmem_{default,max} (not Linux): the granted sizes are not known here')
+    // Untouched, Linux reports rmem_default; asked, it grants min(asked, rmem_max) and reports
+    // twice that (its bookkeeping counts too).
+    const plain = await udp({ host: LOOPBACK })
+    expect(plain.receiveBufferBytes()).toBe(rmemDefault)
+    const asked = Math.min(rmemMax, 4 * 1024 * 1024)
+    const larger = await udp({ host: LOOPBACK, receiveBufferBytes: asked })
+    expect(larger.receiveBufferBytes()).toBe(2 * asked)
+    // Above the cap: no error, the cap.
+    const capped = await udp({ host: LOOPBACK, receiveBufferBytes: Math.min(2 ** 31 - 1, rmemMax * 4) })
+    expect(capped.receiveBufferBytes()).toBe(2 * rmemMax)
+    // It still carries datagrams.
+    const got = inbox(larger)
+    plain.send(larger.address(), payload(100))
+    expect((await got.next()).bytes.length).toBe(100)
   })
 
   it('an aborted signal rejects before binding; aborting later closes the transport', async () => {

@@ -30,9 +30,9 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
   const introduced = req.advice ? overlay.candidates.pickIntroduction(key, req.connectionType, req.sourceWan.host, now, ctx.rng) : undefined
   // The introduced peer's WAN address is where we reach it: our own observation, not its claim.
   const introducedWan = introduced === undefined ? undefined : (parseAddressKey(introduced.key) ?? undefined)
-  const respond = async (): Promise<void> => {
+  const respond = async (answered: boolean): Promise<void> => {
     // (No offer: nothing to wait for, the response leaves at once.)
-    const datagrams = req.sync === undefined ? [] : await answer(ctx, overlay, req)
+    const datagrams = req.sync === undefined || !answered ? [] : await answer(ctx, overlay, req)
     const response: IntroductionResponse = {
       type: 'introduction-response',
       destination: from,
@@ -61,9 +61,14 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
       if (!ctx.send(from, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
     }
   }
-  if (req.sync === undefined || ctx.role !== 'peer' || ctx.store === undefined) return respond()
+  if (req.sync === undefined || ctx.role !== 'peer' || ctx.store === undefined) return respond(false)
+  // Enough answers to this walker (or to all) are being read from the store already (a flood): introduce, answer nothing.
+  if (overlay.answers.busy(key)) {
+    ctx.counters.answersShed++
+    return respond(false)
+  }
   // The walker's idle check waits for this answer (pending-answers.ts): it must not ask for these bundles again.
-  await overlay.answers.track(key, respond)
+  await overlay.answers.track(key, () => respond(true))
 }
 
 /** The datagrams answering the request's sync offer (none without an offer, or on a tracker). */

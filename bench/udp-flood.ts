@@ -1,0 +1,321 @@
+/**
+ * A node's socket under a datagram flood over loopback UDP (issue 21, item 5):
+ *
+ *   npm run measure:flood -- [--kind offer|tiny] [--seconds 5] [--rates 2000,10000] [--buffer 4194304] [--honest-rate 200] [--settle 10] [--bundles 2000] [--json]
+ *
+ * The node runs in a child process (a peer holding `--bundles` bundles in LevelDB, the store
+ * the CLI uses, in a temporary directory; it does not walk). This process floods it from
+ * one source with introduction-requests that carry a full Bloom filter (1 200-byte datagrams
+ * whose answer reads the store; `--kind tiny`: ~90-byte ones without an offer) at each rate for `--seconds`, while a second source sends
+ * small honest introduction-requests at `--honest-rate`. Each rate runs twice, in a fresh
+ * child each time: with the operating system's default receive buffer, then with
+ * `receiveBufferBytes: --buffer` (capped by net.core.rmem_max; the effective size is
+ * printed as the kernel reports it, which on Linux is twice the usable size).
+ *
+ * Printed per run: datagrams sent; the kernel's drops at the node's socket (the `drops`
+ * column of /proc/net/udp) as a share of what reached it; the share of the honest datagrams
+ * that never reached the node's `onPacket` (on loopback only the receive buffer loses
+ * them); the node's CPU (share of one core from /proc/PID/stat over the flood and the
+ * drain); its RSS before the flood, at its peak (VmHWM) and `--settle` seconds after the
+ * flood ended. Loopback only; every loop is bounded by `--seconds` and `--settle`.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { createSocket, type Socket } from 'node:dgram'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { BloomFilter } from '../src/bloom/index.js'
+import { SystemClock } from '../src/env/clock.js'
+import { CryptoRng } from '../src/env/crypto-rng.js'
+import { createNode } from '../src/node/index.js'
+import { LevelStore } from '../src/store/level.js'
+import { offerSize } from '../src/sync/capacity.js'
+import { createUdpTransport, type Transport } from '../src/transport/index.js'
+import { encodePacket, type Address } from '../src/wire/index.js'
+import { syntheticBundles } from './fixtures.js'
+
+const OVERLAY_NAME = 'udp-flood'
+/** What the flood sends: introduction-requests with a full Bloom filter (each answer reads the store), or without one. */
+export type FloodKind = 'offer' | 'tiny'
+const MB = 1024 * 1024
+/** Longest wait for the node to read what its socket still holds after the flood. */
+const DRAIN_LIMIT_MS = 15_000
+
+/** What the child reports. */
+interface ChildReport {
+  port: number
+  receiveBufferBytes: number
+  /** Datagrams handed to onPacket, by source port. */
+  bySource: Record<string, number>
+  received: number
+  answersDeferred: number
+  answersShed: number
+  /** process.memoryUsage() of the node's process, MB. */
+  heapUsedMB: number
+  heapTotalMB: number
+  externalMB: number
+}
+
+export interface FloodRun {
+  rate: number
+  /** Requested receive buffer (undefined: the operating system's default). */
+  requestedBuffer: number | undefined
+  /** The socket's receive buffer as the kernel reports it. */
+  receiveBufferBytes: number
+  floodSent: number
+  honestSent: number
+  /** Kernel drops at the node's socket ÷ (drops + datagrams the node read). */
+  kernelDropShare: number
+  /** Honest datagrams that never reached the node ÷ honest datagrams sent. */
+  honestLostShare: number
+  /** CPU seconds of the node ÷ wall seconds, over the flood and the drain. */
+  cpuShare: number
+  rssBeforeMB: number
+  rssPeakMB: number
+  rssAfterMB: number
+  /** The node's V8 heap in use before the flood and `--settle` seconds after it, MB (what RSS holds beyond it is memory V8 and the allocator keep). */
+  heapBeforeMB: number
+  heapAfterMB: number
+  heapTotalAfterMB: number
+  externalAfterMB: number
+  /** Datagrams the node read during the flood and the drain. */
+  answered: number
+  /** Offers the node answered without bundles (too many answers in progress). */
+  answersShed: number
+}
+
+// ---- the node (child process) ----
+
+async function child(options: { buffer: number | undefined; bundles: number }): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bloomwalk-flood-'))
+  const store = new LevelStore(dir)
+  await store.open()
+  const fill = syntheticBundles({ overlay: OVERLAY_NAME, count: options.bundles, maxGlobalTime: Math.max(1, Math.floor(options.bundles / 2)), signed: 0 })
+  for (const b of fill) await store.put(b)
+  const raw = await createUdpTransport({ host: '127.0.0.1', port: 0, receiveBufferBytes: options.buffer })
+  const bySource = new Map<number, number>()
+  let handler: Transport['onPacket'] = null
+  const counted: Transport = {
+    send: (to, bytes) => raw.send(to, bytes),
+    get onPacket() {
+      return handler
+    },
+    set onPacket(h) {
+      handler = h
+      raw.onPacket =
+        h === null
+          ? null
+          : (from, bytes) => {
+              bySource.set(from.port, (bySource.get(from.port) ?? 0) + 1)
+              h(from, bytes)
+            }
+    },
+    address: () => raw.address(),
+    close: () => raw.close(),
+    stats: () => raw.stats()
+  }
+  const node = createNode({ transport: counted, clock: new SystemClock(), rng: new CryptoRng(), store, overlays: [fill[0]!.overlay], stepIntervalMs: 1e9 })
+  await node.start()
+  const report = (): ChildReport => ({
+    port: raw.address().port,
+    receiveBufferBytes: raw.receiveBufferBytes(),
+    bySource: Object.fromEntries(bySource),
+    received: raw.stats().datagramsReceived,
+    answersDeferred: node.stats().answersDeferred,
+    answersShed: node.stats().answersShed,
+    heapUsedMB: process.memoryUsage().heapUsed / MB,
+    heapTotalMB: process.memoryUsage().heapTotal / MB,
+    externalMB: process.memoryUsage().external / MB
+  })
+  process.on('message', (m: unknown) => {
+    if (m === 'report') process.send?.(report())
+    else if (m === 'stop')
+      void (async () => {
+        await node.stop()
+        await store.close()
+        await raw.close()
+        await rm(dir, { recursive: true, force: true })
+        process.exit(0)
+      })()
+  })
+  process.send?.(report())
+}
+
+// ---- the flood (this process) ----
+
+/** The `drops` column of /proc/net/udp for the IPv4 socket bound to 127.0.0.1:`port`. */
+async function socketDrops(port: number): Promise<number> {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`
+  for (const line of (await readFile('/proc/net/udp', 'utf8')).split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/)
+    if (f[1] === local) return Number(f[f.length - 1])
+  }
+  return NaN
+}
+
+/** CPU seconds (user + system) of `pid`. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** VmRSS and VmHWM (peak) of `pid`, in MB. */
+async function memory(pid: number): Promise<{ rss: number; peak: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN)
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 }
+}
+
+function ask(proc: ChildProcess): Promise<ChildReport> {
+  return new Promise((resolve) => proc.once('message', (m) => resolve(m as ChildReport)))
+}
+
+async function bound(): Promise<Socket> {
+  const s = createSocket('udp4')
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve))
+  return s
+}
+
+/** Sends `make(i)` to `to` at `rate` per second until `until` (ms, performance.now()); returns how many. */
+async function paced(socket: Socket, to: Address, rate: number, until: number, make: (i: number) => Uint8Array): Promise<number> {
+  const start = performance.now()
+  let sent = 0
+  while (performance.now() < until) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate)
+    for (; sent < due; sent++) socket.send(make(sent), to.port, to.host)
+    await sleep(2)
+  }
+  return sent
+}
+
+export async function floodRun(options: { rate: number; buffer: number | undefined; seconds: number; honestRate: number; settleSeconds: number; bundles: number; kind: FloodKind }): Promise<FloodRun> {
+  const proc = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify({ buffer: options.buffer, bundles: options.bundles })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  try {
+    const ready = await ask(proc)
+    const pid = proc.pid!
+    const to: Address = { host: '127.0.0.1', port: ready.port }
+    const overlay = syntheticBundles({ overlay: OVERLAY_NAME, count: 1, maxGlobalTime: 1, signed: 0 })[0]!.overlay
+    const flooder = await bound()
+    const honest = await bound()
+    const size = offerSize(1200, 0.01, 'ipv4')
+    const request = (from: Address, identifier: number, offer: boolean): Uint8Array =>
+      encodePacket(overlay, {
+        type: 'introduction-request',
+        destination: to,
+        sourceLan: from,
+        sourceWan: from,
+        advice: false,
+        connectionType: 'public',
+        identifier,
+        globalTime: 1,
+        sync: offer ? { timeLow: 1, timeHigh: 0, modulo: 1, offset: 0, bloom: new BloomFilter(size.bloomBytes, size.k, identifier) } : undefined
+      })
+    const floodFrom = { host: '127.0.0.1', port: flooder.address().port }
+    const honestFrom = { host: '127.0.0.1', port: honest.address().port }
+    // One filter, re-salted by identifier: building 10 000 filters a second would load this process, not the node.
+    const floodPackets = Array.from({ length: 64 }, (_, i) => request(floodFrom, i + 1, options.kind === 'offer'))
+    await sleep(1000)
+    const before = await memory(pid)
+    const dropsBefore = await socketDrops(ready.port)
+    const cpuBefore = await cpuSeconds(pid)
+    proc.send('report')
+    const receivedBefore = (await ask(proc)).received
+    const t0 = performance.now()
+    const until = t0 + options.seconds * 1000
+    const [floodSent, honestSent] = await Promise.all([paced(flooder, to, options.rate, until, (i) => floodPackets[i % floodPackets.length]!), paced(honest, to, options.honestRate, until, (i) => request(honestFrom, 1_000_000 + i, false))])
+    // Drain: until the node has read what its socket holds (its count stops moving).
+    let last = -1
+    let report: ChildReport = ready
+    for (const end = performance.now() + DRAIN_LIMIT_MS; performance.now() < end; ) {
+      proc.send('report')
+      report = await ask(proc)
+      if (report.received === last) break
+      last = report.received
+      await sleep(250)
+    }
+    const wall = (performance.now() - t0) / 1000
+    const cpu = (await cpuSeconds(pid)) - cpuBefore
+    const drops = (await socketDrops(ready.port)) - dropsBefore
+    const peak = await memory(pid)
+    await sleep(options.settleSeconds * 1000)
+    const after = await memory(pid)
+    proc.send('report')
+    const settled = await ask(proc)
+    flooder.close()
+    honest.close()
+    const read = report.received - receivedBefore
+    return {
+      rate: options.rate,
+      requestedBuffer: options.buffer,
+      receiveBufferBytes: ready.receiveBufferBytes,
+      floodSent,
+      honestSent,
+      kernelDropShare: drops / (drops + read),
+      honestLostShare: 1 - (report.bySource[String(honestFrom.port)] ?? 0) / honestSent,
+      cpuShare: cpu / wall,
+      rssBeforeMB: before.rss,
+      rssPeakMB: peak.peak,
+      rssAfterMB: after.rss,
+      heapBeforeMB: ready.heapUsedMB,
+      heapAfterMB: settled.heapUsedMB,
+      heapTotalAfterMB: settled.heapTotalMB,
+      externalAfterMB: settled.externalMB,
+      answered: report.received - receivedBefore,
+      answersShed: settled.answersShed
+    }
+  } finally {
+    proc.send('stop')
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL')
+        resolve()
+      }, 10_000)
+      proc.once('exit', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { child: { type: 'string' }, kind: { type: 'string' }, seconds: { type: 'string' }, rates: { type: 'string' }, buffer: { type: 'string' }, 'honest-rate': { type: 'string' }, settle: { type: 'string' }, bundles: { type: 'string' }, json: { type: 'boolean' } }
+  })
+  if (values.child !== undefined) return child(JSON.parse(values.child) as { buffer: number | undefined; bundles: number })
+  const seconds = Number(values.seconds ?? 5)
+  const rates = (values.rates ?? '2000,10000').split(',').map(Number)
+  const larger = Number(values.buffer ?? 4 * MB)
+  const honestRate = Number(values['honest-rate'] ?? 200)
+  const settleSeconds = Number(values.settle ?? 10)
+  const bundles = Number(values.bundles ?? 2000)
+  const kind = (values.kind ?? 'offer') as FloodKind
+  if (![seconds, larger, honestRate, settleSeconds, bundles, ...rates].every((n) => Number.isFinite(n) && n > 0) || seconds > 60 || settleSeconds > 120 || (kind !== 'offer' && kind !== 'tiny')) {
+    console.error('usage: udp-flood [--kind offer|tiny] [--seconds 1..60] [--rates R,R] [--buffer BYTES] [--honest-rate R] [--settle 1..120] [--bundles N] [--json]')
+    process.exitCode = 2
+    return
+  }
+  const rmemMax = Number((await readFile('/proc/sys/net/core/rmem_max', 'utf8').catch(() => 'NaN')).trim())
+  const rmemDefault = Number((await readFile('/proc/sys/net/core/rmem_default', 'utf8').catch(() => 'NaN')).trim())
+  if (values.json !== true) console.log(`flood of ${seconds} s from one source (introduction-requests ${kind === 'offer' ? 'with a full Bloom filter, 1 200 bytes' : 'without an offer'}) + ${honestRate} honest datagrams/s; node holds ${bundles} bundles in LevelDB; rmem_default ${rmemDefault}, rmem_max ${rmemMax}`)
+  const runs: FloodRun[] = []
+  for (const rate of rates) {
+    for (const buffer of [undefined, larger]) {
+      const r = await floodRun({ rate, buffer, seconds, honestRate, settleSeconds, bundles, kind })
+      runs.push(r)
+      if (values.json === true) console.log(JSON.stringify(r))
+      else {
+        const pct = (x: number): string => `${(100 * x).toFixed(1)} %`
+        console.log(
+          `${String(rate).padStart(6)}/s buffer ${(buffer === undefined ? 'default' : String(buffer)).padEnd(8)} (kernel ${r.receiveBufferBytes}): sent ${r.floodSent} + ${r.honestSent} honest; kernel dropped ${pct(r.kernelDropShare)}, honest lost ${pct(r.honestLostShare)}; node CPU ${pct(r.cpuShare)} of a core; RSS ${r.rssBeforeMB.toFixed(0)} → peak ${r.rssPeakMB.toFixed(0)} → ${r.rssAfterMB.toFixed(0)} MB ${settleSeconds} s after (V8 heap used ${r.heapBeforeMB.toFixed(0)} → ${r.heapAfterMB.toFixed(0)} MB of ${r.heapTotalAfterMB.toFixed(0)}, external ${r.externalAfterMB.toFixed(0)}); ${r.answersShed} offers shed`
+        )
+      }
+    }
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main()

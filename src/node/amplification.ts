@@ -113,20 +113,33 @@ export class AmplificationGuard {
    * Like {@link allow}, for contact we start (a walk, a puncture): to an address that has
    * never sent us anything (so its 3× is 0), one datagram of at most {@link probeBytes} per
    * {@link probeIntervalMs} is allowed (its first-contact probe). When yes the bytes are
-   * counted as sent. `now`: the node's clock, ms.
+   * counted as sent. `now`: the node's clock, ms. `vouched`: a validated peer introduced the
+   * address (walker.ts), so the probe is allowed once per interval even after it sent us
+   * something: else a few probes its NAT dropped would use up the 3× of its later puncture
+   * and we could never walk to it.
    */
-  allowProbe(key: string, bytes: number, now: number): boolean {
+  allowProbe(key: string, bytes: number, now: number, vouched = false): boolean {
     const a = this.#account(key)
     if (a.validated || a.sent + bytes <= this.factor * a.received) {
       a.sent += bytes
       return true
     }
     // Only an address that never sent us anything gets a probe: one that did has its 3×.
-    if ((a.probedAt !== undefined && now - a.probedAt < this.probeIntervalMs) || a.received > 0 || bytes > this.probeBytes) return this.#block(bytes)
+    if ((a.probedAt !== undefined && now - a.probedAt < this.probeIntervalMs) || (a.received > 0 && !vouched) || bytes > this.probeBytes) return this.#block(bytes)
     a.probedAt = now
     a.sent += bytes
     this.#stats.probes++
     return true
+  }
+
+  /**
+   * A matched puncture from `key` (it echoed an identifier we gave a validated introducer):
+   * it is reaching out to us now, so its next first-contact probe need not wait out the
+   * interval of probes its NAT dropped before. Matched punctures come at most one per walk.
+   */
+  punctured(key: string): void {
+    const a = this.#accounts.get(key)
+    if (a !== undefined) a.probedAt = undefined
   }
 
   /** Counts `bytes` sent to `key` without a limit (a walk to a candidate we were given). */

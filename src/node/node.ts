@@ -553,13 +553,13 @@ export class BloomwalkNode {
     } else if (charge === 'initiated') {
       guard.count(key, bytes.length)
     } else {
-      const also = charge === 'probe' ? undefined : charge.also
+      const also = typeof charge === 'string' ? undefined : charge.also
       // The asker pays too: checked before anything is charged (a refused send charges nobody).
       if (also !== undefined && !guard.isValidated(also) && guard.remaining(also) < bytes.length) {
         guard.allow(also, bytes.length) // counts the refusal
         return false
       }
-      if (!guard.allowProbe(key, bytes.length, this.#ctx.clock.now())) return false
+      if (!guard.allowProbe(key, bytes.length, this.#ctx.clock.now(), charge === 'vouched-probe')) return false
       if (also !== undefined) guard.allow(also, bytes.length)
     }
     this.#ctx.counters.sent(packet.type, bytes.length)

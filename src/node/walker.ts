@@ -6,7 +6,8 @@
  * been spoofed, an introduced peer we never heard from, a tracker not yet answered) gets a
  * validation probe: the introduction-request without a sync offer (~100 bytes instead of
  * ~1.2 KB), charged to its anti-amplification budget ('probe': 3× what it sent us, or its
- * one first-contact probe). Its response validates it, and first-contact.ts follows up at
+ * one first-contact probe per 20 s; an introduced one, 'vouched-probe', keeps that probe
+ * after it sent us something). Its response validates it, and first-contact.ts follows up at
  * once with the full offer. A probe that is not answered drops the candidate from the table
  * (trusted entries stay): a spoofed source is walked to at most once. Walks to validated or
  * operator-configured (trusted) addresses are counted, never refused ('initiated').
@@ -47,7 +48,10 @@ export async function sendIntroductionRequest(ctx: NodeContext, overlay: Overlay
   const now = ctx.clock.now()
   const key = addressKey(to)
   const probe = !ctx.guard.isValidated(key)
-  const trusted = overlay.candidates.get(key)?.trusted === true
+  const candidate = overlay.candidates.get(key)
+  const trusted = candidate?.trusted === true
+  // Introduced by a validated peer (or punctured us with the identifier we gave it): vouched for.
+  const vouched = candidate?.lastIntro !== undefined
   let identifier = ctx.rng.u32()
   while (ctx.requests.has(identifier)) identifier = ctx.rng.u32()
   const offer =
@@ -94,7 +98,7 @@ export async function sendIntroductionRequest(ctx: NodeContext, overlay: Overlay
       sync: offer === null ? undefined : { timeLow: offer.timeLow, timeHigh: offer.timeHigh, modulo: offer.modulo, offset: offer.offset, bloom: { bits: offer.bloom.bits, k: offer.bloom.k, salt: offer.bloom.salt } },
       token
     },
-    probe && !trusted ? 'probe' : 'initiated'
+    !probe || trusted ? 'initiated' : vouched ? 'vouched-probe' : 'probe'
   )
   if (probe && sent) ctx.counters.walkProbes++
   deps.events.emit('walk', { overlay: overlay.id, to })

@@ -70,4 +70,17 @@ describe('AmplificationGuard', () => {
     g.validate('stumbled')
     expect(g.allowProbe('stumbled', 5000, 0)).toBe(true)
   })
+
+  it('allowProbe, vouched (an introduced address): its probe per interval survives what it sent us; a matched puncture restarts the interval', () => {
+    const g = new AmplificationGuard({ secret, probeBytes: 200, probeIntervalMs: 20_000 })
+    for (const t of [0, 20_000, 40_000]) expect(g.allowProbe('nat', 150, t, true)).toBe(true) // dropped by its NAT, say
+    g.received('nat', 70) // its puncture: 3 × 70 < the 450 already sent
+    expect(g.allowProbe('nat', 150, 45_000)).toBe(false) // not vouched: 3× only
+    expect(g.allowProbe('nat', 150, 45_000, true)).toBe(false) // vouched: within the interval
+    g.punctured('nat')
+    expect(g.allowProbe('nat', 150, 45_000, true)).toBe(true)
+    expect(g.allowProbe('nat', 150, 46_000, true)).toBe(false)
+    expect(g.allowProbe('nat', 201, 80_000, true)).toBe(false) // never more than probeBytes
+    expect(g.stats().probes).toBe(4)
+  })
 })

@@ -144,10 +144,12 @@ describe('hole punching through NATs in network namespaces', () => {
     c.publish('c: unreachable')
 
     // a hears of c from the tracker over and over and walks to it; c's NAT drops every walk.
+    // c never sent a anything, so each walk is a validation probe, at most one per 20 s
+    // (docs/security.md, anti-amplification): three take over 40 s.
     await waitFor(
       "a's walks to c to be dropped by c's NAT and time out",
       async () => (await l.counters('c')).drop.a! >= 3 && (a.status()?.stats.walkTimeouts ?? 0) >= 1,
-      30_000,
+      60_000,
       describeAll
     )
     const sa = a.status()!

@@ -13,5 +13,7 @@ export function onPuncture(ctx: NodeContext, from: Address, overlay: OverlayStat
     ctx.counters.drop('unexpected-puncture')
     return
   }
+  // It is reaching out now: our probe to it need not wait out the interval of earlier ones its NAT dropped.
+  ctx.guard.punctured(addressKey(from))
   if (overlay.candidates.recordIntro(addressKey(from), { lan: p.sourceLan, wan: p.sourceWan }, now) !== undefined) after?.()
 }

@@ -42,7 +42,9 @@ export function statsFields(s: NodeStats): Record<string, unknown> {
     out: `${outbound.datagrams} datagrams, ${bytesText(outbound.bytes)}`,
     wan: `${s.wan.host}:${s.wan.port}`,
     connectionType: s.connectionType,
-    drops
+    drops,
+    // Offers answered without bundles because enough answers were in progress (a flood).
+    ...(s.answersShed > 0 ? { answersShed: s.answersShed } : {})
   }
 }
 

@@ -32,9 +32,9 @@ export const PEER_OPTIONS = {
 } as const
 
 /**
- * The socket receive buffer a peer asks for (docs/security.md, "A datagram flood": at 10 000
- * datagrams/s from one source the kernel dropped 41 % with the usual 208 KB default and 9 %
- * with this). The kernel caps it at net.core.rmem_max.
+ * The socket receive buffer a peer asks for (docs/security.md, "A datagram flood": at 2 000
+ * datagrams/s from one source the kernel dropped 0.3–4 % with the usual 208 KB default and
+ * none with this; at 10 000/s 34–48 % and 9–20 %). The kernel caps it at net.core.rmem_max.
  */
 export const DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 

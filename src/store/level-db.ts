@@ -34,6 +34,17 @@ export async function readMeta(db: Db, overlay: Uint8Array): Promise<OverlayMeta
   return meta
 }
 
+/**
+ * Bytes a bounded range iterator (a `limit` or `maxRows`: answers, offers) reads ahead per
+ * batch. An answer stops at its response budget (a few kilobytes) and a scan at its row cap,
+ * so 64 KiB is a few batches at most; 1 MiB per iterator kept ~230 MB of native memory
+ * resident after a flood of offers (docs/security.md, "A datagram flood"). Unbounded scans
+ * (sketch build, checks) read ahead {@link FULL_SCAN_READ_AHEAD_BYTES}: half the time of a
+ * 100 000-row scan at 64 KiB.
+ */
+export const RANGE_READ_AHEAD_BYTES = 64 * 1024
+export const FULL_SCAN_READ_AHEAD_BYTES = 1 << 20
+
 /** A row iterator over the query's key range (the scan seeks inside it). */
 export function openIterator(db: Db, q: NormalizedRange) {
   try {
@@ -41,7 +52,7 @@ export function openIterator(db: Db, q: NormalizedRange) {
       gte: rowBound(q.overlay, q.from, 0x00),
       lte: rowBound(q.overlay, q.to, 0xff),
       reverse: q.desc,
-      highWaterMarkBytes: 1 << 20,
+      highWaterMarkBytes: Number.isFinite(q.limit) || Number.isFinite(q.maxRows) ? RANGE_READ_AHEAD_BYTES : FULL_SCAN_READ_AHEAD_BYTES,
       ...(q.signal === undefined ? {} : { signal: q.signal })
     })
   } catch (err) {

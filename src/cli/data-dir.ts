@@ -107,22 +107,31 @@ export async function loadOrMintIdentityNonce(data: string, overlay: Uint8Array,
   const nonce = mintIdentity(overlay, author, bits)
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 })
-    let suffix = ''
-    for (const b of rng.bytes(6)) suffix += b.toString(16).padStart(2, '0')
-    const tmp = `${path}.${suffix}.tmp`
-    const handle = await open(tmp, 'wx', 0o600)
-    try {
-      await handle.writeFile(nonce)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await rename(tmp, path)
+    const tmp = await writeTemporary(path, nonce, rng)
+    await rename(tmp, path).catch(async (err: unknown) => {
+      await unlink(tmp).catch(() => undefined)
+      throw err
+    })
   } catch (err) {
     throw new CommandError(`cannot write identity nonce ${path}: ${err instanceof Error ? err.message : String(err)}`)
   }
   log.info('minted an identity nonce for the room', { bits, ms: Date.now() - started, path })
   return nonce
+}
+
+/** Writes `bytes` to a new temporary file beside `path` (mode 0600, fsynced); its path. */
+async function writeTemporary(path: string, bytes: Uint8Array, rng: Rng): Promise<string> {
+  let suffix = ''
+  for (const b of rng.bytes(6)) suffix += b.toString(16).padStart(2, '0')
+  const tmp = `${path}.${suffix}.tmp`
+  const handle = await open(tmp, 'wx', 0o600)
+  try {
+    await handle.writeFile(bytes)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  return tmp
 }
 
 /**
@@ -131,17 +140,8 @@ export async function loadOrMintIdentityNonce(data: string, overlay: Uint8Array,
  * False when `path` already exists.
  */
 async function createExclusive(path: string, bytes: Uint8Array, rng: Rng): Promise<boolean> {
-  let suffix = ''
-  for (const b of rng.bytes(6)) suffix += b.toString(16).padStart(2, '0')
-  const tmp = `${path}.${suffix}.tmp`
-  const handle = await open(tmp, 'wx', 0o600)
+  const tmp = await writeTemporary(path, bytes, rng)
   try {
-    try {
-      await handle.writeFile(bytes)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
     await link(tmp, path)
     return true
   } catch (err) {

@@ -179,7 +179,10 @@ describe('hole punching through NATs in network namespaces', () => {
     expect(aPub).not.toBe(cPub)
   })
 
-  it('symmetric ↔ symmetric: punctures fail, both detect symmetric-NAT from WAN votes, and they sync through a public peer', async () => {
+  // Since walks to unvalidated addresses became probes (issue 21), classifying symmetric-NAT
+  // takes 22–28 s after the public peer starts where it took about 4 s (not located yet):
+  // the deadline is 90 s, the test's 180 s.
+  it('symmetric ↔ symmetric: punctures fail, both detect symmetric-NAT from WAN votes, and they sync through a public peer', { timeout: 180_000 }, async () => {
     const l = await up({ publicHosts: ['tracker', 'p'], nats: [{ host: 'a', kind: 'symmetric' }, { host: 'c', kind: 'symmetric' }] })
     const tracker = await startTracker(l, 'tracker')
     const c = node(l, 'c', { ...FAST, trackers: [tracker.address] })
@@ -204,7 +207,7 @@ describe('hole punching through NATs in network namespaces', () => {
     // A public peer: a second voter IP. Each NAT maps a's socket to a new port for it, so
     // a and c see two WAN addresses, each voted for by one IP: symmetric-NAT.
     const p = node(l, 'p', { ...FAST, trackers: [tracker.address] })
-    await waitFor('a and c to classify themselves symmetric-NAT', () => a.status()?.stats.connectionType === 'symmetric-NAT' && c.status()?.stats.connectionType === 'symmetric-NAT', 45_000, describeAll)
+    await waitFor('a and c to classify themselves symmetric-NAT', () => a.status()?.stats.connectionType === 'symmetric-NAT' && c.status()?.stats.connectionType === 'symmetric-NAT', 90_000, describeAll)
     await waitFor('p to classify itself public', () => p.status()?.stats.connectionType === 'public', SOON, describeAll)
     const t2 = Date.now()
 

@@ -11,12 +11,11 @@
  * whose node_modules links to the repo's (the approach of test/store/crash.test.ts).
  */
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildChildPackage } from '../helpers/child-package.js'
 import { roomId, verifyBundleSignature } from '../../src/bundle/index.js'
 import { SystemClock } from '../../src/env/clock.js'
 import { CryptoRng } from '../../src/env/crypto-rng.js'
@@ -26,7 +25,6 @@ import { createUdpTransport, type Transport } from '../../src/transport/index.js
 import { makeBundles } from '../helpers/bundles.js'
 import { collect } from '../store/helpers.js'
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const overlay = roomId('crash-node')
 const ROUNDS = 10
 let root = ''
@@ -49,23 +47,6 @@ node.events.on('bundle', (d) => process.stdout.write(Buffer.from(d.bundle.id).to
 await node.start()
 process.stdout.write('STARTED\\n')
 `
-
-/** Transpiles `entry` and every relative import it reaches into `outRoot`, mirroring paths. */
-async function transpileClosure(entry: string, outRoot: string): Promise<void> {
-  const seen = new Set<string>()
-  const queue = [entry]
-  while (queue.length > 0) {
-    const file = queue.pop()!
-    if (seen.has(file)) continue
-    seen.add(file)
-    const source = await readFile(file, 'utf8')
-    const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true }, fileName: file })
-    const target = join(outRoot, relative(repo, file)).replace(/\.ts$/, '.js')
-    await mkdir(dirname(target), { recursive: true })
-    await writeFile(target, out.outputText)
-    for (const m of source.matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)\.js'/g)) queue.push(resolve(dirname(file), `${m[1]}.ts`))
-  }
-}
 
 /** Runs the child; SIGKILLs it once it printed `killAfter` ids. Resolves with the complete lines it printed. */
 function runChild(dbPath: string, killAfter: number): Promise<{ printed: string[]; killed: boolean }> {
@@ -101,12 +82,7 @@ function runChild(dbPath: string, killAfter: number): Promise<{ printed: string[
 describe('node crash safety (SIGKILL while receiving bundles over UDP)', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'bloomwalk-node-crash-'))
-    const pkg = join(root, 'pkg')
-    await mkdir(pkg)
-    await writeFile(join(pkg, 'package.json'), '{"type":"module"}\n')
-    await symlink(join(repo, 'node_modules'), join(pkg, 'node_modules'), 'dir')
-    for (const entry of ['src/node/node.ts', 'src/store/level.ts', 'src/transport/udp.ts', 'src/env/clock.ts', 'src/env/crypto-rng.ts']) await transpileClosure(join(repo, entry), pkg)
-    await writeFile(join(pkg, 'child.mjs'), CHILD)
+    await buildChildPackage(root, ['src/node/node.ts', 'src/store/level.ts', 'src/transport/udp.ts', 'src/env/clock.ts', 'src/env/crypto-rng.ts'], CHILD)
     // The honest source: 1 200 signed bundles the child pulls by syncing.
     const store = new MemoryStore()
     await store.open()

@@ -13,12 +13,11 @@
  * closure into a temp package whose node_modules links to the repo's).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildChildPackage } from '../helpers/child-package.js'
 import { roomId } from '../../src/bundle/index.js'
 import { SystemClock } from '../../src/env/clock.js'
 import { SeededRng } from '../../src/env/rng.js'
@@ -26,7 +25,6 @@ import { createNode } from '../../src/node/index.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { createUdpTransport } from '../../src/transport/udp.js'
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** 20 by the acceptance criterion; BLOOMWALK_MVDS_KILLS overrides it for a quick look. */
 const KILLS = Number(process.env['BLOOMWALK_MVDS_KILLS'] ?? 20)
 let root = ''
@@ -63,25 +61,6 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 100))
 }
 `
-
-/** Transpiles `entry` and every relative import it reaches into `outRoot`, mirroring paths. */
-async function transpileClosure(entry: string, outRoot: string, seen: Set<string>): Promise<void> {
-  const queue = [entry]
-  while (queue.length > 0) {
-    const file = queue.pop()!
-    if (seen.has(file)) continue
-    seen.add(file)
-    const source = await readFile(file, 'utf8')
-    const out = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-      fileName: file
-    })
-    const target = join(outRoot, relative(repo, file)).replace(/\.ts$/, '.js')
-    await mkdir(dirname(target), { recursive: true })
-    await writeFile(target, out.outputText)
-    for (const m of source.matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)\.js'/g)) queue.push(resolve(dirname(file), `${m[1]}.ts`))
-  }
-}
 
 interface Run {
   child: ChildProcess
@@ -121,13 +100,7 @@ async function until(ok: () => boolean, ms: number, what: () => string): Promise
 describe('MVDS across kill -9', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'bloomwalk-mvds-crash-'))
-    const pkg = join(root, 'pkg')
-    await mkdir(pkg)
-    await writeFile(join(pkg, 'package.json'), '{"type":"module"}\n')
-    await symlink(join(repo, 'node_modules'), join(pkg, 'node_modules'), 'dir')
-    const seen = new Set<string>()
-    for (const entry of ['src/node/index.ts', 'src/store/level.ts', 'src/transport/udp.ts', 'src/env/clock.ts', 'src/env/rng.ts', 'src/bundle/index.ts']) await transpileClosure(join(repo, entry), pkg, seen)
-    await writeFile(join(pkg, 'child.mjs'), CHILD)
+    await buildChildPackage(root, ['src/node/index.ts', 'src/store/level.ts', 'src/transport/udp.ts', 'src/env/clock.ts', 'src/env/rng.ts', 'src/bundle/index.ts'], CHILD)
   }, 60_000)
 
   afterAll(async () => {

@@ -9,19 +9,17 @@
  * temp package whose node_modules is a symlink to the repo's.
  */
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildChildPackage } from '../helpers/child-package.js'
 import { roomId } from '../../src/bundle/index.js'
 import { LevelStore } from '../../src/store/index.js'
 import { syntheticBundles } from '../../bench/fixtures.js'
 import { hex, makeBundles } from '../helpers/bundles.js'
 import { collect } from './helpers.js'
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const overlay = roomId('crash')
 /** Kills in a row: 5 in CI; BLOOMWALK_CRASH_ROUNDS=100 for the acceptance run (docs/store.md). */
 const ROUNDS = Math.max(1, Number(process.env['BLOOMWALK_CRASH_ROUNDS'] ?? 5) || 5)
@@ -59,26 +57,6 @@ process.stdout.write('DONE\\n')
 await store.close()
 `
 
-/** Transpiles `entry` and every relative import it reaches into `outRoot`, mirroring paths. */
-async function transpileClosure(entry: string, outRoot: string): Promise<void> {
-  const seen = new Set<string>()
-  const queue = [entry]
-  while (queue.length > 0) {
-    const file = queue.pop()!
-    if (seen.has(file)) continue
-    seen.add(file)
-    const source = await readFile(file, 'utf8')
-    const out = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-      fileName: file
-    })
-    const target = join(outRoot, relative(repo, file)).replace(/\.ts$/, '.js')
-    await mkdir(dirname(target), { recursive: true })
-    await writeFile(target, out.outputText)
-    for (const m of source.matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)\.js'/g)) queue.push(resolve(dirname(file), `${m[1]}.ts`))
-  }
-}
-
 /** Runs the child from `start`; SIGKILLs it after `killAfter` printed ids. */
 function runChild(dbPath: string, start: number, killAfter: number): Promise<{ printed: string[]; done: boolean }> {
   return new Promise((resolvePromise, reject) => {
@@ -112,13 +90,7 @@ function runChild(dbPath: string, start: number, killAfter: number): Promise<{ p
 describe('LevelStore crash safety (SIGKILL)', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'bloomwalk-crash-'))
-    const pkg = join(root, 'pkg')
-    await mkdir(pkg)
-    await writeFile(join(pkg, 'package.json'), '{"type":"module"}\n')
-    await symlink(join(repo, 'node_modules'), join(pkg, 'node_modules'), 'dir')
-    await transpileClosure(join(repo, 'src/store/level.ts'), pkg)
-    await transpileClosure(join(repo, 'src/bundle/codec.ts'), pkg)
-    await writeFile(join(pkg, 'child.mjs'), CHILD)
+    await buildChildPackage(root, ['src/store/level.ts', 'src/bundle/codec.ts'], CHILD)
     const parts: Uint8Array[] = []
     for (const b of bundles) {
       const len = Buffer.alloc(4)

@@ -78,19 +78,24 @@ function diff(after: Record<string, { bytes: number }>, before: Record<string, {
   return out
 }
 
+/** The victim's world: virtual clock, seeded rng, in-memory network and a store of `bundles` bundles. */
+async function victimWorld(bundles: number, seed: number) {
+  const clock = new ManualClock(1_000_000)
+  const rng = new SeededRng(seed)
+  const net = new MemoryNetwork({ clock, rng: rng.fork(), latencyMs: 5, maxDatagram: 65_507 })
+  const store = new MemoryStore()
+  await store.open()
+  const fill = syntheticBundles({ overlay: OVERLAY_NAME, count: bundles, maxGlobalTime: Math.max(1, Math.floor(bundles / 2)), signed: 0 })
+  for (const b of fill) await store.put(b)
+  return { clock, rng, net, store, overlay: fill[0]!.overlay }
+}
+
 /** Measures every attack against one node; each attack uses its own fresh addresses. */
 export async function measureAmplification(options: AmplificationOptions = {}): Promise<AttackResult[]> {
   const bundles = options.bundles ?? 10_000
   const addresses = options.addresses ?? 1000
   const rounds = options.rounds ?? 3
-  const clock = new ManualClock(1_000_000)
-  const rng = new SeededRng(options.seed ?? 1)
-  const net = new MemoryNetwork({ clock, rng: rng.fork(), latencyMs: 5, maxDatagram: 65_507 })
-  const store = new MemoryStore()
-  await store.open()
-  const fill = syntheticBundles({ overlay: OVERLAY_NAME, count: bundles, maxGlobalTime: Math.max(1, Math.floor(bundles / 2)), signed: 0 })
-  const overlay = fill[0]!.overlay
-  for (const b of fill) await store.put(b)
+  const { clock, rng, net, store, overlay } = await victimWorld(bundles, options.seed ?? 1)
   // An IPv6 node: its own addresses make every response it sends longer (the worst case).
   const victimTransport = net.bind({ host: '2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff', port: 7759 })
   const victim: BloomwalkNode = createNode({ transport: victimTransport, clock, rng: rng.fork(), store, overlays: [overlay], stepIntervalMs: 1e12 })
@@ -215,14 +220,7 @@ export async function measureWalkingAmplification(options: { bundles?: number; a
   const addresses = options.addresses ?? 200
   const stepMs = options.stepMs ?? 500
   const walkMs = options.walkMs ?? 120_000
-  const clock = new ManualClock(1_000_000)
-  const rng = new SeededRng(options.seed ?? 2)
-  const net = new MemoryNetwork({ clock, rng: rng.fork(), latencyMs: 5, maxDatagram: 65_507 })
-  const store = new MemoryStore()
-  await store.open()
-  const fill = syntheticBundles({ overlay: OVERLAY_NAME, count: bundles, maxGlobalTime: Math.max(1, Math.floor(bundles / 2)), signed: 0 })
-  const overlay = fill[0]!.overlay
-  for (const b of fill) await store.put(b)
+  const { clock, rng, net, store, overlay } = await victimWorld(bundles, options.seed ?? 2)
   const victimTransport = net.bind({ host: '2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff', port: 7759 })
   // Real peers the victim walks to as well (empty stores: they only answer and introduce).
   const peers: BloomwalkNode[] = []

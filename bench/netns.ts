@@ -92,3 +92,22 @@ export function deleteNamespaceSync(ns: string): void {
     // best effort
   }
 }
+
+/**
+ * Why network namespaces with nftables cannot be used here (one line), or `undefined` when
+ * they can: Linux, each of `commands` ([command, Debian package]) on the PATH, then a probe
+ * namespace `probe` is created, `check` run against it, and the namespace deleted.
+ */
+export async function namespacesUnavailable(commands: ReadonlyArray<readonly [string, string]>, probe: string, check: (ns: string) => Promise<unknown>): Promise<string | undefined> {
+  if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`
+  for (const [cmd, pkg] of commands) if (!hasCommand(cmd)) return `\`${cmd}\` not found (apt-get install ${pkg})`
+  try {
+    await run('ip', ['netns', 'add', probe])
+    await check(probe)
+  } catch (err) {
+    return `cannot create a network namespace with nftables (root / CAP_NET_ADMIN+CAP_SYS_ADMIN needed): ${(err as Error).message.split('\n')[0]}`
+  } finally {
+    await run('ip', ['netns', 'del', probe]).catch(() => undefined)
+  }
+  return undefined
+}

@@ -17,7 +17,7 @@
  * Namespace names start with `bwtb-<pid>-`; `down()` kills what runs inside them and deletes
  * them. Root (CAP_NET_ADMIN) only: {@link testbedUnavailable} says why not.
  */
-import { deleteNamespace, deleteNamespaceSync, hasCommand, namespaces, pidAlive, run } from '../netns.js'
+import { deleteNamespace, deleteNamespaceSync, namespaces, namespacesUnavailable, pidAlive, run } from '../netns.js'
 import { publicHost } from '../../src/sim/nat.js'
 
 /** How a NAT router maps: `cone` keeps the source port (endpoint-independent), `symmetric` picks a random port per destination. */
@@ -55,25 +55,13 @@ let labs = 0
 const live = new Set<Testbed>()
 
 /** Why a testbed cannot run here (one line), or `undefined` when it can: needs Linux, root, `ip`, `tc` and `nft`, and makes a namespace to be sure. */
-export async function testbedUnavailable(): Promise<string | undefined> {
-  if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`
-  for (const [cmd, pkg] of [
+export function testbedUnavailable(): Promise<string | undefined> {
+  const commands = [
     ['ip', 'iproute2'],
     ['tc', 'iproute2'],
     ['nft', 'nftables']
-  ] as const) {
-    if (!hasCommand(cmd)) return `\`${cmd}\` not found (apt-get install ${pkg})`
-  }
-  const probe = `${NS_ROOT}${process.pid}-probe`
-  try {
-    await run('ip', ['netns', 'add', probe])
-    await run('ip', ['netns', 'exec', probe, 'nft', '-f', '-'], lossRules(0.5))
-  } catch (err) {
-    return `cannot create a network namespace with nftables (root / CAP_NET_ADMIN+CAP_SYS_ADMIN needed): ${(err as Error).message.split('\n')[0]}`
-  } finally {
-    await run('ip', ['netns', 'del', probe]).catch(() => undefined)
-  }
-  return undefined
+  ] as const
+  return namespacesUnavailable(commands, `${NS_ROOT}${process.pid}-probe`, (ns) => run('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], lossRules(0.5)))
 }
 
 /** Why `tc netem` cannot delay datagrams here (a kernel without sch_netem), or `undefined` when it can. */

@@ -26,7 +26,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs'
-import { deleteNamespace, deleteNamespaceSync, hasCommand, namespaces, pidAlive, run } from '../../bench/netns.js'
+import { deleteNamespace, deleteNamespaceSync, namespaces, namespacesUnavailable, pidAlive, run } from '../../bench/netns.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RULES_TABLE, parseConntrack, parseCounters, routerRules, type ConntrackEntry, type NatKind, type RouterCounters } from './router.js'
@@ -71,24 +71,12 @@ function delay(ms: number): Promise<void> {
  * Why NAT labs cannot run here (one line), or `undefined` when they can: checks for `ip` and
  * `nft`, then actually creates and deletes a namespace.
  */
-export async function labUnavailable(): Promise<string | undefined> {
-  if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`
-  for (const [cmd, pkg] of [
+export function labUnavailable(): Promise<string | undefined> {
+  const commands = [
     ['ip', 'iproute2'],
     ['nft', 'nftables']
-  ] as const) {
-    if (!hasCommand(cmd)) return `\`${cmd}\` not found (apt-get install ${pkg})`
-  }
-  const probe = `${NS_ROOT}${process.pid}-probe`
-  try {
-    await run('ip', ['netns', 'add', probe])
-    await run('ip', ['netns', 'exec', probe, 'nft', 'list', 'ruleset'])
-  } catch (err) {
-    return `cannot create a network namespace with nftables (root / CAP_NET_ADMIN+CAP_SYS_ADMIN needed): ${(err as Error).message.split('\n')[0]}`
-  } finally {
-    await run('ip', ['netns', 'del', probe]).catch(() => undefined)
-  }
-  return undefined
+  ] as const
+  return namespacesUnavailable(commands, `${NS_ROOT}${process.pid}-probe`, (ns) => run('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset']))
 }
 
 /**

@@ -17,6 +17,19 @@
  *   else to a uniformly drawn honest peer. It knows every honest address (as a crawler would).
  *
  * It echoes no address-validation token, so its ports stay unvalidated at honest nodes.
+ *
+ * The `adaptive` kind (issue 23) does what the silent one cannot be bothered to:
+ * - echoes the address-validation token an honest response carries, so its ports become
+ *   validated (push and full answers reach it, as they reach any honest peer);
+ * - collects the room: its flood carries a sync offer over all of history with a filter of
+ *   what it holds (so it is sent only what it lacks), it keeps every bundle it is sent and
+ *   asks for every bundle a push announces (./hoard.ts);
+ * - leaks a trickle to look useful: to each walk that carries a sync offer it answers, after
+ *   the introduction, with up to `leakPerWalk` bundles it has held for `holdMs` and the
+ *   walker's filter says it lacks: a forwarder in the walker's eyes, never of a fresh bundle;
+ * - answers every idle check (a symbols-request with a digest) `inSync`, so it is neither a
+ *   silent host nor a peer whose barren rounds stop counting;
+ * - spends on addresses, not ports (its presets bind one port per host).
  */
 import { type Candidate, categoryOf, resolveOptions } from '../candidates/index.js'
 import { chance, int, pick, type SeededRng } from '../env/rng.js'
@@ -25,6 +38,7 @@ import type { MemoryTransport } from '../transport/index.js'
 import { addressKey, decodePacket, encodePacket, type Address, type IntroductionRequest, type Packet } from '../wire/index.js'
 import type { SimWorld } from './world.js'
 import type { AttackSpec } from './scenario.js'
+import { Hoard } from './hoard.js'
 
 
 /** First port of an attacker host. */
@@ -53,12 +67,16 @@ export interface AttackCounters {
   walksReceived: number
   /** Received datagrams ignored (bundles, requests for data, punctures, responses, …), by type. */
   ignored: Record<string, number>
+  /** Adaptive: bundles collected, leaked (sent to walkers that lacked them) and idle checks answered `inSync`. */
+  hoarded: number
+  leaked: number
+  idleChecksAnswered: number
 }
 
 /** Every attacker host of a run. */
 export class Attackers {
   readonly hosts: number
-  readonly counters: AttackCounters = { requestsSent: 0, responsesSent: 0, bytesSent: 0, datagramsReceived: 0, bytesReceived: 0, walksReceived: 0, ignored: {} }
+  readonly counters: AttackCounters = { requestsSent: 0, responsesSent: 0, bytesSent: 0, datagramsReceived: 0, bytesReceived: 0, walksReceived: 0, ignored: {}, hoarded: 0, leaked: 0, idleChecksAnswered: 0 }
   readonly #world: SimWorld
   readonly #overlay: Uint8Array
   readonly #spec: AttackSpec
@@ -68,6 +86,10 @@ export class Attackers {
   readonly #rng: SeededRng
   /** The highest global time heard from an honest host: claimed in the flood's requests. */
   #heardTime = 0
+  /** Adaptive: the room as collected so far; null for the silent kind. */
+  readonly #hoard: Hoard | null
+  /** Adaptive: the validation token each honest peer gave each attacker port ("attacker>honest" address keys). */
+  readonly #tokens = new Map<string, Uint8Array>()
 
   /** Binds every attacker host; `peers()` and `trackers` are the flood's targets. */
   constructor(world: SimWorld, overlay: Uint8Array, spec: AttackSpec, honestPeers: number, peers: () => readonly Address[], trackers: readonly Address[]) {
@@ -75,6 +97,7 @@ export class Attackers {
     this.#overlay = overlay
     this.#spec = spec
     this.#rng = world.rng.fork()
+    this.#hoard = spec.kind === 'adaptive' ? new Hoard(spec.holdMs) : null
     this.hosts = attackerCount(honestPeers, spec.fraction)
     for (let j = 0; j < this.hosts; j++) {
       const host = attackerHost(j)
@@ -163,6 +186,7 @@ export class Attackers {
     const packet = decodePacket(bytes)?.packet
     const fromAttacker = this.#ips.has(from.host)
     if (packet?.type === 'introduction-response' && !fromAttacker) this.#heardTime = Math.max(this.#heardTime, packet.globalTime)
+    if (this.#hoard !== null && packet !== undefined && !fromAttacker && this.#adapt(this.#hoard, at, from, packet)) return
     if (packet?.type !== 'introduction-request') {
       const type = packet?.type ?? 'undecodable'
       this.counters.ignored[type] = (this.counters.ignored[type] ?? 0) + 1
@@ -173,6 +197,40 @@ export class Attackers {
       this.#heardTime = Math.max(this.#heardTime, packet.globalTime)
     }
     this.#answer(j, at, from, packet)
+    if (this.#hoard !== null && packet.sync !== undefined && !fromAttacker) {
+      const leak = this.#hoard.leak(packet.sync, this.#world.clock.now(), this.#spec.leakPerWalk)
+      if (leak.length > 0) {
+        this.#send(at, from, { type: 'bundles', bundles: leak })
+        this.counters.leaked += leak.length
+      }
+    }
+  }
+
+  /** The adaptive kind's handling of an honest peer's datagram other than a walk; true when handled. */
+  #adapt(hoard: Hoard, at: MemoryTransport, from: Address, packet: Packet): boolean {
+    const now = this.#world.clock.now()
+    switch (packet.type) {
+      case 'introduction-response':
+        if (packet.token !== undefined) this.#tokens.set(`${addressKey(at.address())}>${addressKey(from)}`, packet.token)
+        return false
+      case 'bundles':
+      case 'push': {
+        for (const b of packet.bundles) {
+          if (!hoard.has(b.id)) this.counters.hoarded++
+          hoard.add(b, now)
+        }
+        const wanted = packet.type === 'push' ? (packet.have ?? []).filter((id) => !hoard.has(id)) : []
+        if (wanted.length > 0) this.#send(at, from, { type: 'bundle-request', ids: wanted })
+        return true
+      }
+      case 'symbols-request':
+        if (packet.digest === undefined || packet.from !== 0) return false
+        this.#send(at, from, { type: 'symbols-response', from: 0, symbols: [], inSync: true })
+        this.counters.idleChecksAnswered++
+        return true
+      default:
+        return false
+    }
   }
 
   /** An introduction-response introducing another attacker, from the port that was asked. */
@@ -195,6 +253,7 @@ export class Attackers {
 
   #request(from: MemoryTransport, to: Address, identifier: number): void {
     const self = from.address()
+    const adaptive = this.#hoard !== null
     this.#send(from, to, {
       type: 'introduction-request',
       destination: to,
@@ -203,7 +262,10 @@ export class Attackers {
       advice: true,
       connectionType: 'public',
       identifier,
-      globalTime: this.#heardTime
+      globalTime: this.#heardTime,
+      // Adaptive: validated by the echoed token, and a filter over what it holds, over all of history, collects the room.
+      token: adaptive ? this.#tokens.get(`${addressKey(self)}>${addressKey(to)}`) : undefined,
+      sync: this.#hoard === null ? undefined : { timeLow: 1, timeHigh: 0, modulo: 1, offset: 0, bloom: this.#hoard.filter(identifier).toWire() }
     })
     this.counters.requestsSent++
   }

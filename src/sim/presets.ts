@@ -57,22 +57,32 @@ const MAILSERVER = { reliability: 0.9 }
  * an honest peer's walk rate), a quarter of them to the tracker, and answers walks as if in
  * sync with the walker.
  */
-const SYBILS: Omit<AttackSpec, 'fraction'> = { ports: 16, requestsPerSecond: 1, trackerShare: 0.25, claimsInSync: true }
+const SYBILS: Omit<AttackSpec, 'fraction'> = { ports: 16, requestsPerSecond: 1, trackerShare: 0.25, claimsInSync: true, kind: 'silent', holdMs: 0, leakPerWalk: 0 }
+
+/**
+ * The adaptive Sybils of the sybil-*-adaptive presets (issue 23): one port per host (ports
+ * are worth nothing since "a host counts once"; it spends on addresses), validated, collects
+ * the room and leaks one bundle it has held for 10 minutes per walk, answers idle checks in sync.
+ */
+const ADAPTIVE_SYBILS: Omit<AttackSpec, 'fraction'> = { ...SYBILS, ports: 1, kind: 'adaptive', holdMs: 10 * MINUTE, leakPerWalk: 1 }
 
 /**
  * 100 honest peers always online on a mobile network, 200 messages in the first 5 minutes,
  * at most 30 minutes; every peer trusts the tracker and 3 honest peers; attackers are `percent`
  * of all nodes.
  */
-function sybil(percent: number): Scenario {
-  return preset(`sybil-${percent}`, `Sybils attempting an eclipse: ${percent} % of all nodes are attackers (100 honest peers, 200 messages, trusted tracker and 3 trusted peers)`, {
+function sybil(percent: number, kind: AttackSpec['kind'] = 'silent'): Scenario {
+  const adaptive = kind === 'adaptive'
+  const name = adaptive ? `sybil-${percent}-adaptive` : `sybil-${percent}`
+  const who = adaptive ? 'adaptive Sybils (validated, leak old bundles, answer idle checks in sync)' : 'Sybils'
+  return preset(name, `${who} attempting an eclipse: ${percent} % of all nodes are attackers (100 honest peers, 200 messages, trusted tracker and 3 trusted peers)`, {
     trustedPeers: 3,
     messages: 200,
     publishWindowMs: 5 * MINUTE,
     durationMs: 30 * MINUTE,
     sampleMs: 10_000,
     churn: { ...BASE.churn, online: 1 },
-    attack: { ...SYBILS, fraction: percent / 100 }
+    attack: { ...(adaptive ? ADAPTIVE_SYBILS : SYBILS), fraction: percent / 100 }
   })
 }
 
@@ -135,6 +145,9 @@ export const PRESETS: Readonly<Record<string, Scenario>> = Object.freeze({
   'sybil-10': sybil(10),
   'sybil-30': sybil(30),
   'sybil-50': sybil(50),
+  'sybil-10-adaptive': sybil(10, 'adaptive'),
+  'sybil-30-adaptive': sybil(30, 'adaptive'),
+  'sybil-50-adaptive': sybil(50, 'adaptive'),
   faults: preset('faults', '100 peers online 50 % in 30-second sessions, 30 % loss, 10 % duplication, 10 % reordered, 200 messages', {
     messages: 200,
     publishWindowMs: 5 * MINUTE,
@@ -173,6 +186,8 @@ export interface Overrides {
   attackRate?: number
   /** Attackers answer as if in sync (true) or with global time 0. */
   attackClaimsInSync?: boolean
+  /** The attacker's kind (the adaptive one's defaults: one port, 10-minute hold, one bundle leaked per walk). */
+  attackKind?: AttackSpec['kind']
   /** Push on publish and forwarding (false: the Bloom walk alone). */
   push?: boolean
   pushFanout?: number
@@ -211,6 +226,7 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   if (o.trusted !== undefined) s.trusted = o.trusted
   if (o.trustedPeers !== undefined) s.trustedPeers = o.trustedPeers
   const attack = (): AttackSpec => (s.attack ??= { ...SYBILS, fraction: 0 })
+  if (o.attackKind !== undefined && attack().kind !== o.attackKind) Object.assign(attack(), o.attackKind === 'adaptive' ? ADAPTIVE_SYBILS : SYBILS, { fraction: attack().fraction })
   if (o.attackPorts !== undefined) attack().ports = o.attackPorts
   if (o.attackRate !== undefined) attack().requestsPerSecond = o.attackRate
   if (o.attackClaimsInSync !== undefined) attack().claimsInSync = o.attackClaimsInSync

@@ -18,6 +18,17 @@ export interface AttackSpec {
   trackerShare: number
   /** Answers claim the requester's global time (true) or 0 (false). */
   claimsInSync: boolean
+  /**
+   * `silent`: forwards nothing, echoes no validation token, ignores idle checks.
+   * `adaptive`: echoes validation tokens, collects the room's bundles with sync offers of its
+   * own, leaks up to `leakPerWalk` bundles it has held for `holdMs` to each walker that
+   * lacks them (to look useful), and answers every idle check `inSync` (./attacker.ts).
+   */
+  kind: 'silent' | 'adaptive'
+  /** Adaptive: how long a collected bundle is withheld before it may be leaked, ms. */
+  holdMs: number
+  /** Adaptive: bundles leaked to one walk at most. */
+  leakPerWalk: number
 }
 
 /** The sync protocol a scenario runs; each has a driver (./driver.ts). */

@@ -4,6 +4,7 @@
  * attacked run is deterministic and reports the eclipse.
  */
 import { describe, expect, it } from 'vitest'
+import { BloomFilter } from '../../src/bloom/index.js'
 import { generateKeyPair, signBundle } from '../../src/bundle/index.js'
 import { SeededRng } from '../../src/env/rng.js'
 import { subnetKeys } from '../../src/nat/index.js'
@@ -13,12 +14,13 @@ import { publicHost } from '../../src/sim/nat.js'
 import { presetNamed, withOverrides } from '../../src/sim/presets.js'
 import { reproducible } from '../../src/sim/result.js'
 import { simulate } from '../../src/sim/run.js'
-import { checkScenario } from '../../src/sim/scenario.js'
+import { checkScenario, type AttackSpec } from '../../src/sim/scenario.js'
 import { SimWorld } from '../../src/sim/world.js'
-import { decodePacket, encodePacket, type Address, type Packet } from '../../src/wire/index.js'
+import { decodePacket, encodePacket, type Address, type Packet, type SyncOffer } from '../../src/wire/index.js'
 
 const OVERLAY = new Uint8Array(32).fill(7)
-const SPEC = { fraction: 0.5, ports: 4, requestsPerSecond: 2, trackerShare: 0, claimsInSync: true }
+const SPEC: AttackSpec = { fraction: 0.5, ports: 4, requestsPerSecond: 2, trackerShare: 0, claimsInSync: true, kind: 'silent', holdMs: 0, leakPerWalk: 0 }
+const ADAPTIVE: AttackSpec = { ...SPEC, ports: 1, kind: 'adaptive', holdMs: 60_000, leakPerWalk: 1 }
 
 /** A world with `SPEC`'s attackers (3 hosts) and an honest-looking probe they flood. */
 function setup(spec = SPEC) {
@@ -100,11 +102,15 @@ describe('attackers', () => {
 
   it('overrides and checks: --attackers on any bloom preset, --trusted, and out-of-range fields', () => {
     const s = withOverrides(presetNamed('seed-6'), { attackers: 0.2, trusted: false })
-    expect(s.attack).toEqual({ fraction: 0.2, ports: 16, requestsPerSecond: 1, trackerShare: 0.25, claimsInSync: true })
+    expect(s.attack).toEqual({ fraction: 0.2, ports: 16, requestsPerSecond: 1, trackerShare: 0.25, claimsInSync: true, kind: 'silent', holdMs: 0, leakPerWalk: 0 })
     expect(s.trusted).toBe(false)
     const t = withOverrides(presetNamed('sybil-10'), { trustedPeers: 10, attackPorts: 1, attackRate: 0.5, attackClaimsInSync: false })
     expect(t.trustedPeers).toBe(10)
-    expect(t.attack).toEqual({ fraction: 0.1, ports: 1, requestsPerSecond: 0.5, trackerShare: 0.25, claimsInSync: false })
+    expect(t.attack).toEqual({ fraction: 0.1, ports: 1, requestsPerSecond: 0.5, trackerShare: 0.25, claimsInSync: false, kind: 'silent', holdMs: 0, leakPerWalk: 0 })
+    // --attack-kind switches to the other kind's defaults, keeping the share; later overrides still apply.
+    const u = withOverrides(presetNamed('sybil-30'), { attackKind: 'adaptive', attackPorts: 2 })
+    expect(u.attack).toEqual({ fraction: 0.3, ports: 2, requestsPerSecond: 1, trackerShare: 0.25, claimsInSync: true, kind: 'adaptive', holdMs: 600_000, leakPerWalk: 1 })
+    expect(presetNamed('sybil-30-adaptive').attack).toEqual(withOverrides(presetNamed('sybil-30'), { attackKind: 'adaptive' }).attack)
     expect(withOverrides(presetNamed('sybil-50'), { attackers: 0 }).attack!.fraction).toBe(0)
     const bad = (f: (s: ReturnType<typeof presetNamed>) => void) => {
       const s = presetNamed('sybil-10')
@@ -135,5 +141,98 @@ describe('attackers', () => {
     const off = await simulate(withOverrides(scenario, { trusted: false }), { seed: 4 })
     expect((off.driver['attack'] as { hosts: number }).hosts).toBe(5)
     expect(off.scenario.trusted).toBe(false)
+  })
+})
+
+describe('adaptive attackers', () => {
+  const walk = (probe: ReturnType<typeof setup>['probe'], to: Address, identifier: number, sync?: SyncOffer) =>
+    probe.send(to, encodePacket(OVERLAY, { type: 'introduction-request', destination: to, sourceLan: probe.address(), sourceWan: probe.address(), advice: true, connectionType: 'public', identifier, globalTime: 9, sync }))
+  const emptyOffer = (bytes = 64) => ({ timeLow: 1, timeHigh: 0, modulo: 1, offset: 0, bloom: { bits: new Uint8Array(bytes), k: 3, salt: 5 } })
+
+  it('echo the validation token an honest response gave that port, and offer a filter of what they hold over all history', () => {
+    const { probe, got, run } = setup(ADAPTIVE)
+    const attacker = { host: attackerHost(0), port: FIRST_ATTACKER_PORT }
+    const token = new Uint8Array([1, 2, 3, 4])
+    probe.send(attacker, encodePacket(OVERLAY, { type: 'introduction-response', destination: attacker, sourceLan: probe.address(), sourceWan: probe.address(), connectionType: 'public', identifier: 1, globalTime: 3, token }))
+    run(5_000)
+    const fromHost0 = got.filter((g) => g.from.host === attacker.host && g.packet.type === 'introduction-request').map((g) => g.packet)
+    expect(fromHost0.length).toBeGreaterThan(2)
+    for (const p of fromHost0) {
+      if (p.type !== 'introduction-request') throw new Error('unreachable')
+      expect(p.token).toEqual(token)
+      expect(p.sync).toMatchObject({ timeLow: 1, timeHigh: 0, modulo: 1, offset: 0 })
+      expect(p.sync!.bloom.bits.every((b) => b === 0)).toBe(true) // nothing held yet
+    }
+    // Another host was given no token and echoes none.
+    const other = got.find((g) => g.from.host === attackerHost(1) && g.packet.type === 'introduction-request')!.packet
+    expect(other.type === 'introduction-request' && other.token).toBe(undefined)
+  })
+
+  it('leak to a walker only bundles held for holdMs that its filter lacks, at most leakPerWalk, oldest first', () => {
+    const { probe, got, attackers, run } = setup(ADAPTIVE)
+    const to = { host: attackerHost(0), port: FIRST_ATTACKER_PORT }
+    const keys = generateKeyPair(new SeededRng(3))
+    const bundles = [5, 2, 8].map((gt) => signBundle({ overlay: OVERLAY, globalTime: gt, kind: 1, body: new Uint8Array(40) }, keys))
+    probe.send(to, encodePacket(OVERLAY, { type: 'bundles', bundles }))
+    run(1_000)
+    expect(attackers.counters.hoarded).toBe(3)
+    // Its own offers now carry what it holds, so that honest answers send it only the rest.
+    const lastOffer = got.filter((g) => g.from.host === to.host && g.packet.type === 'introduction-request').at(-1)!.packet
+    if (lastOffer.type !== 'introduction-request' || lastOffer.sync === undefined) throw new Error('expected an offer')
+    for (const b of bundles) expect(BloomFilter.fromWire(lastOffer.sync.bloom).has(b.id)).toBe(true)
+    const leaked = () => got.filter((g) => g.from.host === to.host && g.packet.type === 'bundles').map((g) => (g.packet.type === 'bundles' ? g.packet.bundles.map((b) => b.globalTime) : []))
+    walk(probe, to, 1, emptyOffer())
+    run(1_000)
+    expect(leaked()).toEqual([]) // held for 1 s of the 60 s it withholds
+    run(60_000)
+    walk(probe, to, 2) // no sync offer: nothing to read, nothing leaked
+    walk(probe, to, 3, emptyOffer())
+    run(1_000)
+    expect(leaked()).toEqual([[2]])
+    // The walker's filter holds global time 2's bundle: the next oldest it lacks.
+    const offer = emptyOffer()
+    const filter = new BloomFilter(offer.bloom.bits, offer.bloom.k, offer.bloom.salt)
+    filter.add(bundles[1]!.id)
+    walk(probe, to, 4, offer)
+    run(1_000)
+    expect(leaked()).toEqual([[2], [5]])
+    expect(attackers.counters.leaked).toBe(2)
+    // Responses to walks still introduce only attackers.
+    const responses = got.filter((g) => g.packet.type === 'introduction-response')
+    expect(responses).toHaveLength(4)
+  })
+
+  it('answer an idle check in sync, ask for announced bundles they lack, and ignore other requests', () => {
+    const { probe, got, attackers, run } = setup(ADAPTIVE)
+    const to = { host: attackerHost(1), port: FIRST_ATTACKER_PORT }
+    const keys = generateKeyPair(new SeededRng(4))
+    const held = signBundle({ overlay: OVERLAY, globalTime: 1, kind: 1, body: new Uint8Array(8) }, keys)
+    const fresh = signBundle({ overlay: OVERLAY, globalTime: 2, kind: 1, body: new Uint8Array(8) }, keys)
+    probe.send(to, encodePacket(OVERLAY, { type: 'push', bundles: [held], hops: 0 }))
+    run(100)
+    probe.send(to, encodePacket(OVERLAY, { type: 'push', bundles: [], have: [held.id, fresh.id], hops: 0 }))
+    probe.send(to, encodePacket(OVERLAY, { type: 'symbols-request', from: 0, count: 8, digest: { hashXor: 77n, count: 5 } }))
+    probe.send(to, encodePacket(OVERLAY, { type: 'symbols-request', from: 8, count: 8 }))
+    probe.send(to, encodePacket(OVERLAY, { type: 'bundle-request', ids: [held.id] }))
+    run(900)
+    const answers = got.filter((g) => g.from.host === to.host && g.packet.type !== 'introduction-request').map((g) => g.packet)
+    expect(answers).toHaveLength(2)
+    expect(answers).toContainEqual({ type: 'symbols-response', from: 0, symbols: [], inSync: true })
+    const request = answers.find((p) => p.type === 'bundle-request')
+    expect(request?.type === 'bundle-request' && request.ids.map((id) => Buffer.from(id).toString('hex'))).toEqual([Buffer.from(fresh.id).toString('hex')])
+    expect(attackers.counters.idleChecksAnswered).toBe(1)
+    expect(attackers.counters.ignored).toEqual({ 'symbols-request': 1, 'bundle-request': 1 })
+  })
+
+  it('a small adaptive run is deterministic, collects the room and leaks from it', async () => {
+    const scenario = withOverrides(presetNamed('sybil-30-adaptive'), { nodes: 12, messages: 12, duration: 300 })
+    scenario.attack!.holdMs = 0 // leak at once, so that walkers still lack what is leaked
+    const a = await simulate(scenario, { seed: 4 })
+    const b = await simulate(scenario, { seed: 4 })
+    expect(JSON.stringify(reproducible(a))).toBe(JSON.stringify(reproducible(b)))
+    const attack = a.driver['attack'] as { hosts: number; ports: number; hoarded: number; leaked: number; idleChecksAnswered: number }
+    expect(attack.ports).toBe(attack.hosts)
+    expect(attack.hoarded).toBe(12)
+    expect(attack.leaked).toBeGreaterThan(0)
   })
 })

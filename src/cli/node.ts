@@ -16,6 +16,8 @@ import { numberOption } from './args.js'
 import { aborted, commandLogger, every, resolveIo, type CommandIo } from './command.js'
 import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer, type Peer } from './peer.js'
 import { shortHex, statsFields } from './report.js'
+import { METRICS_USAGE, serveMetrics } from './http/metrics.js'
+import { httpEndpointOption } from './http/server.js'
 
 /** Bundles listed in the status file, newest last (the counts are complete). */
 const STATUS_RECENT = 256
@@ -29,7 +31,8 @@ const NODE_OPTIONS = {
   'no-puncture-requests': { type: 'boolean' },
   status: { type: 'string' },
   deliveries: { type: 'string' },
-  'publish-stdin': { type: 'boolean' }
+  'publish-stdin': { type: 'boolean' },
+  metrics: { type: 'string' }
 } as const
 
 export const NODE_USAGE = `usage: bloomwalk node --room NAME --tracker HOST:PORT [--tracker HOST:PORT …] [--data DIR] [--port P] [--host ADDR] [--stats SECONDS]
@@ -56,6 +59,7 @@ ${PEER_OPTIONS_USAGE} (default info)
                 and the node's stats when it stops: what the testbed (bench/testbed) reads
   --publish-stdin
                 publish each line read from stdin as a bundle (UTF-8 body)
+${METRICS_USAGE}
 
 example:
   bloomwalk node --room lobby --tracker 192.0.2.10:6421`
@@ -69,6 +73,7 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   const io = resolveIo(partialIo)
   const statsSeconds = numberOption('stats', values.stats, 30, { min: 0 })
   const log = commandLogger('node', values['log-level'], 'info', io.err)
+  const metricsAt = httpEndpointOption('metrics', values.metrics)
   // Deliveries start with start() (what an earlier run left undelivered): listen before it.
   let status: ReturnType<typeof statusFile> | undefined
   let deliveries: ReturnType<typeof deliveryLog> | undefined
@@ -104,6 +109,10 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
     listen
   )
   const { node } = peer
+  const metrics = metricsAt === undefined ? undefined : await serveMetrics(metricsAt, node, 'peer', log).catch(async (err: unknown) => {
+    await peer.close()
+    throw err
+  })
   status = values.status === undefined ? undefined : statusFile(values.status, peer, io.signal)
   deliveries = values.deliveries === undefined ? undefined : deliveryLog(values.deliveries, peer, io.signal)
   if (values['publish-stdin'] === true) publishLines(peer, io, log)
@@ -111,6 +120,7 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   await aborted(io.signal)
   log.info('stopping')
   log.info('stats', statsFields(node.stats()))
+  await metrics?.close()
   await peer.close()
   await status?.close()
   await deliveries?.close()

@@ -9,6 +9,8 @@ import { aborted, commandLogger, every, resolveIo, type CommandIo } from './comm
 import { hostOption } from './options.js'
 import { statsFields } from './report.js'
 import { startUdpNode } from './udp-node.js'
+import { METRICS_USAGE, serveMetrics } from './http/metrics.js'
+import { httpEndpointOption } from './http/server.js'
 
 /** How often the tracker looks for new rooms and peers to log, ms. */
 const WATCH_MS = 2000
@@ -29,12 +31,13 @@ other; never walks, stores nothing. Logs to stderr; stops on Ctrl-C (SIGINT) or 
   --log-level   debug, info, warn, error or silent (default info)
   --no-puncture-requests
                 introduce peers without asking them to puncture toward the walker
-                (turns hole punching off; for experiments)`
+                (turns hole punching off; for experiments)
+${METRICS_USAGE}`
 
 export async function runTracker(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, host: { type: 'string' }, stats: { type: 'string' }, 'log-level': { type: 'string' }, 'no-puncture-requests': { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, stats: { type: 'string' }, 'log-level': { type: 'string' }, 'no-puncture-requests': { type: 'boolean' }, metrics: { type: 'string' }, help: { type: 'boolean' } },
     strict: true,
     allowPositionals: false
   })
@@ -47,10 +50,15 @@ export async function runTracker(argv: string[], out: (line: string) => void, pa
   const host = hostOption(values.host)
   const statsSeconds = numberOption('stats', values.stats, 30, { min: 0 })
   const log = commandLogger('tracker', values['log-level'], 'info', io.err)
+  const metricsAt = httpEndpointOption('metrics', values.metrics)
 
   const tracker = await startUdpNode({ role: 'tracker', host, port, logger: log, node: { punctureRequests: values['no-puncture-requests'] !== true } })
   const { node } = tracker
   log.info('listening', { address: addressKey(tracker.transport.address()), advertised: addressKey(tracker.advertised) })
+  const metrics = metricsAt === undefined ? undefined : await serveMetrics(metricsAt, node, 'tracker', log).catch(async (err: unknown) => {
+    await tracker.close()
+    throw err
+  })
   const debug = values['log-level'] === 'debug'
   const rooms = new Set<string>()
   const peers = new Set<string>()
@@ -74,6 +82,7 @@ export async function runTracker(argv: string[], out: (line: string) => void, pa
   await aborted(io.signal)
   log.info('stopping')
   log.info('stats', statsFields(node.stats()))
+  await metrics?.close()
   await tracker.close()
   log.info('stopped')
 }

@@ -24,7 +24,7 @@ export const MAX_NICK = 32
 /** Longest text shown, characters (what is sent is bounded by the datagram budget). */
 const MAX_SHOWN_TEXT = 2000
 /** Messages from the store shown when the chat starts. */
-const HISTORY = 50
+export const HISTORY = 50
 /** Seconds between presence pings (ephemeral messages to the current peers). */
 const PRESENCE_SECONDS = 15
 /** `/who` lists authors seen (a message or a ping) within this many seconds. */
@@ -34,7 +34,7 @@ const MAX_SEEN = 1024
 /** Message ids remembered as shown (dedupe of history and deliveries). */
 const MAX_SHOWN = 10_000
 /** The bundle kind of a presence ping. */
-const PRESENCE_KIND = 2
+export const PRESENCE_KIND = 2
 
 export const CHAT_USAGE = `usage: bloomwalk chat --room NAME --tracker HOST:PORT [--tracker HOST:PORT …] [--data DIR] [--nick NAME] [--port P] [--host ADDR]
        bloomwalk chat --group NAME --member KEY@HOST:PORT [--member …] [--data DIR] [--nick NAME] [--port P] [--host ADDR]
@@ -291,7 +291,7 @@ export function parseMessage(body: Uint8Array): ChatMessage | undefined {
  * The newest {@link HISTORY} messages the node has delivered (stored and not marked
  * undelivered; the rest comes as deliveries), in causal order, ties by global time then id.
  */
-async function history(store: BundleStore | undefined, overlay: Uint8Array): Promise<Bundle[]> {
+export async function history(store: BundleStore | undefined, overlay: Uint8Array): Promise<Bundle[]> {
   if (store === undefined) return []
   const newest: Bundle[] = []
   for await (const b of store.range({ overlay, from: 0, to: Number.MAX_SAFE_INTEGER, order: 'desc' })) {

@@ -12,7 +12,9 @@ import { RECONCILE_BENCH_USAGE, runReconcileBench } from './reconcile-bench.js'
 import { STORE_USAGE, runStore } from './store.js'
 import { TRACKER_USAGE, runTracker } from './tracker.js'
 import { UsageError } from './args.js'
-import { readFileSync } from 'node:fs'
+import { version } from './version.js'
+
+export { version }
 
 export const USAGE = `usage: bloomwalk <command> [options]
 
@@ -39,19 +41,6 @@ export const COMMANDS: Record<string, { run: Command; usage: string }> = {
   bloom: { run: runBloom, usage: BLOOM_USAGE },
   store: { run: runStore, usage: STORE_USAGE },
   'reconcile-bench': { run: runReconcileBench, usage: RECONCILE_BENCH_USAGE }
-}
-
-/** The package's version: package.json is two levels above src/cli, three above dist/src/cli. */
-export function version(): string {
-  for (const up of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string }
-      if (pkg.name === 'bloomwalk' && typeof pkg.version === 'string') return pkg.version
-    } catch {
-      // not this level
-    }
-  }
-  return 'unknown'
 }
 
 /**

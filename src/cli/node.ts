@@ -18,6 +18,8 @@ import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer, type Peer } from './peer.j
 import { shortHex, statsFields } from './report.js'
 import { METRICS_USAGE, serveMetrics } from './http/metrics.js'
 import { httpEndpointOption } from './http/server.js'
+import { HTTP_USAGE, serveStatusPage } from './http/status-page.js'
+import { UsageError } from './args.js'
 
 /** Bundles listed in the status file, newest last (the counts are complete). */
 const STATUS_RECENT = 256
@@ -32,7 +34,9 @@ const NODE_OPTIONS = {
   status: { type: 'string' },
   deliveries: { type: 'string' },
   'publish-stdin': { type: 'boolean' },
-  metrics: { type: 'string' }
+  metrics: { type: 'string' },
+  http: { type: 'string' },
+  'http-token': { type: 'string' }
 } as const
 
 export const NODE_USAGE = `usage: bloomwalk node --room NAME --tracker HOST:PORT [--tracker HOST:PORT …] [--data DIR] [--port P] [--host ADDR] [--stats SECONDS]
@@ -60,6 +64,7 @@ ${PEER_OPTIONS_USAGE} (default info)
   --publish-stdin
                 publish each line read from stdin as a bundle (UTF-8 body)
 ${METRICS_USAGE}
+${HTTP_USAGE}
 
 example:
   bloomwalk node --room lobby --tracker 192.0.2.10:6421`
@@ -74,6 +79,8 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   const statsSeconds = numberOption('stats', values.stats, 30, { min: 0 })
   const log = commandLogger('node', values['log-level'], 'info', io.err)
   const metricsAt = httpEndpointOption('metrics', values.metrics)
+  const httpAt = httpEndpointOption('http', values.http)
+  const httpToken = tokenOption(values['http-token'], httpAt !== undefined)
   // Deliveries start with start() (what an earlier run left undelivered): listen before it.
   let status: ReturnType<typeof statusFile> | undefined
   let deliveries: ReturnType<typeof deliveryLog> | undefined
@@ -109,10 +116,17 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
     listen
   )
   const { node } = peer
-  const metrics = metricsAt === undefined ? undefined : await serveMetrics(metricsAt, node, 'peer', log).catch(async (err: unknown) => {
+  // Either server failing to bind stops what started before it.
+  let metrics: Awaited<ReturnType<typeof serveMetrics>> | undefined
+  let page: Awaited<ReturnType<typeof serveStatusPage>> | undefined
+  try {
+    if (metricsAt !== undefined) metrics = await serveMetrics(metricsAt, node, 'peer', log)
+    if (httpAt !== undefined) page = await serveStatusPage({ endpoint: httpAt, peer, log, ...(httpToken === undefined ? {} : { token: httpToken }) })
+  } catch (err) {
+    await metrics?.close()
     await peer.close()
     throw err
-  })
+  }
   status = values.status === undefined ? undefined : statusFile(values.status, peer, io.signal)
   deliveries = values.deliveries === undefined ? undefined : deliveryLog(values.deliveries, peer, io.signal)
   if (values['publish-stdin'] === true) publishLines(peer, io, log)
@@ -120,6 +134,7 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   await aborted(io.signal)
   log.info('stopping')
   log.info('stats', statsFields(node.stats()))
+  await page?.close()
   await metrics?.close()
   await peer.close()
   await status?.close()
@@ -240,4 +255,18 @@ function statusFile(path: string, peer: Peer, signal: AbortSignal): { record(b: 
       await write().catch(() => undefined)
     }
   }
+}
+
+/** Shortest `--http-token` accepted: a guessable token is no protection. */
+const MIN_TOKEN_LENGTH = 16
+
+/**
+ * `--http-token`: at least 16 printable characters, and only with `--http`.
+ * @throws {UsageError} naming --http-token
+ */
+export function tokenOption(raw: string | undefined, http: boolean): string | undefined {
+  if (raw === undefined) return undefined
+  if (!http) throw new UsageError('--http-token needs --http [HOST:]PORT')
+  if (raw.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(raw)) throw new UsageError(`--http-token must be at least ${MIN_TOKEN_LENGTH} printable ASCII characters without spaces`)
+  return raw
 }

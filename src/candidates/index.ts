@@ -8,6 +8,7 @@ export {
   type CandidateTableInit,
   type CandidateTableOptions,
   type CategoryWeights,
+  BEHIND_TRUSTED_SHARE,
   DEFAULT_CATEGORY_WEIGHTS,
   DESIGN_STEP_MS,
   INTRO_LIFETIME_MS,
@@ -22,6 +23,6 @@ export {
   pacedWalkEligibleDelayMs,
   resolveOptions
 } from './options.js'
-export { type Requester, EVICTION_RANK, drawCategory, introducible } from './select.js'
+export { type Requester, EVICTION_RANK, drawCategory, introducible, withTrustedShare } from './select.js'
 export { CandidateTable } from './table.js'
 export type { CandidateTableStats, CategoryCounts, IntroInfo, PeerInfo } from './types.js'

@@ -33,6 +33,14 @@ export const DESIGN_STEP_MS = 5000
 export function pacedWalkEligibleDelayMs(stepIntervalMs: number): number {
   return Math.max(1, Math.round(WALK_ELIGIBLE_DELAY_MS * Math.min(1, stepIntervalMs / DESIGN_STEP_MS)))
 }
+/**
+ * The trusted category's share of walk steps while we are behind a trusted peer (it sent us
+ * a bundle we lacked within `usefulLifetimeMs`, or reported a global time above ours):
+ * docs/security.md, "Sybil and eclipse", rule 6. A quarter: an eclipsed node reaches a
+ * trusted peer about every 20 s at the 5 s step, and a node in sync pays nothing for it.
+ */
+export const BEHIND_TRUSTED_SHARE = 0.25
+
 /** Non-trusted candidates kept: enough for hundreds of live peers, small enough to scan per step. */
 export const MAX_CANDIDATES = 500
 /** Stumble and intro candidates per IPv4 /24 (IPv6 /48), one site: limits one attacker's share of the table. */
@@ -71,6 +79,8 @@ export interface CandidateTableInit {
   walkTimeoutMs?: number
   /** Walker category weights. Default {@link DEFAULT_CATEGORY_WEIGHTS}. */
   categoryWeights?: Partial<CategoryWeights>
+  /** Trusted category's share of walk steps, in [0, 1), while behind a trusted peer (0 = never raised). Default {@link BEHIND_TRUSTED_SHARE}. */
+  behindTrustedShare?: number
   /** Cap on non-trusted candidates. Default {@link MAX_CANDIDATES}. */
   maxCandidates?: number
   /** Cap on stumble + intro candidates per IPv4 /24 or IPv6 /48. Default {@link MAX_PER_NARROW_SUBNET}. */
@@ -88,6 +98,7 @@ export interface CandidateTableOptions {
   readonly usefulLifetimeMs: number
   readonly walkTimeoutMs: number
   readonly categoryWeights: CategoryWeights
+  readonly behindTrustedShare: number
   readonly maxCandidates: number
   readonly maxPerNarrowSubnet: number
   readonly maxPerWideSubnet: number
@@ -109,9 +120,15 @@ function weight(name: string, value: number | undefined, fallback: number): numb
   return v
 }
 
+function share(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new BloomwalkError('INVALID_ARGUMENT', `CandidateTable: ${name} must be a number in [0, 1), got ${String(v)}`)
+  return v
+}
+
 /**
  * Applies defaults and validates.
- * @throws {BloomwalkError} INVALID_ARGUMENT for a negative or non-integer duration or cap, or a negative or non-finite weight
+ * @throws {BloomwalkError} INVALID_ARGUMENT for a negative or non-integer duration or cap, a negative or non-finite weight, or a share outside [0, 1)
  */
 export function resolveOptions(init: CandidateTableInit = {}): CandidateTableOptions {
   const w = init.categoryWeights ?? {}
@@ -129,6 +146,7 @@ export function resolveOptions(init: CandidateTableInit = {}): CandidateTableOpt
       stumble: weight('stumble', w.stumble, d.stumble),
       intro: weight('intro', w.intro, d.intro)
     }),
+    behindTrustedShare: share('behindTrustedShare', init.behindTrustedShare, BEHIND_TRUSTED_SHARE),
     maxCandidates: int('maxCandidates', init.maxCandidates, MAX_CANDIDATES),
     maxPerNarrowSubnet: int('maxPerNarrowSubnet', init.maxPerNarrowSubnet, MAX_PER_NARROW_SUBNET),
     maxPerWideSubnet: int('maxPerWideSubnet', init.maxPerWideSubnet, MAX_PER_WIDE_SUBNET)

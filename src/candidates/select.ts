@@ -34,9 +34,10 @@ function walkedEarlier(a: Entry, aWalk: number, b: Entry, bWalk: number): boolea
  * entries), so honest peers behind one address (a carrier-grade NAT, a campus, the demo on
  * 127.0.0.1) are walked to as often as their usefulness earns: the host's budget per delay
  * is one walk plus one per useful port. A walk to an unproven port that then delivers
- * frees the shared walk at once. With `prefer`, a category's eligible non-trusted entries
- * for which it holds come first (the oldest of them), the others only when it holds for
- * none. Two passes over `entries`.
+ * frees the shared walk at once. With `prefer`, a category's eligible entries for which it
+ * holds come first (the oldest of them), the others only when it holds for none (among
+ * trusted entries: a trusted peer that forwarded to us before a tracker). Two passes over
+ * `entries`.
  */
 export function oldestEligible(entries: readonly Entry[], now: number, o: CandidateTableOptions, prefer?: (key: string) => boolean): Map<Category, Entry> {
   const counted = (e: Entry): boolean => !e.trusted && !isUseful(e, now, o)
@@ -53,11 +54,21 @@ export function oldestEligible(entries: readonly Entry[], now: number, o: Candid
     const walk = shared ? (hostWalked.get(e.host) ?? -Infinity) : (e.lastWalk ?? -Infinity)
     if (shared && now < walk + o.walkEligibleDelayMs) continue
     const cat = categoryOf(e, now, o)!
-    const preferred = prefer !== undefined && !e.trusted && prefer(e.key)
+    const preferred = prefer !== undefined && prefer(e.key)
     const current = best.get(cat)
     if (current === undefined || (preferred && !current.preferred) || (preferred === current.preferred && walkedEarlier(e, walk, current.e, current.walk))) best.set(cat, { e, walk, preferred })
   }
   return new Map([...best].map(([cat, { e }]) => [cat, e]))
+}
+
+/**
+ * `weights` with the trusted category raised to `share` of the total (the others keep their
+ * proportions); unchanged when `share` is not above what trusted already has.
+ */
+export function withTrustedShare(weights: CategoryWeights, share: number): CategoryWeights {
+  const others = weights.walk + weights.stumble + weights.intro
+  const trusted = (share * others) / (1 - share)
+  return trusted > weights.trusted ? { ...weights, trusted } : weights
 }
 
 /**

@@ -8,7 +8,7 @@ import { type Rng, pick } from '../env/rng.js'
 import { type Address, type ConnectionType, addressKey, hostKey, isValidAddress, parseAddressKey, subnetKeys } from '../nat/index.js'
 import { type Candidate, type Category, categoryOf, isUseful } from './candidate.js'
 import { type CandidateTableInit, type CandidateTableOptions, resolveOptions } from './options.js'
-import { type Entry, EVICTION_RANK, drawCategory, evictionVictim, introductionPools, oldestEligible } from './select.js'
+import { type Entry, EVICTION_RANK, drawCategory, evictionVictim, introductionPools, oldestEligible, withTrustedShare } from './select.js'
 import { SubnetIndex } from './subnets.js'
 import type { CandidateTableStats, CategoryCounts, IntroInfo, PeerInfo } from './types.js'
 
@@ -204,13 +204,20 @@ export class CandidateTable {
    * ({@link recordUseful}) within `usefulLifetimeMs` counts as a peer of its own (see
    * {@link oldestEligible}). With
    * `prefer` (e.g. "has forwarded us a bundle"), the drawn category's eligible entries for
-   * which it holds are taken first; the category draw itself is unchanged. `undefined` when no
-   * candidate is eligible. Does not record the walk: call {@link recordWalk} when sending.
+   * which it holds are taken first. While we are behind a trusted peer (one sent us a bundle we
+   * lacked within `usefulLifetimeMs`, or `ahead` holds for it: it reported a global time above
+   * ours), the trusted category gets `behindTrustedShare` of the draw (docs/security.md, rule
+   * 6): an eclipsed node returns to the peers it trusts while they have what it lacks.
+   * `undefined` when no candidate is eligible. Does not record the walk: call
+   * {@link recordWalk} when sending.
    */
-  nextWalkTarget(now: number, rng: Rng, prefer?: (key: string) => boolean): Candidate | undefined {
+  nextWalkTarget(now: number, rng: Rng, prefer?: (key: string) => boolean, ahead?: (key: string) => boolean): Candidate | undefined {
     assertNow('nextWalkTarget', now)
-    const best = oldestEligible([...this.#entries.values()], now, this.options, prefer)
-    const cat = drawCategory([...best.keys()], this.options.categoryWeights, rng)
+    const entries = [...this.#entries.values()]
+    const best = oldestEligible(entries, now, this.options, prefer)
+    const behind = this.options.behindTrustedShare > 0 && entries.some((e) => e.trusted && (isUseful(e, now, this.options) || ahead?.(e.key) === true))
+    const weights = behind ? withTrustedShare(this.options.categoryWeights, this.options.behindTrustedShare) : this.options.categoryWeights
+    const cat = drawCategory([...best.keys()], weights, rng)
     const e = cat === undefined ? undefined : best.get(cat)
     return e === undefined ? undefined : snapshot(e)
   }

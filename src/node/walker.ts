@@ -30,8 +30,11 @@ export async function walkStep(ctx: NodeContext, overlay: OverlayState, deps: Wa
   ctx.punctures.expire(now)
   // Within the drawn category, peers that have forwarded us a bundle first: a Sybil that
   // forwards nothing is walked to only when no forwarder of that category is eligible.
+  // A trusted peer that reported a global time above ours is ahead of us: trusted peers get
+  // a larger share of the steps until we have caught up (docs/security.md, rule 6).
   const builder = overlay.builder
-  const target = overlay.candidates.nextWalkTarget(now, ctx.rng, builder === undefined ? undefined : (k) => builder.isForwarder(k))
+  const ahead = (k: string): boolean => (overlay.peerTime(k) ?? 0) > overlay.clock.time
+  const target = overlay.candidates.nextWalkTarget(now, ctx.rng, builder === undefined ? undefined : (k) => builder.isForwarder(k), ahead)
   if (target === undefined) return
   const to = parseAddressKey(target.key)
   if (to === null) return

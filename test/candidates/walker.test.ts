@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CandidateTable, type Category, DEFAULT_CATEGORY_WEIGHTS, USEFUL_LIFETIME_MS, WALK_ELIGIBLE_DELAY_MS, drawCategory, pacedWalkEligibleDelayMs } from '../../src/candidates/index.js'
+import { BEHIND_TRUSTED_SHARE, CandidateTable, type Category, DEFAULT_CATEGORY_WEIGHTS, USEFUL_LIFETIME_MS, WALK_ELIGIBLE_DELAY_MS, drawCategory, pacedWalkEligibleDelayMs, withTrustedShare } from '../../src/candidates/index.js'
 import { SeededRng } from '../../src/env/index.js'
 import { info } from './helpers.js'
 
@@ -284,21 +284,55 @@ describe('nextWalkTarget: preferred candidates first within the drawn category',
     for (const cat of ['trusted', 'walk', 'stumble', 'intro'] as const) expectShare(counts[cat], N, DEFAULT_CATEGORY_WEIGHTS[cat])
   })
 
-  it('never lets a preference pick a trusted entry over the per-address order', () => {
+  it('within the trusted category, a trusted peer that forwarded to us comes before a tracker', () => {
     const t = new CandidateTable({ categoryWeights: { trusted: 1, walk: 0, stumble: 0, intro: 0 } })
     t.addTrusted('9.9.9.9:1')
     t.addTrusted('9.9.9.8:1')
-    // 9.9.9.9 was added first: taken first whatever the preference says.
-    expect(t.nextWalkTarget(T0, new SeededRng(1), (k) => k === '9.9.9.8:1')?.key).toBe('9.9.9.9:1')
+    // Without a preference the per-address order: 9.9.9.9 was added first.
+    expect(t.nextWalkTarget(T0, new SeededRng(1))?.key).toBe('9.9.9.9:1')
+    expect(t.nextWalkTarget(T0, new SeededRng(1), (k) => k === '9.9.9.8:1')?.key).toBe('9.9.9.8:1')
   })
 })
 
-describe('pacedWalkEligibleDelayMs: the walk eligibility delay follows a faster step (UDP node and simulator alike)', () => {
-  it('shrinks in proportion below the design step and keeps 27.5 s at or above it', () => {
-    expect(pacedWalkEligibleDelayMs(5_000)).toBe(WALK_ELIGIBLE_DELAY_MS)
-    expect(pacedWalkEligibleDelayMs(1_000)).toBe(5_500)
-    expect(pacedWalkEligibleDelayMs(250)).toBe(1_375)
-    expect(pacedWalkEligibleDelayMs(60_000)).toBe(WALK_ELIGIBLE_DELAY_MS)
-    expect(pacedWalkEligibleDelayMs(1)).toBe(6)
+describe('nextWalkTarget: trusted peers get more steps while we are behind them (rule 6)', () => {
+  const N = 40_000
+  const draw = (t: CandidateTable, now: number, ahead?: (k: string) => boolean) => {
+    const rng = new SeededRng(7)
+    let trusted = 0
+    for (let i = 0; i < N; i++) if (t.category(t.nextWalkTarget(now, rng, undefined, ahead)!.key, now) === 'trusted') trusted++
+    return trusted
+  }
+
+  it('keeps 1 % when no trusted peer is ahead, and gives trusted behindTrustedShare of the draw while one is', () => {
+    const t = new CandidateTable()
+    fourCategories(t, T0)
+    expectShare(draw(t, T0), N, DEFAULT_CATEGORY_WEIGHTS.trusted)
+    expectShare(draw(t, T0, () => false), N, DEFAULT_CATEGORY_WEIGHTS.trusted)
+    expectShare(draw(t, T0, (k) => k === '9.9.9.9:1'), N, BEHIND_TRUSTED_SHARE)
+    // A non-trusted peer ahead of us is no reason.
+    expectShare(draw(t, T0, (k) => k === '1.1.1.1:1'), N, DEFAULT_CATEGORY_WEIGHTS.trusted)
+  })
+
+  it('a trusted peer that sent us a bundle we lacked counts as ahead for usefulLifetimeMs', () => {
+    const t = new CandidateTable()
+    fourCategories(t, T0)
+    t.recordUseful('9.9.9.9:1', T0)
+    const late = T0 + USEFUL_LIFETIME_MS - 1
+    fourCategories(t, late, ['walk', 'stumble', 'intro']) // the others stay live
+    expectShare(draw(t, late), N, BEHIND_TRUSTED_SHARE)
+    expectShare(draw(t, late + 1), N, DEFAULT_CATEGORY_WEIGHTS.trusted)
+  })
+
+  it('behindTrustedShare 0 turns the rule off; a share outside [0, 1) is rejected; the others keep their proportions', () => {
+    const t = new CandidateTable({ behindTrustedShare: 0 })
+    fourCategories(t, T0)
+    expectShare(draw(t, T0, () => true), N, DEFAULT_CATEGORY_WEIGHTS.trusted)
+    expect(() => new CandidateTable({ behindTrustedShare: 1 })).toThrow(/behindTrustedShare/)
+    expect(() => new CandidateTable({ behindTrustedShare: -0.1 })).toThrow(/behindTrustedShare/)
+    const w = withTrustedShare(DEFAULT_CATEGORY_WEIGHTS, 0.5)
+    expect(w.trusted / (w.trusted + w.walk + w.stumble + w.intro)).toBeCloseTo(0.5, 12)
+    expect(w.walk / w.stumble).toBeCloseTo(2, 12)
+    // Never lowers a trusted weight that is already higher.
+    expect(withTrustedShare({ trusted: 1, walk: 1, stumble: 0, intro: 0 }, 0.25).trusted).toBe(1)
   })
 })

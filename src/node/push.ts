@@ -51,6 +51,13 @@ export interface PushOptions {
    * (docs/evaluation.md §4.8).
    */
   announceFanout: number
+  /**
+   * Trusted peers a published bundle also goes to, besides the `fanout` others: validated
+   * trusted candidates that hold data (reported a global time above 0; a tracker reports 0).
+   * Default 3. Under an eclipse they are where the others find what the Sybils withhold
+   * (docs/security.md, "Sybil and eclipse", rule 7); a room without trusted peers pays nothing.
+   */
+  trustedFanout: number
   /** Announced ids we asked for and wait for (oldest forgotten first). Default 1 024. */
   maxWanted: number
   /** ms after asking for an announced id before another announcer may be asked. Default 1 000. */
@@ -75,6 +82,7 @@ export const PUSH_DEFAULTS: Readonly<PushOptions> = Object.freeze({
   maxForwardsPerSourcePerSecond: 20,
   maxSources: 1024,
   announceFanout: 4,
+  trustedFanout: 3,
   maxWanted: 1024,
   wantTimeoutMs: 1000,
   announceDelayMs: 25
@@ -180,11 +188,11 @@ export class PushService {
     this.#outbox.clear()
   }
 
-  /** Pushes our own new bundle (or ephemeral message) to up to `fanout` validated candidates; returns how many. */
+  /** Pushes our own new bundle (or ephemeral message) to up to `fanout` validated candidates and `trustedFanout` trusted peers; returns how many. */
   publish(overlay: OverlayState, bundle: Bundle, ephemeral = false): number {
     const { fanout, hops } = this.options
     let sent = 0
-    for (const to of this.targets(overlay, fanout, undefined)) {
+    for (const to of [...this.trustedTargets(overlay), ...this.targets(overlay, fanout, undefined)]) {
       if (this.#c.send(to, overlay.id, push([bundle], hops, ephemeral), 'destination')) sent++
     }
     this.#stats.published += sent
@@ -321,6 +329,23 @@ export class PushService {
       pool[j] = t
     }
     return pool.slice(0, k)
+  }
+
+  /**
+   * Up to `trustedFanout` validated trusted candidates that hold data (their last reported
+   * global time is above 0: a tracker reports 0), in table order.
+   */
+  trustedTargets(overlay: OverlayState): Address[] {
+    const n = this.options.trustedFanout
+    if (n === 0 || this.options.fanout === 0) return []
+    const out: Address[] = []
+    for (const c of overlay.candidates.list(this.#c.clock.now())) {
+      if (out.length >= n) break
+      if (!c.trusted || !this.#c.guard.isValidated(c.key) || !((overlay.peerTime(c.key) ?? 0) > 0)) continue
+      const to = parseAddressKey(c.key)
+      if (to !== null) out.push(to)
+    }
+    return out
   }
 
   /** Counts one forwarded bundle against the global and the source's budget; false when either is spent. */

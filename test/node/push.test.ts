@@ -33,6 +33,37 @@ async function deliveryDelay(t: Awaited<ReturnType<typeof testnet>>, node: (type
   return at === undefined ? Infinity : at - start
 }
 
+describe('push on publish to trusted peers (docs/security.md, rule 7)', () => {
+  it('a published bundle also goes to a validated trusted peer that holds data, never to a tracker', async () => {
+    const t = await testnet({ peers: 0, seed: 35 })
+    const bTransport = t.net.bind()
+    const b = await t.addPeer({ transport: bTransport })
+    await b.publish(t.overlay, text('b holds data'))
+    const a = await t.addPeer({ trusted: [t.trackerAddress, bTransport.address()], push: { fanout: 6 } })
+    await t.run(12_000, 10)
+    // a's only candidates are trusted (the tracker and b): the plain push targets exclude them.
+    const before = b.stats().push.received
+    const delay = await deliveryDelay(t, b, () => a.publish(t.overlay, text('to my trusted peer')), 5_000)
+    expect(delay).toBeLessThanOrEqual(100) // one push, not a walk
+    expect(b.stats().push.received).toBe(before + 1)
+    expect(a.stats().push.published).toBe(1) // b only: the tracker reported global time 0
+    await t.stop()
+  })
+
+  it('trustedFanout 0 sends nothing to trusted peers', async () => {
+    const t = await testnet({ peers: 0, seed: 35 })
+    const bTransport = t.net.bind()
+    const b = await t.addPeer({ transport: bTransport })
+    await b.publish(t.overlay, text('b holds data'))
+    const a = await t.addPeer({ trusted: [t.trackerAddress, bTransport.address()], push: { trustedFanout: 0 } })
+    await t.run(12_000, 10)
+    await a.publish(t.overlay, text('walked, not pushed'))
+    await t.run(100, 10)
+    expect(a.stats().push.published).toBe(0)
+    await t.stop()
+  })
+})
+
 describe('no stall at first contact', () => {
   it('two fresh peers with a tracker: a bundle published 1 s after start arrives within a second (5 s walk step)', async () => {
     const t = await testnet({ peers: 2, seed: 31 })

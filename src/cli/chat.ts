@@ -18,6 +18,7 @@ import { aborted, commandLogger, every, resolveIo, type CommandIo } from './comm
 import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer, type Peer } from './peer.js'
 import { GROUP_OPTIONS_USAGE, startGroupPeer } from './group-peer.js'
 import { shortHex } from './report.js'
+import { withConfig } from './config.js'
 
 /** Longest nick shown or sent, characters. */
 export const MAX_NICK = 32
@@ -35,6 +36,8 @@ const MAX_SEEN = 1024
 const MAX_SHOWN = 10_000
 /** The bundle kind of a presence ping. */
 export const PRESENCE_KIND = 2
+
+const CHAT_OPTIONS = { ...PEER_OPTIONS, nick: { type: 'string' }, group: { type: 'string' }, member: { type: 'string', multiple: true } } as const
 
 export const CHAT_USAGE = `usage: bloomwalk chat --room NAME --tracker HOST:PORT [--tracker HOST:PORT …] [--data DIR] [--nick NAME] [--port P] [--host ADDR]
        bloomwalk chat --group NAME --member KEY@HOST:PORT [--member …] [--data DIR] [--nick NAME] [--port P] [--host ADDR]
@@ -115,14 +118,14 @@ class Screen {
 }
 
 export async function runChat(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...PEER_OPTIONS, nick: { type: 'string' }, group: { type: 'string' }, member: { type: 'string', multiple: true } }, strict: true, allowPositionals: false })
+  const { values } = parseArgs({ args: withConfig(argv, CHAT_OPTIONS), options: CHAT_OPTIONS, strict: true, allowPositionals: false })
   if (values.help === true) {
     out(CHAT_USAGE)
     return
   }
   const io = resolveIo(partialIo)
   const nick = nickOption(values.nick)
-  const log = commandLogger('chat', values['log-level'], 'warn', io.err)
+  const log = commandLogger('chat', values['log-level'], 'warn', io.err, values['log-format'])
   const screen = new Screen()
   // Deliveries start with the node (what an earlier run left undelivered): held until the history is shown.
   let held: Delivery[] | undefined = []

@@ -51,23 +51,46 @@ export function resolveIo(io: Partial<CommandIo> = {}): CommandIo {
 /** Log levels accepted by `--log-level`. */
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
 
+/** Formats accepted by `--log-format`. */
+export const LOG_FORMATS = ['text', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
+
+/** The usage lines of `--log-format`. */
+export const LOG_FORMAT_USAGE = `  --log-format  text (default): "ISO-8601-time level component message {fields}" lines;
+                json: one JSON object per line, {"time", "level", "component", "msg", …fields}`
+
+/** Keys a JSON log line sets itself; a field of the same name is written as `field.<name>`. */
+const RESERVED = new Set(['time', 'level', 'component', 'msg'])
+
+/** JSON with bigints as decimal strings (a log line never throws). */
+function stringify(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+}
+
+/** One log line in `format` (no newline); `time` is ms since 1970. */
+export function formatLogLine(format: LogFormat, time: number, level: string, component: string, message: string, fields?: Record<string, unknown>): string {
+  const iso = new Date(time).toISOString()
+  if (format === 'text') return `${iso} ${level.padEnd(5)} ${component} ${message}${fields === undefined ? '' : ' ' + stringify(fields)}`
+  const record: Record<string, unknown> = { time: iso, level, component, msg: message }
+  for (const [k, v] of Object.entries(fields ?? {})) record[RESERVED.has(k) ? `field.${k}` : k] = v
+  return stringify(record)
+}
+
 /**
- * A logger writing `HH:MM:SS level name message {fields}` lines to `err`, at the level of
- * `--log-level`; each message at most 10 lines per second after a burst of 20 (a flood of
- * deliveries cannot fill the disk through the log; the next line says how many were skipped).
+ * A logger writing lines to `err` in the format of `--log-format` (text by default), at the
+ * level of `--log-level`; each message at most 10 lines per second after a burst of 20 (a
+ * flood of deliveries cannot fill the disk through the log; the next line says how many were
+ * skipped).
+ * @throws {UsageError} naming --log-level or --log-format
  */
-export function commandLogger(name: string, raw: string | undefined, fallback: LogLevel, err: ErrorStream): Logger {
+export function commandLogger(name: string, raw: string | undefined, fallback: LogLevel, err: ErrorStream, rawFormat?: string): Logger {
   const level = choiceOption('log-level', raw, LOG_LEVELS, fallback)
+  const format = choiceOption('log-format', rawFormat, LOG_FORMATS, 'text')
   const sink: LogSink = (lvl, who, message, fields) => {
-    const tail = fields === undefined ? '' : ' ' + JSON.stringify(fields)
-    err.write(`${clockTime()} ${lvl.padEnd(5)} ${who} ${message}${tail}\n`)
+    err.write(formatLogLine(format, Date.now(), lvl, who, message, fields) + '\n')
   }
   const clock = new SystemClock()
   return rateLimitedLogger(createLogger(name, { level, sink }), () => clock.now())
-}
-
-function clockTime(): string {
-  return new Date().toISOString().slice(11, 19)
 }
 
 /** Resolves when `signal` aborts (at once when it already has). */

@@ -20,6 +20,7 @@ import { METRICS_USAGE, serveMetrics } from './http/metrics.js'
 import { httpEndpointOption } from './http/server.js'
 import { HTTP_USAGE, serveStatusPage } from './http/status-page.js'
 import { UsageError } from './args.js'
+import { withConfig } from './config.js'
 
 /** Bundles listed in the status file, newest last (the counts are complete). */
 const STATUS_RECENT = 256
@@ -70,14 +71,14 @@ example:
   bloomwalk node --room lobby --tracker 192.0.2.10:6421`
 
 export async function runNode(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: NODE_OPTIONS, strict: true, allowPositionals: false })
+  const { values } = parseArgs({ args: withConfig(argv, NODE_OPTIONS), options: NODE_OPTIONS, strict: true, allowPositionals: false })
   if (values.help === true) {
     out(NODE_USAGE)
     return
   }
   const io = resolveIo(partialIo)
   const statsSeconds = numberOption('stats', values.stats, 30, { min: 0 })
-  const log = commandLogger('node', values['log-level'], 'info', io.err)
+  const log = commandLogger('node', values['log-level'], 'info', io.err, values['log-format'])
   const metricsAt = httpEndpointOption('metrics', values.metrics)
   const httpAt = httpEndpointOption('http', values.http)
   const httpToken = tokenOption(values['http-token'], httpAt !== undefined)

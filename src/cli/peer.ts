@@ -7,7 +7,8 @@ import { CryptoRng } from '../env/crypto-rng.js'
 import type { Logger } from '../env/logger.js'
 import { addressKey } from '../wire/index.js'
 import { choiceOption, numberOption } from './args.js'
-import type { CommandIo } from './command.js'
+import { LOG_FORMAT_USAGE, type CommandIo } from './command.js'
+import { CONFIG_USAGE } from './config.js'
 import { dataDir, loadOrCreateKey, loadOrMintIdentityNonce, roomDir } from './data-dir.js'
 import { resolveEndpoint } from './endpoint.js'
 import { hostOption, roomOption, trackerOptions } from './options.js'
@@ -28,6 +29,8 @@ export const PEER_OPTIONS = {
   step: { type: 'string' },
   'receive-buffer': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  config: { type: 'string' },
   help: { type: 'boolean' }
 } as const
 
@@ -56,7 +59,9 @@ export const PEER_OPTIONS_USAGE = `  --room        the room's name (required); i
                 socket receive buffer to ask for (default ${DEFAULT_RECEIVE_BUFFER_BYTES}: 4 MiB); the
                 kernel grants at most net.core.rmem_max (logged at start as receiveBuffer,
                 which Linux reports doubled); a larger one drops less of a datagram burst
-  --log-level   debug, info, warn, error or silent`
+  --log-level   debug, info, warn, error or silent
+${LOG_FORMAT_USAGE}
+${CONFIG_USAGE}`
 
 /** Parsed values of {@link PEER_OPTIONS}. */
 export interface PeerValues {

@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util'
 import { addressKey } from '../wire/index.js'
 import { numberOption } from './args.js'
-import { aborted, commandLogger, every, resolveIo, type CommandIo } from './command.js'
+import { aborted, commandLogger, every, LOG_FORMAT_USAGE, resolveIo, type CommandIo } from './command.js'
+import { CONFIG_USAGE, withConfig } from './config.js'
 import { hostOption } from './options.js'
 import { statsFields } from './report.js'
 import { startUdpNode } from './udp-node.js'
@@ -20,6 +21,18 @@ const MAX_REMEMBERED = 100_000
 /** The port a tracker binds by default. */
 export const DEFAULT_TRACKER_PORT = 6421
 
+const TRACKER_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  stats: { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  'no-puncture-requests': { type: 'boolean' },
+  metrics: { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean' }
+} as const
+
 export const TRACKER_USAGE = `usage: bloomwalk tracker [--port ${DEFAULT_TRACKER_PORT}] [--host 0.0.0.0] [--stats SECONDS] [--log-level LEVEL] [--no-puncture-requests]
 
 Runs a tracker: answers introduction-requests of any room and introduces peers to each
@@ -29,18 +42,15 @@ other; never walks, stores nothing. Logs to stderr; stops on Ctrl-C (SIGINT) or 
   --host        local address to bind (default 0.0.0.0; :: for IPv6 and IPv4)
   --stats       seconds between stats lines, 0 for none (default 30)
   --log-level   debug, info, warn, error or silent (default info)
+${LOG_FORMAT_USAGE}
+${CONFIG_USAGE}
   --no-puncture-requests
                 introduce peers without asking them to puncture toward the walker
                 (turns hole punching off; for experiments)
 ${METRICS_USAGE}`
 
 export async function runTracker(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { port: { type: 'string' }, host: { type: 'string' }, stats: { type: 'string' }, 'log-level': { type: 'string' }, 'no-puncture-requests': { type: 'boolean' }, metrics: { type: 'string' }, help: { type: 'boolean' } },
-    strict: true,
-    allowPositionals: false
-  })
+  const { values } = parseArgs({ args: withConfig(argv, TRACKER_OPTIONS), options: TRACKER_OPTIONS, strict: true, allowPositionals: false })
   if (values.help === true) {
     out(TRACKER_USAGE)
     return
@@ -49,7 +59,7 @@ export async function runTracker(argv: string[], out: (line: string) => void, pa
   const port = numberOption('port', values.port, DEFAULT_TRACKER_PORT, { integer: true, min: 0, max: 65535 })
   const host = hostOption(values.host)
   const statsSeconds = numberOption('stats', values.stats, 30, { min: 0 })
-  const log = commandLogger('tracker', values['log-level'], 'info', io.err)
+  const log = commandLogger('tracker', values['log-level'], 'info', io.err, values['log-format'])
   const metricsAt = httpEndpointOption('metrics', values.metrics)
 
   const tracker = await startUdpNode({ role: 'tracker', host, port, logger: log, node: { punctureRequests: values['no-puncture-requests'] !== true } })

@@ -8,12 +8,12 @@
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { renderSvg, runSpec } from '../sim/plot.js'
+import { loadPlotting, PlottingUnavailableError, renderSvg, runSpec } from '../sim/plot.js'
 import { PRESETS } from '../sim/presets.js'
 import type { SimResult } from '../sim/result.js'
 import { simulate, type SimProgress } from '../sim/run.js'
 import { UsageError, numberOption } from './args.js'
-import { resolveIo, type CommandIo } from './command.js'
+import { CommandError, resolveIo, type CommandIo } from './command.js'
 import { nativeVerifyBundle } from '../node/native-verify.js'
 import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overridesFrom, scenarioFrom } from './overrides.js'
 import { showProgress } from './progress.js'
@@ -92,6 +92,7 @@ export async function runSim(argv: string[], out: (line: string) => void, partia
   const overrides = overridesFrom(values)
   const scenarios = presets.map((name) => scenarioFrom(name, overrides))
   const seed = numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 })
+  if (values.plot !== undefined) await requirePlotting()
   const results: SimResult[] = []
   for (const scenario of scenarios) {
     let last: SimProgress = { fraction: 0, virtualSeconds: 0, delivered: 0 }
@@ -109,11 +110,29 @@ export async function runSim(argv: string[], out: (line: string) => void, partia
   }
   if (values.plot !== undefined) {
     const label = (r: SimResult) => (results.length === 1 ? `${r.preset} (${r.protocol})` : r.preset)
-    const title = results.length === 1 ? `${label(results[0]!)}, seed ${seed}` : `${presets.join(', ')}; seed ${seed}`
+    const title = results.map(plotCaption).join('; ')
     const svg = await renderSvg(runSpec(results.map((r) => ({ label: label(r), curve: r.curve })), results.map((r) => ({ label: label(r), quantiles: r.latency.quantiles })), title))
     await writeFile(values.plot, svg)
   }
   return results.every((r) => r.delivery.complete) ? 0 : 1
+}
+
+/** What a plot says it shows: preset, protocol, peers, messages and seed. */
+export function plotCaption(r: Pick<SimResult, 'preset' | 'protocol' | 'seed' | 'scenario'>): string {
+  return `${r.preset} (${r.protocol}): ${r.scenario.peers} peers, ${r.scenario.messages} messages, seed ${r.seed}`
+}
+
+/**
+ * Fails before a long run when `--plot` cannot be drawn.
+ * @throws {CommandError} saying how to install vega and vega-lite
+ */
+export async function requirePlotting(): Promise<void> {
+  try {
+    await loadPlotting()
+  } catch (e) {
+    if (e instanceof PlottingUnavailableError) throw new CommandError(e.message)
+    throw e
+  }
 }
 
 /** The overrides given on the command line, as typed (`--nodes 30 --loss 0.1`); empty when none. */

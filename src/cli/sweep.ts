@@ -5,16 +5,16 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import type { TopLevelSpec } from 'vega-lite'
-import { heatmapSpec, renderSvg, sweepLineSpec, type HeatCell } from '../sim/plot.js'
+import { heatmapSpec, renderSvg, sweepLineSpec, type HeatCell, type PlotSpec } from '../sim/plot.js'
 import type { Overrides } from '../sim/presets.js'
 import type { SimResult } from '../sim/result.js'
+import type { Scenario } from '../sim/scenario.js'
 import { simulate } from '../sim/run.js'
 import { UsageError, numberOption } from './args.js'
 import { resolveIo, type CommandIo } from './command.js'
 import { showProgress } from './progress.js'
 import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overridesFrom, parseOverride, scenarioFrom } from './overrides.js'
-import { PROBES, duration } from './sim.js'
+import { PROBES, duration, requirePlotting } from './sim.js'
 
 /** The metrics `--plot-metrics` may name. */
 const PLOT_METRICS = ['ratio', 'fullDeliverySeconds', 'halfSeconds', 'p90Seconds', 'p99Seconds', 'walksToSybils', 'latencyMedian', 'latencyP90', 'datagramMultiplier', 'byteMultiplier', 'bytesPerPair'] as const
@@ -79,7 +79,7 @@ interface Cell {
   run: SimResult['run']
 }
 
-interface Param {
+export interface Param {
   name: string
   values: string[]
 }
@@ -107,6 +107,7 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
   for (const m of plotMetrics ?? []) if (!(PLOT_METRICS as readonly string[]).includes(m)) throw new UsageError(`--plot-metrics: unknown metric "${m}"; one of ${PLOT_METRICS.join(', ')}`)
   const base = overridesFrom(values)
   const seed = numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 })
+  if (values.plot !== undefined) await requirePlotting()
   const grid = combinations(params)
   // Check every cell before running any.
   const scenarios = grid.map((cell) => {
@@ -152,7 +153,8 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
   if (groups !== undefined && values.json !== true) for (const g of groups) out(`mean over ${g.runs} seeds (${g.completeRuns} complete) ${cellLine(g)}`)
   if (values.plot !== undefined) {
     const plotted = groups === undefined || others.length === 0 ? { params, cells } : { params: others, cells: groups }
-    await writeFile(values.plot, await renderSvg(sweepPlot(plotted.params, plotted.cells, plotMetrics as PlotMetric[] | undefined, values['plot-lines'] === true)))
+    const caption = sweepCaption(values.preset, scenarios[0]!, params, seed)
+    await writeFile(values.plot, await renderSvg(sweepPlot(plotted.params, plotted.cells, plotMetrics as PlotMetric[] | undefined, values['plot-lines'] === true, caption)))
   }
   if (values.json === true) out(JSON.stringify({ preset: values.preset, seed, params, cells, ...(groups === undefined ? {} : { groups }), ...(aborted ? { aborted } : {}) }))
   return !aborted && cells.length === grid.length && cells.every((c) => c.metrics.complete) ? 0 : 1
@@ -240,22 +242,35 @@ function cellLine(c: { values: Record<string, string>; metrics: CellMetrics }): 
   return `${v}: delivered ${(m.ratio * 100).toFixed(2)} %, full ${duration(m.fullDeliverySeconds)}, 50 % ${duration(m.halfSeconds)}, 90 % ${duration(m.p90Seconds)}, 99 % ${duration(m.p99Seconds)}${sybils}, latency median ${duration(m.latencyMedian)} P90 ${duration(m.latencyP90)}, ×${m.datagramMultiplier} datagrams, ×${m.byteMultiplier} bytes (${m.bytesPerPair} B/pair)`
 }
 
-function sweepPlot(params: Param[], cells: { values: Record<string, string>; metrics: CellMetrics }[], metrics: PlotMetric[] | undefined, lines: boolean): TopLevelSpec {
+/** What a sweep's plot says it shows: the preset, its peers and messages (or that they are swept) and the seed(s). */
+export function sweepCaption(preset: string, scenario: Scenario, params: readonly Param[], seed: number): string {
+  const swept = (name: string) => params.some((p) => p.name === name)
+  const seeds = params.find((p) => p.name === 'seed')
+  const peers = swept('nodes') ? 'peers swept' : `${scenario.peers} peers`
+  const messages = swept('messages') ? 'messages swept' : `${scenario.messages} messages`
+  return `${preset}: ${peers}, ${messages}, ${seeds === undefined ? `seed ${seed}` : `mean over seeds ${seeds.values.join(', ')}`}`
+}
+
+/** Metrics that improve upwards (the rest: lower is better). */
+const HIGHER_IS_BETTER: ReadonlySet<keyof CellMetrics> = new Set(['ratio'])
+
+function sweepPlot(params: Param[], cells: { values: Record<string, string>; metrics: CellMetrics }[], metrics: PlotMetric[] | undefined, lines: boolean, caption: string): PlotSpec {
   const [x, y] = params
   const value = (raw: string) => (Number.isFinite(Number(raw)) ? Number(raw) : raw)
   const heat = (metric: keyof CellMetrics): HeatCell[] =>
     cells.map((c) => ({ x: value(c.values[x!.name]!), y: y === undefined ? '' : value(c.values[y.name]!), value: c.metrics[metric] as number | null }))
   const panel = (metric: keyof CellMetrics, title: string): Record<string, unknown> => {
-    const spec = (y === undefined || lines ? sweepLineSpec(heat(metric), x!.name, y?.name ?? null, title) : heatmapSpec(heat(metric), x!.name, y.name, title)) as unknown as Record<string, unknown>
+    const spec = (y === undefined || lines ? sweepLineSpec(heat(metric), x!.name, y?.name ?? null, title) : heatmapSpec(heat(metric), x!.name, y.name, title, HIGHER_IS_BETTER.has(metric) ? 'higher' : 'lower')) as unknown as Record<string, unknown>
     delete spec['$schema']
     return spec
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: caption,
     hconcat: metrics !== undefined ? metrics.map((m) => panel(m, METRIC_TITLES[m])) : [
       panel('byteMultiplier', 'byte multiplier'),
       cells.some((c) => c.metrics.p99Seconds !== null) ? panel('p99Seconds', 'seconds to 99 % delivery') : panel('ratio', 'delivered share')
     ],
     resolve: { scale: { color: 'independent' } }
-  } as unknown as TopLevelSpec
+  } as unknown as PlotSpec
 }

@@ -12,7 +12,8 @@ import { SystemClock } from '../env/clock.js'
 import type { Logger } from '../env/logger.js'
 import type { BloomwalkNode } from '../node/index.js'
 import { addressKey } from '../wire/index.js'
-import { numberOption } from './args.js'
+import { choiceOption, numberOption } from './args.js'
+import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET, type SyncConfig } from '../sync/config.js'
 import { aborted, commandLogger, every, resolveIo, type CommandIo } from './command.js'
 import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer, type Peer } from './peer.js'
 import { shortHex, statsFields } from './report.js'
@@ -35,6 +36,10 @@ const NODE_OPTIONS = {
   status: { type: 'string' },
   deliveries: { type: 'string' },
   'publish-stdin': { type: 'boolean' },
+  budget: { type: 'string' },
+  fpr: { type: 'string' },
+  strategy: { type: 'string' },
+  'response-budget': { type: 'string' },
   metrics: { type: 'string' },
   http: { type: 'string' },
   'http-token': { type: 'string' }
@@ -64,6 +69,15 @@ ${PEER_OPTIONS_USAGE} (default info)
                 and the node's stats when it stops: what the testbed (bench/testbed) reads
   --publish-stdin
                 publish each line read from stdin as a bundle (UTF-8 body)
+  --budget BYTES
+                UDP payload budget of a walk step's datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET} (default 1200): sets
+                the Bloom filter's size (bloomwalk bloom shows it)
+  --fpr RATE    the Bloom filter's target false-positive rate (default 0.01)
+  --strategy S  range selection: largest (default), modulo or adaptive (docs/sync.md)
+  --response-budget BYTES
+                bytes of bundles answered per offer (default 5120, Dispersy's)
+                (these four try a setting tuned with bloomwalk sweep on a real network;
+                peers with different settings still sync with each other)
 ${METRICS_USAGE}
 ${HTTP_USAGE}
 
@@ -82,6 +96,7 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   const metricsAt = httpEndpointOption('metrics', values.metrics)
   const httpAt = httpEndpointOption('http', values.http)
   const httpToken = tokenOption(values['http-token'], httpAt !== undefined)
+  const sync = syncOptions(values)
   // Deliveries start with start() (what an earlier run left undelivered): listen before it.
   let status: ReturnType<typeof statusFile> | undefined
   let deliveries: ReturnType<typeof deliveryLog> | undefined
@@ -112,11 +127,12 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
     log,
     {
       punctureRequests: values['no-puncture-requests'] !== true,
-      ...(values['no-idle-skip'] === true ? { sync: { skipCurve: [0] } } : {})
+      sync: { ...sync, ...(values['no-idle-skip'] === true ? { skipCurve: [0] } : {}) }
     },
     listen
   )
   const { node } = peer
+  if (Object.keys(sync).length > 0) log.info('sync settings', { ...sync })
   // Either server failing to bind stops what started before it.
   let metrics: Awaited<ReturnType<typeof serveMetrics>> | undefined
   let page: Awaited<ReturnType<typeof serveStatusPage>> | undefined
@@ -270,4 +286,17 @@ export function tokenOption(raw: string | undefined, http: boolean): string | un
   if (!http) throw new UsageError('--http-token needs --http [HOST:]PORT')
   if (raw.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(raw)) throw new UsageError(`--http-token must be at least ${MIN_TOKEN_LENGTH} printable ASCII characters without spaces`)
   return raw
+}
+
+/**
+ * `--budget`, `--fpr`, `--strategy`, `--response-budget`: the sync settings a sweep tunes.
+ * @throws {UsageError} naming the first bad one
+ */
+export function syncOptions(values: { budget?: string; fpr?: string; strategy?: string; 'response-budget'?: string }): Partial<SyncConfig> {
+  const out: Partial<SyncConfig> = {}
+  if (values.budget !== undefined) out.datagramBudget = numberOption('budget', values.budget, 0, { integer: true, min: MIN_DATAGRAM_BUDGET, max: MAX_DATAGRAM_BUDGET })
+  if (values.fpr !== undefined) out.falsePositiveRate = numberOption('fpr', values.fpr, 0, { min: 1e-9, max: 0.5 })
+  if (values.strategy !== undefined) out.strategy = choiceOption('strategy', values.strategy, ['largest', 'modulo', 'adaptive'] as const, 'largest')
+  if (values['response-budget'] !== undefined) out.responseBudget = numberOption('response-budget', values['response-budget'], 0, { integer: true, min: 1, max: 10_000_000 })
+  return out
 }

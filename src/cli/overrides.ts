@@ -44,6 +44,11 @@ const TABLE = {
   'push-announce': { arg: 'N', help: 'bloom: candidates a fresh bundle\'s id is announced to besides the forward targets (IHAVE)', apply: (o, raw, n) => (o.pushAnnounce = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
   'push-hops': { arg: 'N', help: 'bloom: hop limit of a push on publish (at most 16)', apply: (o, raw, n) => (o.pushHops = numberOption(n, raw, 0, { integer: true, min: 0, max: 16 })) },
   'push-fresh': { arg: 'N', help: 'bloom: freshness window, global-time units', apply: (o, raw, n) => (o.pushFresh = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
+  'response-budget': { arg: 'BYTES', help: 'bloom: bytes of bundles answered per offer (default 5120, Dispersy\'s)', apply: (o, raw, n) => (o.responseBudget = numberOption(n, raw, 0, { integer: true, min: 1, max: 10_000_000 })) },
+  step: { arg: 'MS', help: 'walk step interval, ms (default 5000); the walk eligibility delay scales with it', apply: (o, raw, n) => (o.stepIntervalMs = numberOption(n, raw, 0, { integer: true, min: 10, max: 3_600_000 })) },
+  reuse: { arg: 'N', help: 'bloom: times a filter that got answers is sent again (default 100, Dispersy\'s)', apply: (o, raw, n) => (o.reuseLimit = numberOption(n, raw, 0, { integer: true, min: 0, max: 1_000_000 })) },
+  'skip-curve': { arg: 'on|off', help: 'bloom: skip offers after idle steps (Dispersy\'s curve) or offer on every step', apply: (o, raw, n) => (o.skipCurve = onOff(n, raw)) },
+  k: { arg: 'K', help: 'bloom: probes per id, 1–32, instead of the optimum (the capacity at the rate follows)', apply: (o, raw, n) => (o.hashFunctions = numberOption(n, raw, 0, { integer: true, min: 1, max: 32 })) },
   duration: { arg: 'SEC', help: 'virtual time limit, seconds', apply: (o, raw, n) => (o.duration = numberOption(n, raw, 0, { min: 0.001 })) }
 } satisfies Record<string, Override>
 

@@ -33,7 +33,10 @@ const METRIC_TITLES: Record<PlotMetric, string> = {
   bytesPerPair: 'bytes per pair'
 }
 
-export const SWEEP_USAGE = `usage: bloomwalk sweep --preset NAME --param NAME=V1,V2,… [--param …] [--seed S] [--json] [--plot FILE.svg] [overrides]
+/** The metric columns of `--csv`, in order. */
+const CSV_METRICS = ['complete', 'ratio', 'fullDeliverySeconds', 'halfSeconds', 'p90Seconds', 'p99Seconds', 'walksToSybils', 'latencyMedian', 'latencyP90', 'datagramMultiplier', 'byteMultiplier', 'bytesPerPair'] as const satisfies readonly (keyof CellMetrics)[]
+
+export const SWEEP_USAGE = `usage: bloomwalk sweep --preset NAME --param NAME=V1,V2,… [--param …] [--seed S] [--json | --csv] [--plot FILE.svg] [overrides]
 
 Runs the preset once per combination of the swept values (same seed) and prints the metrics
 of every cell: delivery, time to full delivery, latency median and P90, multipliers. Exit
@@ -49,11 +52,25 @@ the time to 99 % delivery (or the metrics of --plot-metrics).
   --seed S             32-bit seed (default 1)
   --json               print one JSON object {preset, seed, params, cells: [{values, metrics, run}]}
                        (run: the cell's wall and CPU seconds and peak RSS, which vary between runs)
+  --csv                print CSV instead: a header, then one row per cell as it finishes (the
+                       swept values, then ${CSV_METRICS.length} metrics and wallSeconds; empty = none); with
+                       --param seed, a row per combination of the others with seed "mean"
   --plot FILE.svg      write the plots
   --plot-metrics M,…   the metrics plotted, one panel each: ${PLOT_METRICS.join(', ')}
   --plot-lines         two parameters: a line per value of the second instead of heatmaps
 overrides applied to every cell:
 ${OVERRIDE_USAGE}`
+
+/** One CSV field (RFC 4180: quoted when it holds a comma, quote or line break). */
+export function csvField(v: string | number | boolean | null | undefined): string {
+  const s = v === null || v === undefined ? '' : String(v)
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** A `--csv` row: the parameter values, the metrics, the wall seconds. */
+function csvRow(params: readonly Param[], values: Record<string, string>, metrics: CellMetrics, wallSeconds: number | null | undefined): string {
+  return [...params.map((p) => values[p.name]), ...CSV_METRICS.map((m) => metrics[m]), wallSeconds].map(csvField).join(',')
+}
 
 /** The figures of one cell. */
 export interface CellMetrics {
@@ -87,7 +104,7 @@ export interface Param {
 export async function runSweep(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { preset: { type: 'string' }, param: { type: 'string', multiple: true }, seed: { type: 'string' }, json: { type: 'boolean' }, plot: { type: 'string' }, 'plot-metrics': { type: 'string' }, 'plot-lines': { type: 'boolean' }, help: { type: 'boolean' }, ...OVERRIDE_OPTIONS },
+    options: { preset: { type: 'string' }, param: { type: 'string', multiple: true }, seed: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' }, plot: { type: 'string' }, 'plot-metrics': { type: 'string' }, 'plot-lines': { type: 'boolean' }, help: { type: 'boolean' }, ...OVERRIDE_OPTIONS },
     strict: true,
     allowPositionals: false
   })
@@ -96,6 +113,7 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
     return 0
   }
   if (values.preset === undefined) throw new UsageError('--preset NAME is required')
+  if (values.json === true && values.csv === true) throw new UsageError('--json and --csv: choose one')
   const params = (values.param ?? []).map(parseParam)
   if (params.length === 0) throw new UsageError('at least one --param NAME=V1,V2,… is required')
   if (new Set(params.map((p) => p.name)).size !== params.length) throw new UsageError('each --param name may appear once')
@@ -138,7 +156,13 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
       fraction = 0
       const r = await simulate(scenario, { seed: seedOf(grid[i]!), ...PROBES, signal: io.signal, onProgress: (p) => (fraction = Math.min(1, Math.max(p.fraction, p.delivered))) })
       cells.push({ values: Object.fromEntries(params.map((p, j) => [p.name, grid[i]![j]!])), metrics: metricsOf(r), run: r.run })
-      if (values.json !== true) progress.above(() => out(`${cellLine(cells.at(-1)!)}, wall ${r.run.wallSeconds ?? '?'} s`))
+      if (values.csv === true) {
+        const cell = cells.at(-1)!
+        progress.above(() => {
+          if (i === 0) out([...params.map((p) => p.name), ...CSV_METRICS, 'wallSeconds'].map(csvField).join(','))
+          out(csvRow(params, cell.values, cell.metrics, r.run.wallSeconds))
+        })
+      } else if (values.json !== true) progress.above(() => out(`${cellLine(cells.at(-1)!)}, wall ${r.run.wallSeconds ?? '?'} s`))
       if (r.aborted) {
         aborted = true
         break
@@ -150,7 +174,8 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
   // Over seeds: the mean of each metric per combination of the other parameters.
   const others = params.filter((p) => p.name !== 'seed')
   const groups = others.length === params.length ? undefined : aggregate(others, cells)
-  if (groups !== undefined && values.json !== true) for (const g of groups) out(`mean over ${g.runs} seeds (${g.completeRuns} complete) ${cellLine(g)}`)
+  if (groups !== undefined && values.csv === true) for (const g of groups) out(csvRow(params, { ...g.values, seed: 'mean' }, g.metrics, null))
+  else if (groups !== undefined && values.json !== true) for (const g of groups) out(`mean over ${g.runs} seeds (${g.completeRuns} complete) ${cellLine(g)}`)
   if (values.plot !== undefined) {
     const plotted = groups === undefined || others.length === 0 ? { params, cells } : { params: others, cells: groups }
     const caption = sweepCaption(values.preset, scenarios[0]!, params, seed)

@@ -116,7 +116,7 @@ export class BloomwalkNode {
     this.keys = opts.keys ?? generateKeyPair(opts.rng)
     const sync: SyncConfig = syncConfig(opts.sync)
     const limits: Readonly<DecodeLimits> = decodeLimits(opts.limits)
-    this.#sizes = { ipv4: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv4'), ipv6: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv6') }
+    this.#sizes = { ipv4: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv4', sync.hashFunctions), ipv6: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv6', sync.hashFunctions) }
     const lan = opts.lan ?? opts.transport.address()
     const voter = new WanVoter({ lan })
     const log: Logger = opts.logger ?? silentLogger

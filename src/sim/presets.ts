@@ -195,6 +195,16 @@ export interface Overrides {
   pushAnnounce?: number
   pushHops?: number
   pushFresh?: number
+  /** Bytes of bundles answered per offer. */
+  responseBudget?: number
+  /** Walk step interval, ms. */
+  stepIntervalMs?: number
+  /** Reuses of a filter that got answers. */
+  reuseLimit?: number
+  /** The idle skip curve on (the node's default) or off (an offer on every step). */
+  skipCurve?: boolean
+  /** Bloom probes per id instead of the optimum. */
+  hashFunctions?: number
 }
 
 /** The preset `name`. @throws {BloomwalkError} INVALID_ARGUMENT for an unknown name */
@@ -238,5 +248,11 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   if (o.pushAnnounce !== undefined) push().announceFanout = o.pushAnnounce
   if (o.pushHops !== undefined) push().hops = o.pushHops
   if (o.pushFresh !== undefined) push().freshWindow = o.pushFresh
+  if (o.responseBudget !== undefined) s.sync.responseBudget = o.responseBudget
+  if (o.stepIntervalMs !== undefined) s.stepIntervalMs = o.stepIntervalMs
+  if (o.reuseLimit !== undefined) s.sync.reuseLimit = o.reuseLimit
+  if (o.skipCurve === false) s.sync.skipCurve = [0]
+  else if (o.skipCurve === true) delete s.sync.skipCurve
+  if (o.hashFunctions !== undefined) s.sync.hashFunctions = o.hashFunctions
   return checkScenario(s)
 }

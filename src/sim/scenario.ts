@@ -120,7 +120,18 @@ export interface Scenario {
   /** Use a multicast topic (MVDS drivers: one send reaches every online subscriber). */
   multicast: boolean
   /** Bloom sync parameters. */
-  sync: { strategy: Strategy; datagramBudget: number; falsePositiveRate: number; responseBudget: number }
+  sync: {
+    strategy: Strategy
+    datagramBudget: number
+    falsePositiveRate: number
+    responseBudget: number
+    /** A filter that got answers is reused up to this many times (the node's default when absent: 100). */
+    reuseLimit?: number
+    /** The idle skip curve (the node's default when absent; [0]: never skip). */
+    skipCurve?: readonly number[]
+    /** Bloom probes per id instead of the optimum (the capacity follows). */
+    hashFunctions?: number
+  }
   /** Bloom driver: idle checks and catch-up by coded symbols after walk steps (DESIGN §11; the node's default is on). */
   catchUp: boolean
   /** Walk step interval, ms (DESIGN §6: 5 000). */
@@ -200,6 +211,9 @@ export function checkScenario(s: Scenario): Scenario {
   int('sync.datagramBudget', s.sync.datagramBudget, MIN_DATAGRAM_BUDGET, MAX_DATAGRAM_BUDGET)
   if (!(s.sync.falsePositiveRate > 0 && s.sync.falsePositiveRate < 1)) bad('sync.falsePositiveRate', 'must be in (0, 1)')
   int('sync.responseBudget', s.sync.responseBudget, 1)
+  if (s.sync.reuseLimit !== undefined) int('sync.reuseLimit', s.sync.reuseLimit, 0, 1_000_000)
+  if (s.sync.hashFunctions !== undefined) int('sync.hashFunctions', s.sync.hashFunctions, 1, 32)
+  for (const p of s.sync.skipCurve ?? []) prob('sync.skipCurve', p)
   if (s.bundleBytes > s.sync.datagramBudget - 16) bad('bundleBytes', `must fit one datagram of ${s.sync.datagramBudget} bytes`)
   int('trustedPeers', s.trustedPeers, 0, s.peers)
   if (s.push !== null) for (const [k, v] of Object.entries(s.push)) if (v !== undefined) int(`push.${k}`, v, 0, 1000)

@@ -35,15 +35,26 @@ export function worstCaseRequest(family: 'ipv4' | 'ipv6'): IntroductionRequestTe
 }
 
 /**
- * Filter bytes, k and capacity for offers to peers of `family` at this budget and rate.
- * @throws {BloomwalkError} INVALID_ARGUMENT for a budget outside 576–1 472 or a rate outside (0, 1)
+ * Filter bytes, k and capacity for offers to peers of `family` at this budget and rate. With
+ * `k` given (a tuning experiment), the capacity is what that many probes hold at the rate:
+ * n = -(m / k) · ln(1 - p^(1/k)), at least 1; otherwise k is the optimum for the capacity.
+ * @throws {BloomwalkError} INVALID_ARGUMENT for a budget outside 576–1 472, a rate outside (0, 1) or k outside 1–32
  */
-export function offerSize(budget: number, falsePositiveRate: number, family: 'ipv4' | 'ipv6'): OfferSize {
+export function offerSize(budget: number, falsePositiveRate: number, family: 'ipv4' | 'ipv6', k?: number): OfferSize {
   if (!Number.isInteger(budget) || budget < MIN_DATAGRAM_BUDGET || budget > MAX_DATAGRAM_BUDGET) {
     throw new BloomwalkError('INVALID_ARGUMENT', `datagram budget must be an integer in [${MIN_DATAGRAM_BUDGET}, ${MAX_DATAGRAM_BUDGET}], got ${budget}`)
   }
   if (!(falsePositiveRate > 0 && falsePositiveRate < 1)) throw new BloomwalkError('INVALID_ARGUMENT', `false-positive rate must be in (0, 1), got ${falsePositiveRate}`)
   const bloomBytes = maxBloomBytesFor(budget, worstCaseRequest(family))
+  if (k !== undefined) {
+    if (!Number.isInteger(k) || k < 1 || k > MAX_BLOOM_K) throw new BloomwalkError('INVALID_ARGUMENT', `k must be an integer in [1, ${MAX_BLOOM_K}], got ${k}`)
+    return { bloomBytes, k, capacity: capacityWithK(bloomBytes * 8, falsePositiveRate, k) }
+  }
   const capacity = Math.max(1, bloomCapacity(bloomBytes, falsePositiveRate))
   return { bloomBytes, k: bloomOptimalK(bloomBytes * 8, capacity), capacity }
+}
+
+/** Items `bits` bits with `k` probes hold at false-positive rate `rate`: -(m/k)·ln(1 - rate^(1/k)), at least 1. */
+export function capacityWithK(bits: number, rate: number, k: number): number {
+  return Math.max(1, Math.floor((-bits / k) * Math.log(1 - Math.pow(rate, 1 / k))))
 }

@@ -43,6 +43,8 @@ export interface SyncConfig {
   adaptiveLag: number
   /** Adaptive: use modulo while the smoothed count of new bundles per answered round is at least this. */
   adaptiveYield: number
+  /** Bloom probes per id, 1–32, overriding the optimum for the capacity (a tuning experiment; the capacity follows). Default: the optimum. */
+  hashFunctions?: number
 }
 
 /** Datagram budgets allowed (DESIGN §2): the Internet minimum to Ethernet's payload. */
@@ -92,6 +94,7 @@ export function syncConfig(overrides: Partial<SyncConfig> = {}): SyncConfig {
   if (c.skipCurve.some((p) => !(p >= 0 && p <= 1))) bad('skipCurve', 'probabilities must be in [0, 1]')
   if (!(c.adaptiveLag >= 0)) bad('adaptiveLag', 'must be ≥ 0')
   if (!(c.adaptiveYield >= 0)) bad('adaptiveYield', 'must be ≥ 0')
+  if (c.hashFunctions !== undefined && !(Number.isInteger(c.hashFunctions) && c.hashFunctions >= 1 && c.hashFunctions <= 32)) bad('hashFunctions', `must be an integer in [1, 32], got ${c.hashFunctions}`)
   return c
 }
 

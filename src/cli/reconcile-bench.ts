@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util'
 import { roomId } from '../bundle/index.js'
-import { Sketch } from '../reconcile/index.js'
+import { Sketch, informationFloor } from '../reconcile/index.js'
 import { syncConfig, MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET } from '../sync/config.js'
 import { UsageError, choiceOption, numberOption } from './args.js'
 import type { CommandIo } from './command.js'
@@ -23,19 +23,20 @@ import { RECONCILE_METHODS, type MethodResult, type ReconcileBenchOptions, type 
 
 export { RECONCILE_METHODS, type MethodResult, type ReconcileBenchOptions, type ReconcileBenchReport, type ReconcileMethod }
 
-export const RECONCILE_BENCH_USAGE = `usage: bloomwalk reconcile-bench [--shared N] [--diff D] [--layout random|recent] [--budget BYTES]
+export const RECONCILE_BENCH_USAGE = `usage: bloomwalk reconcile-bench [--shared N] [--diff D] [--layout random|recent|newest] [--budget BYTES]
                                 [--max-steps S] [--methods LIST] [--policy node] [--symbols-per-difference F]
                                 [--seed S] [--json]
 
-Two peers share N bundles (196 B each) and differ in D (half held by each only). Each method
-reconciles them over the in-memory network; printed per method: round trips, datagrams and
-bytes each way, metadata (all bytes but the missing bundles, each counted once) per
-difference, and CPU per side (for stable CPU figures run node with --expose-gc and
+Two peers share N bundles (196 B each) and differ in D. Each method reconciles them over the
+in-memory network; printed per method: round trips, datagrams and bytes each way, metadata
+(all bytes but the missing bundles, each counted once) per difference and its ratio to the
+information floor for that D (32-byte ids, and 64-bit short ids), and CPU per side (for stable CPU figures run node with --expose-gc and
 --single-threaded-gc, as npm run reconcile-bench does).
 
   --shared     N, bundles both hold (default 100000)
-  --diff       D, differences, split evenly (default 100)
-  --layout     random: differences anywhere in history; recent: the newest D (default random)
+  --diff       D, differences (default 100)
+  --layout     random: anywhere in history, half held by each side; recent: the newest D, half
+               held by each side; newest: the newest D, all held by B (A was offline) (default random)
   --budget     UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET} (default 1200)
   --max-steps  walk steps (both sides together) before a Bloom walk is reported unfinished (default 5000)
   --methods    comma-separated subset of ${RECONCILE_METHODS.join(', ')} (default all)
@@ -68,7 +69,14 @@ export async function reconcileBench(options: ReconcileBenchOptions, progress: (
   const generateMs = performance.now() - t0
   const report: ReconcileBenchReport = {
     options,
-    setup: { bundles: options.shared + options.diff, bundleBytes: sets.bundleBytes, generateMs, sketchCpuMs: null, node: process.version },
+    setup: {
+      bundles: options.shared + options.diff,
+      bundleBytes: sets.bundleBytes,
+      generateMs,
+      sketchCpuMs: null,
+      floor: options.diff === 0 ? null : { fullIds: round(informationFloor(32, options.diff), 2), shortIds: round(informationFloor(8, options.diff), 2) },
+      node: process.version
+    },
     results: []
   }
   for (const method of options.methods) {

@@ -11,10 +11,14 @@ import { bundleIdOf, encodeCanonical, SIGNATURE_BYTES, type Bundle } from '../bu
 import { int, SeededRng, shuffle } from '../env/rng.js'
 import { MemoryStore } from '../store/memory.js'
 
-/** Where the differences lie in global time. */
-export type Layout = 'random' | 'recent'
+/**
+ * Where the differences lie in global time: `random` anywhere, half held by each side;
+ * `recent` the newest D, half held by each side; `newest` the newest D, all held by B (A was
+ * offline while they were written: the common catch-up case).
+ */
+export type Layout = 'random' | 'recent' | 'newest'
 
-export const LAYOUTS: readonly Layout[] = ['random', 'recent']
+export const LAYOUTS: readonly Layout[] = ['random', 'recent', 'newest']
 
 /** Body bytes that make 196-byte bundles, the Dispersy test bed's size (DESIGN §10). */
 export const BENCH_BODY_BYTES = 54
@@ -57,14 +61,14 @@ export function benchBundles(overlay: Uint8Array, count: number, seed: number): 
 
 /**
  * Splits `all` (sorted by global time) into A's and B's sets: `diff` differences, the newest
- * ones (`recent`) or drawn uniformly (`random`), given alternately to A and B (A gets the
- * odd one out); the rest is shared.
+ * ones (`recent`, `newest`) or drawn uniformly (`random`), given alternately to A and B (A
+ * gets the odd one out), or all to B (`newest`); the rest is shared.
  */
 export function splitSets(overlay: Uint8Array, all: readonly Bundle[], diff: number, layout: Layout, seed: number): BenchSets {
-  const indices = layout === 'recent' ? Array.from({ length: diff }, (_, i) => all.length - 1 - i) : shuffle(new SeededRng(seed ^ 0x5eed), Array.from({ length: all.length }, (_, i) => i)).slice(0, diff)
+  const indices = layout !== 'random' ? Array.from({ length: diff }, (_, i) => all.length - 1 - i) : shuffle(new SeededRng(seed ^ 0x5eed), Array.from({ length: all.length }, (_, i) => i)).slice(0, diff)
   const owner = new Uint8Array(all.length) // 0 shared, 1 A only, 2 B only
   indices.forEach((at, k) => {
-    owner[at] = k % 2 === 0 ? 1 : 2
+    owner[at] = layout !== 'newest' && k % 2 === 0 ? 1 : 2
   })
   const a: Bundle[] = []
   const b: Bundle[] = []
@@ -73,7 +77,8 @@ export function splitSets(overlay: Uint8Array, all: readonly Bundle[], diff: num
     if (o !== 2) a.push(all[i]!)
     if (o !== 1) b.push(all[i]!)
   }
-  return { overlay, a, b, onlyA: Math.ceil(diff / 2), onlyB: Math.floor(diff / 2), bundleBytes: all[0]?.bytes.length ?? 0 }
+  const onlyA = layout === 'newest' ? 0 : Math.ceil(diff / 2)
+  return { overlay, a, b, onlyA, onlyB: diff - onlyA, bundleBytes: all[0]?.bytes.length ?? 0 }
 }
 
 /** A fresh open memory store holding `bundles`. */

@@ -18,21 +18,25 @@ export function grouped(n: number, digits = 0): string {
 /** The report as lines of text. */
 export function formatReport(report: ReconcileBenchReport): string[] {
   const { options: o, setup } = report
+  const onlyA = o.layout === 'newest' ? 0 : Math.ceil(o.diff / 2)
   const lines = [
-    `reconcile-bench: N = ${grouped(o.shared)} shared, D = ${grouped(o.diff)} (${grouped(Math.ceil(o.diff / 2))} only at A, ${grouped(Math.floor(o.diff / 2))} only at B, ${o.layout}), budget ${grouped(o.budget)} B, seed ${o.seed}, node ${setup.node}`,
+    `reconcile-bench: N = ${grouped(o.shared)} shared, D = ${grouped(o.diff)} (${grouped(onlyA)} only at A, ${grouped(o.diff - onlyA)} only at B, ${o.layout}), budget ${grouped(o.budget)} B, seed ${o.seed}, node ${setup.node}`,
     `bundles: ${grouped(setup.bundles)} of ${setup.bundleBytes} B, generated in ${grouped(setup.generateMs / 1000, 1)} s` +
       (setup.sketchCpuMs === null ? '' : `; sketches (L = 2^14) built in ${grouped(setup.sketchCpuMs.a)} / ${grouped(setup.sketchCpuMs.b)} ms CPU (A / B), not counted below`),
+    setup.floor === null
+      ? 'information floor: – (no difference)'
+      : `information floor for D = ${grouped(o.diff)}: ${grouped(setup.floor.fullIds, 2)} B per difference with 32-byte ids, ${grouped(setup.floor.shortIds, 2)} B with 64-bit short ids (any layout)`,
     '',
-    '| method | finished | round trips | requests | found | datagrams A→B / B→A | bytes | metadata | metadata / difference | largest datagram | CPU A / B (ms) | of which storing | of which gc pauses | the rest |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
+    '| method | finished | round trips | requests | found | datagrams A→B / B→A | bytes | metadata | metadata / difference | × floor (32-byte / 64-bit ids) | largest datagram | CPU A / B (ms) | of which storing | of which gc pauses | the rest |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
   ]
-  for (const r of report.results) lines.push(row(r, o.diff))
+  for (const r of report.results) lines.push(row(r, o.diff, setup.floor))
   lines.push('')
   for (const r of report.results) lines.push(`${NAMES[r.method]}: ${detail(r)}`)
   return lines
 }
 
-function row(r: MethodResult, diff: number): string {
+function row(r: MethodResult, diff: number, floor: ReconcileBenchReport['setup']['floor']): string {
   const finished = r.finished ? 'yes' : r.method === 'symbols' ? `no (${String(r.detail['end'])})` : `no: ${grouped(r.roundTrips)} steps, ${percent(r.resolved, diff)} found`
   const cells = [
     NAMES[r.method],
@@ -44,6 +48,7 @@ function row(r: MethodResult, diff: number): string {
     grouped(r.bytes.total),
     grouped(r.metadataBytes),
     r.metadataPerDifference === null ? '–' : grouped(r.metadataPerDifference, 1),
+    r.metadataPerDifference === null || floor === null ? '–' : `${grouped(r.metadataPerDifference / floor.fullIds, 2)}× / ${grouped(r.metadataPerDifference / floor.shortIds, 1)}×`,
     grouped(r.largestDatagram),
     `${grouped(r.cpuMs.a, 1)} / ${grouped(r.cpuMs.b, 1)}`,
     `${grouped(r.storeCpuMs.a, 1)} / ${grouped(r.storeCpuMs.b, 1)}`,

@@ -66,6 +66,11 @@ export interface ReconcileBenchReport {
     generateMs: number
     /** CPU to build each side's sketch (L = 2^14), ms: before the coded-symbol run, not in its CPU. */
     sketchCpuMs: { a: number; b: number } | null
+    /**
+     * The information floor for this D, bytes per difference (src/reconcile/floor.ts): with
+     * 32-byte ids and with 64-bit short ids; null when D = 0.
+     */
+    floor: { fullIds: number; shortIds: number } | null
     node: string
   }
   results: MethodResult[]

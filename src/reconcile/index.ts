@@ -18,6 +18,7 @@ export {
   type DecoderStats
 } from './decoder.js'
 export { MAX_SYMBOL_COUNT } from './table.js'
+export { MAX_FLOOR_DIFFERENCES, informationFloor } from './floor.js'
 export { SYMBOL_RECORD_BYTES, codedSymbolBytes, fitSymbols, symbolsPerDatagram, symbolsPerResponse, symbolsResponseSize } from './size.js'
 export {
   DEFAULT_MAX_RETRIES,

@@ -41,8 +41,9 @@ import { RetentionBook } from './retention.js'
 import { IdentityNonces } from './identities.js'
 import type { RoomPolicy } from '../bundle/policy.js'
 import { NodeMvds } from './mvds.js'
-import { isStateStore } from '../store/types.js'
+import { isSketchStore, isStateStore } from '../store/types.js'
 import { CatchUp, type CatchUpCounters } from './catch-up.js'
+import { persistSketch, restoreSketch } from './sketch-persistence.js'
 import { serveBundles } from './handlers/bundle-request.js'
 import type { CategoryCounts } from '../candidates/index.js'
 import type { PunctureStats } from '../nat/index.js'
@@ -303,13 +304,25 @@ export class BloomwalkNode {
     })
     const retention = policy === undefined ? this.#retention.of(state) : this.#retention.set(state, policy)
     if (store !== undefined && state.sketch !== undefined) {
-      // The sketch, the count of expiring bundles and the policy's index are rebuilt from the store once per join, then maintained.
+      // The sketch, the count of expiring bundles and the policy's index come from the store
+      // once per join, then are maintained: restored from the sketch persisted with the store
+      // when it has one (no scan, unless the policy keeps a per-author index), else rebuilt by
+      // a scan and persisted for the next join.
+      // Awaited only with a store that persists sketches: the join's timing is otherwise that of a plain join.
+      const persisted = isSketchStore(store) ? await restoreSketch(store, state, this.#ctx.sync) : { mark: undefined }
+      const restored = 'summary' in persisted ? persisted.summary : undefined
       const evict: string[] = []
-      for await (const b of store.range({ overlay, from: 0, to: Number.MAX_SAFE_INTEGER })) {
-        if (isSyncable(this.#ctx.sync, b.kind)) state.sketch.add(b.id)
-        if (b.expiresAt !== undefined) state.expiring++
-        evict.push(...retention.stored(b))
-      }
+      if (restored === undefined || retention.index.tracks) {
+        for await (const b of store.range({ overlay, from: 0, to: Number.MAX_SAFE_INTEGER })) {
+          if (restored === undefined) {
+            if (isSyncable(this.#ctx.sync, b.kind)) state.sketch.add(b.id)
+            if (b.expiresAt !== undefined) state.expiring++
+          }
+          evict.push(...retention.stored(b))
+        }
+      } else retention.restore(restored.bytes)
+      // Checkpointed before the evictions below: the store logs those as it logs any delete.
+      if ('mark' in persisted && persisted.mark !== undefined && isSketchStore(store)) await persistSketch(store, state, this.#ctx.sync, retention.bytes, persisted.mark, this.#ctx.log)
       // A policy stricter than what was stored (or a store from before the policy) is applied now.
       // Awaited only when there is work: the join's timing is otherwise that of a plain join.
       if (evict.length > 0) this.#ctx.counters.bundlesPruned += (await retention.evict(store, state, this.#ctx.sync, evict)).length

@@ -74,6 +74,11 @@ export class OverlayRetention {
     return this.index.insert(entryOf(b)).map((e) => e.id)
   }
 
+  /** Takes the byte count kept with a persisted sketch instead of counting each bundle at join (no per-author index to load). */
+  restore(bytes: number): void {
+    this.#bytes = bytes
+  }
+
   /** Forgets a bundle deleted for another reason (expiry). */
   removed(b: Bundle): void {
     this.#bytes -= b.bytes.length

@@ -6,7 +6,7 @@
  */
 export { ID_BYTES, ITEM_HASH_TAG, itemHash, itemHashHalves, joinHash, splitHash } from './hash.js'
 export { IndexSequence, expectedDegree, firstIndices, indicesBelow } from './mapping.js'
-export { DEFAULT_JOURNAL_LENGTH, DEFAULT_SKETCH_LENGTH, MAX_JOURNAL_LENGTH, MAX_SKETCH_LENGTH, Sketch, type SketchOptions } from './sketch.js'
+export { DEFAULT_JOURNAL_LENGTH, DEFAULT_SKETCH_LENGTH, MAX_JOURNAL_LENGTH, MAX_SKETCH_LENGTH, SYMBOL_BYTES, Sketch, type SketchOptions } from './sketch.js'
 export {
   type AddSymbolsResult,
   DEFAULT_MAX_BUFFERED,

@@ -9,7 +9,7 @@ import { envelopeHeaderBytes } from '../wire/size.js'
 import { ID_BYTES, checkId, hashInto } from './hash.js'
 import { IndexSequence } from './mapping.js'
 import { fitSymbols } from './size.js'
-import { ID_WORDS, SymbolTable, checkSymbol } from './table.js'
+import { ID_WORDS, MAX_SYMBOL_COUNT, SymbolTable, checkSymbol } from './table.js'
 
 /**
  * Default sketch length: 2^14 symbols (704 KiB). Decoding d differences takes ≈ 1.36·d
@@ -40,6 +40,9 @@ export interface SketchOptions {
 
 /** The journal's first allocation (entries); it doubles up to its bound. */
 const JOURNAL_INITIAL = 64
+
+/** Bytes of one symbol in {@link Sketch.toBytes}: id XOR, hash XOR, count. */
+export const SYMBOL_BYTES = ID_BYTES + 8 + 4
 
 /** The smallest a symbol adds to a response: its 40-byte record and a 1-byte count. */
 const MIN_SYMBOL_BYTES = 41
@@ -295,6 +298,42 @@ export class Sketch {
       if (s === null || s.count !== counts[i] || s.hashHi !== hashes[2 * i] || s.hashLo !== hashes[2 * i + 1]) return false
       for (let b = 0, o = i * ID_BYTES; b < ID_BYTES; b++) if (s.idXor[b] !== bytes[o + b]) return false
     }
+    return true
+  }
+
+  /**
+   * The symbols as bytes, to persist them: the id XORs (32·L bytes, as the ids' bytes), then
+   * the hash XORs (8·L, big-endian), then the counts (4·L, big-endian int32): 44·L bytes.
+   * {@link Sketch.restore} reads them back.
+   */
+  toBytes(): Uint8Array {
+    const L = this.length
+    const out = new Uint8Array(SYMBOL_BYTES * L)
+    out.set(this.table.bytes)
+    const view = new DataView(out.buffer)
+    const { hashes, counts } = this.table
+    for (let i = 0, at = ID_BYTES * L; i < 2 * L; i++, at += 4) view.setUint32(at, hashes[i]!)
+    for (let i = 0, at = (ID_BYTES + 8) * L; i < L; i++, at += 4) view.setInt32(at, counts[i]!)
+    return out
+  }
+
+  /**
+   * Replaces the symbols with `bytes` ({@link Sketch.toBytes} of a sketch of the same length
+   * holding `size` items), as a new version whose journal is empty: no earlier snapshot is
+   * reachable. Returns false, changing nothing, when the byte length does not fit this
+   * sketch's length or `size` is not a count in [0, 2^31 − 1].
+   */
+  restore(bytes: Uint8Array, size: number): boolean {
+    const L = this.length
+    if (!(bytes instanceof Uint8Array) || bytes.length !== SYMBOL_BYTES * L || !Number.isInteger(size) || size < 0 || size > MAX_SYMBOL_COUNT) return false
+    this.table.bytes.set(bytes.subarray(0, ID_BYTES * L))
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const { hashes, counts } = this.table
+    for (let i = 0, at = ID_BYTES * L; i < 2 * L; i++, at += 4) hashes[i] = view.getUint32(at)
+    for (let i = 0, at = (ID_BYTES + 8) * L; i < L; i++, at += 4) counts[i] = view.getInt32(at)
+    this.#size = size
+    this.#version++
+    this.clearJournal()
     return true
   }
 

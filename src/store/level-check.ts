@@ -5,7 +5,8 @@
  * then turns logs into tables, as any open does). Repair first copies the whole folder next
  * to it, then runs LevelDB's own repair (RepairDB: rebuilds the manifest and CURRENT from the
  * tables and logs it finds), then rebuilds the store's index and meta rows from the rows that
- * decode. It never deletes a row; it deletes only id-index entries whose row is gone.
+ * decode. It never deletes a row; it deletes only id-index entries whose row is gone, and the
+ * persisted sketches (the next join rebuilds them).
  */
 import { cp } from 'node:fs/promises'
 import { Level } from 'level'
@@ -15,6 +16,7 @@ import { mapError, type Db } from './level-db.js'
 import { inspectFolder, recoveryDrops, truncatedLogs, type TruncatedLog } from './level-files.js'
 import { byIdKey, decodeGt, decodeMeta, encodeMeta, FORMAT_KEY, metaKey, rowKey, rowKeyGlobalTime, rowKeyId, ROW_KEY_BYTES, STORE_FORMAT_VERSION, TAG_BY_ID, TAG_META, TAG_ROW } from './level-keys.js'
 import { nativeBundleId } from './level.js'
+import { SKETCH_KEY_RANGE } from './level-sketch.js'
 import { compareBytes, hexKey } from './range.js'
 
 /** What one overlay of a store holds. */
@@ -107,6 +109,8 @@ export async function repairLevelStore(location: string, backup: string): Promis
   const db = await openRaw(location, false)
   try {
     await reindex(db)
+    // The persisted sketches described the rows before the repair: the next join rebuilds them.
+    await db.clear(SKETCH_KEY_RANGE)
   } finally {
     await db.close()
   }

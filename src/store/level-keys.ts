@@ -9,6 +9,7 @@
  * meta    := 0x03 overlay(32)                    → count(u64 BE) max_gt(u64 BE)
  * waiting := 0x04 overlay(32) gt(u64 BE) id(32)  → empty: stored, not yet delivered
  * state   := 0x05 name(UTF-8)                    → value (StateStore: the node's MVDS state)
+ * sketch  := 0x06 / log := 0x07                  → the persisted sketch (level-sketch.ts)
  * ```
  */
 import { ID_BYTES } from '../bundle/codec.js'

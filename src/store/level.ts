@@ -51,7 +51,9 @@ import {
   stateKey,
   TAG_STATE
 } from './level-keys.js'
-import type { StateStore } from './types.js'
+import type { SketchStore, SketchSummary, StateStore } from './types.js'
+import { SketchLog } from './level-sketch.js'
+import type { Sketch } from '../reconcile/sketch.js'
 import { compareBytes, hexKey, nextPassing, passesModulo, prevPassing } from './range.js'
 
 /** Options of {@link LevelStore}. */
@@ -109,7 +111,7 @@ interface PendingPut {
 }
 
 /** The LevelDB backend. `new LevelStore(path)`, then `open()` (creates the directory). */
-export class LevelStore extends AbstractBundleStore implements StateStore {
+export class LevelStore extends AbstractBundleStore implements StateStore, SketchStore {
   /** The database directory. */
   readonly location: string
   readonly #sync: boolean
@@ -131,6 +133,8 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
   readonly #recent = new RecentIds()
   /** Puts waiting for the next group commit ({@link _put}). */
   readonly #puts: PendingPut[] = []
+  /** The persisted sketches: their log entries join the row batches (level-sketch.ts). */
+  readonly #sketches = new SketchLog()
 
   /** @throws {BloomwalkError} INVALID_ARGUMENT for an empty location or a bad writeBufferSize */
   constructor(location: string, options: LevelStoreOptions = {}) {
@@ -204,6 +208,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
     this.#failure = undefined
     this.#meta.clear()
     this.#recent.clear()
+    this.#sketches.reset()
     await db?.close()
   }
 
@@ -270,6 +275,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
       if (entry === undefined) {
         entry = { overlay: b.overlay, meta: { ...(await this.#loadMeta(db, b.overlay)) } }
         metas.set(overlayKey, entry)
+        await this.#sketches.prepare(db, b.overlay)
       }
       entry.meta.count++
       if (b.globalTime > entry.meta.maxGt) entry.meta.maxGt = b.globalTime
@@ -278,9 +284,15 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
     if (fresh.length === 0) return added
     // Filled synchronously, so nothing can fail between creating and writing it.
     const batch = db.batch()
-    for (const j of fresh) for (const op of rowOps(bundles[candidates[j]!]!)) batch.put(op.key, op.value)
+    for (const j of fresh) {
+      const b = bundles[candidates[j]!]!
+      for (const op of rowOps(b)) batch.put(op.key, op.value)
+      const logged = this.#sketches.entry(1, b)
+      if (logged?.type === 'put') batch.put(logged.key, logged.value)
+    }
     for (const { overlay, meta } of metas.values()) batch.put(metaKey(overlay), encodeMeta(meta))
     await batch.write({ sync: this.#sync })
+    for (const { overlay } of metas.values()) if (this.#sketches.due(overlay)) await this.#sketches.compact(db, overlay, this.#sync)
     for (const [overlayKey, { meta }] of metas) this.#meta.set(overlayKey, meta)
     for (const j of fresh) {
       const i = candidates[j]!
@@ -335,11 +347,44 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
         { type: 'del', key: undeliveredKey(overlay, gt, id) },
         { type: 'put', key: metaKey(overlay), value: encodeMeta(next) }
       ]
+      const logged = await this.#sketchEntryOfDelete(db, overlay, gt, id)
+      if (logged !== undefined) ops.push(logged)
       await db.batch(ops, { sync: this.#sync })
+      if (this.#sketches.due(overlay)) await this.#sketches.compact(db, overlay, this.#sync)
       this.#meta.set(hexKey(overlay), next)
       this.#recent.delete(idKey)
       return true
     })
+  }
+
+  /** The sketch log entry of a delete (read from its row), when the overlay's changes are logged. */
+  async #sketchEntryOfDelete(db: Db, overlay: Uint8Array, gt: number, id: Uint8Array): Promise<BatchOp | undefined> {
+    await this.#sketches.prepare(db, overlay)
+    const key = rowKey(overlay, gt, id)
+    const value = this.#sketches.logs(overlay) ? await db.get(key) : undefined
+    const bundle = value === undefined ? undefined : this.#decodeRow(overlay, key, value)
+    if (bundle !== undefined) return this.#sketches.entry(-1, bundle)
+    this.#sketches.unlogged(overlay)
+    return undefined
+  }
+
+  loadSketch(overlay: Uint8Array, kinds: Uint8Array, into: Sketch): Promise<SketchSummary | undefined> {
+    this.assertOpen()
+    return this.#write(async (db) => {
+      const loaded = await this.#sketches.load(db, overlay, kinds, into, (await this.#loadMeta(db, overlay)).count)
+      if ('summary' in loaded) return loaded.summary
+      if (loaded.rejected !== 'no checkpoint') this.#log?.warn('persisted sketch not used; the node rebuilds it', { location: this.location, overlay: hexKey(overlay), reason: loaded.rejected })
+      return undefined
+    })
+  }
+
+  sketchMark(overlay: Uint8Array): number {
+    return this.#sketches.mark(overlay)
+  }
+
+  saveSketch(overlay: Uint8Array, kinds: Uint8Array, sketch: Sketch, summary: SketchSummary, mark: number): Promise<boolean> {
+    this.assertOpen()
+    return this.#write(async (db) => this.#sketches.save(db, overlay, kinds, sketch, { ...summary, total: (await this.#loadMeta(db, overlay)).count }, mark, this.#sync))
   }
 
   protected _markDelivered(overlay: Uint8Array, ids: readonly Uint8Array[]): Promise<void> {
@@ -565,6 +610,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore {
       this.#db = undefined
       this.#meta.clear()
       this.#recent.clear()
+      this.#sketches.forget()
       this.#log?.error('store write failed; refusing reads and writes until it re-opens cleanly', { location: this.location, error: error.message })
       await db?.close().catch(() => undefined)
     }

@@ -4,6 +4,7 @@
  * conformance suite in `test/store/conformance.ts`.
  */
 import type { Bundle } from '../bundle/types.js'
+import type { Sketch } from '../reconcile/sketch.js'
 
 /** Which bundles a range scan yields. */
 export interface RangeQuery {
@@ -91,4 +92,40 @@ export interface StateStore {
 export function isStateStore(store: unknown): store is StateStore {
   const s = store as Partial<StateStore> | null
   return typeof s === 'object' && s !== null && typeof s.getState === 'function' && typeof s.putState === 'function' && typeof s.stateEntries === 'function'
+}
+
+/** What a join needs besides the sketch, kept with a persisted sketch. */
+export interface SketchSummary {
+  /** Stored bundles of the overlay that carry an expiry. */
+  expiring: number
+  /** Bytes of the overlay's stored bundles. */
+  bytes: number
+}
+
+/**
+ * A store that keeps each overlay's coded-symbol sketch with its bundles (the LevelDB
+ * backend; docs/store.md, "The persisted sketch"): every put and delete after a checkpoint
+ * is logged in the same batch as its row, so a restart restores the sketch instead of
+ * scanning the overlay.
+ */
+export interface SketchStore {
+  /**
+   * Fills `into` (an empty sketch) with the overlay's persisted sketch of the kinds in
+   * `kinds` (a 256-bit map, see `kindSet`) and returns the figures kept with it; undefined
+   * (and `into` left empty) when there is no usable checkpoint: scan, then {@link saveSketch}.
+   */
+  loadSketch(overlay: Uint8Array, kinds: Uint8Array, into: Sketch): Promise<SketchSummary | undefined>
+  /** The overlay's change count now: take it before building a sketch by a scan. */
+  sketchMark(overlay: Uint8Array): number
+  /**
+   * Checkpoints `sketch` (every stored bundle of `kinds`, as of `mark`) with its figures;
+   * false, writing nothing, when the overlay changed since `mark`.
+   */
+  saveSketch(overlay: Uint8Array, kinds: Uint8Array, sketch: Sketch, summary: SketchSummary, mark: number): Promise<boolean>
+}
+
+/** True when a store keeps sketches. */
+export function isSketchStore(store: unknown): store is SketchStore {
+  const s = store as Partial<SketchStore> | null
+  return typeof s === 'object' && s !== null && typeof s.loadSketch === 'function' && typeof s.saveSketch === 'function' && typeof s.sketchMark === 'function'
 }

@@ -190,3 +190,38 @@ describe('sketch: copy-free snapshots (version + bounded journal)', () => {
     expect(checked).toBeGreaterThanOrEqual(5)
   })
 })
+
+describe('sketch: bytes for persisting (toBytes / restore)', () => {
+  it('restores exactly what toBytes wrote, as a new version with an empty journal', () => {
+    const rng = new SeededRng(31)
+    const ids = randomIds(rng, 300)
+    const original = Sketch.from(ids, { length: 256 })
+    const gone = ids.slice(0, 7)
+    for (const id of gone) original.remove(id)
+    const bytes = original.toBytes()
+    expect(bytes.length).toBe(44 * 256)
+    const copy = new Sketch({ length: 256 })
+    copy.add(ids[0]!)
+    const before = copy.version
+    expect(copy.restore(bytes, original.size)).toBe(true)
+    expect(copy.equals(original)).toBe(true)
+    expect(copy.size).toBe(293)
+    expect(copy.symbols(0, 256)).toEqual(original.symbols(0, 256))
+    expect(copy.version).toBeGreaterThan(before)
+    expect(copy.reaches(before)).toBe(false)
+    // It goes on like the original.
+    copy.add(gone[0]!)
+    original.add(gone[0]!)
+    expect(copy.equals(original)).toBe(true)
+  })
+
+  it('refuses bytes of another length or a bad size, changing nothing', () => {
+    const sketch = Sketch.from(randomIds(new SeededRng(32), 10), { length: 64 })
+    const snapshot = sketch.toBytes()
+    for (const [bytes, size] of [[new Uint8Array(44 * 63), 1], [new Uint8Array(44 * 64 + 1), 1], [new Uint8Array(44 * 64), -1], [new Uint8Array(44 * 64), 2 ** 31], [new Uint8Array(44 * 64), 0.5]] as const) {
+      expect(sketch.restore(bytes, size)).toBe(false)
+    }
+    expect(sketch.toBytes()).toEqual(snapshot)
+    expect(sketch.size).toBe(10)
+  })
+})

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildChildPackage } from '../helpers/child-package.js'
 import { roomId } from '../../src/bundle/index.js'
 import { LevelStore } from '../../src/store/index.js'
+import { Sketch } from '../../src/reconcile/index.js'
 import { syntheticBundles } from '../../bench/fixtures.js'
 import { hex, makeBundles } from '../helpers/bundles.js'
 import { collect } from './helpers.js'
@@ -32,6 +33,9 @@ const killAfter = (r: number): number => (r < 5 ? 60 + 37 * r : 20 + ((r * 37) %
  */
 const bundles = ROUNDS <= 5 ? makeBundles(900, { overlay, seed: 21, maxGlobalTime: 300 }) : syntheticBundles({ overlay, count: ROUNDS * 1500, maxGlobalTime: 300, signed: 0 })
 let root = ''
+/** The persisted sketch checked after each kill: kind 1 (every bundle here), a short length. */
+const KINDS = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 << 1 : 0))
+const SKETCH_LENGTH = 256
 
 const CHILD = `
 import { readFileSync } from 'node:fs'
@@ -108,6 +112,11 @@ describe('LevelStore crash safety (SIGKILL)', () => {
     const dbPath = join(root, 'db')
     const confirmed = new Set<string>()
     const byId = new Map(bundles.map((b) => [hex(b.id), b]))
+    // A checkpoint of the (empty) sketch first: from then on every put is logged in its row's batch.
+    const first = new LevelStore(dbPath)
+    await first.open()
+    expect(await first.saveSketch(overlay, KINDS, new Sketch({ length: SKETCH_LENGTH }), { expiring: 0, bytes: 0 }, first.sketchMark(overlay))).toBe(true)
+    await first.close()
     let start = 0
     for (let round = 0; round < ROUNDS; round++) {
       const { printed, done } = await runChild(dbPath, start, killAfter(round))
@@ -137,6 +146,10 @@ describe('LevelStore crash safety (SIGKILL)', () => {
       expect(rows.length - confirmed.size).toBeLessThanOrEqual(1)
       expect(await store.maxGlobalTime(overlay)).toBe(rows.reduce((m, b) => Math.max(m, b.globalTime), 0))
       for (const b of rows) expect(hex(b.bytes)).toBe(hex(byId.get(hex(b.id))!.bytes))
+      // The persisted sketch is that of the rows, whatever moment the kill came (docs/store.md, "The persisted sketch").
+      const restored = new Sketch({ length: SKETCH_LENGTH })
+      expect(await store.loadSketch(overlay, KINDS, restored), `round ${round}`).toBeDefined()
+      expect(restored.equals(Sketch.from(rows.map((b) => b.id), { length: SKETCH_LENGTH })), `round ${round}`).toBe(true)
       await store.close()
     }
     if (ROUNDS > 5) console.log(`crash: ${ROUNDS} kills, ${confirmed.size} acknowledged puts, 0 lost, 0 corrupt`)

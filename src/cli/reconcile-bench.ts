@@ -119,8 +119,8 @@ async function runMethod(method: ReconcileMethod, sets: BenchSets, options: Reco
   let detail: MethodResult['detail']
   if (method === 'symbols') {
     const s = await codedSymbols(link, options.symbolsPerDifference)
-    found = s.weLack + s.theyLack
-    detail = { end: s.end, policy: options.policy, symbols: s.symbols, requested: s.requested, symbolsPerDifference: options.diff === 0 ? 0 : round(s.symbols / options.diff, 3), firstEstimate: s.firstEstimate ?? '–', symbolsRequests: s.symbolsRequests, bundleRequests: s.bundleRequests, weLack: s.weLack, theyLack: s.theyLack, notServed: s.notServed, reRequests: s.reRequests }
+    found = s.newerFetched + s.weLack + s.theyLack
+    detail = { end: s.end, policy: options.policy, symbols: s.symbols, requested: s.requested, symbolsPerDifference: options.diff === 0 ? 0 : round(s.symbols / options.diff, 3), firstEstimate: s.firstEstimate ?? '–', symbolsRequests: s.symbolsRequests, bundleRequests: s.bundleRequests, newerFetches: s.newerFetches, newerFetched: s.newerFetched, weLack: s.weLack, theyLack: s.theyLack, notServed: s.notServed, reRequests: s.reRequests }
   } else {
     const w = await bloomWalk(link, options.diff, options.maxSteps)
     found = link.a.fresh + link.b.fresh

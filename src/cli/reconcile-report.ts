@@ -66,7 +66,7 @@ function detail(r: MethodResult): string {
   if (r.method === 'symbols') {
     return (
       `${String(d['end'])} (policy ${String(d['policy'])}); ${plural(Number(d['symbols']), 'symbol')} decoded with (${String(d['symbolsPerDifference'])} per difference) of ${grouped(Number(d['requested']))} asked for, ` +
-      `first estimate of d ${String(d['firstEstimate'])}; A lacked ${grouped(Number(d['weLack']))}, B lacked ${grouped(Number(d['theyLack']))}, ${grouped(Number(d['notServed']))} requested ids not served (${grouped(Number(d['reRequests']))} re-requests); datagrams: ${types}`
+      `first estimate of d ${String(d['firstEstimate'])}; ${grouped(Number(d['newerFetches']))} newest-first fetches (${grouped(Number(d['newerFetched']))} bundles); A lacked ${grouped(Number(d['weLack']))}, B lacked ${grouped(Number(d['theyLack']))}, ${grouped(Number(d['notServed']))} requested ids not served (${grouped(Number(d['reRequests']))} re-requests); datagrams: ${types}`
     )
   }
   return (

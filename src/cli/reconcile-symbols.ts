@@ -17,7 +17,7 @@
  * The network loses nothing here, so the retry path is not exercised (test/node covers it).
  */
 import { FETCH_IDS_PER_REQUEST, MAX_IDS_PER_ROUND, firstWindow, symbolsPerRequest } from '../node/catch-up.js'
-import { BUNDLE_REQUEST_BUDGET_FACTOR } from '../node/handlers/bundle-request.js'
+import { BUNDLE_REQUEST_BUDGET_FACTOR, newerBundles } from '../node/handlers/bundle-request.js'
 import { DEFAULT_SYMBOLS_PER_DIFFERENCE, SymbolSession, fitSymbols, type SessionEnd, type SessionStep } from '../reconcile/index.js'
 import type { Bundle } from '../bundle/types.js'
 import { packDatagrams } from '../sync/pack.js'
@@ -39,6 +39,10 @@ export interface SymbolsOutcome {
   /** Symbols asked for (the last requests may bring more than decoding needed). */
   requested: number
   symbolsRequests: number
+  /** Of the bundle-requests, those asking for what is newer than A's newest (newest first). */
+  newerFetches: number
+  /** Bundles those brought (differences found without naming them). */
+  newerFetched: number
   bundleRequests: number
   /** Ids decoded: A lacks / B lacks. */
   weLack: number
@@ -56,14 +60,10 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
   const { a, b, overlay, sync, limits } = link
   const perRequest = symbolsPerRequest(sync.datagramBudget, sync.responseBudget, limits.maxSymbolsPerRequest)
   if (a.sketch === undefined || b.sketch === undefined) throw new Error('coded symbols: both sides need a sketch')
-  const session = new SymbolSession(a.sketch, {
-    firstWindow: firstWindow(sync.datagramBudget),
-    maxPerRequest: perRequest,
-    maxIdsPerRequest: Math.min(limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
-    maxIdsPerRound: MAX_IDS_PER_ROUND,
-    symbolsPerDifference
-  })
-  const out: SymbolsOutcome = { end: 'unfinished', symbols: 0, requested: 0, symbolsRequests: 0, bundleRequests: 0, weLack: 0, theyLack: 0, notServed: 0, reRequests: 0, firstEstimate: null }
+  const sketchA = a.sketch
+  // Made once the newest-first fetch is done: the session decodes against A's sketch as it is then.
+  let session: SymbolSession | undefined
+  const out: SymbolsOutcome = { end: 'unfinished', symbols: 0, requested: 0, symbolsRequests: 0, bundleRequests: 0, newerFetches: 0, newerFetched: 0, weLack: 0, theyLack: 0, notServed: 0, reRequests: 0, firstEstimate: null }
   /** Ids asked for that have not arrived, by hex. */
   const requested = new Map<string, Uint8Array>()
   /** B's snapshot of its sketch for this session. */
@@ -99,16 +99,21 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
     }
     for (const datagram of packDatagrams(bundles, sync.datagramBudget, limits.maxBundlesPerDatagram)) link.send(a, { type: 'bundles', bundles: datagram })
   }
-  const serve = async (ids: readonly Uint8Array[]): Promise<void> => {
-    // handlers/bundle-request.ts serveBundles: ids held, within four response budgets.
+  const serve = async (ids: readonly Uint8Array[], newerThan?: number): Promise<void> => {
+    // handlers/bundle-request.ts serveBundles: ids held, within four response budgets, then what is newer.
+    const budget = BUNDLE_REQUEST_BUDGET_FACTOR * sync.responseBudget
     const found: Bundle[] = []
     let bytes = 0
     for (const id of ids) {
+      if (bytes >= budget) break
       const bundle = await b.store.get(overlay, id)
       if (bundle === undefined) continue
       found.push(bundle)
       bytes += bundle.bytes.length
-      if (bytes >= BUNDLE_REQUEST_BUDGET_FACTOR * sync.responseBudget) break
+    }
+    if (newerThan !== undefined && bytes < budget) {
+      const globalTime = await b.store.maxGlobalTime(overlay)
+      found.push(...(await newerBundles({ store: b.store, overlay, sync, globalTime, activeFrom: 1 }, newerThan, budget - bytes)))
     }
     for (const datagram of packDatagrams(found, sync.datagramBudget, limits.maxBundlesPerDatagram)) link.send(b, { type: 'bundles', bundles: datagram })
   }
@@ -141,13 +146,14 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
         return
       }
       case 'symbols-response': {
+        if (session === undefined) throw new Error('coded symbols: a symbols-response before the session')
         const before = session.decoder.received
         const step = session.onResponse(packet.from, packet.symbols, packet.inSync === true)
         if (before === 0 && session.decoder.received > 0) out.firstEstimate = Math.round(session.decoder.estimate())
         return act(step)
       }
       case 'bundle-request':
-        return serve(packet.ids)
+        return serve(packet.ids, packet.newerThan)
       case 'bundles': {
         const fresh = await link.accept(to, packet.bundles)
         if (to === a) for (const bundle of fresh) requested.delete(hex(bundle.id))
@@ -158,7 +164,28 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
     }
   }
 
-  await link.work(a, () => act(session.start()))
+  // Newest first (catch-up.ts fetchNewer): while B is ahead of A's newest bundle, ask for what
+  // it holds above it (the node does so after each walk step to a peer that is ahead).
+  for (let aNewest = await a.store.maxGlobalTime(overlay); (await b.store.maxGlobalTime(overlay)) > aNewest; ) {
+    out.newerFetches++
+    out.bundleRequests++
+    const newerThan = Math.max(1, aNewest)
+    await link.work(a, () => link.send(a, { type: 'bundle-request', ids: [], newerThan }))
+    await link.drain(handle)
+    const now = await a.store.maxGlobalTime(overlay)
+    if (now <= aNewest) break
+    aNewest = now
+  }
+  out.newerFetched = a.fresh
+  session = new SymbolSession(sketchA, {
+    firstWindow: firstWindow(sync.datagramBudget),
+    maxPerRequest: perRequest,
+    maxIdsPerRequest: Math.min(limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
+    maxIdsPerRound: MAX_IDS_PER_ROUND,
+    symbolsPerDifference
+  })
+  const started = session
+  await link.work(a, () => act(started.start()))
   await link.drain(handle)
   // Ask again for what did not come, while answers bring something.
   while (requested.size > 0) {

@@ -75,10 +75,12 @@ export interface CatchUpCounters {
   snapshotsLost: number
   /** Idle checks not started because the peer's host ignored a whole session recently (silent-hosts.ts). */
   silentSkipped: number
+  /** Bundle-requests `{newer_than}` sent to a peer that was ahead (newest first). */
+  newerFetches: number
 }
 
 export function newCatchUpCounters(): CatchUpCounters {
-  return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, retries: 0, gaveUp: 0, snapshotsLost: 0, silentSkipped: 0 }
+  return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, retries: 0, gaveUp: 0, snapshotsLost: 0, silentSkipped: 0, newerFetches: 0 }
 }
 
 /** Responder-side snapshots kept per overlay (one per requester, least recent dropped). */
@@ -94,6 +96,8 @@ class OverlayCatchUp {
   lastSession: SymbolSession | undefined
   /** When each peer was last idle-checked (bounded). */
   readonly idleChecked = new Map<string, number>()
+  /** When each peer was last asked for what is newer than our newest, and that newest (bounded). */
+  readonly newerFetched = new Map<string, { newest: number; at: number }>()
   /** Hosts that ignored a whole idle check, not idle-checked again for a while (bounded). */
   readonly silentHosts = new SilentHosts()
   /** Responder-side sketch snapshots (a sketch version), one per requester in session (bounded). */
@@ -166,10 +170,18 @@ export class CatchUp {
     return found
   }
 
-  /** Starts an idle check with the walked peer when the policy says so. */
+  /**
+   * After a walk step: a peer whose global time is ahead of ours is asked for what it holds
+   * above our newest bundle (newest first, {@link CatchUp.fetchNewer}); otherwise an idle check
+   * starts when the policy says so.
+   */
   maybeIdleCheck(overlay: OverlayState, peer: Address, peerGlobalTime: number): void {
     const sketch = overlay.sketch
-    if (this.#stopped || sketch === undefined || peerGlobalTime > overlay.clock.time) return
+    if (this.#stopped || sketch === undefined) return
+    if (peerGlobalTime > overlay.clock.time) {
+      this.#track(this.fetchNewer(overlay, peer, peerGlobalTime))
+      return
+    }
     const own = this.#of(overlay)
     if (own.session !== undefined) return
     const counters = this.counters
@@ -199,6 +211,33 @@ export class CatchUp {
     counters.idleChecks++
     this.#armTimer(overlay, own, state)
     this.#track(this.#act(overlay, own, state, session.start()))
+  }
+
+  /**
+   * Newest first (docs/reconcile.md §9): the common catch-up is a peer that was offline and
+   * lacks the newest bundles. When the walked peer reports a global time above our newest
+   * stored bundle, one bundle-request `{newer_than: our newest}` brings what it holds above it,
+   * oldest first, up to four response budgets (≈ 100 bundles of 196 B), at about 11 B of
+   * framing per bundle and no per-bundle id. Asked again on a later walk step while the peer
+   * is still ahead (at most once per {@link RETRY_MS} for the same newest: the first answer
+   * to a peer that has not validated our address yet is cut by its 3× bound). What is older
+   * is left to the idle check of a walk step once the peer is no longer ahead.
+   */
+  async fetchNewer(overlay: OverlayState, peer: Address, peerGlobalTime: number): Promise<void> {
+    const store = this.#c.store
+    if (this.#stopped || store === undefined) return
+    const newest = await store.maxGlobalTime(overlay.id)
+    if (peerGlobalTime <= newest) return
+    const own = this.#of(overlay)
+    const key = addressKey(peer)
+    const now = this.#c.clock.now()
+    const last = own.newerFetched.get(key)
+    if (last !== undefined && last.newest === newest && now - last.at < RETRY_MS) return
+    own.newerFetched.delete(key)
+    own.newerFetched.set(key, { newest, at: now })
+    if (own.newerFetched.size > MAX_IDLE_CHECKED) own.newerFetched.delete(own.newerFetched.keys().next().value as string)
+    this.counters.newerFetches++
+    this.#send(peer, overlay, { type: 'bundle-request', ids: [], newerThan: Math.max(1, newest) })
   }
 
   /** symbols-response: feed the session, act on what it says. */

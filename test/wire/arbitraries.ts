@@ -146,7 +146,11 @@ export const symbolsResponse: fc.Arbitrary<Packet> = fc.record({
   )
 }).chain((p) => (p.symbols.length === 0 ? fc.constantFrom<Packet>(p, { ...p, inSync: true }) : fc.constant<Packet>(p)))
 
-export const bundleRequest: fc.Arbitrary<Packet> = fc.record({ type: fc.constant('bundle-request' as const), ids: fc.array(id32, { minLength: 1, maxLength: 32 }) })
+export const bundleRequest: fc.Arbitrary<Packet> = fc.oneof(
+  fc.record({ type: fc.constant('bundle-request' as const), ids: fc.array(id32, { minLength: 1, maxLength: 32 }) }),
+  // With a global time: ids may be absent.
+  fc.record({ type: fc.constant('bundle-request' as const), ids: fc.array(id32, { maxLength: 32 }), newerThan: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }) })
+)
 
 /** Any packet of any type. */
 export const anyPacket: fc.Arbitrary<Packet> = fc.oneof(

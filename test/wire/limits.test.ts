@@ -268,9 +268,12 @@ describe('drop reasons', () => {
     expectDrop(rawRequest({ sync: { timeLow: 1, modulo: 1 } }), 'bad-bloom')
   })
 
-  it('empty: bundles and bundle-request need at least one entry', () => {
+  it('empty: bundles and bundle-request need at least one entry (a bundle-request: an id or a newer_than)', () => {
     expectDrop(raw({ bundles: {} }), 'empty')
     expectDrop(raw({ bundleRequest: {} }), 'empty')
+    expectDrop(raw({ bundleRequest: { newerThan: 0 } }), 'empty')
+    expectOk(raw({ bundleRequest: { newerThan: 1 } }))
+    expectOk(enc({ type: 'bundle-request', ids: [], newerThan: 7 }))
   })
 
   it('bad-bundle, bad-id, bad-range, bad-symbol, bad-message', () => {
@@ -282,6 +285,7 @@ describe('drop reasons', () => {
     expectDrop(enc({ type: 'symbols-request', from: 0, count: 0 }), 'bad-range')
     expectDrop(raw({ symbolsRequest: { from: U53, count: 1 } }), 'bad-range')
     expectDrop(raw({ symbolsResponse: { from: U53 } }), 'bad-range')
+    expectDrop(raw({ bundleRequest: { newerThan: U53 } }), 'bad-range')
     // Packed symbols: not a multiple of 40 bytes, a count list of another length, an unsafe
     // count, in_sync with symbols; a digest with an unsafe count.
     expectDrop(raw({ symbolsResponse: { symbols: new Uint8Array(79), counts: [1, 1] } }), 'bad-symbol')

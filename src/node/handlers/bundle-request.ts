@@ -1,11 +1,15 @@
 /**
- * bundle-request: a peer asks for bundles by id (missing parents, reconciliation results).
- * Answered from the store within four response budgets and the anti-amplification limit;
- * ids we do not hold are ignored. The decoder already bounds the ids per request.
+ * bundle-request: a peer asks for bundles by id (missing parents, reconciliation results),
+ * and/or for those newer than a global time (catch-up of a peer that is ahead, docs/reconcile.md
+ * §9). Answered from the store within four response budgets and the anti-amplification limit;
+ * ids we do not hold are ignored. The decoder already bounds the ids per request; a
+ * `newer_than` answer reads at most {@link NEWER_THAN_MAX_ROWS} rows.
  */
 import { addressKey, type Address, type BundleRequest } from '../../wire/index.js'
 import { packDatagrams } from '../../sync/pack.js'
 import type { Bundle } from '../../bundle/types.js'
+import { isSyncable, type SyncConfig } from '../../sync/config.js'
+import type { BundleStore } from '../../store/types.js'
 import type { NodeContext } from '../context.js'
 import type { OverlayState } from '../overlay.js'
 
@@ -24,7 +28,7 @@ export async function onBundleRequest(ctx: NodeContext, from: Address, overlay: 
     ctx.counters.drop('unknown-source')
     return
   }
-  await serveBundles(ctx, from, overlay, req.ids)
+  await serveBundles(ctx, from, overlay, req.ids, req.newerThan)
 }
 
 /**
@@ -32,18 +36,49 @@ export async function onBundleRequest(ctx: NodeContext, from: Address, overlay: 
  * symbols-request): the ids we hold, within four response budgets and the anti-amplification
  * limit; ids we do not hold are ignored.
  */
-export async function serveBundles(ctx: NodeContext, from: Address, overlay: OverlayState, ids: readonly Uint8Array[]): Promise<void> {
+export async function serveBundles(ctx: NodeContext, from: Address, overlay: OverlayState, ids: readonly Uint8Array[], newerThan?: number): Promise<void> {
   if (ctx.store === undefined) return
+  const budget = BUNDLE_REQUEST_BUDGET_FACTOR * ctx.sync.responseBudget
   const found: Bundle[] = []
   let bytes = 0
   for (const id of ids) {
+    if (bytes >= budget) break
     const b = await ctx.store.get(overlay.id, id)
     if (b === undefined) continue
     found.push(b)
     bytes += b.bytes.length
-    if (bytes >= BUNDLE_REQUEST_BUDGET_FACTOR * ctx.sync.responseBudget) break
+  }
+  if (newerThan !== undefined && bytes < budget) {
+    const newer = { store: ctx.store, overlay: overlay.id, sync: ctx.sync, globalTime: overlay.clock.time, activeFrom: ctx.activeFrom(overlay) }
+    found.push(...(await newerBundles(newer, newerThan, budget - bytes)))
   }
   for (const datagram of packDatagrams(found, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
     if (!ctx.send(from, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
   }
+}
+
+/** Store rows a `newer_than` answer reads at most (rows of kinds not synced, or expired, are skipped). */
+export const NEWER_THAN_MAX_ROWS = 512
+
+/**
+ * The synced bundles held with a global time above `newerThan` (and at or above the room's
+ * active range), oldest first, while they fit `budget` bytes: what a Bloom offer over that
+ * range with an empty filter would be answered with. Reads at most {@link NEWER_THAN_MAX_ROWS} rows.
+ */
+export async function newerBundles(
+  ctx: { store: BundleStore; overlay: Uint8Array; sync: SyncConfig; globalTime: number; activeFrom: number },
+  newerThan: number,
+  budget: number
+): Promise<Bundle[]> {
+  if (newerThan >= Number.MAX_SAFE_INTEGER) return []
+  const out: Bundle[] = []
+  let bytes = 0
+  const from = Math.max(newerThan + 1, ctx.activeFrom)
+  for await (const b of ctx.store.range({ overlay: ctx.overlay, from, to: Number.MAX_SAFE_INTEGER, maxRows: NEWER_THAN_MAX_ROWS })) {
+    if (!isSyncable(ctx.sync, b.kind) || (b.expiresAt !== undefined && b.expiresAt < ctx.globalTime)) continue
+    if (bytes + b.bytes.length > budget) break
+    out.push(b)
+    bytes += b.bytes.length
+  }
+  return out
 }

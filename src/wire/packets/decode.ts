@@ -255,7 +255,10 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
     case 'bundleRequest': {
       const list = packedIds(raw['ids'], limits)
       if (isDrop(list)) return list
-      return list.length === 0 ? 'empty' : { type: 'bundle-request', ids: list }
+      const newerThan = raw['newerThan'] === undefined ? 0 : safeUint64(raw['newerThan'])
+      if (newerThan === null) return 'bad-range'
+      if (list.length === 0 && newerThan === 0) return 'empty'
+      return newerThan === 0 ? { type: 'bundle-request', ids: list } : { type: 'bundle-request', ids: list, newerThan }
     }
   }
 }

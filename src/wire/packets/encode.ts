@@ -168,8 +168,11 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
       if (packet.inSync === true) raw['inSync'] = true
       return { field: 'symbolsResponse', raw }
     }
-    case 'bundle-request':
-      return { field: 'bundleRequest', raw: { ids: packIds('ids', packet.ids) } }
+    case 'bundle-request': {
+      const raw: RawMessage = { ids: packIds('ids', packet.ids) }
+      if (packet.newerThan !== undefined) put(raw, 'newerThan', checkSafeUint('newerThan', packet.newerThan))
+      return { field: 'bundleRequest', raw }
+    }
     default:
       throw new BloomwalkError('INVALID_ARGUMENT', `unknown packet type ${JSON.stringify((packet as { type: unknown }).type)}`)
   }

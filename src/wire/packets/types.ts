@@ -154,11 +154,17 @@ export interface SymbolsResponse {
   inSync?: true
 }
 
-/** Asks for bundles by id (missing parents, reconciliation results). */
+/**
+ * Asks for bundles by id (missing parents, reconciliation results) and/or, with `newerThan`,
+ * for the synced bundles the peer holds with a global time above it, oldest first (catch-up
+ * of a peer that is ahead). At least one of the two.
+ */
 export interface BundleRequest {
   type: 'bundle-request'
-  /** 32-byte bundle ids. */
+  /** 32-byte bundle ids (may be empty when `newerThan` is set). */
   ids: readonly Uint8Array[]
+  /** A global time ≥ 1: also send what you hold above it. */
+  newerThan?: number
 }
 
 /**

@@ -41,6 +41,13 @@ export function pacedWalkEligibleDelayMs(stepIntervalMs: number): number {
  */
 export const BEHIND_TRUSTED_SHARE = 0.25
 
+/**
+ * ms after our last walk to any trusted entry before we count as possibly behind one (rule
+ * 6): an eclipsed node cannot tell it is behind (its Sybils claim to be in sync), so it
+ * checks a trusted peer at least this often. One step in 24 at the 5 s pace.
+ */
+export const TRUSTED_RECHECK_MS = 120_000
+
 /** Non-trusted candidates kept: enough for hundreds of live peers, small enough to scan per step. */
 export const MAX_CANDIDATES = 500
 /** Stumble and intro candidates per IPv4 /24 (IPv6 /48), one site: limits one attacker's share of the table. */
@@ -81,6 +88,8 @@ export interface CandidateTableInit {
   categoryWeights?: Partial<CategoryWeights>
   /** Trusted category's share of walk steps, in [0, 1), while behind a trusted peer (0 = never raised). Default {@link BEHIND_TRUSTED_SHARE}. */
   behindTrustedShare?: number
+  /** ms without a walk to any trusted entry after which we may be behind one (0 = never). Default {@link TRUSTED_RECHECK_MS}. */
+  trustedRecheckMs?: number
   /** Cap on non-trusted candidates. Default {@link MAX_CANDIDATES}. */
   maxCandidates?: number
   /** Cap on stumble + intro candidates per IPv4 /24 or IPv6 /48. Default {@link MAX_PER_NARROW_SUBNET}. */
@@ -99,6 +108,7 @@ export interface CandidateTableOptions {
   readonly walkTimeoutMs: number
   readonly categoryWeights: CategoryWeights
   readonly behindTrustedShare: number
+  readonly trustedRecheckMs: number
   readonly maxCandidates: number
   readonly maxPerNarrowSubnet: number
   readonly maxPerWideSubnet: number
@@ -147,6 +157,7 @@ export function resolveOptions(init: CandidateTableInit = {}): CandidateTableOpt
       intro: weight('intro', w.intro, d.intro)
     }),
     behindTrustedShare: share('behindTrustedShare', init.behindTrustedShare, BEHIND_TRUSTED_SHARE),
+    trustedRecheckMs: int('trustedRecheckMs', init.trustedRecheckMs, TRUSTED_RECHECK_MS),
     maxCandidates: int('maxCandidates', init.maxCandidates, MAX_CANDIDATES),
     maxPerNarrowSubnet: int('maxPerNarrowSubnet', init.maxPerNarrowSubnet, MAX_PER_NARROW_SUBNET),
     maxPerWideSubnet: int('maxPerWideSubnet', init.maxPerWideSubnet, MAX_PER_WIDE_SUBNET)

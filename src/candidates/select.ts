@@ -63,9 +63,11 @@ export function oldestEligible(entries: readonly Entry[], now: number, o: Candid
 
 /**
  * `weights` with the trusted category raised to `share` of the total (the others keep their
- * proportions); unchanged when `share` is not above what trusted already has.
+ * proportions); unchanged when `share` is not above what trusted already has, or when
+ * trusted's weight is 0 (never drawn stays never drawn).
  */
 export function withTrustedShare(weights: CategoryWeights, share: number): CategoryWeights {
+  if (weights.trusted === 0) return weights
   const others = weights.walk + weights.stumble + weights.intro
   const trusted = (share * others) / (1 - share)
   return trusted > weights.trusted ? { ...weights, trusted } : weights

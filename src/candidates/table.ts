@@ -204,10 +204,11 @@ export class CandidateTable {
    * ({@link recordUseful}) within `usefulLifetimeMs` counts as a peer of its own (see
    * {@link oldestEligible}). With
    * `prefer` (e.g. "has forwarded us a bundle"), the drawn category's eligible entries for
-   * which it holds are taken first. While we are behind a trusted peer (one sent us a bundle we
-   * lacked within `usefulLifetimeMs`, or `ahead` holds for it: it reported a global time above
-   * ours), the trusted category gets `behindTrustedShare` of the draw (docs/security.md, rule
-   * 6): an eclipsed node returns to the peers it trusts while they have what it lacks.
+   * which it holds are taken first. While we may be behind a trusted peer (one sent us a bundle
+   * we lacked within `usefulLifetimeMs`, `ahead` holds for it: it reported a global time above
+   * ours, or no trusted entry was walked to within `trustedRecheckMs`), the trusted category
+   * gets `behindTrustedShare` of the draw (docs/security.md, rule 6): an eclipsed node returns
+   * to the peers it trusts while they have what it lacks, and checks them now and then.
    * `undefined` when no candidate is eligible. Does not record the walk: call
    * {@link recordWalk} when sending.
    */
@@ -215,7 +216,7 @@ export class CandidateTable {
     assertNow('nextWalkTarget', now)
     const entries = [...this.#entries.values()]
     const best = oldestEligible(entries, now, this.options, prefer)
-    const behind = this.options.behindTrustedShare > 0 && entries.some((e) => e.trusted && (isUseful(e, now, this.options) || ahead?.(e.key) === true))
+    const behind = this.options.behindTrustedShare > 0 && this.#behindTrusted(entries, now, ahead)
     const weights = behind ? withTrustedShare(this.options.categoryWeights, this.options.behindTrustedShare) : this.options.categoryWeights
     const cat = drawCategory([...best.keys()], weights, rng)
     const e = cat === undefined ? undefined : best.get(cat)
@@ -239,6 +240,19 @@ export class CandidateTable {
     const [first, second] = walkFirst ? [pools.walk, pools.stumble] : [pools.stumble, pools.walk]
     const e = pick(rng, first.length > 0 ? first : second)
     return e === undefined ? undefined : snapshot(e)
+  }
+
+  #behindTrusted(entries: readonly Entry[], now: number, ahead: ((key: string) => boolean) | undefined): boolean {
+    let lastTrustedWalk = -Infinity
+    let trusted = false
+    for (const e of entries) {
+      if (!e.trusted) continue
+      trusted = true
+      if (isUseful(e, now, this.options) || ahead?.(e.key) === true) return true
+      lastTrustedWalk = Math.max(lastTrustedWalk, e.lastWalk ?? -Infinity)
+    }
+    const recheck = this.options.trustedRecheckMs
+    return trusted && recheck > 0 && now - lastTrustedWalk >= recheck
   }
 
   #find(key: string): Entry | undefined {

@@ -50,6 +50,7 @@ interface Host {
  * The trusted category's walk weight when the scenario does not trust the trackers: drawn
  * once in 10⁹ steps beside other eligible candidates (never, in practice), and still
  * walked to when it is the only eligible one (DESIGN §6's fallback), as a bootstrap is.
+ * Rule 6 (a larger trusted share while behind, a recheck every 2 minutes) is off with it.
  */
 const BOOTSTRAP_ONLY_WEIGHT = 1e-9
 
@@ -220,7 +221,7 @@ export class BloomDriver implements Driver {
       overlays: h.role === 'tracker' ? [] : [this.overlay],
       trusted,
       // The walk eligibility delay follows the step as on a UDP node (`--step`); without trust the trackers are a bootstrap: walked to only when nothing else is eligible.
-      candidates: { walkEligibleDelayMs: pacedWalkEligibleDelayMs(s.stepIntervalMs), ...(h.role === 'peer' && !s.trusted ? { categoryWeights: { trusted: BOOTSTRAP_ONLY_WEIGHT } } : {}) },
+      candidates: { walkEligibleDelayMs: pacedWalkEligibleDelayMs(s.stepIntervalMs), ...(h.role === 'peer' && !s.trusted ? { categoryWeights: { trusted: BOOTSTRAP_ONLY_WEIGHT }, behindTrustedShare: 0, trustedRecheckMs: 0 } : {}) },
       stepIntervalMs: s.stepIntervalMs,
       sync: { ...s.sync },
       catchUp: s.catchUp,

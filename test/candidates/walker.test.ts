@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { BEHIND_TRUSTED_SHARE, CandidateTable, type Category, DEFAULT_CATEGORY_WEIGHTS, USEFUL_LIFETIME_MS, WALK_ELIGIBLE_DELAY_MS, drawCategory, pacedWalkEligibleDelayMs, withTrustedShare } from '../../src/candidates/index.js'
+import { BEHIND_TRUSTED_SHARE, CandidateTable, TRUSTED_RECHECK_MS, type Category, DEFAULT_CATEGORY_WEIGHTS, USEFUL_LIFETIME_MS, WALK_ELIGIBLE_DELAY_MS, drawCategory, pacedWalkEligibleDelayMs, withTrustedShare } from '../../src/candidates/index.js'
 import { SeededRng } from '../../src/env/index.js'
 import { info } from './helpers.js'
 
 const T0 = 1_000_000
 const ONLY_WALK = { trusted: 0, walk: 1, stumble: 0, intro: 0 }
 
-/** One candidate per category: trusted 9.9.9.9, walk 1.1.1.1, stumble 2.2.2.2, intro 3.3.3.3. */
+/**
+ * One candidate per category: trusted 9.9.9.9, walk 1.1.1.1, stumble 2.2.2.2, intro 3.3.3.3.
+ * With trusted, also 9.9.9.7, walked to a moment before `now` (so not eligible): a node that
+ * checked a trusted peer recently, which rule 6's recheck leaves at Dispersy's weights.
+ */
 function fourCategories(t: CandidateTable, now: number, which: readonly Category[] = ['trusted', 'walk', 'stumble', 'intro']): void {
-  if (which.includes('trusted')) t.addTrusted('9.9.9.9:1')
+  if (which.includes('trusted')) {
+    t.addTrusted('9.9.9.9:1')
+    t.addTrusted('9.9.9.7:1')
+    t.recordWalk('9.9.9.7:1', now - 1)
+  }
   if (which.includes('walk')) t.recordWalkReply('1.1.1.1:1', info('1.1.1.1:1'), now)
   if (which.includes('stumble')) t.recordStumble('2.2.2.2:1', info('2.2.2.2:1'), now)
   if (which.includes('intro')) t.recordIntro('3.3.3.3:1', info('3.3.3.3:1'), now)
@@ -323,7 +331,48 @@ describe('nextWalkTarget: trusted peers get more steps while we are behind them 
     expectShare(draw(t, late + 1), N, DEFAULT_CATEGORY_WEIGHTS.trusted)
   })
 
-  it('behindTrustedShare 0 turns the rule off; a share outside [0, 1) is rejected; the others keep their proportions', () => {
+  it('with no walk to any trusted entry within trustedRecheckMs we may be behind: trusted gets the share until one is walked to', () => {
+    const t = new CandidateTable()
+    t.addTrusted('9.9.9.9:1')
+    t.addTrusted('9.9.9.8:1')
+    const at = (now: number) => {
+      fourCategories(t, now, ['walk', 'stumble', 'intro'])
+      return draw(t, now)
+    }
+    // Never walked to a trusted entry (a node that just started): behind.
+    expectShare(at(T0), N, BEHIND_TRUSTED_SHARE)
+    t.recordWalk('9.9.9.9:1', T0)
+    expectShare(at(T0 + TRUSTED_RECHECK_MS - 1), N, DEFAULT_CATEGORY_WEIGHTS.trusted)
+    expectShare(at(T0 + TRUSTED_RECHECK_MS), N, BEHIND_TRUSTED_SHARE)
+    // A walk to the other trusted entry counts as well.
+    t.recordWalk('9.9.9.8:1', T0 + TRUSTED_RECHECK_MS)
+    expectShare(at(T0 + 2 * TRUSTED_RECHECK_MS - 1), N, DEFAULT_CATEGORY_WEIGHTS.trusted)
+    // trustedRecheckMs 0: never by the clock alone.
+    const off = new CandidateTable({ trustedRecheckMs: 0 })
+    off.addTrusted('9.9.9.9:1')
+    fourCategories(off, T0, ['walk', 'stumble', 'intro'])
+    expectShare(draw(off, T0), N, DEFAULT_CATEGORY_WEIGHTS.trusted)
+  })
+
+  it('over 20 minutes of 5 s steps with always-eligible others, a trusted entry is walked to at least every trustedRecheckMs + 30 s', () => {
+    const t = new CandidateTable()
+    t.addTrusted('9.9.9.9:1')
+    const rng = new SeededRng(3)
+    const trustedWalks: number[] = []
+    for (let now = T0; now < T0 + 20 * 60_000; now += 5_000) {
+      for (let h = 1; h <= 12; h++) t.recordWalkReply(`${h}.1.1.1:1`, info(`${h}.1.1.1:1`), now)
+      const c = t.nextWalkTarget(now, rng)!
+      t.recordWalk(c.key, now)
+      if (c.trusted) trustedWalks.push(now)
+    }
+    const gaps = trustedWalks.slice(1).map((x, i) => x - trustedWalks[i]!)
+    expect(trustedWalks.length).toBeGreaterThanOrEqual(9)
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(TRUSTED_RECHECK_MS + 30_000)
+    // And not much more often: 1 % of 240 steps plus one per recheck.
+    expect(trustedWalks.length).toBeLessThanOrEqual(20)
+  })
+
+  it('behindTrustedShare 0 turns the rule off; a share outside [0, 1) is rejected; the others keep their proportions; a zero trusted weight stays zero', () => {
     const t = new CandidateTable({ behindTrustedShare: 0 })
     fourCategories(t, T0)
     expectShare(draw(t, T0, () => true), N, DEFAULT_CATEGORY_WEIGHTS.trusted)
@@ -334,5 +383,6 @@ describe('nextWalkTarget: trusted peers get more steps while we are behind them 
     expect(w.walk / w.stumble).toBeCloseTo(2, 12)
     // Never lowers a trusted weight that is already higher.
     expect(withTrustedShare({ trusted: 1, walk: 1, stumble: 0, intro: 0 }, 0.25).trusted).toBe(1)
+    expect(withTrustedShare({ trusted: 0, walk: 1, stumble: 0, intro: 0 }, 0.25).trusted).toBe(0)
   })
 })

@@ -175,7 +175,9 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
   const others = params.filter((p) => p.name !== 'seed')
   const groups = others.length === params.length ? undefined : aggregate(others, cells)
   if (groups !== undefined && values.csv === true) for (const g of groups) out(csvRow(params, { ...g.values, seed: 'mean' }, g.metrics, null))
-  else if (groups !== undefined && values.json !== true) for (const g of groups) out(`mean over ${g.runs} seeds (${g.completeRuns} complete) ${cellLine(g)}`)
+  else if (groups !== undefined && values.json !== true) {
+    for (const g of groups) out(`mean over ${g.runs} seeds (${g.completeRuns} complete) ${cellLine(g)}\n  worst seed: ${worstLine(g.worst)}`)
+  }
   if (values.plot !== undefined) {
     const plotted = groups === undefined || others.length === 0 ? { params, cells } : { params: others, cells: groups }
     const caption = sweepCaption(values.preset, scenarios[0]!, params, seed)
@@ -185,12 +187,41 @@ export async function runSweep(argv: string[], out: (line: string) => void, part
   return !aborted && cells.length === grid.length && cells.every((c) => c.metrics.complete) ? 0 : 1
 }
 
-/** A group of cells that differ only in seed: each metric's mean over the runs that have it. */
+/** A group of cells that differ only in seed: each metric's mean over the runs that have it, and the worst seed's figures. */
 export interface SeedGroup {
   values: Record<string, string>
   runs: number
   completeRuns: number
   metrics: CellMetrics
+  worst: WorstOfSeeds
+}
+
+/**
+ * The worst over the seeds of a group, so that a mean of 100 % cannot hide a bad seed: the
+ * lowest delivery, the latest time to 50 / 99 % and to full delivery (null when some seed
+ * never reached it), the highest byte multiplier.
+ */
+export interface WorstOfSeeds {
+  ratio: number
+  halfSeconds: number | null
+  p99Seconds: number | null
+  fullDeliverySeconds: number | null
+  byteMultiplier: number
+}
+
+function worstOf(members: readonly CellMetrics[]): WorstOfSeeds {
+  const latest = (k: 'halfSeconds' | 'p99Seconds' | 'fullDeliverySeconds'): number | null => (members.some((m) => m[k] === null) ? null : Math.max(...members.map((m) => m[k]!)))
+  return {
+    ratio: Math.min(...members.map((m) => m.ratio)),
+    halfSeconds: latest('halfSeconds'),
+    p99Seconds: latest('p99Seconds'),
+    fullDeliverySeconds: latest('fullDeliverySeconds'),
+    byteMultiplier: Math.max(...members.map((m) => m.byteMultiplier))
+  }
+}
+
+function worstLine(w: WorstOfSeeds): string {
+  return `delivered ${(w.ratio * 100).toFixed(2)} %, 50 % ${duration(w.halfSeconds)}, 99 % ${duration(w.p99Seconds)}, full ${duration(w.fullDeliverySeconds)}, ×${w.byteMultiplier} bytes`
 }
 
 function aggregate(others: Param[], cells: Cell[]): SeedGroup[] {
@@ -221,7 +252,7 @@ function aggregate(others: Param[], cells: Cell[]): SeedGroup[] {
       byteMultiplier: mean('byteMultiplier')!,
       bytesPerPair: mean('bytesPerPair')!
     }
-    return { values, runs: members.length, completeRuns: members.filter((m) => m.complete).length, metrics }
+    return { values, runs: members.length, completeRuns: members.filter((m) => m.complete).length, metrics, worst: worstOf(members) }
   })
 }
 

@@ -96,6 +96,11 @@ describe('bloomwalk sim / sweep', () => {
     const batch = r.cells.filter((c: { values: Record<string, string> }) => c.values['protocol'] === 'mvds-batch')
     const mean = batch.reduce((a: number, c: { metrics: { datagramMultiplier: number } }) => a + c.metrics.datagramMultiplier, 0) / 3
     expect(r.groups[0].metrics.datagramMultiplier).toBeCloseTo(mean, 2)
+    // The worst seed beside the mean: the lowest delivery, the highest byte multiplier.
+    expect(r.groups[0].worst.ratio).toBe(Math.min(...batch.map((c: { metrics: { ratio: number } }) => c.metrics.ratio)))
+    expect(r.groups[0].worst.byteMultiplier).toBe(Math.max(...batch.map((c: { metrics: { byteMultiplier: number } }) => c.metrics.byteMultiplier)))
+    const p99s = batch.map((c: { metrics: { p99Seconds: number | null } }) => c.metrics.p99Seconds)
+    expect(r.groups[0].worst.p99Seconds).toBe(p99s.includes(null) ? null : Math.max(...p99s))
   })
 })
 

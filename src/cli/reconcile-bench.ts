@@ -23,7 +23,7 @@ import { RECONCILE_METHODS, type MethodResult, type ReconcileBenchOptions, type 
 
 export { RECONCILE_METHODS, type MethodResult, type ReconcileBenchOptions, type ReconcileBenchReport, type ReconcileMethod }
 
-export const RECONCILE_BENCH_USAGE = `usage: bloomwalk reconcile-bench [--shared N] [--diff D] [--layout random|recent|newest] [--budget BYTES]
+export const RECONCILE_BENCH_USAGE = `usage: bloomwalk reconcile-bench [--shared N] [--diff D] [--layout random|recent|newest|lacking] [--budget BYTES]
                                 [--max-steps S] [--methods LIST] [--policy node] [--symbols-per-difference F]
                                 [--seed S] [--json]
 
@@ -36,7 +36,8 @@ information floor for that D (32-byte ids, and 64-bit short ids), and CPU per si
   --shared     N, bundles both hold (default 100000)
   --diff       D, differences (default 100)
   --layout     random: anywhere in history, half held by each side; recent: the newest D, half
-               held by each side; newest: the newest D, all held by B (A was offline) (default random)
+               held by each side; newest: the newest D, all held by B (A was offline); lacking:
+               anywhere, all held by B (default random)
   --budget     UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET} (default 1200)
   --max-steps  walk steps (both sides together) before a Bloom walk is reported unfinished (default 5000)
   --methods    comma-separated subset of ${RECONCILE_METHODS.join(', ')} (default all)

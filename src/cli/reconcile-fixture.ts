@@ -14,11 +14,15 @@ import { MemoryStore } from '../store/memory.js'
 /**
  * Where the differences lie in global time: `random` anywhere, half held by each side;
  * `recent` the newest D, half held by each side; `newest` the newest D, all held by B (A was
- * offline while they were written: the common catch-up case).
+ * offline while they were written: the common catch-up case); `lacking` anywhere, all held
+ * by B (a one-sided difference the newest-first fetch cannot name).
  */
-export type Layout = 'random' | 'recent' | 'newest'
+export type Layout = 'random' | 'recent' | 'newest' | 'lacking'
 
-export const LAYOUTS: readonly Layout[] = ['random', 'recent', 'newest']
+export const LAYOUTS: readonly Layout[] = ['random', 'recent', 'newest', 'lacking']
+
+/** Layouts whose differences are all held by B. */
+const ONE_SIDED: ReadonlySet<Layout> = new Set(['newest', 'lacking'])
 
 /** Body bytes that make 196-byte bundles, the Dispersy test bed's size (DESIGN §10). */
 export const BENCH_BODY_BYTES = 54
@@ -59,16 +63,21 @@ export function benchBundles(overlay: Uint8Array, count: number, seed: number): 
   return out.sort((x, y) => x.globalTime - y.globalTime)
 }
 
+/** True when every difference of `layout` is held by B. */
+export function oneSided(layout: Layout): boolean {
+  return ONE_SIDED.has(layout)
+}
+
 /**
  * Splits `all` (sorted by global time) into A's and B's sets: `diff` differences, the newest
- * ones (`recent`, `newest`) or drawn uniformly (`random`), given alternately to A and B (A
- * gets the odd one out), or all to B (`newest`); the rest is shared.
+ * ones (`recent`, `newest`) or drawn uniformly (`random`, `lacking`), given alternately to A
+ * and B (A gets the odd one out), or all to B (`newest`, `lacking`); the rest is shared.
  */
 export function splitSets(overlay: Uint8Array, all: readonly Bundle[], diff: number, layout: Layout, seed: number): BenchSets {
-  const indices = layout !== 'random' ? Array.from({ length: diff }, (_, i) => all.length - 1 - i) : shuffle(new SeededRng(seed ^ 0x5eed), Array.from({ length: all.length }, (_, i) => i)).slice(0, diff)
+  const indices = layout === 'recent' || layout === 'newest' ? Array.from({ length: diff }, (_, i) => all.length - 1 - i) : shuffle(new SeededRng(seed ^ 0x5eed), Array.from({ length: all.length }, (_, i) => i)).slice(0, diff)
   const owner = new Uint8Array(all.length) // 0 shared, 1 A only, 2 B only
   indices.forEach((at, k) => {
-    owner[at] = layout !== 'newest' && k % 2 === 0 ? 1 : 2
+    owner[at] = !ONE_SIDED.has(layout) && k % 2 === 0 ? 1 : 2
   })
   const a: Bundle[] = []
   const b: Bundle[] = []
@@ -77,7 +86,7 @@ export function splitSets(overlay: Uint8Array, all: readonly Bundle[], diff: num
     if (o !== 2) a.push(all[i]!)
     if (o !== 1) b.push(all[i]!)
   }
-  const onlyA = layout === 'newest' ? 0 : Math.ceil(diff / 2)
+  const onlyA = ONE_SIDED.has(layout) ? 0 : Math.ceil(diff / 2)
   return { overlay, a, b, onlyA, onlyB: diff - onlyA, bundleBytes: all[0]?.bytes.length ?? 0 }
 }
 

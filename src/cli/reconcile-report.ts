@@ -1,5 +1,6 @@
 /** The text output of `bloomwalk reconcile-bench`: a Markdown table and one line of detail per method. */
 import type { MethodResult, ReconcileBenchReport, ReconcileMethod } from './reconcile-types.js'
+import { oneSided } from './reconcile-fixture.js'
 
 const NAMES: Record<ReconcileMethod, string> = {
   'bloom-largest': 'Bloom walk, largest',
@@ -18,7 +19,7 @@ export function grouped(n: number, digits = 0): string {
 /** The report as lines of text. */
 export function formatReport(report: ReconcileBenchReport): string[] {
   const { options: o, setup } = report
-  const onlyA = o.layout === 'newest' ? 0 : Math.ceil(o.diff / 2)
+  const onlyA = oneSided(o.layout) ? 0 : Math.ceil(o.diff / 2)
   const lines = [
     `reconcile-bench: N = ${grouped(o.shared)} shared, D = ${grouped(o.diff)} (${grouped(onlyA)} only at A, ${grouped(o.diff - onlyA)} only at B, ${o.layout}), budget ${grouped(o.budget)} B, seed ${o.seed}, node ${setup.node}`,
     `bundles: ${grouped(setup.bundles)} of ${setup.bundleBytes} B, generated in ${grouped(setup.generateMs / 1000, 1)} s` +

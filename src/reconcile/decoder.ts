@@ -254,25 +254,29 @@ export class Decoder {
 
   /**
    * An estimate of the size of the difference d from the difference counts received so far
-   * (never less than the ids peeled): with c_i the count of difference symbol i as received
-   * (the peer's count minus ours) and p_i = 1/(1 + i/2), E[c_i²] = d·p_i·(1 − p_i) + c_0²·p_i²,
-   * so each symbol i ≥ 1 gives t_i = (c_i² − c_0²·p_i²) / (p_i·(1 − p_i)); the estimate is
-   * their mean weighted by 1 / (2 + 1/(d·p_i)) (their variance over d², roughly), iterated
-   * twice. About ±1.4/√received relative error. 0 before any symbol.
+   * (never less than the ids peeled, nor than |c_0|): with c_i the count of difference symbol
+   * i as received (the peer's count minus ours) and p_i = 1/(1 + i/2), c_0 is exactly
+   * (ids we lack) − (ids the peer lacks), so E[c_i] = p_i·c_0 and
+   * E[(c_i − p_i·c_0)²] = d·p_i·(1 − p_i): each symbol i ≥ 1 gives
+   * t_i = (c_i − p_i·c_0)² / (p_i·(1 − p_i)); the estimate is their mean weighted by
+   * 1 / (2 + 1/(d·p_i)) (their variance over d², roughly), iterated twice. About
+   * ±1.4/√received relative error, however the difference is split between the two sides
+   * (centring on p_i·c_0 removes the noise a one-sided difference added when c_i² − c_0²·p_i²
+   * was used). 0 before any symbol.
    */
   estimate(): number {
     const n = this.#received
     if (n === 0) return 0
     const raw = this.#raw
-    const s2 = raw[0]! * raw[0]!
+    const c0 = raw[0]!
     let d = 0
     for (let round = 0; round < 3; round++) {
       let sum = 0
       let weights = 0
       for (let i = 1; i < n; i++) {
         const p = 2 / (i + 2)
-        const c = raw[i]!
-        const t = (c * c - s2 * p * p) / (p * (1 - p))
+        const e = raw[i]! - p * c0
+        const t = (e * e) / (p * (1 - p))
         const w = round === 0 ? 1 : 1 / (2 + 1 / (Math.max(d, 1) * p))
         sum += w * t
         weights += w

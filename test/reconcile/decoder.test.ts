@@ -236,6 +236,54 @@ describe('decoder: out-of-order batches (several requests in flight)', () => {
   })
 })
 
+describe('decoder: the first estimate of d', () => {
+  /** The estimate before issue 25, from the same counts: t_i = (c_i² − c_0²·p_i²) / (p_i·(1 − p_i)). */
+  function previousEstimate(c: readonly number[]): number {
+    let d = 0
+    for (let round = 0; round < 3; round++) {
+      let sum = 0
+      let weights = 0
+      for (let i = 1; i < c.length; i++) {
+        const p = 2 / (i + 2)
+        const t = (c[i]! * c[i]! - c[0]! * c[0]! * p * p) / (p * (1 - p))
+        const w = round === 0 ? 1 : 1 / (2 + 1 / (Math.max(d, 1) * p))
+        sum += w * t
+        weights += w
+      }
+      d = Math.max(0, sum / weights)
+    }
+    return Math.max(d, Math.abs(c[0]!))
+  }
+
+  it('after a first window (26 symbols) it is as good as before for a balanced difference and better for a one-sided one', () => {
+    const WINDOW = 26
+    const rms = (errors: number[]) => Math.sqrt(errors.reduce((a, e) => a + e * e, 0) / errors.length)
+    const figures: string[] = []
+    const results = new Map<string, { now: number; before: number }>()
+    for (const [name, weLack, theyLack] of [['balanced 50/50', 50, 50], ['skewed 80/20', 80, 20], ['one-sided 100/0', 100, 0]] as const) {
+      const now: number[] = []
+      const before: number[] = []
+      for (let seed = 0; seed < 120; seed++) {
+        const sides = twoSides(new SeededRng(7000 + seed), 200, weLack, theyLack, 1024)
+        const decoder = new Decoder(sides.ours)
+        const theirs = sides.theirs.symbols(0, WINDOW)
+        const ours = sides.ours.symbols(0, WINDOW)
+        decoder.addSymbols(0, theirs)
+        now.push(decoder.estimate() / 100 - 1)
+        before.push(previousEstimate(theirs.map((s, i) => s.count - ours[i]!.count)) / 100 - 1)
+      }
+      results.set(name, { now: rms(now), before: rms(before) })
+      figures.push(`${name}: relative RMS error ${rms(now).toFixed(3)} (before ${rms(before).toFixed(3)})`)
+    }
+    console.log(`estimate of d = 100 after ${WINDOW} symbols, 120 sets each:\n${figures.join('\n')}`)
+    const balanced = results.get('balanced 50/50')!
+    expect(balanced.now).toBeCloseTo(balanced.before, 2)
+    for (const name of ['skewed 80/20', 'one-sided 100/0']) expect(results.get(name)!.now).toBeLessThan(results.get(name)!.before)
+    // The one-sided case: d = |c_0| exactly, and the estimate never goes below it.
+    expect(results.get('one-sided 100/0')!.now).toBeLessThan(0.5 * results.get('one-sided 100/0')!.before)
+  })
+})
+
 describe('decoder: buffer reuse', () => {
   it('a decoder built with reuse takes over the old buffers, decodes the same, and retires the old one', () => {
     const first = twoSides(new SeededRng(21), 2000, 30, 20, 1 << 10)

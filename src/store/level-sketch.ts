@@ -65,6 +65,8 @@ interface OverlayLog {
   checkpointSeq: number
   /** Position of the last entry written (or reserved by a batch that failed). */
   lastSeq: number
+  /** A fold is queued: {@link SketchLog.due} says no until it ran. */
+  folding: boolean
 }
 
 function hasKind(kinds: Uint8Array, kind: number): boolean {
@@ -185,7 +187,7 @@ export class SketchLog {
     const header = decodeHeader(await db.get(headerKey(overlay)))
     let lastSeq = header?.seq ?? 0
     for await (const entry of db.keys({ gt: entryKey(overlay, 0), lte: entryKey(overlay, Number.MAX_SAFE_INTEGER), reverse: true, limit: 1 })) lastSeq = Math.max(lastSeq, entrySeq(entry))
-    this.#logs.set(k, { checkpointed: header !== null, checkpointSeq: header?.seq ?? 0, lastSeq })
+    this.#logs.set(k, { checkpointed: header !== null, checkpointSeq: header?.seq ?? 0, lastSeq, folding: false })
   }
 
   /**
@@ -218,10 +220,16 @@ export class SketchLog {
     this.#changes.set(k, (this.#changes.get(k) ?? 0) + 1)
   }
 
-  /** True when the overlay's log should be folded into a new checkpoint. */
+  /**
+   * True (once) when the overlay's log should be folded into a new checkpoint: the caller
+   * queues {@link SketchLog.compact} as a write of its own, so the puts of the batch that
+   * reached the bound do not wait for it.
+   */
   due(overlay: Uint8Array): boolean {
     const log = this.#logs.get(hexKey(overlay))
-    return log !== undefined && log.checkpointed && log.lastSeq - log.checkpointSeq >= COMPACT_AT
+    if (log === undefined || log.folding || !log.checkpointed || log.lastSeq - log.checkpointSeq < COMPACT_AT) return false
+    log.folding = true
+    return true
   }
 
   /**
@@ -256,6 +264,7 @@ export class SketchLog {
   /** Folds the log into a new checkpoint (the sketch of the old one, replayed). */
   async compact(db: Db, overlay: Uint8Array, sync: boolean): Promise<void> {
     await this.prepare(db, overlay)
+    this.#logs.get(hexKey(overlay))!.folding = false
     const header = decodeHeader(await db.get(headerKey(overlay)))
     if (header === null) return
     const sketch = new Sketch({ length: header.length, journal: 0 })

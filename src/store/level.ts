@@ -292,7 +292,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     }
     for (const { overlay, meta } of metas.values()) batch.put(metaKey(overlay), encodeMeta(meta))
     await batch.write({ sync: this.#sync })
-    for (const { overlay } of metas.values()) if (this.#sketches.due(overlay)) await this.#sketches.compact(db, overlay, this.#sync)
+    for (const { overlay } of metas.values()) if (this.#sketches.due(overlay)) this.#foldSketchLog(overlay)
     for (const [overlayKey, { meta }] of metas) this.#meta.set(overlayKey, meta)
     for (const j of fresh) {
       const i = candidates[j]!
@@ -350,7 +350,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
       const logged = await this.#sketchEntryOfDelete(db, overlay, gt, id)
       if (logged !== undefined) ops.push(logged)
       await db.batch(ops, { sync: this.#sync })
-      if (this.#sketches.due(overlay)) await this.#sketches.compact(db, overlay, this.#sync)
+      if (this.#sketches.due(overlay)) this.#foldSketchLog(overlay)
       this.#meta.set(hexKey(overlay), next)
       this.#recent.delete(idKey)
       return true
@@ -366,6 +366,13 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     if (bundle !== undefined) return this.#sketches.entry(-1, bundle)
     this.#sketches.unlogged(overlay)
     return undefined
+  }
+
+  /** Queues folding an overlay's sketch log into a new checkpoint, as a write of its own (after the one running). */
+  #foldSketchLog(overlay: Uint8Array): void {
+    this.#write((db) => this.#sketches.compact(db, overlay, this.#sync)).catch((err: unknown) =>
+      this.#log?.warn('folding the sketch log failed; it is folded at a later write', { location: this.location, overlay: hexKey(overlay), error: err instanceof Error ? err.message : String(err) })
+    )
   }
 
   loadSketch(overlay: Uint8Array, kinds: Uint8Array, into: Sketch): Promise<SketchSummary | undefined> {

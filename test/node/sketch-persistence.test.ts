@@ -66,6 +66,43 @@ describe('the sketch persisted with the store', () => {
     await store.close()
   })
 
+  it('a restart with another sketch length scans once and persists anew; one under a history policy restores the sketch and still applies the policy', async () => {
+    const t = await testnet({ peers: 0, seed: 73 })
+    const bundles: Bundle[] = makeBundles(300, { overlay: t.overlay, seed: 6, authors: 3, maxGlobalTime: 3000 })
+    const path = freshPath()
+    let store = new LevelStore(path)
+    await store.open()
+    await store.putMany(bundles)
+    await (await t.addPeer({ store })).stop()
+    await store.close()
+
+    // Another length: the checkpoint does not fit, the join scans and writes one of its length.
+    store = new LevelStore(path)
+    await store.open()
+    await (await t.addPeer({ store, sketchLength: 1 << 12 })).stop()
+    expect(store.rowsRead).toBe(300)
+    const short = new Sketch({ length: 1 << 12 })
+    expect(await store.loadSketch(t.overlay, syncedKinds(DEFAULT_SYNC_CONFIG), short)).toBeDefined()
+    expect(short.equals(Sketch.from(bundles.map((b) => b.id), { length: 1 << 12 }))).toBe(true)
+    await store.close()
+
+    // A history policy (newest 50 per author): the index needs the scan, the sketch does not; the evictions are logged.
+    store = new LevelStore(path)
+    await store.open()
+    const policies = new Map([[hex(t.overlay), roomPolicy({ history: 50 })]])
+    const n = await t.addPeer({ store, sketchLength: 1 << 12, policies })
+    expect(n.stats().overlays[0]!.bundlesStored).toBe(150)
+    await n.stop()
+    const kept = new Sketch({ length: 1 << 12 })
+    expect(await store.loadSketch(t.overlay, syncedKinds(DEFAULT_SYNC_CONFIG), kept)).toBeDefined()
+    const left: Uint8Array[] = []
+    for await (const b of store.range({ overlay: t.overlay, from: 0, to: Number.MAX_SAFE_INTEGER })) left.push(b.id)
+    expect(left).toHaveLength(150)
+    expect(kept.equals(Sketch.from(left, { length: 1 << 12 }))).toBe(true)
+    await t.stop()
+    await store.close()
+  })
+
   it('follows intake and pruning: after a room prunes, the persisted sketch is that of the bundles left', async () => {
     const t = await testnet({ peers: 0, seed: 72 })
     const policies = new Map([[hex(t.overlay), roomPolicy({ pruning: { inactive: 10, pruned: 20 } })]])

@@ -8,12 +8,13 @@
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { loadPlotting, PlottingUnavailableError, renderSvg, runSpec } from '../sim/plot.js'
+import { renderSvg, runSpec } from '../sim/plot.js'
+import { requirePlotting } from './plotting.js'
 import { PRESETS } from '../sim/presets.js'
 import type { SimResult } from '../sim/result.js'
 import { simulate, type SimProgress } from '../sim/run.js'
 import { UsageError, numberOption } from './args.js'
-import { CommandError, resolveIo, type CommandIo } from './command.js'
+import { resolveIo, type CommandIo } from './command.js'
 import { nativeVerifyBundle } from '../node/native-verify.js'
 import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overridesFrom, scenarioFrom } from './overrides.js'
 import { showProgress } from './progress.js'
@@ -120,19 +121,6 @@ export async function runSim(argv: string[], out: (line: string) => void, partia
 /** What a plot says it shows: preset, protocol, peers, messages and seed. */
 export function plotCaption(r: Pick<SimResult, 'preset' | 'protocol' | 'seed' | 'scenario'>): string {
   return `${r.preset} (${r.protocol}): ${r.scenario.peers} peers, ${r.scenario.messages} messages, seed ${r.seed}`
-}
-
-/**
- * Fails before a long run when `--plot` cannot be drawn.
- * @throws {CommandError} saying how to install vega and vega-lite
- */
-export async function requirePlotting(): Promise<void> {
-  try {
-    await loadPlotting()
-  } catch (e) {
-    if (e instanceof PlottingUnavailableError) throw new CommandError(e.message)
-    throw e
-  }
 }
 
 /** The overrides given on the command line, as typed (`--nodes 30 --loss 0.1`); empty when none. */

@@ -14,7 +14,8 @@ import { UsageError, numberOption } from './args.js'
 import { resolveIo, type CommandIo } from './command.js'
 import { showProgress } from './progress.js'
 import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overridesFrom, parseOverride, scenarioFrom } from './overrides.js'
-import { PROBES, duration, requirePlotting } from './sim.js'
+import { PROBES, duration } from './sim.js'
+import { requirePlotting } from './plotting.js'
 
 /** The metrics `--plot-metrics` may name. */
 const PLOT_METRICS = ['ratio', 'fullDeliverySeconds', 'halfSeconds', 'p90Seconds', 'p99Seconds', 'walksToSybils', 'latencyMedian', 'latencyP90', 'datagramMultiplier', 'byteMultiplier', 'bytesPerPair'] as const

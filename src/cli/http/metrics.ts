@@ -15,20 +15,8 @@ import { send, startHttpServer, type HttpServer } from './server.js'
 /** Metric names start with this. */
 export const METRIC_PREFIX = 'bloomwalk_'
 
-/** The scalar counters of `stats()` (top level), exported as `bloomwalk_<name>_total`. */
-const SCALAR_COUNTERS = [
-  'bundlesStored',
-  'bundlesDuplicate',
-  'bundlesPruned',
-  'walks',
-  'walkTimeouts',
-  'walkProbes',
-  'probesDropped',
-  'privateRefused',
-  'walkErrors',
-  'answersDeferred',
-  'answersShed'
-] as const satisfies readonly (keyof NodeStats)[]
+/** Top-level numbers of `stats()` that are levels, not counts (the rest are counters). */
+const SCALAR_LEVELS = new Set(['outstandingRequests'])
 
 /** Groups of counters (objects of numbers) exported as `bloomwalk_<group>_events_total{event}`. */
 const COUNTER_GROUPS = ['catchUp', 'push', 'firstContact', 'punctures', 'amplification'] as const satisfies readonly (keyof NodeStats)[]
@@ -97,14 +85,17 @@ export class NodeMetrics {
     }
     byReason('drops', 'drops', 'Inbound datagrams dropped, by reason (docs/limits.md)')
     byReason('bundle_drops', 'bundleDrops', 'Bundles rejected after decoding, by reason')
-    for (const field of SCALAR_COUNTERS) {
+    // Every top-level count of stats() (walks, walkTimeouts, bundlesStored, …), so one added later appears by itself.
+    const scalars = Object.entries(this.#stats).filter(([k, v]) => typeof v === 'number' && !SCALAR_LEVELS.has(k)).map(([k]) => k)
+    for (const field of scalars) {
       new Counter({
         name: `${METRIC_PREFIX}${snake(field)}_total`,
         help: `stats().${field}`,
         registers,
         collect() {
           this.reset()
-          this.inc(stats()[field])
+          const v = (stats() as unknown as Record<string, unknown>)[field]
+          if (typeof v === 'number' && v >= 0) this.inc(v)
         }
       })
     }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { canonicalHost } from '../../wire/index.js'
 import { UsageError } from '../args.js'
 import { CommandError } from '../command.js'
-import { parseEndpoint, type Endpoint } from '../endpoint.js'
+import type { Endpoint } from '../endpoint.js'
 
 /** The host an HTTP option binds when given only a port: never the network by accident. */
 export const DEFAULT_HTTP_HOST = '127.0.0.1'
@@ -20,19 +20,15 @@ export const DEFAULT_HTTP_HOST = '127.0.0.1'
  */
 export function httpEndpointOption(option: string, raw: string | undefined): Endpoint | undefined {
   if (raw === undefined) return undefined
-  if (/^\d+$/.test(raw)) return { host: DEFAULT_HTTP_HOST, port: portNumber(option, raw) }
-  // parseEndpoint refuses port 0; an HTTP option takes it (tests, "any free port").
-  const zero = /:0$/.test(raw)
-  const endpoint = zero ? { ...parseEndpoint(option, raw.slice(0, -1) + '1'), port: 0 } : parseEndpoint(option, raw)
-  const host = canonicalHost(endpoint.host)
-  if (host === null) throw new UsageError(`--${option} must name an IP address to bind, got "${endpoint.host}"`)
-  return { host, port: endpoint.port }
-}
-
-function portNumber(option: string, raw: string): number {
-  const port = Number(raw)
-  if (port > 65535) throw new UsageError(`--${option} port must be 0–65535, got ${raw}`)
-  return port
+  const m = /^(?:(?:\[([^\]]*)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(raw)
+  if (m === null) throw new UsageError(`--${option} must be PORT or HOST:PORT (IPv6 as [ADDR]:PORT), got "${raw}"`)
+  const port = Number(m[3])
+  if (port > 65535) throw new UsageError(`--${option} port must be 0–65535, got ${m[3]}`)
+  const named = m[1] ?? m[2]
+  if (named === undefined) return { host: DEFAULT_HTTP_HOST, port }
+  const host = canonicalHost(named)
+  if (host === null) throw new UsageError(`--${option} must name an IP address to bind, got "${named}"`)
+  return { host, port }
 }
 
 /** True for an address on this machine only (127.0.0.0/8, ::1, IPv4-mapped loopback). */

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { silentLogger } from '../../../src/env/logger.js'
-import { serveMetrics } from '../../../src/cli/http/metrics.js'
+import { serveMetrics, snake } from '../../../src/cli/http/metrics.js'
 import { httpEndpointOption } from '../../../src/cli/http/server.js'
 import { testnet } from '../../node/harness.js'
 import { deadline, start, tempDir, type Running } from '../helpers.js'
@@ -58,7 +58,8 @@ describe('metrics endpoint', { timeout: 60_000 }, () => {
     expect(sampleValue(page, 'bloomwalk_bundles_stored', { overlay: o.overlay })).toBe(5)
     expect(sampleValue(page, 'bloomwalk_global_time', { overlay: o.overlay })).toBe(o.globalTime)
     for (const [category, n] of Object.entries(o.candidates)) expect(sampleValue(page, 'bloomwalk_candidates', { overlay: o.overlay, category })).toBe(n)
-    expect(sampleValue(page, 'bloomwalk_walks_total')).toBe(s.walks)
+    for (const [field, n] of Object.entries(s)) if (typeof n === 'number' && field !== 'outstandingRequests') expect(sampleValue(page, `bloomwalk_${snake(field)}_total`), field).toBe(n)
+    expect(sampleValue(page, 'bloomwalk_outstanding_requests')).toBe(s.outstandingRequests)
     for (const [event, n] of Object.entries(s.catchUp)) expect(sampleValue(page, 'bloomwalk_catch_up_events_total', { event })).toBe(n)
     for (const [event, n] of Object.entries(s.push)) expect(sampleValue(page, 'bloomwalk_push_events_total', { event })).toBe(n)
     expect(page.types.get('bloomwalk_datagrams_total')).toBe('counter')
@@ -114,6 +115,9 @@ describe('metrics endpoint', { timeout: 60_000 }, () => {
     expect(httpEndpointOption('metrics', undefined)).toBeUndefined()
     expect(() => httpEndpointOption('metrics', 'localhost:9464')).toThrow(/--metrics must name an IP address/)
     expect(() => httpEndpointOption('metrics', '70000')).toThrow(/--metrics port must be 0–65535/)
-    expect(() => httpEndpointOption('metrics', '127.0.0.1:x')).toThrow(/--metrics must be HOST:PORT/)
+    expect(() => httpEndpointOption('metrics', '127.0.0.1:x')).toThrow(/--metrics must be PORT or HOST:PORT/)
+    expect(() => httpEndpointOption('metrics', '::1:80')).toThrow(/--metrics must be PORT or HOST:PORT/)
+    expect(() => httpEndpointOption('metrics', ':80')).toThrow(/--metrics must name an IP address/)
+    expect(httpEndpointOption('metrics', '[::]:9464')).toEqual({ host: '::', port: 9464 })
   })
 })

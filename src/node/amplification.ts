@@ -25,9 +25,20 @@ interface Account {
   received: number
   sent: number
   validated: boolean
-  /** When the last first-contact probe was sent (ms), if ever. */
+  /** When the last first-contact probe of our own (a walk) was sent (ms), if ever. */
   probedAt: number | undefined
+  /** When the last puncture a third party asked for was sent as a first-contact probe (ms), if ever. */
+  puncturedAt: number | undefined
 }
+
+/**
+ * Whose first contact a probe is: our own walk, or a puncture a validated introducer asked
+ * us for. Each has its own probe per interval, so the puncture that Dispersy's handshake
+ * sends toward an introduced walker does not use up the probe of our own walk to it (a
+ * symmetric NAT opens a port per destination only when we write to it, and it is our walk's
+ * answer that votes our WAN address).
+ */
+export type ProbeKind = 'walk' | 'puncture'
 
 /** Largest first-contact probe: an IPv6 introduction-request without an offer, or a puncture, with room to spare. */
 export const DEFAULT_PROBE_BYTES = 256
@@ -116,17 +127,21 @@ export class AmplificationGuard {
    * counted as sent. `now`: the node's clock, ms. `vouched`: a validated peer introduced the
    * address (walker.ts), so the probe is allowed once per interval even after it sent us
    * something: else a few probes its NAT dropped would use up the 3× of its later puncture
-   * and we could never walk to it.
+   * and we could never walk to it. `kind`: our walk's probe and an asked-for puncture each
+   * have their own one per interval ({@link ProbeKind}), so at most two datagrams of
+   * `probeBytes` per interval go to an address that never answered.
    */
-  allowProbe(key: string, bytes: number, now: number, vouched = false): boolean {
+  allowProbe(key: string, bytes: number, now: number, vouched = false, kind: ProbeKind = 'walk'): boolean {
     const a = this.#account(key)
     if (a.validated || a.sent + bytes <= this.factor * a.received) {
       a.sent += bytes
       return true
     }
     // Only an address that never sent us anything gets a probe: one that did has its 3×.
-    if ((a.probedAt !== undefined && now - a.probedAt < this.probeIntervalMs) || (a.received > 0 && !vouched) || bytes > this.probeBytes) return this.#block(bytes)
-    a.probedAt = now
+    const last = kind === 'walk' ? a.probedAt : a.puncturedAt
+    if ((last !== undefined && now - last < this.probeIntervalMs) || (a.received > 0 && !vouched) || bytes > this.probeBytes) return this.#block(bytes)
+    if (kind === 'walk') a.probedAt = now
+    else a.puncturedAt = now
     a.sent += bytes
     this.#stats.probes++
     return true
@@ -186,7 +201,7 @@ export class AmplificationGuard {
       this.#accounts.set(key, a)
       return a
     }
-    a = { received: 0, sent: 0, validated: false, probedAt: undefined }
+    a = { received: 0, sent: 0, validated: false, probedAt: undefined, puncturedAt: undefined }
     this.#accounts.set(key, a)
     while (this.#accounts.size > this.#max) {
       const oldest = this.#accounts.keys().next().value as string

@@ -572,7 +572,7 @@ export class BloomwalkNode {
         guard.allow(also, bytes.length) // counts the refusal
         return false
       }
-      if (!guard.allowProbe(key, bytes.length, this.#ctx.clock.now(), charge === 'vouched-probe')) return false
+      if (!guard.allowProbe(key, bytes.length, this.#ctx.clock.now(), charge === 'vouched-probe', also === undefined ? 'walk' : 'puncture')) return false
       if (also !== undefined) guard.allow(also, bytes.length)
     }
     this.#ctx.counters.sent(packet.type, bytes.length)

@@ -71,6 +71,18 @@ describe('AmplificationGuard', () => {
     expect(g.allowProbe('stumbled', 5000, 0)).toBe(true)
   })
 
+  it('allowProbe: our walk and an asked-for puncture each have one probe per interval, so a puncture does not hold back the walk', () => {
+    const g = new AmplificationGuard({ secret: new Uint8Array(32) })
+    expect(g.allowProbe('introduced', 150, 0, false, 'puncture')).toBe(true)
+    expect(g.allowProbe('introduced', 150, 1_000, true, 'walk')).toBe(true) // the walk right after our puncture
+    expect(g.allowProbe('introduced', 150, 2_000, true, 'walk')).toBe(false)
+    expect(g.allowProbe('introduced', 150, 2_000, false, 'puncture')).toBe(false)
+    expect(g.allowProbe('introduced', 150, 20_000, false, 'puncture')).toBe(true)
+    expect(g.allowProbe('introduced', 150, 21_000, true, 'walk')).toBe(true)
+    // Two probes of at most probeBytes per interval, whatever the order.
+    expect(g.stats().probes).toBe(4)
+  })
+
   it('allowProbe, vouched (an introduced address): its probe per interval survives what it sent us; a matched puncture restarts the interval', () => {
     const g = new AmplificationGuard({ secret, probeBytes: 200, probeIntervalMs: 20_000 })
     for (const t of [0, 20_000, 40_000]) expect(g.allowProbe('nat', 150, t, true)).toBe(true) // dropped by its NAT, say

@@ -113,8 +113,22 @@ function chart(traffic) {
   $('traffic-now').textContent = 'now: in ' + rate(perSecond(last, 'inBytes')) + ', out ' + rate(perSecond(last, 'outBytes')) + ' (peak ' + rate(max) + ')'
 }
 
+function renderRooms(rooms) {
+  const rows = rooms.listed.map((r) => {
+    const tr = el('tr')
+    const count = Object.entries(r.candidates).filter(([k]) => k !== 'total').reduce((n, [, v]) => n + v, 0)
+    tr.append(el('td', '', r.overlay.slice(0, 16)), el('td', '', String(count)))
+    return tr
+  })
+  $('rooms-list').replaceChildren(...rows)
+  $('rooms-count').textContent = rooms.count + ' served' + (rooms.count > rooms.listed.length ? ', ' + rooms.listed.length + ' listed' : '')
+}
+
 function render(s) {
-  $('room').textContent = s.room
+  // A tracker's page: no chat, no sync; the rooms it serves instead.
+  document.body.classList.toggle('tracker', s.role === 'tracker')
+  $('room').textContent = s.room === null ? '(' + s.role + ')' : s.room
+  if (s.role === 'tracker') renderRooms(s.rooms)
   $('address').textContent = s.address === s.advertised ? s.address : s.address + ' (advertised ' + s.advertised + ')'
   $('wan').textContent = s.wan
   $('nat').textContent = s.connectionType
@@ -122,12 +136,14 @@ function render(s) {
   $('version').textContent = s.version
   const sync = $('sync')
   sync.replaceChildren()
-  fact(sync, 'bundles', s.sync.bundlesStored)
-  fact(sync, 'global time', s.sync.globalTime)
-  fact(sync, 'waiting for parents', s.sync.waitingForParents)
-  fact(sync, 'walks', s.sync.walks + ' (' + s.sync.walkTimeouts + ' timed out)')
-  fact(sync, 'catch-up sessions', s.sync.catchUp.sessions + ' (' + s.sync.catchUp.decoded + ' decoded)')
-  fact(sync, 'pushed to us', s.sync.push.received + ' (' + s.sync.push.fresh + ' new)')
+  if (s.sync !== null) {
+    fact(sync, 'bundles', s.sync.bundlesStored)
+    fact(sync, 'global time', s.sync.globalTime)
+    fact(sync, 'waiting for parents', s.sync.waitingForParents)
+    fact(sync, 'walks', s.sync.walks + ' (' + s.sync.walkTimeouts + ' timed out)')
+    fact(sync, 'catch-up sessions', s.sync.catchUp.sessions + ' (' + s.sync.catchUp.decoded + ' decoded)')
+    fact(sync, 'pushed to us', s.sync.push.received + ' (' + s.sync.push.fresh + ' new)')
+  }
   chart(s.traffic)
   const drops = $('drops')
   drops.replaceChildren()
@@ -155,6 +171,12 @@ async function refresh() {
 
 $('nick').value = localStorage.getItem('bloomwalk-nick') || 'web'
 $('post').addEventListener('submit', (e) => void post(e))
-follow()
-void refresh()
+// The chat exists on a peer's page only: follow it once the status says which this is.
+fetch('api/status')
+  .then((r) => r.json())
+  .then((s) => {
+    if (s.role !== 'tracker') follow()
+    render(s)
+  })
+  .catch(() => follow())
 setInterval(refresh, STATUS_EVERY_MS)

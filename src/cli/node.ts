@@ -19,7 +19,7 @@ import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer, type Peer } from './peer.j
 import { shortHex, statsFields } from './report.js'
 import { METRICS_USAGE, serveMetrics } from './http/metrics.js'
 import { httpEndpointOption } from './http/server.js'
-import { HTTP_USAGE, serveStatusPage } from './http/status-page.js'
+import { HTTP_USAGE, peerPage, serveStatusPage } from './http/status-page.js'
 import { UsageError } from './args.js'
 import { withConfig } from './config.js'
 
@@ -138,7 +138,7 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   let page: Awaited<ReturnType<typeof serveStatusPage>> | undefined
   try {
     if (metricsAt !== undefined) metrics = await serveMetrics(metricsAt, node, 'peer', log)
-    if (httpAt !== undefined) page = await serveStatusPage({ endpoint: httpAt, peer, log, ...(httpToken === undefined ? {} : { token: httpToken }) })
+    if (httpAt !== undefined) page = await serveStatusPage({ endpoint: httpAt, ...peerPage(peer), log, ...(httpToken === undefined ? {} : { token: httpToken }) })
   } catch (err) {
     await metrics?.close()
     await peer.close()

@@ -12,6 +12,7 @@ import { statsFields } from './report.js'
 import { startUdpNode } from './udp-node.js'
 import { METRICS_USAGE, serveMetrics } from './http/metrics.js'
 import { httpEndpointOption } from './http/server.js'
+import { serveStatusPage } from './http/status-page.js'
 
 /** How often the tracker looks for new rooms and peers to log, ms. */
 const WATCH_MS = 2000
@@ -29,6 +30,7 @@ const TRACKER_OPTIONS = {
   'log-format': { type: 'string' },
   'no-puncture-requests': { type: 'boolean' },
   metrics: { type: 'string' },
+  http: { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean' }
 } as const
@@ -47,7 +49,10 @@ ${CONFIG_USAGE}
   --no-puncture-requests
                 introduce peers without asking them to puncture toward the walker
                 (turns hole punching off; for experiments)
-${METRICS_USAGE}`
+${METRICS_USAGE}
+  --http [HOST:]PORT
+                serve a status page at http://HOST:PORT/ (HOST default 127.0.0.1): address,
+                the rooms served, candidates, traffic and drops (docs/operations.md)`
 
 export async function runTracker(argv: string[], out: (line: string) => void, partialIo: Partial<CommandIo> = {}): Promise<void> {
   const { values } = parseArgs({ args: withConfig(argv, TRACKER_OPTIONS), options: TRACKER_OPTIONS, strict: true, allowPositionals: false })
@@ -61,14 +66,21 @@ export async function runTracker(argv: string[], out: (line: string) => void, pa
   const statsSeconds = numberOption('stats', values.stats, 30, { min: 0 })
   const log = commandLogger('tracker', values['log-level'], 'info', io.err, values['log-format'])
   const metricsAt = httpEndpointOption('metrics', values.metrics)
+  const httpAt = httpEndpointOption('http', values.http)
 
   const tracker = await startUdpNode({ role: 'tracker', host, port, logger: log, node: { punctureRequests: values['no-puncture-requests'] !== true } })
   const { node } = tracker
   log.info('listening', { address: addressKey(tracker.transport.address()), advertised: addressKey(tracker.advertised) })
-  const metrics = metricsAt === undefined ? undefined : await serveMetrics(metricsAt, node, 'tracker', log).catch(async (err: unknown) => {
+  let metrics: Awaited<ReturnType<typeof serveMetrics>> | undefined
+  let page: Awaited<ReturnType<typeof serveStatusPage>> | undefined
+  try {
+    if (metricsAt !== undefined) metrics = await serveMetrics(metricsAt, node, 'tracker', log)
+    if (httpAt !== undefined) page = await serveStatusPage({ endpoint: httpAt, node, role: 'tracker', address: tracker.transport.address(), advertised: tracker.advertised, log })
+  } catch (err) {
+    await metrics?.close()
     await tracker.close()
     throw err
-  })
+  }
   const debug = values['log-level'] === 'debug'
   const rooms = new Set<string>()
   const peers = new Set<string>()
@@ -92,6 +104,7 @@ export async function runTracker(argv: string[], out: (line: string) => void, pa
   await aborted(io.signal)
   log.info('stopping')
   log.info('stats', statsFields(node.stats()))
+  await page?.close()
   await metrics?.close()
   await tracker.close()
   log.info('stopped')

@@ -10,24 +10,23 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { categoryOf, lastSeen, resolveOptions } from '../../candidates/index.js'
+import { resolveOptions } from '../../candidates/index.js'
+import type { BloomwalkNode } from '../../node/index.js'
+import type { BundleStore } from '../../store/types.js'
 import { SystemClock } from '../../env/clock.js'
 import type { Logger } from '../../env/logger.js'
-import { addressKey, canonicalHost } from '../../wire/index.js'
+import { canonicalHost, type Address } from '../../wire/index.js'
 import { MAX_NICK, sanitize } from '../chat.js'
 import { every } from '../command.js'
-import { version } from '../version.js'
 import type { Endpoint } from '../endpoint.js'
 import type { Peer } from '../peer.js'
-import { addCounts } from '../report.js'
 import { isLoopback, send, startHttpServer, type HttpServer } from './server.js'
+import { statusJson } from './status-json.js'
 import { TRAFFIC_SAMPLE_SECONDS, TrafficHistory } from './traffic-history.js'
 import { PostError, WebChat } from './web-chat.js'
 
 /** Largest request body accepted (a chat post), bytes. */
 export const MAX_POST_BYTES = 8192
-/** Candidates listed on the page at most (the counts are complete). */
-const MAX_LISTED_CANDIDATES = 200
 
 /** The usage lines of `--http` and `--http-token`. */
 export const HTTP_USAGE = `  --http [HOST:]PORT
@@ -60,16 +59,25 @@ async function asset(name: string): Promise<string> {
 /** Options of {@link serveStatusPage}. */
 export interface StatusPageInit {
   endpoint: Endpoint
-  peer: Peer
+  node: BloomwalkNode
+  role: 'peer' | 'tracker'
+  address: Address
+  advertised: Address
+  /** A peer's room: the page shows its status and its chat (a tracker's page has no chat). */
+  room?: { name: string; overlay: Uint8Array; store: BundleStore | undefined }
   log: Logger
   /** Lets non-loopback clients post with `Authorization: Bearer <token>`. */
   token?: string
 }
 
-/** Starts the page's server, its traffic sampler and its chat; `close()` stops all three. */
+/** The page of a peer in its room (status and chat). */
+export function peerPage(peer: Peer): Pick<StatusPageInit, 'node' | 'role' | 'address' | 'advertised' | 'room'> {
+  return { node: peer.node, role: 'peer', address: peer.transport.address(), advertised: peer.advertised, room: { name: peer.room, overlay: peer.overlay, store: peer.store } }
+}
+
+/** Starts the page's server, its traffic sampler and (for a room) its chat; `close()` stops them. */
 export async function serveStatusPage(init: StatusPageInit): Promise<HttpServer> {
-  const { peer, log } = init
-  const { node } = peer
+  const { node, log, room } = init
   const clock = new SystemClock()
   const lifetimes = resolveOptions()
   const started = Date.now()
@@ -77,45 +85,11 @@ export async function serveStatusPage(init: StatusPageInit): Promise<HttpServer>
   const traffic = new TrafficHistory()
   traffic.sample(Date.now(), node.stats())
   every(TRAFFIC_SAMPLE_SECONDS * 1000, stopped.signal, () => traffic.sample(Date.now(), node.stats()))
-  const chat = new WebChat({ node, overlay: peer.overlay, store: peer.store })
-  await chat.start()
+  const chat = room === undefined ? undefined : new WebChat({ node, overlay: room.overlay, store: room.store })
+  await chat?.start()
   const tokenHash = init.token === undefined ? undefined : sha256(init.token)
-
-  const status = (): unknown => {
-    const s = node.stats()
-    const now = clock.now()
-    const candidates = node.candidates(peer.overlay).map((c) => {
-      const seen = lastSeen(c)
-      return { address: c.key, category: categoryOf(c, now, lifetimes) ?? 'none', connectionType: c.connectionType, ageSeconds: Number.isFinite(seen) ? Math.max(0, Math.round((now - seen) / 1000)) : null }
-    })
-    const drops: Record<string, number> = {}
-    addCounts(drops, s.drops)
-    addCounts(drops, s.bundleDrops, 'bundle:')
-    const room = s.overlays[0]
-    return {
-      version: version(),
-      room: peer.room,
-      overlay: room?.overlay ?? null,
-      address: addressKey(peer.transport.address()),
-      advertised: addressKey(peer.advertised),
-      wan: addressKey(s.wan),
-      connectionType: s.connectionType,
-      uptimeSeconds: Math.round((Date.now() - started) / 1000),
-      candidateCounts: room?.candidates ?? {},
-      candidates: candidates.slice(0, MAX_LISTED_CANDIDATES),
-      traffic: { sampleSeconds: TRAFFIC_SAMPLE_SECONDS, samples: traffic.samples() },
-      drops,
-      sync: {
-        bundlesStored: room?.bundlesStored ?? 0,
-        globalTime: room?.globalTime ?? 0,
-        waitingForParents: room?.delivery?.waiting ?? 0,
-        walks: s.walks,
-        walkTimeouts: s.walkTimeouts,
-        catchUp: s.catchUp,
-        push: s.push
-      }
-    }
-  }
+  const subject = { node, role: init.role, address: init.address, advertised: init.advertised, ...(room === undefined ? {} : { room: { name: room.name, overlay: room.overlay } }) }
+  const status = (): unknown => statusJson(subject, traffic, started, clock.now(), Date.now(), lifetimes)
 
   const postMessage = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const allowed = postPermission({ remoteAddress: req.socket.remoteAddress, host: req.headers.host, authorization: req.headers.authorization }, tokenHash)
@@ -133,7 +107,7 @@ export async function serveStatusPage(init: StatusPageInit): Promise<HttpServer>
     if (typeof nick !== 'string' || nick.trim() === '' || [...nick].length > MAX_NICK || sanitize(nick) !== nick) return send(res, 400, 'application/json', JSON.stringify({ error: `nick must be 1–${MAX_NICK} printable characters` }))
     if (typeof text !== 'string') return send(res, 400, 'application/json', JSON.stringify({ error: 'text must be a string' }))
     try {
-      const message = await chat.post(nick, text)
+      const message = await chat!.post(nick, text)
       log.info('posted from the web page', { id: message.id.slice(0, 16) })
       send(res, 201, 'application/json', JSON.stringify(message))
     } catch (err) {
@@ -144,14 +118,18 @@ export async function serveStatusPage(init: StatusPageInit): Promise<HttpServer>
 
   const routes = {
     '/api/status': (req: IncomingMessage, res: ServerResponse) => (req.method === 'GET' || req.method === 'HEAD' ? send(res, 200, 'application/json', JSON.stringify(status())) : false),
-    '/api/messages': async (req: IncomingMessage, res: ServerResponse) => {
-      if (req.method === 'POST') return postMessage(req, res)
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET or POST\n', { allow: 'GET, POST' })
-      send(res, 200, 'application/json', JSON.stringify(await chat.history()))
-    },
-    '/api/events': async (_req: IncomingMessage, res: ServerResponse) => {
-      if (!(await chat.attach(res))) send(res, 503, 'text/plain', 'too many open pages\n')
-    },
+    ...(chat === undefined
+      ? {}
+      : {
+          '/api/messages': async (req: IncomingMessage, res: ServerResponse) => {
+            if (req.method === 'POST') return postMessage(req, res)
+            if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET or POST\n', { allow: 'GET, POST' })
+            send(res, 200, 'application/json', JSON.stringify(await chat.history()))
+          },
+          '/api/events': async (_req: IncomingMessage, res: ServerResponse) => {
+            if (!(await chat.attach(res))) send(res, 503, 'text/plain', 'too many open pages\n')
+          }
+        }),
     ...Object.fromEntries(
       Object.entries(ASSETS).map(([path, file]) => [
         path,
@@ -161,15 +139,15 @@ export async function serveStatusPage(init: StatusPageInit): Promise<HttpServer>
   }
   const server = await startHttpServer(init.endpoint, routes).catch(async (err: unknown) => {
     stopped.abort()
-    await chat.stop()
+    await chat?.stop()
     throw err
   })
-  log.info('serving the status page', { url: `${server.url}/`, posting: tokenHash === undefined ? 'loopback only' : 'loopback, or with the token' })
+  log.info('serving the status page', { url: `${server.url}/`, ...(chat === undefined ? {} : { posting: tokenHash === undefined ? 'loopback only' : 'loopback, or with the token' }) })
   const close = server.close.bind(server)
   return Object.assign(server, {
     close: async () => {
       stopped.abort()
-      await chat.stop()
+      await chat?.stop()
       await close()
     }
   })

@@ -40,11 +40,12 @@ function line(r: Running, re: RegExp, what: string): Promise<RegExpMatchArray> {
 describe.skipIf(chromium === undefined)('status page in headless chromium', { timeout: 90_000 }, () => {
   it('a line posted in one node\'s page appears in the other node\'s page; both show their status', async () => {
     const { launch } = await import('puppeteer-core')
-    const tracker = start(['tracker', '--host', '127.0.0.1', '--port', '0'])
+    const tracker = start(['tracker', '--host', '127.0.0.1', '--port', '0', '--http', '0'])
     const port = (await line(tracker, /listening \{"address":"127\.0\.0\.1:(\d+)"/, 'the tracker to listen'))[1]!
     const peer = ['--room', 'lobby', '--tracker', `127.0.0.1:${port}`, '--host', '127.0.0.1', '--step', '200', '--http', '127.0.0.1:0']
     const a = start(['node', ...peer, '--data', await tempDir()])
     const b = start(['node', ...peer, '--data', await tempDir()])
+    const trackerUrl = (await line(tracker, /serving the status page \{"url":"(http:\/\/127\.0\.0\.1:\d+\/)"/, 'the tracker to serve its page'))[1]!
     const urlA = (await line(a, /serving the status page \{"url":"(http:\/\/127\.0\.0\.1:\d+\/)"/, 'a to serve its page'))[1]!
     const urlB = (await line(b, /serving the status page \{"url":"(http:\/\/127\.0\.0\.1:\d+\/)"/, 'b to serve its page'))[1]!
 
@@ -98,9 +99,21 @@ describe.skipIf(chromium === undefined)('status page in headless chromium', { ti
     await pageB.waitForFunction(`document.querySelectorAll('#chart polyline').length === 2`, MUTATION)
     expect(errors).toEqual([])
 
+    // The tracker's page: the room it serves, no chat.
+    const pageT = await browser.newPage()
+    pageT.setDefaultTimeout(WAIT_MS)
+    pageT.on('pageerror', (err) => errors.push(String(err)))
+    await pageT.setViewport({ width: 1100, height: 720 })
+    await pageT.goto(trackerUrl)
+    await pageT.waitForSelector('body.tracker.status-ready')
+    await pageT.waitForFunction(`document.querySelectorAll('#rooms-list tr').length === 1`, MUTATION)
+    expect(await pageT.evaluate(`getComputedStyle(document.querySelector('section.chat')).display`)).toBe('none')
+    expect(errors).toEqual([])
+
     await mkdir(OUTPUT, { recursive: true })
     await pageB.screenshot({ path: join(OUTPUT, 'status-page.png') })
     await pageA.screenshot({ path: join(OUTPUT, 'status-page-a.png') })
+    await pageT.screenshot({ path: join(OUTPUT, 'status-page-tracker.png') })
     expect(existsSync(join(OUTPUT, 'status-page.png'))).toBe(true)
   })
 })

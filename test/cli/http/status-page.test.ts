@@ -114,6 +114,22 @@ describe('status page and web chat (HTTP)', { timeout: 60_000 }, () => {
     expect(await b.exit).toBe(0)
   })
 
+  it('a tracker\'s page lists the rooms it serves and has no chat', async () => {
+    const tracker = start(['tracker', '--host', '127.0.0.1', '--port', '0', '--http', '0'])
+    const port = (await line(tracker, /listening \{"address":"127\.0\.0\.1:(\d+)"/, 'the tracker to listen'))[1]!
+    const url = (await line(tracker, /serving the status page \{"url":"(http:\/\/127\.0\.0\.1:\d+)\/"\}/, 'the tracker to serve its page'))[1]!
+    start(['node', '--room', 'counted', '--tracker', `127.0.0.1:${port}`, '--host', '127.0.0.1', '--step', '100', '--data', await tempDir()])
+    await line(tracker, /serving a new room/, 'the tracker to see the room')
+    const status = (await (await fetch(`${url}/api/status`)).json()) as { role: string; room: unknown; sync: unknown; rooms: { count: number; listed: { overlay: string }[] }; candidates: unknown[] }
+    expect(status).toMatchObject({ role: 'tracker', room: null, sync: null })
+    expect(status.rooms.count).toBe(1)
+    expect(status.rooms.listed[0]!.overlay).toMatch(/^[0-9a-f]{64}$/)
+    expect(status.candidates.length).toBeGreaterThan(0)
+    expect((await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404)
+    expect((await fetch(`${url}/api/events`)).status).toBe(404)
+    expect((await fetch(`${url}/`)).status).toBe(200)
+  })
+
   it('who may post: loopback client and Host, or the token; --http-token is checked', async () => {
     const hash = createHash('sha256').update('correct horse battery staple').digest()
     const local = { remoteAddress: '127.0.0.1', host: '127.0.0.1:8080', authorization: undefined }

@@ -1,11 +1,18 @@
 /**
  * bloomwalk: Dispersy-style Bloom-filter bundle synchronization among untrusted peers over
  * MTU-bounded UDP. The public API; see README.md for a tour and docs/ for the protocol.
+ *
+ * Subpath entry points: `bloomwalk/testing` (MemoryNetwork, ManualClock, SeededRng,
+ * MemoryStore: deterministic tests), `bloomwalk/wire` (the codec and its limits),
+ * `bloomwalk/bloom` (the filter and its hashing), `bloomwalk/sim` (the simulator).
  */
 export { BloomwalkError, isBloomwalkError, type ErrorCode } from './errors.js'
-export * from './env/index.js'
+export { type Clock, type Cancel, SystemClock } from './env/clock.js'
+export { CryptoRng } from './env/crypto-rng.js'
+export { type Rng } from './env/rng.js'
+export { type Logger, type LogLevel, type LogSink, type RateLimit, createLogger, rateLimitedLogger, silentLogger, stderrSink } from './env/logger.js'
 export * from './bundle/index.js'
-export * from './bloom/index.js'
+export { BloomFilter, type BloomWire, type BloomSize, bloomCapacity, bloomFalsePositiveRate, bloomOptimalK, bloomSizeFor } from './bloom/index.js'
 export * from './store/index.js'
 export * from './node/index.js'
 export * from './transport/index.js'

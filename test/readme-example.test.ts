@@ -56,4 +56,32 @@ describe("the README's Library example", () => {
     expect(out.split('\n').slice(0, 2)).toEqual(['me: hello', 'me: a reply'])
     expect(out).toContain('bundlesStored')
   }, 120_000)
+
+  it('the subpath entry points resolve through package.json and export what they promise; the root no longer exports hash internals', async () => {
+    // Runs after the test above, in its folder (the package symlinked as node_modules/bloomwalk).
+    expect(dir).not.toBe('')
+    const probe = [
+      "import * as root from 'bloomwalk'",
+      "import * as testing from 'bloomwalk/testing'",
+      "import * as wire from 'bloomwalk/wire'",
+      "import * as bloom from 'bloomwalk/bloom'",
+      "import * as sim from 'bloomwalk/sim'",
+      'const has = (m, names) => names.filter((n) => typeof m[n] !== "function" && typeof m[n] !== "object")',
+      'console.log(JSON.stringify({',
+      "  testing: has(testing, ['MemoryNetwork', 'ManualClock', 'SeededRng', 'MemoryStore']),",
+      "  wire: has(wire, ['encodePacket', 'decodePacket', 'DEFAULT_DECODE_LIMITS']),",
+      "  bloom: has(bloom, ['BloomFilter', 'bloomSizeFor', 'fmix32']),",
+      "  sim: has(sim, ['simulate', 'PRESETS', 'presetNamed', 'withOverrides']),",
+      "  root: has(root, ['createNode', 'createUdpTransport', 'LevelStore', 'MemoryStore', 'BloomFilter', 'SystemClock', 'CryptoRng', 'roomId', 'BloomwalkError']),",
+      "  internals: ['fmix32', 'LANE2_SEED_XOR', 'int', 'float', 'shuffle'].filter((n) => n in root),",
+      "  presets: Object.keys(sim.PRESETS).length",
+      '}))'
+    ].join('\n')
+    await writeFile(join(dir, 'subpaths.mjs'), probe)
+    const { stdout } = await promisify(execFile)(process.execPath, ['subpaths.mjs'], { cwd: dir })
+    const r = JSON.parse(stdout) as Record<string, string[] | number>
+    // Every list is of names missing: all empty.
+    expect(r).toMatchObject({ testing: [], wire: [], bloom: [], sim: [], root: [], internals: [] })
+    expect(r['presets']).toBeGreaterThan(10)
+  }, 60_000)
 })

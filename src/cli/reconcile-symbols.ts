@@ -18,7 +18,7 @@
  */
 import { FETCH_IDS_PER_REQUEST, MAX_IDS_PER_ROUND, firstWindow, symbolsPerRequest } from '../node/catch-up.js'
 import { BUNDLE_REQUEST_BUDGET_FACTOR, newerBundles } from '../node/handlers/bundle-request.js'
-import { DEFAULT_SYMBOLS_PER_DIFFERENCE, SymbolSession, fitSymbols, type SessionEnd, type SessionStep } from '../reconcile/index.js'
+import { DEFAULT_SYMBOLS_PER_DIFFERENCE, SymbolSession, newerSlices, fitSymbols, type SessionEnd, type SessionStep } from '../reconcile/index.js'
 import type { Bundle } from '../bundle/types.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Packet, SymbolsRequest } from '../wire/index.js'
@@ -99,7 +99,7 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
     }
     for (const datagram of packDatagrams(bundles, sync.datagramBudget, limits.maxBundlesPerDatagram)) link.send(a, { type: 'bundles', bundles: datagram })
   }
-  const serve = async (ids: readonly Uint8Array[], newerThan?: number): Promise<void> => {
+  const serve = async (ids: readonly Uint8Array[], newerThan?: number, upTo?: number): Promise<void> => {
     // handlers/bundle-request.ts serveBundles: ids held, within four response budgets, then what is newer.
     const budget = BUNDLE_REQUEST_BUDGET_FACTOR * sync.responseBudget
     const found: Bundle[] = []
@@ -113,7 +113,7 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
     }
     if (newerThan !== undefined && bytes < budget) {
       const globalTime = await b.store.maxGlobalTime(overlay)
-      found.push(...(await newerBundles({ store: b.store, overlay, sync, globalTime, activeFrom: 1 }, newerThan, budget - bytes)))
+      found.push(...(await newerBundles({ store: b.store, overlay, sync, globalTime, activeFrom: 1 }, newerThan, budget - bytes, upTo)))
     }
     for (const datagram of packDatagrams(found, sync.datagramBudget, limits.maxBundlesPerDatagram)) link.send(b, { type: 'bundles', bundles: datagram })
   }
@@ -153,7 +153,7 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
         return act(step)
       }
       case 'bundle-request':
-        return serve(packet.ids, packet.newerThan)
+        return serve(packet.ids, packet.newerThan, packet.upTo)
       case 'bundles': {
         const fresh = await link.accept(to, packet.bundles)
         if (to === a) for (const bundle of fresh) requested.delete(hex(bundle.id))
@@ -167,10 +167,12 @@ export async function codedSymbols(link: Link, symbolsPerDifference = DEFAULT_SY
   // Newest first (catch-up.ts fetchNewer): while B is ahead of A's newest bundle, ask for what
   // it holds above it (the node does so after each walk step to a peer that is ahead).
   for (let aNewest = await a.store.maxGlobalTime(overlay); (await b.store.maxGlobalTime(overlay)) > aNewest; ) {
-    out.newerFetches++
-    out.bundleRequests++
-    const newerThan = Math.max(1, aNewest)
-    await link.work(a, () => link.send(a, { type: 'bundle-request', ids: [], newerThan }))
+    const slices = newerSlices(aNewest, await b.store.maxGlobalTime(overlay), await a.store.count(overlay))
+    out.newerFetches += slices.length
+    out.bundleRequests += slices.length
+    await link.work(a, () => {
+      for (const slice of slices) link.send(a, { type: 'bundle-request', ids: [], ...slice })
+    })
     await link.drain(handle)
     const now = await a.store.maxGlobalTime(overlay)
     if (now <= aNewest) break

@@ -8,7 +8,7 @@
  * length falls back to the Bloom walk in modulo mode. One session per overlay at a time;
  * every step is bounded.
  */
-import { SymbolSession, fitSymbols, symbolsPerDatagram, symbolsPerResponse, type SessionStep } from '../reconcile/index.js'
+import { SymbolSession, fitSymbols, newerSlices, symbolsPerDatagram, symbolsPerResponse, type SessionStep } from '../reconcile/index.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
 import type { Clock } from '../env/clock.js'
@@ -216,9 +216,10 @@ export class CatchUp {
   /**
    * Newest first (docs/reconcile.md §9): the common catch-up is a peer that was offline and
    * lacks the newest bundles. When the walked peer reports a global time above our newest
-   * stored bundle, one bundle-request `{newer_than: our newest}` brings what it holds above it,
-   * oldest first, up to four response budgets (≈ 100 bundles of 196 B), at about 11 B of
-   * framing per bundle and no per-bundle id. Asked again on a later walk step while the peer
+   * stored bundle, bundle-requests `{newer_than, up_to}` bring what it holds above it: one,
+   * or several slices of global time sent at once when the gap is expected to hold more than
+   * one answer's four response budgets (`newerSlices`), at about 11 B of framing per bundle
+   * and no per-bundle id. Asked again on a later walk step while the peer
    * is still ahead (at most once per {@link RETRY_MS} for the same newest: the first answer
    * to a peer that has not validated our address yet is cut by its 3× bound). What is older
    * is left to the idle check of a walk step once the peer is no longer ahead.
@@ -236,8 +237,10 @@ export class CatchUp {
     own.newerFetched.delete(key)
     own.newerFetched.set(key, { newest, at: now })
     if (own.newerFetched.size > MAX_IDLE_CHECKED) own.newerFetched.delete(own.newerFetched.keys().next().value as string)
-    this.counters.newerFetches++
-    this.#send(peer, overlay, { type: 'bundle-request', ids: [], newerThan: Math.max(1, newest) })
+    for (const slice of newerSlices(newest, peerGlobalTime, overlay.stored)) {
+      this.counters.newerFetches++
+      if (!this.#send(peer, overlay, { type: 'bundle-request', ids: [], ...slice })) break
+    }
   }
 
   /** symbols-response: feed the session, act on what it says. */

@@ -93,6 +93,16 @@ describe('bloomwalk reconcile-bench', () => {
     expect(text).toContain(`| ${ratio}× / `)
   })
 
+  it('--layout newest with more than one answer\'s worth (D = 400): slices of global time asked at once, at most three round trips', async () => {
+    const [line] = await run(['--shared', '2000', '--diff', '400', '--layout', 'newest', '--methods', 'symbols', '--json'])
+    const [r] = (JSON.parse(line!) as ReconcileBenchReport).results
+    expect(r).toMatchObject({ finished: true, resolved: 400 })
+    // The slices in one round trip, the idle check in a second; a third when a few share A's newest global time.
+    expect(r!.roundTrips).toBeLessThanOrEqual(3)
+    expect(Number(r!.detail['newerFetches'])).toBeGreaterThan(1)
+    expect(Number(r!.detail['newerFetched'])).toBeGreaterThan(390)
+  })
+
   it('rejects bad options with a usage error naming the option', async () => {
     await expect(run(['--layout', 'old'])).rejects.toThrow(/--layout/)
     await expect(run(['--methods', 'bloom'])).rejects.toThrow(UsageError)

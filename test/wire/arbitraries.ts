@@ -149,7 +149,11 @@ export const symbolsResponse: fc.Arbitrary<Packet> = fc.record({
 export const bundleRequest: fc.Arbitrary<Packet> = fc.oneof(
   fc.record({ type: fc.constant('bundle-request' as const), ids: fc.array(id32, { minLength: 1, maxLength: 32 }) }),
   // With a global time: ids may be absent.
-  fc.record({ type: fc.constant('bundle-request' as const), ids: fc.array(id32, { maxLength: 32 }), newerThan: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }) })
+  fc.record({ type: fc.constant('bundle-request' as const), ids: fc.array(id32, { maxLength: 32 }), newerThan: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }) }),
+  // A slice of global time (newer_than, up_to].
+  fc
+    .tuple(fc.array(id32, { maxLength: 32 }), fc.integer({ min: 1, max: 2 ** 40 }), fc.integer({ min: 1, max: 2 ** 40 }))
+    .map(([ids, newerThan, width]): Packet => ({ type: 'bundle-request', ids, newerThan, upTo: newerThan + width }))
 )
 
 /** Any packet of any type. */

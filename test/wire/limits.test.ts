@@ -286,6 +286,10 @@ describe('drop reasons', () => {
     expectDrop(raw({ symbolsRequest: { from: U53, count: 1 } }), 'bad-range')
     expectDrop(raw({ symbolsResponse: { from: U53 } }), 'bad-range')
     expectDrop(raw({ bundleRequest: { newerThan: U53 } }), 'bad-range')
+    expectDrop(raw({ bundleRequest: { newerThan: 5, upTo: 5 } }), 'bad-range')
+    expectDrop(raw({ bundleRequest: { ids: new Uint8Array(32), upTo: 5 } }), 'bad-range')
+    expectDrop(raw({ bundleRequest: { newerThan: 5, upTo: U53 } }), 'bad-range')
+    expectOk(raw({ bundleRequest: { newerThan: 5, upTo: 6 } }))
     // Packed symbols: not a multiple of 40 bytes, a count list of another length, an unsafe
     // count, in_sync with symbols; a digest with an unsafe count.
     expectDrop(raw({ symbolsResponse: { symbols: new Uint8Array(79), counts: [1, 1] } }), 'bad-symbol')

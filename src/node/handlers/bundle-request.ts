@@ -28,7 +28,7 @@ export async function onBundleRequest(ctx: NodeContext, from: Address, overlay: 
     ctx.counters.drop('unknown-source')
     return
   }
-  await serveBundles(ctx, from, overlay, req.ids, req.newerThan)
+  await serveBundles(ctx, from, overlay, req.ids, req.newerThan, req.upTo)
 }
 
 /**
@@ -36,7 +36,7 @@ export async function onBundleRequest(ctx: NodeContext, from: Address, overlay: 
  * symbols-request): the ids we hold, within four response budgets and the anti-amplification
  * limit; ids we do not hold are ignored.
  */
-export async function serveBundles(ctx: NodeContext, from: Address, overlay: OverlayState, ids: readonly Uint8Array[], newerThan?: number): Promise<void> {
+export async function serveBundles(ctx: NodeContext, from: Address, overlay: OverlayState, ids: readonly Uint8Array[], newerThan?: number, upTo?: number): Promise<void> {
   if (ctx.store === undefined) return
   const budget = BUNDLE_REQUEST_BUDGET_FACTOR * ctx.sync.responseBudget
   const found: Bundle[] = []
@@ -50,7 +50,7 @@ export async function serveBundles(ctx: NodeContext, from: Address, overlay: Ove
   }
   if (newerThan !== undefined && bytes < budget) {
     const newer = { store: ctx.store, overlay: overlay.id, sync: ctx.sync, globalTime: overlay.clock.time, activeFrom: ctx.activeFrom(overlay) }
-    found.push(...(await newerBundles(newer, newerThan, budget - bytes)))
+    found.push(...(await newerBundles(newer, newerThan, budget - bytes, upTo)))
   }
   for (const datagram of packDatagrams(found, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {
     if (!ctx.send(from, overlay.id, { type: 'bundles', bundles: datagram }, 'destination')) break
@@ -61,20 +61,22 @@ export async function serveBundles(ctx: NodeContext, from: Address, overlay: Ove
 export const NEWER_THAN_MAX_ROWS = 512
 
 /**
- * The synced bundles held with a global time above `newerThan` (and at or above the room's
+ * The synced bundles held with a global time above `newerThan` and at most `upTo` (and at or above the room's
  * active range), oldest first, while they fit `budget` bytes: what a Bloom offer over that
  * range with an empty filter would be answered with. Reads at most {@link NEWER_THAN_MAX_ROWS} rows.
  */
 export async function newerBundles(
   ctx: { store: BundleStore; overlay: Uint8Array; sync: SyncConfig; globalTime: number; activeFrom: number },
   newerThan: number,
-  budget: number
+  budget: number,
+  upTo = Number.MAX_SAFE_INTEGER
 ): Promise<Bundle[]> {
   if (newerThan >= Number.MAX_SAFE_INTEGER) return []
   const out: Bundle[] = []
   let bytes = 0
   const from = Math.max(newerThan + 1, ctx.activeFrom)
-  for await (const b of ctx.store.range({ overlay: ctx.overlay, from, to: Number.MAX_SAFE_INTEGER, maxRows: NEWER_THAN_MAX_ROWS })) {
+  if (from > upTo) return []
+  for await (const b of ctx.store.range({ overlay: ctx.overlay, from, to: upTo, maxRows: NEWER_THAN_MAX_ROWS })) {
     if (!isSyncable(ctx.sync, b.kind) || (b.expiresAt !== undefined && b.expiresAt < ctx.globalTime)) continue
     if (bytes + b.bytes.length > budget) break
     out.push(b)

@@ -256,9 +256,11 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       const list = packedIds(raw['ids'], limits)
       if (isDrop(list)) return list
       const newerThan = raw['newerThan'] === undefined ? 0 : safeUint64(raw['newerThan'])
-      if (newerThan === null) return 'bad-range'
+      const upTo = raw['upTo'] === undefined ? 0 : safeUint64(raw['upTo'])
+      if (newerThan === null || upTo === null || (upTo > 0 && (newerThan === 0 || upTo <= newerThan))) return 'bad-range'
       if (list.length === 0 && newerThan === 0) return 'empty'
-      return newerThan === 0 ? { type: 'bundle-request', ids: list } : { type: 'bundle-request', ids: list, newerThan }
+      if (newerThan === 0) return { type: 'bundle-request', ids: list }
+      return upTo === 0 ? { type: 'bundle-request', ids: list, newerThan } : { type: 'bundle-request', ids: list, newerThan, upTo }
     }
   }
 }

@@ -171,6 +171,7 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
     case 'bundle-request': {
       const raw: RawMessage = { ids: packIds('ids', packet.ids) }
       if (packet.newerThan !== undefined) put(raw, 'newerThan', checkSafeUint('newerThan', packet.newerThan))
+      if (packet.upTo !== undefined) put(raw, 'upTo', checkSafeUint('upTo', packet.upTo))
       return { field: 'bundleRequest', raw }
     }
     default:

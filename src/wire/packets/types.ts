@@ -165,6 +165,8 @@ export interface BundleRequest {
   ids: readonly Uint8Array[]
   /** A global time ≥ 1: also send what you hold above it. */
   newerThan?: number
+  /** With `newerThan`: only up to this global time (inclusive, > newerThan). */
+  upTo?: number
 }
 
 /**

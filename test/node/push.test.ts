@@ -7,7 +7,7 @@ import { ManualClock } from '../../src/env/clock.js'
 import { SeededRng } from '../../src/env/rng.js'
 import type { Delivery } from '../../src/node/index.js'
 import { OverlayState } from '../../src/node/overlay.js'
-import { PushService, pushOptions } from '../../src/node/push.js'
+import { PushService, pushOptions, type PushOptions } from '../../src/node/push.js'
 import { syncConfig } from '../../src/sync/config.js'
 import { decodePacket, encodePacket, type Address, type Packet } from '../../src/wire/index.js'
 import { hex, makeBundles } from '../helpers/bundles.js'
@@ -34,13 +34,19 @@ async function deliveryDelay(t: Awaited<ReturnType<typeof testnet>>, node: (type
 }
 
 describe('push on publish to trusted peers (docs/security.md, rule 7)', () => {
-  it('a published bundle also goes to a validated trusted peer that holds data, never to a tracker', async () => {
+  /** b holds data (it published); a trusts the tracker and b, its only candidates, after 12 s. */
+  async function trustingPair(push: Partial<PushOptions>) {
     const t = await testnet({ peers: 0, seed: 35 })
     const bTransport = t.net.bind()
     const b = await t.addPeer({ transport: bTransport })
     await b.publish(t.overlay, text('b holds data'))
-    const a = await t.addPeer({ trusted: [t.trackerAddress, bTransport.address()], push: { fanout: 6 } })
+    const a = await t.addPeer({ trusted: [t.trackerAddress, bTransport.address()], push })
     await t.run(12_000, 10)
+    return { t, a, b }
+  }
+
+  it('a published bundle also goes to a validated trusted peer that holds data, never to a tracker', async () => {
+    const { t, a, b } = await trustingPair({ fanout: 6 })
     // a's only candidates are trusted (the tracker and b): the plain push targets exclude them.
     const before = b.stats().push.received
     const delay = await deliveryDelay(t, b, () => a.publish(t.overlay, text('to my trusted peer')), 5_000)
@@ -51,12 +57,7 @@ describe('push on publish to trusted peers (docs/security.md, rule 7)', () => {
   })
 
   it('trustedFanout 0 sends nothing to trusted peers', async () => {
-    const t = await testnet({ peers: 0, seed: 35 })
-    const bTransport = t.net.bind()
-    const b = await t.addPeer({ transport: bTransport })
-    await b.publish(t.overlay, text('b holds data'))
-    const a = await t.addPeer({ trusted: [t.trackerAddress, bTransport.address()], push: { trustedFanout: 0 } })
-    await t.run(12_000, 10)
+    const { t, a } = await trustingPair({ trustedFanout: 0 })
     await a.publish(t.overlay, text('walked, not pushed'))
     await t.run(100, 10)
     expect(a.stats().push.published).toBe(0)

@@ -8,19 +8,15 @@
  * length falls back to the Bloom walk in modulo mode. One session per overlay at a time;
  * every step is bounded.
  */
-import { SymbolSession, fitSymbols, newerSlices, symbolsPerDatagram, symbolsPerResponse, type SessionStep } from '../reconcile/index.js'
+import { SymbolSession, newerSlices, symbolsPerDatagram, symbolsPerResponse, type SessionStep } from '../reconcile/index.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
-import type { Clock } from '../env/clock.js'
 import type { Logger } from '../env/logger.js'
-import type { BundleStore } from '../store/types.js'
-import type { SyncConfig } from '../sync/config.js'
-import { addressKey, type Address, type DecodeLimits, type Packet, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
+import { addressKey, type Address, type Packet, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
 import { hex } from '../bytes.js'
-import type { Charge } from './charge.js'
 import type { OverlayState } from './overlay.js'
 import { SilentHosts } from './silent-hosts.js'
-import type { Counters } from './stats.js'
+import { SymbolResponder, type SymbolResponderComponents } from './symbol-responder.js'
 
 /** A responder keeps a session's snapshot this long after its last request (ms). */
 export const SESSION_TIMEOUT_MS = 10_500
@@ -83,8 +79,6 @@ export function newCatchUpCounters(): CatchUpCounters {
   return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, retries: 0, gaveUp: 0, snapshotsLost: 0, silentSkipped: 0, newerFetches: 0 }
 }
 
-/** Responder-side snapshots kept per overlay (one per requester, least recent dropped). */
-export const MAX_SNAPSHOTS = 8
 /** Peers whose last idle check is remembered per overlay (least recent dropped). */
 const MAX_IDLE_CHECKED = 256
 
@@ -100,27 +94,16 @@ class OverlayCatchUp {
   readonly newerFetched = new Map<string, { newest: number; at: number }>()
   /** Hosts that ignored a whole idle check, not idle-checked again for a while (bounded). */
   readonly silentHosts = new SilentHosts()
-  /** Responder-side sketch snapshots (a sketch version), one per requester in session (bounded). */
-  readonly snapshots = new Map<string, { version: number; at: number }>()
 }
 
 /** What catch-up uses of the node. */
-export interface CatchUpComponents {
-  readonly clock: Clock
+export interface CatchUpComponents extends SymbolResponderComponents {
   readonly log: Logger
-  readonly counters: Pick<Counters, 'drop'>
-  /** The bundle store (absent on a tracker, which never catches up). */
-  readonly store: BundleStore | undefined
-  readonly sync: SyncConfig
-  readonly limits: Readonly<DecodeLimits>
-  send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
-  /** Answers a request for bundles by id, as a bundle-request is answered (a symbols-request's `fetch`). */
-  serveBundles(from: Address, overlay: OverlayState, ids: readonly Uint8Array[]): Promise<void>
 }
 
 /**
  * The coded-symbol catch-up of one node: its sessions (one per overlay), their retry timers
- * and the steps in flight, the responder's snapshots. {@link CatchUp.stop} cancels every
+ * and the steps in flight; the responder side is ./symbol-responder.ts. {@link CatchUp.stop} cancels every
  * timer, ends every session and waits for the steps in flight, which send nothing more.
  */
 export class CatchUp {
@@ -132,12 +115,14 @@ export class CatchUp {
   readonly #inflight = new Set<Promise<void>>()
   readonly #perRequest: number
   readonly #firstWindow: number
+  readonly #responder: SymbolResponder
   #stopped = false
 
   constructor(components: CatchUpComponents) {
     this.#c = components
     this.#perRequest = symbolsPerRequest(components.sync.datagramBudget, components.sync.responseBudget, components.limits.maxSymbolsPerRequest)
     this.#firstWindow = firstWindow(components.sync.datagramBudget)
+    this.#responder = new SymbolResponder(components, { perRequest: this.#perRequest, sessionTimeoutMs: SESSION_TIMEOUT_MS }, this.counters)
   }
 
   stats(): CatchUpCounters {
@@ -364,77 +349,8 @@ export class CatchUp {
     if (own.session === state) own.session = undefined
   }
 
-  /**
-   * symbols-request: answer from the maintained sketch. With a digest equal to our symbol 0,
-   * answer `inSync` alone. Otherwise send symbols [from, from + count) in as many datagrams as
-   * they take (count ≤ maxSymbolsPerRequest, checked by the decoder; every datagram is charged
-   * to the anti-amplification budget of an unvalidated requester). A request from index 0
-   * opens a session: its symbols, and the later ones for the same requester, come from a
-   * snapshot taken then, so bundles stored meanwhile do not make the requester's decoding
-   * inconsistent. Bundles named in `fetch` are served as a bundle-request's would be.
-   */
-  async onSymbolsRequest(from: Address, overlay: OverlayState, req: SymbolsRequest): Promise<void> {
-    const sketch = overlay.sketch
-    if (sketch === undefined) {
-      this.#c.counters.drop('tracker-ignores')
-      return
-    }
-    if (overlay.candidates.get(addressKey(from)) === undefined) {
-      this.#c.counters.drop('unknown-source')
-      return
-    }
-    // Our answer to this walker's offer leaves first, or the symbols would show it lacking what that answer carries.
-    await overlay.answers.settled(addressKey(from))
-    if (req.digest !== undefined && req.from === 0) {
-      const s0 = sketch.symbols(0, 1)[0]!
-      if (s0.hashXor === req.digest.hashXor && s0.count === req.digest.count) {
-        this.#c.send(from, overlay.id, { type: 'symbols-response', from: 0, symbols: [], inSync: true }, 'destination')
-        return
-      }
-    }
-    if (req.from >= sketch.length) this.#c.counters.drop('bad-range')
-    else {
-      const at = this.#snapshotFor(overlay, sketch, addressKey(from), req.from === 0)
-      const budget = this.#c.sync.datagramBudget
-      // One request gets at most the response budget's worth of symbols, like a Bloom answer.
-      const symbols = sketch.symbols(req.from, Math.min(req.count, this.#perRequest), at)
-      for (let k = 0; k < symbols.length; ) {
-        const rest = symbols.slice(k, k + this.#c.limits.maxSymbolsPerDatagram)
-        const n = fitSymbols(budget, req.from + k, rest)
-        if (n === 0) break
-        if (!this.#c.send(from, overlay.id, { type: 'symbols-response', from: req.from + k, symbols: rest.slice(0, n) }, 'destination')) break
-        k += n
-      }
-    }
-    if (req.fetch !== undefined && req.fetch.length > 0 && this.#c.store !== undefined) await this.#c.serveBundles(from, overlay, req.fetch)
-  }
-
-  /**
-   * The sketch version a requester's session is served from (undefined: the current
-   * contents). A snapshot is only a version number: the sketch's bounded journal takes the
-   * changes made since back out of each requested range. When more changes than the journal
-   * holds happened since, the session is served from the current sketch (it may then end
-   * inconsistent and be retried later), counted in `snapshotsLost`.
-   */
-  #snapshotFor(overlay: OverlayState, sketch: NonNullable<OverlayState['sketch']>, key: string, start: boolean): number | undefined {
-    const now = this.#c.clock.now()
-    const snapshots = this.#of(overlay).snapshots
-    if (start) {
-      snapshots.delete(key)
-      snapshots.set(key, { version: sketch.version, at: now })
-      if (snapshots.size > MAX_SNAPSHOTS) snapshots.delete(snapshots.keys().next().value as string)
-    }
-    const snap = snapshots.get(key)
-    if (snap === undefined || now - snap.at > SESSION_TIMEOUT_MS) {
-      snapshots.delete(key)
-      return undefined
-    }
-    if (!sketch.reaches(snap.version)) {
-      this.counters.snapshotsLost++
-      snapshots.delete(key)
-      return undefined
-    }
-    snap.at = now
-    return snap.version
+  /** symbols-request: answered by the responder side ({@link SymbolResponder}). */
+  onSymbolsRequest(from: Address, overlay: OverlayState, req: SymbolsRequest): Promise<void> {
+    return this.#responder.answer(from, overlay, req)
   }
 }

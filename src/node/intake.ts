@@ -1,7 +1,7 @@
 /**
  * How bundles from peers (and our own) enter the node: global-time guard, expiry, duplicate
- * check, validation with the signature check, store, clock, sketch and offer bookkeeping,
- * then causal delivery by the overlay's delivery service (DESIGN §3, §8, §9; ./delivery.ts).
+ * check, validation with the signature check, then the overlay's ledger (./ledger.ts: store,
+ * clock, sketch, counts, offers, retention), then causal delivery by the overlay's delivery service (DESIGN §3, §8, §9; ./delivery.ts).
  * A bundle arriving again while it is stored but undelivered is offered to delivery again. Ephemeral bundles are checked and delivered once,
  * never stored.
  */
@@ -9,14 +9,15 @@ import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateStructure, type BundlePo
 import { verifyBundleSignature } from '../bundle/sign.js'
 import { hasIdentityWork } from '../bundle/identity.js'
 import type { Bundle } from '../bundle/types.js'
-import { isSyncable } from '../sync/config.js'
 import { addressKey, type Address } from '../wire/index.js'
 import type { NodeContext } from './context.js'
 import type { Delivery } from './events.js'
-import { equalBytes, hex } from '../bytes.js'
+import { hex } from '../bytes.js'
 import type { OverlayState } from './overlay.js'
 import { IntakeBudgets } from './budgets.js'
-import type { OverlayRetention } from './retention.js'
+import type { PutResult } from './ledger.js'
+import type { BundleStore } from '../store/types.js'
+import { DEFAULT_ROOM_POLICY } from '../bundle/policy.js'
 
 /** Ephemeral message ids remembered per overlay, so each is delivered once. */
 const MAX_EPHEMERAL_SEEN = 1024
@@ -29,8 +30,8 @@ export interface IntakeDeps {
   deliver: (delivery: Delivery) => void
   /** Per-host and per-author budgets charged for every bundle a peer brings (DESIGN §14). */
   budgets: IntakeBudgets
-  /** The overlay's room policy: what it keeps (DESIGN §14). */
-  retention: (state: OverlayState) => OverlayRetention
+  /** Where bundles are looked up (they are written by the overlay's ledger). */
+  store: Pick<BundleStore, 'has'>
 }
 
 export class BundleIntake {
@@ -51,32 +52,31 @@ export class BundleIntake {
    */
   async accept(state: OverlayState, bundles: readonly Bundle[], from: Address | undefined, verified = false): Promise<Bundle[]> {
     const ctx = this.#deps.context()
-    const { counters, store, clock } = ctx
+    const { counters, clock } = ctx
     const budgets = this.#deps.budgets
     const host = from === undefined ? '' : sourceOf(state, from, clock.now())
-    const retention = this.#deps.retention(state)
-    if (store === undefined) return []
+    const ledger = state.ledger
+    if (ledger === undefined) return []
     const now = clock.now()
     const policy = this.#policy(ctx)
     const fresh: Bundle[] = []
     for (const b of bundles) {
       if (from !== undefined) {
-        const verdict = state.clock.check(b.globalTime, now)
+        const verdict = ledger.clock.check(b.globalTime, now)
         if (verdict !== 'ok') {
           counters.bundleDrop(`global-time-${verdict}`)
           continue
         }
-        if (b.expiresAt !== undefined && b.expiresAt < state.clock.time) {
+        if (b.expiresAt !== undefined && b.expiresAt < ledger.clock.time) {
           counters.bundleDrop('expired')
           continue
         }
         // The same bundle can arrive in two datagrams at once: one of them does the work.
-        const key = hex(b.id)
-        if (state.intakeInFlight.has(key)) {
+        if (ledger.arriving.has(hex(b.id))) {
           counters.bundlesDuplicate++
           continue
         }
-        if (await store.has(state.id, b.id)) {
+        if (await this.#deps.store.has(state.id, b.id)) {
           counters.bundlesDuplicate++
           // Stored but maybe not delivered yet (waiting, or evicted from the causal buffer).
           this.#request(ctx, state, from, (await state.delivery?.again(b, from)) ?? [])
@@ -88,13 +88,13 @@ export class BundleIntake {
           continue
         }
         // Outside the room's policy (pruned, over quota, beyond the history): one comparison, no signature check.
-        const refused = retention.refuses(b, state.clock.time)
+        const refused = ledger.refuses(b, ledger.clock.time)
         if (refused !== undefined) {
           counters.bundleDrop(`retention-${refused}`)
           continue
         }
         // The room's identity cost: one SHA-256, before the signature check.
-        if (!hasIdentityWork(b, retention.policy.identityBits)) {
+        if (!hasIdentityWork(b, ledger.policy.identityBits)) {
           counters.bundleDrop('identity-work')
           continue
         }
@@ -112,41 +112,27 @@ export class BundleIntake {
             continue
           }
         }
-        state.intakeInFlight.add(key)
       }
-      let added: boolean
+      let put: PutResult
       try {
-        added = await store.put(b)
+        put = await ledger.put(b, now)
       } catch (err) {
         // Not durable, so not stored: our own publication rejects; a peer's bundle is dropped
         // (it is still the peer's, and the walk brings it again once the store serves).
         if (from === undefined) throw err
         counters.bundleDrop('store-unavailable')
         break
-      } finally {
-        state.intakeInFlight.delete(hex(b.id))
       }
-      if (!added) {
+      if (put === 'duplicate') {
         counters.bundlesDuplicate++
         continue
       }
-      // The bundle that arrived may push an older one of its author out of the policy (or
-      // lose a race with newer ones that were stored meanwhile and go itself).
-      const evict = retention.stored(b)
       if (from !== undefined) budgets.stored(host, hex(b.author), b.bytes.length, now)
-      if (b.expiresAt !== undefined) state.expiring++
-      state.clock.observe(b.globalTime, b.author, now)
-      if (isSyncable(ctx.sync, b.kind)) state.sketch?.add(b.id)
-      state.stored++
-      counters.bundlesStored++
-      const gone = evict.length > 0 ? await retention.evict(store, state, ctx.sync, evict) : []
-      // No await on the common path (under the cap): timing stays that of the plain intake.
-      if (retention.overCap) gone.push(...(await retention.enforceCap(store, state, ctx.sync)))
-      counters.bundlesPruned += gone.length
-      if (gone.some((g) => equalBytes(g.id, b.id))) continue
+      // Stored, then at once pushed out by the policy (a newer one of its author, the cap): not fresh.
+      if (put === 'pruned') continue
       fresh.push(b)
     }
-    state.builder?.onStored(fresh, from === undefined ? undefined : addressKey(from))
+    ledger.settle(fresh, from === undefined ? undefined : addressKey(from))
     // A peer that gave us something new is a walk target of its own, not one more port of its host.
     if (from !== undefined && fresh.length > 0) state.candidates.recordUseful(addressKey(from), ctx.clock.now())
     for (const bundle of fresh) this.#request(ctx, state, from, (await state.delivery?.stored(bundle, from)) ?? [])
@@ -169,7 +155,7 @@ export class BundleIntake {
         ctx.counters.bundleDrop(check.code)
         continue
       }
-      if (!hasIdentityWork(b, this.#deps.retention(state).policy.identityBits)) {
+      if (!hasIdentityWork(b, (state.ledger?.policy ?? DEFAULT_ROOM_POLICY).identityBits)) {
         ctx.counters.bundleDrop('identity-work')
         continue
       }

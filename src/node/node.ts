@@ -12,7 +12,7 @@ import type { Bundle } from '../bundle/types.js'
 import { BloomwalkError } from '../errors.js'
 import { silentLogger, type Logger } from '../env/logger.js'
 import { PunctureTracker, WanVoter } from '../nat/index.js'
-import { isSyncable, syncConfig, type SyncConfig } from '../sync/config.js'
+import { syncConfig, type SyncConfig } from '../sync/config.js'
 import { offerSize } from '../sync/capacity.js'
 import type { OfferSize } from '../sync/offer.js'
 import { addressKey, decodeLimits, encodePacket, parseAddressKey, sameAddress, type Address, type DecodeLimits, type Packet } from '../wire/index.js'
@@ -33,17 +33,15 @@ import { hex } from '../bytes.js'
 import { RequestCache } from './requests.js'
 import { Counters, type NodeCounters } from './stats.js'
 import { walkStep } from './walker.js'
-import { sweepExpired } from './expiry.js'
 import { BundleIntake } from './intake.js'
 import { OverlayDelivery, type DeliveryCounters } from './delivery.js'
 import { IntakeBudgets, type IntakeBudgetStats } from './budgets.js'
-import { RetentionBook } from './retention.js'
+import { Ledger, type LedgerComponents } from './ledger.js'
 import { IdentityNonces } from './identities.js'
 import type { RoomPolicy } from '../bundle/policy.js'
 import { NodeMvds } from './mvds.js'
-import { isSketchStore, isStateStore } from '../store/types.js'
+import { isStateStore, type BundleStore } from '../store/types.js'
 import { CatchUp, type CatchUpCounters } from './catch-up.js'
-import { persistSketch, restoreSketch } from './sketch-persistence.js'
 import { serveBundles } from './handlers/bundle-request.js'
 import type { CategoryCounts } from '../candidates/index.js'
 import type { PunctureStats } from '../nat/index.js'
@@ -104,7 +102,6 @@ export class BloomwalkNode {
   readonly #inflight = new Set<Promise<void>>()
   readonly #intake: BundleIntake
   readonly #budgets: IntakeBudgets
-  readonly #retention = new RetentionBook()
   readonly #identities: IdentityNonces
   readonly #push: PushService
   readonly #firstContact: FirstContact
@@ -126,7 +123,7 @@ export class BloomwalkNode {
     const node = this
     this.#budgets = new IntakeBudgets(opts.intakeBudgets)
     this.#identities = new IdentityNonces(this.keys.publicKey, opts.identityNonces)
-    this.#intake = new BundleIntake({ context: () => this.#ctx, maxParents: opts.maxParents, verify: opts.verifyBundle ?? defaultVerifyBundle, deliver: (d) => this.#deliver(d), budgets: this.#budgets, retention: (s) => this.#retention.of(s) })
+    this.#intake = new BundleIntake({ context: () => this.#ctx, maxParents: opts.maxParents, verify: opts.verifyBundle ?? defaultVerifyBundle, deliver: (d) => this.#deliver(d), budgets: this.#budgets, store: { has: (o, id) => opts.store!.has(o, id) } })
     this.#ctx = {
       role: opts.role,
       clock: opts.clock,
@@ -149,7 +146,7 @@ export class BloomwalkNode {
       send: (to, overlay, packet, charge) => node.#send(to, overlay, packet, charge),
       accept: (overlay, bundles, from) => node.#intake.accept(overlay, bundles, from),
       acceptEphemeral: (overlay, bundles, from) => node.#intake.acceptEphemeral(overlay, bundles, from),
-      activeFrom: (overlay) => node.#retention.of(overlay).activeFrom(overlay.clock.time),
+      activeFrom: (overlay) => overlay.ledger?.activeFrom() ?? 0,
       mvds: undefined,
       catchUp: new CatchUp({
         clock: opts.clock,
@@ -292,44 +289,8 @@ export class BloomwalkNode {
     if (problem !== undefined) throw new BloomwalkError('INVALID_ARGUMENT', `invalid room policy: ${problem}`)
     if (this.#overlays.has(hex(overlay))) return
     const store = this.#ctx.store
-    const state = new OverlayState(overlay.slice(), {
-      start: store === undefined ? 0 : await store.maxGlobalTime(overlay),
-      stored: store === undefined ? 0 : await store.count(overlay),
-      candidates: this.#opts.candidates,
-      sync: this.#ctx.sync,
-      store,
-      rng: this.#ctx.rng,
-      sketchLength: this.#opts.sketchLength,
-      sketchJournal: this.#opts.sketchJournal
-    })
-    const retention = policy === undefined ? this.#retention.of(state) : this.#retention.set(state, policy)
-    if (store !== undefined && state.sketch !== undefined) {
-      // The sketch, the count of expiring bundles and the policy's index come from the store
-      // once per join, then are maintained: restored from the sketch persisted with the store
-      // when it has one (no scan, unless the policy keeps a per-author index), else rebuilt by
-      // a scan and persisted for the next join.
-      // Awaited only with a store that persists sketches: the join's timing is otherwise that of a plain join.
-      const persisted = isSketchStore(store) ? await restoreSketch(store, state, this.#ctx.sync) : { mark: undefined }
-      const restored = 'summary' in persisted ? persisted.summary : undefined
-      const evict: string[] = []
-      if (restored === undefined || retention.index.tracks) {
-        for await (const b of store.range({ overlay, from: 0, to: Number.MAX_SAFE_INTEGER })) {
-          if (restored === undefined) {
-            if (isSyncable(this.#ctx.sync, b.kind)) state.sketch.add(b.id)
-            if (b.expiresAt !== undefined) state.expiring++
-          }
-          evict.push(...retention.stored(b))
-        }
-      } else retention.restore(restored.bytes)
-      // Checkpointed before the evictions below: the store logs those as it logs any delete.
-      if ('mark' in persisted && persisted.mark !== undefined && isSketchStore(store)) await persistSketch(store, state, this.#ctx.sync, retention.bytes, persisted.mark, this.#ctx.log)
-      // A policy stricter than what was stored (or a store from before the policy) is applied now.
-      // Awaited only when there is work: the join's timing is otherwise that of a plain join.
-      if (evict.length > 0) this.#ctx.counters.bundlesPruned += (await retention.evict(store, state, this.#ctx.sync, evict)).length
-      if (retention.overCap) this.#ctx.counters.bundlesPruned += (await retention.enforceCap(store, state, this.#ctx.sync)).length
-      // No session predates the join: the journal only needs the changes from now on.
-      state.sketch.clearJournal()
-    }
+    const ledger = store === undefined ? undefined : await Ledger.open(this.#ledgerComponents(store), overlay.slice(), { policy, sketchLength: this.#opts.sketchLength, sketchJournal: this.#opts.sketchJournal })
+    const state = new OverlayState(ledger?.id ?? overlay.slice(), { ledger, candidates: this.#opts.candidates })
     if (store !== undefined && this.role === 'peer') {
       state.delivery = new OverlayDelivery({
         overlay: state.id,
@@ -357,11 +318,11 @@ export class BloomwalkNode {
     const state = this.#overlays.get(hex(overlay))
     if (state === undefined || this.role !== 'peer') throw new BloomwalkError('INVALID_ARGUMENT', 'publish needs a peer node that joined the overlay')
     if ((options.parents?.length ?? 0) > this.#opts.maxParents) throw new BloomwalkError('INVALID_ARGUMENT', `at most ${this.#opts.maxParents} parents`)
-    const identityNonce = this.#identities.for(state.id, state.key, this.#retention.of(state).policy.identityBits)
+    const identityNonce = this.#identities.for(state.id, state.key, state.ledger!.policy.identityBits)
     const bundle = signBundle({ overlay, globalTime: state.clock.time + 1, kind: options.kind ?? 1, parents: options.parents, body, expiresAt: options.expiresAt, identityNonce }, this.keys)
     const max = maxBundleBytes(this.#ctx.sync.datagramBudget)
     if (bundle.bytes.length > max) throw new BloomwalkError('BUNDLE_TOO_LARGE', `bundle is ${bundle.bytes.length} bytes; at most ${max} fit one datagram`)
-    const refused = this.#retention.of(state).refuses(bundle, state.clock.time + 1)
+    const refused = state.ledger!.refuses(bundle, state.clock.time + 1)
     if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
     state.clock.claim()
     await this.#intake.accept(state, [bundle], undefined)
@@ -379,7 +340,7 @@ export class BloomwalkNode {
   sendEphemeral(overlay: Uint8Array, body: Uint8Array, options: { kind?: number } = {}): number {
     const state = this.#overlays.get(hex(overlay))
     if (state === undefined || this.role !== 'peer') throw new BloomwalkError('INVALID_ARGUMENT', 'sendEphemeral needs a peer node that joined the overlay')
-    const identityNonce = this.#identities.for(state.id, state.key, this.#retention.of(state).policy.identityBits)
+    const identityNonce = this.#identities.for(state.id, state.key, state.ledger!.policy.identityBits)
     const bundle = signBundle({ overlay, globalTime: Math.max(1, state.clock.time), kind: options.kind ?? 0, body, identityNonce }, this.keys)
     const max = maxBundleBytes(this.#ctx.sync.datagramBudget)
     if (bundle.bytes.length > max) throw new BloomwalkError('BUNDLE_TOO_LARGE', `bundle is ${bundle.bytes.length} bytes; at most ${max} fit one datagram`)
@@ -494,7 +455,7 @@ export class BloomwalkNode {
       return found
     }
     if (packet.type !== 'introduction-request') return undefined
-    const state = new OverlayState(overlay.slice(), { start: 0, stored: 0, candidates: this.#opts.candidates, sync: this.#ctx.sync, store: undefined, rng: this.#ctx.rng })
+    const state = new OverlayState(overlay.slice(), { candidates: this.#opts.candidates })
     this.#overlays.set(state.key, state)
     if (this.#overlays.size > this.#opts.maxTrackedOverlays) this.#overlays.delete(this.#overlays.keys().next().value as string)
     return state
@@ -511,17 +472,7 @@ export class BloomwalkNode {
       state.stepping = true
       this.#track(
         walkStep(this.#ctx, state, { sizes: this.#sizes, requestTimeoutMs: this.#opts.requestTimeoutMs, events: this.#events })
-          .then(async () => {
-            const store = this.#ctx.store
-            if (store === undefined) return
-            const retention = this.#retention.of(state)
-            for (const b of await sweepExpired(store, state)) {
-              if (isSyncable(this.#ctx.sync, b.kind)) state.sketch?.remove(b.id)
-              retention.removed(b)
-              this.#events.emit('expired', { overlay: state.id, bundle: b })
-            }
-            if (retention.prunes) this.#ctx.counters.bundlesPruned += (await retention.sweep(store, state, this.#ctx.sync)).length
-          })
+          .then(() => state.ledger?.maintain())
           .catch((err: unknown) => {
             // A store that stopped serving (a failed write) makes the step fail; it re-opens
             // itself on a later step. Nothing here may reject into the timer.
@@ -579,6 +530,11 @@ export class BloomwalkNode {
     if (!validated) this.#ctx.counters.sentUnvalidated(packet.type, bytes.length)
     this.#opts.transport.send(to, bytes)
     return true
+  }
+
+  #ledgerComponents(store: BundleStore): LedgerComponents {
+    const { sync, rng, log, counters } = this.#ctx
+    return { store, sync, rng, log, counters, expired: (overlay, bundle) => this.#events.emit('expired', { overlay, bundle }) }
   }
 
   #deliver(d: Delivery): void {

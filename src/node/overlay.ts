@@ -1,15 +1,18 @@
-/** The state a node keeps per overlay: Lamport clock, offer builder, candidate table. */
+/**
+ * The state a node keeps per overlay besides its ledger: the candidate table, the walk's
+ * schedule, the answers in progress, causal delivery and the peers' reported global times.
+ * A peer's overlay has a ledger (./ledger.ts: store, clock, sketch, counts, offers); a
+ * tracker's has only a Lamport clock, for the global times peers report.
+ */
 import { PendingAnswers } from './pending-answers.js'
 import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
-import { Sketch } from '../reconcile/index.js'
+import type { Sketch } from '../reconcile/index.js'
 import { hex } from '../bytes.js'
 import type { OverlayDelivery } from './delivery.js'
 import { LamportClock } from '../clock/index.js'
 import type { Cancel } from '../env/clock.js'
-import type { Rng } from '../env/rng.js'
-import { OfferBuilder } from '../sync/offer.js'
-import type { SyncConfig } from '../sync/config.js'
-import type { SyncStoreView } from '../sync/select.js'
+import type { OfferBuilder } from '../sync/offer.js'
+import type { Ledger } from './ledger.js'
 
 /** Peers' reported global times remembered per overlay (for the adaptive strategy). */
 const MAX_PEER_TIMES = 256
@@ -20,36 +23,46 @@ export class OverlayState {
   readonly key: string
   readonly clock: LamportClock
   readonly candidates: CandidateTable
-  readonly builder: OfferBuilder | undefined
-  /** Bundles stored in this overlay (loaded at join, then counted). */
-  stored = 0
+  /** The only way bundles enter or leave the overlay; absent on trackers. */
+  readonly ledger: Ledger | undefined
   /** Cancels the next scheduled walk step. */
   cancelStep: Cancel | undefined
   stepping = false
-  /** Where the next expiry sweep starts (a global time). */
-  expiryCursor = 0
-  /** Stored bundles that carry an expiry: no sweep while there are none. */
-  expiring = 0
-  /** Ids of bundles being checked and stored right now (a duplicate arriving meanwhile is skipped). */
-  readonly intakeInFlight = new Set<string>()
   /** Ids of recent ephemeral messages, so each is delivered once (bounded). */
   readonly ephemeralSeen = new Set<string>()
   readonly #peerTimes = new Map<string, number>()
-  /** Coded-symbol sketch of the synced bundle ids (DESIGN §11); absent on trackers. */
-  readonly sketch: Sketch | undefined
   /** Our Bloom answers in progress per walker: its symbols-requests wait for them (bounded). */
   readonly answers = new PendingAnswers()
   /** Causal delivery to the application (DESIGN §8); set by the node when a peer joins the overlay. */
   delivery: OverlayDelivery | undefined
 
-  constructor(id: Uint8Array, init: { start: number; stored: number; candidates?: CandidateTableInit; sync: SyncConfig; store: SyncStoreView | undefined; rng: Rng; sketchLength?: number; sketchJournal?: number }) {
+  /** A peer's overlay over its `ledger`, or (without one) a tracker's. */
+  constructor(id: Uint8Array, init: { ledger?: Ledger; candidates?: CandidateTableInit }) {
     this.id = id
     this.key = hex(id)
-    this.clock = new LamportClock({ start: init.start })
+    this.ledger = init.ledger
+    this.clock = init.ledger?.clock ?? new LamportClock({ start: 0 })
     this.candidates = new CandidateTable(init.candidates ?? {})
-    this.stored = init.stored
-    this.builder = init.store === undefined ? undefined : new OfferBuilder(id, init.sync, { store: init.store, rng: init.rng })
-    this.sketch = init.store === undefined ? undefined : new Sketch({ length: init.sketchLength, journal: init.sketchJournal })
+  }
+
+  /** The ledger's offer builder (absent on trackers). */
+  get builder(): OfferBuilder | undefined {
+    return this.ledger?.builder
+  }
+
+  /** The ledger's coded-symbol sketch of the synced bundle ids (DESIGN §11); absent on trackers. */
+  get sketch(): Sketch | undefined {
+    return this.ledger?.sketch
+  }
+
+  /** Bundles stored in this overlay. */
+  get stored(): number {
+    return this.ledger?.stored ?? 0
+  }
+
+  /** Ids of bundles being stored right now (catch-up does not fetch them again). */
+  get intakeInFlight(): ReadonlySet<string> {
+    return this.ledger?.arriving ?? NONE
   }
 
   /** Remembers a peer's reported global time (bounded; oldest report forgotten first). */
@@ -63,3 +76,5 @@ export class OverlayState {
     return this.#peerTimes.get(peerKey)
   }
 }
+
+const NONE: ReadonlySet<string> = new Set()

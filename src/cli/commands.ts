@@ -8,7 +8,6 @@ import { CHAT_USAGE, runChat } from './chat.js'
 import { CommandError, type Command, type CommandIo } from './command.js'
 import { DEMO_USAGE, runDemo } from './demo.js'
 import { NODE_USAGE, runNode } from './node.js'
-import { RECONCILE_BENCH_USAGE, runReconcileBench } from './reconcile-bench.js'
 import { STORE_USAGE, runStore } from './store.js'
 import { TRACKER_USAGE, runTracker } from './tracker.js'
 import { UsageError } from './args.js'
@@ -25,7 +24,6 @@ commands:
   chat      a terminal public chat in a room
   bloom     filter size, k and capacity for a datagram budget and false-positive rate
   store     check or repair the bundle stores of a data directory (store check|repair --data DIR)
-  reconcile-bench  two peers differing in D of N bundles: Bloom walk vs coded symbols, measured
   sim       one simulation of a preset on virtual time (the real node code, many peers)
   sweep     a simulation preset over a grid of parameters and seeds; a table, JSON or a plot
 
@@ -39,8 +37,7 @@ export const COMMANDS: Record<string, { run: Command; usage: string }> = {
   node: { run: runNode, usage: NODE_USAGE },
   chat: { run: runChat, usage: CHAT_USAGE },
   bloom: { run: runBloom, usage: BLOOM_USAGE },
-  store: { run: runStore, usage: STORE_USAGE },
-  'reconcile-bench': { run: runReconcileBench, usage: RECONCILE_BENCH_USAGE }
+  store: { run: runStore, usage: STORE_USAGE }
 }
 
 /**

@@ -8,7 +8,7 @@
  * length falls back to the Bloom walk in modulo mode. One session per overlay at a time;
  * every step is bounded.
  */
-import { SymbolSession, newerSlices, symbolsPerDatagram, symbolsPerResponse, type SessionStep } from '../reconcile/index.js'
+import { DEFAULT_SYMBOLS_PER_DIFFERENCE, SymbolSession, newerSlices, symbolsPerDatagram, symbolsPerResponse, type SessionStep } from '../reconcile/index.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
 import type { Logger } from '../env/logger.js'
@@ -101,6 +101,12 @@ export interface CatchUpComponents extends SymbolResponderComponents {
   readonly log: Logger
 }
 
+/** Catch-up's settings. */
+export interface CatchUpSettings {
+  /** Symbols asked for in total per estimated difference (default {@link DEFAULT_SYMBOLS_PER_DIFFERENCE}). */
+  symbolsPerDifference?: number
+}
+
 /**
  * The coded-symbol catch-up of one node: its sessions (one per overlay), their retry timers
  * and the steps in flight; the responder side is ./symbol-responder.ts. {@link CatchUp.stop} cancels every
@@ -116,10 +122,12 @@ export class CatchUp {
   readonly #perRequest: number
   readonly #firstWindow: number
   readonly #responder: SymbolResponder
+  readonly #symbolsPerDifference: number
   #stopped = false
 
-  constructor(components: CatchUpComponents) {
+  constructor(components: CatchUpComponents, settings: CatchUpSettings = {}) {
     this.#c = components
+    this.#symbolsPerDifference = settings.symbolsPerDifference ?? DEFAULT_SYMBOLS_PER_DIFFERENCE
     this.#perRequest = symbolsPerRequest(components.sync.datagramBudget, components.sync.responseBudget, components.limits.maxSymbolsPerRequest)
     this.#firstWindow = firstWindow(components.sync.datagramBudget)
     this.#responder = new SymbolResponder(components, { perRequest: this.#perRequest, sessionTimeoutMs: SESSION_TIMEOUT_MS }, this.counters)
@@ -138,6 +146,11 @@ export class CatchUp {
   async stop(): Promise<void> {
     this.#stopped = true
     for (const [state, overlay] of this.#live) this.#end(overlay, state)
+    await this.settled()
+  }
+
+  /** Resolves once the steps in flight (started by an idle check or a timer) are done. */
+  async settled(): Promise<void> {
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
   }
 
@@ -187,6 +200,7 @@ export class CatchUp {
       maxPerRequest: this.#perRequest,
       maxIdsPerRequest: Math.min(this.#c.limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
       maxIdsPerRound: MAX_IDS_PER_ROUND,
+      symbolsPerDifference: this.#symbolsPerDifference,
       ...(own.lastSession === undefined ? {} : { reuse: own.lastSession })
     })
     own.lastSession = session

@@ -1,7 +1,7 @@
 /**
  * The requester's catch-up policy (docs/reconcile.md §9), sans-I/O: what to ask a peer for,
- * round by round, so that the node (src/node/catch-up.ts) and the bench
- * (src/cli/reconcile-symbols.ts) run the same policy. The caller sends what each step says
+ * round by round; src/node/catch-up.ts drives it (and the reconcile bench runs that catch-up
+ * service, bench/reconcile-symbols.ts). The caller sends what each step says
  * and feeds back the responses; timers and sockets stay with the caller.
  *
  * 1. **Idle check** ({@link SymbolSession.start}): one symbols-request for the first window

@@ -9,7 +9,7 @@ describe('bloomwalk usage', () => {
     const help = await run(['--help'])
     expect(help.code).toBe(0)
     expect(help.out).toBe(USAGE)
-    for (const name of ['demo', 'tracker', 'node', 'chat', 'bloom', 'reconcile-bench', 'sim', 'sweep']) expect(help.out).toMatch(new RegExp(`^  ${name} `, 'm'))
+    for (const name of ['demo', 'tracker', 'node', 'chat', 'bloom', 'sim', 'sweep']) expect(help.out).toMatch(new RegExp(`^  ${name} `, 'm'))
     expect((await run([])).code).toBe(2)
     const unknown = await run(['frobnicate'])
     expect(unknown.code).toBe(2)

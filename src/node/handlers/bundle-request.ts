@@ -19,7 +19,10 @@ import type { OverlayState } from '../overlay.js'
  */
 export const BUNDLE_REQUEST_BUDGET_FACTOR = 4
 
-export async function onBundleRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: BundleRequest): Promise<void> {
+/** What answering bundle-requests uses of the node (the reconcile bench builds one for each side). */
+export type BundleServer = Pick<NodeContext, 'store' | 'sync' | 'limits' | 'send' | 'activeFrom'>
+
+export async function onBundleRequest(ctx: BundleServer & Pick<NodeContext, 'role' | 'counters'>, from: Address, overlay: OverlayState, req: BundleRequest): Promise<void> {
   if (ctx.role !== 'peer' || ctx.store === undefined) {
     ctx.counters.drop('tracker-ignores')
     return
@@ -36,7 +39,7 @@ export async function onBundleRequest(ctx: NodeContext, from: Address, overlay: 
  * symbols-request): the ids we hold, within four response budgets and the anti-amplification
  * limit; ids we do not hold are ignored.
  */
-export async function serveBundles(ctx: NodeContext, from: Address, overlay: OverlayState, ids: readonly Uint8Array[], newerThan?: number, upTo?: number): Promise<void> {
+export async function serveBundles(ctx: BundleServer, from: Address, overlay: OverlayState, ids: readonly Uint8Array[], newerThan?: number, upTo?: number): Promise<void> {
   if (ctx.store === undefined) return
   const budget = BUNDLE_REQUEST_BUDGET_FACTOR * ctx.sync.responseBudget
   const found: Bundle[] = []

@@ -1,4 +1,4 @@
-/** The shapes of `bloomwalk reconcile-bench`'s run and report, shared by the run (reconcile-bench.ts) and its text output (reconcile-report.ts). */
+/** The shapes of `npm run reconcile-bench`'s run and report, shared by the run (reconcile-bench.ts) and its text output (reconcile-report.ts). */
 import type { CatchUpPolicy } from './reconcile-symbols.js'
 import type { Layout } from './reconcile-fixture.js'
 import type { Traffic } from './reconcile-link.js'

@@ -1,5 +1,5 @@
 /**
- * The data of `bloomwalk reconcile-bench`: N + D distinct bundles with the real layout and
+ * The data of `npm run reconcile-bench`: N + D distinct bundles with the real layout and
  * ids, split into two sets that share N and differ in D (half held by each side only).
  *
  * Built like bench/fixtures.ts `syntheticBundles` (which src/ cannot import: bench/ is not
@@ -7,9 +7,9 @@
  * signature, because signing 10^6 bundles takes too long. The bench therefore never verifies
  * signatures (see reconcile-link.ts); every bundle decodes with `decodeBundle`.
  */
-import { bundleIdOf, encodeCanonical, SIGNATURE_BYTES, type Bundle } from '../bundle/index.js'
-import { int, SeededRng, shuffle } from '../env/rng.js'
-import { MemoryStore } from '../store/memory.js'
+import { bundleIdOf, encodeCanonical, SIGNATURE_BYTES, type Bundle } from '../src/bundle/index.js'
+import { int, SeededRng, shuffle } from '../src/env/rng.js'
+import { MemoryStore } from '../src/store/memory.js'
 
 /**
  * Where the differences lie in global time: `random` anywhere, half held by each side;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { UsageError } from '../../src/cli/args.js'
-import { RECONCILE_METHODS, runReconcileBench, type ReconcileBenchReport } from '../../src/cli/reconcile-bench.js'
-import { formatReport } from '../../src/cli/reconcile-report.js'
+import { RECONCILE_METHODS, runReconcileBench, type ReconcileBenchReport } from '../../bench/reconcile-bench.js'
+import { formatReport } from '../../bench/reconcile-report.js'
 
 async function run(args: string[]): Promise<string[]> {
   const lines: string[] = []
@@ -9,7 +9,7 @@ async function run(args: string[]): Promise<string[]> {
   return lines
 }
 
-describe('bloomwalk reconcile-bench', () => {
+describe('npm run reconcile-bench', () => {
   it('stops at the first Ctrl-C (exit 130), between two datagrams, without a report', async () => {
     const controller = new AbortController()
     const out: string[] = []

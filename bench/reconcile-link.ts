@@ -1,11 +1,12 @@
 /**
- * The two-party loop under `bloomwalk reconcile-bench`: two sides, A and B, each with a
+ * The two-party loop under `npm run reconcile-bench`: two sides, A and B, each with a
  * memory store, bound to a MemoryNetwork on a ManualClock. Every packet is encoded with
  * `encodePacket`, sent through the network with the real datagram budget as its size
  * limit, decoded with `decodePacketWithReason` under the default decode limits, and handed
- * to the method's handler as the receiving side's work. The handlers (reconcile-bloom.ts,
- * reconcile-symbols.ts) follow the node's handlers (src/node) step by step, calling the
- * same sync and reconcile functions; what they leave out is said there.
+ * to the method's handler as the receiving side's work. Coded symbols (reconcile-symbols.ts)
+ * run the node's own catch-up services on each side; the Bloom walk (reconcile-bloom.ts)
+ * follows the node's walk step, calling the same sync functions; what each leaves out is
+ * said there.
  *
  * Measures: datagrams and bytes each way and per packet type (exact encoded sizes), virtual
  * time (every datagram takes {@link ONE_WAY_MS}, so elapsed time / RTT counts sequential
@@ -15,16 +16,17 @@
  * side's work are reported too (from `perf_hooks` gc entries).
  */
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks'
-import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateDecoded, type BundlePolicy } from '../bundle/validate.js'
-import type { Bundle } from '../bundle/types.js'
-import { TOKEN_BYTES } from '../node/amplification.js'
-import { ManualClock } from '../env/clock.js'
-import { SeededRng } from '../env/rng.js'
-import type { Sketch } from '../reconcile/index.js'
-import type { MemoryStore } from '../store/memory.js'
-import type { SyncConfig } from '../sync/config.js'
-import { MemoryNetwork, type MemoryTransport } from '../transport/index.js'
-import { addressKey, decodePacketWithReason, DEFAULT_DECODE_LIMITS, encodePacket, type Address, type DecodeLimits, type Packet, type PacketType } from '../wire/index.js'
+import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateDecoded, type BundlePolicy } from '../src/bundle/validate.js'
+import type { Bundle } from '../src/bundle/types.js'
+import { TOKEN_BYTES } from '../src/node/amplification.js'
+import { ManualClock } from '../src/env/clock.js'
+import { SeededRng } from '../src/env/rng.js'
+import type { Sketch } from '../src/reconcile/index.js'
+import type { MemoryStore } from '../src/store/memory.js'
+import type { OverlayState } from '../src/node/overlay.js'
+import type { SyncConfig } from '../src/sync/config.js'
+import { MemoryNetwork, type MemoryTransport } from '../src/transport/index.js'
+import { addressKey, decodePacketWithReason, DEFAULT_DECODE_LIMITS, encodePacket, type Address, type DecodeLimits, type Packet, type PacketType } from '../src/wire/index.js'
 
 /** One-way delay of every datagram (virtual ms); a round trip is twice this. */
 export const ONE_WAY_MS = 1
@@ -46,6 +48,8 @@ export interface Side {
   readonly rng: SeededRng
   /** The side's sketch, maintained on every stored bundle when set (as the node does). */
   sketch: Sketch | undefined
+  /** The node's state of the overlay when the method runs node services: its Lamport clock observes and its count follows every stored bundle. */
+  state: OverlayState | undefined
   /** The token this side issues to its peer (stateless in the node: the same every time). */
   readonly issued: Uint8Array
   /** Bundles stored during the run that the side lacked, and their bytes. */
@@ -168,13 +172,18 @@ export class Link {
 
   /**
    * Delivers datagrams, in arrival order, until none is in flight: each is decoded and
-   * handled as the receiving side's work (handlers may send more).
+   * handled as the receiving side's work (handlers may send more). `settle` resolves once
+   * the work the sides started on their own (timers) is done; it is awaited before the
+   * virtual clock moves on.
    */
-  async drain(handle: Handler): Promise<void> {
+  async drain(handle: Handler, settle?: () => Promise<void>): Promise<void> {
     for (;;) {
       this.signal?.throwIfAborted()
       const item = this.#inbox.shift()
       if (item === undefined) {
+        // Work started by timers (a service's steps in flight) may still send.
+        if (settle !== undefined) await settle()
+        if (this.#inbox.length > 0) continue
         const at = this.clock.nextAt()
         if (at === undefined) return
         this.clock.runUntil(at)
@@ -193,7 +202,9 @@ export class Link {
 
   /**
    * Stores bundles that arrived at `side` from its peer, as the node's `accept` does: skip
-   * what is held, validate (signature excepted), store, add to the sketch. Returns the
+   * what is held, validate (signature excepted), store, add to the sketch, observe the
+   * global time and count it (the node's intake also delivers, which the bench has no
+   * use for). Returns the
    * bundles that were new.
    */
   async accept(side: Side, bundles: readonly Bundle[]): Promise<Bundle[]> {
@@ -213,6 +224,10 @@ export class Link {
         continue
       }
       side.sketch?.add(b.id)
+      if (side.state !== undefined) {
+        side.state.clock.observe(b.globalTime, b.author, this.clock.now())
+        side.state.stored++
+      }
       side.fresh++
       side.freshBytes += b.bytes.length
       fresh.push(b)
@@ -230,7 +245,7 @@ export class Link {
   #side(name: 'A' | 'B', store: MemoryStore, rng: SeededRng): Side {
     const transport = this.net.bind()
     const address = transport.address()
-    const side: Side = { name, transport, address, key: addressKey(address), store, rng, sketch: undefined, issued: rng.bytes(TOKEN_BYTES), fresh: 0, freshBytes: 0, duplicates: 0, rejected: 0, cpuMicros: 0, storeMicros: 0, gcMs: 0 }
+    const side: Side = { name, transport, address, key: addressKey(address), store, rng, sketch: undefined, state: undefined, issued: rng.bytes(TOKEN_BYTES), fresh: 0, freshBytes: 0, duplicates: 0, rejected: 0, cpuMicros: 0, storeMicros: 0, gcMs: 0 }
     transport.onPacket = (from, bytes) => {
       this.#inbox.push({ to: side, from, bytes })
     }

@@ -1,4 +1,4 @@
-/** The text output of `bloomwalk reconcile-bench`: a Markdown table and one line of detail per method. */
+/** The text output of `npm run reconcile-bench`: a Markdown table and one line of detail per method. */
 import type { MethodResult, ReconcileBenchReport, ReconcileMethod } from './reconcile-types.js'
 import { oneSided } from './reconcile-fixture.js'
 

@@ -12,13 +12,13 @@
  * validated; the walker echoes the 16-byte token it was issued), the Lamport clock's
  * acceptable-range check (all bundles are in range) and signature verification.
  */
-import { BloomFilter } from '../bloom/index.js'
-import { DEFAULT_ACCEPTABLE_RANGE } from '../clock/index.js'
-import { answerOffer } from '../sync/answer.js'
-import { offerSize } from '../sync/capacity.js'
-import { OfferBuilder, type OfferStats } from '../sync/offer.js'
-import { packDatagrams } from '../sync/pack.js'
-import type { Packet } from '../wire/index.js'
+import { BloomFilter } from '../src/bloom/index.js'
+import { DEFAULT_ACCEPTABLE_RANGE } from '../src/clock/index.js'
+import { answerOffer } from '../src/sync/answer.js'
+import { offerSize } from '../src/sync/capacity.js'
+import { OfferBuilder, type OfferStats } from '../src/sync/offer.js'
+import { packDatagrams } from '../src/sync/pack.js'
+import type { Packet } from '../src/wire/index.js'
 import type { Link, Side } from './reconcile-link.js'
 
 /** What a Bloom walk run did. */

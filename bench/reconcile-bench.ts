@@ -1,31 +1,37 @@
 /**
- * `bloomwalk reconcile-bench`: how two peers that share N bundles and differ in D find and
+ * `npm run reconcile-bench` (node dist/bench/reconcile-bench.js): how two peers that share N bundles and differ in D find and
  * exchange the difference, by the Bloom walk alone (pivot `largest`, and `modulo`) and by
  * coded symbols (DESIGN §11), over the in-memory network with the real datagram budget.
  *
- * Not full nodes: a two-party loop (reconcile-link.ts) drives the same sync and reconcile
- * code the node's handlers call, with real encoded datagrams, so 10^6 bundles run in
- * reasonable time. Each method starts from freshly filled stores.
+ * Not full nodes: a two-party loop (reconcile-link.ts) carries real encoded datagrams
+ * between two sides. Coded symbols run the node's own catch-up services on each side
+ * (reconcile-symbols.ts); the Bloom walk runs the node's offer building and answering
+ * (reconcile-bloom.ts). 10^6 bundles run in reasonable time. Each method starts from freshly
+ * filled stores.
+ *
+ * Not a `bloomwalk` command: the package ships dist/src only, so src/cli cannot import
+ * bench/; the npm script runs this file.
  */
 import { parseArgs } from 'node:util'
-import { roomId } from '../bundle/index.js'
-import { Sketch, informationFloor } from '../reconcile/index.js'
-import { syncConfig, MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET } from '../sync/config.js'
-import { UsageError, choiceOption, numberOption } from './args.js'
-import type { CommandIo } from './command.js'
+import { roomId } from '../src/bundle/index.js'
+import { informationFloor } from '../src/reconcile/index.js'
+import { syncConfig, MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET } from '../src/sync/config.js'
+import { UsageError, choiceOption, numberOption } from '../src/cli/args.js'
+import type { CommandIo } from '../src/cli/command.js'
+import { pathToFileURL } from 'node:url'
 import { bloomWalk } from './reconcile-bloom.js'
 import { benchBundles, LAYOUTS, splitSets, storeOf, type BenchSets, type Layout } from './reconcile-fixture.js'
 import { Link, type Traffic } from './reconcile-link.js'
 import { formatReport } from './reconcile-report.js'
-import { CATCH_UP_POLICIES, codedSymbols, type CatchUpPolicy } from './reconcile-symbols.js'
-import { DEFAULT_SYMBOLS_PER_DIFFERENCE } from '../reconcile/index.js'
+import { CATCH_UP_POLICIES, codedSymbols, nodeServices } from './reconcile-symbols.js'
+import { DEFAULT_SYMBOLS_PER_DIFFERENCE } from '../src/reconcile/index.js'
 import { RECONCILE_METHODS, type MethodResult, type ReconcileBenchOptions, type ReconcileBenchReport, type ReconcileMethod } from './reconcile-types.js'
 
 export { RECONCILE_METHODS, type MethodResult, type ReconcileBenchOptions, type ReconcileBenchReport, type ReconcileMethod }
 
-export const RECONCILE_BENCH_USAGE = `usage: bloomwalk reconcile-bench [--shared N] [--diff D] [--layout random|recent|newest|lacking] [--budget BYTES]
-                                [--max-steps S] [--methods LIST] [--policy node] [--symbols-per-difference F]
-                                [--seed S] [--json]
+export const RECONCILE_BENCH_USAGE = `usage: npm run reconcile-bench -- [--shared N] [--diff D] [--layout random|recent|newest|lacking] [--budget BYTES]
+                                  [--max-steps S] [--methods LIST] [--policy node] [--symbols-per-difference F]
+                                  [--seed S] [--json]
 
 Two peers share N bundles (196 B each) and differ in D. Each method reconciles them over the
 in-memory network; printed per method: round trips, datagrams and bytes each way, metadata
@@ -41,7 +47,7 @@ information floor for that D (32-byte ids, and 64-bit short ids), and CPU per si
   --budget     UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET} (default 1200)
   --max-steps  walk steps (both sides together) before a Bloom walk is reported unfinished (default 5000)
   --methods    comma-separated subset of ${RECONCILE_METHODS.join(', ')} (default all)
-  --policy     coded symbols: node (the only one) = the node's SymbolSession (src/reconcile/session.ts)
+  --policy     coded symbols: node (the only one) = the node's catch-up services (src/node/catch-up.ts)
   --symbols-per-difference
                coded symbols: symbols asked for per estimated difference (default ${DEFAULT_SYMBOLS_PER_DIFFERENCE}):
                lower costs fewer bytes, higher fewer round trips
@@ -105,12 +111,16 @@ async function runMethod(method: ReconcileMethod, sets: BenchSets, options: Reco
   const link = new Link(sets.overlay, { a: await storeOf(sets.a), b: await storeOf(sets.b) }, syncConfig({ datagramBudget: options.budget, strategy }), options.seed)
   link.signal = signal
   signal?.throwIfAborted()
-  if (method === 'symbols') {
-    progress('building the sketches')
-    const a = sketchInto(link.a, sets.a)
-    const b = sketchInto(link.b, sets.b)
-    onSketches?.(a, b)
-  }
+  const services =
+    method === 'symbols'
+      ? await (async () => {
+          progress('building the sketches')
+          const a = await nodeServices(link, link.a, sets.a.map((x) => x.id), options.symbolsPerDifference)
+          const b = await nodeServices(link, link.b, sets.b.map((x) => x.id), options.symbolsPerDifference)
+          onSketches?.(a.sketchCpuMs, b.sketchCpuMs)
+          return { a: a.services, b: b.services }
+        })()
+      : undefined
   progress('reconciling')
   // With --expose-gc, start from a collected heap so that a major collection of the setup's
   // garbage does not land in one side's CPU time.
@@ -118,10 +128,12 @@ async function runMethod(method: ReconcileMethod, sets: BenchSets, options: Reco
   const start = performance.now()
   let found: number
   let detail: MethodResult['detail']
-  if (method === 'symbols') {
-    const s = await codedSymbols(link, options.symbolsPerDifference)
+  if (services !== undefined) {
+    const s = await codedSymbols(link, services.a, services.b)
+    const drops = Object.values(s.drops).reduce((n, x) => n + x, 0)
+    if (drops > 0) throw new Error(`symbols: the services dropped datagrams (${JSON.stringify(s.drops)}); the bench expects none`)
     found = s.newerFetched + s.weLack + s.theyLack
-    detail = { end: s.end, policy: options.policy, symbols: s.symbols, requested: s.requested, symbolsPerDifference: options.diff === 0 ? 0 : round(s.symbols / options.diff, 3), firstEstimate: s.firstEstimate ?? '–', symbolsRequests: s.symbolsRequests, bundleRequests: s.bundleRequests, newerFetches: s.newerFetches, newerFetched: s.newerFetched, weLack: s.weLack, theyLack: s.theyLack, notServed: s.notServed, reRequests: s.reRequests }
+    detail = { end: s.end, policy: options.policy, symbols: s.symbols, requested: s.requested, symbolsPerDifference: options.diff === 0 ? 0 : round(s.symbols / options.diff, 3), firstEstimate: s.firstEstimate ?? '–', symbolsRequests: s.symbolsRequests, bundleRequests: s.bundleRequests, newerFetches: s.newerFetches, newerFetched: s.newerFetched, weLack: s.weLack, theyLack: s.theyLack, notServed: s.notServed }
   } else {
     const w = await bloomWalk(link, options.diff, options.maxSteps)
     found = link.a.fresh + link.b.fresh
@@ -130,13 +142,6 @@ async function runMethod(method: ReconcileMethod, sets: BenchSets, options: Reco
   const wallMs = performance.now() - start
   await link.close()
   return summarize(method, link, options.diff, found, detail, wallMs, sets)
-}
-
-function sketchInto(side: Link['a'], bundles: BenchSets['a']): number {
-  const start = process.cpuUsage()
-  side.sketch = Sketch.from(bundles.map((b) => b.id))
-  const used = process.cpuUsage(start)
-  return (used.user + used.system) / 1000
 }
 
 function summarize(method: ReconcileMethod, link: Link, diff: number, found: number, detail: MethodResult['detail'], wallMs: number, sets: BenchSets): MethodResult {
@@ -176,7 +181,7 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f
 }
 
-/** The command. */
+/** The command line (`io.signal`: Ctrl-C). */
 export async function runReconcileBench(argv: string[], out: (line: string) => void, io: Partial<CommandIo> = {}): Promise<number | void> {
   const { values } = parseArgs({
     args: argv,
@@ -231,4 +236,23 @@ function methodsOption(raw: string | undefined): ReconcileMethod[] {
   for (const m of list) if (!(RECONCILE_METHODS as readonly string[]).includes(m)) throw new UsageError(`--methods takes ${RECONCILE_METHODS.join(', ')}, got "${m}"`)
   if (list.length === 0 || new Set(list).size !== list.length) throw new UsageError('--methods must list each method at most once')
   return list as ReconcileMethod[]
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const controller = new AbortController()
+  process.once('SIGINT', () => controller.abort())
+  runReconcileBench(process.argv.slice(2), (line) => process.stdout.write(line + '\n'), { signal: controller.signal }).then(
+    (code) => {
+      if (typeof code === 'number') process.exitCode = code
+    },
+    (err: unknown) => {
+      if (err instanceof UsageError || (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+        process.stderr.write(`reconcile-bench: ${err.message}\n${RECONCILE_BENCH_USAGE}\n`)
+        process.exitCode = 2
+      } else {
+        process.stderr.write(`reconcile-bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+        process.exitCode = 1
+      }
+    }
+  )
 }

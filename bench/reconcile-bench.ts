@@ -115,8 +115,8 @@ async function runMethod(method: ReconcileMethod, sets: BenchSets, options: Reco
     method === 'symbols'
       ? await (async () => {
           progress('building the sketches')
-          const a = await nodeServices(link, link.a, sets.a.map((x) => x.id), options.symbolsPerDifference)
-          const b = await nodeServices(link, link.b, sets.b.map((x) => x.id), options.symbolsPerDifference)
+          const a = await nodeServices(link, link.a, options.symbolsPerDifference)
+          const b = await nodeServices(link, link.b, options.symbolsPerDifference)
           onSketches?.(a.sketchCpuMs, b.sketchCpuMs)
           return { a: a.services, b: b.services }
         })()

@@ -48,7 +48,7 @@ export interface Side {
   readonly rng: SeededRng
   /** The side's sketch, maintained on every stored bundle when set (as the node does). */
   sketch: Sketch | undefined
-  /** The node's state of the overlay when the method runs node services: its Lamport clock observes and its count follows every stored bundle. */
+  /** The node's state of the overlay when the method runs node services: what arrives is stored through its ledger (src/node/ledger.ts). */
   state: OverlayState | undefined
   /** The token this side issues to its peer (stateless in the node: the same every time). */
   readonly issued: Uint8Array
@@ -201,10 +201,10 @@ export class Link {
   }
 
   /**
-   * Stores bundles that arrived at `side` from its peer, as the node's `accept` does: skip
-   * what is held, validate (signature excepted), store, add to the sketch, observe the
-   * global time and count it (the node's intake also delivers, which the bench has no
-   * use for). Returns the
+   * Stores bundles that arrived at `side` from its peer, as the node's intake does: skip
+   * what is held, validate (signature excepted), then store through the side's ledger when
+   * it has one (store, Lamport clock, sketch, count), else into the store and the sketch
+   * (the node's intake also delivers, which the bench has no use for). Returns the
    * bundles that were new.
    */
   async accept(side: Side, bundles: readonly Bundle[]): Promise<Bundle[]> {
@@ -219,15 +219,12 @@ export class Link {
         side.rejected++
         continue
       }
-      if (!(await side.store.put(b))) {
+      const ledger = side.state?.ledger
+      if (ledger !== undefined ? (await ledger.put(b, this.clock.now())) !== 'stored' : !(await side.store.put(b))) {
         side.duplicates++
         continue
       }
-      side.sketch?.add(b.id)
-      if (side.state !== undefined) {
-        side.state.clock.observe(b.globalTime, b.author, this.clock.now())
-        side.state.stored++
-      }
+      if (ledger === undefined) side.sketch?.add(b.id)
       side.fresh++
       side.freshBytes += b.bytes.length
       fresh.push(b)

@@ -23,7 +23,7 @@ export function formatReport(report: ReconcileBenchReport): string[] {
   const lines = [
     `reconcile-bench: N = ${grouped(o.shared)} shared, D = ${grouped(o.diff)} (${grouped(onlyA)} only at A, ${grouped(o.diff - onlyA)} only at B, ${o.layout}), budget ${grouped(o.budget)} B, seed ${o.seed}, node ${setup.node}`,
     `bundles: ${grouped(setup.bundles)} of ${setup.bundleBytes} B, generated in ${grouped(setup.generateMs / 1000, 1)} s` +
-      (setup.sketchCpuMs === null ? '' : `; sketches (L = 2^14) built in ${grouped(setup.sketchCpuMs.a)} / ${grouped(setup.sketchCpuMs.b)} ms CPU (A / B), not counted below`),
+      (setup.sketchCpuMs === null ? '' : `; ledgers opened (a store scan building the sketch, L = 2^14) in ${grouped(setup.sketchCpuMs.a)} / ${grouped(setup.sketchCpuMs.b)} ms CPU (A / B), not counted below`),
     setup.floor === null
       ? 'information floor: – (no difference)'
       : `information floor for D = ${grouped(o.diff)}: ${grouped(setup.floor.fullIds, 2)} B per difference with 32-byte ids, ${grouped(setup.floor.shortIds, 2)} B with 64-bit short ids (any layout)`,

@@ -11,14 +11,15 @@
  *   session). The walk steps' own datagrams are not counted (they are sent with or without
  *   catch-up);
  * - the dispatch of the four packet types to those services, as src/node/dispatcher.ts does;
- * - storing what arrives (`Link.accept`: validation without signatures, store, sketch,
- *   Lamport clock, count), the node's intake minus delivery.
+ * - storing what arrives (`Link.accept`: validation without signatures, then the side's
+ *   `Ledger`, src/node/ledger.ts), the node's intake minus delivery.
  *
  * B knows A as a walk candidate (A walked to it), so its responder answers. The network loses
  * nothing here, so the retry path is not exercised (test/node covers it).
  */
 import { CatchUp } from '../src/node/catch-up.js'
 import { onBundleRequest, type BundleServer } from '../src/node/handlers/bundle-request.js'
+import { Ledger } from '../src/node/ledger.js'
 import { OverlayState } from '../src/node/overlay.js'
 import { Counters } from '../src/node/stats.js'
 import { silentLogger } from '../src/env/logger.js'
@@ -67,23 +68,21 @@ interface Services {
   bundles: BundleServer & Pick<import('../src/node/context.js').NodeContext, 'role' | 'counters'>
 }
 
-/** Builds a side's overlay state (its sketch filled from `ids`) and services. Returns the sketch build's CPU ms. */
-export async function nodeServices(link: Link, side: Side, ids: readonly Uint8Array[], symbolsPerDifference: number): Promise<{ services: Services; sketchCpuMs: number }> {
+/** Builds a side's overlay state over its ledger (opened as a join does: the sketch by a scan of the store) and services. Returns the ledger's opening CPU ms. */
+export async function nodeServices(link: Link, side: Side, symbolsPerDifference: number): Promise<{ services: Services; sketchCpuMs: number }> {
   const store = side.store
-  const state = new OverlayState(link.overlay, { start: await store.maxGlobalTime(link.overlay), stored: await store.count(link.overlay), sync: link.sync, store, rng: side.rng.fork() })
+  const counters = new Counters()
   const start = process.cpuUsage()
-  // As the node's join does when it rebuilds the sketch by a scan (every bench bundle is synced).
-  for (const id of ids) state.sketch!.add(id)
-  state.sketch!.clearJournal()
+  const ledger = await Ledger.open({ store, sync: link.sync, rng: side.rng.fork(), log: silentLogger, counters, expired: () => {} }, link.overlay)
   const used = process.cpuUsage(start)
+  const state = new OverlayState(link.overlay, { ledger })
   side.sketch = state.sketch
   side.state = state
-  const counters = new Counters()
   const send = (_to: unknown, _overlay: Uint8Array, packet: Packet): boolean => {
     link.send(side, packet)
     return true
   }
-  const bundles = { role: 'peer' as const, counters, store, sync: link.sync, limits: link.limits, send, activeFrom: () => 1 }
+  const bundles = { role: 'peer' as const, counters, store, sync: link.sync, limits: link.limits, send, activeFrom: () => ledger.activeFrom() }
   const catchUp = new CatchUp(
     {
       clock: link.clock,

@@ -64,7 +64,7 @@ export interface ReconcileBenchReport {
     bundleBytes: number
     /** Wall time to generate the bundles, ms. */
     generateMs: number
-    /** CPU to build each side's sketch (L = 2^14), ms: before the coded-symbol run, not in its CPU. */
+    /** CPU to open each side's ledger (a store scan building the sketch, L = 2^14), ms: before the coded-symbol run, not in its CPU. */
     sketchCpuMs: { a: number; b: number } | null
     /**
      * The information floor for this D, bytes per difference (src/reconcile/floor.ts): with

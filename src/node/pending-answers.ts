@@ -15,7 +15,19 @@
  * two with a first-contact follow-up), or the overlay {@link MAX_ANSWERS_IN_FLIGHT}, a new
  * offer is {@link busy}: it gets its introduction-response without an answer (counted
  * `answersShed`).
+ *
+ * Answers in progress bound the memory at any moment, not the work over a flood: two at a
+ * time still read 500 answers a second from the store for one source, and the native memory
+ * those reads allocated stayed resident after the flood (RSS 94 → 312 → 312 MB,
+ * `npm run measure:flood`). So answers are also rated: per walker address
+ * {@link ANSWER_RATE_PER_WALKER} a second and per source host (IPv4 address, IPv6 /64)
+ * {@link ANSWER_RATE_PER_HOST}, each with {@link ANSWER_BURST_SECONDS} of burst. An honest
+ * walker walks to one peer at most once per eligibility window (27.5 s at the design's pace,
+ * 1.4 s at the demo's fastest) plus a first-contact follow-up, so it never meets the rate;
+ * peers behind one address share the host's rate.
  */
+import { IntakeBudgets } from './budgets.js'
+import { RateTable } from './rate-table.js'
 
 /** Answers in progress tracked per overlay. */
 export const MAX_PENDING_ANSWERS = 256
@@ -23,6 +35,23 @@ export const MAX_PENDING_ANSWERS = 256
 export const MAX_ANSWERS_PER_WALKER = 2
 /** Answers computed at once per overlay, all walkers together (many spoofed sources). */
 export const MAX_ANSWERS_IN_FLIGHT = 1024
+/** Answers per second to one walker address (address and port). */
+export const ANSWER_RATE_PER_WALKER = 2
+/** Answers per second to all walkers of one source host together. */
+export const ANSWER_RATE_PER_HOST = 20
+/** Seconds of each rate a fresh walker or host may spend at once. */
+export const ANSWER_BURST_SECONDS = 4
+/** Walkers and hosts whose answer rate is remembered (least recently used forgotten). */
+export const MAX_RATED = 4096
+
+export interface AnswerLimits {
+  inFlight?: number
+  perWalker?: number
+  ratePerWalker?: number
+  ratePerHost?: number
+  burstSeconds?: number
+  maxRated?: number
+}
 
 export class PendingAnswers {
   readonly #pending = new Map<string, Promise<void>>()
@@ -31,12 +60,18 @@ export class PendingAnswers {
   readonly #maxPerWalker: number
   /** Answers in progress per walker address (an entry only while one is; at most maxInFlight). */
   readonly #byWalker = new Map<string, number>()
+  readonly #walkerRate: RateTable
+  readonly #hostRate: RateTable
   #inFlight = 0
 
-  constructor(max = MAX_PENDING_ANSWERS, limits: { inFlight?: number; perWalker?: number } = {}) {
+  constructor(max = MAX_PENDING_ANSWERS, limits: AnswerLimits = {}) {
     this.#max = max
     this.#maxInFlight = limits.inFlight ?? MAX_ANSWERS_IN_FLIGHT
     this.#maxPerWalker = limits.perWalker ?? MAX_ANSWERS_PER_WALKER
+    const burst = limits.burstSeconds ?? ANSWER_BURST_SECONDS
+    const maxRated = limits.maxRated ?? MAX_RATED
+    this.#walkerRate = new RateTable(limits.ratePerWalker ?? ANSWER_RATE_PER_WALKER, burst, maxRated)
+    this.#hostRate = new RateTable(limits.ratePerHost ?? ANSWER_RATE_PER_HOST, burst, maxRated)
   }
 
   /** Walkers with an answer in progress (tracked ones). */
@@ -52,6 +87,24 @@ export class PendingAnswers {
   /** True while the walker at `peerKey`, or the overlay, has as many answers in progress as allowed: shed a new one. */
   busy(peerKey: string): boolean {
     return this.#inFlight >= this.#maxInFlight || (this.#byWalker.get(peerKey) ?? 0) >= this.#maxPerWalker
+  }
+
+  /**
+   * May the walker at `from` (its address key `peerKey`) have an answer now? False while it is
+   * {@link busy} or over its walker's or its host's answer rate; true charges both rates one answer.
+   */
+  admit(peerKey: string, from: { host: string }, now: number): boolean {
+    if (this.busy(peerKey)) return false
+    const host = IntakeBudgets.hostOf(from.host)
+    if (this.#walkerRate.level(peerKey, now) < 1 || this.#hostRate.level(host, now) < 1) return false
+    this.#walkerRate.take(peerKey, now)
+    this.#hostRate.take(host, now)
+    return true
+  }
+
+  /** Walkers and hosts whose answer rate is remembered. */
+  get rated(): { walkers: number; hosts: number } {
+    return { walkers: this.#walkerRate.size, hosts: this.#hostRate.size }
   }
 
   /** Runs `answer` for the walker at `peerKey`, tracked until it settles; resolves or rejects as it does. */

@@ -1,6 +1,7 @@
 /** PendingAnswers: a symbols-request from a walker waits for our answer to its offer (issue 22); bounded. */
 import { describe, expect, it } from 'vitest'
-import { MAX_ANSWERS_IN_FLIGHT, MAX_ANSWERS_PER_WALKER, MAX_PENDING_ANSWERS, PendingAnswers } from '../../src/node/pending-answers.js'
+import { ANSWER_BURST_SECONDS, ANSWER_RATE_PER_HOST, ANSWER_RATE_PER_WALKER, MAX_ANSWERS_IN_FLIGHT, MAX_ANSWERS_PER_WALKER, MAX_PENDING_ANSWERS, MAX_RATED, PendingAnswers } from '../../src/node/pending-answers.js'
+import { RateTable } from '../../src/node/rate-table.js'
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
   let resolve!: () => void
@@ -77,5 +78,56 @@ describe('PendingAnswers', () => {
     ).rejects.toThrow('sync')
     expect(small.busy(one)).toBe(false)
     never.resolve()
+  })
+
+  it(`admit: ${ANSWER_RATE_PER_WALKER} answers a second per walker and ${ANSWER_RATE_PER_HOST} per host, each with ${ANSWER_BURST_SECONDS} s of burst`, () => {
+    const answers = new PendingAnswers()
+    const host = { host: '1.1.1.1' }
+    let now = 0
+    const burst = ANSWER_RATE_PER_WALKER * ANSWER_BURST_SECONDS
+    for (let i = 0; i < burst; i++) expect(answers.admit('1.1.1.1:1', host, now)).toBe(true)
+    expect(answers.admit('1.1.1.1:1', host, now)).toBe(false)
+    // Another port of the same host has its own walker rate.
+    expect(answers.admit('1.1.1.1:2', host, now)).toBe(true)
+    now += 1000 / ANSWER_RATE_PER_WALKER
+    expect(answers.admit('1.1.1.1:1', host, now)).toBe(true)
+    expect(answers.admit('1.1.1.1:1', host, now)).toBe(false)
+    // The host's rate: many ports of one address share it.
+    const shared = new PendingAnswers()
+    let admitted = 0
+    for (let port = 1; port < 1000 && shared.admit(`3.3.3.3:${port}`, { host: '3.3.3.3' }, 0); port++) admitted++
+    expect(admitted).toBe(ANSWER_RATE_PER_HOST * ANSWER_BURST_SECONDS)
+    expect(shared.admit('3.3.3.3:9999', { host: '3.3.3.3' }, 0)).toBe(false)
+    expect(shared.admit('3.3.3.3:9999', { host: '3.3.3.3' }, 1000 / ANSWER_RATE_PER_HOST)).toBe(true)
+    expect(shared.admit('2.2.2.2:1', { host: '2.2.2.2' }, 0)).toBe(true)
+    // IPv6: one /64 is one host.
+    const v6 = new PendingAnswers(MAX_PENDING_ANSWERS, { ratePerHost: 1, burstSeconds: 1 })
+    expect(v6.admit('[2001:db8::1]:1', { host: '2001:db8::1' }, 0)).toBe(true)
+    expect(v6.admit('[2001:db8::2]:1', { host: '2001:db8::2' }, 0)).toBe(false)
+    expect(v6.admit('[2001:db8:0:1::2]:1', { host: '2001:db8:0:1::2' }, 0)).toBe(true)
+  })
+
+  it('admit refuses a walker with answers in progress whatever its rate, and charges nothing then', async () => {
+    const answers = new PendingAnswers(MAX_PENDING_ANSWERS, { perWalker: 1, ratePerWalker: 1, burstSeconds: 1 })
+    const held = deferred()
+    const tracked = answers.track('1.1.1.1:1', () => held.promise)
+    expect(answers.admit('1.1.1.1:1', { host: '1.1.1.1' }, 0)).toBe(false)
+    held.resolve()
+    await tracked
+    expect(answers.admit('1.1.1.1:1', { host: '1.1.1.1' }, 0)).toBe(true)
+  })
+
+  it(`remembers the rate of at most ${MAX_RATED} walkers and hosts; a forgotten one starts full`, () => {
+    const answers = new PendingAnswers()
+    for (let i = 0; i < MAX_RATED + 100; i++) answers.admit(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}:1`, { host: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` }, 0)
+    expect(answers.rated).toEqual({ walkers: MAX_RATED, hosts: MAX_RATED })
+    const table = new RateTable(1, 1, 2)
+    table.take('a', 0)
+    expect(table.level('a', 0)).toBe(0)
+    table.take('b', 0)
+    table.take('c', 0) // 'a' is the least recently used: forgotten
+    expect(table.size).toBe(2)
+    expect(table.level('b', 500)).toBe(0.5)
+    expect(table.level('a', 500)).toBe(1)
   })
 })

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { BloomFilter } from '../../src/bloom/index.js'
 import { roomId } from '../../src/bundle/index.js'
 import { isBloomwalkError } from '../../src/errors.js'
+import { ANSWER_BURST_SECONDS, ANSWER_RATE_PER_WALKER } from '../../src/node/pending-answers.js'
 import { offerSize } from '../../src/sync/capacity.js'
 import { encodePacket, type Address, type IntroductionRequest, type Packet } from '../../src/wire/index.js'
 import { settle, testnet } from './harness.js'
@@ -135,6 +136,30 @@ describe('node packet rules', () => {
     const bundles = after.filter((p) => p.type === 'bundles')
     expect(bundles.length).toBeGreaterThan(0)
     expect(victim.stats().amplification.blocked).toBe(0)
+    await t.stop()
+  })
+
+  it(`a walker that sends offers one after another gets at most ${ANSWER_RATE_PER_WALKER} answers a second after a burst of ${ANSWER_RATE_PER_WALKER * ANSWER_BURST_SECONDS}; the rest are shed`, async () => {
+    const t = await testnet({ peers: 0, seed: 13 })
+    const victim = await t.addPeer({ stepIntervalMs: 10_000_000 })
+    for (let i = 0; i < 20; i++) await victim.publish(t.overlay, new Uint8Array(150).fill(i))
+    const { adversary } = await import('../hardening/helpers.js')
+    const m = adversary(t, victim)
+    await m.validate()
+    const size = offerSize(1200, 0.01, 'ipv4')
+    const token = [...m.received].reverse().find((p) => p.type === 'introduction-response')
+    const shedBefore = victim.stats().answersShed
+    // 100 offers a second for 10 s (virtual), each answered before the next arrives: never two in progress.
+    const seconds = 10
+    for (let i = 0; i < 100 * seconds; i++) {
+      m.send(request(victim.address(), m.address, 2000 + i, { token: token?.type === 'introduction-response' ? token.token : undefined, sync: { timeLow: 1, timeHigh: 0, modulo: 1, offset: 0, bloom: new BloomFilter(size.bloomBytes, size.k, i) } }))
+      await t.run(10)
+    }
+    const shed = victim.stats().answersShed - shedBefore
+    const answered = 100 * seconds - shed
+    // The validation's own answers spent part of the burst; never more than burst + rate × time.
+    expect(answered).toBeLessThanOrEqual(ANSWER_RATE_PER_WALKER * (ANSWER_BURST_SECONDS + seconds) + 1)
+    expect(answered).toBeGreaterThanOrEqual(ANSWER_RATE_PER_WALKER * seconds - 1)
     await t.stop()
   })
 

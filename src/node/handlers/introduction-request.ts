@@ -62,8 +62,9 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
     }
   }
   if (req.sync === undefined || ctx.role !== 'peer' || ctx.store === undefined) return respond(false)
-  // Enough answers to this walker (or to all) are being read from the store already (a flood): introduce, answer nothing.
-  if (overlay.answers.busy(key)) {
+  // Enough answers to this walker (or to all) are being read from the store already, or this
+  // walker or its host had its rate of answers (a flood): introduce, answer nothing.
+  if (!overlay.answers.admit(key, from, now)) {
     ctx.counters.answersShed++
     return respond(false)
   }

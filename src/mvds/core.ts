@@ -25,6 +25,7 @@ export interface MvdsOptions extends PeerLimits {
   maxIdsPerList: number
   maxMessagesPerPayload: number
   schema: MvdsSchema
+  heardWithin: number
 }
 
 const counts = () => ({ acks: 0, offers: 0, requests: 0, messages: 0, payloads: 0 })
@@ -40,6 +41,7 @@ export function emptyStats(): MvdsStats {
     rejected: 0,
     ignored: 0,
     expired: 0,
+    probableAcks: 0,
     deferred: 0,
     dropped: 0,
     evictions: { peers: 0, records: 0, acks: 0, known: 0 }
@@ -74,7 +76,8 @@ export function resolveOptions(init: MvdsNodeInit): MvdsOptions {
     maxPayloadBytes: positive('maxPayloadBytes', init.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 36),
     maxIdsPerList: positive('maxIdsPerList', init.maxIdsPerList, 32),
     maxMessagesPerPayload: positive('maxMessagesPerPayload', init.maxMessagesPerPayload, 64),
-    schema: schemaOf(init.schema)
+    schema: schemaOf(init.schema),
+    heardWithin: positive('heardWithin', init.heardWithin, Infinity)
   }
 }
 

@@ -11,6 +11,7 @@ export { DEFAULT_MAX_PAYLOAD_BYTES, MVDS_ENVELOPE_OVERHEAD, PayloadBuilder, mess
 export type {
   MvdsAccept,
   MvdsBackoff,
+  MvdsHolds,
   MvdsMessageStore,
   MvdsMode,
   MvdsNodeInit,

@@ -19,8 +19,9 @@ import { receivePayload } from './receive.js'
 import { PayloadBuilder, messageEntrySize } from './size.js'
 import { hex } from '../bytes.js'
 import { tickPayloads } from './tick.js'
+import { acknowledgeHeld } from './probable-ack.js'
 import type { MvdsSnapshot, MvdsSnapshotPeer } from './snapshot.js'
-import type { MvdsMessageStore, MvdsMode, MvdsNodeInit, MvdsOutgoing, MvdsReceiveResult, MvdsRecordState, MvdsStats } from './types.js'
+import type { MvdsHolds, MvdsMessageStore, MvdsMode, MvdsNodeInit, MvdsOutgoing, MvdsReceiveResult, MvdsRecordState, MvdsStats } from './types.js'
 
 function checkGroup(groupId: Uint8Array): string {
   if (!(groupId instanceof Uint8Array) || groupId.length !== MVDS_GROUP_ID_BYTES) {
@@ -158,6 +159,26 @@ export class MvdsNode {
    */
   receive(fromPeer: string, payload: MvdsPayload, epoch: number): MvdsReceiveResult {
     return receivePayload(this.#core, fromPeer, payload, epoch)
+  }
+
+  /**
+   * A probabilistic acknowledgement from a peer (./probable-ack.ts): its OFFER and MESSAGE
+   * records for which `holds` is true are dropped (counted in `stats().probableAcks`) and the
+   * messages remembered as held by the peer. Call it with a Bloom offer received from the
+   * peer; a false positive is repaired by the Bloom sync that sent the offer, not by MVDS.
+   * @returns the records dropped
+   */
+  acknowledge(peerId: string, holds: MvdsHolds): number {
+    return acknowledgeHeld(this.#core, peerId, holds)
+  }
+
+  /**
+   * A sign of life from a peer at the current epoch (e.g. its Bloom offer arrived): with
+   * `heardWithin`, its held retransmissions are due again. Payloads from the peer count by
+   * themselves. Unknown peers are ignored.
+   */
+  heard(peerId: string): void {
+    this.#core.peers.get(peerId)?.hear(this.#core.epoch)
   }
 
   /**

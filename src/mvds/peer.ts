@@ -32,6 +32,8 @@ export class PeerState {
   readonly acks = new Map<string, Uint8Array>()
   /** Hex ids this peer is known to hold (sent, offered or acknowledged them), oldest first. */
   readonly #known = new Set<string>()
+  /** The last epoch the peer was heard from (a payload, or the host's `heard`). */
+  lastHeard = -Infinity
   /** The last epoch a payload went to this peer (one payload per epoch). */
   lastSentEpoch = -Infinity
   /** A lower bound of the smallest `sendEpoch` among the records (Infinity: none due ever). */
@@ -70,6 +72,13 @@ export class PeerState {
       this.evictions.acks++
     }
     this.acks.set(key, id)
+  }
+
+  /** The peer showed a sign of life at `epoch`: its held retransmissions are due again (`heardWithin`). */
+  hear(epoch: number): void {
+    if (epoch <= this.lastHeard) return
+    this.lastHeard = epoch
+    this.nextDue = Math.min(this.nextDue, epoch)
   }
 
   /** Remembers that the peer holds a message. */

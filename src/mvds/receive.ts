@@ -116,6 +116,7 @@ export function receivePayload(core: MvdsCore, from: string, payload: MvdsPayloa
     s.ignored += acks.length + requests.length + offers.length + messages.length
     return out
   }
+  peer.hear(core.epoch)
   for (const id of acks) {
     if (isId(id)) onAck(core, peer, id)
     else s.ignored++

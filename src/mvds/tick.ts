@@ -40,7 +40,10 @@ function build(core: MvdsCore, peerId: string, peer: PeerState, epoch: number): 
   }
   let nextDue = Infinity
   let refusals = 0
+  // `heardWithin`: a silent peer gets first transmissions only; `heard` makes the rest due again.
+  const silent = epoch - peer.lastHeard > opts.heardWithin
   for (const [key, r] of peer.records) {
+    if (silent && r.sendCount > 0) continue
     if (r.sendEpoch > epoch) {
       nextDue = Math.min(nextDue, r.sendEpoch)
       continue

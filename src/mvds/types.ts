@@ -71,6 +71,17 @@ export interface MvdsNodeInit {
   maxIdsPerList?: number
   /** Most messages in one payload. Default 64 (the wire decode limit). */
   maxMessagesPerPayload?: number
+  /**
+   * Retransmit only to peers heard from lately (seed p2p-data-sync-mobile, Enhancement 3:
+   * the Bloom exchange "can be used as probabilistic information to inform things like
+   * future send time"). A record's first transmission goes as always; later ones go only
+   * while the peer was heard from within this many epochs — a payload from it, or
+   * {@link MvdsNode.heard} (the host's sign of life, e.g. the peer's Bloom offer). The
+   * records of a silent peer are kept, not dropped, and go out once it is heard again.
+   * Only sound where another mechanism (the members' Bloom walk) brings a silent peer what it
+   * lacks. Default Infinity: the spec's blind retransmission.
+   */
+  heardWithin?: number
   /** The vacp2p/mvds schema payloads are encoded with: `head` (default, d6b27d3) or `2019` (1762929). Both are decoded. */
   schema?: MvdsSchema
 }
@@ -93,6 +104,13 @@ export interface MvdsOutgoing {
   peer: string
   payload: MvdsPayload
 }
+
+/**
+ * A probabilistic "the peer holds it" test (seed p2p-data-sync-mobile, Enhancement 3): true
+ * when the peer's latest Bloom offer covers the message and its filter says "maybe". May be
+ * wrong in one direction only (a false positive); `key` is `hexKey(id)`.
+ */
+export type MvdsHolds = (id: Uint8Array, key: string) => boolean
 
 /** What {@link MvdsNode.receive} hands up. */
 export interface MvdsReceiveResult {
@@ -128,6 +146,11 @@ export interface MvdsStats {
   ignored: number
   /** Records given up after `maxSendCount` transmissions. */
   expired: number
+  /**
+   * OFFER / MESSAGE records dropped by {@link MvdsNode.acknowledge}: a probabilistic
+   * acknowledgement (the peer's Bloom offer says it holds the message) instead of an ACK.
+   */
+  probableAcks: number
   /** Due records left for a later epoch because the payload budget was full (at most `MAX_REFUSALS_PER_PAYLOAD` per payload: the scan stops there). */
   deferred: number
   /** MESSAGE records dropped because the message is gone from the store or alone exceeds the budget. */

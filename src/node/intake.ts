@@ -32,6 +32,8 @@ export interface IntakeDeps {
   budgets: IntakeBudgets
   /** Where bundles are looked up (they are written by the overlay's ledger). */
   store: Pick<BundleStore, 'has'>
+  /** A drop reason for a peer's bundle refused before any work (a private group's non-member author), else undefined. */
+  refuse?: (bundle: Bundle) => string | undefined
 }
 
 export class BundleIntake {
@@ -91,6 +93,11 @@ export class BundleIntake {
         const refused = ledger.refuses(b, ledger.clock.time)
         if (refused !== undefined) {
           counters.bundleDrop(`retention-${refused}`)
+          continue
+        }
+        const outsider = from === undefined ? undefined : this.#deps.refuse?.(b)
+        if (outsider !== undefined) {
+          counters.bundleDrop(outsider)
           continue
         }
         // The room's identity cost: one SHA-256, before the signature check.
@@ -153,6 +160,11 @@ export class BundleIntake {
       const check = validateStructure(b, { policy, overlay: state.id })
       if (!check.ok) {
         ctx.counters.bundleDrop(check.code)
+        continue
+      }
+      const outsider = this.#deps.refuse?.(b)
+      if (outsider !== undefined) {
+        ctx.counters.bundleDrop(outsider)
         continue
       }
       if (!hasIdentityWork(b, (state.ledger?.policy ?? DEFAULT_ROOM_POLICY).identityBits)) {

@@ -10,9 +10,9 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec.js'
 import type { Bundle } from '../bundle/types.js'
-import { MvdsNode, type MvdsMode } from '../mvds/index.js'
+import { MvdsNode, type MvdsMode, type MvdsStats } from '../mvds/index.js'
 import type { MvdsMessage, MvdsPayload, MvdsSchema } from '../wire/mvds.js'
-import { encodePacket, type Address } from '../wire/index.js'
+import { encodePacket, type Address, type SyncOffer } from '../wire/index.js'
 import { isMulticastTransport, type MulticastTransport, type Transport } from '../transport/types.js'
 import type { Counters } from './stats.js'
 import { compareBytes } from '../bytes.js'
@@ -20,6 +20,7 @@ import { hex } from '../bytes.js'
 import { JournaledMvdsStore, MvdsJournal } from './mvds-journal.js'
 import { GroupMembers } from './group-members.js'
 import { MvdsPeerBook } from './mvds-peers.js'
+import { BloomAcks } from './mvds-bloom-ack.js'
 import type { StateStore } from '../store/types.js'
 import type { Logger } from '../env/logger.js'
 
@@ -41,6 +42,19 @@ export interface NodeMvdsOptions {
    * it off: its nodes keep their state in memory across churn.
    */
   persist?: boolean
+  /**
+   * The Bloom offer as acknowledgement (seed p2p-data-sync-mobile, Enhancement 3; see
+   * ./mvds-bloom-ack.ts): members walk their private groups among themselves (members only,
+   * as trusted candidates) with Bloom offers, and an offer from a member drops the records
+   * its filter says the member holds. Default false: a private group is not walked.
+   */
+  bloomAck?: boolean
+  /**
+   * With `bloomAck`: retransmit only to members heard from (an MVDS payload or a walk to us)
+   * within this many epochs; first transmissions go as always, and a silent member's
+   * records wait for it (src/mvds `heardWithin`). Default: retransmit blindly, as the spec.
+   */
+  heardWithin?: number
 }
 
 export interface NodeMvdsDeps {
@@ -77,6 +91,8 @@ export class NodeMvds {
   /** MVDS peer ids (member key, else address) and where they are. */
   readonly #peers = new MvdsPeerBook()
   readonly #journal: MvdsJournal | undefined
+  /** With `bloomAck`: the bridge from MVDS message ids to the bundles a Bloom filter lists. */
+  readonly #bloomAcks: BloomAcks | undefined
   /** Bundle intakes of delivered messages not finished yet: their ACKs wait for them. */
   readonly #storing = new Set<Promise<void>>()
   /** Tail of the tick queue (ticks run one at a time). */
@@ -91,8 +107,60 @@ export class NodeMvds {
     if (this.#topic !== undefined && isMulticastTransport(deps.transport)) deps.transport.subscribe(this.#topic)
     this.#members = new GroupMembers(deps.selfAuthor)
     const store = new JournaledMvdsStore({ journaled: deps.state !== undefined })
-    this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, schema: options.schema, store, accept: (message) => this.#accept(message) })
+    const heardWithin = options.bloomAck === true ? options.heardWithin : undefined
+    this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, schema: options.schema, store, accept: (message) => this.#accept(message), ...(heardWithin === undefined ? {} : { heardWithin }) })
     this.#journal = deps.state === undefined ? undefined : new MvdsJournal(deps.state, this.node, store, this.#members, this.#peers)
+    this.#bloomAcks = options.bloomAck === true ? new BloomAcks(store) : undefined
+  }
+
+  /** The MVDS counters, and with `bloomAck` the Bloom offers looked at. */
+  stats(): MvdsStats & { bloomAck: BloomAcks['counts'] | undefined } {
+    return { ...this.node.stats(), bloomAck: this.#bloomAcks === undefined ? undefined : { ...this.#bloomAcks.counts } }
+  }
+
+  /** True when the overlay is walked: every public overlay, and private groups with `bloomAck` (among members only). */
+  walks(overlay: Uint8Array): boolean {
+    return !this.isPrivate(overlay) || this.#bloomAcks !== undefined
+  }
+
+  /** Where the members a group is shared with are (walk candidates of the group with `bloomAck`). */
+  memberAddresses(group: Uint8Array): Address[] {
+    const out: Address[] = []
+    for (const peer of this.node.peersOf(group)) {
+      const at = this.#peers.addressOf(peer)
+      if (at !== null) out.push(at)
+    }
+    return out
+  }
+
+  /**
+   * An introduction-request of `overlay` from `from`: with `bloomAck`, when the overlay is a
+   * private group shared with the sender, the sender is heard from (`heardWithin`) and, when
+   * the request carries a Bloom offer and the sender's address is validated (a spoofed offer
+   * must not silence what we owe a member), the records kept for the sender whose bundles
+   * the filter holds are acknowledged.
+   * @returns the records acknowledged
+   */
+  walkedBy(from: Address, overlay: Uint8Array, offer: SyncOffer | undefined, validated: boolean): number {
+    if (this.#bloomAcks === undefined || !this.isPrivate(overlay)) return 0
+    const peer = this.#peers.peerAt(from)
+    if (!this.node.shares(overlay, peer)) return 0
+    this.node.heard(peer)
+    if (offer === undefined || !validated) return 0
+    const holds = this.#bloomAcks.holds(hex(overlay), offer)
+    if (holds === null) return 0
+    const acknowledged = this.node.acknowledge(peer, holds)
+    if (acknowledged > 0) this.#journal?.markDirty()
+    return acknowledged
+  }
+
+  /**
+   * The drop reason for a bundle of a private group brought by the walk, a push or catch-up
+   * (walked with `bloomAck`) whose author is not a member; undefined when it may be taken.
+   */
+  refuse(bundle: Bundle): string | undefined {
+    const group = hex(bundle.overlay)
+    return this.#private.has(group) && !this.#members.allows(group, hex(bundle.author)) ? 'mvds-not-member' : undefined
   }
 
   /**
@@ -149,7 +217,8 @@ export class NodeMvds {
 
   /** Sends a bundle to the group's peers reliably. */
   send(bundle: Bundle, timestamp: number): void {
-    this.node.send(bundle.overlay, bundle.bytes, timestamp)
+    const id = this.node.send(bundle.overlay, bundle.bytes, timestamp)
+    this.#bloomAcks?.remember(hex(id), bundle)
     this.#journal?.markDirty()
   }
 
@@ -158,9 +227,10 @@ export class NodeMvds {
     try {
       const result = this.node.receive(this.#peers.peerAt(from), payload, epoch)
       this.#journal?.markDirty()
-      for (const message of result.deliver) {
+      for (const [i, message] of result.deliver.entries()) {
         const bundle = this.#accepted.get(message.body) ?? this.#acceptable(message)
         if (bundle === null) continue
+        this.#bloomAcks?.remember(hex(result.ids[i]!), bundle)
         const storing = this.#deps.deliver(bundle, from)
         this.#storing.add(storing)
         void storing.finally(() => this.#storing.delete(storing))

@@ -123,7 +123,7 @@ export class BloomwalkNode {
     const node = this
     this.#budgets = new IntakeBudgets(opts.intakeBudgets)
     this.#identities = new IdentityNonces(this.keys.publicKey, opts.identityNonces)
-    this.#intake = new BundleIntake({ context: () => this.#ctx, maxParents: opts.maxParents, verify: opts.verifyBundle ?? defaultVerifyBundle, deliver: (d) => this.#deliver(d), budgets: this.#budgets, store: { has: (o, id) => opts.store!.has(o, id) } })
+    this.#intake = new BundleIntake({ context: () => this.#ctx, maxParents: opts.maxParents, verify: opts.verifyBundle ?? defaultVerifyBundle, deliver: (d) => this.#deliver(d), budgets: this.#budgets, store: { has: (o, id) => opts.store!.has(o, id) }, refuse: (b) => this.#ctx.mvds?.layer.refuse(b) })
     this.#ctx = {
       role: opts.role,
       clock: opts.clock,
@@ -235,7 +235,10 @@ export class BloomwalkNode {
     if (mvds !== undefined) {
       // MVDS state from before a restart: its private groups are joined (never walked) and
       // the epoch goes on from where it stopped, so persisted send epochs keep their meaning.
-      for (const group of await mvds.layer.load()) await this.join(group)
+      for (const group of await mvds.layer.load()) {
+        await this.join(group)
+        this.#walkMembers(group)
+      }
       this.#mvdsEpoch = Math.max(this.#mvdsEpoch, mvds.layer.node.epoch)
       mvds.layer.resume()
     }
@@ -375,10 +378,26 @@ export class BloomwalkNode {
     await this.join(group)
     mvds.layer.share(group, peer, options.key)
     await mvds.layer.flush()
-    // A private group is never walked: its messages travel by MVDS among members only.
+    // A private group is not walked (its messages travel by MVDS among members only), or with
+    // `mvds.bloomAck` walked among its members only, so that their Bloom offers acknowledge.
+    if (this.#walkMembers(group)) return
     const state = this.#overlays.get(hex(group))
     state?.cancelStep?.()
     if (state !== undefined) state.cancelStep = undefined
+  }
+
+  /** With `mvds.bloomAck`: the group's members are its (trusted) walk candidates. False when the group is not walked. */
+  #walkMembers(group: Uint8Array): boolean {
+    const layer = this.#ctx.mvds?.layer
+    const state = this.#overlays.get(hex(group))
+    if (layer === undefined || state === undefined || !layer.walks(group)) return false
+    for (const at of layer.memberAddresses(group)) state.candidates.addTrusted(addressKey(at))
+    return true
+  }
+
+  /** The MVDS counters (records acknowledged by Bloom offers among them); undefined without MVDS. */
+  mvdsStats(): ReturnType<NodeMvds['stats']> | undefined {
+    return this.#ctx.mvds?.layer.stats()
   }
 
   /**
@@ -464,7 +483,7 @@ export class BloomwalkNode {
   #schedule(state: OverlayState, delay: number): void {
     state.cancelStep?.()
     state.cancelStep = undefined
-    if (this.#ctx.mvds?.layer.isPrivate(state.id) === true) return
+    if (this.#ctx.mvds !== undefined && !this.#ctx.mvds.layer.walks(state.id)) return
     state.cancelStep = this.#ctx.clock.setTimeout(() => {
       if (!this.#running) return
       this.#schedule(state, this.#opts.stepIntervalMs)

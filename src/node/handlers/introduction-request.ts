@@ -27,6 +27,9 @@ export async function onIntroductionRequest(ctx: NodeContext, from: Address, ove
     overlay.notePeerTime(key, req.globalTime)
   }
 
+  // A member's Bloom offer in a private group acknowledges the MVDS records it holds (mvds.bloomAck).
+  ctx.mvds?.layer.walkedBy(from, overlay.id, req.sync, ctx.guard.isValidated(key))
+
   const introduced = req.advice ? overlay.candidates.pickIntroduction(key, req.connectionType, req.sourceWan.host, now, ctx.rng) : undefined
   // The introduced peer's WAN address is where we reach it: our own observation, not its claim.
   const introducedWan = introduced === undefined ? undefined : (parseAddressKey(introduced.key) ?? undefined)

@@ -31,6 +31,8 @@ const TABLE = {
   budget: { arg: 'BYTES', help: `UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET}`, apply: (o, raw, n) => (o.budget = numberOption(n, raw, 0, { integer: true, min: MIN_DATAGRAM_BUDGET, max: MAX_DATAGRAM_BUDGET })) },
   fpr: { arg: 'RATE', help: 'Bloom filter false-positive rate', apply: (o, raw, n) => (o.fpr = numberOption(n, raw, 0, { min: 1e-9, max: 0.5 })) },
   'catch-up': { arg: 'on|off', help: 'bloom: coded-symbol catch-up and idle checks (DESIGN §11)', apply: (o, raw, n) => (o.catchUp = onOff(n, raw)) },
+  'bloom-ack': { arg: 'on|off', help: "mvds: members also walk the group with Bloom offers, and a member's offer acknowledges what it holds (Enhancement 3)", apply: (o, raw, n) => (o.bloomAck = onOff(n, raw)) },
+  'heard-within': { arg: 'EPOCHS', help: 'mvds with --bloom-ack on: retransmit only to members heard from within this many epochs (0: blindly, as the spec)', apply: (o, raw, n) => (o.heardWithin = numberOption(n, raw, 0, { integer: true, min: 0, max: 1_000_000 })) },
   attackers: { arg: 'F', help: "bloom: Sybil attackers' share of all nodes, [0, 0.9] (docs/security.md)", apply: (o, raw, n) => (o.attackers = numberOption(n, raw, 0, { min: 0, max: 0.9 })) },
   trusted: { arg: 'on|off', help: 'bloom: peers trust the trackers and trusted peers (off: a bootstrap only)', apply: (o, raw, n) => (o.trusted = onOff(n, raw)) },
   'trusted-peers': { arg: 'N', help: 'bloom: honest peers every peer trusts beside the trackers', apply: (o, raw, n) => (o.trustedPeers = numberOption(n, raw, 0, { integer: true, min: 0, max: 100_000 })) },

@@ -253,6 +253,7 @@ export class BloomDriver implements Driver {
   }
 }
 
-function stripUndefined<T extends object>(o: T): T {
+/** The object without its undefined fields (node options take absent, not undefined). */
+export function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

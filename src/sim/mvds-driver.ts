@@ -14,11 +14,18 @@
  * peer with MVDS retransmission until acknowledged; each datagram it sends that carries
  * MESSAGE records is dropped with probability 1 − reliability.
  *
+ * With `bloomAck` (seed-3-bloom, Enhancement 3 of the seed), the members also walk the group
+ * among themselves (every member is a trusted candidate of every other; no tracker) with
+ * Bloom offers at the scenario's step and sync parameters, and a member's offer acknowledges
+ * the MVDS records its filter holds (src/node/mvds-bloom-ack.ts).
+ *
  * Churn: going offline stops the node (its MVDS state survives in the node, as a client
  * persists it); coming back starts the same node again, whose epochs resume. In the
  * `offline` churn mode the node keeps running and only its address goes offline.
  */
 import { generateKeyPair, roomId } from '../bundle/index.js'
+import { pacedWalkEligibleDelayMs } from '../candidates/index.js'
+import { stripUndefined } from './bloom-driver.js'
 import { createNode, type BloomwalkNode, type TrafficCounters } from '../node/index.js'
 import type { SeededRng } from '../env/rng.js'
 import { MemoryStore } from '../store/memory.js'
@@ -128,15 +135,22 @@ export class MvdsDriver implements Driver {
   extra(): Record<string, unknown> {
     const drops: Record<string, number> = {}
     let duplicates = 0
+    const mvds = { retransmissions: 0, probableAcks: 0, bloomOffers: 0 }
     for (const h of this.#all()) {
       const s = h.node.stats()
       addCounts(drops, instanceDrops(s))
       duplicates += s.bundlesDuplicate
+      const m = h.node.mvdsStats()
+      mvds.retransmissions += m?.retransmissions ?? 0
+      mvds.probableAcks += m?.probableAcks ?? 0
+      mvds.bloomOffers += m?.bloomAck?.offers ?? 0
     }
     return {
       mode: this.#world.scenario.protocol === 'mvds-batch' ? 'batch' : 'interactive',
       epochMs: EPOCH_MS,
       multicast: this.#world.scenario.multicast,
+      bloomAck: this.#world.scenario.bloomAck,
+      mvds,
       bundlesDuplicate: duplicates,
       drops: sortKeys(drops),
       mailserverDropped: this.#mailserver === undefined ? null : { ...this.#mailserver.transport.dropped },
@@ -163,10 +177,17 @@ export class MvdsDriver implements Driver {
       keys: generateKeyPair(rng),
       store,
       overlays: [],
-      catchUp: false,
-      sync: { datagramBudget: s.sync.datagramBudget },
+      catchUp: s.bloomAck && s.catchUp,
+      sync: s.bloomAck ? { ...s.sync } : { datagramBudget: s.sync.datagramBudget },
+      ...(s.bloomAck
+        ? {
+            stepIntervalMs: s.stepIntervalMs,
+            candidates: { walkEligibleDelayMs: pacedWalkEligibleDelayMs(s.stepIntervalMs) },
+            push: s.push === null ? { fanout: 0 } : stripUndefined(s.push)
+          }
+        : {}),
       verifyBundle: this.#world.verify,
-      mvds: { mode: s.protocol === 'mvds-interactive' ? 'interactive' : 'batch', epochMs: EPOCH_MS, topic: s.multicast ? `mvds/${hex(this.overlay)}` : undefined, persist: false }
+      mvds: { mode: s.protocol === 'mvds-interactive' ? 'interactive' : 'batch', epochMs: EPOCH_MS, topic: s.multicast ? `mvds/${hex(this.overlay)}` : undefined, persist: false, bloomAck: s.bloomAck, ...(s.heardWithin === null ? {} : { heardWithin: s.heardWithin }) }
     })
     if (index >= 0) {
       node.events.on('bundle', (d) => {

@@ -36,6 +36,8 @@ const BASE: Scenario = {
   nat: { cone: 0, symmetric: 0, timeoutMs: MINUTE },
   mailserver: null,
   multicast: false,
+  bloomAck: false,
+  heardWithin: null,
   sync: { strategy: 'largest', datagramBudget: 1200, falsePositiveRate: 0.01, responseBudget: 5120 },
   catchUp: true,
   stepIntervalMs: 5000,
@@ -96,6 +98,20 @@ export const PRESETS: Readonly<Record<string, Scenario>> = Object.freeze({
   'seed-2': preset('seed-2', 'seed-1 with a mailserver relaying at 90 % reliability, MVDS', { protocol: 'mvds-batch', peers: 2, messages: 10, mailserver: MAILSERVER }),
   'seed-3': preset('seed-3', 'public chat, 100 peers online 10 %, 5 messages each, MVDS pairwise', { protocol: 'mvds-batch' }),
   'seed-4': preset('seed-4', 'seed-3 over a multicast topic, MVDS', { protocol: 'mvds-batch', multicast: true }),
+  'seed-3-bloom': preset('seed-3-bloom', 'seed-3 with Bloom offers as acknowledgements: members also walk the group with Bloom offers (no push, no catch-up), retransmit only to members heard from within 60 epochs, MVDS batch', {
+    protocol: 'mvds-batch',
+    bloomAck: true,
+    heardWithin: 60,
+    push: null,
+    catchUp: false
+  }),
+  'seed-3-bloom-interactive': preset('seed-3-bloom-interactive', 'seed-3-bloom in MVDS interactive mode (OFFER → REQUEST → MESSAGE)', {
+    protocol: 'mvds-interactive',
+    bloomAck: true,
+    heardWithin: 60,
+    push: null,
+    catchUp: false
+  }),
   'seed-5': preset('seed-5', 'seed-4 with a mailserver at 90 %, MVDS', { protocol: 'mvds-batch', multicast: true, mailserver: MAILSERVER }),
   'seed-6': preset('seed-6', 'public chat, 100 peers online 10 %, 5 messages each, Dispersy bloom sync', {}),
   'seed-7': preset('seed-7', 'seed-6 with a mailserver at 90 %', { mailserver: MAILSERVER }),
@@ -176,6 +192,10 @@ export interface Overrides {
   catchUp?: boolean
   /** Attackers' share of all nodes (a preset without an attack gets the sybil presets' attack). */
   attackers?: number
+  /** MVDS: members walk the group and a member's Bloom offer acknowledges (Enhancement 3). */
+  bloomAck?: boolean
+  /** MVDS with bloomAck: retransmit only to members heard from within this many epochs (0: blindly). */
+  heardWithin?: number
   /** Peers trust the trackers (false: the trackers are a bootstrap only). */
   trusted?: boolean
   /** Honest peers every peer trusts beside the trackers. */
@@ -234,6 +254,8 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   if (o.catchUp !== undefined) s.catchUp = o.catchUp
   if (o.attackers !== undefined) s.attack = { ...(s.attack ?? SYBILS), fraction: o.attackers }
   if (o.trusted !== undefined) s.trusted = o.trusted
+  if (o.bloomAck !== undefined) s.bloomAck = o.bloomAck
+  if (o.heardWithin !== undefined) s.heardWithin = o.heardWithin === 0 ? null : o.heardWithin
   if (o.trustedPeers !== undefined) s.trustedPeers = o.trustedPeers
   const attack = (): AttackSpec => (s.attack ??= { ...SYBILS, fraction: 0 })
   if (o.attackKind !== undefined && attack().kind !== o.attackKind) Object.assign(attack(), o.attackKind === 'adaptive' ? ADAPTIVE_SYBILS : SYBILS, { fraction: attack().fraction })

@@ -119,6 +119,14 @@ export interface Scenario {
   mailserver: { reliability: number } | null
   /** Use a multicast topic (MVDS drivers: one send reaches every online subscriber). */
   multicast: boolean
+  /**
+   * MVDS drivers: members also walk the group among themselves with Bloom offers, and an
+   * offer from a member acknowledges the records it holds (the node's `mvds.bloomAck`; seed
+   * p2p-data-sync-mobile, Enhancement 3). The walk uses `stepIntervalMs`, `sync` and `push`.
+   */
+  bloomAck: boolean
+  /** With `bloomAck`: retransmit only to members heard from within this many MVDS epochs (the node's `mvds.heardWithin`); null: blindly, as the spec. */
+  heardWithin: number | null
   /** Bloom sync parameters. */
   sync: {
     strategy: Strategy
@@ -232,6 +240,11 @@ export function checkScenario(s: Scenario): Scenario {
     // MVDS peers address each other directly and have no overlay to preload.
     if (s.nat.cone + s.nat.symmetric > 0) bad('protocol', `${s.protocol} needs public peers (MVDS has no NAT traversal): this scenario puts peers behind NATs`)
     if (s.history !== null && s.history.bundles > 0) bad('protocol', `${s.protocol} has no overlay history to preload: this scenario has one`)
+  }
+  if (s.bloomAck && s.protocol === 'bloom') bad('bloomAck', 'needs an MVDS protocol (mvds-batch, mvds-interactive)')
+  if (s.heardWithin !== null) {
+    int('heardWithin', s.heardWithin, 1)
+    if (!s.bloomAck) bad('heardWithin', 'needs bloomAck (the Bloom walk brings a silent member what it lacks)')
   }
   const pairs = owedPairs(s)
   if (pairs > MAX_PAIRS) bad('size', `owes ${pairs} (message, receiver) pairs; at most ${MAX_PAIRS} are tracked (8 bytes each): fewer peers or messages`)

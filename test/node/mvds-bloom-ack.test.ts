@@ -14,7 +14,9 @@ import { describe, expect, it } from 'vitest'
 import { generateKeyPair, roomId, signBundle } from '../../src/bundle/index.js'
 import { SeededRng } from '../../src/env/rng.js'
 import { MemoryStore } from '../../src/store/memory.js'
+import type { Bundle } from '../../src/bundle/types.js'
 import type { BloomwalkNode, NodeOptions } from '../../src/node/index.js'
+import { BloomAcks, MAX_BLOOM_ACK_ENTRIES } from '../../src/node/mvds-bloom-ack.js'
 import type { Transport } from '../../src/transport/types.js'
 import { addressKey, decodePacket, encodePacket, type Address } from '../../src/wire/index.js'
 import { testnet, type Testnet } from './harness.js'
@@ -148,4 +150,20 @@ describe('mvds.bloomAck: a member\'s Bloom offer acknowledges', () => {
     expect(b.stats().out['bundles']?.datagrams ?? 0).toBeGreaterThan(0)
     await t.stop()
   }, 60_000)
+})
+
+describe('BloomAcks bounds', () => {
+  it(`remembers at most MAX_BLOOM_ACK_ENTRIES message ids, forgetting the oldest (which is decoded again from the store when needed)`, () => {
+    const stored = new Map<string, { groupId: Uint8Array; timestamp: number; body: Uint8Array }>()
+    const acks = new BloomAcks({ has: (id) => stored.has(Buffer.from(id).toString('hex')), get: (id) => stored.get(Buffer.from(id).toString('hex')), put: () => {} })
+    const bundle = (i: number) => ({ overlay: group, id: new Uint8Array(32).fill(i & 0xff), globalTime: i + 1 }) as unknown as Bundle
+    for (let i = 0; i <= MAX_BLOOM_ACK_ENTRIES; i++) acks.remember(i.toString(16).padStart(64, '0'), bundle(i))
+    expect(acks.size).toBe(MAX_BLOOM_ACK_ENTRIES)
+    // The oldest entry is gone and not in the store: an offer cannot acknowledge it.
+    const everything = { timeLow: 1, timeHigh: 0, modulo: 1, offset: 0, bloom: { bits: new Uint8Array(64).fill(0xff), k: 3, salt: 1 } }
+    const holds = acks.holds(Buffer.from(group).toString('hex'), everything)!
+    expect(holds(new Uint8Array(32), '0'.repeat(64))).toBe(false)
+    expect(holds(new Uint8Array(32), (1).toString(16).padStart(64, '0'))).toBe(true)
+    expect(acks.counts).toMatchObject({ offers: 1, acknowledged: 1 })
+  })
 })

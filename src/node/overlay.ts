@@ -4,7 +4,7 @@
  * A peer's overlay has a ledger (./ledger.ts: store, clock, sketch, counts, offers); a
  * tracker's has only a Lamport clock, for the global times peers report.
  */
-import { PendingAnswers } from './pending-answers.js'
+import { answerRatePerWalker, PendingAnswers } from './pending-answers.js'
 import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
 import type { Sketch } from '../reconcile/index.js'
 import { hex } from '../bytes.js'
@@ -32,7 +32,7 @@ export class OverlayState {
   readonly ephemeralSeen = new Set<string>()
   readonly #peerTimes = new Map<string, number>()
   /** Our Bloom answers in progress per walker: its symbols-requests wait for them (bounded). */
-  readonly answers = new PendingAnswers()
+  readonly answers: PendingAnswers
   /** Causal delivery to the application (DESIGN §8); set by the node when a peer joins the overlay. */
   delivery: OverlayDelivery | undefined
 
@@ -43,6 +43,7 @@ export class OverlayState {
     this.ledger = init.ledger
     this.clock = init.ledger?.clock ?? new LamportClock({ start: 0 })
     this.candidates = new CandidateTable(init.candidates ?? {})
+    this.answers = new PendingAnswers(undefined, { ratePerWalker: answerRatePerWalker(this.candidates.options.walkEligibleDelayMs) })
   }
 
   /** The ledger's offer builder (absent on trackers). */

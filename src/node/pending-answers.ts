@@ -23,8 +23,9 @@
  * {@link ANSWER_RATE_PER_WALKER} a second and per source host (IPv4 address, IPv6 /64)
  * {@link ANSWER_RATE_PER_HOST}, each with {@link ANSWER_BURST_SECONDS} of burst. An honest
  * walker walks to one peer at most once per eligibility window (27.5 s at the design's pace,
- * 1.4 s at the demo's fastest) plus a first-contact follow-up, so it never meets the rate;
- * peers behind one address share the host's rate.
+ * 1.4 s at the demo's fastest) plus a first-contact follow-up, so it never meets the rate; a
+ * room paced faster still raises the walker's rate to {@link WALKS_PER_WINDOW} answers per
+ * window ({@link answerRatePerWalker}). Peers behind one address share the host's rate.
  */
 import { IntakeBudgets } from './budgets.js'
 import { RateTable } from './rate-table.js'
@@ -37,6 +38,14 @@ export const MAX_ANSWERS_PER_WALKER = 2
 export const MAX_ANSWERS_IN_FLIGHT = 1024
 /** Answers per second to one walker address (address and port). */
 export const ANSWER_RATE_PER_WALKER = 2
+/** Answers per eligibility window a walker may have when the room's pace makes that more than {@link ANSWER_RATE_PER_WALKER}. */
+export const WALKS_PER_WINDOW = 4
+
+/** Answers per second to one walker in a room whose walkers wait `walkEligibleDelayMs` between walks to one peer. */
+export function answerRatePerWalker(walkEligibleDelayMs: number): number {
+  return Math.max(ANSWER_RATE_PER_WALKER, (WALKS_PER_WINDOW * 1000) / Math.max(1, walkEligibleDelayMs))
+}
+
 /** Answers per second to all walkers of one source host together. */
 export const ANSWER_RATE_PER_HOST = 20
 /** Seconds of each rate a fresh walker or host may spend at once. */

@@ -1,6 +1,6 @@
 /** PendingAnswers: a symbols-request from a walker waits for our answer to its offer (issue 22); bounded. */
 import { describe, expect, it } from 'vitest'
-import { ANSWER_BURST_SECONDS, ANSWER_RATE_PER_HOST, ANSWER_RATE_PER_WALKER, MAX_ANSWERS_IN_FLIGHT, MAX_ANSWERS_PER_WALKER, MAX_PENDING_ANSWERS, MAX_RATED, PendingAnswers } from '../../src/node/pending-answers.js'
+import { ANSWER_BURST_SECONDS, ANSWER_RATE_PER_HOST, ANSWER_RATE_PER_WALKER, MAX_ANSWERS_IN_FLIGHT, MAX_ANSWERS_PER_WALKER, MAX_PENDING_ANSWERS, MAX_RATED, PendingAnswers, WALKS_PER_WINDOW, answerRatePerWalker } from '../../src/node/pending-answers.js'
 import { RateTable } from '../../src/node/rate-table.js'
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
@@ -129,5 +129,12 @@ describe('PendingAnswers', () => {
     expect(table.size).toBe(2)
     expect(table.level('b', 500)).toBe(0.5)
     expect(table.level('a', 500)).toBe(1)
+  })
+
+  it(`a room paced faster than the design raises the walker's rate to ${WALKS_PER_WINDOW} answers per eligibility window, never lowers it`, () => {
+    expect(answerRatePerWalker(27_500)).toBe(ANSWER_RATE_PER_WALKER)
+    expect(answerRatePerWalker(1_375)).toBeCloseTo((WALKS_PER_WINDOW * 1000) / 1375)
+    expect(answerRatePerWalker(60)).toBeCloseTo((WALKS_PER_WINDOW * 1000) / 60)
+    expect(answerRatePerWalker(0)).toBe(WALKS_PER_WINDOW * 1000)
   })
 })

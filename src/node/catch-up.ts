@@ -8,7 +8,7 @@
  * length falls back to the Bloom walk in modulo mode. One session per overlay at a time;
  * every step is bounded.
  */
-import { DEFAULT_SYMBOLS_PER_DIFFERENCE, SymbolSession, newerSlices, symbolsPerDatagram, symbolsPerResponse, type SessionStep } from '../reconcile/index.js'
+import { DEFAULT_SYMBOLS_PER_DIFFERENCE, SymbolSession, firstAnswer, newerSlices, symbolsPerResponse, type SessionStep } from '../reconcile/index.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
 import type { Logger } from '../env/logger.js'
@@ -28,8 +28,6 @@ export const IDLE_CHECK_INTERVAL_MS = 60_000
 export const MAX_IDS_PER_ROUND = 128
 /** Ids per fetch (riding on a symbols-request, or a bundle-request) sent by catch-up. */
 export const FETCH_IDS_PER_REQUEST = 16
-/** Largest count the first window is sized for (a 3-byte varint: sets below 2^20 items). */
-const FIRST_WINDOW_MAX_COUNT = (1 << 20) - 1
 
 /**
  * Most symbols one symbols-request asks for, and is answered with: the response budget's
@@ -40,9 +38,22 @@ export function symbolsPerRequest(datagramBudget: number, responseBudget: number
   return Math.min(limit, symbolsPerResponse(datagramBudget, responseBudget))
 }
 
-/** Symbols in the first window at a datagram budget: what one answer datagram carries for sets below 2^20. */
-export function firstWindow(budget: number): number {
-  return Math.max(1, symbolsPerDatagram(budget, { maxFrom: 0, maxCount: FIRST_WINDOW_MAX_COUNT }))
+/**
+ * Share of the first answer's datagram given to whole symbols; counts alone fill the rest
+ * (docs/reconcile.md §9): with 18 symbols and 189 counts alone at 1 200 B, instead of 26
+ * symbols, the first estimate of d is about twice as accurate and the second wave finishes
+ * the session in 37 of 40 simulated sessions at d = 100 (18 of 40 before).
+ */
+export const FIRST_WINDOW_SHARE = 0.7
+
+/**
+ * The idle check's first answer at a datagram budget: `window` symbols from 0 and
+ * `countsAlone` counts alone after them, one datagram for sets below 2^20 (counts alone
+ * within the decode limit `maxCountsOnly`).
+ */
+export function firstWindow(budget: number, maxCountsOnly: number): { window: number; countsAlone: number } {
+  const first = firstAnswer(budget, FIRST_WINDOW_SHARE)
+  return { window: first.window, countsAlone: Math.min(first.countsAlone, maxCountsOnly) }
 }
 
 export interface CatchUpSession {
@@ -120,7 +131,7 @@ export class CatchUp {
   readonly #live = new Map<CatchUpSession, OverlayCatchUp>()
   readonly #inflight = new Set<Promise<void>>()
   readonly #perRequest: number
-  readonly #firstWindow: number
+  readonly #firstWindow: { window: number; countsAlone: number }
   readonly #responder: SymbolResponder
   readonly #symbolsPerDifference: number
   #stopped = false
@@ -129,7 +140,7 @@ export class CatchUp {
     this.#c = components
     this.#symbolsPerDifference = settings.symbolsPerDifference ?? DEFAULT_SYMBOLS_PER_DIFFERENCE
     this.#perRequest = symbolsPerRequest(components.sync.datagramBudget, components.sync.responseBudget, components.limits.maxSymbolsPerRequest)
-    this.#firstWindow = firstWindow(components.sync.datagramBudget)
+    this.#firstWindow = firstWindow(components.sync.datagramBudget, components.limits.maxCountsOnly)
     this.#responder = new SymbolResponder(components, { perRequest: this.#perRequest, sessionTimeoutMs: SESSION_TIMEOUT_MS }, this.counters)
   }
 
@@ -196,7 +207,8 @@ export class CatchUp {
     if (own.idleChecked.size > MAX_IDLE_CHECKED) own.idleChecked.delete(own.idleChecked.keys().next().value as string)
     // The previous session's buffers are reused (no 0.7 MB allocation per idle check).
     const session = new SymbolSession(sketch, {
-      firstWindow: this.#firstWindow,
+      firstWindow: this.#firstWindow.window,
+      countsAlone: this.#firstWindow.countsAlone,
       maxPerRequest: this.#perRequest,
       maxIdsPerRequest: Math.min(this.#c.limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
       maxIdsPerRound: MAX_IDS_PER_ROUND,
@@ -252,7 +264,7 @@ export class CatchUp {
     }
     state.answered = true
     const wasFull = state.session.decoder.received > 0
-    const step = state.session.onResponse(res.from, res.symbols, res.inSync === true)
+    const step = state.session.onResponse(res.from, res.symbols, res.inSync === true, res.countsOnly)
     if (step.added !== undefined && step.added !== 'added' && step.added !== 'buffered') this.#c.counters.drop(`symbols-${step.added}`)
     if (!wasFull && state.session.decoder.received > 0 && step.end !== 'in-sync') this.counters.sessions++
     if (step.added === 'added') this.#armTimer(overlay, own, state)
@@ -277,6 +289,7 @@ export class CatchUp {
     for (const r of step.requests) {
       const packet: SymbolsRequest = { type: 'symbols-request', from: r.from, count: r.count }
       if (r.digest !== undefined) packet.digest = r.digest
+      if (r.countsOnly !== undefined) packet.countsOnly = r.countsOnly
       const fetch = r.fetch === undefined ? [] : await this.#stillMissing(overlay, r.fetch)
       if (fetch.length > 0) {
         packet.fetch = fetch

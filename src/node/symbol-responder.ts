@@ -4,11 +4,11 @@
  * a snapshot (a sketch version) taken when it began. The requester side (sessions, retries,
  * idle checks, newest first) is ./catch-up.ts, which owns one of these.
  */
-import { fitSymbols } from '../reconcile/index.js'
+import { fitCountsAlone, fitSymbols } from '../reconcile/index.js'
 import type { Clock } from '../env/clock.js'
 import type { BundleStore } from '../store/types.js'
 import type { SyncConfig } from '../sync/config.js'
-import { addressKey, type Address, type DecodeLimits, type Packet, type SymbolsRequest } from '../wire/index.js'
+import { addressKey, type Address, type DecodeLimits, type Packet, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
 import type { Charge } from './charge.js'
 import type { OverlayState } from './overlay.js'
 import type { Counters } from './stats.js'
@@ -83,11 +83,21 @@ export class SymbolResponder {
         const rest = symbols.slice(k, k + this.#c.limits.maxSymbolsPerDatagram)
         const n = fitSymbols(budget, req.from + k, rest)
         if (n === 0) break
-        if (!this.#c.send(from, overlay.id, { type: 'symbols-response', from: req.from + k, symbols: rest.slice(0, n) }, 'destination')) break
+        const answer: SymbolsResponse = { type: 'symbols-response', from: req.from + k, symbols: rest.slice(0, n) }
+        // The last datagram carries the counts alone asked for, as many as fit.
+        if (k + n === symbols.length && req.countsOnly !== undefined) this.#countsAlone(answer, sketch, req.countsOnly, budget, at)
+        if (!this.#c.send(from, overlay.id, answer, 'destination')) break
         k += n
       }
     }
     if (req.fetch !== undefined && req.fetch.length > 0 && this.#c.store !== undefined) await this.#c.serveBundles(from, overlay, req.fetch)
+  }
+
+  /** Adds to `answer` the counts alone (mod 2^16) of up to `want` symbols after its own, as many as fit `budget`. */
+  #countsAlone(answer: SymbolsResponse, sketch: NonNullable<OverlayState['sketch']>, want: number, budget: number, at: number | undefined): void {
+    const after = answer.from + answer.symbols.length
+    const m = fitCountsAlone(budget, answer.from, answer.symbols, Math.max(0, Math.min(want, sketch.length - after)))
+    if (m > 0) answer.countsOnly = sketch.symbols(after, m, at).map((s) => s.count & 0xffff)
   }
 
   /**

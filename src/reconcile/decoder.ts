@@ -110,8 +110,10 @@ export class Decoder {
   /** Validated batches that start after `#received`, by start index. */
   readonly #pending = new Map<number, CheckedSymbol[]>()
   #buffered = 0
-  /** Difference counts as received (before peeling), for {@link Decoder.estimate}. */
+  /** Difference counts as received (before peeling), for {@link Decoder.estimate}; [#countsFrom, #countsEnd) from counts alone. */
   #raw: Int32Array
+  #countsFrom = 0
+  #countsEnd = 0
   readonly #peeled = new PeeledItems()
   readonly #seq = new IndexSequence(0, 0)
   #failure: DecodeFailure | null = null
@@ -176,6 +178,28 @@ export class Decoder {
     const left = this.limit - this.#received
     if (left <= 0 || this.#failure !== null || this.#retired) return null
     return { from: this.#received, count: Math.min(count, left) }
+  }
+
+  /**
+   * Takes the peer's counts alone (mod 2^16) of symbols [from, from + counts.length) as
+   * samples for {@link Decoder.estimate} only: each becomes the difference count (peer's
+   * minus ours, read as a signed 16-bit number, exact while |difference| < 2^15). Indices
+   * already received or past `limit` are skipped; a later call replaces the samples. Returns
+   * false (and keeps nothing) for malformed input. Garbage counts can only skew the
+   * estimate, that is how many symbols the session asks for, within `limit`.
+   */
+  addCountsAlone(from: number, counts: readonly number[]): boolean {
+    if (this.#failure !== null || this.#retired) return false
+    if (!Number.isSafeInteger(from) || from < 1 || !Array.isArray(counts)) return false
+    for (const c of counts) if (!Number.isInteger(c) || c < 0 || c > 0xffff) return false
+    const start = Math.max(from, this.#received)
+    const end = Math.min(this.limit, from + counts.length)
+    if (end <= start) return false
+    const ours = this.#table.counts
+    for (let i = start; i < end; i++) this.#raw[i] = (((counts[i - from]! - ours[i]!) & 0xffff) << 16) >> 16
+    this.#countsFrom = start
+    this.#countsEnd = end
+    return true
   }
 
   /**
@@ -260,20 +284,25 @@ export class Decoder {
    * E[(c_i − p_i·c_0)²] = d·p_i·(1 − p_i): each symbol i ≥ 1 gives
    * t_i = (c_i − p_i·c_0)² / (p_i·(1 − p_i)); the estimate is their mean weighted by
    * 1 / (2 + 1/(d·p_i)) (their variance over d², roughly), iterated twice. About
-   * ±1.4/√received relative error, however the difference is split between the two sides
+   * ±1.4/√samples relative error, however the difference is split between the two sides
    * (centring on p_i·c_0 removes the noise a one-sided difference added when c_i² − c_0²·p_i²
-   * was used). 0 before any symbol.
+   * was used). Counts alone ({@link Decoder.addCountsAlone}) are samples too. 0 before any symbol.
    */
   estimate(): number {
     const n = this.#received
     if (n === 0) return 0
     const raw = this.#raw
     const c0 = raw[0]!
+    // Counts alone beyond what was received: [gapTo, end) (none when they were all overtaken).
+    const gapTo = Math.max(n, this.#countsFrom)
+    const end = Math.max(n, this.#countsEnd)
     let d = 0
     for (let round = 0; round < 3; round++) {
       let sum = 0
       let weights = 0
-      for (let i = 1; i < n; i++) {
+      for (let i = 1; i < end; i++) {
+        if (i === n) i = gapTo
+        if (i >= end) break
         const p = 2 / (i + 2)
         const e = raw[i]! - p * c0
         const t = (e * e) / (p * (1 - p))

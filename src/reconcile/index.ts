@@ -20,7 +20,7 @@ export {
 export { MAX_SYMBOL_COUNT } from './table.js'
 export { MAX_FLOOR_DIFFERENCES, informationFloor } from './floor.js'
 export { MAX_NEWER_SLICES, NEWER_SLICE_BUNDLES, type NewerSlice, newerSlices } from './newest.js'
-export { SYMBOL_RECORD_BYTES, codedSymbolBytes, fitSymbols, symbolsPerDatagram, symbolsPerResponse, symbolsResponseSize } from './size.js'
+export { COUNT_ALONE_BYTES, SYMBOL_RECORD_BYTES, codedSymbolBytes, firstAnswer, fitCountsAlone, fitSymbols, symbolsPerDatagram, symbolsPerResponse, symbolsResponseSize } from './size.js'
 export {
   DEFAULT_MAX_RETRIES,
   DEFAULT_MAX_SYMBOLS_PER_REQUEST,

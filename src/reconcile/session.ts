@@ -27,7 +27,12 @@ import { Decoder, type AddSymbolsResult, type DecodeFailure } from './decoder.js
 import type { Sketch } from './sketch.js'
 
 /** Symbols asked for in total per estimated difference (the mean need is 1.36–1.77 per difference). */
-export const DEFAULT_SYMBOLS_PER_DIFFERENCE = 1.6
+export const DEFAULT_SYMBOLS_PER_DIFFERENCE = 1.4
+/**
+ * Symbols asked for on top, per square root of the estimated difference: decoding needs
+ * about 1.35·d + √d symbols, and the estimate's error grows like √d too (docs/reconcile.md §9).
+ */
+export const DEFAULT_SYMBOLS_PER_ROOT_DIFFERENCE = 3
 /** Most symbols one request asks for: the default decode limit `maxSymbolsPerRequest`. */
 export const DEFAULT_MAX_SYMBOLS_PER_REQUEST = 1024
 /** Re-requests of missing symbols before a session gives up. */
@@ -35,14 +40,18 @@ export const DEFAULT_MAX_RETRIES = 3
 
 /** Options of a {@link SymbolSession}. */
 export interface SymbolSessionOptions {
-  /** Symbols in the idle check's answer when the sets differ: one datagram's worth (`symbolsPerDatagram(budget)`). */
+  /** Symbols in the idle check's answer when the sets differ (with `countsAlone`, one datagram together: `firstAnswer(budget)`). */
   firstWindow: number
+  /** Counts alone asked for after the first window, for the first estimate of d (default 0: none). */
+  countsAlone?: number
   /** Most symbols per request (≤ the peer's `maxSymbolsPerRequest`). Default {@link DEFAULT_MAX_SYMBOLS_PER_REQUEST}. */
   maxPerRequest?: number
   /** Most ids per fetch list. Default 32. */
   maxIdsPerRequest?: number
   /** Default {@link DEFAULT_SYMBOLS_PER_DIFFERENCE}. */
   symbolsPerDifference?: number
+  /** Symbols asked for on top, per square root of the estimated difference (default {@link DEFAULT_SYMBOLS_PER_ROOT_DIFFERENCE}). */
+  symbolsPerRootDifference?: number
   /** Decoder options. */
   maxIdsPerRound?: number
   limit?: number
@@ -60,6 +69,8 @@ export interface PlannedRequest {
   count: number
   digest?: SymbolDigest
   fetch?: Uint8Array[]
+  /** Counts alone wanted after [from, from + count) (the first window's). */
+  countsOnly?: number
 }
 
 /** What to send after an event. */
@@ -80,9 +91,11 @@ export interface SessionStep {
 export class SymbolSession {
   readonly decoder: Decoder
   readonly firstWindow: number
+  readonly countsAlone: number
   readonly maxPerRequest: number
   readonly maxIdsPerRequest: number
   readonly symbolsPerDifference: number
+  readonly symbolsPerRootDifference: number
   readonly maxRetries: number
   readonly #digest: SymbolDigest
   /** Symbols asked for: [0, #requested). */
@@ -104,9 +117,13 @@ export class SymbolSession {
       return v
     }
     this.firstWindow = positive('firstWindow', options.firstWindow)
+    this.countsAlone = options.countsAlone ?? 0
+    if (!Number.isSafeInteger(this.countsAlone) || this.countsAlone < 0) throw new BloomwalkError('INVALID_ARGUMENT', `countsAlone must be a non-negative integer, got ${String(options.countsAlone)}`)
     this.maxPerRequest = positive('maxPerRequest', options.maxPerRequest ?? DEFAULT_MAX_SYMBOLS_PER_REQUEST)
     this.maxIdsPerRequest = positive('maxIdsPerRequest', options.maxIdsPerRequest ?? 32)
     this.symbolsPerDifference = positive('symbolsPerDifference', options.symbolsPerDifference ?? DEFAULT_SYMBOLS_PER_DIFFERENCE, false)
+    this.symbolsPerRootDifference = options.symbolsPerRootDifference ?? DEFAULT_SYMBOLS_PER_ROOT_DIFFERENCE
+    if (!Number.isFinite(this.symbolsPerRootDifference) || this.symbolsPerRootDifference < 0) throw new BloomwalkError('INVALID_ARGUMENT', `symbolsPerRootDifference must be a non-negative number, got ${String(options.symbolsPerRootDifference)}`)
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES
     this.decoder = new Decoder(local, {
       ...(options.limit === undefined ? {} : { limit: options.limit }),
@@ -134,11 +151,15 @@ export class SymbolSession {
     this.#requested = count
     this.#target = count
     this.counts.requests++
-    return { requests: [{ from: 0, count, digest: this.#digest }], fetch: [], push: [], end: null }
+    return { requests: [this.#idleCheck(count)], fetch: [], push: [], end: null }
   }
 
-  /** A symbols-response from the peer. Never throws on peer input. */
-  onResponse(from: number, symbols: readonly CodedSymbol[], inSync = false): SessionStep {
+  #idleCheck(count: number): PlannedRequest {
+    return this.countsAlone > 0 ? { from: 0, count, digest: this.#digest, countsOnly: this.countsAlone } : { from: 0, count, digest: this.#digest }
+  }
+
+  /** A symbols-response from the peer (`countsAlone`: the counts alone after its symbols). Never throws on peer input. */
+  onResponse(from: number, symbols: readonly CodedSymbol[], inSync = false, countsAlone?: readonly number[]): SessionStep {
     const step: SessionStep = { requests: [], fetch: [], push: [], end: this.#end }
     if (this.#end !== null) return step
     if (inSync) {
@@ -153,6 +174,7 @@ export class SymbolSession {
     step.added = added
     if (added === 'failed' || added === 'beyond-limit') return this.#finish(step, 'rejected')
     if (added !== 'added') return step
+    if (countsAlone !== undefined && countsAlone.length > 0) this.decoder.addCountsAlone(from + symbols.length, countsAlone)
     let result = this.decoder.decode()
     for (;;) {
       for (const id of result.weLack) this.#toFetch.push(id)
@@ -167,7 +189,8 @@ export class SymbolSession {
     const received = this.decoder.received
     if (received >= this.#target) {
       // Everything asked for is in and decoding is not done: size the next requests.
-      this.#target = Math.min(this.decoder.limit, Math.max(Math.ceil(this.symbolsPerDifference * this.decoder.estimate()), received + Math.ceil(received / 8)))
+      const d = this.decoder.estimate()
+      this.#target = Math.min(this.decoder.limit, Math.max(Math.ceil(this.symbolsPerDifference * d + this.symbolsPerRootDifference * Math.sqrt(d)), received + Math.ceil(received / 8)))
     }
     this.#fill(step)
     return step
@@ -186,7 +209,7 @@ export class SymbolSession {
     const received = this.decoder.received
     if (received === 0) {
       this.counts.requests++
-      step.requests.push({ from: 0, count: this.#requested, digest: this.#digest })
+      step.requests.push(this.#idleCheck(this.#requested))
       return step
     }
     this.#plan(step, received, Math.max(this.#requested, received + 1))

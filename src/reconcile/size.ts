@@ -8,7 +8,8 @@
  * field of k zigzag varints. A symbol therefore costs 40 bytes plus its count's varint (1 byte
  * below 64, 2 below 8 192, 3 below 2^20, 5 at most), and a response adds, beyond the 36-byte
  * envelope header, 1 (tag) + varint(body) + [1 + varint(from), when from > 0] +
- * 1 + varint(40k) + 1 + varint(Σ count bytes) (the last four only when k > 0).
+ * 1 + varint(40k) + 1 + varint(Σ count bytes) (the last four only when k > 0), and for m
+ * counts alone (`counts_only = 6`, 2 bytes each) 1 + varint(2m) + 2m.
  */
 import { BloomwalkError } from '../errors.js'
 import { envelopeHeaderBytes, varintSize } from '../wire/size.js'
@@ -28,10 +29,14 @@ export function codedSymbolBytes(_hashXor: bigint, count: number): number {
   return SYMBOL_RECORD_BYTES + countBytes(count)
 }
 
-/** The response body: from, the records field and the counts field. */
-function bodyBytes(from: number, k: number, countTotal: number): number {
+/** Bytes of one count alone (mod 2^16, big-endian). */
+export const COUNT_ALONE_BYTES = 2
+
+/** The response body: from, the records field, the counts field and `m` counts alone. */
+function bodyBytes(from: number, k: number, countTotal: number, m = 0): number {
   let body = from === 0 ? 0 : 1 + varintSize(from)
   if (k > 0) body += 1 + varintSize(SYMBOL_RECORD_BYTES * k) + SYMBOL_RECORD_BYTES * k + 1 + varintSize(countTotal) + countTotal
+  if (m > 0) body += 1 + varintSize(COUNT_ALONE_BYTES * m) + COUNT_ALONE_BYTES * m
   return body
 }
 
@@ -47,12 +52,50 @@ function checkCount(name: string, value: number): void {
  * The exact datagram size of a symbols-response carrying `symbols` from index `from`.
  * @throws {BloomwalkError} INVALID_ARGUMENT when `from` is not a non-negative safe integer
  */
-export function symbolsResponseSize(from: number, symbols: readonly CodedSymbol[]): number {
+export function symbolsResponseSize(from: number, symbols: readonly CodedSymbol[], countsAlone = 0): number {
   checkCount('from', from)
+  checkCount('countsAlone', countsAlone)
   let counts = 0
   for (const s of symbols) counts += countBytes(s.count)
-  return envelopeBytes(bodyBytes(from, symbols.length, counts))
+  return envelopeBytes(bodyBytes(from, symbols.length, counts, countsAlone))
 }
+
+/**
+ * How many counts alone (at most `want`) fit beside `symbols` from `from` in a
+ * symbols-response of at most `budget` bytes (0 when none do).
+ * @throws {BloomwalkError} INVALID_ARGUMENT for negative arguments
+ */
+export function fitCountsAlone(budget: number, from: number, symbols: readonly CodedSymbol[], want: number): number {
+  checkCount('budget', budget)
+  checkCount('want', want)
+  const base = symbolsResponseSize(from, symbols)
+  if (base > budget) return 0
+  // Each count alone costs 2 bytes; the field's tag and length, and the body's and envelope's length varints, a few more.
+  let m = Math.min(want, Math.max(0, Math.floor((budget - base) / COUNT_ALONE_BYTES)))
+  while (m > 0 && symbolsResponseSize(from, symbols, m) > budget) m--
+  return m
+}
+
+/**
+ * The first answer of an idle check that finds a difference, at a datagram budget: `window`
+ * symbols from 0 and `countsAlone` counts alone after them, together one datagram for sets
+ * below 2^20 items (every count a 3-byte varint at most). The window is the share `fullShare`
+ * of a datagram's symbols; the counts alone fill the rest.
+ * @throws {BloomwalkError} INVALID_ARGUMENT for a negative budget or a share outside (0, 1]
+ */
+export function firstAnswer(budget: number, fullShare: number): { window: number; countsAlone: number } {
+  checkCount('budget', budget)
+  if (!(fullShare > 0 && fullShare <= 1)) throw new BloomwalkError('INVALID_ARGUMENT', `fullShare must be in (0, 1], got ${String(fullShare)}`)
+  const all = symbolsPerDatagram(budget, { maxFrom: 0, maxCount: FIRST_ANSWER_MAX_COUNT })
+  const window = Math.max(1, Math.floor(all * fullShare))
+  const per = countBytes(FIRST_ANSWER_MAX_COUNT)
+  let m = 0
+  while (envelopeBytes(bodyBytes(0, window, window * per, m + 1)) <= budget) m++
+  return { window, countsAlone: m }
+}
+
+/** Largest count the first answer is sized for (a 3-byte varint: sets below 2^20 items). */
+const FIRST_ANSWER_MAX_COUNT = (1 << 20) - 1
 
 /**
  * How many of `symbols` (a prefix) fit a symbols-response of at most `budget` bytes.

@@ -39,6 +39,8 @@ export interface DecodeLimits {
   maxSymbolsPerDatagram: number
   /** Most coded symbols one symbols-request may ask for (answered in several datagrams). Default 1024. */
   maxSymbolsPerRequest: number
+  /** Most counts alone (`counts_only`) a symbols-request may ask for and a symbols-response carry. Default 512. */
+  maxCountsOnly: number
   /** Largest address-validation token, bytes. Default 32. */
   maxTokenBytes: number
   /** Most messages in one MVDS payload. Default 64. */
@@ -64,6 +66,7 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxIdsPerRequest: 32,
   maxSymbolsPerDatagram: 64,
   maxSymbolsPerRequest: 1024,
+  maxCountsOnly: 512,
   maxTokenBytes: MAX_TOKEN_BYTES,
   maxMvdsMessages: 64,
   maxBundlesPerPush: 4,
@@ -117,11 +120,11 @@ export const DROP_REASONS = [
   'too-many-ids',
   /** An id that is not 32 bytes (packed ids not a multiple of 32 bytes). */
   'bad-id',
-  /** Symbols request with count 0 or over `maxSymbolsPerRequest`, or an unsafe `from`. */
+  /** Symbols request with count 0 or over `maxSymbolsPerRequest`, counts_only over `maxCountsOnly`, or an unsafe `from`. */
   'bad-range',
-  /** More than `maxSymbolsPerDatagram` coded symbols. */
+  /** More than `maxSymbolsPerDatagram` coded symbols, or more than `maxCountsOnly` counts alone. */
   'too-many-symbols',
-  /** Packed symbols not a multiple of 40 bytes, a count list of another length or with an unsafe count, a digest with an unsafe count, or in_sync with symbols. */
+  /** Packed symbols not a multiple of 40 bytes, a count list of another length or with an unsafe count, a digest with an unsafe count, counts alone not a multiple of 2 bytes, or in_sync with symbols or counts. */
   'bad-symbol',
   /** More than `maxMvdsMessages` MVDS messages. */
   'too-many-messages',

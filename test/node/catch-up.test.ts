@@ -41,6 +41,40 @@ describe('catch-up by coded symbols', () => {
     await t.stop()
   })
 
+  it('the idle check asks for counts alone; the first answer carries them beside the first window in one datagram; a peer in sync answers in_sync alone', async () => {
+    const t = await testnet({ peers: 0, seed: 57 })
+    const seen: { type: string; bytes: number; countsOnly?: number; carried?: number; from?: number; inSync?: boolean }[] = []
+    t.net.interceptor = ({ from, to, bytes }) => {
+      const p = decodePacket(bytes)?.packet
+      if (p?.type === 'symbols-request') seen.push({ type: p.type, bytes: bytes.length, from: p.from, ...(p.countsOnly === undefined ? {} : { countsOnly: p.countsOnly }) })
+      if (p?.type === 'symbols-response') seen.push({ type: p.type, bytes: bytes.length, from: p.from, carried: p.countsOnly?.length ?? 0, inSync: p.inSync === true })
+      return { from, to }
+    }
+    const pool = shuffle(new SeededRng(4), makeBundles(1140, { overlay: t.overlay, seed: 12, maxGlobalTime: 5000 }))
+    const top = pool.reduce((m, b) => (b.globalTime > m.globalTime ? b : m))
+    const rest = pool.filter((b) => b !== top)
+    const shared = [top, ...rest.slice(0, 1100)]
+    const a = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(1100, 1120)]), stepIntervalMs: 5000, sync: { strategy: 'largest' } })
+    const b = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(1120)]), stepIntervalMs: 5000, sync: { strategy: 'largest' } })
+    await t.run(180_000)
+    expect(a.stats().overlays[0]!.bundlesStored).toBe(1140)
+    const checks = seen.filter((x) => x.type === 'symbols-request' && x.from === 0)
+    expect(checks.length).toBeGreaterThan(0)
+    for (const c of checks) expect(c.countsOnly).toBe(189)
+    const firstAnswers = seen.filter((x) => x.type === 'symbols-response' && x.from === 0 && x.inSync !== true)
+    const inSync = seen.filter((x) => x.inSync === true)
+    expect(firstAnswers.length).toBeGreaterThan(0)
+    for (const r of firstAnswers) {
+      expect(r.carried).toBeGreaterThan(150)
+      expect(r.bytes).toBeLessThanOrEqual(DEFAULT_SYNC_CONFIG.datagramBudget)
+    }
+    // Once the sets are equal, idle checks end at symbol 0: one small datagram each way.
+    expect(inSync.length).toBeGreaterThan(0)
+    for (const r of inSync) expect(r.bytes).toBeLessThanOrEqual(64)
+    for (const c of checks) expect(c.bytes).toBeLessThanOrEqual(64)
+    await t.stop()
+  })
+
   it('sessions stay consistent while bundles arrive mid-session (responder snapshots): 3 000 shared, 60 + 60 scattered', async () => {
     const t = await testnet({ peers: 0, seed: 53 })
     const pool = shuffle(new SeededRng(5), makeBundles(3120, { overlay: t.overlay, seed: 11, maxGlobalTime: 20_000 }))

@@ -284,6 +284,80 @@ describe('decoder: the first estimate of d', () => {
   })
 })
 
+describe('decoder: counts alone in the first answer (issue 25 item 3)', () => {
+  const rms = (errors: number[]) => Math.sqrt(errors.reduce((a, e) => a + e * e, 0) / errors.length)
+  /** Relative errors of the estimate after 26 symbols, and after 18 symbols with the counts alone of the next 189 (one 1 200-B datagram each). */
+  function errors(d: number, weLack: number, sets: number, seed: number): { symbols: number[]; counts: number[] } {
+    const out = { symbols: [] as number[], counts: [] as number[] }
+    for (let k = 0; k < sets; k++) {
+      const sides = twoSides(new SeededRng(seed + k), 400, weLack, d - weLack, 1024)
+      const plain = new Decoder(sides.ours)
+      plain.addSymbols(0, sides.theirs.symbols(0, 26))
+      out.symbols.push(plain.estimate() / d - 1)
+      const withCounts = new Decoder(sides.ours)
+      withCounts.addSymbols(0, sides.theirs.symbols(0, 18))
+      expect(withCounts.addCountsAlone(18, sides.theirs.symbols(18, 189).map((s) => s.count & 0xffff))).toBe(true)
+      out.counts.push(withCounts.estimate() / d - 1)
+    }
+    return out
+  }
+
+  it('the estimate of d after the first answer is about twice as accurate (d = 30, 100, 1 000; balanced and one-sided)', () => {
+    const figures: string[] = []
+    for (const [d, weLack] of [[30, 15], [100, 50], [100, 100], [1000, 500]] as const) {
+      const e = errors(d, weLack, d >= 1000 ? 20 : 60, 31_000 + d + weLack)
+      figures.push(`d = ${d} (${weLack} we lack): relative RMS error ${rms(e.counts).toFixed(3)} with counts alone, ${rms(e.symbols).toFixed(3)} with 26 symbols`)
+      expect(rms(e.counts)).toBeLessThan(0.7 * rms(e.symbols))
+    }
+    console.log(`first estimate of d, counts alone against symbols only:\n${figures.join('\n')}`)
+  })
+
+  it('counts alone are exact mod 2^16 (a difference count of either sign), skip what was received, and refuse malformed input', () => {
+    const sides = twoSides(new SeededRng(77), 300, 40, 30, 256)
+    const theirs = sides.theirs.symbols(0, 256)
+    const full = new Decoder(sides.ours)
+    full.addSymbols(0, theirs.slice(0, 120))
+    const mixed = new Decoder(sides.ours)
+    mixed.addSymbols(0, theirs.slice(0, 20))
+    // Overlapping what was received: those are skipped; the rest are the same difference counts.
+    expect(mixed.addCountsAlone(10, theirs.slice(10, 120).map((s) => s.count & 0xffff))).toBe(true)
+    expect(mixed.estimate()).toBeCloseTo(full.estimate(), 9)
+    for (const bad of [[-1], [65_536], [1.5], [Number.NaN]]) expect(mixed.addCountsAlone(20, bad)).toBe(false)
+    expect(mixed.addCountsAlone(0, [1])).toBe(false)
+    expect(mixed.addCountsAlone(256, [1])).toBe(false)
+    expect(mixed.estimate()).toBeCloseTo(full.estimate(), 9)
+  })
+
+  it('garbage counts alone only move the estimate (bounded by the limit); decoding stays exact (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: 512 }), (seed, garbage) => {
+        const sides = twoSides(new SeededRng(seed), 200, 12, 9, 512)
+        const decoder = new Decoder(sides.ours)
+        decoder.addSymbols(0, sides.theirs.symbols(0, 18))
+        decoder.addCountsAlone(18, garbage)
+        const d = decoder.estimate()
+        expect(Number.isFinite(d) && d >= 0).toBe(true)
+        const weLack: Uint8Array[] = []
+        const theyLack: Uint8Array[] = []
+        for (let from = 18; ; from += 16) {
+          let r = decoder.decode()
+          for (;;) {
+            weLack.push(...r.weLack)
+            theyLack.push(...r.theyLack)
+            if (!r.more) break
+            r = decoder.decode()
+          }
+          if (r.done || r.failure !== null || from >= decoder.limit) break
+          decoder.addSymbols(from, sides.theirs.symbols(from, 16))
+        }
+        expect(sortedHex(weLack)).toEqual(sortedHex(sides.onlyTheirs))
+        expect(sortedHex(theyLack)).toEqual(sortedHex(sides.onlyOurs))
+      }),
+      { numRuns: 40, seed: 0x9a7b }
+    )
+  })
+})
+
 describe('decoder: buffer reuse', () => {
   it('a decoder built with reuse takes over the old buffers, decodes the same, and retires the old one', () => {
     const first = twoSides(new SeededRng(21), 2000, 30, 20, 1 << 10)

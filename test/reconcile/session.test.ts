@@ -127,3 +127,61 @@ describe('SymbolSession with answers reordered in flight', () => {
     }
   })
 })
+
+describe('SymbolSession: the first wave sized from counts alone (issue 25 item 3)', () => {
+  /** Runs sessions answering every request at once (26 symbols a datagram, counts alone in the last one); returns mean waves and symbols asked per difference. */
+  function simulate(d: number, weLack: number, sets: number, options: { firstWindow: number; countsAlone?: number; symbolsPerDifference: number; symbolsPerRootDifference: number }): { waves: number; asked: number; thirdWave: number } {
+    let waves = 0
+    let asked = 0
+    let thirdWave = 0
+    for (let k = 0; k < sets; k++) {
+      const sides = twoSides(new SeededRng(52_000 + 31 * k + d), 2000, weLack, d - weLack, 1 << 14)
+      const s = new SymbolSession(sides.ours, { ...options, maxPerRequest: 104 })
+      let pending = s.start().requests
+      let n = 1
+      let ended = false
+      while (pending.length > 0 && !ended) {
+        const next: typeof pending = []
+        for (const r of pending) {
+          for (let from = r.from; from < r.from + r.count && !ended; from += 26) {
+            const c = Math.min(26, r.from + r.count - from)
+            const counts = from + c === r.from + r.count && r.countsOnly !== undefined ? sides.theirs.symbols(from + c, r.countsOnly).map((x) => x.count & 0xffff) : undefined
+            const step = s.onResponse(from, sides.theirs.symbols(from, c), false, counts)
+            next.push(...step.requests)
+            ended = step.end !== null
+            if (ended) expect(step.end).toBe('decoded')
+          }
+        }
+        if (!ended && next.length > 0) n++
+        pending = next
+      }
+      expect(ended).toBe(true)
+      waves += n
+      asked += s.requested / d
+      if (n > 2) thirdWave++
+    }
+    return { waves: waves / sets, asked: asked / sets, thirdWave }
+  }
+
+  it('18 symbols + 189 counts alone, then 1.4·d̂ + 3·√d̂: no more third waves than 26 symbols and 1.6·d̂, and from d = 100 on fewer symbols asked', () => {
+    const figures: string[] = []
+    for (const [d, weLack, sets] of [[30, 15, 30], [100, 50, 30], [100, 100, 20], [1000, 500, 4]] as const) {
+      const before = simulate(d, weLack, sets, { firstWindow: 26, symbolsPerDifference: 1.6, symbolsPerRootDifference: 0 })
+      const now = simulate(d, weLack, sets, { firstWindow: 18, countsAlone: 189, symbolsPerDifference: 1.4, symbolsPerRootDifference: 3 })
+      figures.push(`d = ${d} (${weLack} we lack), ${sets} sets: waves ${now.waves.toFixed(2)} (before ${before.waves.toFixed(2)}), symbols asked per difference ${now.asked.toFixed(3)} (before ${before.asked.toFixed(3)})`)
+      expect(now.thirdWave).toBeLessThanOrEqual(before.thirdWave)
+      // At d = 30 the √d̂ term costs a few symbols more (about 0.15 per difference) for fewer waves.
+      if (d >= 100) expect(now.asked).toBeLessThan(before.asked)
+    }
+    console.log(`first wave from counts alone:\n${figures.join('\n')}`)
+  })
+
+  it('the idle check asks for the counts alone, and so does its retry', () => {
+    const sides = twoSides(new SeededRng(5), 500, 10, 10, 256)
+    const s = new SymbolSession(sides.ours, { firstWindow: 18, countsAlone: 189 })
+    expect(s.start().requests[0]).toMatchObject({ from: 0, count: 18, countsOnly: 189 })
+    expect(s.retry().requests[0]).toMatchObject({ from: 0, count: 18, countsOnly: 189 })
+    expect(() => new SymbolSession(sides.ours, { firstWindow: 18, countsAlone: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => new SymbolSession(sides.ours, { firstWindow: 18, symbolsPerRootDifference: Number.NaN })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+})

@@ -2,7 +2,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { SeededRng } from '../../src/env/rng.js'
-import { MAX_SYMBOL_COUNT, Sketch, fitSymbols, symbolsPerDatagram, symbolsResponseSize } from '../../src/reconcile/index.js'
+import { MAX_SYMBOL_COUNT, Sketch, firstAnswer, fitCountsAlone, fitSymbols, symbolsPerDatagram, symbolsResponseSize } from '../../src/reconcile/index.js'
 import { type CodedSymbol, encodePacket } from '../../src/wire/index.js'
 import { randomIds } from './helpers.js'
 
@@ -23,6 +23,44 @@ describe('symbols-response size', () => {
       }),
       { numRuns: 500, seed: 0x512e }
     )
+  })
+
+  it('with counts alone: equals encodePacket(...).length (property); fitCountsAlone adds the most that fit', () => {
+    const withCounts = (from: number, symbols: readonly CodedSymbol[], m: number) =>
+      encodePacket(overlay, { type: 'symbols-response', from, symbols, countsOnly: Array.from({ length: m }, (_, i) => (i * 4099) & 0xffff) }).length
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.array(arbSymbol, { maxLength: 30 }), fc.integer({ min: 0, max: 600 }), (from, symbols, m) => {
+        expect(symbolsResponseSize(from, symbols, m)).toBe(withCounts(from, symbols, m))
+      }),
+      { numRuns: 300, seed: 0xc0a1 }
+    )
+    const sketch = Sketch.from(randomIds(new SeededRng(3), 100_000), { length: 512 })
+    for (const budget of [576, 1200, 1472]) {
+      for (const k of [0, 5, 18]) {
+        const symbols = sketch.symbols(0, k)
+        const m = fitCountsAlone(budget, 0, symbols, 512)
+        if (symbolsResponseSize(0, symbols) > budget) {
+          expect(m).toBe(0)
+          continue
+        }
+        expect(withCounts(0, symbols, m)).toBeLessThanOrEqual(budget)
+        if (m < 512) expect(withCounts(0, symbols, m + 1)).toBeGreaterThan(budget)
+      }
+    }
+    expect(fitCountsAlone(1200, 0, sketch.symbols(0, 18), 7)).toBe(7)
+  })
+
+  it('the first answer (a share of the symbols, counts alone in the rest) is one datagram for sets below 2^20: 18 symbols and 189 counts at 1 200 B', () => {
+    expect(firstAnswer(1200, 0.7)).toEqual({ window: 18, countsAlone: 189 })
+    const worst = (n: number) => Array.from({ length: n }, () => ({ idXor: new Uint8Array(32).fill(255), hashXor: (1n << 64n) - 1n, count: (1 << 20) - 1 }))
+    for (const budget of [576, 1200, 1472]) {
+      for (const share of [0.5, 0.7, 1]) {
+        const { window, countsAlone } = firstAnswer(budget, share)
+        expect(symbolsResponseSize(0, worst(window), countsAlone)).toBeLessThanOrEqual(budget)
+        expect(symbolsResponseSize(0, worst(window), countsAlone + 1)).toBeGreaterThan(budget)
+      }
+    }
+    expect(() => firstAnswer(1200, 0)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
   })
 
   it('fitSymbols packs the longest prefix that fits', () => {

@@ -67,6 +67,7 @@ describe('decode limits', () => {
       maxIdsPerRequest: 32,
       maxSymbolsPerDatagram: 64,
       maxSymbolsPerRequest: 1024,
+      maxCountsOnly: 512,
       maxTokenBytes: 32,
       maxMvdsMessages: 64,
       maxBundlesPerPush: 4,
@@ -176,6 +177,17 @@ describe('decode limits', () => {
   it('maxSymbolsPerRequest (1024)', () => {
     expectOk(enc({ type: 'symbols-request', from: 5, count: 1024 }))
     expectDrop(enc({ type: 'symbols-request', from: 5, count: 1025 }), 'bad-range')
+  })
+
+  it('maxCountsOnly (512): asked for in a symbols-request, carried in a symbols-response; counts alone are 2 bytes each, never with in_sync', () => {
+    expect(expectOk(enc({ type: 'symbols-request', from: 0, count: 18, countsOnly: 512 }))).toMatchObject({ countsOnly: 512 })
+    expectDrop(enc({ type: 'symbols-request', from: 0, count: 18, countsOnly: 513 }), 'bad-range')
+    const counts = (n: number) => Array.from({ length: n }, (_, i) => (i * 977) & 0xffff)
+    expect(expectOk(enc({ type: 'symbols-response', from: 3, symbols: [], countsOnly: counts(512) }), ROOMY)).toMatchObject({ countsOnly: counts(512) })
+    expectDrop(enc({ type: 'symbols-response', from: 3, symbols: [], countsOnly: counts(513) }), 'too-many-symbols', ROOMY)
+    expectDrop(raw({ symbolsResponse: { from: 3, countsOnly: new Uint8Array(7) } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { inSync: true, countsOnly: new Uint8Array(2) } }), 'bad-symbol')
+    expect(() => enc({ type: 'symbols-response', from: 3, symbols: [], countsOnly: [65_536] })).toThrow(/countsOnly/)
   })
 
   it('maxTokenBytes (32): request and response', () => {

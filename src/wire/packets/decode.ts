@@ -142,6 +142,18 @@ function symbols(recordsValue: unknown, countsValue: unknown, limits: Readonly<D
   return out
 }
 
+/** Counts alone: 2-byte big-endian counts mod 2^16, at most `maxCountsOnly`. */
+function countsAlone(value: unknown, limits: Readonly<DecodeLimits>): Result<number[]> {
+  const bytes = bytesOf(value)
+  if (bytes === null) return 'malformed'
+  if (bytes.length % 2 !== 0) return 'bad-symbol'
+  if (bytes.length / 2 > limits.maxCountsOnly) return 'too-many-symbols'
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const out: number[] = []
+  for (let at = 0; at < bytes.length; at += 2) out.push(view.getUint16(at))
+  return out
+}
+
 /**
  * The packet of one envelope body, or why it is dropped.
  * Check order inside a packet: addresses, global time, token, then sync / lists.
@@ -242,6 +254,12 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       const fetch = packedIds(raw['fetch'], limits)
       if (isDrop(fetch)) return fetch
       if (fetch.length > 0) request.fetch = fetch
+      if (raw['countsOnly'] !== undefined) {
+        const countsOnly = uint32(raw['countsOnly'])
+        if (countsOnly === null) return 'malformed'
+        if (countsOnly > limits.maxCountsOnly) return 'bad-range'
+        if (countsOnly > 0) request.countsOnly = countsOnly
+      }
       return request
     }
     case 'symbolsResponse': {
@@ -249,8 +267,10 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       if (from === null) return 'bad-range'
       const list = symbols(raw['symbols'], raw['counts'], limits)
       if (isDrop(list)) return list
-      if (raw['inSync'] === true) return list.length > 0 ? 'bad-symbol' : { type: 'symbols-response', from, symbols: list, inSync: true }
-      return { type: 'symbols-response', from, symbols: list }
+      const countsOnly = raw['countsOnly'] === undefined ? [] : countsAlone(raw['countsOnly'], limits)
+      if (isDrop(countsOnly)) return countsOnly
+      if (raw['inSync'] === true) return list.length > 0 || countsOnly.length > 0 ? 'bad-symbol' : { type: 'symbols-response', from, symbols: list, inSync: true }
+      return countsOnly.length > 0 ? { type: 'symbols-response', from, symbols: list, countsOnly } : { type: 'symbols-response', from, symbols: list }
     }
     case 'bundleRequest': {
       const list = packedIds(raw['ids'], limits)

@@ -147,6 +147,7 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
         raw['digest'] = digest
       }
       if (packet.fetch !== undefined) put(raw, 'fetch', packIds('fetch', packet.fetch))
+      if (packet.countsOnly !== undefined) put(raw, 'countsOnly', checkU32('countsOnly', packet.countsOnly))
       return { field: 'symbolsRequest', raw }
     }
     case 'symbols-response': {
@@ -166,6 +167,15 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
         raw['counts'] = counts
       }
       if (packet.inSync === true) raw['inSync'] = true
+      if (packet.countsOnly !== undefined && packet.countsOnly.length > 0) {
+        const bytes = new Uint8Array(2 * packet.countsOnly.length)
+        const view = new DataView(bytes.buffer)
+        packet.countsOnly.forEach((c, i) => {
+          if (!Number.isInteger(c) || c < 0 || c > 0xffff) throw new BloomwalkError('INVALID_ARGUMENT', `countsOnly[${i}] must be an integer in [0, 65535], got ${String(c)}`)
+          view.setUint16(2 * i, c)
+        })
+        raw['countsOnly'] = bytes
+      }
       return { field: 'symbolsResponse', raw }
     }
     case 'bundle-request': {

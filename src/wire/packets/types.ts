@@ -126,6 +126,12 @@ export interface SymbolsRequest {
   digest?: SymbolDigest
   /** Bundles wanted too (32-byte ids, at most the receiver's `maxIdsPerRequest`). */
   fetch?: readonly Uint8Array[]
+  /**
+   * Also the counts alone of this many symbols after [from, from + count), at most the
+   * receiver's `maxCountsOnly` (as many as fit the datagram that carries the last symbol):
+   * cheap samples for the requester's estimate of the difference size.
+   */
+  countsOnly?: number
 }
 
 /** Symbol 0 of a sketch without its id XOR: the hash XOR and the number of items. */
@@ -152,6 +158,8 @@ export interface SymbolsResponse {
   from: number
   symbols: readonly CodedSymbol[]
   inSync?: true
+  /** The counts mod 2^16 of symbols [from + symbols.length, from + symbols.length + countsOnly.length) (never with `inSync`). */
+  countsOnly?: readonly number[]
 }
 
 /**

@@ -168,7 +168,7 @@ describe('SymbolSession: the first wave sized from counts alone (issue 25 item 3
     for (const [d, weLack, sets] of [[30, 15, 30], [100, 50, 30], [100, 100, 20], [1000, 500, 4]] as const) {
       const before = simulate(d, weLack, sets, { firstWindow: 26, symbolsPerDifference: 1.6, symbolsPerRootDifference: 0 })
       const now = simulate(d, weLack, sets, { firstWindow: 18, countsAlone: 189, symbolsPerDifference: 1.4, symbolsPerRootDifference: 3 })
-      figures.push(`d = ${d} (${weLack} we lack), ${sets} sets: waves ${now.waves.toFixed(2)} (before ${before.waves.toFixed(2)}), symbols asked per difference ${now.asked.toFixed(3)} (before ${before.asked.toFixed(3)})`)
+      figures.push(`d = ${d} (${weLack} we lack), ${sets} sets: waves ${now.waves.toFixed(2)} (before ${before.waves.toFixed(2)}), done in the second wave ${sets - now.thirdWave} (before ${sets - before.thirdWave}), symbols asked per difference ${now.asked.toFixed(3)} (before ${before.asked.toFixed(3)})`)
       expect(now.thirdWave).toBeLessThanOrEqual(before.thirdWave)
       // At d = 30 the √d̂ term costs a few symbols more (about 0.15 per difference) for fewer waves.
       if (d >= 100) expect(now.asked).toBeLessThan(before.asked)

@@ -166,60 +166,67 @@ describe('private-group non-member', () => {
       for (const fn of cleanup.splice(0).reverse()) await fn()
     })
 
-    it('with the tracker and trusted as defaults: a non-member that knows the group id gets nothing', async () => {
-      const rng = new SeededRng(93)
-      const clock = new SystemClock()
-      const overlay = roomId('loopback private')
-      const toOutsiders: { bytes: Uint8Array }[] = []
-      const outsiders = new Set<string>()
-      const bind = async (): Promise<Transport> => {
-        const udp = await createUdpTransport({ host: '127.0.0.1', port: 0 })
-        cleanup.push(() => udp.close())
-        return udp
-      }
-      const watched = async (): Promise<Transport> => {
-        const udp = await bind()
-        const send = udp.send.bind(udp)
-        udp.send = (to, bytes) => {
-          if (outsiders.has(addressKey(to))) toOutsiders.push({ bytes: bytes.slice() })
-          send(to, bytes)
+    for (const withTracker of [true, false]) {
+      it(`${withTracker ? 'with the tracker and trusted as defaults' : 'no tracker, c trusts a and b'}: a non-member that knows the group id gets nothing`, async () => {
+        const rng = new SeededRng(withTracker ? 93 : 94)
+        const clock = new SystemClock()
+        const overlay = roomId('loopback private')
+        const toOutsiders: { bytes: Uint8Array }[] = []
+        const outsiders = new Set<string>()
+        const bind = async (): Promise<Transport> => {
+          const udp = await createUdpTransport({ host: '127.0.0.1', port: 0 })
+          cleanup.push(() => udp.close())
+          return udp
         }
-        return udp
-      }
-      const tracker = createNode({ transport: await bind(), clock, rng: rng.fork(), role: 'tracker' })
-      await tracker.start()
-      cleanup.push(() => tracker.stop())
-      const start = async (extra: Partial<NodeOptions>, transport?: Transport): Promise<BloomwalkNode> => {
-        const node = createNode({ transport: transport ?? (await bind()), clock, rng: rng.fork(), store: new MemoryStore(), overlays: [overlay], trusted: [tracker.address()], stepIntervalMs: 100, ...extra })
-        await node.start()
-        cleanup.push(() => node.stop())
-        return node
-      }
-      const a = await start({ mvds: { mode: 'batch', epochMs: 50 } }, await watched())
-      const b = await start({ mvds: { mode: 'interactive', epochMs: 50 } }, await watched())
-      const cStore = new MemoryStore()
-      const c = await start({ store: cStore, overlays: [overlay, group] })
-      const probe = await bind()
-      probe.onPacket = () => {}
-      outsiders.add(addressKey(c.address())).add(addressKey(probe.address()))
-      await a.share(group, b.address())
-      await b.share(group, a.address())
-      const delivered = new Promise<string>((resolve) => b.events.on('bundle', (d) => sameBytes(d.overlay, group) && resolve(text(d.bundle.body))))
-      const secret = await a.sendPrivate(group, new TextEncoder().encode('secret'))
-      await c.publish(group, new TextEncoder().encode('from c'))
-      const known = { bundleId: secret.id, mvdsId: mvdsMessageId(group, Math.floor(clock.now() / 1000), secret.bytes) }
-      for (const member of [a, b]) for (const p of probes(member.address(), probe.address(), known, 1)) probe.send(member.address(), encodePacket(group, p))
-      expect(await delivered).toBe('secret')
-      // Wait (under the test timeout) until both members have dropped the five non-MVDS probes.
-      await new Promise<void>((resolve) => {
-        const check = (): void => {
-          const dropped = (n: BloomwalkNode): number => n.stats().drops['private-group'] ?? 0
-          if (dropped(a) >= 5 && dropped(b) >= 5) resolve()
-          else setTimeout(check, 20)
+        const watched = async (): Promise<Transport> => {
+          const udp = await bind()
+          const send = udp.send.bind(udp)
+          udp.send = (to, bytes) => {
+            if (outsiders.has(addressKey(to))) toOutsiders.push({ bytes: bytes.slice() })
+            send(to, bytes)
+          }
+          return udp
         }
-        check()
+        let trusted: Address[] = []
+        if (withTracker) {
+          const tracker = createNode({ transport: await bind(), clock, rng: rng.fork(), role: 'tracker' })
+          await tracker.start()
+          cleanup.push(() => tracker.stop())
+          trusted = [tracker.address()]
+        }
+        const start = async (extra: Partial<NodeOptions>, transport?: Transport): Promise<BloomwalkNode> => {
+          const node = createNode({ transport: transport ?? (await bind()), clock, rng: rng.fork(), store: new MemoryStore(), overlays: [overlay], trusted, stepIntervalMs: 100, ...extra })
+          await node.start()
+          cleanup.push(() => node.stop())
+          return node
+        }
+        const a = await start({ mvds: { mode: 'batch', epochMs: 50 } }, await watched())
+        const b = await start({ mvds: { mode: 'interactive', epochMs: 50 } }, await watched())
+        const cStore = new MemoryStore()
+        // Without a tracker the non-member trusts both members, so it walks straight at them.
+        const c = await start({ store: cStore, overlays: [overlay, group], ...(withTracker ? {} : { trusted: [a.address(), b.address()] }) })
+        const probe = await bind()
+        probe.onPacket = () => {}
+        outsiders.add(addressKey(c.address())).add(addressKey(probe.address()))
+        await a.share(group, b.address())
+        await b.share(group, a.address())
+        const delivered = new Promise<string>((resolve) => b.events.on('bundle', (d) => sameBytes(d.overlay, group) && resolve(text(d.bundle.body))))
+        const secret = await a.sendPrivate(group, new TextEncoder().encode('secret'))
+        await c.publish(group, new TextEncoder().encode('from c'))
+        const known = { bundleId: secret.id, mvdsId: mvdsMessageId(group, Math.floor(clock.now() / 1000), secret.bytes) }
+        for (const member of [a, b]) for (const p of probes(member.address(), probe.address(), known, 1)) probe.send(member.address(), encodePacket(group, p))
+        expect(await delivered).toBe('secret')
+        // Wait (under the test timeout) until both members have dropped the five non-MVDS probes.
+        await new Promise<void>((resolve) => {
+          const check = (): void => {
+            const dropped = (n: BloomwalkNode): number => n.stats().drops['private-group'] ?? 0
+            if (dropped(a) >= 5 && dropped(b) >= 5) resolve()
+            else setTimeout(check, 20)
+          }
+          check()
+        })
+        await expectPrivate({ a, b, c, toOutsiders, leaked: () => toOutsiders.map((d) => decodePacket(d.bytes)!) }, cStore)
       })
-      await expectPrivate({ a, b, c, toOutsiders, leaked: () => toOutsiders.map((d) => decodePacket(d.bytes)!) }, cStore)
-    })
+    }
   })
 })

@@ -178,7 +178,7 @@ export class MvdsNode {
    * themselves. Unknown peers are ignored.
    */
   heard(peerId: string): void {
-    this.#core.peers.get(peerId)?.hear(this.#core.epoch)
+    if (this.#core.opts.heardWithin !== Infinity) this.#core.peers.get(peerId)?.hear(this.#core.epoch)
   }
 
   /**

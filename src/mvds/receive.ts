@@ -116,7 +116,8 @@ export function receivePayload(core: MvdsCore, from: string, payload: MvdsPayloa
     s.ignored += acks.length + requests.length + offers.length + messages.length
     return out
   }
-  peer.hear(core.epoch)
+  // A sign of life (heardWithin); without it retransmission is blind and nothing is to be rescanned.
+  if (core.opts.heardWithin !== Infinity) peer.hear(core.epoch)
   for (const id of acks) {
     if (isId(id)) onAck(core, peer, id)
     else s.ignored++

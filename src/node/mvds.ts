@@ -8,6 +8,7 @@
  * stay unicast.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
+import { BloomwalkError } from '../errors.js'
 import { decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec.js'
 import type { Bundle } from '../bundle/types.js'
 import { MvdsNode, type MvdsMode, type MvdsStats } from '../mvds/index.js'
@@ -107,7 +108,9 @@ export class NodeMvds {
     if (this.#topic !== undefined && isMulticastTransport(deps.transport)) deps.transport.subscribe(this.#topic)
     this.#members = new GroupMembers(deps.selfAuthor)
     const store = new JournaledMvdsStore({ journaled: deps.state !== undefined })
-    const heardWithin = options.bloomAck === true ? options.heardWithin : undefined
+    // Holding a silent member's retransmissions is sound only with the members' walk (bloomAck).
+    if (options.heardWithin !== undefined && options.bloomAck !== true) throw new BloomwalkError('INVALID_ARGUMENT', 'mvds.heardWithin needs mvds.bloomAck: the members\' walk brings a silent member what it lacks')
+    const heardWithin = options.heardWithin
     this.node = new MvdsNode({ id: deps.selfKey, mode: options.mode, schema: options.schema, store, accept: (message) => this.#accept(message), ...(heardWithin === undefined ? {} : { heardWithin }) })
     this.#journal = deps.state === undefined ? undefined : new MvdsJournal(deps.state, this.node, store, this.#members, this.#peers)
     this.#bloomAcks = options.bloomAck === true ? new BloomAcks(store) : undefined
@@ -159,6 +162,7 @@ export class NodeMvds {
    * (walked with `bloomAck`) whose author is not a member; undefined when it may be taken.
    */
   refuse(bundle: Bundle): string | undefined {
+    if (this.#private.size === 0) return undefined
     const group = hex(bundle.overlay)
     return this.#private.has(group) && !this.#members.allows(group, hex(bundle.author)) ? 'mvds-not-member' : undefined
   }

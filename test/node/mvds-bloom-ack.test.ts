@@ -152,6 +152,14 @@ describe('mvds.bloomAck: a member\'s Bloom offer acknowledges', () => {
   }, 60_000)
 })
 
+describe('mvds.heardWithin', () => {
+  it('is refused without bloomAck (holding retransmissions is sound only with the members\' walk)', async () => {
+    const t = await testnet({ peers: 0, seed: 64 })
+    await expect(t.addPeer({ overlays: [], trusted: [], mvds: { mode: 'batch', heardWithin: 60 } })).rejects.toThrow(/heardWithin needs mvds.bloomAck/)
+    await t.stop()
+  })
+})
+
 describe('BloomAcks bounds', () => {
   it(`remembers at most MAX_BLOOM_ACK_ENTRIES message ids, forgetting the oldest (which is decoded again from the store when needed)`, () => {
     const stored = new Map<string, { groupId: Uint8Array; timestamp: number; body: Uint8Array }>()

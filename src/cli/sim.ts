@@ -155,6 +155,7 @@ export function summaryLines(r: SimResult, overrides = ''): string[] {
     `by type    ${types.join(', ')}`,
     `per peer   sent median ${bytesText(b.perPeer.sentBytes.median)}, max ${bytesText(b.perPeer.sentBytes.max)}; received median ${bytesText(b.perPeer.receivedBytes.median)}, max ${bytesText(b.perPeer.receivedBytes.max)}`,
     ...attackLines(r),
+    ...retentionLines(r),
     `run        ${r.aborted ? 'ABORTED after ' : ''}${duration(r.virtualSeconds)} virtual in ${r.run.wallSeconds ?? '?'} s wall (${r.run.cpuSeconds ?? '?'} s CPU), ${r.events} event batches, peak RSS ${r.run.peakRssBytes === null ? '?' : bytesText(r.run.peakRssBytes)}`
   ]
 }
@@ -168,6 +169,16 @@ function attackLines(r: SimResult): string[] {
   return [
     `attack     ${a.hosts} Sybil hosts (${pct(spec.fraction)} of all nodes, ${a.ports} ports), ${a.requestsSent} introduction-requests sent; trackers ${r.scenario.trusted ? 'trusted' : 'a bootstrap only'}`,
     `eclipse    ${pct(a.shareOfHonestWalks)} of honest walks reached a Sybil; Sybils' share of honest candidates at the end: ${tables.join(', ')}; one Sybil host held up to ${a.mostEntriesOfOneAttackerHost.stumbleIntro} stumble + intro and ${a.mostEntriesOfOneAttackerHost.walk} walk entries of one table`
+  ]
+}
+
+/** The retention line (scenarios with a room policy): do the running peers hold the same bundles, and what did pruned re-sends cost. */
+function retentionLines(r: SimResult): string[] {
+  const t = r.retention
+  if (t === null) return []
+  const p = r.scenario.policy?.pruning
+  return [
+    `retention  ${t.peersCompared} running peers hold ${t.identical ? 'the same' : `${t.distinctSets} different`} retained sets (${t.retainedMin === t.retainedMax ? t.retainedMin : `${t.retainedMin}–${t.retainedMax}`} bundles over ${t.globalTimeSpan} global-time units); at most ${t.peakStored} held by one peer at a publication${p === undefined ? '' : ` (deleted ${p.pruned} global-time units behind)`}; ${t.refusedByPolicy} bundles refused by the policy on arrival, ${bytesText(t.refusedBytes)} (${pct(r.bandwidth.bytes === 0 ? 0 : t.refusedBytes / r.bandwidth.bytes)} of all bytes)`
   ]
 }
 

@@ -156,6 +156,11 @@ export class Ledger {
     return this.#retention.activeFrom(this.clock.time)
   }
 
+  /** Lowest global time the room's policy offers and answers at global time `time` (a peer's reported time). */
+  activeFromAt(time: number): number {
+    return this.#retention.activeFrom(time)
+  }
+
   /**
    * Writes a checked bundle (observed at `now`); a store that cannot write rejects and
    * nothing is counted. 'pruned': stored, then at once deleted by the policy (it lost a race

@@ -8,7 +8,7 @@
  * collects every bundle), and answers offers — but each `bundles` datagram it sends is
  * dropped with probability 1 − reliability (90 % reliability: a tenth never leaves).
  */
-import { generateKeyPair, roomId, type KeyPair } from '../bundle/index.js'
+import { generateKeyPair, roomId, roomPolicy, type KeyPair, type RoomPolicy } from '../bundle/index.js'
 import { pacedWalkEligibleDelayMs } from '../candidates/index.js'
 import type { SeededRng } from '../env/rng.js'
 import { createNode, type BloomwalkNode, type NodeOptions, type TrafficCounters } from '../node/index.js'
@@ -19,7 +19,7 @@ import type { MemoryTransport, Transport } from '../transport/index.js'
 import { addressKey, decodePacket, type Address } from '../wire/index.js'
 import { Attackers } from './attacker.js'
 import { addCounts, instanceCounts, instanceDrops, sortKeys } from './counts.js'
-import type { Driver, Preload, Published } from './driver.js'
+import type { Driver, Preload, Published, RetentionFigures } from './driver.js'
 import { BundleTable, InternedStore } from './interned-store.js'
 import { UnreliableTransport } from './unreliable.js'
 import { addTraffic, type HostRole, type HostTraffic, type SimWorld } from './world.js'
@@ -56,7 +56,11 @@ const BOOTSTRAP_ONLY_WEIGHT = 1e-9
 
 /** The driver of protocol `bloom`. */
 export class BloomDriver implements Driver {
-  readonly overlay = roomId('bloomwalk-sim')
+  readonly overlay: Uint8Array
+  /** The room's policy when the scenario names one (the default policy otherwise). */
+  readonly #policy: RoomPolicy | undefined
+  /** Most bundles any running peer held when a message was published (retention scenarios). */
+  #peakStored = 0
   readonly #world: SimWorld
   readonly #table = new BundleTable()
   readonly #peers: Host[] = []
@@ -67,6 +71,9 @@ export class BloomDriver implements Driver {
 
   constructor(world: SimWorld) {
     this.#world = world
+    const policy = world.scenario.policy
+    this.#policy = policy === null ? undefined : roomPolicy(policy)
+    this.overlay = roomId('bloomwalk-sim', this.#policy)
   }
 
   async setup(history?: () => Preload): Promise<void> {
@@ -115,6 +122,7 @@ export class BloomDriver implements Driver {
     const node = this.#peers[peer]!.node
     if (node === null) throw new Error(`peer ${peer} is not running`)
     const bundle = await node.publish(this.overlay, body)
+    if (this.#policy !== undefined) for (const h of this.#peers) if (h.node !== null) this.#peakStored = Math.max(this.#peakStored, h.node.stats().overlays[0]?.bundlesStored ?? 0)
     return { key: hex(bundle.id), bytes: bundle.bytes.length }
   }
 
@@ -192,6 +200,57 @@ export class BloomDriver implements Driver {
     }
   }
 
+  /**
+   * What the running peers retain at the end of a scenario with a policy: whether they all
+   * hold exactly the same bundles, how many, the most any peer held when a message was
+   * published, and the bundles peers sent that the receiver refused by the policy (pruned
+   * ones offered back: bytes ≈ count × the scenario's bundle size, all bundles being that size).
+   */
+  async retention(): Promise<RetentionFigures> {
+    const sets = new Map<string, number>()
+    let least = Infinity
+    let most = 0
+    let compared = 0
+    let span = 0
+    for (const h of this.#peers) {
+      if (h.node === null || h.store === undefined) continue
+      const ids: string[] = []
+      let low = Infinity
+      let high = 0
+      for await (const b of h.store.range({ overlay: this.overlay, from: 0, to: Number.MAX_SAFE_INTEGER })) {
+        ids.push(hex(b.id))
+        low = Math.min(low, b.globalTime)
+        high = Math.max(high, b.globalTime)
+      }
+      if (ids.length > 0) span = Math.max(span, high - low)
+      ids.sort()
+      const key = ids.join()
+      sets.set(key, (sets.get(key) ?? 0) + 1)
+      least = Math.min(least, ids.length)
+      most = Math.max(most, ids.length)
+      compared++
+    }
+    const drops: Record<string, number> = {}
+    for (const h of this.#peers) {
+      addCounts(drops, h.drops)
+      if (h.node !== null) addCounts(drops, instanceDrops(h.node.stats()))
+    }
+    const refused = Object.entries(drops)
+      .filter(([k]) => k.startsWith('bundle:retention-'))
+      .reduce((n, [, v]) => n + v, 0)
+    return {
+      peersCompared: compared,
+      identical: sets.size <= 1,
+      distinctSets: sets.size,
+      retainedMin: compared === 0 ? 0 : least,
+      retainedMax: most,
+      globalTimeSpan: span,
+      peakStored: this.#peakStored,
+      refusedByPolicy: refused,
+      refusedBytes: refused * this.#world.scenario.bundleBytes
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.#infra, ...this.#peers].map((h) => h.transition.then(() => h.node?.stop())))
     await this.#attackers?.stop()
@@ -226,7 +285,8 @@ export class BloomDriver implements Driver {
       sync: { ...s.sync },
       catchUp: s.catchUp,
       push: s.push === null ? { fanout: 0 } : stripUndefined(s.push),
-      verifyBundle: this.#world.verify
+      verifyBundle: this.#world.verify,
+      ...(this.#policy === undefined || h.role === 'tracker' ? {} : { policies: new Map([[hex(this.overlay), this.#policy]]) })
     }
     const node = createNode(options)
     if (h.index >= 0) {

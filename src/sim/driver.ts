@@ -35,8 +35,30 @@ export interface Driver {
   hosts(): HostTraffic[]
   /** Driver-specific figures for the report (drops by reason, NAT, mailserver, …). */
   extra(): Record<string, unknown>
+  /** Scenarios with a room policy: what the running peers retain at the end (bloom driver). */
+  retention?(): Promise<RetentionFigures>
   /** Stops every node. */
   stop(): Promise<void>
+}
+
+/** What the running peers of a scenario with a room policy retain at its end. */
+export interface RetentionFigures {
+  /** Running peers whose stores were compared. */
+  peersCompared: number
+  /** Every compared peer holds exactly the same bundles. */
+  identical: boolean
+  /** Different retained sets among them (1 when identical). */
+  distinctSets: number
+  retainedMin: number
+  retainedMax: number
+  /** Largest (newest − oldest) global time among the bundles one peer retains: at most the policy's `pruned`. */
+  globalTimeSpan: number
+  /** Most bundles any running peer held when a message was published. */
+  peakStored: number
+  /** Bundles peers received and refused by the policy (pruned or over quota/history), all peers together. */
+  refusedByPolicy: number
+  /** Their bytes (count × the scenario's bundle size). */
+  refusedBytes: number
 }
 
 /** An old overlay history to put into the stores before the start (./history.ts). */

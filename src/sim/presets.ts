@@ -47,6 +47,7 @@ const BASE: Scenario = {
   trustedPeers: 0,
   attack: null,
   history: null,
+  policy: null,
   store: 'interned',
   quantumMs: 0
 }
@@ -157,6 +158,17 @@ export const PRESETS: Readonly<Record<string, Scenario>> = Object.freeze({
     sampleMs: 10_000,
     network: { latencyMs: 50, jitterMs: 20, loss: 0.01, duplication: 0, reorder: 0 },
     churn: { ...BASE.churn, online: 1 }
+  }),
+  retention: preset('retention', 'a room for a virtual day: 60 peers online 50 % in 30-minute sessions, 2 000 messages over 23 hours, bundles deleted 300 global-time units behind (about 3.5 hours), then an hour to settle', {
+    peers: 60,
+    messages: 2000,
+    authors: 'random',
+    publishWindowMs: 23 * HOUR,
+    durationMs: 24 * HOUR,
+    stopWhenComplete: false,
+    sampleMs: 10 * MINUTE,
+    churn: { online: 0.5, sessionMs: 30 * MINUTE, sessions: 'exponential', mode: 'restart' },
+    policy: { pruning: { inactive: 250, pruned: 300 } }
   }),
   'sybil-10': sybil(10),
   'sybil-30': sybil(30),

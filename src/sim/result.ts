@@ -6,6 +6,7 @@ import type { MemoryNetworkStats } from '../transport/index.js'
 import type { TrafficCounters } from '../node/index.js'
 import { percentile, type CurvePoint, type DeliverySummary, type LatencySummary } from './deliveries.js'
 import type { Scenario } from './scenario.js'
+import type { RetentionFigures } from './driver.js'
 import type { HostRole, HostTraffic } from './world.js'
 
 /** Distribution of a per-peer figure. */
@@ -112,6 +113,8 @@ export interface SimResult {
   bandwidth: BandwidthSummary
   churn: { onlineShare: number; sessions: number } | null
   network: MemoryNetworkStats
+  /** Scenarios with a room policy: what the running peers retain at the end; null otherwise. */
+  retention: RetentionFigures | null
   driver: Record<string, unknown>
   /** How fast and at what cost fresh messages spread (DESIGN §13; the `spread` preset). */
   fresh: FreshFigures

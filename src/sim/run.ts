@@ -107,6 +107,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
   const summary = log.summary()
   const traffic = driver.traffic()
   const extra = driver.extra()
+  const retention = s.policy !== null && driver.retention !== undefined ? await driver.retention() : null
   const { curve, latency, messageLatency, latencyQuantiles, ...delivery } = summary
   const result: SimResult = {
     preset: s.name,
@@ -124,6 +125,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
     churn: s.churn.online >= 1 ? null : { onlineShare: Math.round((churn.onlineMs() / (s.peers * world.elapsed())) * 1000) / 1000, sessions: churn.stats.sessions },
     network: world.net.stats(),
     driver: extra,
+    retention,
     fresh: freshFigures(latencyQuantiles, s.stepIntervalMs, traffic['push']?.bytes ?? 0, (traffic['bundle-request']?.bytes ?? 0) + (traffic['bundles']?.bytes ?? 0), log.owedBytes, typeof extra['bundlesDuplicate'] === 'number' ? extra['bundlesDuplicate'] : 0, s.peers),
     curve,
     run: { wallSeconds: null, cpuSeconds: null, peakRssBytes: null }

@@ -4,6 +4,7 @@
  * Presets (./presets.ts) are named scenarios; the CLI overrides single fields.
  */
 import { BloomwalkError } from '../errors.js'
+import { policyError, roomPolicy, type RoomPolicy } from '../bundle/policy.js'
 import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET, type Strategy } from '../sync/config.js'
 
 /** The attack of a scenario. */
@@ -163,6 +164,12 @@ export interface Scenario {
   attack: AttackSpec | null
   history: HistorySpec | null
   /**
+   * Bloom driver: the room's policy (DESIGN §14; quota, history, global-time pruning, store
+   * cap), the fields given over the default policy; the room id commits to it. null: the
+   * default policy. The simulator does not model the identity cost (`identityBits` 0).
+   */
+  policy: Partial<Omit<RoomPolicy, 'identityBits'>> | null
+  /**
    * The peers' bundle stores: `interned` (one copy of each bundle shared by all simulated
    * nodes, a bit set per node: ./interned-store.ts) or `memory` (a MemoryStore per node).
    * Both implement the same store contract; results are identical.
@@ -240,6 +247,11 @@ export function checkScenario(s: Scenario): Scenario {
     // MVDS peers address each other directly and have no overlay to preload.
     if (s.nat.cone + s.nat.symmetric > 0) bad('protocol', `${s.protocol} needs public peers (MVDS has no NAT traversal): this scenario puts peers behind NATs`)
     if (s.history !== null && s.history.bundles > 0) bad('protocol', `${s.protocol} has no overlay history to preload: this scenario has one`)
+  }
+  if (s.policy !== null) {
+    if (s.protocol !== 'bloom') bad('policy', 'needs protocol bloom')
+    const problem = policyError(roomPolicy(s.policy))
+    if (problem !== undefined) bad('policy', problem)
   }
   if (s.bloomAck && s.protocol === 'bloom') bad('bloomAck', 'needs an MVDS protocol (mvds-batch, mvds-interactive)')
   if (s.heardWithin !== null) {

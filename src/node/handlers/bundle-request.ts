@@ -37,17 +37,22 @@ export async function onBundleRequest(ctx: BundleServer & Pick<NodeContext, 'rol
 /**
  * Answers a request for bundles by id (a bundle-request, or the `fetch` of a
  * symbols-request): the ids we hold, within four response budgets and the anti-amplification
- * limit; ids we do not hold are ignored.
+ * limit; ids we do not hold are ignored, and so are bundles the room's policy no longer
+ * answers (DESIGN §14) at our global time or at the requester's last reported one, whichever
+ * is later: a peer back from a long absence still holds bundles the room has pruned, and
+ * catch-up's difference lists them, but the requester would only refuse them.
  */
 export async function serveBundles(ctx: BundleServer, from: Address, overlay: OverlayState, ids: readonly Uint8Array[], newerThan?: number, upTo?: number): Promise<void> {
   if (ctx.store === undefined) return
   const budget = BUNDLE_REQUEST_BUDGET_FACTOR * ctx.sync.responseBudget
   const found: Bundle[] = []
   let bytes = 0
+  const peerTime = overlay.peerTime(addressKey(from))
+  const activeFrom = Math.max(ctx.activeFrom(overlay), peerTime === undefined ? 0 : (overlay.ledger?.activeFromAt(peerTime) ?? 0))
   for (const id of ids) {
     if (bytes >= budget) break
     const b = await ctx.store.get(overlay.id, id)
-    if (b === undefined) continue
+    if (b === undefined || b.globalTime < activeFrom) continue
     found.push(b)
     bytes += b.bytes.length
   }

@@ -18,7 +18,7 @@
  * nothing here, so the retry path is not exercised (test/node covers it).
  */
 import { CatchUp } from '../src/node/catch-up.js'
-import { onBundleRequest, type BundleServer } from '../src/node/handlers/bundle-request.js'
+import { onBundleRequest, type BundleRequestComponents } from '../src/node/handlers/bundle-request.js'
 import { Ledger } from '../src/node/ledger.js'
 import { OverlayState } from '../src/node/overlay.js'
 import { Counters } from '../src/node/stats.js'
@@ -65,7 +65,7 @@ interface Services {
   side: Side
   state: OverlayState
   catchUp: CatchUp
-  bundles: BundleServer & Pick<import('../src/node/context.js').NodeContext, 'role' | 'counters'>
+  bundles: BundleRequestComponents & { counters: Counters }
 }
 
 /** Builds a side's overlay state over its ledger (opened as a join does: the sketch by a scan of the store) and services. Returns the ledger's opening CPU ms. */
@@ -82,7 +82,7 @@ export async function nodeServices(link: Link, side: Side, symbolsPerDifference:
     link.send(side, packet)
     return true
   }
-  const bundles = { role: 'peer' as const, counters, store, sync: link.sync, limits: link.limits, send, activeFrom: () => ledger.activeFrom() }
+  const bundles = { counters, store, sync: link.sync, limits: link.limits, send }
   const catchUp = new CatchUp(
     {
       clock: link.clock,

@@ -17,10 +17,9 @@
  * Each follow-up answers one response or one matched puncture, and a follow-up's own
  * response never starts another: the work is bounded by the walks and punctures.
  */
-import type { NodeContext } from './context.js'
 import type { OverlayState } from './overlay.js'
 import type { OutstandingRequest } from './requests.js'
-import { sendIntroductionRequest, type WalkDeps } from './walker.js'
+import type { Walker } from './walker.js'
 import { addressKey, type Address, type IntroductionResponse } from '../wire/index.js'
 
 export interface FirstContactStats {
@@ -34,13 +33,13 @@ export interface FirstContactStats {
   punctureWalks: number
 }
 
+/** What first contact uses of the node (a peer's: a tracker never follows up). */
 export interface FirstContactComponents {
-  walk: WalkDeps
+  /** Sends the follow-ups; keeps the node's `stop()` waiting for one in flight. */
+  walker: Pick<Walker, 'request' | 'track'>
   /** Validated push candidates of the overlay now, and how many push wants. */
   validated(overlay: OverlayState): number
   wanted: number
-  /** Keeps the node's `stop()` waiting for a follow-up in flight. */
-  track(p: Promise<void>): void
 }
 
 export class FirstContact {
@@ -65,28 +64,28 @@ export class FirstContact {
   }
 
   /** After an accepted introduction-response to `request`. */
-  onResponse(ctx: NodeContext, overlay: OverlayState, from: Address, res: IntroductionResponse, request: OutstandingRequest): void {
+  onResponse(overlay: OverlayState, from: Address, res: IntroductionResponse, request: OutstandingRequest): void {
     if (this.#stopped || request.followUp === true || res.token === undefined) return
     if (res.answerDeferred === true) {
       this.#stats.retries++
-      this.#c.track(sendIntroductionRequest(ctx, overlay, from, this.#c.walk, { advice: false, offer: true, followUp: true }))
-    } else if (request.probe === true && ctx.role === 'peer' && res.globalTime > 0) {
+      this.#c.walker.track(this.#c.walker.request(overlay, from, { advice: false, offer: true, followUp: true }))
+    } else if (request.probe === true && res.globalTime > 0) {
       // The responder holds bundles: the offer the probe left out goes now (the skip curve
       // applies to it as to any walk's offer).
       this.#stats.afterProbe++
-      this.#c.track(sendIntroductionRequest(ctx, overlay, from, this.#c.walk, { advice: false, offer: true, followUp: true, retry: false }))
-    } else if (request.sentToken !== true && ctx.role === 'peer' && this.#c.validated(overlay) < this.#c.wanted) {
+      this.#c.walker.track(this.#c.walker.request(overlay, from, { advice: false, offer: true, followUp: true, retry: false }))
+    } else if (request.sentToken !== true && this.#c.validated(overlay) < this.#c.wanted) {
       this.#stats.echoes++
-      this.#c.track(sendIntroductionRequest(ctx, overlay, from, this.#c.walk, { advice: false, offer: false, followUp: true }))
+      this.#c.walker.track(this.#c.walker.request(overlay, from, { advice: false, offer: false, followUp: true }))
     }
   }
 
   /** After a matched puncture from `from` (now an intro candidate). */
-  onPunctured(ctx: NodeContext, overlay: OverlayState, from: Address): void {
-    if (this.#stopped || ctx.role !== 'peer' || this.#c.validated(overlay) >= this.#c.wanted) return
+  onPunctured(overlay: OverlayState, from: Address): void {
+    if (this.#stopped || this.#c.validated(overlay) >= this.#c.wanted) return
     const c = overlay.candidates.get(addressKey(from))
     if (c === undefined || c.lastWalk !== undefined) return
     this.#stats.punctureWalks++
-    this.#c.track(sendIntroductionRequest(ctx, overlay, from, this.#c.walk, { advice: true, offer: true, followUp: false }))
+    this.#c.walker.track(this.#c.walker.request(overlay, from, { advice: true, offer: true, followUp: false }))
   }
 }

@@ -9,8 +9,11 @@ import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateStructure, type BundlePo
 import { verifyBundleSignature } from '../bundle/sign.js'
 import { hasIdentityWork } from '../bundle/identity.js'
 import type { Bundle } from '../bundle/types.js'
-import { addressKey, type Address } from '../wire/index.js'
-import type { NodeContext } from './context.js'
+import { addressKey, type Address, type DecodeLimits, type Packet } from '../wire/index.js'
+import type { Clock } from '../env/clock.js'
+import type { SyncConfig } from '../sync/config.js'
+import type { Charge } from './charge.js'
+import type { Counters } from './stats.js'
 import type { Delivery } from './events.js'
 import { hex } from '../bytes.js'
 import type { OverlayState } from './overlay.js'
@@ -22,8 +25,14 @@ import { DEFAULT_ROOM_POLICY } from '../bundle/policy.js'
 /** Ephemeral message ids remembered per overlay, so each is delivered once. */
 const MAX_EPHEMERAL_SEEN = 1024
 
-export interface IntakeDeps {
-  context: () => NodeContext
+/** What the intake uses of the node. */
+export interface IntakeComponents {
+  readonly clock: Clock
+  readonly counters: Counters
+  readonly sync: SyncConfig
+  readonly limits: Readonly<DecodeLimits>
+  /** Sends a bundle-request for missing parents. */
+  send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
   maxParents: number
   /** The signature check; default Ed25519 (see NodeOptions.verifyBundle). */
   verify: ((bundle: Bundle) => boolean) | undefined
@@ -37,14 +46,12 @@ export interface IntakeDeps {
 }
 
 export class BundleIntake {
-  readonly #deps: IntakeDeps
+  readonly #deps: IntakeComponents
+  readonly #policy: BundlePolicy
 
-  constructor(deps: IntakeDeps) {
-    this.#deps = deps
-  }
-
-  #policy(ctx: NodeContext): BundlePolicy {
-    return { ...DEFAULT_BUNDLE_POLICY, maxBytes: maxBundleBytes(ctx.sync.datagramBudget), maxParents: this.#deps.maxParents }
+  constructor(components: IntakeComponents) {
+    this.#deps = components
+    this.#policy = { ...DEFAULT_BUNDLE_POLICY, maxBytes: maxBundleBytes(components.sync.datagramBudget), maxParents: components.maxParents }
   }
 
   /**
@@ -53,14 +60,14 @@ export class BundleIntake {
    * Returns the bundles that were new.
    */
   async accept(state: OverlayState, bundles: readonly Bundle[], from: Address | undefined, verified = false): Promise<Bundle[]> {
-    const ctx = this.#deps.context()
+    const ctx = this.#deps
     const { counters, clock } = ctx
     const budgets = this.#deps.budgets
     const host = from === undefined ? '' : sourceOf(state, from, clock.now())
     const ledger = state.ledger
     if (ledger === undefined) return []
     const now = clock.now()
-    const policy = this.#policy(ctx)
+    const policy = this.#policy
     const fresh: Bundle[] = []
     for (const b of bundles) {
       if (from !== undefined) {
@@ -148,8 +155,8 @@ export class BundleIntake {
 
   /** Verifies and delivers ephemeral bundles once each; never stores them. Returns those delivered now. */
   acceptEphemeral(state: OverlayState, bundles: readonly Bundle[], from: Address): Bundle[] {
-    const ctx = this.#deps.context()
-    const policy = this.#policy(ctx)
+    const ctx = this.#deps
+    const policy = this.#policy
     const budgets = this.#deps.budgets
     const host = sourceOf(state, from, ctx.clock.now())
     const now = ctx.clock.now()
@@ -191,7 +198,7 @@ export class BundleIntake {
   }
 
   /** Asks the peer that sent a child for its missing parents, by id. */
-  #request(ctx: NodeContext, state: OverlayState, from: Address | undefined, missing: readonly Uint8Array[]): void {
+  #request(ctx: IntakeComponents, state: OverlayState, from: Address | undefined, missing: readonly Uint8Array[]): void {
     if (missing.length === 0 || from === undefined) return
     ctx.send(from, state.id, { type: 'bundle-request', ids: missing.slice(0, ctx.limits.maxIdsPerRequest) }, 'destination')
   }

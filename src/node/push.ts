@@ -137,6 +137,11 @@ export interface PushComponents {
   has(overlay: OverlayState, id: Uint8Array): Promise<boolean>
 }
 
+/** Push counters at zero (a tracker's, which never pushes). */
+export function emptyPushStats(): PushStats {
+  return { published: 0, received: 0, fresh: 0, forwarded: 0, notForwarded: 0, overBudget: 0, announced: 0, wanted: 0, fetched: 0 }
+}
+
 /** Announcements waiting for their datagram: one per (overlay, candidate, hops). */
 interface Outgoing {
   to: Address
@@ -160,7 +165,7 @@ interface Window {
 export class PushService {
   readonly options: Readonly<PushOptions>
   readonly #c: PushComponents
-  readonly #stats: PushStats = { published: 0, received: 0, fresh: 0, forwarded: 0, notForwarded: 0, overBudget: 0, announced: 0, wanted: 0, fetched: 0 }
+  readonly #stats: PushStats = emptyPushStats()
   #all: Window = { second: -1, count: 0 }
   readonly #bySource = new Map<string, Window>()
   /** Announced ids we asked for, by overlay and id (hex), oldest first. */

@@ -10,8 +10,10 @@ import { packDatagrams } from '../../sync/pack.js'
 import type { Bundle } from '../../bundle/types.js'
 import { isSyncable, type SyncConfig } from '../../sync/config.js'
 import type { BundleStore } from '../../store/types.js'
-import type { NodeContext } from '../context.js'
+import type { DecodeLimits, Packet } from '../../wire/index.js'
+import type { Charge } from '../charge.js'
 import type { OverlayState } from '../overlay.js'
+import type { Counters } from '../stats.js'
 
 /**
  * An answer by id may use this many response budgets (4 × 5 120 bytes): a request names at
@@ -19,14 +21,16 @@ import type { OverlayState } from '../overlay.js'
  */
 export const BUNDLE_REQUEST_BUDGET_FACTOR = 4
 
-/** What answering bundle-requests uses of the node (the reconcile bench builds one for each side). */
-export type BundleServer = Pick<NodeContext, 'store' | 'sync' | 'limits' | 'send' | 'activeFrom'>
+/** What answering a bundle-request uses (the responder's components extend it). */
+export interface BundleRequestComponents {
+  readonly store: BundleStore
+  readonly sync: SyncConfig
+  readonly limits: Readonly<DecodeLimits>
+  readonly counters: Pick<Counters, 'drop'>
+  send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
+}
 
-export async function onBundleRequest(ctx: BundleServer & Pick<NodeContext, 'role' | 'counters'>, from: Address, overlay: OverlayState, req: BundleRequest): Promise<void> {
-  if (ctx.role !== 'peer' || ctx.store === undefined) {
-    ctx.counters.drop('tracker-ignores')
-    return
-  }
+export async function onBundleRequest(ctx: BundleRequestComponents, from: Address, overlay: OverlayState, req: BundleRequest): Promise<void> {
   if (overlay.candidates.get(addressKey(from)) === undefined) {
     ctx.counters.drop('unknown-source')
     return
@@ -42,8 +46,9 @@ export async function onBundleRequest(ctx: BundleServer & Pick<NodeContext, 'rol
  * is later: a peer back from a long absence still holds bundles the room has pruned, and
  * catch-up's difference lists them, but the requester would only refuse them.
  */
-export async function serveBundles(ctx: BundleServer, from: Address, overlay: OverlayState, ids: readonly Uint8Array[], newerThan?: number, upTo?: number): Promise<void> {
-  if (ctx.store === undefined) return
+export async function serveBundles(ctx: BundleRequestComponents, from: Address, overlay: OverlayState, ids: readonly Uint8Array[], newerThan?: number, upTo?: number): Promise<void> {
+  const ledger = overlay.ledger
+  if (ledger === undefined) return
   const budget = BUNDLE_REQUEST_BUDGET_FACTOR * ctx.sync.responseBudget
   const found: Bundle[] = []
   let bytes = 0
@@ -57,7 +62,7 @@ export async function serveBundles(ctx: BundleServer, from: Address, overlay: Ov
     bytes += b.bytes.length
   }
   if (newerThan !== undefined && bytes < budget) {
-    const newer = { store: ctx.store, overlay: overlay.id, sync: ctx.sync, globalTime: overlay.clock.time, activeFrom: ctx.activeFrom(overlay) }
+    const newer = { store: ctx.store, overlay: overlay.id, sync: ctx.sync, globalTime: overlay.clock.time, activeFrom: ledger.activeFrom() }
     found.push(...(await newerBundles(newer, newerThan, budget - bytes, upTo)))
   }
   for (const datagram of packDatagrams(found, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {

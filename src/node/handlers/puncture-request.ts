@@ -6,19 +6,22 @@
  */
 import { chooseAddress } from '../../nat/index.js'
 import { addressKey, type Address, type PunctureRequest } from '../../wire/index.js'
-import type { NodeContext } from '../context.js'
 import type { OverlayState } from '../overlay.js'
+import type { WalkerView } from '../walker-types.js'
 
-export function onPunctureRequest(ctx: NodeContext, from: Address, overlay: OverlayState, req: PunctureRequest): void {
+/** What this handler uses of the walker. */
+export type PunctureRequestWalker = Pick<WalkerView, 'c' | 'lan' | 'wan' | 'isSelf'>
+
+export function onPunctureRequest(w: PunctureRequestWalker, from: Address, overlay: OverlayState, req: PunctureRequest): void {
   const key = addressKey(from)
   if (overlay.candidates.get(key) === undefined) {
-    ctx.counters.drop('unknown-source')
+    w.c.counters.drop('unknown-source')
     return
   }
-  const target = chooseAddress(req.walkerLan, req.walkerWan, ctx.wan().host)
-  if (ctx.isSelf(target)) {
-    ctx.counters.drop('self')
+  const target = chooseAddress(req.walkerLan, req.walkerWan, w.wan().host)
+  if (w.isSelf(target)) {
+    w.c.counters.drop('self')
     return
   }
-  ctx.send(target, overlay.id, { type: 'puncture', sourceLan: ctx.lan(), sourceWan: ctx.wan(), identifier: req.identifier }, { probe: true, also: key })
+  w.c.send(target, overlay.id, { type: 'puncture', sourceLan: w.lan(), sourceWan: w.wan(), identifier: req.identifier }, { probe: true, also: key })
 }

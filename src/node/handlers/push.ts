@@ -4,12 +4,12 @@
  * intake entry point for pushed bundles (it stores or delivers, and forwards what is fresh).
  */
 import type { Address, PushPacket } from '../../wire/index.js'
-import type { NodeContext } from '../context.js'
 import type { OverlayState } from '../overlay.js'
 import type { PushService } from '../push.js'
+import type { Counters } from '../stats.js'
 import { takesBundlesFrom } from './bundles.js'
 
-export async function onPush(ctx: NodeContext, from: Address, overlay: OverlayState, packet: PushPacket, push: PushService): Promise<void> {
-  if (!takesBundlesFrom(ctx, from, overlay)) return
+export async function onPush(counters: Pick<Counters, 'drop'>, push: Pick<PushService, 'receive'>, from: Address, overlay: OverlayState, packet: PushPacket): Promise<void> {
+  if (!takesBundlesFrom(counters, from, overlay)) return
   await push.receive(overlay, packet, from)
 }

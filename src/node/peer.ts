@@ -1,0 +1,290 @@
+/**
+ * A peer's wiring (DESIGN §12): the walker with its peer part, and the services a peer adds
+ * — the intake and its budgets, each overlay's ledger and delivery, the responder, catch-up,
+ * push, first contact and (when asked for) MVDS. A tracker is a different wiring (a walker
+ * alone, ./tracker.ts). Every service owns its state and timers; {@link Peer.stop} stops them.
+ */
+import { signBundle, type KeyPair } from '../bundle/sign.js'
+import { maxBundleBytes } from '../bundle/validate.js'
+import type { Bundle } from '../bundle/types.js'
+import { hex } from '../bytes.js'
+import type { Clock } from '../env/clock.js'
+import type { Logger } from '../env/logger.js'
+import type { Rng } from '../env/rng.js'
+import { BloomwalkError } from '../errors.js'
+import { isStateStore, type BundleStore } from '../store/types.js'
+import type { SyncConfig } from '../sync/config.js'
+import type { Transport } from '../transport/types.js'
+import { addressKey, parseAddressKey, type Address, type DecodeLimits, type IntroductionRequest, type IntroductionResponse } from '../wire/index.js'
+import type { AmplificationGuard } from './amplification.js'
+import { IntakeBudgets } from './budgets.js'
+import { CatchUp } from './catch-up.js'
+import type { SendFn } from './send.js'
+import { OverlayDelivery } from './delivery.js'
+import type { HandlerTable } from './dispatcher.js'
+import type { Delivery, NodeEvents, TypedEvents } from './events.js'
+import { FirstContact } from './first-contact.js'
+import { onBundles } from './handlers/bundles.js'
+import { onPush } from './handlers/push.js'
+import { IdentityNonces } from './identities.js'
+import { BundleIntake } from './intake.js'
+import { Ledger } from './ledger.js'
+import { NodeMvds } from './mvds.js'
+import { defaultVerifyBundle } from './native-verify.js'
+import type { ResolvedNodeOptions } from './options.js'
+import { OverlayState } from './overlay.js'
+import { PushService } from './push.js'
+import type { OutstandingRequest } from './requests.js'
+import { Responder } from './responder.js'
+import type { Counters } from './stats.js'
+import { Walker, type WalkerInit, type WalkerPeer } from './walker.js'
+import type { RoomPolicy } from '../bundle/policy.js'
+import type { Cancel } from '../env/clock.js'
+
+/** Peers an ephemeral message is sent to at most (push off). */
+const MAX_EPHEMERAL_PEERS = 32
+
+/** What a peer's services are built from (the node's components). */
+export interface PeerComponents {
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly log: Logger
+  readonly counters: Counters
+  readonly guard: AmplificationGuard
+  readonly events: TypedEvents<NodeEvents>
+  readonly store: BundleStore
+  /** MVDS sends on it directly (its own framing). */
+  readonly transport: Transport
+  readonly keys: KeyPair
+  readonly sync: SyncConfig
+  readonly limits: Readonly<DecodeLimits>
+  readonly send: SendFn
+  /** The overlays joined (MVDS delivers into them). */
+  readonly overlays: ReadonlyMap<string, OverlayState>
+  deliver(d: Delivery): void
+  /** Keeps the node's `stop()` waiting for work started outside a handler (an MVDS delivery). */
+  track(p: Promise<void>): void
+}
+
+export class Peer implements WalkerPeer {
+  readonly walker: Walker
+  readonly intake: BundleIntake
+  readonly budgets: IntakeBudgets
+  readonly identities: IdentityNonces
+  readonly responder: Responder
+  readonly catchUp: CatchUp
+  readonly push: PushService
+  readonly firstContact: FirstContact
+  readonly mvds: NodeMvds | undefined
+  readonly #c: PeerComponents
+  readonly #opts: ResolvedNodeOptions
+  #mvdsEpoch = 0
+  #cancelMvds: Cancel | undefined
+  #running = false
+
+  constructor(c: PeerComponents, opts: ResolvedNodeOptions, walker: WalkerInit) {
+    this.#c = c
+    this.#opts = opts
+    const { clock, rng, log, counters, guard, store, sync, limits, send } = c
+    const verify = opts.verifyBundle ?? defaultVerifyBundle
+    this.walker = new Walker({ clock, rng, log, counters, guard, events: c.events, send }, walker, this)
+    this.budgets = new IntakeBudgets(opts.intakeBudgets)
+    this.identities = new IdentityNonces(c.keys.publicKey, opts.identityNonces)
+    this.intake = new BundleIntake({ clock, counters, sync, limits, send, maxParents: opts.maxParents, verify, deliver: (d) => c.deliver(d), budgets: this.budgets, store, refuse: (b) => this.mvds?.refuse(b) })
+    this.responder = new Responder({ clock, store, sync, limits, rng, counters, send })
+    this.catchUp = new CatchUp({ clock, log, counters, store, sync, limits, send, serveBundles: (from, overlay, ids) => this.responder.serveBundles(from, overlay, ids) })
+    this.push = new PushService(opts.push, {
+      clock,
+      rng,
+      guard,
+      send,
+      accept: (overlay, bundles, from) => this.intake.accept(overlay, bundles, from),
+      acceptEphemeral: (overlay, bundles, from) => this.intake.acceptEphemeral(overlay, bundles, from),
+      has: async (overlay, id) => (await store.has(overlay.id, id)) === true
+    })
+    this.firstContact = new FirstContact({ walker: this.walker, validated: (overlay) => this.push.targets(overlay, Number.MAX_SAFE_INTEGER, undefined).length, wanted: this.push.options.fanout })
+    this.mvds =
+      opts.mvds === undefined
+        ? undefined
+        : new NodeMvds(opts.mvds, {
+            transport: c.transport,
+            counters,
+            selfKey: addressKey(walker.lan),
+            selfAuthor: hex(c.keys.publicKey),
+            state: opts.mvds.persist !== false && isStateStore(store) ? store : undefined,
+            log,
+            verify: (b) => verify(b) && b.bytes.length <= maxBundleBytes(sync.datagramBudget),
+            canStore: () => store.failure === undefined,
+            deliver: (b, from) => {
+              const state = c.overlays.get(hex(b.overlay))
+              if (state === undefined) return Promise.resolve()
+              const stored = this.intake.accept(state, [b], from, true).then(() => undefined)
+              c.track(stored)
+              return stored
+            }
+          })
+  }
+
+  /** The packet types a peer handles, by the service that handles each. */
+  handlers(): HandlerTable {
+    const { counters } = this.#c
+    const bundles = { counters, intake: this.intake, fresh: (overlay: OverlayState, fresh: readonly Bundle[], from: Address) => this.push.fetched(overlay, fresh, from) }
+    return {
+      ...this.walker.handlers(),
+      ...this.responder.handlers(),
+      'symbols-request': (from, overlay, packet) => this.catchUp.onSymbolsRequest(from, overlay, packet),
+      'symbols-response': (from, overlay, packet) => this.catchUp.onSymbolsResponse(from, overlay, packet),
+      bundles: (from, overlay, packet) => onBundles(bundles, from, overlay, packet),
+      push: (from, overlay, packet) => onPush(counters, this.push, from, overlay, packet)
+    }
+  }
+
+  // The walker's peer part (WalkerPeer).
+
+  answerOffer(from: Address, overlay: OverlayState, req: IntroductionRequest, respond: (datagrams: readonly Bundle[][]) => boolean): Promise<void> {
+    return this.responder.answerOffer(from, overlay, req, respond)
+  }
+
+  walkedBy(from: Address, overlay: OverlayState, req: IntroductionRequest, validated: boolean): void {
+    // A member's Bloom offer in a private group acknowledges the MVDS records it holds (mvds.bloomAck).
+    this.mvds?.walkedBy(from, overlay.id, req.sync, validated)
+  }
+
+  answered(overlay: OverlayState, from: Address, res: IntroductionResponse, request: OutstandingRequest): void {
+    this.firstContact.onResponse(overlay, from, res, request)
+    // Global time 0: an empty peer (or a tracker), with no sketch worth checking. After a
+    // validation probe the check waits for the response to the offer that follows it.
+    if (this.#opts.catchUp !== false && res.globalTime > 0 && request.probe !== true) this.catchUp.maybeIdleCheck(overlay, from, res.globalTime)
+  }
+
+  punctured(overlay: OverlayState, from: Address): void {
+    this.firstContact.onPunctured(overlay, from)
+  }
+
+  async afterStep(overlay: OverlayState): Promise<void> {
+    await overlay.ledger?.maintain()
+  }
+
+  /** Opens the store, loads MVDS state (its private groups are joined through `join`) and starts the services. */
+  async start(join: (group: Uint8Array) => Promise<void>): Promise<void> {
+    this.#running = true
+    await this.#c.store.open()
+    const mvds = this.mvds
+    if (mvds !== undefined) {
+      // MVDS state from before a restart: its private groups are joined (never walked) and
+      // the epoch goes on from where it stopped, so persisted send epochs keep their meaning.
+      for (const group of await mvds.load()) {
+        await join(group)
+        this.walkMembers(group)
+      }
+      this.#mvdsEpoch = Math.max(this.#mvdsEpoch, mvds.node.epoch)
+      mvds.resume()
+    }
+    this.firstContact.start()
+    this.catchUp.start()
+  }
+
+  /** Starts the MVDS epochs (after the overlays walk again). */
+  startEpochs(): void {
+    if (this.mvds !== undefined) this.#scheduleMvds(this.mvds)
+  }
+
+  /** Cancels the timers and stops the services; waits for catch-up's steps. The walker is stopped by the node, after its handlers. */
+  async halt(): Promise<void> {
+    this.#running = false
+    this.#cancelMvds?.()
+    this.mvds?.stop()
+    this.firstContact.stop()
+    this.push.stop()
+    await this.catchUp.stop()
+  }
+
+  /** After the handlers in flight: the walker's requests, each overlay's delivery, MVDS's last records. */
+  async stop(overlays: Iterable<OverlayState>): Promise<void> {
+    await this.walker.stop()
+    for (const o of overlays) await o.delivery?.stop()
+    await this.mvds?.flush().catch((err: unknown) => this.#c.log.warn('mvds flush at stop failed', { error: err instanceof Error ? err.message : String(err) }))
+  }
+
+  /** Whether the overlay is walked: a public one, and a private group only with `mvds.bloomAck` (among its members). */
+  walks(overlay: OverlayState): boolean {
+    return this.mvds === undefined || this.mvds.walks(overlay.id)
+  }
+
+  /** With `mvds.bloomAck`: the group's members are its (trusted) walk candidates. False when the group is not walked. */
+  walkMembers(group: Uint8Array): boolean {
+    const state = this.#c.overlays.get(hex(group))
+    if (this.mvds === undefined || state === undefined || !this.mvds.walks(group)) return false
+    for (const at of this.mvds.memberAddresses(group)) state.candidates.addTrusted(addressKey(at))
+    return true
+  }
+
+  /** An overlay's state over its ledger (store, policy) and its causal delivery. */
+  async open(id: Uint8Array, policy: RoomPolicy | undefined): Promise<OverlayState> {
+    const { store, sync, rng, log, counters, clock, events } = this.#c
+    const opts = this.#opts
+    const ledger = await Ledger.open({ store, sync, rng, log, counters, expired: (overlay, bundle) => events.emit('expired', { overlay, bundle }) }, id, { policy, sketchLength: opts.sketchLength, sketchJournal: opts.sketchJournal })
+    const state = new OverlayState(id, { ledger, candidates: opts.candidates })
+    state.delivery = new OverlayDelivery({ overlay: id, store, clock, log, self: this.#c.keys.publicKey, maxPending: opts.causalBuffer, waitMs: opts.causalWaitMs, emit: (d) => this.#c.deliver(d) })
+    return state
+  }
+
+  /** Signs, stores, delivers and pushes a bundle (see BloomwalkNode.publish). */
+  async publish(state: OverlayState, body: Uint8Array, options: { parents?: Uint8Array[]; kind?: number; expiresAt?: number }): Promise<Bundle> {
+    const ledger = state.ledger!
+    const maxParents = this.#opts.maxParents
+    if ((options.parents?.length ?? 0) > maxParents) throw new BloomwalkError('INVALID_ARGUMENT', `at most ${maxParents} parents`)
+    const identityNonce = this.identities.for(state.id, state.key, ledger.policy.identityBits)
+    const bundle = this.#fits(signBundle({ overlay: state.id, globalTime: state.clock.time + 1, kind: options.kind ?? 1, parents: options.parents, body, expiresAt: options.expiresAt, identityNonce }, this.#c.keys))
+    const refused = ledger.refuses(bundle, state.clock.time + 1)
+    if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
+    state.clock.claim()
+    await this.intake.accept(state, [bundle], undefined)
+    if (this.#running) this.push.publish(state, bundle)
+    return bundle
+  }
+
+  /** Signs and sends an ephemeral message (see BloomwalkNode.sendEphemeral). */
+  sendEphemeral(state: OverlayState, body: Uint8Array, kind: number): number {
+    const identityNonce = this.identities.for(state.id, state.key, state.ledger!.policy.identityBits)
+    const bundle = this.#fits(signBundle({ overlay: state.id, globalTime: Math.max(1, state.clock.time), kind, body, identityNonce }, this.#c.keys))
+    state.ephemeralSeen.add(hex(bundle.id))
+    if (this.push.options.fanout > 0) return this.#running ? this.push.publish(state, bundle, true) : 0
+    // Push off: once to the current walk and stumble peers, as before push existed.
+    const now = this.#c.clock.now()
+    let sent = 0
+    for (const c of state.candidates.list(now)) {
+      const category = state.candidates.category(c.key, now)
+      if (category !== 'walk' && category !== 'stumble') continue
+      const to = parseAddressKey(c.key)
+      if (to === null || sent >= MAX_EPHEMERAL_PEERS) continue
+      if (this.#c.send(to, state.id, { type: 'bundles', bundles: [bundle], ephemeral: true }, 'destination')) sent++
+    }
+    return sent
+  }
+
+  /** The MVDS layer, or INVALID_ARGUMENT naming `what` needs it. */
+  mvdsFor(what: string): NodeMvds {
+    if (this.mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', `${what} needs a node created with the mvds option`)
+    return this.mvds
+  }
+
+  /** The current MVDS epoch (a send's). */
+  get mvdsEpoch(): number {
+    return this.#mvdsEpoch
+  }
+
+  #fits(bundle: Bundle): Bundle {
+    const max = maxBundleBytes(this.#c.sync.datagramBudget)
+    if (bundle.bytes.length > max) throw new BloomwalkError('BUNDLE_TOO_LARGE', `bundle is ${bundle.bytes.length} bytes; at most ${max} fit one datagram`)
+    return bundle
+  }
+
+  #scheduleMvds(layer: NodeMvds): void {
+    this.#cancelMvds = this.#c.clock.setTimeout(() => {
+      if (!this.#running) return
+      this.#c.track(layer.tick(++this.#mvdsEpoch))
+      this.#scheduleMvds(layer)
+    }, layer.epochMs)
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * A tracker's wiring (DESIGN §6, §12): a walker without a peer part — it answers
+ * introduction-requests for any overlay (introducing walkers to each other, with
+ * puncture-requests), never walks, stores nothing and answers no offer. Bundles, pushes,
+ * bundle- and symbols-requests sent to it are counted drops (`tracker-ignores`).
+ */
+import type { Packet } from '../wire/index.js'
+import type { CandidateTableInit } from '../candidates/index.js'
+import type { HandlerTable } from './dispatcher.js'
+import { OverlayState } from './overlay.js'
+import type { Counters } from './stats.js'
+import type { Walker } from './walker.js'
+
+/**
+ * The overlays a tracker keeps state for: any overlay a walker asks about, the most recently
+ * used ones: a hit moves the overlay to the end, so the least recently used is the one
+ * dropped past `max`.
+ */
+export class TrackedOverlays {
+  readonly #overlays: Map<string, OverlayState>
+  readonly #max: number
+  readonly #candidates: CandidateTableInit | undefined
+
+  constructor(overlays: Map<string, OverlayState>, o: { max: number; candidates?: CandidateTableInit }) {
+    this.#overlays = overlays
+    this.#max = o.max
+    this.#candidates = o.candidates
+  }
+
+  /** The state of an inbound packet's overlay; an introduction-request creates it. */
+  lookup(overlay: Uint8Array, packet: Packet, key: string): OverlayState | undefined {
+    const found = this.#overlays.get(key)
+    if (found !== undefined) {
+      this.#overlays.delete(key)
+      this.#overlays.set(key, found)
+      return found
+    }
+    if (packet.type !== 'introduction-request') return undefined
+    const state = new OverlayState(overlay.slice(), { candidates: this.#candidates })
+    this.#overlays.set(state.key, state)
+    if (this.#overlays.size > this.#max) this.#overlays.delete(this.#overlays.keys().next().value as string)
+    return state
+  }
+}
+
+/** The packet types a tracker handles: the walker's, and counted drops for what only a peer takes. */
+export function trackerHandlers(walker: Walker, counters: Pick<Counters, 'drop'>): HandlerTable {
+  const ignore = (): void => counters.drop('tracker-ignores')
+  // No session of ours asked for symbols: unexpected, as on a peer without one.
+  const unexpected = (): void => counters.drop('unexpected-symbols')
+  return { ...walker.handlers(), bundles: ignore, push: ignore, 'bundle-request': ignore, 'symbols-request': ignore, 'symbols-response': unexpected }
+}

@@ -17,7 +17,6 @@ export * from './store/index.js'
 export * from './node/index.js'
 export * from './transport/index.js'
 export {
-  type Address as WireAddress,
   type DecodeLimits,
   type DropReason,
   type Packet,

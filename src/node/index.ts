@@ -1,5 +1,5 @@
 export { BloomwalkNode, createNode, type NodeStats, type OverlayStats, type PublishOptions } from './node.js'
-export { type NodeOptions, type NodeRole, NODE_DEFAULTS } from './options.js'
+export { type NodeOptions, type NodeComponents, type NodeSettings, type CatchUpOptions, type NodeRole, NODE_DEFAULTS } from './options.js'
 export type { Delivery, NodeEvents } from './events.js'
 export type { NodeCounters, TrafficCounters } from './stats.js'
 export { AmplificationGuard, TOKEN_BYTES, type AmplificationStats } from './amplification.js'

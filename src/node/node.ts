@@ -23,7 +23,7 @@ import { dispatch, type DispatchComponents, type HandlerTable } from './dispatch
 import { DeliveryQueue, TypedEvents, type Delivery, type NodeEvents } from './events.js'
 import type { FirstContactStats } from './first-contact.js'
 import type { IntakeBudgetStats } from './budgets.js'
-import { NODE_DEFAULTS, type NodeOptions, type NodeRole, type ResolvedNodeOptions } from './options.js'
+import { resolveNodeOptions, type NodeOptions, type NodeRole, type ResolvedNodeOptions } from './options.js'
 import { OverlayState } from './overlay.js'
 import { Peer } from './peer.js'
 import type { NodeMvds } from './mvds.js'
@@ -89,10 +89,7 @@ export class BloomwalkNode {
   #stopping: Promise<void> | undefined
 
   constructor(options: NodeOptions) {
-    const opts: ResolvedNodeOptions = { ...NODE_DEFAULTS, ...stripUndefined(options) }
-    if (opts.role === 'peer' && opts.store === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'a peer node needs a store')
-    if (!Number.isSafeInteger(opts.causalBuffer) || opts.causalBuffer < 1) throw new BloomwalkError('INVALID_ARGUMENT', `causalBuffer must be a positive integer, got ${String(opts.causalBuffer)}`)
-    if (!Number.isSafeInteger(opts.causalWaitMs) || opts.causalWaitMs < 0) throw new BloomwalkError('INVALID_ARGUMENT', `causalWaitMs must be an integer ≥ 0, got ${String(opts.causalWaitMs)}`)
+    const opts: ResolvedNodeOptions = resolveNodeOptions(options)
     this.#opts = opts
     this.role = opts.role
     this.keys = opts.keys ?? generateKeyPair(opts.rng)
@@ -346,11 +343,10 @@ export class BloomwalkNode {
   }
 }
 
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
-}
-
-/** Creates a node from injected components. Call `start()` to begin. */
+/**
+ * Creates a node from injected components and its settings. Call `start()` to begin.
+ * @throws {BloomwalkError} INVALID_ARGUMENT naming the first bad option
+ */
 export function createNode(options: NodeOptions): BloomwalkNode {
   return new BloomwalkNode(options)
 }

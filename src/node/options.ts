@@ -1,4 +1,8 @@
-/** Options of a node, with defaults (DESIGN §2, §5, §6, §9). */
+/**
+ * Options of a node (DESIGN §2, §5, §6, §9): the components it is built from (injected; the
+ * CLI and simulator pick them) and its settings, with defaults. {@link resolveNodeOptions}
+ * checks them at the boundary: a bad one is an INVALID_ARGUMENT naming the option.
+ */
 import type { BundleStore } from '../store/types.js'
 import type { CandidateTableInit } from '../candidates/index.js'
 import type { Clock } from '../env/clock.js'
@@ -6,6 +10,7 @@ import type { Logger } from '../env/logger.js'
 import type { Rng } from '../env/rng.js'
 import type { KeyPair } from '../bundle/sign.js'
 import type { Bundle } from '../bundle/types.js'
+import { BloomwalkError } from '../errors.js'
 import type { NodeMvdsOptions } from './mvds.js'
 import type { IntakeBudgetsInit } from './budgets.js'
 import type { RoomPolicy } from '../bundle/policy.js'
@@ -13,20 +18,40 @@ import type { PushOptions } from './push.js'
 import type { SyncConfig } from '../sync/config.js'
 import type { Transport } from '../transport/types.js'
 import type { Address, DecodeLimits } from '../wire/index.js'
+import { DEFAULT_JOURNAL_LENGTH, DEFAULT_SKETCH_LENGTH, MAX_JOURNAL_LENGTH, MAX_SKETCH_LENGTH } from '../reconcile/index.js'
 
 /** What a node does. */
 export type NodeRole = 'peer' | 'tracker'
 
-/** Everything a node is built from. Components are injected; the CLI and simulator pick them. */
-export interface NodeOptions {
+/** What a node is built from: injected, never created by the node. */
+export interface NodeComponents {
   transport: Transport
   clock: Clock
   rng: Rng
-  /** Where bundles live. A tracker stores nothing and ignores it. */
+  /** Where bundles live (a peer needs one). A tracker stores nothing and ignores it. */
   store?: BundleStore
   logger?: Logger
   /** The author key for `publish`. Default: generated from `rng`. */
   keys?: KeyPair
+  /**
+   * Signature check of received bundles. Default: Ed25519 by node:crypto (OpenSSL), about 15×
+   * the portable @noble/curves path, which is used where node:crypto lacks Ed25519
+   * (./native-verify.ts). The simulator injects one memoised across its nodes (each distinct
+   * bundle verified once per run).
+   */
+  verifyBundle?: (bundle: Bundle) => boolean
+}
+
+/** Coded-symbol catch-up (DESIGN §11): idle checks and sessions after walk steps. */
+export interface CatchUpOptions {
+  /** Coded symbols kept per overlay (the largest difference catch-up decodes ≈ length / 1.4). Default 16 384. */
+  sketchLength?: number
+  /** Recent sketch changes remembered so a catch-up responder serves each session from its start (copy-free snapshots). Default 4 096. */
+  journal?: number
+}
+
+/** How a node behaves; every setting has a default. */
+export interface NodeSettings {
   role?: NodeRole
   /** Overlays to join at start (32-byte ids). A tracker serves any overlay. */
   overlays?: Uint8Array[]
@@ -59,18 +84,11 @@ export interface NodeOptions {
    */
   causalWaitMs?: number
   /**
-   * Signature check of received bundles. Default: Ed25519 by node:crypto (OpenSSL), about 15×
-   * the portable @noble/curves path, which is used where node:crypto lacks Ed25519
-   * (./native-verify.ts). The simulator injects one memoised across its nodes (each distinct
-   * bundle verified once per run).
+   * Idle checks and catch-up by coded symbols after walk steps (DESIGN §11), with the sketch's
+   * sizes; `false` turns the idle checks off (the sketch is still kept and answered from).
+   * Default `true`: on, default sizes.
    */
-  verifyBundle?: (bundle: Bundle) => boolean
-  /** Idle checks and catch-up by coded symbols after walk steps (DESIGN §11). Default true. */
-  catchUp?: boolean
-  /** Coded symbols kept per overlay (the largest difference catch-up decodes ≈ length / 1.4). Default 16 384. */
-  sketchLength?: number
-  /** Recent sketch changes remembered so a catch-up responder serves each session from its start (copy-free snapshots). Default 4 096. */
-  sketchJournal?: number
+  catchUp?: boolean | CatchUpOptions
   /**
    * Per source host and per author: signature checks, bundles and bytes stored per second
    * (DESIGN §14); over budget is dropped and counted before the signature check.
@@ -87,21 +105,23 @@ export interface NodeOptions {
   push?: Partial<PushOptions>
 }
 
-/** The options with every default filled in. */
-export type ResolvedNodeOptions = NodeOptions & {
-  role: NodeRole
-  stepIntervalMs: number
-  requestTimeoutMs: number
-  punctureRequests: boolean
-  amplificationFactor: number
-  maxTrackedOverlays: number
-  deliveryQueue: number
-  maxParents: number
-  causalBuffer: number
-  causalWaitMs: number
-}
+/** Everything a node is built from: its components and its settings, in one object. */
+export type NodeOptions = NodeComponents & NodeSettings
 
-export const NODE_DEFAULTS: Readonly<Omit<ResolvedNodeOptions, keyof NodeOptions | never> & Pick<ResolvedNodeOptions, 'role' | 'stepIntervalMs' | 'requestTimeoutMs' | 'punctureRequests' | 'amplificationFactor' | 'maxTrackedOverlays' | 'deliveryQueue' | 'maxParents' | 'causalBuffer' | 'causalWaitMs'>> = Object.freeze({
+/** The settings that have plain defaults. */
+type Defaulted = 'role' | 'stepIntervalMs' | 'requestTimeoutMs' | 'punctureRequests' | 'amplificationFactor' | 'maxTrackedOverlays' | 'deliveryQueue' | 'maxParents' | 'causalBuffer' | 'causalWaitMs'
+
+/** The options with every default filled in and checked. */
+export type ResolvedNodeOptions = NodeComponents &
+  Omit<NodeSettings, Defaulted | 'catchUp'> &
+  Required<Pick<NodeSettings, Defaulted>> & {
+    /** Whether walk steps start idle checks and catch-up sessions. */
+    catchUp: boolean
+    /** The sketch's sizes (kept and answered from even with catch-up off). */
+    sketch: Required<CatchUpOptions>
+  }
+
+export const NODE_DEFAULTS: Readonly<Required<Pick<NodeSettings, Defaulted>>> = Object.freeze({
   role: 'peer' as NodeRole,
   stepIntervalMs: 5000,
   requestTimeoutMs: 10_500,
@@ -113,3 +133,45 @@ export const NODE_DEFAULTS: Readonly<Omit<ResolvedNodeOptions, keyof NodeOptions
   causalBuffer: 1024,
   causalWaitMs: 60_000
 })
+
+function invalid(option: string, message: string, got: unknown): BloomwalkError {
+  return new BloomwalkError('INVALID_ARGUMENT', `createNode: ${option} ${message}, got ${typeof got === 'object' ? JSON.stringify(got) : String(got)}`)
+}
+
+/** An integer in [min, max], or INVALID_ARGUMENT naming `option`. */
+function integer(option: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isSafeInteger(v) || v < min || v > max) throw invalid(option, max === Number.MAX_SAFE_INTEGER ? `must be an integer ≥ ${min}` : `must be an integer in [${min}, ${max}]`, v)
+  return v
+}
+
+/**
+ * Fills in the defaults and checks every option a node reads directly (the nested ones —
+ * `sync`, `limits`, `candidates`, `push`, `intakeBudgets`, `mvds` — are checked where they
+ * are resolved, each naming its field).
+ * @throws {BloomwalkError} INVALID_ARGUMENT naming the first bad option
+ */
+export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object', options)
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as NodeOptions
+  const o = { ...NODE_DEFAULTS, ...given }
+  for (const name of ['transport', 'clock', 'rng'] as const) if (typeof o[name] !== 'object' || o[name] === null) throw invalid(name, 'is a required component', o[name])
+  if (o.role !== 'peer' && o.role !== 'tracker') throw invalid('role', "must be 'peer' or 'tracker'", o.role)
+  if (o.role === 'peer' && o.store === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'createNode: store is required: a peer node needs a store')
+  integer('stepIntervalMs', o.stepIntervalMs, 1)
+  integer('requestTimeoutMs', o.requestTimeoutMs, 1)
+  if (typeof o.punctureRequests !== 'boolean') throw invalid('punctureRequests', 'must be a boolean', o.punctureRequests)
+  if (typeof o.amplificationFactor !== 'number' || !(o.amplificationFactor >= 1) || !Number.isFinite(o.amplificationFactor)) throw invalid('amplificationFactor', 'must be a finite number ≥ 1', o.amplificationFactor)
+  integer('maxTrackedOverlays', o.maxTrackedOverlays, 1)
+  integer('deliveryQueue', o.deliveryQueue, 1)
+  integer('maxParents', o.maxParents, 0)
+  integer('causalBuffer', o.causalBuffer, 1)
+  integer('causalWaitMs', o.causalWaitMs, 0)
+  const catchUp = given.catchUp
+  if (catchUp !== undefined && typeof catchUp !== 'boolean' && (typeof catchUp !== 'object' || catchUp === null)) throw invalid('catchUp', 'must be a boolean or { sketchLength, journal }', catchUp)
+  const sizes = typeof catchUp === 'object' ? catchUp : {}
+  const sketch: Required<CatchUpOptions> = {
+    sketchLength: integer('catchUp.sketchLength', sizes.sketchLength ?? DEFAULT_SKETCH_LENGTH, 1, MAX_SKETCH_LENGTH),
+    journal: integer('catchUp.journal', sizes.journal ?? DEFAULT_JOURNAL_LENGTH, 0, MAX_JOURNAL_LENGTH)
+  }
+  return { ...o, catchUp: catchUp !== false, sketch }
+}

@@ -154,7 +154,7 @@ export class Peer implements WalkerPeer {
     this.firstContact.onResponse(overlay, from, res, request)
     // Global time 0: an empty peer (or a tracker), with no sketch worth checking. After a
     // validation probe the check waits for the response to the offer that follows it.
-    if (this.#opts.catchUp !== false && res.globalTime > 0 && request.probe !== true) this.catchUp.maybeIdleCheck(overlay, from, res.globalTime)
+    if (this.#opts.catchUp && res.globalTime > 0 && request.probe !== true) this.catchUp.maybeIdleCheck(overlay, from, res.globalTime)
   }
 
   punctured(overlay: OverlayState, from: Address): void {
@@ -223,7 +223,7 @@ export class Peer implements WalkerPeer {
   async open(id: Uint8Array, policy: RoomPolicy | undefined): Promise<OverlayState> {
     const { store, sync, rng, log, counters, clock, events } = this.#c
     const opts = this.#opts
-    const ledger = await Ledger.open({ store, sync, rng, log, counters, expired: (overlay, bundle) => events.emit('expired', { overlay, bundle }) }, id, { policy, sketchLength: opts.sketchLength, sketchJournal: opts.sketchJournal })
+    const ledger = await Ledger.open({ store, sync, rng, log, counters, expired: (overlay, bundle) => events.emit('expired', { overlay, bundle }) }, id, { policy, sketchLength: opts.sketch.sketchLength, sketchJournal: opts.sketch.journal })
     const state = new OverlayState(id, { ledger, candidates: opts.candidates })
     state.delivery = new OverlayDelivery({ overlay: id, store, clock, log, self: this.#c.keys.publicKey, maxPending: opts.causalBuffer, waitMs: opts.causalWaitMs, emit: (d) => this.#c.deliver(d) })
     return state

@@ -12,14 +12,12 @@ export const DEFAULT_MAX_DATAGRAM = 1472
 export const MAX_UDP_PAYLOAD = 65507
 
 /**
- * A UDP endpoint. `host` is an IP literal in the text Node prints: an IPv4 dotted quad
+ * A UDP endpoint: the one `Address` type of bloomwalk (defined with the wire codec, which
+ * encodes it). `host` is an IP literal in the text Node prints: an IPv4 dotted quad
  * (`1.2.3.4`) or a lowercase, compressed IPv6 address without brackets (`2001:db8::1`).
- * Structurally identical to the `Address` of `wire` and `nat`, so values pass between them.
  */
-export interface Address {
-  host: string
-  port: number
-}
+import type { Address } from '../wire/address.js'
+export type { Address }
 
 /**
  * Why a transport discarded a datagram itself (counted in {@link TransportStats.drops}):

@@ -100,8 +100,8 @@ describe('catch-up by coded symbols', () => {
     const rest = pool.filter((b) => b !== top)
     const shared = [top, ...rest.slice(0, 2999)]
     // Journal of 0: any change during a session loses its snapshot.
-    const a = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(2999, 3059)]), sketchJournal: 0 })
-    const b = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(3059)]), sketchJournal: 0 })
+    const a = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(2999, 3059)]), catchUp: { journal: 0 } })
+    const b = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(3059)]), catchUp: { journal: 0 } })
     await t.run(120_000)
     const [ca, cb] = [a.stats().catchUp, b.stats().catchUp]
     // Sessions are ~3 round trips now, so whether a store lands inside one depends on timing;
@@ -200,8 +200,8 @@ describe('catch-up by coded symbols', () => {
     const pool = makeBundles(300, { overlay: t.overlay, seed: 10, maxGlobalTime: 300 })
     const top = pool.reduce((m, b) => (b.globalTime > m.globalTime ? b : m))
     const others = pool.filter((b) => b !== top)
-    const a = await t.addPeer({ store: await storeWith([top, ...others.slice(0, 150)]), sketchLength: 32 })
-    const b = await t.addPeer({ store: await storeWith([top, ...others.slice(150)]), sketchLength: 32 })
+    const a = await t.addPeer({ store: await storeWith([top, ...others.slice(0, 150)]), catchUp: { sketchLength: 32 } })
+    const b = await t.addPeer({ store: await storeWith([top, ...others.slice(150)]), catchUp: { sketchLength: 32 } })
     await t.run(300_000)
     expect(a.stats().catchUp.failed + b.stats().catchUp.failed).toBeGreaterThan(0)
     expect(a.stats().overlays[0]!.bundlesStored).toBe(300)

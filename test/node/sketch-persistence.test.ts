@@ -79,7 +79,7 @@ describe('the sketch persisted with the store', () => {
     // Another length: the checkpoint does not fit, the join scans and writes one of its length.
     store = new LevelStore(path)
     await store.open()
-    await (await t.addPeer({ store, sketchLength: 1 << 12 })).stop()
+    await (await t.addPeer({ store, catchUp: { sketchLength: 1 << 12 } })).stop()
     expect(store.rowsRead).toBe(300)
     const short = new Sketch({ length: 1 << 12 })
     expect(await store.loadSketch(t.overlay, syncedKinds(DEFAULT_SYNC_CONFIG), short)).toBeDefined()
@@ -90,7 +90,7 @@ describe('the sketch persisted with the store', () => {
     store = new LevelStore(path)
     await store.open()
     const policies = new Map([[hex(t.overlay), roomPolicy({ history: 50 })]])
-    const n = await t.addPeer({ store, sketchLength: 1 << 12, policies })
+    const n = await t.addPeer({ store, catchUp: { sketchLength: 1 << 12 }, policies })
     expect(n.stats().overlays[0]!.bundlesStored).toBe(150)
     await n.stop()
     const kept = new Sketch({ length: 1 << 12 })

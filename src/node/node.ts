@@ -12,12 +12,12 @@ import { BloomwalkError } from '../errors.js'
 import { silentLogger, type Logger } from '../env/logger.js'
 import { syncConfig, type SyncConfig } from '../sync/config.js'
 import { offerSize } from '../sync/capacity.js'
-import { addressKey, decodeLimits, type Address, type DecodeLimits, type Packet } from '../wire/index.js'
+import { addressKey, decodeLimits, type Address, type DecodeLimits } from '../wire/index.js'
 import { hex } from '../bytes.js'
 import type { CategoryCounts } from '../candidates/index.js'
 import type { PunctureStats } from '../nat/index.js'
 import { AmplificationGuard, type AmplificationStats } from './amplification.js'
-import { newCatchUpCounters, type CatchUpCounters } from './catch-up.js'
+import type { CatchUpCounters } from './catch-up.js'
 import type { DeliveryCounters } from './delivery.js'
 import { dispatch, type DispatchComponents, type HandlerTable } from './dispatcher.js'
 import { DeliveryQueue, TypedEvents, type Delivery, type NodeEvents } from './events.js'
@@ -26,11 +26,12 @@ import type { IntakeBudgetStats } from './budgets.js'
 import { resolveNodeOptions, type NodeOptions, type NodeRole, type ResolvedNodeOptions } from './options.js'
 import { OverlayState } from './overlay.js'
 import { Peer } from './peer.js'
-import type { NodeMvds } from './mvds.js'
-import { emptyPushStats, type PushStats } from './push.js'
+import type { PushStats } from './push.js'
 import { sender } from './send.js'
 import { Counters, type NodeCounters } from './stats.js'
-import { TrackedOverlays, trackerHandlers } from './tracker.js'
+import { Tracker } from './tracker.js'
+import type { Wiring } from './wiring.js'
+import type { NodeMvds } from './mvds.js'
 import { Walker, type WalkerInit } from './walker.js'
 
 /** Per-overlay figures in {@link NodeStats}. */
@@ -77,9 +78,8 @@ export class BloomwalkNode {
   readonly #counters = new Counters()
   readonly #guard: AmplificationGuard
   readonly #walker: Walker
-  /** A peer's services; undefined on a tracker. */
-  readonly #peer: Peer | undefined
-  readonly #tracked: TrackedOverlays | undefined
+  /** A peer's services, or a tracker's (a walker alone). */
+  readonly #wiring: Wiring
   readonly #handlers: HandlerTable
   readonly #dispatch: DispatchComponents
   readonly #overlays = new Map<string, OverlayState>()
@@ -101,30 +101,16 @@ export class BloomwalkNode {
     const guard = (this.#guard = new AmplificationGuard({ secret: rng.bytes(32), factor: opts.amplificationFactor }))
     const sizes = { ipv4: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv4', sync.hashFunctions), ipv6: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv6', sync.hashFunctions) }
     const walk: WalkerInit = { lan: opts.lan ?? transport.address(), sizes, stepIntervalMs: opts.stepIntervalMs, requestTimeoutMs: opts.requestTimeoutMs, punctureRequests: opts.punctureRequests }
-    const send = sender({ transport, guard, counters, clock, log, admits: (overlay, to) => this.#peer?.mvds?.admits(overlay, to) ?? true })
-    const track = (p: Promise<void>): void => this.#track(p)
-    if (opts.role === 'peer') {
-      const store = opts.store!
-      const components = { clock, rng, log, counters, guard, events: this.#events, store, transport, keys: this.keys, sync, limits, send, overlays: this.#overlays, deliver: (d: Delivery) => this.#deliver(d), track }
-      this.#peer = new Peer(components, opts, walk)
-      this.#walker = this.#peer.walker
-      this.#handlers = this.#peer.handlers()
-    } else {
-      this.#walker = new Walker({ clock, rng, log, counters, guard, events: this.#events, send }, walk)
-      this.#tracked = new TrackedOverlays(this.#overlays, { max: opts.maxTrackedOverlays, candidates: opts.candidates })
-      this.#handlers = trackerHandlers(this.#walker, counters)
-    }
-    const peer = this.#peer
-    const mvds = peer?.mvds
-    this.#dispatch = {
-      guard,
-      counters,
-      limits,
-      log,
-      lan: () => this.#walker.lan(),
-      lookup: (overlay, packet) => this.#lookup(overlay, packet),
-      ...(mvds === undefined || peer === undefined ? {} : { mvds: { admits: (o, from) => mvds.admits(o, from), receive: (from, payload) => mvds.receive(from, payload, peer.mvdsEpoch) } })
-    }
+    const send = sender({ transport, guard, counters, clock, log, admits: (overlay, to) => this.#wiring.admits(overlay, to) })
+    const walkerComponents = { clock, rng, log, counters, guard, events: this.#events, send }
+    this.#wiring =
+      opts.role === 'peer'
+        ? new Peer({ ...walkerComponents, store: opts.store!, transport, keys: this.keys, sync, limits, overlays: this.#overlays, deliver: (d) => this.#deliver(d), track: (p) => this.#track(p) }, opts, walk)
+        : new Tracker(walkerComponents, walk, { overlays: this.#overlays, maxTrackedOverlays: opts.maxTrackedOverlays, candidates: opts.candidates })
+    this.#walker = this.#wiring.walker
+    this.#handlers = this.#wiring.handlers()
+    const mvds = this.#wiring.privateGroups
+    this.#dispatch = { guard, counters, limits, log, lan: () => this.#walker.lan(), lookup: (overlay, packet) => this.#wiring.lookup(overlay, packet, hex(overlay)), ...(mvds === undefined ? {} : { mvds }) }
   }
 
   /**
@@ -151,14 +137,14 @@ export class BloomwalkNode {
     this.#stopping = undefined
     this.#walker.start()
     const { transport, trusted } = this.#opts
-    await this.#peer?.start((group) => this.join(group))
+    await this.#wiring.start((group) => this.join(group))
     transport.onPacket = (from, bytes) => this.#track(dispatch(this.#dispatch, this.#handlers, from, bytes))
     // Overlays joined before a stop(): deliver what is undelivered again (join() does it for new ones).
     for (const state of this.#overlays.values()) await state.delivery?.resume()
     for (const overlay of this.#opts.overlays ?? []) await this.join(overlay)
     // After a stop(), overlays joined before walk again (join() returns early for them).
     for (const state of this.#overlays.values()) if (!this.#walker.isWalking(state)) this.#walk(state)
-    this.#peer?.startEpochs()
+    this.#wiring.started()
     for (const t of trusted ?? []) for (const o of this.#overlays.values()) o.candidates.addTrusted(addressKey(t))
   }
 
@@ -169,11 +155,10 @@ export class BloomwalkNode {
       this.#running = false
       this.#opts.transport.onPacket = null
       this.#walker.halt()
-      await this.#peer?.halt()
+      await this.#wiring.halt()
       // Handlers in flight finish first: one mid-await may still start a request and its timeout.
       while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
-      if (this.#peer !== undefined) await this.#peer.stop(this.#overlays.values())
-      else await this.#walker.stop()
+      await this.#wiring.stop(this.#overlays.values())
       for (const q of this.#queues) q.close()
     })()
     return this.#stopping
@@ -191,7 +176,7 @@ export class BloomwalkNode {
     const problem = policy === undefined ? undefined : policyError(policy)
     if (problem !== undefined) throw new BloomwalkError('INVALID_ARGUMENT', `invalid room policy: ${problem}`)
     if (this.#overlays.has(hex(overlay))) return
-    const state = this.#peer === undefined ? new OverlayState(overlay.slice(), { candidates: this.#opts.candidates }) : await this.#peer.open(overlay.slice(), policy)
+    const state = await this.#wiring.open(overlay.slice(), policy)
     this.#overlays.set(state.key, state)
     await state.delivery?.resume()
     for (const t of this.#opts.trusted ?? []) state.candidates.addTrusted(addressKey(t))
@@ -230,21 +215,21 @@ export class BloomwalkNode {
    * @throws {BloomwalkError} INVALID_ARGUMENT when the node runs without MVDS
    */
   async share(group: Uint8Array, peer: Address, options: { key?: Uint8Array } = {}): Promise<void> {
-    const mvds = this.#mvds('share')
+    const { peer: wiring, mvds } = this.#mvds('share')
     if (options.key !== undefined && (!(options.key instanceof Uint8Array) || options.key.length !== 32)) throw new BloomwalkError('INVALID_ARGUMENT', 'a member key is a 32-byte Ed25519 public key')
     await this.join(group)
     mvds.share(group, peer, options.key)
     await mvds.flush()
     // A private group is not walked (its messages travel by MVDS among members only), or with
     // `mvds.bloomAck` walked among its members only, so that their Bloom offers acknowledge.
-    if (this.#peer!.walkMembers(group)) return
+    if (wiring.walkMembers(group)) return
     const state = this.#overlays.get(hex(group))
     if (state !== undefined) this.#walker.unwalk(state)
   }
 
   /** The MVDS counters (records acknowledged by Bloom offers among them); undefined without MVDS. */
   mvdsStats(): ReturnType<NodeMvds['stats']> | undefined {
-    return this.#peer?.mvds?.stats()
+    return this.#wiring instanceof Peer ? this.#wiring.mvds?.stats() : undefined
   }
 
   /**
@@ -253,7 +238,7 @@ export class BloomwalkNode {
    * @throws {BloomwalkError} INVALID_ARGUMENT without MVDS or before `share`; BUNDLE_TOO_LARGE as `publish`
    */
   async sendPrivate(group: Uint8Array, body: Uint8Array, options: PublishOptions = {}): Promise<Bundle> {
-    const mvds = this.#mvds('sendPrivate')
+    const { mvds } = this.#mvds('sendPrivate')
     const bundle = await this.publish(group, body, options)
     mvds.send(bundle, Math.floor(this.#opts.clock.now() / 1000))
     // Resolves once the MESSAGE / OFFER records are on disk (with a state store): a crash
@@ -273,7 +258,6 @@ export class BloomwalkNode {
   /** Counters, candidates per category, global time and stored bundles per overlay. */
   stats(): NodeStats {
     const now = this.#opts.clock.now()
-    const peer = this.#peer
     return {
       ...this.#counters.snapshot(),
       address: this.address(),
@@ -289,11 +273,7 @@ export class BloomwalkNode {
       punctures: this.#walker.punctures.stats(),
       amplification: this.#guard.stats(),
       outstandingRequests: this.#walker.requests.size,
-      // A tracker has no catch-up, budgets, push or first contact: their figures are 0.
-      catchUp: peer?.catchUp.stats() ?? newCatchUpCounters(),
-      budgets: peer?.budgets.stats() ?? { hosts: 0, authors: 0 },
-      push: peer?.push.stats() ?? emptyPushStats(),
-      firstContact: peer?.firstContact.stats() ?? { retries: 0, afterProbe: 0, echoes: 0, punctureWalks: 0 }
+      ...this.#wiring.stats()
     }
   }
 
@@ -302,7 +282,7 @@ export class BloomwalkNode {
    * publish there), for the application to keep with its key (see `NodeOptions.identityNonces`).
    */
   identityNonce(overlay: Uint8Array): Uint8Array | undefined {
-    return this.#peer?.identities.get(hex(overlay))
+    return this.#wiring.identityNonce(hex(overlay))
   }
 
   /** The candidates of an overlay (for inspection and tests). */
@@ -313,23 +293,20 @@ export class BloomwalkNode {
   /** The peer's services and the overlay's state, or INVALID_ARGUMENT naming the operation. */
   #joined(overlay: Uint8Array, what: string): { peer: Peer; state: OverlayState } {
     const state = this.#overlays.get(hex(overlay))
-    if (state === undefined || this.#peer === undefined) throw new BloomwalkError('INVALID_ARGUMENT', `${what} needs a peer node that joined the overlay`)
-    return { peer: this.#peer, state }
+    if (state === undefined || !(this.#wiring instanceof Peer)) throw new BloomwalkError('INVALID_ARGUMENT', `${what} needs a peer node that joined the overlay`)
+    return { peer: this.#wiring, state }
   }
 
-  #mvds(what: string): NonNullable<Peer['mvds']> {
-    if (this.#peer?.mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', `${what} needs a node created with the mvds option`)
-    return this.#peer.mvds
+  /** The peer and its MVDS layer, or INVALID_ARGUMENT naming the operation. */
+  #mvds(what: string): { peer: Peer; mvds: NodeMvds } {
+    const mvds = this.#wiring instanceof Peer ? this.#wiring.mvds : undefined
+    if (mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', `${what} needs a node created with the mvds option`)
+    return { peer: this.#wiring as Peer, mvds }
   }
 
   /** A peer walks the overlays it joined (not its private groups); a tracker never walks. */
   #walk(state: OverlayState): void {
-    if (this.#peer?.walks(state) === true) this.#walker.walk(state)
-  }
-
-  #lookup(overlay: Uint8Array, packet: Packet): OverlayState | undefined {
-    const key = hex(overlay)
-    return this.#tracked === undefined ? this.#overlays.get(key) : this.#tracked.lookup(overlay, packet, key)
+    if (this.#wiring.walks(state)) this.#walker.walk(state)
   }
 
   #deliver(d: Delivery): void {

@@ -15,13 +15,13 @@ import { BloomwalkError } from '../errors.js'
 import { isStateStore, type BundleStore } from '../store/types.js'
 import type { SyncConfig } from '../sync/config.js'
 import type { Transport } from '../transport/types.js'
-import { addressKey, parseAddressKey, type Address, type DecodeLimits, type IntroductionRequest, type IntroductionResponse } from '../wire/index.js'
+import { addressKey, parseAddressKey, type Address, type DecodeLimits, type IntroductionRequest, type IntroductionResponse, type Packet } from '../wire/index.js'
+import type { HandlerTable } from './dispatcher.js'
 import type { AmplificationGuard } from './amplification.js'
 import { IntakeBudgets } from './budgets.js'
 import { CatchUp } from './catch-up.js'
 import type { SendFn } from './send.js'
 import { OverlayDelivery } from './delivery.js'
-import type { HandlerTable } from './dispatcher.js'
 import type { Delivery, NodeEvents, TypedEvents } from './events.js'
 import { FirstContact } from './first-contact.js'
 import { onBundles } from './handlers/bundles.js'
@@ -38,6 +38,8 @@ import type { OutstandingRequest } from './requests.js'
 import { Responder } from './responder.js'
 import type { Counters } from './stats.js'
 import { Walker, type WalkerInit, type WalkerPeer } from './walker.js'
+import type { Wiring, WiringStats } from './wiring.js'
+import type { DispatchMvds } from './dispatcher.js'
 import type { RoomPolicy } from '../bundle/policy.js'
 import type { Cancel } from '../env/clock.js'
 
@@ -66,7 +68,7 @@ export interface PeerComponents {
   track(p: Promise<void>): void
 }
 
-export class Peer implements WalkerPeer {
+export class Peer implements WalkerPeer, Wiring {
   readonly walker: Walker
   readonly intake: BundleIntake
   readonly budgets: IntakeBudgets
@@ -76,6 +78,7 @@ export class Peer implements WalkerPeer {
   readonly push: PushService
   readonly firstContact: FirstContact
   readonly mvds: NodeMvds | undefined
+  readonly privateGroups: DispatchMvds | undefined
   readonly #c: PeerComponents
   readonly #opts: ResolvedNodeOptions
   #mvdsEpoch = 0
@@ -123,6 +126,24 @@ export class Peer implements WalkerPeer {
               return stored
             }
           })
+    const mvds = this.mvds
+    this.privateGroups = mvds === undefined ? undefined : { admits: (o, from) => mvds.admits(o, from), receive: (from, payload) => mvds.receive(from, payload, this.#mvdsEpoch) }
+  }
+
+  admits(overlay: Uint8Array, to: Address): boolean {
+    return this.mvds?.admits(overlay, to) ?? true
+  }
+
+  lookup(_overlay: Uint8Array, _packet: Packet, key: string): OverlayState | undefined {
+    return this.#c.overlays.get(key)
+  }
+
+  stats(): WiringStats {
+    return { catchUp: this.catchUp.stats(), budgets: this.budgets.stats(), push: this.push.stats(), firstContact: this.firstContact.stats() }
+  }
+
+  identityNonce(key: string): Uint8Array | undefined {
+    return this.identities.get(key)
   }
 
   /** The packet types a peer handles, by the service that handles each. */
@@ -185,7 +206,7 @@ export class Peer implements WalkerPeer {
   }
 
   /** Starts the MVDS epochs (after the overlays walk again). */
-  startEpochs(): void {
+  started(): void {
     if (this.mvds !== undefined) this.#scheduleMvds(this.mvds)
   }
 
@@ -267,11 +288,6 @@ export class Peer implements WalkerPeer {
   mvdsFor(what: string): NodeMvds {
     if (this.mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', `${what} needs a node created with the mvds option`)
     return this.mvds
-  }
-
-  /** The current MVDS epoch (a send's). */
-  get mvdsEpoch(): number {
-    return this.#mvdsEpoch
   }
 
   #fits(bundle: Bundle): Bundle {

@@ -6,10 +6,69 @@
  */
 import type { Packet } from '../wire/index.js'
 import type { CandidateTableInit } from '../candidates/index.js'
+import { newCatchUpCounters } from './catch-up.js'
 import type { HandlerTable } from './dispatcher.js'
 import { OverlayState } from './overlay.js'
+import { emptyPushStats } from './push.js'
 import type { Counters } from './stats.js'
-import type { Walker } from './walker.js'
+import { Walker, type WalkerComponents, type WalkerInit } from './walker.js'
+import type { Wiring, WiringStats } from './wiring.js'
+
+/** A tracker: a walker alone, serving the overlays walkers ask about. */
+export class Tracker implements Wiring {
+  readonly walker: Walker
+  readonly privateGroups = undefined
+  readonly #counters: Pick<Counters, 'drop'>
+  readonly #tracked: TrackedOverlays
+  readonly #candidates: CandidateTableInit | undefined
+
+  constructor(c: WalkerComponents, walker: WalkerInit, o: { overlays: Map<string, OverlayState>; maxTrackedOverlays: number; candidates?: CandidateTableInit }) {
+    this.walker = new Walker(c, walker)
+    this.#counters = c.counters
+    this.#candidates = o.candidates
+    this.#tracked = new TrackedOverlays(o.overlays, { max: o.maxTrackedOverlays, candidates: o.candidates })
+  }
+
+  handlers(): HandlerTable {
+    return trackerHandlers(this.walker, this.#counters)
+  }
+
+  admits(): boolean {
+    return true
+  }
+
+  async start(): Promise<void> {}
+
+  started(): void {}
+
+  async halt(): Promise<void> {}
+
+  stop(): Promise<void> {
+    return this.walker.stop()
+  }
+
+  /** An overlay joined explicitly: served like any other (never walked). */
+  async open(id: Uint8Array): Promise<OverlayState> {
+    return new OverlayState(id, { candidates: this.#candidates })
+  }
+
+  walks(): boolean {
+    return false
+  }
+
+  lookup(overlay: Uint8Array, packet: Packet, key: string): OverlayState | undefined {
+    return this.#tracked.lookup(overlay, packet, key)
+  }
+
+  /** A tracker has no catch-up, budgets, push or first contact: their figures are 0. */
+  stats(): WiringStats {
+    return { catchUp: newCatchUpCounters(), budgets: { hosts: 0, authors: 0 }, push: emptyPushStats(), firstContact: { retries: 0, afterProbe: 0, echoes: 0, punctureWalks: 0 } }
+  }
+
+  identityNonce(): undefined {
+    return undefined
+  }
+}
 
 /**
  * The overlays a tracker keeps state for: any overlay a walker asks about, the most recently

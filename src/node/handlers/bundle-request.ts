@@ -53,7 +53,7 @@ export async function serveBundles(ctx: BundleRequestComponents, from: Address, 
   const found: Bundle[] = []
   let bytes = 0
   const peerTime = overlay.peerTime(addressKey(from))
-  const activeFrom = Math.max(ctx.activeFrom(overlay), peerTime === undefined ? 0 : (overlay.ledger?.activeFromAt(peerTime) ?? 0))
+  const activeFrom = Math.max(ledger.activeFrom(), peerTime === undefined ? 0 : ledger.activeFromAt(peerTime))
   for (const id of ids) {
     if (bytes >= budget) break
     const b = await ctx.store.get(overlay.id, id)

@@ -16,6 +16,7 @@
  * cycling through more keys than the bound costs the attacker that many hosts or authors.
  */
 import { hostKey } from '../nat/index.js'
+import { RateTable } from './rate-table.js'
 
 /** Per-second rates of one budget; the bucket holds `burstSeconds` of each. */
 export interface IntakeRates {
@@ -54,77 +55,22 @@ export const DEFAULT_AUTHOR_RATES: Readonly<IntakeRates> = Object.freeze({ verif
 /** Why {@link IntakeBudgets.admit} refused a bundle (the bundle-drop reason). */
 export type BudgetRefusal = 'host-verify-budget' | 'host-store-budget' | 'host-bytes-budget' | 'author-verify-budget' | 'author-store-budget' | 'author-bytes-budget'
 
-interface Buckets {
-  verifications: number
-  stores: number
-  bytes: number
-  /** When the buckets were last refilled (ms). */
-  at: number
-}
-
 /** Figures of {@link IntakeBudgets}. */
 export interface IntakeBudgetStats {
   hosts: number
   authors: number
 }
 
-/** One table of token buckets, bounded, least recently used forgotten first. */
-class BudgetTable {
-  readonly #rates: IntakeRates
-  readonly #burst: number
-  readonly #max: number
-  readonly #entries = new Map<string, Buckets>()
-
-  constructor(rates: IntakeRates, burstSeconds: number, max: number) {
-    this.#rates = rates
-    this.#burst = burstSeconds
-    this.#max = max
-  }
-
-  get size(): number {
-    return this.#entries.size
-  }
-
-  /** The key's buckets refilled to `now` (created full, marked most recently used). */
-  get(key: string, now: number): Buckets {
-    let b = this.#entries.get(key)
-    if (b === undefined) {
-      b = { verifications: this.#cap('verifications'), stores: this.#cap('stores'), bytes: this.#cap('bytes'), at: now }
-      if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string)
-    } else {
-      this.#entries.delete(key)
-      const seconds = Math.max(0, now - b.at) / 1000
-      if (seconds > 0) {
-        b.verifications = Math.min(this.#cap('verifications'), b.verifications + seconds * this.#rates.verifications)
-        b.stores = Math.min(this.#cap('stores'), b.stores + seconds * this.#rates.stores)
-        b.bytes = Math.min(this.#cap('bytes'), b.bytes + seconds * this.#rates.bytes)
-        b.at = now
-      }
-    }
-    this.#entries.set(key, b)
-    return b
-  }
-
-  /** The key's buckets without refilling or reordering (undefined when not remembered). */
-  peek(key: string): Buckets | undefined {
-    return this.#entries.get(key)
-  }
-
-  #cap(which: keyof IntakeRates): number {
-    return Math.max(1, this.#rates[which] * this.#burst)
-  }
-}
-
 /** Per-host and per-author intake budgets of one node (all overlays together). */
 export class IntakeBudgets {
-  readonly #hosts: BudgetTable
-  readonly #authors: BudgetTable
+  readonly #hosts: RateTable<keyof IntakeRates>
+  readonly #authors: RateTable<keyof IntakeRates>
   readonly #badSignatureCost: number
 
   constructor(init: IntakeBudgetsInit = {}) {
     const burst = init.burstSeconds ?? 2
-    this.#hosts = new BudgetTable({ ...DEFAULT_HOST_RATES, ...init.host }, burst, init.maxHosts ?? 4096)
-    this.#authors = new BudgetTable({ ...DEFAULT_AUTHOR_RATES, ...init.author }, burst, init.maxAuthors ?? 4096)
+    this.#hosts = new RateTable<keyof IntakeRates>({ ...DEFAULT_HOST_RATES, ...init.host }, burst, init.maxHosts ?? 4096)
+    this.#authors = new RateTable<keyof IntakeRates>({ ...DEFAULT_AUTHOR_RATES, ...init.author }, burst, init.maxAuthors ?? 4096)
     this.#badSignatureCost = init.badSignatureCost ?? 8
   }
 

@@ -69,8 +69,8 @@ export class PendingAnswers {
   readonly #maxPerWalker: number
   /** Answers in progress per walker address (an entry only while one is; at most maxInFlight). */
   readonly #byWalker = new Map<string, number>()
-  readonly #walkerRate: RateTable
-  readonly #hostRate: RateTable
+  readonly #walkerRate: RateTable<'answers'>
+  readonly #hostRate: RateTable<'answers'>
   #inFlight = 0
 
   constructor(max = MAX_PENDING_ANSWERS, limits: AnswerLimits = {}) {
@@ -79,8 +79,8 @@ export class PendingAnswers {
     this.#maxPerWalker = limits.perWalker ?? MAX_ANSWERS_PER_WALKER
     const burst = limits.burstSeconds ?? ANSWER_BURST_SECONDS
     const maxRated = limits.maxRated ?? MAX_RATED
-    this.#walkerRate = new RateTable(limits.ratePerWalker ?? ANSWER_RATE_PER_WALKER, burst, maxRated)
-    this.#hostRate = new RateTable(limits.ratePerHost ?? ANSWER_RATE_PER_HOST, burst, maxRated)
+    this.#walkerRate = new RateTable({ answers: limits.ratePerWalker ?? ANSWER_RATE_PER_WALKER }, burst, maxRated)
+    this.#hostRate = new RateTable({ answers: limits.ratePerHost ?? ANSWER_RATE_PER_HOST }, burst, maxRated)
   }
 
   /** Walkers with an answer in progress (tracked ones). */
@@ -105,9 +105,11 @@ export class PendingAnswers {
   admit(peerKey: string, from: { host: string }, now: number): boolean {
     if (this.busy(peerKey)) return false
     const host = IntakeBudgets.hostOf(from.host)
-    if (this.#walkerRate.level(peerKey, now) < 1 || this.#hostRate.level(host, now) < 1) return false
-    this.#walkerRate.take(peerKey, now)
-    this.#hostRate.take(host, now)
+    const walker = this.#walkerRate.get(peerKey, now)
+    const source = this.#hostRate.get(host, now)
+    if (walker.answers < 1 || source.answers < 1) return false
+    walker.answers -= 1
+    source.answers -= 1
     return true
   }
 

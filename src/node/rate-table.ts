@@ -1,24 +1,26 @@
 /**
- * Token buckets of one rate, keyed (an address, a host), bounded: the least recently used key
- * is forgotten first, and a forgotten key starts again full. Time is the caller's `now` (ms,
- * the injected clock), so the table is deterministic under a ManualClock.
+ * Token buckets keyed by a source (an address, a host, an author), one bucket per named rate,
+ * bounded: the least recently used key is forgotten first, and a forgotten key starts again
+ * full. Time is the caller's `now` (ms, the injected clock), so the table is deterministic
+ * under a ManualClock. The intake budgets (./budgets.ts) and the answer rates
+ * (./pending-answers.ts) are tables of this kind.
  */
-interface Bucket {
-  tokens: number
-  /** When the bucket was last refilled (ms). */
+interface Entry<K extends string> {
+  tokens: Record<K, number>
+  /** When the buckets were last refilled (ms). */
   at: number
 }
 
-export class RateTable {
-  readonly #perSecond: number
-  readonly #capacity: number
+export class RateTable<K extends string> {
+  readonly #rates: Readonly<Record<K, number>>
+  readonly #capacity: Readonly<Record<K, number>>
   readonly #max: number
-  readonly #entries = new Map<string, Bucket>()
+  readonly #entries = new Map<string, Entry<K>>()
 
-  /** `perSecond` tokens a second, holding `burstSeconds` of them (at least one); at most `max` keys. */
-  constructor(perSecond: number, burstSeconds: number, max: number) {
-    this.#perSecond = perSecond
-    this.#capacity = Math.max(1, perSecond * burstSeconds)
+  /** Each bucket `rates[k]` tokens a second, holding `burstSeconds` of them (at least one); at most `max` keys. */
+  constructor(rates: Readonly<Record<K, number>>, burstSeconds: number, max: number) {
+    this.#rates = { ...rates }
+    this.#capacity = Object.fromEntries(Object.entries<number>(rates).map(([k, r]) => [k, Math.max(1, r * burstSeconds)])) as Record<K, number>
     this.#max = Math.max(1, max)
   }
 
@@ -26,28 +28,29 @@ export class RateTable {
     return this.#entries.size
   }
 
-  /** Tokens the key holds at `now` (marks it most recently used; a new key starts full). */
-  level(key: string, now: number): number {
-    return this.#refill(key, now).tokens
-  }
-
-  /** Spends `cost` tokens of the key at `now` (it may go below zero: a debt paid by waiting). */
-  take(key: string, now: number, cost = 1): void {
-    this.#refill(key, now).tokens -= cost
-  }
-
-  #refill(key: string, now: number): Bucket {
-    let b = this.#entries.get(key)
-    if (b === undefined) {
-      b = { tokens: this.#capacity, at: now }
+  /**
+   * The key's buckets refilled to `now` (a new key's full), marked most recently used. Spend
+   * by subtracting; a bucket may go below zero (a debt paid by waiting).
+   */
+  get(key: string, now: number): Record<K, number> {
+    let e = this.#entries.get(key)
+    if (e === undefined) {
+      e = { tokens: { ...this.#capacity }, at: now }
       if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string)
     } else {
       this.#entries.delete(key)
-      const seconds = Math.max(0, now - b.at) / 1000
-      b.tokens = Math.min(this.#capacity, b.tokens + seconds * this.#perSecond)
-      b.at = Math.max(b.at, now)
+      const seconds = Math.max(0, now - e.at) / 1000
+      if (seconds > 0) {
+        for (const k of Object.keys(this.#rates) as K[]) e.tokens[k] = Math.min(this.#capacity[k], e.tokens[k] + seconds * this.#rates[k])
+        e.at = now
+      }
     }
-    this.#entries.set(key, b)
-    return b
+    this.#entries.set(key, e)
+    return e.tokens
+  }
+
+  /** The key's buckets as they are, without refilling or reordering (undefined when not remembered). */
+  peek(key: string): Readonly<Record<K, number>> | undefined {
+    return this.#entries.get(key)?.tokens
   }
 }

@@ -121,14 +121,15 @@ describe('PendingAnswers', () => {
     const answers = new PendingAnswers()
     for (let i = 0; i < MAX_RATED + 100; i++) answers.admit(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}:1`, { host: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` }, 0)
     expect(answers.rated).toEqual({ walkers: MAX_RATED, hosts: MAX_RATED })
-    const table = new RateTable(1, 1, 2)
-    table.take('a', 0)
-    expect(table.level('a', 0)).toBe(0)
-    table.take('b', 0)
-    table.take('c', 0) // 'a' is the least recently used: forgotten
+    const table = new RateTable({ answers: 1 }, 1, 2)
+    table.get('a', 0).answers -= 1
+    expect(table.get('a', 0).answers).toBe(0)
+    table.get('b', 0).answers -= 1
+    table.get('c', 0).answers -= 1 // 'a' is the least recently used: forgotten
     expect(table.size).toBe(2)
-    expect(table.level('b', 500)).toBe(0.5)
-    expect(table.level('a', 500)).toBe(1)
+    expect(table.peek('a')).toBeUndefined()
+    expect(table.get('b', 500).answers).toBe(0.5)
+    expect(table.get('a', 500).answers).toBe(1)
   })
 
   it(`a room paced faster than the design raises the walker's rate to ${WALKS_PER_WINDOW} answers per eligibility window, never lowers it`, () => {

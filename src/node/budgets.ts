@@ -16,6 +16,7 @@
  * cycling through more keys than the bound costs the attacker that many hosts or authors.
  */
 import { hostKey } from '../nat/index.js'
+import { addressKey, type Address } from '../wire/index.js'
 import { RateTable } from './rate-table.js'
 
 /** Per-second rates of one budget; the bucket holds `burstSeconds` of each. */
@@ -117,6 +118,20 @@ export class IntakeBudgets {
     const a = this.#authors.get(author, now)
     a.stores -= 1
     a.bytes -= bytes
+  }
+
+  /**
+   * Before decoding a datagram from `from`: is its source in debt, i.e. did its failed
+   * signature checks cost more than its budget held? Then the datagram is dropped before the
+   * decode (DESIGN §14: over budget is dropped before the expensive work) until the debt is
+   * paid by waiting. The source is the port when it has spent a budget of its own (it once
+   * brought new bundles, `sourceOf` in ./intake.ts), else its host: a flooder's ports share
+   * its host's debt, an honest port that proved useful keeps its own.
+   */
+  inDebt(from: Address, now: number): boolean {
+    const port = addressKey(from)
+    const key = this.#hosts.peek(port) !== undefined ? port : IntakeBudgets.hostOf(from.host)
+    return this.#hosts.peek(key) !== undefined && this.#hosts.get(key, now).verifications < 0
   }
 
   stats(): IntakeBudgetStats {

@@ -1,5 +1,5 @@
 /**
- * Every inbound datagram takes the same path (DESIGN §1): cheap size check, decode-or-null
+ * Every inbound datagram takes the same path (DESIGN §1): cheap size and source checks, decode-or-null
  * under the named limits, overlay lookup, then the one handler of its packet type, which the
  * service handling that type registered (walker, responder, catch-up, push, intake). Nothing
  * throws to the socket: every failure is a counted drop.
@@ -35,6 +35,8 @@ export interface DispatchComponents {
   lan(): Address
   lookup: OverlayLookup
   readonly mvds?: DispatchMvds
+  /** False for a source whose failed signature checks put it in debt (./budgets.ts `inDebt`): dropped before decoding. */
+  admitsSource?(from: Address): boolean
 }
 
 /** Handles one datagram; resolves when its handler is done. Never rejects. */
@@ -47,6 +49,7 @@ export async function dispatch(c: DispatchComponents, handlers: HandlerTable, fr
     // Our socket address only: the voted WAN address can be steered by peers, and a wrong one must
     // not make a real peer's datagrams look like our own (issue 8).
     if (sameAddress(from, c.lan())) return counters.drop('self')
+    if (c.admitsSource !== undefined && !c.admitsSource(from)) return counters.drop('source-in-debt')
     const decoded = decodePacketWithReason(bytes, c.limits)
     if ('drop' in decoded) return counters.drop(decoded.drop)
     const { packet } = decoded

@@ -130,6 +130,10 @@ export class Peer implements WalkerPeer, Wiring {
     this.privateGroups = mvds === undefined ? undefined : { admits: (o, from) => mvds.admits(o, from), receive: (from, payload) => mvds.receive(from, payload, this.#mvdsEpoch) }
   }
 
+  admitsSource(from: Address): boolean {
+    return !this.budgets.inDebt(from, this.#c.clock.now())
+  }
+
   admits(overlay: Uint8Array, to: Address): boolean {
     return this.mvds?.admits(overlay, to) ?? true
   }

@@ -37,6 +37,11 @@ export class Tracker implements Wiring {
     return true
   }
 
+  /** A tracker verifies no bundles, so no source is ever in debt to it. */
+  admitsSource(): boolean {
+    return true
+  }
+
   async start(): Promise<void> {}
 
   started(): void {}

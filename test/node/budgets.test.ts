@@ -123,6 +123,43 @@ describe('a node under a bundle flood from one source', () => {
     await t.stop()
   }, 60_000)
 
+  it('a source in debt for forged signatures is dropped before decoding (source-in-debt), its host\'s other ports too; other hosts are not; waiting pays the debt', async () => {
+    let checks = 0
+    const verifyBundle = (b: Bundle) => {
+      checks++
+      return verifyBundleSignature(b)
+    }
+    const t = await testnet({ peers: 1, seed: 2021, peer: { verifyBundle, intakeBudgets: { host: { verifications: 10 }, burstSeconds: 1, badSignatureCost: 8 } } })
+    const victim = t.nodes[0]!
+    const forger = adversary(t, victim, { host: '100.64.0.9', port: 5001 })
+    const sameHost = adversary(t, victim, { host: '100.64.0.9', port: 5002 })
+    const other = adversary(t, victim, { host: '100.64.0.10', port: 5001 })
+    forger.introduce()
+    await t.run(100)
+    const forged = Array.from({ length: 8 }, (_, i) => badSignature(signBundle({ overlay: t.overlay, globalTime: 1 + i, kind: 1, body: new Uint8Array([i]) }, mallory!)))
+    // Two forged bundles checked (the budget holds 10, each failure costs 8): the host is in debt.
+    forger.bundles(forged)
+    await t.run(100)
+    expect(checks).toBe(2)
+    const drops = () => victim.stats().drops['source-in-debt'] ?? 0
+    for (let i = 0; i < 50; i++) forger.bundles(forged)
+    sameHost.introduce()
+    other.introduce()
+    await t.run(100)
+    // Nothing more decoded nor checked from that host, whichever port; the other host is served.
+    expect(checks).toBe(2)
+    expect(drops()).toBe(51)
+    expect(other.received.some((p) => p.type === 'introduction-response')).toBe(true)
+    expect(sameHost.received.some((p) => p.type === 'introduction-response')).toBe(false)
+    // The debt (2 × 8 − 10 = 6 checks) is paid after 0.6 s at 10 checks per second.
+    await t.run(1000)
+    forger.bundles(forged)
+    await t.run(100)
+    expect(drops()).toBe(51)
+    expect(checks).toBeGreaterThan(2)
+    await t.stop()
+  }, 60_000)
+
   it('peers sharing one address: a port that brought new bundles spends a budget of its own; a port that floods spends only the shared one', async () => {
     const t = await testnet({ peers: 1, seed: 2022, peer: { intakeBudgets: { host: { stores: 5 }, burstSeconds: 1 } } })
     const victim = t.nodes[0]!

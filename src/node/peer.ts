@@ -8,21 +8,17 @@ import { signBundle, type KeyPair } from '../bundle/sign.js'
 import { maxBundleBytes } from '../bundle/validate.js'
 import type { Bundle } from '../bundle/types.js'
 import { hex } from '../bytes.js'
-import type { Clock } from '../env/clock.js'
-import type { Logger } from '../env/logger.js'
-import type { Rng } from '../env/rng.js'
 import { BloomwalkError } from '../errors.js'
 import { isStateStore, type BundleStore } from '../store/types.js'
 import type { SyncConfig } from '../sync/config.js'
 import type { Transport } from '../transport/types.js'
 import { addressKey, parseAddressKey, type Address, type DecodeLimits, type IntroductionRequest, type IntroductionResponse, type Packet } from '../wire/index.js'
 import type { HandlerTable } from './dispatcher.js'
-import type { AmplificationGuard } from './amplification.js'
 import { IntakeBudgets } from './budgets.js'
 import { CatchUp } from './catch-up.js'
 import type { SendFn } from './send.js'
 import { OverlayDelivery } from './delivery.js'
-import type { Delivery, NodeEvents, TypedEvents } from './events.js'
+import type { Delivery } from './events.js'
 import { FirstContact } from './first-contact.js'
 import { onBundles } from './handlers/bundles.js'
 import { onPush } from './handlers/push.js'
@@ -36,8 +32,7 @@ import { OverlayState } from './overlay.js'
 import { PushService } from './push.js'
 import type { OutstandingRequest } from './requests.js'
 import { Responder } from './responder.js'
-import type { Counters } from './stats.js'
-import { Walker, type WalkerInit, type WalkerPeer } from './walker.js'
+import { Walker, type WalkerComponents, type WalkerInit, type WalkerPeer } from './walker.js'
 import type { Wiring, WiringStats } from './wiring.js'
 import type { DispatchMvds } from './dispatcher.js'
 import type { RoomPolicy } from '../bundle/policy.js'
@@ -46,14 +41,8 @@ import type { Cancel } from '../env/clock.js'
 /** Peers an ephemeral message is sent to at most (push off). */
 const MAX_EPHEMERAL_PEERS = 32
 
-/** What a peer's services are built from (the node's components). */
-export interface PeerComponents {
-  readonly clock: Clock
-  readonly rng: Rng
-  readonly log: Logger
-  readonly counters: Counters
-  readonly guard: AmplificationGuard
-  readonly events: TypedEvents<NodeEvents>
+/** What a peer's services are built from (the node's components): the walker's and the peer part's. */
+export interface PeerComponents extends WalkerComponents {
   readonly store: BundleStore
   /** MVDS sends on it directly (its own framing). */
   readonly transport: Transport

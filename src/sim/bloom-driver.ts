@@ -176,16 +176,25 @@ export class BloomDriver implements Driver {
     return [...this.#infra, ...this.#peers].map((h) => ({ role: h.role, index: h.index, stats: () => h.bound.stats() }))
   }
 
-  extra(): Record<string, unknown> {
+  /** Drops by reason of `hosts`: their stopped instances' and their running one's. */
+  #drops(hosts: readonly Host[]): Record<string, number> {
     const drops: Record<string, number> = {}
+    for (const h of hosts) {
+      addCounts(drops, h.drops)
+      if (h.node !== null) addCounts(drops, instanceDrops(h.node.stats()))
+    }
+    return drops
+  }
+
+  extra(): Record<string, unknown> {
+    const hosts = [...this.#infra, ...this.#peers]
+    const drops = this.#drops(hosts)
     const connectionTypes: Record<string, number> = {}
     const counts: Record<string, number> = {}
-    for (const h of [...this.#infra, ...this.#peers]) {
-      addCounts(drops, h.drops)
+    for (const h of hosts) {
       addCounts(counts, h.counts)
       if (h.node === null) continue
       const s = h.node.stats()
-      addCounts(drops, instanceDrops(s))
       addCounts(counts, instanceCounts(s))
       if (h.role === 'peer') connectionTypes[s.connectionType] = (connectionTypes[s.connectionType] ?? 0) + 1
     }
@@ -230,12 +239,7 @@ export class BloomDriver implements Driver {
       most = Math.max(most, ids.length)
       compared++
     }
-    const drops: Record<string, number> = {}
-    for (const h of this.#peers) {
-      addCounts(drops, h.drops)
-      if (h.node !== null) addCounts(drops, instanceDrops(h.node.stats()))
-    }
-    const refused = Object.entries(drops)
+    const refused = Object.entries(this.#drops(this.#peers))
       .filter(([k]) => k.startsWith('bundle:retention-'))
       .reduce((n, [, v]) => n + v, 0)
     return {

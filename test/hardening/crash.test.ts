@@ -27,6 +27,13 @@ import { collect } from '../store/helpers.js'
 
 const overlay = roomId('crash-node')
 const ROUNDS = 10
+/**
+ * Bundles the source holds. Stored rows run ahead of printed ids (a kill lands between a put
+ * and its delivery line; a restarted child delivers those first), and under load each kill lands
+ * later: a quiet run stores about 1 130 rows in 10 rounds. The pool must outlast every round,
+ * else the last rounds have too little left to reach their kill and look like a stall.
+ */
+const POOL = 4000
 let root = ''
 let source: { node: BloomwalkNode; transport: Transport } | undefined
 
@@ -83,16 +90,16 @@ describe('node crash safety (SIGKILL while receiving bundles over UDP)', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'bloomwalk-node-crash-'))
     await buildChildPackage(root, ['src/node/node.ts', 'src/store/level.ts', 'src/transport/udp.ts', 'src/env/clock.ts', 'src/env/crypto-rng.ts'], CHILD)
-    // The honest source: 1 200 signed bundles the child pulls by syncing.
+    // The honest source: POOL signed bundles the child pulls by syncing.
     const store = new MemoryStore()
     await store.open()
-    for (const b of makeBundles(1200, { overlay, seed: 61, bodyBytes: 120, sequential: true })) await store.put(b)
+    for (const b of makeBundles(POOL, { overlay, seed: 61, bodyBytes: 120, sequential: true })) await store.put(b)
     const transport = await createUdpTransport({ host: '127.0.0.1' })
     // A large response budget keeps bundles flowing fast, so every kill lands mid-stream.
     const node = createNode({ transport, clock: new SystemClock(), rng: new CryptoRng(), store, overlays: [overlay], stepIntervalMs: 1e9, sync: { responseBudget: 20_000 } })
     await node.start()
     source = { node, transport }
-  }, 60_000)
+  }, 120_000)
 
   afterAll(async () => {
     await source?.node.stop()
@@ -104,8 +111,12 @@ describe('node crash safety (SIGKILL while receiving bundles over UDP)', () => {
     const dbPath = join(root, 'db')
     const confirmed = new Set<string>()
     const verified = new Set<string>()
+    let stored = 0
     for (let round = 0; round < ROUNDS; round++) {
-      const { printed, killed } = await runChild(dbPath, 30 + 11 * round)
+      const killAfter = 30 + 11 * round
+      // A round with too few bundles left cannot reach its kill: that is a mis-sized test, not a stall.
+      expect(POOL - stored, `round ${round}: the source's pool is nearly exhausted`).toBeGreaterThan(4 * killAfter)
+      const { printed, killed } = await runChild(dbPath, killAfter)
       expect(killed, `round ${round}: the child stalled`).toBe(true)
       for (const id of printed) confirmed.add(id)
 
@@ -122,6 +133,7 @@ describe('node crash safety (SIGKILL while receiving bundles over UDP)', () => {
       expect(await store.count(overlay)).toBe(rows.length)
       for (const id of confirmed) expect(await store.has(overlay, Buffer.from(id, 'hex')), `round ${round}: ${id}`).toBe(true)
       expect(rows.length).toBeGreaterThanOrEqual(confirmed.size)
+      stored = rows.length
       await store.close()
     }
     expect(confirmed.size).toBeGreaterThanOrEqual(30 * ROUNDS)

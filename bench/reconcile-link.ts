@@ -23,7 +23,8 @@ import { ManualClock } from '../src/env/clock.js'
 import { SeededRng } from '../src/env/rng.js'
 import type { Sketch } from '../src/reconcile/index.js'
 import type { MemoryStore } from '../src/store/memory.js'
-import type { OverlayState } from '../src/node/overlay.js'
+import type { OverlayWalk } from '../src/node/overlay.js'
+import type { Ledger } from '../src/node/ledger.js'
 import type { SyncConfig } from '../src/sync/config.js'
 import { MemoryNetwork, type MemoryTransport } from '../src/transport/index.js'
 import { addressKey, decodePacketWithReason, DEFAULT_DECODE_LIMITS, encodePacket, type Address, type DecodeLimits, type Packet, type PacketType } from '../src/wire/index.js'
@@ -48,8 +49,10 @@ export interface Side {
   readonly rng: SeededRng
   /** The side's sketch, maintained on every stored bundle when set (as the node does). */
   sketch: Sketch | undefined
-  /** The node's state of the overlay when the method runs node services: what arrives is stored through its ledger (src/node/ledger.ts). */
-  state: OverlayState | undefined
+  /** The walker's state of the overlay when the method runs node services. */
+  state: OverlayWalk | undefined
+  /** The overlay's ledger when the method runs node services: what arrives is stored through it (src/node/ledger.ts). */
+  ledger: Ledger | undefined
   /** The token this side issues to its peer (stateless in the node: the same every time). */
   readonly issued: Uint8Array
   /** Bundles stored during the run that the side lacked, and their bytes. */
@@ -219,7 +222,7 @@ export class Link {
         side.rejected++
         continue
       }
-      const ledger = side.state?.ledger
+      const ledger = side.ledger
       if (ledger !== undefined ? (await ledger.put(b, this.clock.now())) !== 'stored' : !(await side.store.put(b))) {
         side.duplicates++
         continue
@@ -242,7 +245,7 @@ export class Link {
   #side(name: 'A' | 'B', store: MemoryStore, rng: SeededRng): Side {
     const transport = this.net.bind()
     const address = transport.address()
-    const side: Side = { name, transport, address, key: addressKey(address), store, rng, sketch: undefined, state: undefined, issued: rng.bytes(TOKEN_BYTES), fresh: 0, freshBytes: 0, duplicates: 0, rejected: 0, cpuMicros: 0, storeMicros: 0, gcMs: 0 }
+    const side: Side = { name, transport, address, key: addressKey(address), store, rng, sketch: undefined, state: undefined, ledger: undefined, issued: rng.bytes(TOKEN_BYTES), fresh: 0, freshBytes: 0, duplicates: 0, rejected: 0, cpuMicros: 0, storeMicros: 0, gcMs: 0 }
     transport.onPacket = (from, bytes) => {
       this.#inbox.push({ to: side, from, bytes })
     }

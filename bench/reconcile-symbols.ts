@@ -20,7 +20,7 @@
 import { CatchUp } from '../src/node/catch-up.js'
 import { onBundleRequest, type BundleRequestComponents } from '../src/node/handlers/bundle-request.js'
 import { Ledger } from '../src/node/ledger.js'
-import { OverlayState } from '../src/node/overlay.js'
+import { OverlayWalk } from '../src/node/overlay.js'
 import { Counters } from '../src/node/stats.js'
 import { silentLogger } from '../src/env/logger.js'
 import { DEFAULT_SYMBOLS_PER_DIFFERENCE, type SessionEnd, type SymbolSession } from '../src/reconcile/index.js'
@@ -63,7 +63,7 @@ export interface SymbolsOutcome {
 /** One side's node services. */
 interface Services {
   side: Side
-  state: OverlayState
+  state: OverlayWalk
   catchUp: CatchUp
   bundles: BundleRequestComponents & { counters: Counters }
 }
@@ -75,14 +75,15 @@ export async function nodeServices(link: Link, side: Side, symbolsPerDifference:
   const start = process.cpuUsage()
   const ledger = await Ledger.open({ store, sync: link.sync, rng: side.rng.fork(), log: silentLogger, counters, expired: () => {} }, link.overlay)
   const used = process.cpuUsage(start)
-  const state = new OverlayState(link.overlay, { ledger })
-  side.sketch = state.sketch
+  const state = new OverlayWalk(link.overlay, { clock: ledger.clock })
+  side.sketch = ledger.sketch
   side.state = state
+  side.ledger = ledger
   const send = (_to: unknown, _overlay: Uint8Array, packet: Packet): boolean => {
     link.send(side, packet)
     return true
   }
-  const bundles = { counters, store, sync: link.sync, limits: link.limits, send }
+  const bundles = { counters, store, sync: link.sync, limits: link.limits, send, ledger: () => ledger }
   const catchUp = new CatchUp(
     {
       clock: link.clock,
@@ -92,6 +93,8 @@ export async function nodeServices(link: Link, side: Side, symbolsPerDifference:
       limits: link.limits,
       log: silentLogger,
       send,
+      ledger: () => ledger,
+      answered: async () => {},
       serveBundles: (from, overlay, fetch) => onBundleRequest(bundles, from, overlay, { type: 'bundle-request', ids: fetch })
     },
     { symbolsPerDifference }

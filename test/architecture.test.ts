@@ -5,6 +5,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, normalize, relative } from 'node:path'
+import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const SRC = join(import.meta.dirname, '..', 'src')
@@ -109,7 +110,7 @@ describe('architecture', () => {
 
   it('has no import cycle among src/ modules (type-only imports count: a cycle is a layering knot either way)', () => {
     const graph = importGraph()
-    // The parser sees the imports: node.ts imports its overlay state, the CLI its commands.
+    // The parser sees the imports: node.ts imports the walker's overlay type, the CLI its commands.
     expect(graph.get('node/node.ts')).toContain('node/overlay.ts')
     expect(graph.get('cli/main.ts')?.length).toBeGreaterThan(0)
     expect(importCycles(graph)).toEqual([])
@@ -125,4 +126,64 @@ describe('architecture', () => {
     ])
     expect(importCycles(graph)).toEqual([['a.ts', 'b.ts', 'c.ts'], ['d.ts']])
   })
+
+  it('keeps module-level mutable state to caches documented as per process by design (the nodes of one process share nothing else)', () => {
+    expect(undocumentedModuleState(sources)).toEqual([])
+  })
+
+  it('finds undocumented module-level state when there is some (the check itself)', () => {
+    const text = [
+      '/** Per process by design: a pure function of the text. */',
+      'const cache = new Map<string, string>()',
+      'let perRequest = 0',
+      'const CONSTANT: ReadonlySet<string> = new Set()',
+      'export const shared = new Set<string>()'
+    ].join('\n')
+    expect(undocumentedModuleState([{ path: 'x.ts', text }])).toEqual(['x.ts: let perRequest = 0', 'x.ts: export const shared = new Set<string>()'])
+  })
+
+  it('lets only the ledger write an overlay\'s bundles and sketch (the invariant "sketch and counts mirror the store" kept in one place)', () => {
+    // The shells that hold bundle stores (MVDS's own message store, in src/mvds, is not one).
+    const writes = /\b(?:store|sketch)\.(?:put|putMany|delete|add|remove)\(/
+    const shells = sources.filter((s) => SHELLS.includes(s.path.split('/')[0]!) && s.path !== 'node/ledger.ts')
+    const offenders = shells.filter((s) => writes.test(s.text)).map((s) => s.path)
+    expect(offenders).toEqual([])
+    expect(writes.test(sources.find((s) => s.path === 'node/ledger.ts')!.text)).toBe(true)
+  })
+
+  it('has no shared per-overlay state object in the node: no exported class of src/node exposes a writable field (the counter bag excepted)', () => {
+    const offenders: string[] = []
+    for (const s of sources.filter((f) => f.path.startsWith('node/'))) {
+      const file = ts.createSourceFile(s.path, s.text, ts.ScriptTarget.Latest, true)
+      for (const cls of file.statements.filter(ts.isClassDeclaration)) {
+        if (cls.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) !== true || cls.name?.text === 'Counters') continue
+        for (const m of cls.members) {
+          if (!ts.isPropertyDeclaration(m) || ts.isPrivateIdentifier(m.name)) continue
+          if (m.modifiers?.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword || x.kind === ts.SyntaxKind.PrivateKeyword) === true) continue
+          offenders.push(`${s.path}: ${cls.name?.text ?? '?'}.${m.name.getText(file)}`)
+        }
+      }
+    }
+    expect(offenders).toEqual([])
+  })
 })
+
+/**
+ * Module-level declarations holding mutable state (a `let`, or a `const` Map, Set, WeakMap or
+ * array not typed read-only) whose comment just above does not say "per process by design".
+ */
+function undocumentedModuleState(files: readonly { path: string; text: string }[]): string[] {
+  const out: string[] = []
+  const mutable = /^(?:export )?(?:let |var |const \w+(?::(?!\s*Readonly)[^=]+)? = (?:new (?:Map|Set|WeakMap|WeakSet|Array)\b|\[\]))/
+  for (const f of files) {
+    const lines = f.text.split('\n')
+    lines.forEach((line, i) => {
+      if (!mutable.test(line)) return
+      // The comment block right above the declaration.
+      let j = i
+      while (j > 0 && /^\s*(?:\/\*\*|\*|\/\/)/.test(lines[j - 1]!)) j--
+      if (!/per process by design/i.test(lines.slice(j, i).join(' '))) out.push(`${f.path}: ${line}`)
+    })
+  }
+  return out
+}

@@ -146,24 +146,26 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
    * A bundle already delivered or waiting is a duplicate (its missing parents may be
    * reported again once `requestInterval` offers have passed). `at` is when it arrived on
    * the caller's clock (for {@link expire}); arrivals must not go back in time.
+   * `delivered`: parents the caller found delivered just before this offer (an async look-up
+   * the constructor's synchronous `isDelivered` cannot make), for this offer only.
    */
-  offer(item: T, from?: string, at = 0): CausalOfferResult<T> {
+  offer(item: T, from?: string, at = 0, delivered?: (id: Uint8Array) => boolean): CausalOfferResult<T> {
     this.#offers++
     this.#stats.offered++
     const key = hex(item.id)
     const existing = this.#waiting.get(key)
-    if (existing !== undefined || this.#delivered(key, item.id)) {
+    if (existing !== undefined || this.#delivered(key, item.id, delivered)) {
       this.#stats.duplicates++
       if (existing === undefined) return { deliver: [], missing: [] }
       // Parents may have been delivered by other means since (markDelivered not called).
-      for (const [p, id] of existing.missing) if (this.#delivered(p, id)) this.#unblock(existing, key, p)
+      for (const [p, id] of existing.missing) if (this.#delivered(p, id, delivered)) this.#unblock(existing, key, p)
       if (existing.missing.size === 0) return { deliver: this.#release(existing), missing: [] }
       return { deliver: [], missing: this.#due(existing.missing) }
     }
     const missing = new Map<string, Uint8Array>()
     for (const parent of item.parents) {
       const p = hex(parent)
-      if (!this.#delivered(p, parent)) missing.set(p, parent)
+      if (!this.#delivered(p, parent, delivered)) missing.set(p, parent)
     }
     const waiting: Waiting<T> = { item, from, at, missing }
     if (missing.size === 0) return { deliver: this.#release(waiting), missing: [] }
@@ -216,8 +218,8 @@ export class CausalBuffer<T extends CausalItem = Bundle> {
     return out
   }
 
-  #delivered(key: string, id: Uint8Array): boolean {
-    return this.#recent.has(key) || this.#isDelivered(id)
+  #delivered(key: string, id: Uint8Array, known: ((id: Uint8Array) => boolean) | undefined): boolean {
+    return this.#recent.has(key) || this.#isDelivered(id) || known?.(id) === true
   }
 
   /** Removes one missing parent from a waiting bundle and the index. */

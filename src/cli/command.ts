@@ -60,7 +60,7 @@ export const LOG_FORMAT_USAGE = `  --log-format  text (default): "ISO-8601-time 
                 json: one JSON object per line, {"time", "level", "component", "msg", …fields}`
 
 /** Keys a JSON log line sets itself; a field of the same name is written as `field.<name>`. */
-const RESERVED = new Set(['time', 'level', 'component', 'msg'])
+const RESERVED: ReadonlySet<string> = new Set(['time', 'level', 'component', 'msg'])
 
 /** JSON with bigints as decimal strings (a log line never throws). */
 function stringify(value: unknown): string {

@@ -42,6 +42,7 @@ ${OVERRIDE_USAGE}`
 
 /** PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows. */
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+/** Imported signing keys: per process by design (a pure function of the key's bytes), at most 256 (then cleared). */
 const signingKeys = new Map<string, KeyObject>()
 
 /** Ed25519 by node:crypto (OpenSSL) for the simulator's preloaded history: the same bytes as @noble/curves, much faster. */

@@ -14,7 +14,7 @@ import type { Bundle } from '../bundle/types.js'
 import type { Logger } from '../env/logger.js'
 import { addressKey, type Address, type Packet, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
 import { hex } from '../bytes.js'
-import type { OverlayState } from './overlay.js'
+import type { OverlayWalk } from './overlay.js'
 import { SilentHosts } from './silent-hosts.js'
 import { SymbolResponder, type SymbolResponderComponents } from './symbol-responder.js'
 
@@ -126,7 +126,7 @@ export interface CatchUpSettings {
 export class CatchUp {
   readonly counters: CatchUpCounters = newCatchUpCounters()
   readonly #c: CatchUpComponents
-  readonly #overlays = new WeakMap<OverlayState, OverlayCatchUp>()
+  readonly #overlays = new WeakMap<OverlayWalk, OverlayCatchUp>()
   /** Sessions in progress, in every overlay (their timers are what stop() cancels). */
   readonly #live = new Map<CatchUpSession, OverlayCatchUp>()
   readonly #inflight = new Set<Promise<void>>()
@@ -166,11 +166,11 @@ export class CatchUp {
   }
 
   /** The session in progress in an overlay (for inspection and tests). */
-  session(overlay: OverlayState): CatchUpSession | undefined {
+  session(overlay: OverlayWalk): CatchUpSession | undefined {
     return this.#overlays.get(overlay)?.session
   }
 
-  #of(overlay: OverlayState): OverlayCatchUp {
+  #of(overlay: OverlayWalk): OverlayCatchUp {
     let found = this.#overlays.get(overlay)
     if (found === undefined) {
       found = new OverlayCatchUp()
@@ -184,8 +184,8 @@ export class CatchUp {
    * above our newest bundle (newest first, {@link CatchUp.fetchNewer}); otherwise an idle check
    * starts when the policy says so.
    */
-  maybeIdleCheck(overlay: OverlayState, peer: Address, peerGlobalTime: number): void {
-    const sketch = overlay.sketch
+  maybeIdleCheck(overlay: OverlayWalk, peer: Address, peerGlobalTime: number): void {
+    const sketch = this.#c.ledger(overlay)?.sketch
     if (this.#stopped || sketch === undefined) return
     if (peerGlobalTime > overlay.clock.time) {
       this.#track(this.fetchNewer(overlay, peer, peerGlobalTime))
@@ -235,7 +235,7 @@ export class CatchUp {
    * to a peer that has not validated our address yet is cut by its 3× bound). What is older
    * is left to the idle check of a walk step once the peer is no longer ahead.
    */
-  async fetchNewer(overlay: OverlayState, peer: Address, peerGlobalTime: number): Promise<void> {
+  async fetchNewer(overlay: OverlayWalk, peer: Address, peerGlobalTime: number): Promise<void> {
     const store = this.#c.store
     if (this.#stopped || store === undefined) return
     const newest = await store.maxGlobalTime(overlay.id)
@@ -248,14 +248,14 @@ export class CatchUp {
     own.newerFetched.delete(key)
     own.newerFetched.set(key, { newest, at: now })
     if (own.newerFetched.size > MAX_IDLE_CHECKED) own.newerFetched.delete(own.newerFetched.keys().next().value as string)
-    for (const slice of newerSlices(newest, peerGlobalTime, overlay.stored)) {
+    for (const slice of newerSlices(newest, peerGlobalTime, this.#c.ledger(overlay)?.stored ?? 0)) {
       this.counters.newerFetches++
       if (!this.#send(peer, overlay, { type: 'bundle-request', ids: [], ...slice })) break
     }
   }
 
   /** symbols-response: feed the session, act on what it says. */
-  async onSymbolsResponse(from: Address, overlay: OverlayState, res: SymbolsResponse): Promise<void> {
+  async onSymbolsResponse(from: Address, overlay: OverlayWalk, res: SymbolsResponse): Promise<void> {
     const own = this.#overlays.get(overlay)
     const state = own?.session
     if (own === undefined || state === undefined || state.peerKey !== addressKey(from)) {
@@ -279,12 +279,12 @@ export class CatchUp {
   }
 
   /** Sends unless the node stopped meanwhile. */
-  #send(to: Address, overlay: OverlayState, packet: Packet): boolean {
+  #send(to: Address, overlay: OverlayWalk, packet: Packet): boolean {
     return !this.#stopped && this.#c.send(to, overlay.id, packet, 'destination')
   }
 
   /** Sends what a session step says; ends the session when the step does. */
-  async #act(overlay: OverlayState, own: OverlayCatchUp, state: CatchUpSession, step: SessionStep): Promise<void> {
+  async #act(overlay: OverlayWalk, own: OverlayCatchUp, state: CatchUpSession, step: SessionStep): Promise<void> {
     const counters = this.counters
     for (const r of step.requests) {
       const packet: SymbolsRequest = { type: 'symbols-request', from: r.from, count: r.count }
@@ -309,7 +309,7 @@ export class CatchUp {
       case 'in-sync':
         counters.inSync++
         // Its barren rounds now say something: they count toward the skip curve.
-        overlay.builder?.onVerifiedInSync(state.peerKey)
+        this.#c.ledger(overlay)?.builder.onVerifiedInSync(state.peerKey)
         break
       case 'decoded':
         counters.decoded++
@@ -323,7 +323,7 @@ export class CatchUp {
         // exhausted, inconsistent, rejected: too many differences for the sketch (or a
         // misbehaving peer): the Bloom walk takes over, sweeping the whole history in modulo mode.
         counters.failed++
-        overlay.builder?.startCatchUp()
+        this.#c.ledger(overlay)?.builder.startCatchUp()
     }
     const store = this.#c.store
     if (step.push.length === 0 || store === undefined) return
@@ -343,19 +343,20 @@ export class CatchUp {
    * against our sketch as it was; what arrived meanwhile (the walk's own answer, above all)
    * is not fetched again.
    */
-  async #stillMissing(overlay: OverlayState, ids: readonly Uint8Array[]): Promise<Uint8Array[]> {
+  async #stillMissing(overlay: OverlayWalk, ids: readonly Uint8Array[]): Promise<Uint8Array[]> {
     const store = this.#c.store
     if (store === undefined) return [...ids]
     const out: Uint8Array[] = []
+    const arriving = this.#c.ledger(overlay)?.arriving
     for (const id of ids) {
-      if (overlay.intakeInFlight.has(hex(id)) || (await store.has(overlay.id, id))) continue
+      if (arriving?.has(hex(id)) === true || (await store.has(overlay.id, id))) continue
       out.push(id)
     }
     return out
   }
 
   /** (Re)arms the no-progress timer: on expiry, ask again for what is missing. */
-  #armTimer(overlay: OverlayState, own: OverlayCatchUp, state: CatchUpSession): void {
+  #armTimer(overlay: OverlayWalk, own: OverlayCatchUp, state: CatchUpSession): void {
     state.cancelTimer()
     // A stopped node arms nothing, whatever step of a session is still finishing.
     if (this.#stopped || own.session !== state) return
@@ -377,7 +378,7 @@ export class CatchUp {
   }
 
   /** symbols-request: answered by the responder side ({@link SymbolResponder}). */
-  onSymbolsRequest(from: Address, overlay: OverlayState, req: SymbolsRequest): Promise<void> {
+  onSymbolsRequest(from: Address, overlay: OverlayWalk, req: SymbolsRequest): Promise<void> {
     return this.#responder.answer(from, overlay, req)
   }
 }

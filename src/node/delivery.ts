@@ -26,6 +26,9 @@ export const SWEEP_INTERVAL_MS = 1000
 /** Most delivery marks cleared in one store write. */
 export const MAX_MARKS_PER_WRITE = 1024
 
+/** Ephemeral message ids remembered per overlay, so each is delivered once. */
+export const MAX_EPHEMERAL_SEEN = 1024
+
 /** Options of an {@link OverlayDelivery}. */
 export interface OverlayDeliveryInit {
   overlay: Uint8Array
@@ -83,8 +86,6 @@ interface Release {
 export class OverlayDelivery {
   readonly #init: OverlayDeliveryInit
   readonly #buffer: CausalBuffer<Entry>
-  /** Parent keys found delivered for the `offer` call in progress (checked async just before). */
-  #parentsDelivered: ReadonlySet<string> = new Set()
   /** Keys released by the buffer whose mark is not cleared yet. */
   readonly #unmarked = new Set<string>()
   /** Releases waiting for the next mark-then-emit commit, in the order they were made. */
@@ -98,10 +99,13 @@ export class OverlayDelivery {
   #timerAt = Infinity
   #stopped = false
   readonly #counters: DeliveryCounters = { delivered: 0, deliveredWithoutParents: 0, evicted: 0, sweeps: 0, markFailures: 0 }
+  /** Ids (hex) of recent ephemeral messages, sent or delivered here, so each is delivered once (bounded). */
+  readonly #ephemeralSeen = new Set<string>()
 
   constructor(init: OverlayDeliveryInit) {
     this.#init = init
-    this.#buffer = new CausalBuffer<Entry>({ maxPending: init.maxPending, isDelivered: (id) => this.#parentsDelivered.has(hex(id)) })
+    // Whether a parent was delivered is a store look-up (async): each offer passes what it found just before.
+    this.#buffer = new CausalBuffer<Entry>({ maxPending: init.maxPending, isDelivered: () => false })
   }
 
   /** Bundles waiting in memory for a parent. */
@@ -111,6 +115,17 @@ export class OverlayDelivery {
 
   counters(): DeliveryCounters {
     return { ...this.#counters }
+  }
+
+  /** Whether the ephemeral message (hex id) was sent or delivered here recently. */
+  seenEphemeral(key: string): boolean {
+    return this.#ephemeralSeen.has(key)
+  }
+
+  /** Remembers an ephemeral message (hex id) sent or delivered here (the oldest forgotten past {@link MAX_EPHEMERAL_SEEN}). */
+  noteEphemeral(key: string): void {
+    this.#ephemeralSeen.add(key)
+    if (this.#ephemeralSeen.size > MAX_EPHEMERAL_SEEN) this.#ephemeralSeen.delete(this.#ephemeralSeen.values().next().value as string)
   }
 
   /** Delivers what an earlier run left undelivered (a sweep of the store); call once the store is open. */
@@ -158,9 +173,7 @@ export class OverlayDelivery {
     const delivered = await this.#deliveredParents(bundle)
     if (this.#stopped) return []
     const evicted = this.#buffer.stats().evicted
-    this.#parentsDelivered = delivered
-    const { deliver, missing } = this.#buffer.offer(new Entry(bundle, from), undefined, this.#init.clock.now())
-    this.#parentsDelivered = new Set()
+    const { deliver, missing } = this.#buffer.offer(new Entry(bundle, from), undefined, this.#init.clock.now(), (id) => delivered.has(hex(id)))
     const more = this.#buffer.stats().evicted - evicted
     if (more > 0) {
       this.#counters.evicted += more

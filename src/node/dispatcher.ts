@@ -7,17 +7,17 @@
 import { addressKey, decodePacketWithReason, MIN_DATAGRAM_BYTES, sameAddress, type Address, type DecodeLimits, type Packet, type PacketType } from '../wire/index.js'
 import type { Logger } from '../env/logger.js'
 import type { AmplificationGuard } from './amplification.js'
-import type { OverlayState } from './overlay.js'
+import type { OverlayWalk } from './overlay.js'
 import type { Counters } from './stats.js'
 
-export type Handler<P extends Packet> = (from: Address, overlay: OverlayState, packet: P) => void | Promise<void>
+export type Handler<P extends Packet> = (from: Address, overlay: OverlayWalk, packet: P) => void | Promise<void>
 export type HandlerTable = { [T in PacketType]?: Handler<Extract<Packet, { type: T }>> }
 
 /** The packet types a peer handles (mvds goes to the MVDS layer when the node runs it). */
 export const PEER_PACKET_TYPES: readonly PacketType[] = ['introduction-request', 'introduction-response', 'puncture-request', 'puncture', 'bundles', 'bundle-request', 'symbols-request', 'symbols-response', 'push']
 
-/** Finds (or, for a tracker, creates) the overlay state of an inbound packet. */
-export type OverlayLookup = (overlay: Uint8Array, packet: Packet) => OverlayState | undefined
+/** Finds (or, for a tracker, creates) the walker's state of an inbound packet's overlay. */
+export type OverlayLookup = (overlay: Uint8Array, packet: Packet) => OverlayWalk | undefined
 
 /** MVDS as the dispatcher sees it: payloads span groups, and a private group's overlay is served to its members only. */
 export interface DispatchMvds {

@@ -54,7 +54,7 @@ export class TypedEvents<M extends object> {
  * deliveries, the oldest are dropped and counted.
  */
 export class DeliveryQueue implements AsyncIterableIterator<Delivery> {
-  dropped = 0
+  #dropped = 0
   readonly #items: Delivery[] = []
   #waiting: ((r: IteratorResult<Delivery>) => void) | undefined
   #done = false
@@ -64,6 +64,11 @@ export class DeliveryQueue implements AsyncIterableIterator<Delivery> {
   constructor(max: number, onClose: () => void) {
     this.#max = max
     this.#onClose = onClose
+  }
+
+  /** Deliveries dropped because the consumer fell behind by `max`. */
+  get dropped(): number {
+    return this.#dropped
   }
 
   push(d: Delivery): void {
@@ -77,7 +82,7 @@ export class DeliveryQueue implements AsyncIterableIterator<Delivery> {
     this.#items.push(d)
     if (this.#items.length > this.#max) {
       this.#items.shift()
-      this.dropped++
+      this.#dropped++
     }
   }
 

@@ -17,7 +17,7 @@
  * Each follow-up answers one response or one matched puncture, and a follow-up's own
  * response never starts another: the work is bounded by the walks and punctures.
  */
-import type { OverlayState } from './overlay.js'
+import type { OverlayWalk } from './overlay.js'
 import type { OutstandingRequest } from './requests.js'
 import type { Walker } from './walker.js'
 import { addressKey, type Address, type IntroductionResponse } from '../wire/index.js'
@@ -38,7 +38,7 @@ export interface FirstContactComponents {
   /** Sends the follow-ups; keeps the node's `stop()` waiting for one in flight. */
   walker: Pick<Walker, 'request' | 'track'>
   /** Validated push candidates of the overlay now, and how many push wants. */
-  validated(overlay: OverlayState): number
+  validated(overlay: OverlayWalk): number
   wanted: number
 }
 
@@ -64,7 +64,7 @@ export class FirstContact {
   }
 
   /** After an accepted introduction-response to `request`. */
-  onResponse(overlay: OverlayState, from: Address, res: IntroductionResponse, request: OutstandingRequest): void {
+  onResponse(overlay: OverlayWalk, from: Address, res: IntroductionResponse, request: OutstandingRequest): void {
     if (this.#stopped || request.followUp === true || res.token === undefined) return
     if (res.answerDeferred === true) {
       this.#stats.retries++
@@ -81,7 +81,7 @@ export class FirstContact {
   }
 
   /** After a matched puncture from `from` (now an intro candidate). */
-  onPunctured(overlay: OverlayState, from: Address): void {
+  onPunctured(overlay: OverlayWalk, from: Address): void {
     if (this.#stopped || this.#c.validated(overlay) >= this.#c.wanted) return
     const c = overlay.candidates.get(addressKey(from))
     if (c === undefined || c.lastWalk !== undefined) return

@@ -16,14 +16,12 @@ import type { Charge } from './charge.js'
 import type { Counters } from './stats.js'
 import type { Delivery } from './events.js'
 import { hex } from '../bytes.js'
-import type { OverlayState } from './overlay.js'
+import type { Overlay, OverlayWalk } from './overlay.js'
 import { IntakeBudgets } from './budgets.js'
-import type { PutResult } from './ledger.js'
+import type { Ledger, PutResult } from './ledger.js'
+import type { OverlayDelivery } from './delivery.js'
 import type { BundleStore } from '../store/types.js'
 import { DEFAULT_ROOM_POLICY } from '../bundle/policy.js'
-
-/** Ephemeral message ids remembered per overlay, so each is delivered once. */
-const MAX_EPHEMERAL_SEEN = 1024
 
 /** What the intake uses of the node. */
 export interface IntakeComponents {
@@ -43,7 +41,16 @@ export interface IntakeComponents {
   store: Pick<BundleStore, 'has'>
   /** A drop reason for a peer's bundle refused before any work (a private group's non-member author), else undefined. */
   refuse?: (bundle: Bundle) => string | undefined
+  /** The overlay's ledger, where bundles go (undefined: not joined here). */
+  ledger(overlay: Overlay): IntakeLedger | undefined
+  /** The overlay's delivery, which hands stored bundles to the application in causal order. */
+  delivery(overlay: Overlay): IntakeDelivery | undefined
 }
+
+/** What the intake uses of an overlay's ledger. */
+export type IntakeLedger = Pick<Ledger, 'clock' | 'arriving' | 'refuses' | 'policy' | 'put' | 'settle'>
+/** What the intake uses of an overlay's delivery. */
+export type IntakeDelivery = Pick<OverlayDelivery, 'stored' | 'again' | 'seenEphemeral' | 'noteEphemeral'>
 
 export class BundleIntake {
   readonly #deps: IntakeComponents
@@ -59,13 +66,14 @@ export class BundleIntake {
    * `verified`: the signature was already checked (MVDS checks before acknowledging).
    * Returns the bundles that were new.
    */
-  async accept(state: OverlayState, bundles: readonly Bundle[], from: Address | undefined, verified = false): Promise<Bundle[]> {
+  async accept(state: OverlayWalk, bundles: readonly Bundle[], from: Address | undefined, verified = false): Promise<Bundle[]> {
     const ctx = this.#deps
     const { counters, clock } = ctx
     const budgets = this.#deps.budgets
     const host = from === undefined ? '' : sourceOf(state, from, clock.now())
-    const ledger = state.ledger
+    const ledger = this.#deps.ledger(state)
     if (ledger === undefined) return []
+    const delivery = this.#deps.delivery(state)
     const now = clock.now()
     const policy = this.#policy
     const fresh: Bundle[] = []
@@ -88,7 +96,7 @@ export class BundleIntake {
         if (await this.#deps.store.has(state.id, b.id)) {
           counters.bundlesDuplicate++
           // Stored but maybe not delivered yet (waiting, or evicted from the causal buffer).
-          this.#request(ctx, state, from, (await state.delivery?.again(b, from)) ?? [])
+          this.#request(ctx, state, from, (await delivery?.again(b, from)) ?? [])
           continue
         }
         const check = validateStructure(b, { policy, overlay: state.id })
@@ -149,21 +157,23 @@ export class BundleIntake {
     ledger.settle(fresh, from === undefined ? undefined : addressKey(from))
     // A peer that gave us something new is a walk target of its own, not one more port of its host.
     if (from !== undefined && fresh.length > 0) state.candidates.recordUseful(addressKey(from), ctx.clock.now())
-    for (const bundle of fresh) this.#request(ctx, state, from, (await state.delivery?.stored(bundle, from)) ?? [])
+    for (const bundle of fresh) this.#request(ctx, state, from, (await delivery?.stored(bundle, from)) ?? [])
     return fresh
   }
 
   /** Verifies and delivers ephemeral bundles once each; never stores them. Returns those delivered now. */
-  acceptEphemeral(state: OverlayState, bundles: readonly Bundle[], from: Address): Bundle[] {
+  acceptEphemeral(state: OverlayWalk, bundles: readonly Bundle[], from: Address): Bundle[] {
     const ctx = this.#deps
     const policy = this.#policy
     const budgets = this.#deps.budgets
     const host = sourceOf(state, from, ctx.clock.now())
     const now = ctx.clock.now()
     const delivered: Bundle[] = []
+    const delivery = this.#deps.delivery(state)
+    if (delivery === undefined) return delivered
     for (const b of bundles) {
       const key = hex(b.id)
-      if (state.ephemeralSeen.has(key)) continue
+      if (delivery.seenEphemeral(key)) continue
       const check = validateStructure(b, { policy, overlay: state.id })
       if (!check.ok) {
         ctx.counters.bundleDrop(check.code)
@@ -174,7 +184,7 @@ export class BundleIntake {
         ctx.counters.bundleDrop(outsider)
         continue
       }
-      if (!hasIdentityWork(b, (state.ledger?.policy ?? DEFAULT_ROOM_POLICY).identityBits)) {
+      if (!hasIdentityWork(b, (this.#deps.ledger(state)?.policy ?? DEFAULT_ROOM_POLICY).identityBits)) {
         ctx.counters.bundleDrop('identity-work')
         continue
       }
@@ -189,8 +199,7 @@ export class BundleIntake {
         ctx.counters.bundleDrop('BUNDLE_BAD_SIGNATURE')
         continue
       }
-      state.ephemeralSeen.add(key)
-      if (state.ephemeralSeen.size > MAX_EPHEMERAL_SEEN) state.ephemeralSeen.delete(state.ephemeralSeen.values().next().value as string)
+      delivery.noteEphemeral(key)
       this.#deps.deliver({ overlay: state.id, bundle: b, from, own: false, ephemeral: true })
       delivered.push(b)
     }
@@ -198,7 +207,7 @@ export class BundleIntake {
   }
 
   /** Asks the peer that sent a child for its missing parents, by id. */
-  #request(ctx: IntakeComponents, state: OverlayState, from: Address | undefined, missing: readonly Uint8Array[]): void {
+  #request(ctx: IntakeComponents, state: OverlayWalk, from: Address | undefined, missing: readonly Uint8Array[]): void {
     if (missing.length === 0 || from === undefined) return
     ctx.send(from, state.id, { type: 'bundle-request', ids: missing.slice(0, ctx.limits.maxIdsPerRequest) }, 'destination')
   }
@@ -211,7 +220,7 @@ export class BundleIntake {
  * Honest peers behind one address (a carrier-grade NAT, a campus, the demo on 127.0.0.1)
  * each earn a budget by being useful, while ports that forward nothing new share one.
  */
-export function sourceOf(state: OverlayState, from: Address, now: number): string {
+export function sourceOf(state: OverlayWalk, from: Address, now: number): string {
   const key = addressKey(from)
   return state.candidates.isUseful(key, now) ? key : IntakeBudgets.hostOf(from.host)
 }

@@ -61,6 +61,7 @@ export function pickVerifier(nativeWorks: boolean): (bundle: Bundle) => boolean 
   return nativeWorks ? nativeVerifyBundle : verifyBundleSignature
 }
 
+/** Per process by design: whether the runtime's node:crypto has Ed25519 does not change while it runs. */
 let chosen: ((bundle: Bundle) => boolean) | undefined
 
 /**

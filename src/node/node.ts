@@ -24,7 +24,7 @@ import { DeliveryQueue, TypedEvents, type Delivery, type NodeEvents } from './ev
 import type { FirstContactStats } from './first-contact.js'
 import type { IntakeBudgetStats } from './budgets.js'
 import { resolveNodeOptions, type NodeOptions, type NodeRole, type ResolvedNodeOptions } from './options.js'
-import { OverlayState } from './overlay.js'
+import type { OverlayWalk } from './overlay.js'
 import { Peer } from './peer.js'
 import type { PushStats } from './push.js'
 import { sender } from './send.js'
@@ -82,7 +82,7 @@ export class BloomwalkNode {
   readonly #wiring: Wiring
   readonly #handlers: HandlerTable
   readonly #dispatch: DispatchComponents
-  readonly #overlays = new Map<string, OverlayState>()
+  readonly #overlays = new Map<string, OverlayWalk>()
   readonly #queues = new Set<DeliveryQueue>()
   readonly #inflight = new Set<Promise<void>>()
   #running = false
@@ -140,7 +140,7 @@ export class BloomwalkNode {
     await this.#wiring.start((group) => this.join(group))
     transport.onPacket = (from, bytes) => this.#track(dispatch(this.#dispatch, this.#handlers, from, bytes))
     // Overlays joined before a stop(): deliver what is undelivered again (join() does it for new ones).
-    for (const state of this.#overlays.values()) await state.delivery?.resume()
+    for (const state of this.#overlays.values()) await this.#wiring.resume(state)
     for (const overlay of this.#opts.overlays ?? []) await this.join(overlay)
     // After a stop(), overlays joined before walk again (join() returns early for them).
     for (const state of this.#overlays.values()) if (!this.#walker.isWalking(state)) this.#walk(state)
@@ -158,7 +158,7 @@ export class BloomwalkNode {
       await this.#wiring.halt()
       // Handlers in flight finish first: one mid-await may still start a request and its timeout.
       while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
-      await this.#wiring.stop(this.#overlays.values())
+      await this.#wiring.stop()
       for (const q of this.#queues) q.close()
     })()
     return this.#stopping
@@ -178,7 +178,7 @@ export class BloomwalkNode {
     if (this.#overlays.has(hex(overlay))) return
     const state = await this.#wiring.open(overlay.slice(), policy)
     this.#overlays.set(state.key, state)
-    await state.delivery?.resume()
+    await this.#wiring.resume(state)
     for (const t of this.#opts.trusted ?? []) state.candidates.addTrusted(addressKey(t))
     if (this.#running) this.#walk(state)
   }
@@ -263,13 +263,10 @@ export class BloomwalkNode {
       address: this.address(),
       wan: this.#walker.wan(),
       connectionType: this.#walker.connectionType(),
-      overlays: [...this.#overlays.values()].map((o) => ({
-        overlay: o.key,
-        globalTime: o.clock.time,
-        bundlesStored: o.stored,
-        candidates: o.candidates.counts(now),
-        ...(o.delivery === undefined ? {} : { delivery: { ...o.delivery.counters(), waiting: o.delivery.pending } })
-      })),
+      overlays: [...this.#overlays.values()].map((o) => {
+        const { bundlesStored, delivery } = this.#wiring.overlayStats(o)
+        return { overlay: o.key, globalTime: o.clock.time, bundlesStored, candidates: o.candidates.counts(now), ...(delivery === undefined ? {} : { delivery }) }
+      }),
       punctures: this.#walker.punctures.stats(),
       amplification: this.#guard.stats(),
       outstandingRequests: this.#walker.requests.size,
@@ -286,12 +283,12 @@ export class BloomwalkNode {
   }
 
   /** The candidates of an overlay (for inspection and tests). */
-  candidates(overlay: Uint8Array): ReturnType<OverlayState['candidates']['list']> {
+  candidates(overlay: Uint8Array): ReturnType<OverlayWalk['candidates']['list']> {
     return this.#overlays.get(hex(overlay))?.candidates.list(this.#opts.clock.now()) ?? []
   }
 
   /** The peer's services and the overlay's state, or INVALID_ARGUMENT naming the operation. */
-  #joined(overlay: Uint8Array, what: string): { peer: Peer; state: OverlayState } {
+  #joined(overlay: Uint8Array, what: string): { peer: Peer; state: OverlayWalk } {
     const state = this.#overlays.get(hex(overlay))
     if (state === undefined || !(this.#wiring instanceof Peer)) throw new BloomwalkError('INVALID_ARGUMENT', `${what} needs a peer node that joined the overlay`)
     return { peer: this.#wiring, state }
@@ -305,7 +302,7 @@ export class BloomwalkNode {
   }
 
   /** A peer walks the overlays it joined (not its private groups); a tracker never walks. */
-  #walk(state: OverlayState): void {
+  #walk(state: OverlayWalk): void {
     if (this.#wiring.walks(state)) this.#walker.walk(state)
   }
 

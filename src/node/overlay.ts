@@ -1,69 +1,45 @@
 /**
- * The state a node keeps per overlay besides its ledger: the candidate table, the walk's
- * schedule, the answers in progress, causal delivery and the peers' reported global times.
- * A peer's overlay has a ledger (./ledger.ts: store, clock, sketch, counts, offers); a
- * tracker's has only a Lamport clock, for the global times peers report.
+ * How the node's services name an overlay, and the walker's state of one (DESIGN §12).
+ *
+ * There is no shared per-overlay object: each service keeps its own state per overlay,
+ * keyed by the overlay's {@link Overlay.key}, and is the only one that writes it — the
+ * ledger (./ledger.ts) the store, Lamport clock, sketch, counts and offers; the walker
+ * ({@link OverlayWalk}) the candidates and the peers' reported global times, and its step
+ * timers (./walker.ts); the responder the answers in progress (./responder.ts); delivery the
+ * causal buffer and the ephemeral dedupe (./delivery.ts); catch-up its sessions
+ * (./catch-up.ts). The others read it through the narrow interfaces their components name.
  */
-import { answerRatePerWalker, PendingAnswers } from './pending-answers.js'
 import { CandidateTable, type CandidateTableInit } from '../candidates/index.js'
-import type { Sketch } from '../reconcile/index.js'
 import { hex } from '../bytes.js'
-import type { OverlayDelivery } from './delivery.js'
 import { LamportClock } from '../clock/index.js'
-import type { Cancel } from '../env/clock.js'
-import type { OfferBuilder } from '../sync/offer.js'
-import type { Ledger } from './ledger.js'
+
+/** An overlay as every service names it: its id, and the hex of the id that keys their maps. */
+export interface Overlay {
+  readonly id: Uint8Array
+  readonly key: string
+}
 
 /** Peers' reported global times remembered per overlay (for the adaptive strategy). */
 const MAX_PEER_TIMES = 256
 
-export class OverlayState {
+/**
+ * The walker's state of one overlay: the candidate table and the global times peers
+ * reported. The dispatcher hands it to every handler of a packet of the overlay. Its clock
+ * is the ledger's on a peer (the walker reports peers' global times to it, the ledger
+ * observes what is stored); a tracker's stays at 0.
+ */
+export class OverlayWalk implements Overlay {
   readonly id: Uint8Array
-  /** Hex of the id: the key of maps. */
   readonly key: string
   readonly clock: LamportClock
   readonly candidates: CandidateTable
-  /** The only way bundles enter or leave the overlay; absent on trackers. */
-  readonly ledger: Ledger | undefined
-  /** Cancels the next scheduled walk step. */
-  cancelStep: Cancel | undefined
-  stepping = false
-  /** Ids of recent ephemeral messages, so each is delivered once (bounded). */
-  readonly ephemeralSeen = new Set<string>()
   readonly #peerTimes = new Map<string, number>()
-  /** Our Bloom answers in progress per walker: its symbols-requests wait for them (bounded). */
-  readonly answers: PendingAnswers
-  /** Causal delivery to the application (DESIGN §8); set by the node when a peer joins the overlay. */
-  delivery: OverlayDelivery | undefined
 
-  /** A peer's overlay over its `ledger`, or (without one) a tracker's. */
-  constructor(id: Uint8Array, init: { ledger?: Ledger; candidates?: CandidateTableInit }) {
+  constructor(id: Uint8Array, init: { clock?: LamportClock; candidates?: CandidateTableInit }) {
     this.id = id
     this.key = hex(id)
-    this.ledger = init.ledger
-    this.clock = init.ledger?.clock ?? new LamportClock({ start: 0 })
+    this.clock = init.clock ?? new LamportClock({ start: 0 })
     this.candidates = new CandidateTable(init.candidates ?? {})
-    this.answers = new PendingAnswers(undefined, { ratePerWalker: answerRatePerWalker(this.candidates.options.walkEligibleDelayMs) })
-  }
-
-  /** The ledger's offer builder (absent on trackers). */
-  get builder(): OfferBuilder | undefined {
-    return this.ledger?.builder
-  }
-
-  /** The ledger's coded-symbol sketch of the synced bundle ids (DESIGN §11); absent on trackers. */
-  get sketch(): Sketch | undefined {
-    return this.ledger?.sketch
-  }
-
-  /** Bundles stored in this overlay. */
-  get stored(): number {
-    return this.ledger?.stored ?? 0
-  }
-
-  /** Ids of bundles being stored right now (catch-up does not fetch them again). */
-  get intakeInFlight(): ReadonlySet<string> {
-    return this.ledger?.arriving ?? NONE
   }
 
   /** Remembers a peer's reported global time (bounded; oldest report forgotten first). */
@@ -77,5 +53,3 @@ export class OverlayState {
     return this.#peerTimes.get(peerKey)
   }
 }
-
-const NONE: ReadonlySet<string> = new Set()

@@ -28,12 +28,13 @@ import { Ledger } from './ledger.js'
 import { NodeMvds } from './mvds.js'
 import { defaultVerifyBundle } from './native-verify.js'
 import type { ResolvedNodeOptions } from './options.js'
-import { OverlayState } from './overlay.js'
+import { OverlayWalk, type Overlay } from './overlay.js'
 import { PushService } from './push.js'
 import type { OutstandingRequest } from './requests.js'
 import { Responder } from './responder.js'
 import { Walker, type WalkerComponents, type WalkerInit, type WalkerPeer } from './walker.js'
-import type { Wiring, WiringStats } from './wiring.js'
+import type { OverlayServiceStats, Wiring, WiringStats } from './wiring.js'
+import type { OfferBuilder } from '../sync/offer.js'
 import type { DispatchMvds } from './dispatcher.js'
 import type { RoomPolicy } from '../bundle/policy.js'
 import type { Cancel } from '../env/clock.js'
@@ -51,7 +52,7 @@ export interface PeerComponents extends WalkerComponents {
   readonly limits: Readonly<DecodeLimits>
   readonly send: SendFn
   /** The overlays joined (MVDS delivers into them). */
-  readonly overlays: ReadonlyMap<string, OverlayState>
+  readonly overlays: ReadonlyMap<string, OverlayWalk>
   deliver(d: Delivery): void
   /** Keeps the node's `stop()` waiting for work started outside a handler (an MVDS delivery). */
   track(p: Promise<void>): void
@@ -69,6 +70,9 @@ export class Peer implements WalkerPeer, Wiring {
   readonly mvds: NodeMvds | undefined
   readonly privateGroups: DispatchMvds | undefined
   readonly #c: PeerComponents
+  /** Each joined overlay's ledger and delivery, by its key (made by {@link open}). */
+  readonly #ledgers = new Map<string, Ledger>()
+  readonly #deliveries = new Map<string, OverlayDelivery>()
   readonly #opts: ResolvedNodeOptions
   #mvdsEpoch = 0
   #cancelMvds: Cancel | undefined
@@ -82,9 +86,11 @@ export class Peer implements WalkerPeer, Wiring {
     this.walker = new Walker({ clock, rng, log, counters, guard, events: c.events, send }, walker, this)
     this.budgets = new IntakeBudgets(opts.intakeBudgets)
     this.identities = new IdentityNonces(c.keys.publicKey, opts.identityNonces)
-    this.intake = new BundleIntake({ clock, counters, sync, limits, send, maxParents: opts.maxParents, verify, deliver: (d) => c.deliver(d), budgets: this.budgets, store, refuse: (b) => this.mvds?.refuse(b) })
-    this.responder = new Responder({ clock, store, sync, limits, rng, counters, send })
-    this.catchUp = new CatchUp({ clock, log, counters, store, sync, limits, send, serveBundles: (from, overlay, ids) => this.responder.serveBundles(from, overlay, ids) })
+    const ledger = (o: Overlay): Ledger | undefined => this.#ledgers.get(o.key)
+    const delivery = (o: Overlay): OverlayDelivery | undefined => this.#deliveries.get(o.key)
+    this.intake = new BundleIntake({ clock, counters, sync, limits, send, maxParents: opts.maxParents, verify, deliver: (d) => c.deliver(d), budgets: this.budgets, store, refuse: (b) => this.mvds?.refuse(b), ledger, delivery })
+    this.responder = new Responder({ clock, store, sync, limits, rng, counters, send, ledger })
+    this.catchUp = new CatchUp({ clock, log, counters, store, sync, limits, send, ledger, serveBundles: (from, overlay, ids) => this.responder.serveBundles(from, overlay, ids), answered: (overlay, peerKey) => this.responder.settled(overlay, peerKey) })
     this.push = new PushService(opts.push, {
       clock,
       rng,
@@ -92,7 +98,8 @@ export class Peer implements WalkerPeer, Wiring {
       send,
       accept: (overlay, bundles, from) => this.intake.accept(overlay, bundles, from),
       acceptEphemeral: (overlay, bundles, from) => this.intake.acceptEphemeral(overlay, bundles, from),
-      has: async (overlay, id) => (await store.has(overlay.id, id)) === true
+      has: async (overlay, id) => (await store.has(overlay.id, id)) === true,
+      pushed: (overlay) => ledger(overlay)?.builder.onPushed()
     })
     this.firstContact = new FirstContact({ walker: this.walker, validated: (overlay) => this.push.targets(overlay, Number.MAX_SAFE_INTEGER, undefined).length, wanted: this.push.options.fanout })
     this.mvds =
@@ -127,7 +134,7 @@ export class Peer implements WalkerPeer, Wiring {
     return this.mvds?.admits(overlay, to) ?? true
   }
 
-  lookup(_overlay: Uint8Array, _packet: Packet, key: string): OverlayState | undefined {
+  lookup(_overlay: Uint8Array, _packet: Packet, key: string): OverlayWalk | undefined {
     return this.#c.overlays.get(key)
   }
 
@@ -142,7 +149,7 @@ export class Peer implements WalkerPeer, Wiring {
   /** The packet types a peer handles, by the service that handles each. */
   handlers(): HandlerTable {
     const { counters } = this.#c
-    const bundles = { counters, intake: this.intake, fresh: (overlay: OverlayState, fresh: readonly Bundle[], from: Address) => this.push.fetched(overlay, fresh, from) }
+    const bundles = { counters, intake: this.intake, fresh: (overlay: OverlayWalk, fresh: readonly Bundle[], from: Address) => this.push.fetched(overlay, fresh, from) }
     return {
       ...this.walker.handlers(),
       ...this.responder.handlers(),
@@ -155,28 +162,38 @@ export class Peer implements WalkerPeer, Wiring {
 
   // The walker's peer part (WalkerPeer).
 
-  answerOffer(from: Address, overlay: OverlayState, req: IntroductionRequest, respond: (datagrams: readonly Bundle[][]) => boolean): Promise<void> {
+  offers(overlay: OverlayWalk): OfferBuilder | undefined {
+    return this.#ledgers.get(overlay.key)?.builder
+  }
+
+  answerOffer(from: Address, overlay: OverlayWalk, req: IntroductionRequest, respond: (datagrams: readonly Bundle[][]) => boolean): Promise<void> {
     return this.responder.answerOffer(from, overlay, req, respond)
   }
 
-  walkedBy(from: Address, overlay: OverlayState, req: IntroductionRequest, validated: boolean): void {
+  walkedBy(from: Address, overlay: OverlayWalk, req: IntroductionRequest, validated: boolean): void {
     // A member's Bloom offer in a private group acknowledges the MVDS records it holds (mvds.bloomAck).
     this.mvds?.walkedBy(from, overlay.id, req.sync, validated)
   }
 
-  answered(overlay: OverlayState, from: Address, res: IntroductionResponse, request: OutstandingRequest): void {
+  answered(overlay: OverlayWalk, from: Address, res: IntroductionResponse, request: OutstandingRequest): void {
+    // An answered round counts toward the skip curve; a silent address's does not (issue 8).
+    // A responder at global time 0 (a tracker, or a peer with an empty store) holds nothing to
+    // answer a filter with: its round says nothing about being in sync and is not counted.
+    // A held-back answer (first contact) is not an answered round either: the retry asks again.
+    // Nor is the answer to a validation probe, which carried no offer (./walker.ts).
+    if (res.globalTime > 0 && res.answerDeferred !== true && request.probe !== true) this.offers(overlay)?.onAnswered(addressKey(from))
     this.firstContact.onResponse(overlay, from, res, request)
     // Global time 0: an empty peer (or a tracker), with no sketch worth checking. After a
     // validation probe the check waits for the response to the offer that follows it.
     if (this.#opts.catchUp && res.globalTime > 0 && request.probe !== true) this.catchUp.maybeIdleCheck(overlay, from, res.globalTime)
   }
 
-  punctured(overlay: OverlayState, from: Address): void {
+  punctured(overlay: OverlayWalk, from: Address): void {
     this.firstContact.onPunctured(overlay, from)
   }
 
-  async afterStep(overlay: OverlayState): Promise<void> {
-    await overlay.ledger?.maintain()
+  async afterStep(overlay: OverlayWalk): Promise<void> {
+    await this.#ledgers.get(overlay.key)?.maintain()
   }
 
   /** Opens the store, loads MVDS state (its private groups are joined through `join`) and starts the services. */
@@ -214,14 +231,14 @@ export class Peer implements WalkerPeer, Wiring {
   }
 
   /** After the handlers in flight: the walker's requests, each overlay's delivery, MVDS's last records. */
-  async stop(overlays: Iterable<OverlayState>): Promise<void> {
+  async stop(): Promise<void> {
     await this.walker.stop()
-    for (const o of overlays) await o.delivery?.stop()
+    for (const d of this.#deliveries.values()) await d.stop()
     await this.mvds?.flush().catch((err: unknown) => this.#c.log.warn('mvds flush at stop failed', { error: err instanceof Error ? err.message : String(err) }))
   }
 
   /** Whether the overlay is walked: a public one, and a private group only with `mvds.bloomAck` (among its members). */
-  walks(overlay: OverlayState): boolean {
+  walks(overlay: OverlayWalk): boolean {
     return this.mvds === undefined || this.mvds.walks(overlay.id)
   }
 
@@ -233,19 +250,30 @@ export class Peer implements WalkerPeer, Wiring {
     return true
   }
 
-  /** An overlay's state over its ledger (store, policy) and its causal delivery. */
-  async open(id: Uint8Array, policy: RoomPolicy | undefined): Promise<OverlayState> {
+  /** Opens the overlay's ledger (store, policy) and its causal delivery; returns the walker's state of it over the ledger's clock. */
+  async open(id: Uint8Array, policy: RoomPolicy | undefined): Promise<OverlayWalk> {
     const { store, sync, rng, log, counters, clock, events } = this.#c
     const opts = this.#opts
     const ledger = await Ledger.open({ store, sync, rng, log, counters, expired: (overlay, bundle) => events.emit('expired', { overlay, bundle }) }, id, { policy, sketchLength: opts.sketch.sketchLength, sketchJournal: opts.sketch.journal })
-    const state = new OverlayState(id, { ledger, candidates: opts.candidates })
-    state.delivery = new OverlayDelivery({ overlay: id, store, clock, log, self: this.#c.keys.publicKey, maxPending: opts.causalBuffer, waitMs: opts.causalWaitMs, emit: (d) => this.#c.deliver(d) })
+    const state = new OverlayWalk(id, { clock: ledger.clock, candidates: opts.candidates })
+    this.#ledgers.set(state.key, ledger)
+    this.#deliveries.set(state.key, new OverlayDelivery({ overlay: id, store, clock, log, self: this.#c.keys.publicKey, maxPending: opts.causalBuffer, waitMs: opts.causalWaitMs, emit: (d) => this.#c.deliver(d) }))
     return state
   }
 
+  /** Delivers what the store holds undelivered in the overlay (after a join, or a restart). */
+  async resume(overlay: Overlay): Promise<void> {
+    await this.#deliveries.get(overlay.key)?.resume()
+  }
+
+  overlayStats(overlay: Overlay): OverlayServiceStats {
+    const d = this.#deliveries.get(overlay.key)
+    return { bundlesStored: this.#ledgers.get(overlay.key)?.stored ?? 0, ...(d === undefined ? {} : { delivery: { ...d.counters(), waiting: d.pending } }) }
+  }
+
   /** Signs, stores, delivers and pushes a bundle (see BloomwalkNode.publish). */
-  async publish(state: OverlayState, body: Uint8Array, options: { parents?: Uint8Array[]; kind?: number; expiresAt?: number }): Promise<Bundle> {
-    const ledger = state.ledger!
+  async publish(state: OverlayWalk, body: Uint8Array, options: { parents?: Uint8Array[]; kind?: number; expiresAt?: number }): Promise<Bundle> {
+    const ledger = this.#ledgers.get(state.key)!
     const maxParents = this.#opts.maxParents
     if ((options.parents?.length ?? 0) > maxParents) throw new BloomwalkError('INVALID_ARGUMENT', `at most ${maxParents} parents`)
     const identityNonce = this.identities.for(state.id, state.key, ledger.policy.identityBits)
@@ -259,10 +287,10 @@ export class Peer implements WalkerPeer, Wiring {
   }
 
   /** Signs and sends an ephemeral message (see BloomwalkNode.sendEphemeral). */
-  sendEphemeral(state: OverlayState, body: Uint8Array, kind: number): number {
-    const identityNonce = this.identities.for(state.id, state.key, state.ledger!.policy.identityBits)
+  sendEphemeral(state: OverlayWalk, body: Uint8Array, kind: number): number {
+    const identityNonce = this.identities.for(state.id, state.key, this.#ledgers.get(state.key)!.policy.identityBits)
     const bundle = this.#fits(signBundle({ overlay: state.id, globalTime: Math.max(1, state.clock.time), kind, body, identityNonce }, this.#c.keys))
-    state.ephemeralSeen.add(hex(bundle.id))
+    this.#deliveries.get(state.key)!.noteEphemeral(hex(bundle.id))
     if (this.push.options.fanout > 0) return this.#running ? this.push.publish(state, bundle, true) : 0
     // Push off: once to the current walk and stumble peers, as before push existed.
     const now = this.#c.clock.now()

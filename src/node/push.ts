@@ -20,7 +20,7 @@ import { addressKey, DEFAULT_DECODE_LIMITS, parseAddressKey, type Address, type 
 import type { AmplificationGuard } from './amplification.js'
 import type { Charge } from './charge.js'
 import { hex } from '../bytes.js'
-import type { OverlayState } from './overlay.js'
+import type { OverlayWalk } from './overlay.js'
 import type { Packet } from '../wire/index.js'
 
 /** How far and how wide fresh bundles are pushed. Chosen by measurement: docs/evaluation.md §4.8. */
@@ -130,11 +130,13 @@ export interface PushComponents {
   guard: Pick<AmplificationGuard, 'isValidated'>
   send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
   /** Checks, stores and delivers; returns the bundles that were new. */
-  accept(overlay: OverlayState, bundles: readonly Bundle[], from: Address): Promise<Bundle[]>
+  accept(overlay: OverlayWalk, bundles: readonly Bundle[], from: Address): Promise<Bundle[]>
   /** Checks and delivers ephemeral bundles once each; returns those delivered now. */
-  acceptEphemeral(overlay: OverlayState, bundles: readonly Bundle[], from: Address): Bundle[]
+  acceptEphemeral(overlay: OverlayWalk, bundles: readonly Bundle[], from: Address): Bundle[]
   /** Whether the overlay's store holds the bundle `id`. */
-  has(overlay: OverlayState, id: Uint8Array): Promise<boolean>
+  has(overlay: OverlayWalk, id: Uint8Array): Promise<boolean>
+  /** Pushed bundles were new (the ledger's offers count the pushes it lives on). */
+  pushed?(overlay: OverlayWalk): void
 }
 
 /** Push counters at zero (a tracker's, which never pushes). */
@@ -194,7 +196,7 @@ export class PushService {
   }
 
   /** Pushes our own new bundle (or ephemeral message) to up to `fanout` validated candidates and `trustedFanout` trusted peers; returns how many. */
-  publish(overlay: OverlayState, bundle: Bundle, ephemeral = false): number {
+  publish(overlay: OverlayWalk, bundle: Bundle, ephemeral = false): number {
     const { fanout, hops } = this.options
     let sent = 0
     for (const to of [...this.trustedTargets(overlay), ...this.targets(overlay, fanout, undefined)]) {
@@ -209,7 +211,7 @@ export class PushService {
    * check): store or deliver what is new and spread what is fresh while hops remain; ask the
    * sender for the announced ids we lack.
    */
-  async receive(overlay: OverlayState, packet: PushPacket, from: Address): Promise<void> {
+  async receive(overlay: OverlayWalk, packet: PushPacket, from: Address): Promise<void> {
     this.#stats.received++
     const ephemeral = packet.ephemeral === true
     if (packet.have !== undefined && packet.have.length > 0 && !ephemeral) await this.#want(overlay, packet.have, packet.hops, from)
@@ -217,7 +219,7 @@ export class PushService {
     const fresh = ephemeral ? this.#c.acceptEphemeral(overlay, packet.bundles, from) : await this.#c.accept(overlay, packet.bundles, from)
     this.#stats.fresh += fresh.length
     if (fresh.length === 0) return
-    if (!ephemeral) overlay.builder?.onPushed()
+    if (!ephemeral) this.#c.pushed?.(overlay)
     this.#spread(overlay, fresh, packet.hops, from, ephemeral)
   }
 
@@ -225,7 +227,7 @@ export class PushService {
    * Bundles that arrived in a `bundles` datagram and were new (the bundles handler calls it):
    * those we asked for after an announcement spread as if pushed, with the announcement's hops.
    */
-  fetched(overlay: OverlayState, fresh: readonly Bundle[], from: Address): void {
+  fetched(overlay: OverlayWalk, fresh: readonly Bundle[], from: Address): void {
     if (this.#wanted.size === 0) return
     for (const b of fresh) {
       const key = wantKey(overlay, b.id)
@@ -238,7 +240,7 @@ export class PushService {
   }
 
   /** Forwards fresh bundles to `forwardFanout` targets and announces their ids to `announceFanout` others. */
-  #spread(overlay: OverlayState, fresh: readonly Bundle[], hopsIn: number, from: Address, ephemeral: boolean): void {
+  #spread(overlay: OverlayWalk, fresh: readonly Bundle[], hopsIn: number, from: Address, ephemeral: boolean): void {
     const now = this.#c.clock.now()
     const source = addressKey(from)
     const forward: Bundle[] = []
@@ -290,7 +292,7 @@ export class PushService {
   }
 
   /** Asks `from` for the announced ids we lack and have not asked anyone for lately. */
-  async #want(overlay: OverlayState, ids: readonly Uint8Array[], hops: number, from: Address): Promise<void> {
+  async #want(overlay: OverlayWalk, ids: readonly Uint8Array[], hops: number, from: Address): Promise<void> {
     const missing: Uint8Array[] = []
     for (const id of ids) {
       const key = wantKey(overlay, id)
@@ -315,7 +317,7 @@ export class PushService {
    * Up to `n` validated candidates of the overlay (walk or stumble: their NAT holes are open),
    * other than `except`, drawn uniformly (partial Fisher–Yates over the injected rng).
    */
-  targets(overlay: OverlayState, n: number, except: string | undefined): Address[] {
+  targets(overlay: OverlayWalk, n: number, except: string | undefined): Address[] {
     if (n === 0) return []
     const now = this.#c.clock.now()
     const pool: Address[] = []
@@ -340,7 +342,7 @@ export class PushService {
    * Up to `trustedFanout` validated trusted candidates that hold data (their last reported
    * global time is above 0: a tracker reports 0), in table order.
    */
-  trustedTargets(overlay: OverlayState): Address[] {
+  trustedTargets(overlay: OverlayWalk): Address[] {
     const n = this.options.trustedFanout
     if (n === 0 || this.options.fanout === 0) return []
     const out: Address[] = []
@@ -376,7 +378,7 @@ export class PushService {
   }
 }
 
-function wantKey(overlay: OverlayState, id: Uint8Array): string {
+function wantKey(overlay: OverlayWalk, id: Uint8Array): string {
   return hex(overlay.id) + hex(id)
 }
 

@@ -22,10 +22,15 @@ export interface OutstandingRequest {
 export class RequestCache {
   readonly #byId = new Map<number, OutstandingRequest>()
   readonly #max: number
-  evicted = 0
+  #evicted = 0
 
   constructor(max = 1024) {
     this.#max = max
+  }
+
+  /** Requests dropped (and their timeouts cancelled) at the bound, oldest first. */
+  get evicted(): number {
+    return this.#evicted
   }
 
   get size(): number {
@@ -42,7 +47,7 @@ export class RequestCache {
       const oldest = this.#byId.values().next().value as OutstandingRequest
       oldest.cancelTimeout()
       this.#byId.delete(oldest.identifier)
-      this.evicted++
+      this.#evicted++
     }
   }
 

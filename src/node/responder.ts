@@ -14,7 +14,9 @@ import { packDatagrams } from '../sync/pack.js'
 import { addressKey, type Address, type IntroductionRequest } from '../wire/index.js'
 import type { HandlerTable } from './dispatcher.js'
 import { onBundleRequest, serveBundles, type BundleRequestComponents } from './handlers/bundle-request.js'
-import type { OverlayState } from './overlay.js'
+import type { Ledger } from './ledger.js'
+import type { Overlay, OverlayWalk } from './overlay.js'
+import { answerRatePerWalker, PendingAnswers } from './pending-answers.js'
 import type { Counters } from './stats.js'
 
 /** What the responder uses of the node. */
@@ -27,9 +29,25 @@ export interface ResponderComponents extends BundleRequestComponents {
 
 export class Responder {
   readonly c: ResponderComponents
+  /** Our Bloom answers in progress, per overlay and walker (bounded, ./pending-answers.ts). */
+  readonly #answers = new Map<string, PendingAnswers>()
 
   constructor(components: ResponderComponents) {
     this.c = components
+  }
+
+  /** Resolves once our answer in progress to the walker `peerKey`'s offer (if any) has left; never rejects. Catch-up's symbols wait for it. */
+  settled(overlay: OverlayWalk, peerKey: string): Promise<void> {
+    return this.#answersOf(overlay).settled(peerKey)
+  }
+
+  #answersOf(overlay: OverlayWalk): PendingAnswers {
+    let answers = this.#answers.get(overlay.key)
+    if (answers === undefined) {
+      answers = new PendingAnswers(undefined, { ratePerWalker: answerRatePerWalker(overlay.candidates.options.walkEligibleDelayMs) })
+      this.#answers.set(overlay.key, answers)
+    }
+    return answers
   }
 
   /** The packet types the responder handles. */
@@ -38,7 +56,7 @@ export class Responder {
   }
 
   /** Answers a request for bundles by id (a symbols-request's `fetch`), as a bundle-request is answered. */
-  serveBundles(from: Address, overlay: OverlayState, ids: readonly Uint8Array[]): Promise<void> {
+  serveBundles(from: Address, overlay: OverlayWalk, ids: readonly Uint8Array[]): Promise<void> {
     return serveBundles(this.c, from, overlay, ids)
   }
 
@@ -49,15 +67,16 @@ export class Responder {
    * walker or its host had its rate of answers (a flood), the walker is introduced and
    * answered nothing.
    */
-  async answerOffer(from: Address, overlay: OverlayState, req: IntroductionRequest, respond: (datagrams: readonly Bundle[][]) => boolean): Promise<void> {
+  async answerOffer(from: Address, overlay: OverlayWalk, req: IntroductionRequest, respond: (datagrams: readonly Bundle[][]) => boolean): Promise<void> {
     const key = addressKey(from)
-    if (!overlay.answers.admit(key, from, this.c.clock.now())) {
+    const answers = this.#answersOf(overlay)
+    if (!answers.admit(key, from, this.c.clock.now())) {
       this.c.counters.answersShed++
       respond([])
       return
     }
     // The walker's idle check waits for this answer (pending-answers.ts): it must not ask for these bundles again.
-    await overlay.answers.track(key, async () => {
+    await answers.track(key, async () => {
       const datagrams = await this.#answer(overlay, req)
       if (respond(datagrams)) return
       for (const datagram of datagrams) {
@@ -67,11 +86,11 @@ export class Responder {
   }
 
   /** The datagrams answering the request's sync offer (none without one, or without a ledger). */
-  async #answer(overlay: OverlayState, req: IntroductionRequest): Promise<Bundle[][]> {
-    const ledger = overlay.ledger
+  async #answer(overlay: Overlay, req: IntroductionRequest): Promise<Bundle[][]> {
+    const ledger = this.c.ledger(overlay)
     if (req.sync === undefined || ledger === undefined) return []
     const bloom = BloomFilter.fromWire(req.sync.bloom)
-    const answer = await answerOffer({ ...req.sync, bloom }, { store: this.c.store, overlay: overlay.id, globalTime: overlay.clock.time, rng: this.c.rng, activeFrom: ledger.activeFrom() }, this.c.sync)
+    const answer = await answerOffer({ ...req.sync, bloom }, { store: this.c.store, overlay: overlay.id, globalTime: ledger.clock.time, rng: this.c.rng, activeFrom: ledger.activeFrom() }, this.c.sync)
     return packDatagrams(answer.bundles, this.c.sync.datagramBudget, this.c.limits.maxBundlesPerDatagram)
   }
 }

@@ -4,13 +4,14 @@
  * a snapshot (a sketch version) taken when it began. The requester side (sessions, retries,
  * idle checks, newest first) is ./catch-up.ts, which owns one of these.
  */
-import { fitCountsAlone, fitSymbols } from '../reconcile/index.js'
+import { fitCountsAlone, fitSymbols, type Sketch } from '../reconcile/index.js'
 import type { Clock } from '../env/clock.js'
 import type { BundleStore } from '../store/types.js'
 import type { SyncConfig } from '../sync/config.js'
 import { addressKey, type Address, type DecodeLimits, type Packet, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
 import type { Charge } from './charge.js'
-import type { OverlayState } from './overlay.js'
+import type { Ledger } from './ledger.js'
+import type { Overlay, OverlayWalk } from './overlay.js'
 import type { Counters } from './stats.js'
 
 /** What the responder uses of the node (catch-up's components are a superset). */
@@ -23,8 +24,15 @@ export interface SymbolResponderComponents {
   readonly limits: Readonly<DecodeLimits>
   send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
   /** Answers a request for bundles by id, as a bundle-request is answered (a symbols-request's `fetch`). */
-  serveBundles(from: Address, overlay: OverlayState, ids: readonly Uint8Array[]): Promise<void>
+  serveBundles(from: Address, overlay: OverlayWalk, ids: readonly Uint8Array[]): Promise<void>
+  /** The overlay's ledger (its sketch, counts, offers; undefined without one). */
+  ledger(overlay: Overlay): CatchUpLedger | undefined
+  /** Resolves once our Bloom answer in progress to the walker `peerKey` (if any) has left (the responder's, ./responder.ts). */
+  answered(overlay: OverlayWalk, peerKey: string): Promise<void>
 }
+
+/** What catch-up uses of an overlay's ledger (./ledger.ts). */
+export type CatchUpLedger = Pick<Ledger, 'clock' | 'sketch' | 'stored' | 'arriving' | 'builder'>
 
 /** Responder-side snapshots kept per overlay (one per requester, least recent dropped). */
 export const MAX_SNAPSHOTS = 8
@@ -35,7 +43,7 @@ export class SymbolResponder {
   readonly #perRequest: number
   readonly #sessionTimeoutMs: number
   readonly #counters: { snapshotsLost: number }
-  readonly #snapshots = new WeakMap<OverlayState, Map<string, { version: number; at: number }>>()
+  readonly #snapshots = new WeakMap<OverlayWalk, Map<string, { version: number; at: number }>>()
 
   /** `perRequest`: symbols one request gets at most (the response budget's worth); a snapshot is kept `sessionTimeoutMs` after its last request. */
   constructor(components: SymbolResponderComponents, o: { perRequest: number; sessionTimeoutMs: number }, counters: { snapshotsLost: number }) {
@@ -54,8 +62,8 @@ export class SymbolResponder {
    * snapshot taken then, so bundles stored meanwhile do not make the requester's decoding
    * inconsistent. Bundles named in `fetch` are served as a bundle-request's would be.
    */
-  async answer(from: Address, overlay: OverlayState, req: SymbolsRequest): Promise<void> {
-    const sketch = overlay.sketch
+  async answer(from: Address, overlay: OverlayWalk, req: SymbolsRequest): Promise<void> {
+    const sketch = this.#c.ledger(overlay)?.sketch
     if (sketch === undefined) {
       this.#c.counters.drop('tracker-ignores')
       return
@@ -65,7 +73,7 @@ export class SymbolResponder {
       return
     }
     // Our answer to this walker's offer leaves first, or the symbols would show it lacking what that answer carries.
-    await overlay.answers.settled(addressKey(from))
+    await this.#c.answered(overlay, addressKey(from))
     if (req.digest !== undefined && req.from === 0) {
       const s0 = sketch.symbols(0, 1)[0]!
       if (s0.hashXor === req.digest.hashXor && s0.count === req.digest.count) {
@@ -94,7 +102,7 @@ export class SymbolResponder {
   }
 
   /** Adds to `answer` the counts alone (mod 2^16) of up to `want` symbols after its own, as many as fit `budget`. */
-  #countsAlone(answer: SymbolsResponse, sketch: NonNullable<OverlayState['sketch']>, want: number, budget: number, at: number | undefined): void {
+  #countsAlone(answer: SymbolsResponse, sketch: Sketch, want: number, budget: number, at: number | undefined): void {
     const after = answer.from + answer.symbols.length
     const m = fitCountsAlone(budget, answer.from, answer.symbols, Math.max(0, Math.min(want, sketch.length - after)))
     if (m > 0) answer.countsOnly = sketch.symbols(after, m, at).map((s) => s.count & 0xffff)
@@ -107,7 +115,7 @@ export class SymbolResponder {
    * holds happened since, the session is served from the current sketch (it may then end
    * inconsistent and be retried later), counted in `snapshotsLost`.
    */
-  #snapshotFor(overlay: OverlayState, sketch: NonNullable<OverlayState['sketch']>, key: string, start: boolean): number | undefined {
+  #snapshotFor(overlay: OverlayWalk, sketch: Sketch, key: string, start: boolean): number | undefined {
     const now = this.#c.clock.now()
     let snapshots = this.#snapshots.get(overlay)
     if (snapshots === undefined) {

@@ -8,11 +8,11 @@ import type { Packet } from '../wire/index.js'
 import type { CandidateTableInit } from '../candidates/index.js'
 import { newCatchUpCounters } from './catch-up.js'
 import type { HandlerTable } from './dispatcher.js'
-import { OverlayState } from './overlay.js'
+import { OverlayWalk } from './overlay.js'
 import { emptyPushStats } from './push.js'
 import type { Counters } from './stats.js'
 import { Walker, type WalkerComponents, type WalkerInit } from './walker.js'
-import type { Wiring, WiringStats } from './wiring.js'
+import type { OverlayServiceStats, Wiring, WiringStats } from './wiring.js'
 
 /** A tracker: a walker alone, serving the overlays walkers ask about. */
 export class Tracker implements Wiring {
@@ -22,7 +22,7 @@ export class Tracker implements Wiring {
   readonly #tracked: TrackedOverlays
   readonly #candidates: CandidateTableInit | undefined
 
-  constructor(c: WalkerComponents, walker: WalkerInit, o: { overlays: Map<string, OverlayState>; maxTrackedOverlays: number; candidates?: CandidateTableInit }) {
+  constructor(c: WalkerComponents, walker: WalkerInit, o: { overlays: Map<string, OverlayWalk>; maxTrackedOverlays: number; candidates?: CandidateTableInit }) {
     this.walker = new Walker(c, walker)
     this.#counters = c.counters
     this.#candidates = o.candidates
@@ -52,16 +52,23 @@ export class Tracker implements Wiring {
     return this.walker.stop()
   }
 
+  async resume(): Promise<void> {}
+
+  /** A tracker stores and delivers nothing. */
+  overlayStats(): OverlayServiceStats {
+    return { bundlesStored: 0 }
+  }
+
   /** An overlay joined explicitly: served like any other (never walked). */
-  async open(id: Uint8Array): Promise<OverlayState> {
-    return new OverlayState(id, { candidates: this.#candidates })
+  async open(id: Uint8Array): Promise<OverlayWalk> {
+    return new OverlayWalk(id, { candidates: this.#candidates })
   }
 
   walks(): boolean {
     return false
   }
 
-  lookup(overlay: Uint8Array, packet: Packet, key: string): OverlayState | undefined {
+  lookup(overlay: Uint8Array, packet: Packet, key: string): OverlayWalk | undefined {
     return this.#tracked.lookup(overlay, packet, key)
   }
 
@@ -81,18 +88,18 @@ export class Tracker implements Wiring {
  * dropped past `max`.
  */
 export class TrackedOverlays {
-  readonly #overlays: Map<string, OverlayState>
+  readonly #overlays: Map<string, OverlayWalk>
   readonly #max: number
   readonly #candidates: CandidateTableInit | undefined
 
-  constructor(overlays: Map<string, OverlayState>, o: { max: number; candidates?: CandidateTableInit }) {
+  constructor(overlays: Map<string, OverlayWalk>, o: { max: number; candidates?: CandidateTableInit }) {
     this.#overlays = overlays
     this.#max = o.max
     this.#candidates = o.candidates
   }
 
   /** The state of an inbound packet's overlay; an introduction-request creates it. */
-  lookup(overlay: Uint8Array, packet: Packet, key: string): OverlayState | undefined {
+  lookup(overlay: Uint8Array, packet: Packet, key: string): OverlayWalk | undefined {
     const found = this.#overlays.get(key)
     if (found !== undefined) {
       this.#overlays.delete(key)
@@ -100,7 +107,7 @@ export class TrackedOverlays {
       return found
     }
     if (packet.type !== 'introduction-request') return undefined
-    const state = new OverlayState(overlay.slice(), { candidates: this.#candidates })
+    const state = new OverlayWalk(overlay.slice(), { candidates: this.#candidates })
     this.#overlays.set(state.key, state)
     if (this.#overlays.size > this.#max) this.#overlays.delete(this.#overlays.keys().next().value as string)
     return state

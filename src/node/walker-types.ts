@@ -8,11 +8,11 @@ import type { Clock } from '../env/clock.js'
 import type { Logger } from '../env/logger.js'
 import type { Rng } from '../env/rng.js'
 import type { ConnectionType, PunctureTracker, WanVoter } from '../nat/index.js'
-import type { OfferSize } from '../sync/offer.js'
+import type { OfferBuilder, OfferSize } from '../sync/offer.js'
 import type { AmplificationGuard } from './amplification.js'
 import type { Charge } from './charge.js'
 import type { TypedEvents, NodeEvents } from './events.js'
-import type { OverlayState } from './overlay.js'
+import type { OverlayWalk } from './overlay.js'
 import type { OutstandingRequest, RequestCache } from './requests.js'
 import type { Counters } from './stats.js'
 
@@ -40,22 +40,27 @@ export interface WalkerInit {
   punctureRequests: boolean
 }
 
+/** What the walker uses of an overlay's offer builder (the ledger's, ../sync/offer.ts). */
+export type WalkOffers = Pick<OfferBuilder, 'claim' | 'isForwarder'>
+
 /** What a peer adds to its walk (a tracker's walker has none of it). */
 export interface WalkerPeer {
+  /** The overlay's Bloom offers (the ledger's builder; undefined for an overlay without a ledger). */
+  offers(overlay: OverlayWalk): WalkOffers | undefined
   /** An introduction-request from `from` (its offer, if any; `validated`: its address is) — MVDS's Bloom acknowledgement in a private group. */
-  walkedBy(from: Address, overlay: OverlayState, req: IntroductionRequest, validated: boolean): void
+  walkedBy(from: Address, overlay: OverlayWalk, req: IntroductionRequest, validated: boolean): void
   /**
    * Answers the Bloom offer riding on an introduction-request; `respond(datagrams)` sends the
    * introduction-response (and puncture-request) and says whether the answer must be held
    * back (first contact, DESIGN §13).
    */
-  answerOffer(from: Address, overlay: OverlayState, req: IntroductionRequest, respond: (datagrams: readonly Bundle[][]) => boolean): Promise<void>
-  /** After an accepted introduction-response to `request` (first-contact follow-ups, catch-up). */
-  answered(overlay: OverlayState, from: Address, res: IntroductionResponse, request: OutstandingRequest): void
+  answerOffer(from: Address, overlay: OverlayWalk, req: IntroductionRequest, respond: (datagrams: readonly Bundle[][]) => boolean): Promise<void>
+  /** After an accepted introduction-response to `request` (the offers' answered rounds, first-contact follow-ups, catch-up). */
+  answered(overlay: OverlayWalk, from: Address, res: IntroductionResponse, request: OutstandingRequest): void
   /** After a matched puncture from `from` (now an intro candidate). */
-  punctured(overlay: OverlayState, from: Address): void
+  punctured(overlay: OverlayWalk, from: Address): void
   /** After each walk step of the overlay (the ledger's expiry and pruning). */
-  afterStep(overlay: OverlayState): Promise<void>
+  afterStep(overlay: OverlayWalk): Promise<void>
 }
 
 /** Options of one introduction-request (see {@link Walker.request}). */

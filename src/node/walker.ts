@@ -27,8 +27,9 @@ import { onIntroductionRequest } from './handlers/introduction-request.js'
 import { onIntroductionResponse } from './handlers/introduction-response.js'
 import { onPuncture } from './handlers/puncture.js'
 import { onPunctureRequest } from './handlers/puncture-request.js'
-import type { OverlayState } from './overlay.js'
+import type { OverlayWalk } from './overlay.js'
 import { RequestCache } from './requests.js'
+import type { Cancel } from '../env/clock.js'
 import type { RequestOptions, WalkerComponents, WalkerInit, WalkerPeer, WalkerView } from './walker-types.js'
 
 export type { RequestOptions, WalkerComponents, WalkerInit, WalkerPeer } from './walker-types.js'
@@ -45,7 +46,8 @@ export class Walker implements WalkerView {
   readonly voter: WanVoter
   /** Tokens peers issued to us, by their address key (echoed in our next request). */
   readonly #tokens = new Map<string, Uint8Array>()
-  readonly #walking = new Set<OverlayState>()
+  /** The walked overlays and their step: the timer of the next one, and whether one is in flight. */
+  readonly #walking = new Map<OverlayWalk, { cancel: Cancel | undefined; stepping: boolean }>()
   readonly #inflight = new Set<Promise<void>>()
   #running = false
 
@@ -99,29 +101,31 @@ export class Walker implements WalkerView {
   }
 
   /** Walks the overlay: its first step at once (`delay` 0), then one per step interval. */
-  walk(overlay: OverlayState, delay = 0): void {
-    this.#walking.add(overlay)
-    this.#schedule(overlay, delay)
+  walk(overlay: OverlayWalk, delay = 0): void {
+    let step = this.#walking.get(overlay)
+    if (step === undefined) this.#walking.set(overlay, (step = { cancel: undefined, stepping: false }))
+    this.#schedule(overlay, step, delay)
   }
 
   /** Whether the overlay is walked now (a step is scheduled). */
-  isWalking(overlay: OverlayState): boolean {
-    return overlay.cancelStep !== undefined
+  isWalking(overlay: OverlayWalk): boolean {
+    return this.#walking.get(overlay)?.cancel !== undefined
   }
 
   /** Stops walking the overlay (a private group is never walked). */
-  unwalk(overlay: OverlayState): void {
-    overlay.cancelStep?.()
-    overlay.cancelStep = undefined
-    this.#walking.delete(overlay)
+  unwalk(overlay: OverlayWalk): void {
+    const step = this.#walking.get(overlay)
+    if (step === undefined) return
+    step.cancel?.()
+    step.cancel = undefined
   }
 
   /** Cancels every step timer: nothing new starts. The steps in flight finish ({@link stop} waits for them). */
   halt(): void {
     this.#running = false
-    for (const o of this.#walking) {
-      o.cancelStep?.()
-      o.cancelStep = undefined
+    for (const step of this.#walking.values()) {
+      step.cancel?.()
+      step.cancel = undefined
     }
   }
 
@@ -138,13 +142,13 @@ export class Walker implements WalkerView {
     void p.finally(() => this.#inflight.delete(p))
   }
 
-  #schedule(overlay: OverlayState, delay: number): void {
-    overlay.cancelStep?.()
-    overlay.cancelStep = this.c.clock.setTimeout(() => {
+  #schedule(overlay: OverlayWalk, step: { cancel: Cancel | undefined; stepping: boolean }, delay: number): void {
+    step.cancel?.()
+    step.cancel = this.c.clock.setTimeout(() => {
       if (!this.#running) return
-      this.#schedule(overlay, this.init.stepIntervalMs)
-      if (overlay.stepping) return
-      overlay.stepping = true
+      this.#schedule(overlay, step, this.init.stepIntervalMs)
+      if (step.stepping) return
+      step.stepping = true
       this.track(
         this.#step(overlay)
           .then(() => this.peer?.afterStep(overlay))
@@ -158,14 +162,14 @@ export class Walker implements WalkerView {
             }
           })
           .finally(() => {
-            overlay.stepping = false
+            step.stepping = false
           })
       )
     }, delay)
   }
 
   /** One walk step of one overlay. */
-  async #step(overlay: OverlayState): Promise<void> {
+  async #step(overlay: OverlayWalk): Promise<void> {
     const now = this.c.clock.now()
     overlay.candidates.purge(now)
     this.punctures.expire(now)
@@ -173,7 +177,7 @@ export class Walker implements WalkerView {
     // forwards nothing is walked to only when no forwarder of that category is eligible.
     // A trusted peer that reported a global time above ours is ahead of us: trusted peers get
     // a larger share of the steps until we have caught up (docs/security.md, rule 6).
-    const builder = overlay.builder
+    const builder = this.peer?.offers(overlay)
     const ahead = (k: string): boolean => (overlay.peerTime(k) ?? 0) > overlay.clock.time
     const target = overlay.candidates.nextWalkTarget(now, this.c.rng, builder === undefined ? undefined : (k) => builder.isForwarder(k), ahead)
     if (target === undefined) return
@@ -186,7 +190,7 @@ export class Walker implements WalkerView {
    * Sends one introduction-request to `to` (a walk step, or a first-contact follow-up):
    * claims a sync offer when asked, records the walk, arms the 10.5 s timeout.
    */
-  async request(overlay: OverlayState, to: Address, o: RequestOptions): Promise<void> {
+  async request(overlay: OverlayWalk, to: Address, o: RequestOptions): Promise<void> {
     const { clock, rng, guard, counters } = this.c
     const now = clock.now()
     const key = addressKey(to)
@@ -197,10 +201,11 @@ export class Walker implements WalkerView {
     const vouched = candidate?.lastIntro !== undefined
     let identifier = rng.u32()
     while (this.requests.has(identifier)) identifier = rng.u32()
+    const offers = this.peer?.offers(overlay)
     const offer =
-      overlay.builder === undefined || !o.offer || probe
+      offers === undefined || !o.offer || probe
         ? null
-        : await overlay.builder.claim({
+        : await offers.claim({
             globalTime: overlay.clock.time,
             acceptable: overlay.clock.acceptableUpper(now),
             size: this.init.sizes[isIPv6(to) ? 'ipv6' : 'ipv4'],

@@ -9,7 +9,8 @@ import type { CatchUpCounters } from './catch-up.js'
 import type { DispatchMvds, HandlerTable } from './dispatcher.js'
 import type { FirstContactStats } from './first-contact.js'
 import type { IntakeBudgetStats } from './budgets.js'
-import type { OverlayState } from './overlay.js'
+import type { Overlay, OverlayWalk } from './overlay.js'
+import type { DeliveryCounters } from './delivery.js'
 import type { PushStats } from './push.js'
 import type { Walker } from './walker.js'
 
@@ -19,6 +20,13 @@ export interface WiringStats {
   budgets: IntakeBudgetStats
   push: PushStats
   firstContact: FirstContactStats
+}
+
+/** The figures of one overlay's services in `stats()` (a tracker stores and delivers nothing). */
+export interface OverlayServiceStats {
+  bundlesStored: number
+  /** Causal delivery: counters and the bundles waiting in memory for parents (peers only). */
+  delivery?: DeliveryCounters & { waiting: number }
 }
 
 export interface Wiring {
@@ -38,13 +46,16 @@ export interface Wiring {
   /** Cancels its timers; nothing new starts. */
   halt(): Promise<void>
   /** After the handlers in flight: waits for its own work and cancels what is left. */
-  stop(overlays: Iterable<OverlayState>): Promise<void>
-  /** The state of a joined overlay. */
-  open(id: Uint8Array, policy: RoomPolicy | undefined): Promise<OverlayState>
+  stop(): Promise<void>
+  /** Opens a joined overlay's services; returns the walker's state of it. */
+  open(id: Uint8Array, policy: RoomPolicy | undefined): Promise<OverlayWalk>
+  /** Delivers what the store holds undelivered in the overlay (after a join, or a restart). */
+  resume(overlay: Overlay): Promise<void>
+  overlayStats(overlay: Overlay): OverlayServiceStats
   /** Whether the overlay is walked. */
-  walks(overlay: OverlayState): boolean
+  walks(overlay: OverlayWalk): boolean
   /** The state of an inbound packet's overlay (`key`: its hex), if it is served. */
-  lookup(overlay: Uint8Array, packet: Packet, key: string): OverlayState | undefined
+  lookup(overlay: Uint8Array, packet: Packet, key: string): OverlayWalk | undefined
   stats(): WiringStats
   /** This node's identity nonce for the overlay (hex), when minted. */
   identityNonce(key: string): Uint8Array | undefined

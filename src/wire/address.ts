@@ -158,6 +158,7 @@ export function formatIp(ip: Uint8Array): string | null {
  * text, so the nodes of one process (the simulator runs thousands) share it safely.
  */
 export const CANONICAL_HOST_CACHE = 4096
+/** Per process by design (see {@link CANONICAL_HOST_CACHE}); cleared when full. */
 const canonicalCache = new Map<string, string | null>()
 
 /** The canonical text of an IP text, or null when it is not a strict IP address. */

@@ -47,7 +47,7 @@ function delimited(field: number, length: number): number {
   return tagSize(field) + varintSize(length) + length
 }
 
-/** A constant, computed once on first use (the schema is loaded by then); never changes after. */
+/** A constant, computed once on first use (the schema is loaded by then); never changes after: per process by design. */
 let envelopeFixed: number | undefined
 /** Bytes of the envelope's version and overlay fields (36). */
 export function envelopeHeaderBytes(): number {

@@ -80,6 +80,23 @@ describe('CausalBuffer', () => {
     expect(buffer.stats()).toMatchObject({ offered: 2, delivered: 1, duplicates: 1 })
   })
 
+  it("takes the parents an offer's caller found delivered (an async store look-up) for that offer only: no state carries over to the next", () => {
+    const [a, b, c] = chain()
+    const x = item(9, [a!], 4)
+    const buffer = new CausalBuffer<Item>({ isDelivered: () => false })
+    const known = (id: Uint8Array): boolean => hexKey(id) === hexKey(a!.id)
+    // b's parent a is known delivered for this offer: b is delivered at once.
+    expect(names(buffer.offer(b!, 'peer', 0, known).deliver)).toEqual([1])
+    // x's parent is the same a, but this offer does not say so: x waits and asks for a.
+    const next = buffer.offer(x, 'peer', 0)
+    expect(next.deliver).toEqual([])
+    expect(next.missing.map(hexKey)).toEqual([hexKey(a!.id)])
+    // A waiting bundle offered again with its parent now known delivered is released.
+    expect(names(buffer.offer(x, 'peer', 0, known).deliver)).toEqual([9])
+    // c's parent b was delivered by the buffer itself: no predicate needed.
+    expect(names(buffer.offer(c!).deliver)).toEqual([2])
+  })
+
   it('remembers what it delivered itself, so a forgetful isDelivered does not block children', () => {
     const [a, b, c] = chain()
     const buffer = new CausalBuffer<Item>({ isDelivered: () => false })

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/env/clock.js'
 import { SeededRng } from '../../src/env/rng.js'
 import type { Delivery } from '../../src/node/index.js'
-import { OverlayState } from '../../src/node/overlay.js'
+import { OverlayWalk } from '../../src/node/overlay.js'
 import { PushService, pushOptions, type PushOptions } from '../../src/node/push.js'
 import { decodePacket, encodePacket, type Address, type Packet } from '../../src/wire/index.js'
 import { hex, makeBundles } from '../helpers/bundles.js'
@@ -232,7 +232,7 @@ describe('PushService bounds', () => {
   function service(overrides: Parameters<typeof pushOptions>[0] = {}) {
     const clock = new ManualClock(0)
     const rng = new SeededRng(5)
-    const overlay = new OverlayState(new Uint8Array(32).fill(7), {})
+    const overlay = new OverlayWalk(new Uint8Array(32).fill(7), {})
     const sent: { to: Address; packet: Packet }[] = []
     const peers = Array.from({ length: 20 }, (_, i) => ({ host: `10.0.${i}.1`, port: 1000 + i }))
     for (const p of peers) overlay.candidates.recordStumble(`${p.host}:${p.port}`, { lan: p, wan: p, connectionType: 'public' }, 0)

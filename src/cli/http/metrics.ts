@@ -16,13 +16,13 @@ import { send, startHttpServer, type HttpServer } from './server.js'
 export const METRIC_PREFIX = 'bloomwalk_'
 
 /** Top-level numbers of `stats()` that are levels, not counts (the rest are counters). */
-const SCALAR_LEVELS = new Set(['outstandingRequests'])
+const SCALAR_LEVELS: ReadonlySet<string> = new Set(['outstandingRequests'])
 
 /** Groups of counters (objects of numbers) exported as `bloomwalk_<group>_events_total{event}`. */
 const COUNTER_GROUPS = ['catchUp', 'push', 'firstContact', 'punctures', 'amplification'] as const satisfies readonly (keyof NodeStats)[]
 
 /** Fields of those groups that are levels (tables' sizes), not counts: exported as gauges. */
-const LEVEL_FIELDS = new Set(['tracked', 'pending', 'active', 'waiting', 'hosts', 'authors', 'outstanding', 'sessionsActive'])
+const LEVEL_FIELDS: ReadonlySet<string> = new Set(['tracked', 'pending', 'active', 'waiting', 'hosts', 'authors', 'outstanding', 'sessionsActive'])
 
 /** `walkTimeouts` → `walk_timeouts`. */
 export function snake(name: string): string {

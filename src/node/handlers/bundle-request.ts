@@ -12,7 +12,8 @@ import { isSyncable, type SyncConfig } from '../../sync/config.js'
 import type { BundleStore } from '../../store/types.js'
 import type { DecodeLimits, Packet } from '../../wire/index.js'
 import type { Charge } from '../charge.js'
-import type { OverlayState } from '../overlay.js'
+import type { Ledger } from '../ledger.js'
+import type { Overlay, OverlayWalk } from '../overlay.js'
 import type { Counters } from '../stats.js'
 
 /**
@@ -28,9 +29,14 @@ export interface BundleRequestComponents {
   readonly limits: Readonly<DecodeLimits>
   readonly counters: Pick<Counters, 'drop'>
   send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
+  /** The overlay's ledger: what we hold, and the room's active range (undefined: nothing to serve). */
+  ledger(overlay: Overlay): Pick<Ledger, 'clock' | 'activeFrom' | 'activeFromAt'> | undefined
 }
 
-export async function onBundleRequest(ctx: BundleRequestComponents, from: Address, overlay: OverlayState, req: BundleRequest): Promise<void> {
+/** What answering uses of the walker's state of the overlay: the requester's reported global time. */
+export type ServedOverlay = Pick<OverlayWalk, 'id' | 'key' | 'peerTime'>
+
+export async function onBundleRequest(ctx: BundleRequestComponents, from: Address, overlay: OverlayWalk, req: BundleRequest): Promise<void> {
   if (overlay.candidates.get(addressKey(from)) === undefined) {
     ctx.counters.drop('unknown-source')
     return
@@ -46,8 +52,8 @@ export async function onBundleRequest(ctx: BundleRequestComponents, from: Addres
  * is later: a peer back from a long absence still holds bundles the room has pruned, and
  * catch-up's difference lists them, but the requester would only refuse them.
  */
-export async function serveBundles(ctx: BundleRequestComponents, from: Address, overlay: OverlayState, ids: readonly Uint8Array[], newerThan?: number, upTo?: number): Promise<void> {
-  const ledger = overlay.ledger
+export async function serveBundles(ctx: BundleRequestComponents, from: Address, overlay: ServedOverlay, ids: readonly Uint8Array[], newerThan?: number, upTo?: number): Promise<void> {
+  const ledger = ctx.ledger(overlay)
   if (ledger === undefined) return
   const budget = BUNDLE_REQUEST_BUDGET_FACTOR * ctx.sync.responseBudget
   const found: Bundle[] = []
@@ -62,7 +68,7 @@ export async function serveBundles(ctx: BundleRequestComponents, from: Address, 
     bytes += b.bytes.length
   }
   if (newerThan !== undefined && bytes < budget) {
-    const newer = { store: ctx.store, overlay: overlay.id, sync: ctx.sync, globalTime: overlay.clock.time, activeFrom: ledger.activeFrom() }
+    const newer = { store: ctx.store, overlay: overlay.id, sync: ctx.sync, globalTime: ledger.clock.time, activeFrom: ledger.activeFrom() }
     found.push(...(await newerBundles(newer, newerThan, budget - bytes, upTo)))
   }
   for (const datagram of packDatagrams(found, ctx.sync.datagramBudget, ctx.limits.maxBundlesPerDatagram)) {

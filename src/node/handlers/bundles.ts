@@ -7,13 +7,13 @@ import { addressKey, type Address, type BundlesPacket } from '../../wire/index.j
 import type { Bundle } from '../../bundle/types.js'
 import type { Counters } from '../stats.js'
 import type { BundleIntake } from '../intake.js'
-import type { OverlayState } from '../overlay.js'
+import type { OverlayWalk } from '../overlay.js'
 
 /**
  * Whether bundles sent unasked or in answer by `from` may be looked at: only from a candidate
  * of the overlay (otherwise counted as a drop). Shared by `bundles` and `push`.
  */
-export function takesBundlesFrom(counters: Pick<Counters, 'drop'>, from: Address, overlay: OverlayState): boolean {
+export function takesBundlesFrom(counters: Pick<Counters, 'drop'>, from: Address, overlay: OverlayWalk): boolean {
   if (overlay.candidates.get(addressKey(from)) === undefined) {
     counters.drop('unknown-source')
     return false
@@ -26,10 +26,10 @@ export interface BundlesComponents {
   readonly counters: Pick<Counters, 'drop'>
   readonly intake: Pick<BundleIntake, 'accept' | 'acceptEphemeral'>
   /** Hears which stored bundles were new (the push service's `fetched`). */
-  fresh(overlay: OverlayState, fresh: readonly Bundle[], from: Address): void
+  fresh(overlay: OverlayWalk, fresh: readonly Bundle[], from: Address): void
 }
 
-export async function onBundles(c: BundlesComponents, from: Address, overlay: OverlayState, packet: BundlesPacket): Promise<void> {
+export async function onBundles(c: BundlesComponents, from: Address, overlay: OverlayWalk, packet: BundlesPacket): Promise<void> {
   if (!takesBundlesFrom(c.counters, from, overlay)) return
   if (packet.ephemeral === true) c.intake.acceptEphemeral(overlay, packet.bundles, from)
   else c.fresh(overlay, await c.intake.accept(overlay, packet.bundles, from), from)

@@ -8,13 +8,13 @@
 import { addressKey, encodePacket, parseAddressKey, type Address, type IntroductionRequest, type IntroductionResponse } from '../../wire/index.js'
 import type { Bundle } from '../../bundle/types.js'
 import { subnetKeys } from '../../nat/index.js'
-import type { OverlayState } from '../overlay.js'
+import type { OverlayWalk } from '../overlay.js'
 import type { WalkerView } from '../walker-types.js'
 
 /** What this handler uses of the walker. */
 export type IntroductionRequestWalker = Pick<WalkerView, 'c' | 'voter' | 'peer' | 'init' | 'lan' | 'wan' | 'connectionType'>
 
-export async function onIntroductionRequest(w: IntroductionRequestWalker, from: Address, overlay: OverlayState, req: IntroductionRequest): Promise<void> {
+export async function onIntroductionRequest(w: IntroductionRequestWalker, from: Address, overlay: OverlayWalk, req: IntroductionRequest): Promise<void> {
   const { clock, guard, rng, counters } = w.c
   const now = clock.now()
   const key = addressKey(from)
@@ -67,7 +67,7 @@ export async function onIntroductionRequest(w: IntroductionRequestWalker, from: 
 }
 
 /** Bytes of the response (flagged) and of every answer datagram, as they would be sent. */
-function answerBytes(overlay: OverlayState, response: IntroductionResponse, datagrams: readonly Bundle[][]): number {
+function answerBytes(overlay: OverlayWalk, response: IntroductionResponse, datagrams: readonly Bundle[][]): number {
   let bytes = encodePacket(overlay.id, { ...response, answerDeferred: true }).length
   for (const d of datagrams) bytes += encodePacket(overlay.id, { type: 'bundles', bundles: d }).length
   return bytes

@@ -2,18 +2,18 @@
  * introduction-response (A's side): accepted only from the walked address echoing an
  * outstanding identifier. Marks the responder walk, votes our WAN address, keeps its
  * address-validation token, and adds the introduced peer as intro, expecting its puncture.
- * On a peer, the walker's peer part hears of it once the token is kept (first-contact
- * follow-ups, ../first-contact.ts; catch-up's idle check).
+ * On a peer, the walker's peer part hears of it once the token is kept (the offers' answered
+ * rounds, first-contact follow-ups, ../first-contact.ts; catch-up's idle check).
  */
 import { chooseAddress, subnetKeys } from '../../nat/index.js'
 import { addressKey, type Address, type IntroductionResponse } from '../../wire/index.js'
-import type { OverlayState } from '../overlay.js'
+import type { OverlayWalk } from '../overlay.js'
 import type { WalkerView } from '../walker-types.js'
 
 /** What this handler uses of the walker. */
 export type IntroductionResponseWalker = Pick<WalkerView, 'c' | 'voter' | 'peer' | 'requests' | 'punctures' | 'keepToken' | 'wan' | 'isSelf'>
 
-export function onIntroductionResponse(w: IntroductionResponseWalker, from: Address, overlay: OverlayState, res: IntroductionResponse): void {
+export function onIntroductionResponse(w: IntroductionResponseWalker, from: Address, overlay: OverlayWalk, res: IntroductionResponse): void {
   const { clock, guard, counters } = w.c
   const now = clock.now()
   const key = addressKey(from)
@@ -25,12 +25,6 @@ export function onIntroductionResponse(w: IntroductionResponseWalker, from: Addr
   // It received our random identifier at this address: the address is proven.
   guard.validate(key)
   overlay.candidates.recordWalkReply(key, { lan: res.sourceLan, wan: res.sourceWan, connectionType: res.connectionType }, now)
-  // An answered round counts toward the skip curve; a silent address's does not (issue 8).
-  // A responder at global time 0 (a tracker, or a peer with an empty store) holds nothing to
-  // answer a filter with: its round says nothing about being in sync and is not counted.
-  // A held-back answer (first contact) is not an answered round either: the retry asks again.
-  // Nor is the answer to a validation probe, which carried no offer (../walker.ts).
-  if (res.globalTime > 0 && res.answerDeferred !== true && request.probe !== true) overlay.builder?.onAnswered(key)
   w.voter.vote(from, res.destination, res.sourceWan)
   if (res.globalTime > 0) {
     // One median vote per /24 (IPv4) or /48 (IPv6): many ports or hosts of one subnet are one peer (issue 8).

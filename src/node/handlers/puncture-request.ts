@@ -6,13 +6,13 @@
  */
 import { chooseAddress } from '../../nat/index.js'
 import { addressKey, type Address, type PunctureRequest } from '../../wire/index.js'
-import type { OverlayState } from '../overlay.js'
+import type { OverlayWalk } from '../overlay.js'
 import type { WalkerView } from '../walker-types.js'
 
 /** What this handler uses of the walker. */
 export type PunctureRequestWalker = Pick<WalkerView, 'c' | 'lan' | 'wan' | 'isSelf'>
 
-export function onPunctureRequest(w: PunctureRequestWalker, from: Address, overlay: OverlayState, req: PunctureRequest): void {
+export function onPunctureRequest(w: PunctureRequestWalker, from: Address, overlay: OverlayWalk, req: PunctureRequest): void {
   const key = addressKey(from)
   if (overlay.candidates.get(key) === undefined) {
     w.c.counters.drop('unknown-source')

@@ -5,13 +5,13 @@
  * once: ../first-contact.ts).
  */
 import { addressKey, type Address, type Puncture } from '../../wire/index.js'
-import type { OverlayState } from '../overlay.js'
+import type { OverlayWalk } from '../overlay.js'
 import type { WalkerView } from '../walker-types.js'
 
 /** What this handler uses of the walker. */
 export type PunctureWalker = Pick<WalkerView, 'c' | 'punctures' | 'peer'>
 
-export function onPuncture(w: PunctureWalker, from: Address, overlay: OverlayState, p: Puncture): void {
+export function onPuncture(w: PunctureWalker, from: Address, overlay: OverlayWalk, p: Puncture): void {
   const now = w.c.clock.now()
   if (w.punctures.match(p.identifier, from, now) !== 'matched') {
     w.c.counters.drop('unexpected-puncture')

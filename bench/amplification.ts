@@ -98,7 +98,7 @@ export async function measureAmplification(options: AmplificationOptions = {}): 
   const { clock, rng, net, store, overlay } = await victimWorld(bundles, options.seed ?? 1)
   // An IPv6 node: its own addresses make every response it sends longer (the worst case).
   const victimTransport = net.bind({ host: '2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff', port: 7759 })
-  const victim: BloomwalkNode = createNode({ transport: victimTransport, clock, rng: rng.fork(), store, overlays: [overlay], stepIntervalMs: 1e12 })
+  const victim: BloomwalkNode = createNode({ components: { transport: victimTransport, clock, rng: rng.fork(), store }, settings: { overlays: [overlay], stepIntervalMs: 1e12 } })
   await victim.start()
   const to = victim.address()
   const settle = async (): Promise<void> => {
@@ -227,9 +227,9 @@ export async function measureWalkingAmplification(options: { bundles?: number; a
   for (let i = 0; i < HELPERS; i++) {
     const peerStore = new MemoryStore()
     const t = net.bind({ host: `198.51.${100 + i}.9`, port: 7759 })
-    peers.push(createNode({ transport: t, clock, rng: rng.fork(), store: peerStore, overlays: [overlay], stepIntervalMs: 1e12 }))
+    peers.push(createNode({ components: { transport: t, clock, rng: rng.fork(), store: peerStore }, settings: { overlays: [overlay], stepIntervalMs: 1e12 } }))
   }
-  const victim = createNode({ transport: victimTransport, clock, rng: rng.fork(), store, overlays: [overlay], stepIntervalMs: stepMs, trusted: peers.map((p) => p.address()) })
+  const victim = createNode({ components: { transport: victimTransport, clock, rng: rng.fork(), store }, settings: { overlays: [overlay], stepIntervalMs: stepMs, trusted: peers.map((p) => p.address()) } })
   for (const p of peers) await p.start()
   await victim.start()
   const to = victim.address()

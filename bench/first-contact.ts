@@ -43,7 +43,7 @@ export async function firstContactRun(options: { delayMs: number; push: boolean;
   const room = roomId('first-contact-bench')
   const clock = new SystemClock()
   const trackerTransport = await createUdpTransport({ host: '127.0.0.1', port: 0 })
-  const tracker = createNode({ transport: trackerTransport, clock, rng: new CryptoRng(), role: 'tracker' })
+  const tracker = createNode({ components: { transport: trackerTransport, clock, rng: new CryptoRng() }, settings: { role: 'tracker' } })
   await tracker.start()
   const peers: BloomwalkNode[] = []
   const transports = [trackerTransport]
@@ -51,7 +51,7 @@ export async function firstContactRun(options: { delayMs: number; push: boolean;
     for (let i = 0; i < 2; i++) {
       const transport = await createUdpTransport({ host: '127.0.0.1', port: 0 })
       transports.push(transport)
-      const peer = createNode({ transport, clock, rng: new CryptoRng(), store: new MemoryStore(), overlays: [room], trusted: [trackerTransport.address()], push: options.push ? undefined : { fanout: 0 } })
+      const peer = createNode({ components: { transport, clock, rng: new CryptoRng(), store: new MemoryStore() }, settings: { overlays: [room], trusted: [trackerTransport.address()], push: options.push ? undefined : { fanout: 0 } } })
       await peer.start()
       peers.push(peer)
     }

@@ -126,8 +126,8 @@ interface Trio {
 async function trio(transports: [Transport, Transport, Transport], clock: Clock, rng: () => Rng, overlay: Uint8Array, fast: boolean): Promise<Trio> {
   const [t, v, h] = transports
   const timing = fast ? { stepIntervalMs: 200, candidates: { walkEligibleDelayMs: 1000 } } : {}
-  const peer = (transport: Transport): NodeOptions => ({ transport, clock, rng: rng(), store: new MemoryStore(), overlays: [overlay], trusted: [t.address()], ...timing })
-  const nodes = { tracker: createNode({ transport: t, clock, rng: rng(), role: 'tracker' }), victim: createNode(peer(v)), honest: createNode(peer(h)) }
+  const peer = (transport: Transport): NodeOptions => ({ components: { transport, clock, rng: rng(), store: new MemoryStore() }, settings: { overlays: [overlay], trusted: [t.address()], ...timing } })
+  const nodes = { tracker: createNode({ components: { transport: t, clock, rng: rng() }, settings: { role: 'tracker' } }), victim: createNode(peer(v)), honest: createNode(peer(h)) }
   for (const n of Object.values(nodes)) await n.start()
   return nodes
 }

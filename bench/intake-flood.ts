@@ -156,9 +156,9 @@ async function scenario(attack: Attack, rate: number, seconds: number, budgets: 
   const [vt, ht] = [await createUdpTransport({ host: '127.0.0.1' }), await createUdpTransport({ host: '127.0.0.2' })]
   const fast = { stepIntervalMs: STEP_MS, candidates: { walkEligibleDelayMs: 3 * STEP_MS } }
   const victimStore = new MemoryStore()
-  const victim: BloomwalkNode = createNode({ transport: vt, clock, rng: new CryptoRng(), store: victimStore, overlays: [overlay], trusted: [ht.address()], verifyBundle, intakeBudgets: budgets === 'baseline' ? UNLIMITED : undefined, ...fast })
+  const victim: BloomwalkNode = createNode({ components: { transport: vt, clock, rng: new CryptoRng(), store: victimStore, verifyBundle }, settings: { overlays: [overlay], trusted: [ht.address()], intakeBudgets: budgets === 'baseline' ? UNLIMITED : undefined, ...fast } })
   const honestKeys = generateKeyPair(new CryptoRng())
-  const honest: BloomwalkNode = createNode({ keys: honestKeys, transport: ht, clock, rng: new CryptoRng(), store: new MemoryStore(), overlays: [overlay], trusted: [vt.address()], verifyBundle: nativeVerifyBundle, ...fast })
+  const honest: BloomwalkNode = createNode({ components: { keys: honestKeys, transport: ht, clock, rng: new CryptoRng(), store: new MemoryStore(), verifyBundle: nativeVerifyBundle }, settings: { overlays: [overlay], trusted: [vt.address()], ...fast } })
   const published = new Map<string, number>()
   const latencies: number[] = []
   let stored = 0

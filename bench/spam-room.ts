@@ -83,7 +83,7 @@ async function run(peers: number, spammerShare: number, minutes: number, seed: n
   const overlay = roomId('spam-room', SPAM_POLICY)
   const policies = new Map([[hex(overlay), SPAM_POLICY]])
   const trackerT = net.bind()
-  const tracker = createNode({ transport: trackerT, clock, rng: rng.fork(), role: 'tracker' })
+  const tracker = createNode({ components: { transport: trackerT, clock, rng: rng.fork() }, settings: { role: 'tracker' } })
   await tracker.start()
   const spamAuthors = new Set<string>()
   const isSpam = (a: string) => spamAuthors.has(a)
@@ -92,7 +92,7 @@ async function run(peers: number, spammerShare: number, minutes: number, seed: n
     const store = new MemoryStore()
     const forwarded = { bytes: 0 }
     const bound = net.bind()
-    const node = createNode({ transport: spamCounter(bound, isSpam, forwarded), clock, rng: rng.fork(), store, overlays: [overlay], trusted: [trackerT.address()], policies })
+    const node = createNode({ components: { transport: spamCounter(bound, isSpam, forwarded), clock, rng: rng.fork(), store }, settings: { overlays: [overlay], trusted: [trackerT.address()], policies } })
     await node.start()
     honest.push({ node, store, forwarded, sent: () => bound.stats().bytesSent })
   }
@@ -100,7 +100,7 @@ async function run(peers: number, spammerShare: number, minutes: number, seed: n
   const spammers: { node: BloomwalkNode; store: MemoryStore }[] = []
   for (let i = 0; i < spammerCount; i++) {
     const store = new MemoryStore()
-    const node = createNode({ transport: net.bind(), clock, rng: rng.fork(), store, overlays: [overlay], trusted: [trackerT.address()], policies })
+    const node = createNode({ components: { transport: net.bind(), clock, rng: rng.fork(), store }, settings: { overlays: [overlay], trusted: [trackerT.address()], policies } })
     await node.start()
     spammers.push({ node, store })
   }

@@ -117,7 +117,7 @@ async function child(options: { buffer: number | undefined; bundles: number }): 
     close: () => raw.close(),
     stats: () => raw.stats()
   }
-  const node = createNode({ transport: counted, clock: new SystemClock(), rng: new CryptoRng(), store, overlays: [fill[0]!.overlay], stepIntervalMs: 1e9 })
+  const node = createNode({ components: { transport: counted, clock: new SystemClock(), rng: new CryptoRng(), store }, settings: { overlays: [fill[0]!.overlay], stepIntervalMs: 1e9 } })
   await node.start()
   const report = (): ChildReport => ({
     port: raw.address().port,

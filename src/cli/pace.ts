@@ -7,7 +7,7 @@
  * trips, which do not speed up, so they keep the design's values.
  */
 import { DESIGN_STEP_MS, MAX_CANDIDATES, pacedWalkEligibleDelayMs } from '../candidates/options.js'
-import type { NodeOptions } from '../node/index.js'
+import type { NodeSettings } from '../node/index.js'
 
 export { DESIGN_STEP_MS }
 
@@ -17,7 +17,7 @@ export { DESIGN_STEP_MS }
  * `sameHost` lifts the per-subnet caps on stumble and intro candidates, for peers that
  * all share one address (the demo on 127.0.0.1).
  */
-export function scaledNodeOptions(stepIntervalMs: number, options: { sameHost?: boolean } = {}): Partial<NodeOptions> {
+export function scaledNodeOptions(stepIntervalMs: number, options: { sameHost?: boolean } = {}): NodeSettings {
   return {
     stepIntervalMs,
     candidates: {

@@ -14,7 +14,7 @@ import { resolveEndpoint } from './endpoint.js'
 import { hostOption, roomOption, trackerOptions } from './options.js'
 import { shortHex } from './report.js'
 import { scaledNodeOptions } from './pace.js'
-import type { BloomwalkNode, NodeOptions } from '../node/index.js'
+import type { BloomwalkNode, NodeSettings } from '../node/index.js'
 import { startUdpNode, type UdpNode } from './udp-node.js'
 import { MAX_RECEIVE_BUFFER_BYTES } from '../transport/udp.js'
 
@@ -92,7 +92,7 @@ export interface Peer extends UdpNode {
  * @throws {UsageError} naming the first bad option
  * @throws {CommandError} when a tracker does not resolve, the port cannot be bound or the data directory is busy
  */
-export async function startPeer(values: PeerValues, io: CommandIo, log: Logger, extra: Partial<NodeOptions> = {}, beforeStart?: (node: BloomwalkNode) => void): Promise<Peer> {
+export async function startPeer(values: PeerValues, io: CommandIo, log: Logger, extra: NodeSettings = {}, beforeStart?: (node: BloomwalkNode) => void): Promise<Peer> {
   const room = roomOption(values.room)
   const policyName = choiceOption('policy', values.policy, ['default', 'open'] as const, 'default')
   const policy: RoomPolicy = policyName === 'open' ? OPEN_ROOM_POLICY : DEFAULT_ROOM_POLICY

@@ -9,7 +9,7 @@ import { type Rng } from '../env/rng.js'
 import { SystemClock, type Clock } from '../env/clock.js'
 import type { Logger } from '../env/logger.js'
 import type { KeyPair } from '../bundle/sign.js'
-import { createNode, type BloomwalkNode, type NodeOptions } from '../node/index.js'
+import { createNode, type BloomwalkNode, type NodeSettings } from '../node/index.js'
 import { LevelStore } from '../store/level.js'
 import type { BundleStore } from '../store/types.js'
 import { createUdpTransport, type UdpTransport } from '../transport/udp.js'
@@ -41,7 +41,7 @@ export interface UdpNodeInit {
   /** Wraps the bound transport before the node sees it (e.g. a {@link CountingTransport}). */
   wrap?: (transport: Transport) => Transport
   /** Further node options (step interval, candidate and sync settings, …). */
-  node?: Partial<NodeOptions>
+  node?: NodeSettings
   /** Called with the node before it starts: attach `bundle` listeners here (starting delivers what an earlier run left undelivered). */
   beforeStart?: (node: BloomwalkNode) => void
 }
@@ -76,18 +76,8 @@ export async function startUdpNode(init: UdpNodeInit): Promise<UdpNode> {
   const store = init.role === 'tracker' ? undefined : (init.store ?? (init.dataDir === undefined ? undefined : new LevelStore(init.dataDir, { logger: init.logger.child('store') })))
   const lan = lanAddress(transport.address())
   const node = createNode({
-    transport,
-    clock: init.clock ?? new SystemClock(),
-    rng: init.rng ?? new CryptoRng(),
-    store,
-    logger: init.logger,
-    keys: init.keys,
-    role: init.role,
-    overlays: init.overlays,
-    trusted: init.trackers,
-    lan,
-    verifyBundle: nativeVerifyBundle,
-    ...init.node
+    components: { transport, clock: init.clock ?? new SystemClock(), rng: init.rng ?? new CryptoRng(), store, logger: init.logger, keys: init.keys, verifyBundle: nativeVerifyBundle },
+    settings: { role: init.role, overlays: init.overlays, trusted: init.trackers, lan, ...init.node }
   })
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {

@@ -1,7 +1,9 @@
 /**
- * Options of a node (DESIGN §2, §5, §6, §9): the components it is built from (injected; the
- * CLI and simulator pick them) and its settings, with defaults. {@link resolveNodeOptions}
- * checks them at the boundary: a bad one is an INVALID_ARGUMENT naming the option.
+ * Options of a node (DESIGN §2, §5, §6, §9, §12), in two groups: `components`, what it is
+ * built from (injected; the CLI and simulator pick them), and `settings`, how it behaves
+ * (every one has a default). {@link resolveNodeOptions} checks them at the boundary: a bad
+ * one — a wrong value, an unknown name, a component among the settings or the reverse — is
+ * an INVALID_ARGUMENT naming the option by its path (`settings.stepIntervalMs`).
  */
 import type { BundleStore } from '../store/types.js'
 import type { CandidateTableInit } from '../candidates/index.js'
@@ -85,10 +87,10 @@ export interface NodeSettings {
   causalWaitMs?: number
   /**
    * Idle checks and catch-up by coded symbols after walk steps (DESIGN §11), with the sketch's
-   * sizes; `false` turns the idle checks off (the sketch is still kept and answered from).
-   * Default `true`: on, default sizes.
+   * sizes; `false` turns the idle checks off (the sketch is still kept, with the default
+   * sizes, and answered from). Default: on, default sizes.
    */
-  catchUp?: boolean | CatchUpOptions
+  catchUp?: false | CatchUpOptions
   /**
    * Per source host and per author: signature checks, bundles and bytes stored per second
    * (DESIGN §14); over budget is dropped and counted before the signature check.
@@ -105,8 +107,39 @@ export interface NodeSettings {
   push?: Partial<PushOptions>
 }
 
-/** Everything a node is built from: its components and its settings, in one object. */
-export type NodeOptions = NodeComponents & NodeSettings
+/** What {@link createNode} takes: what the node is built from, and how it behaves. */
+export interface NodeOptions {
+  components: NodeComponents
+  settings?: NodeSettings
+}
+
+/** Every component's name (the compiler checks the list is complete). */
+const COMPONENTS: Readonly<Record<keyof NodeComponents, true>> = { transport: true, clock: true, rng: true, store: true, logger: true, keys: true, verifyBundle: true }
+/** Every setting's name (the compiler checks the list is complete). */
+const SETTINGS: Readonly<Record<keyof NodeSettings, true>> = {
+  role: true,
+  overlays: true,
+  trusted: true,
+  lan: true,
+  stepIntervalMs: true,
+  requestTimeoutMs: true,
+  punctureRequests: true,
+  sync: true,
+  limits: true,
+  candidates: true,
+  amplificationFactor: true,
+  maxTrackedOverlays: true,
+  deliveryQueue: true,
+  maxParents: true,
+  causalBuffer: true,
+  causalWaitMs: true,
+  catchUp: true,
+  intakeBudgets: true,
+  policies: true,
+  identityNonces: true,
+  mvds: true,
+  push: true
+}
 
 /** The settings that have plain defaults. */
 type Defaulted = 'role' | 'stepIntervalMs' | 'requestTimeoutMs' | 'punctureRequests' | 'amplificationFactor' | 'maxTrackedOverlays' | 'deliveryQueue' | 'maxParents' | 'causalBuffer' | 'causalWaitMs'
@@ -151,27 +184,51 @@ function integer(option: string, v: number, min: number, max = Number.MAX_SAFE_I
  * @throws {BloomwalkError} INVALID_ARGUMENT naming the first bad option
  */
 export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
-  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object', options)
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as NodeOptions
-  const o = { ...NODE_DEFAULTS, ...given }
-  for (const name of ['transport', 'clock', 'rng'] as const) if (typeof o[name] !== 'object' || o[name] === null) throw invalid(name, 'is a required component', o[name])
-  if (o.role !== 'peer' && o.role !== 'tracker') throw invalid('role', "must be 'peer' or 'tracker'", o.role)
-  if (o.role === 'peer' && o.store === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'createNode: store is required: a peer node needs a store')
-  integer('stepIntervalMs', o.stepIntervalMs, 1)
-  integer('requestTimeoutMs', o.requestTimeoutMs, 1)
-  if (typeof o.punctureRequests !== 'boolean') throw invalid('punctureRequests', 'must be a boolean', o.punctureRequests)
-  if (typeof o.amplificationFactor !== 'number' || !(o.amplificationFactor >= 1) || !Number.isFinite(o.amplificationFactor)) throw invalid('amplificationFactor', 'must be a finite number ≥ 1', o.amplificationFactor)
-  integer('maxTrackedOverlays', o.maxTrackedOverlays, 1)
-  integer('deliveryQueue', o.deliveryQueue, 1)
-  integer('maxParents', o.maxParents, 0)
-  integer('causalBuffer', o.causalBuffer, 1)
-  integer('causalWaitMs', o.causalWaitMs, 0)
-  const catchUp = given.catchUp
-  if (catchUp !== undefined && typeof catchUp !== 'boolean' && (typeof catchUp !== 'object' || catchUp === null)) throw invalid('catchUp', 'must be a boolean or { sketchLength, journal }', catchUp)
-  const sizes = typeof catchUp === 'object' ? catchUp : {}
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object { components, settings }', options)
+  for (const name of Object.keys(options)) {
+    if (name === 'components' || name === 'settings') continue
+    const home = name in COMPONENTS ? 'components' : name in SETTINGS ? 'settings' : undefined
+    throw new BloomwalkError('INVALID_ARGUMENT', home === undefined ? `createNode: ${name} is not an option (createNode takes { components, settings })` : `createNode: ${name} goes in ${home} (createNode takes { components, settings }: options.${home}.${name})`)
+  }
+  const components = group('components', options.components, COMPONENTS, SETTINGS)
+  const settings = group('settings', options.settings ?? {}, SETTINGS, COMPONENTS)
+  const o: Omit<ResolvedNodeOptions, 'catchUp' | 'sketch'> = { ...NODE_DEFAULTS, ...settings, ...components }
+  for (const name of ['transport', 'clock', 'rng'] as const) if (typeof o[name] !== 'object' || o[name] === null) throw invalid(`components.${name}`, 'is a required component', o[name])
+  if (o.role !== 'peer' && o.role !== 'tracker') throw invalid('settings.role', "must be 'peer' or 'tracker'", o.role)
+  if (o.role === 'peer' && o.store === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'createNode: components.store is required: a peer node needs a store')
+  integer('settings.stepIntervalMs', o.stepIntervalMs, 1)
+  integer('settings.requestTimeoutMs', o.requestTimeoutMs, 1)
+  if (typeof o.punctureRequests !== 'boolean') throw invalid('settings.punctureRequests', 'must be a boolean', o.punctureRequests)
+  if (typeof o.amplificationFactor !== 'number' || !(o.amplificationFactor >= 1) || !Number.isFinite(o.amplificationFactor)) throw invalid('settings.amplificationFactor', 'must be a finite number ≥ 1', o.amplificationFactor)
+  integer('settings.maxTrackedOverlays', o.maxTrackedOverlays, 1)
+  integer('settings.deliveryQueue', o.deliveryQueue, 1)
+  integer('settings.maxParents', o.maxParents, 0)
+  integer('settings.causalBuffer', o.causalBuffer, 1)
+  integer('settings.causalWaitMs', o.causalWaitMs, 0)
+  const catchUp: unknown = settings.catchUp
+  if (catchUp !== undefined && catchUp !== false && (typeof catchUp !== 'object' || catchUp === null)) throw invalid('settings.catchUp', 'must be false (off) or { sketchLength?, journal? } (on; absent: on with the default sizes)', catchUp)
+  const sizes: CatchUpOptions = typeof catchUp === 'object' && catchUp !== null ? catchUp : {}
+  for (const name of Object.keys(sizes)) if (name !== 'sketchLength' && name !== 'journal') throw invalid(`settings.catchUp.${name}`, 'is not a catch-up setting (sketchLength, journal)', (sizes as Record<string, unknown>)[name])
   const sketch: Required<CatchUpOptions> = {
-    sketchLength: integer('catchUp.sketchLength', sizes.sketchLength ?? DEFAULT_SKETCH_LENGTH, 1, MAX_SKETCH_LENGTH),
-    journal: integer('catchUp.journal', sizes.journal ?? DEFAULT_JOURNAL_LENGTH, 0, MAX_JOURNAL_LENGTH)
+    sketchLength: integer('settings.catchUp.sketchLength', sizes.sketchLength ?? DEFAULT_SKETCH_LENGTH, 1, MAX_SKETCH_LENGTH),
+    journal: integer('settings.catchUp.journal', sizes.journal ?? DEFAULT_JOURNAL_LENGTH, 0, MAX_JOURNAL_LENGTH)
   }
   return { ...o, catchUp: catchUp !== false, sketch }
+}
+
+/**
+ * One group of options without its undefined fields (an option given as undefined takes its
+ * default), or INVALID_ARGUMENT naming a field that does not belong in it.
+ */
+function group<T extends object>(name: 'components' | 'settings', value: T | undefined, own: Readonly<Record<string, true>>, other: Readonly<Record<string, true>>): T {
+  if (typeof value !== 'object' || value === null) throw invalid(name, name === 'components' ? 'must be an object { transport, clock, rng, … }' : 'must be an object', value)
+  const out: Record<string, unknown> = {}
+  for (const [field, v] of Object.entries(value)) {
+    if (!(field in own)) {
+      const home = field in other ? `: it goes in ${name === 'components' ? 'settings' : 'components'}` : ''
+      throw new BloomwalkError('INVALID_ARGUMENT', `createNode: ${name}.${field} is not ${name === 'components' ? 'a component' : 'a setting'}${home}`)
+    }
+    if (v !== undefined) out[field] = v
+  }
+  return out as T
 }

@@ -275,22 +275,19 @@ export class BloomDriver implements Driver {
     if (h.node !== null) return
     const s = this.#world.scenario
     const options: NodeOptions = {
-      transport: h.transport,
-      clock: this.#world.clock,
-      rng: h.rng,
-      keys: h.keys,
-      role: h.role === 'tracker' ? 'tracker' : 'peer',
-      store: h.store,
-      overlays: h.role === 'tracker' ? [] : [this.overlay],
-      trusted,
-      // The walk eligibility delay follows the step as on a UDP node (`--step`); without trust the trackers are a bootstrap: walked to only when nothing else is eligible.
-      candidates: { walkEligibleDelayMs: pacedWalkEligibleDelayMs(s.stepIntervalMs), ...(h.role === 'peer' && !s.trusted ? { categoryWeights: { trusted: BOOTSTRAP_ONLY_WEIGHT }, behindTrustedShare: 0, trustedRecheckMs: 0 } : {}) },
-      stepIntervalMs: s.stepIntervalMs,
-      sync: { ...s.sync },
-      catchUp: s.catchUp,
-      push: s.push === null ? { fanout: 0 } : stripUndefined(s.push),
-      verifyBundle: this.#world.verify,
-      ...(this.#policy === undefined || h.role === 'tracker' ? {} : { policies: new Map([[hex(this.overlay), this.#policy]]) })
+      components: { transport: h.transport, clock: this.#world.clock, rng: h.rng, keys: h.keys, store: h.store, verifyBundle: this.#world.verify },
+      settings: {
+        role: h.role === 'tracker' ? 'tracker' : 'peer',
+        overlays: h.role === 'tracker' ? [] : [this.overlay],
+        trusted,
+        // The walk eligibility delay follows the step as on a UDP node (`--step`); without trust the trackers are a bootstrap: walked to only when nothing else is eligible.
+        candidates: { walkEligibleDelayMs: pacedWalkEligibleDelayMs(s.stepIntervalMs), ...(h.role === 'peer' && !s.trusted ? { categoryWeights: { trusted: BOOTSTRAP_ONLY_WEIGHT }, behindTrustedShare: 0, trustedRecheckMs: 0 } : {}) },
+        stepIntervalMs: s.stepIntervalMs,
+        sync: { ...s.sync },
+        ...(s.catchUp ? {} : { catchUp: false }),
+        push: s.push === null ? { fanout: 0 } : stripUndefined(s.push),
+        ...(this.#policy === undefined || h.role === 'tracker' ? {} : { policies: new Map([[hex(this.overlay), this.#policy]]) })
+      }
     }
     const node = createNode(options)
     if (h.index >= 0) {

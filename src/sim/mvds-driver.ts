@@ -171,23 +171,20 @@ export class MvdsDriver implements Driver {
     const s = w.scenario
     const store = s.store === 'interned' ? new InternedStore(this.#table) : new MemoryStore()
     const node = createNode({
-      transport,
-      clock: w.clock,
-      rng,
-      keys: generateKeyPair(rng),
-      store,
-      overlays: [],
-      catchUp: s.bloomAck && s.catchUp,
-      sync: s.bloomAck ? { ...s.sync } : { datagramBudget: s.sync.datagramBudget },
-      ...(s.bloomAck
-        ? {
-            stepIntervalMs: s.stepIntervalMs,
-            candidates: { walkEligibleDelayMs: pacedWalkEligibleDelayMs(s.stepIntervalMs) },
-            push: s.push === null ? { fanout: 0 } : stripUndefined(s.push)
-          }
-        : {}),
-      verifyBundle: this.#world.verify,
-      mvds: { mode: s.protocol === 'mvds-interactive' ? 'interactive' : 'batch', epochMs: EPOCH_MS, topic: s.multicast ? `mvds/${hex(this.overlay)}` : undefined, persist: false, bloomAck: s.bloomAck, ...(s.heardWithin === null ? {} : { heardWithin: s.heardWithin }) }
+      components: { transport, clock: w.clock, rng, keys: generateKeyPair(rng), store, verifyBundle: this.#world.verify },
+      settings: {
+        overlays: [],
+        ...(s.bloomAck && s.catchUp ? {} : { catchUp: false }),
+        sync: s.bloomAck ? { ...s.sync } : { datagramBudget: s.sync.datagramBudget },
+        ...(s.bloomAck
+          ? {
+              stepIntervalMs: s.stepIntervalMs,
+              candidates: { walkEligibleDelayMs: pacedWalkEligibleDelayMs(s.stepIntervalMs) },
+              push: s.push === null ? { fanout: 0 } : stripUndefined(s.push)
+            }
+          : {}),
+        mvds: { mode: s.protocol === 'mvds-interactive' ? 'interactive' : 'batch', epochMs: EPOCH_MS, topic: s.multicast ? `mvds/${hex(this.overlay)}` : undefined, persist: false, bloomAck: s.bloomAck, ...(s.heardWithin === null ? {} : { heardWithin: s.heardWithin }) }
+      }
     })
     if (index >= 0) {
       node.events.on('bundle', (d) => {

@@ -69,7 +69,7 @@ describe('bounded state under a flood of distinct sources', () => {
     for (const b of makeBundles(200, { overlay, seed: 71 })) await store.put(b)
     const me: Address = { host: '192.0.2.1', port: 7759 }
     const transport = stubTransport(me)
-    const node = createNode({ transport, clock, rng: new SeededRng(71), store, overlays: [overlay] })
+    const node = createNode({ components: { transport, clock, rng: new SeededRng(71), store }, settings: { overlays: [overlay] } })
     await node.start()
     const handler = transport.onPacket!
     const bloom = new BloomFilter(1000, 7, 1)

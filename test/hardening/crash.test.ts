@@ -46,9 +46,8 @@ import { CryptoRng } from './src/env/crypto-rng.js'
 const [dbPath, overlayHex, sourcePort] = process.argv.slice(2)
 const transport = await createUdpTransport({ host: '127.0.0.1' })
 const node = createNode({
-  transport, clock: new SystemClock(), rng: new CryptoRng(), store: new LevelStore(dbPath),
-  overlays: [Uint8Array.from(Buffer.from(overlayHex, 'hex'))], trusted: [{ host: '127.0.0.1', port: Number(sourcePort) }],
-  stepIntervalMs: 30, candidates: { walkEligibleDelayMs: 60 }
+  components: { transport, clock: new SystemClock(), rng: new CryptoRng(), store: new LevelStore(dbPath) },
+  settings: { overlays: [Uint8Array.from(Buffer.from(overlayHex, 'hex'))], trusted: [{ host: '127.0.0.1', port: Number(sourcePort) }], stepIntervalMs: 30, candidates: { walkEligibleDelayMs: 60 } }
 })
 node.events.on('bundle', (d) => process.stdout.write(Buffer.from(d.bundle.id).toString('hex') + '\\n'))
 await node.start()
@@ -96,7 +95,7 @@ describe('node crash safety (SIGKILL while receiving bundles over UDP)', () => {
     for (const b of makeBundles(POOL, { overlay, seed: 61, bodyBytes: 120, sequential: true })) await store.put(b)
     const transport = await createUdpTransport({ host: '127.0.0.1' })
     // A large response budget keeps bundles flowing fast, so every kill lands mid-stream.
-    const node = createNode({ transport, clock: new SystemClock(), rng: new CryptoRng(), store, overlays: [overlay], stepIntervalMs: 1e9, sync: { responseBudget: 20_000 } })
+    const node = createNode({ components: { transport, clock: new SystemClock(), rng: new CryptoRng(), store }, settings: { overlays: [overlay], stepIntervalMs: 1e9, sync: { responseBudget: 20_000 } } })
     await node.start()
     source = { node, transport }
   }, 120_000)

@@ -142,7 +142,7 @@ describe('forged and corrupted bundles relayed by an untrusted peer', () => {
     const seen: Uint8Array[] = []
     const [vt, wt, mt] = [await createUdpTransport({ host: '127.0.0.1' }), await createUdpTransport({ host: '127.0.0.1' }), await createUdpTransport({ host: '127.0.0.1' })]
     const overlay = new Uint8Array(32).fill(0x51)
-    const peer = (transport: Transport, trusted: Address) => createNode({ transport, clock, rng: new CryptoRng(), store: new MemoryStore(), overlays: [overlay], trusted: [trusted], ...fast })
+    const peer = (transport: Transport, trusted: Address) => createNode({ components: { transport, clock, rng: new CryptoRng(), store: new MemoryStore() }, settings: { overlays: [overlay], trusted: [trusted], ...fast } })
     const victim = peer(vt, wt.address())
     const third = peer(spy(wt, seen), vt.address())
     await victim.start()

@@ -41,7 +41,7 @@ const out = (line) => process.stdout.write(line + '\\n')
 const group = roomId('mvds crash')
 const transport = await createUdpTransport({ host: '127.0.0.1', port: Number(port) })
 const store = new LevelStore(dbPath)
-const node = createNode({ transport, clock: new SystemClock(), rng: new SeededRng(1000 + Number(run)), keys: keyPairFromSecret(new Uint8Array(32).fill(7)), store, overlays: [], trusted: [], mvds: { mode: 'batch', epochMs: 20 } })
+const node = createNode({ components: { transport, clock: new SystemClock(), rng: new SeededRng(1000 + Number(run)), keys: keyPairFromSecret(new Uint8Array(32).fill(7)), store }, settings: { overlays: [], trusted: [], mvds: { mode: 'batch', epochMs: 20 } } })
 // Every delivery of someone else's bundle: received now, or stored by an earlier run and delivered at start.
 node.events.on('bundle', (d) => { if (!d.own) out('GOT ' + new TextDecoder().decode(d.bundle.body)) })
 await node.start()
@@ -119,7 +119,7 @@ describe('MVDS across kill -9', () => {
     const childPort = probe.address().port
     await probe.close()
     const yTransport = await createUdpTransport({ host: '127.0.0.1', port: 0 })
-    const y = createNode({ transport: yTransport, clock: new SystemClock(), rng: new SeededRng(77), store: new MemoryStore(), overlays: [], trusted: [], mvds: { mode: 'batch', epochMs: 20 } })
+    const y = createNode({ components: { transport: yTransport, clock: new SystemClock(), rng: new SeededRng(77), store: new MemoryStore() }, settings: { overlays: [], trusted: [], mvds: { mode: 'batch', epochMs: 20 } } })
     const yGot: string[] = []
     y.events.on('bundle', (d) => d.from !== undefined && yGot.push(new TextDecoder().decode(d.bundle.body)))
     await y.start()

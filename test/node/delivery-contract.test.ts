@@ -153,17 +153,8 @@ async function play(c: Case, base: BundleStore, reopen: () => Promise<void>): Pr
     const kclock = new KillableClock(clock)
     const transport = net.bind()
     const node = createNode({
-      transport,
-      clock: kclock,
-      rng: new SeededRng(100 + runs++),
-      keys: ownKeys,
-      store,
-      overlays: [overlay],
-      stepIntervalMs: 1e9,
-      catchUp: false,
-      causalBuffer: c.buffer,
-      causalWaitMs: waitPolicy ? 5_000 : 1e9,
-      verifyBundle: () => true
+      components: { transport, clock: kclock, rng: new SeededRng(100 + runs++), keys: ownKeys, store, verifyBundle: () => true },
+      settings: { overlays: [overlay], stepIntervalMs: 1e9, catchUp: false, causalBuffer: c.buffer, causalWaitMs: waitPolicy ? 5_000 : 1e9 }
     })
     const listening = new AbortController()
     const run: Run = { node, store, clock: kclock, transport, listening, history: await history(base), events: [], iterated: [], iterating: Promise.resolve() }

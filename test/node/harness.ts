@@ -2,10 +2,23 @@
 import { roomId } from '../../src/bundle/index.js'
 import { ManualClock } from '../../src/env/clock.js'
 import { SeededRng } from '../../src/env/rng.js'
-import { createNode, type BloomwalkNode, type NodeOptions } from '../../src/node/index.js'
+import { createNode, type BloomwalkNode, type NodeComponents, type NodeOptions, type NodeSettings } from '../../src/node/index.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { MemoryNetwork } from '../../src/transport/index.js'
 import type { Address } from '../../src/wire/index.js'
+
+/** A test peer's overrides: components and settings in one object (the harness sorts them into createNode's groups). */
+export type PeerOptions = Partial<NodeComponents> & NodeSettings
+
+const COMPONENT_NAMES: readonly string[] = ['transport', 'clock', 'rng', 'store', 'logger', 'keys', 'verifyBundle'] satisfies (keyof NodeComponents)[]
+
+/** Sorts a flat mix of components and settings into `createNode`'s `{ components, settings }`. */
+export function grouped(o: PeerOptions): NodeOptions {
+  const components: Record<string, unknown> = {}
+  const settings: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(o)) (COMPONENT_NAMES.includes(k) ? components : settings)[k] = v
+  return { components: components as unknown as NodeComponents, settings: settings as NodeSettings }
+}
 
 export interface Testnet {
   clock: ManualClock
@@ -17,7 +30,7 @@ export interface Testnet {
   trackerAddress: Address
   /** Advances virtual time in steps, letting async handlers finish after each. */
   run(ms: number, stepMs?: number): Promise<void>
-  addPeer(extra?: Partial<NodeOptions>): Promise<BloomwalkNode>
+  addPeer(extra?: PeerOptions): Promise<BloomwalkNode>
   stop(): Promise<void>
 }
 
@@ -26,27 +39,18 @@ export async function settle(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve))
 }
 
-export async function testnet(options: { seed?: number; peers?: number; latencyMs?: number; loss?: number; peer?: Partial<NodeOptions> } = {}): Promise<Testnet> {
+export async function testnet(options: { seed?: number; peers?: number; latencyMs?: number; loss?: number; peer?: PeerOptions } = {}): Promise<Testnet> {
   const clock = new ManualClock(1_000_000)
   const rng = new SeededRng(options.seed ?? 1)
   const net = new MemoryNetwork({ clock, rng: rng.fork(), latencyMs: options.latencyMs ?? 20, loss: options.loss ?? 0, maxDatagram: 65_507 })
   const overlay = roomId('testnet')
   const trackerTransport = net.bind()
-  const tracker = createNode({ transport: trackerTransport, clock, rng: rng.fork(), role: 'tracker' })
+  const tracker = createNode({ components: { transport: trackerTransport, clock, rng: rng.fork() }, settings: { role: 'tracker' } })
   await tracker.start()
   const trackerAddress = trackerTransport.address()
   const nodes: BloomwalkNode[] = []
-  const addPeer = async (extra: Partial<NodeOptions> = {}) => {
-    const node = createNode({
-      transport: net.bind(),
-      clock,
-      rng: rng.fork(),
-      store: new MemoryStore(),
-      overlays: [overlay],
-      trusted: [trackerAddress],
-      ...options.peer,
-      ...extra
-    })
+  const addPeer = async (extra: PeerOptions = {}) => {
+    const node = createNode(grouped({ transport: net.bind(), clock, rng: rng.fork(), store: new MemoryStore(), overlays: [overlay], trusted: [trackerAddress], ...options.peer, ...extra }))
     await node.start()
     nodes.push(node)
     return node

@@ -61,7 +61,7 @@ async function world(seed: number) {
     return { node: make(view), clock: view, transport }
   }
   const trackerTransport = net.bind()
-  const tracker = member(trackerTransport, (view) => createNode({ transport: trackerTransport, clock: view, rng: rng.fork(), role: 'tracker' }))
+  const tracker = member(trackerTransport, (view) => createNode({ components: { transport: trackerTransport, clock: view, rng: rng.fork() }, settings: { role: 'tracker' } }))
   await tracker.node.start()
   const peers: Member[] = []
   const transports = Array.from({ length: PEERS }, () => net.bind())
@@ -73,7 +73,7 @@ async function world(seed: number) {
     // The tracker and the next peer are trusted: a lossy first contact with the tracker alone could leave a peer with nobody to walk to.
     const trusted = [trackerTransport.address(), transports[(i + 1) % PEERS]!.address()]
     const peer = member(transport, (view) =>
-      createNode({ transport, clock: view, rng: rng.fork(), store, overlays: [overlay], trusted, stepIntervalMs: 2000, mvds: { mode: i % 2 === 0 ? 'batch' : 'interactive', epochMs: 500 } })
+      createNode({ components: { transport, clock: view, rng: rng.fork(), store }, settings: { overlays: [overlay], trusted, stepIntervalMs: 2000, mvds: { mode: i % 2 === 0 ? 'batch' : 'interactive', epochMs: 500 } } })
     )
     await peer.node.start()
     peers.push(peer)

@@ -35,8 +35,8 @@ async function pair(latencyMs: number) {
   const [aStore, bStore] = [await storeWith([top, ...rest.slice(0, 100)]), await storeWith([top, ...rest.slice(10)])]
   const [aTransport, bTransport] = [net.bind(), net.bind()]
   const [aClock, bClock] = [clock.view(), clock.view()]
-  const b = createNode({ transport: bTransport, clock: bClock, rng: rng.fork(), store: bStore, overlays: [overlay], stepIntervalMs: HOUR })
-  const a = createNode({ transport: aTransport, clock: aClock, rng: rng.fork(), store: aStore, overlays: [overlay], trusted: [bTransport.address()], stepIntervalMs: 5000 })
+  const b = createNode({ components: { transport: bTransport, clock: bClock, rng: rng.fork(), store: bStore }, settings: { overlays: [overlay], stepIntervalMs: HOUR } })
+  const a = createNode({ components: { transport: aTransport, clock: aClock, rng: rng.fork(), store: aStore }, settings: { overlays: [overlay], trusted: [bTransport.address()], stepIntervalMs: 5000 } })
   await b.start()
   await a.start()
   return { clock, a, b, aClock, aTransport }

@@ -15,11 +15,11 @@ import { generateKeyPair, roomId, signBundle } from '../../src/bundle/index.js'
 import { SeededRng } from '../../src/env/rng.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import type { Bundle } from '../../src/bundle/types.js'
-import type { BloomwalkNode, NodeOptions } from '../../src/node/index.js'
+import type { BloomwalkNode } from '../../src/node/index.js'
 import { BloomAcks, MAX_BLOOM_ACK_ENTRIES } from '../../src/node/mvds-bloom-ack.js'
 import type { Transport } from '../../src/transport/types.js'
 import { addressKey, decodePacket, encodePacket, type Address } from '../../src/wire/index.js'
-import { testnet, type Testnet } from './harness.js'
+import { testnet, type PeerOptions, type Testnet } from './harness.js'
 
 const group = roomId('a private group with Bloom acknowledgements')
 const text = (s: string) => new TextEncoder().encode(s)
@@ -57,7 +57,7 @@ interface Members {
 
 async function members(mode: 'batch' | 'interactive', seed: number, options: { third?: boolean; saturate?: () => boolean } = {}): Promise<Members & { c?: BloomwalkNode }> {
   const t = await testnet({ peers: 0, seed })
-  const opts: Partial<NodeOptions> = { overlays: [], trusted: [], catchUp: false, push: { fanout: 0 }, mvds: { mode, epochMs: 1000, bloomAck: true } }
+  const opts: PeerOptions = { overlays: [], trusted: [], catchUp: false, push: { fanout: 0 }, mvds: { mode, epochMs: 1000, bloomAck: true } }
   const a = await t.addPeer(opts)
   const saturate = options.saturate
   const b = await t.addPeer({ ...opts, ...(saturate === undefined ? {} : { transport: saturating(t.net.bind(), saturate) }) })
@@ -132,7 +132,7 @@ describe('mvds.bloomAck: a member\'s Bloom offer acknowledges', () => {
   it('a non-member author\'s bundle brought by the walk of the group is refused (mvds-not-member)', async () => {
     // The walk of a private group runs among members only; the member key list still decides authorship.
     const t = await testnet({ peers: 0, seed: 63 })
-    const opts: Partial<NodeOptions> = { overlays: [], trusted: [], catchUp: false, mvds: { mode: 'batch', epochMs: 1000, bloomAck: true } }
+    const opts: PeerOptions = { overlays: [], trusted: [], catchUp: false, mvds: { mode: 'batch', epochMs: 1000, bloomAck: true } }
     const foreign = signBundle({ overlay: group, globalTime: 1, kind: 1, body: text('not a member') }, generateKeyPair(new SeededRng(9)))
     const store = new MemoryStore()
     await store.open()

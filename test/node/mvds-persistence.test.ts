@@ -7,22 +7,22 @@
  */
 import { describe, expect, it } from 'vitest'
 import { roomId } from '../../src/bundle/index.js'
-import { createNode, type BloomwalkNode, type NodeOptions } from '../../src/node/index.js'
+import { createNode, type BloomwalkNode } from '../../src/node/index.js'
 import { MemoryStore } from '../../src/store/memory.js'
-import { settle, testnet, type Testnet } from './harness.js'
+import { grouped, settle, testnet, type PeerOptions, type Testnet } from './harness.js'
 
 const group = roomId('persisted group')
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
 
 /** A node that can be replaced by a fresh one over the same store, transport and keys. */
-async function restartable(t: Testnet, extra: Partial<NodeOptions>) {
+async function restartable(t: Testnet, extra: PeerOptions) {
   const store = new MemoryStore()
   const transport = t.net.bind()
   const first = await t.addPeer({ ...extra, store, transport, trusted: [] })
   const restart = async (node: BloomwalkNode): Promise<BloomwalkNode> => {
     await node.stop()
     await store.close()
-    const next = createNode({ transport, clock: t.clock, rng: t.rng.fork(), store, keys: node.keys, overlays: [t.overlay], trusted: [], ...extra })
+    const next = createNode(grouped({ transport, clock: t.clock, rng: t.rng.fork(), store, keys: node.keys, overlays: [t.overlay], trusted: [], ...extra }))
     await next.start()
     t.nodes.push(next)
     return next
@@ -97,7 +97,7 @@ describe('MVDS persistence', () => {
       await b.stop()
       await bStore.close()
       const moved = t.net.bind()
-      const b2 = createNode({ transport: moved, clock: t.clock, rng: t.rng.fork(), store: bStore, keys: b.keys, overlays: [t.overlay], trusted: [], mvds: { mode: 'batch', epochMs: 1000 } })
+      const b2 = createNode({ components: { transport: moved, clock: t.clock, rng: t.rng.fork(), store: bStore, keys: b.keys }, settings: { overlays: [t.overlay], trusted: [], mvds: { mode: 'batch', epochMs: 1000 } } })
       const got: string[] = []
       b2.events.on('bundle', (d) => !d.own && got.push(text(d.bundle.body)))
       await b2.start()

@@ -14,14 +14,14 @@ import { BloomFilter } from '../../src/bloom/index.js'
 import { roomId, signBundle, generateKeyPair } from '../../src/bundle/index.js'
 import { SystemClock } from '../../src/env/clock.js'
 import { SeededRng } from '../../src/env/rng.js'
-import { createNode, type BloomwalkNode, type NodeOptions } from '../../src/node/index.js'
+import { createNode, type BloomwalkNode } from '../../src/node/index.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { offerSize } from '../../src/sync/capacity.js'
 import { createUdpTransport } from '../../src/transport/udp.js'
 import type { Transport } from '../../src/transport/types.js'
 import { mvdsMessageId } from '../../src/wire/mvds.js'
 import { addressKey, decodePacket, encodePacket, type Address, type Packet } from '../../src/wire/index.js'
-import { testnet } from './harness.js'
+import { grouped, testnet, type PeerOptions } from './harness.js'
 
 const group = roomId('a private group')
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
@@ -75,7 +75,7 @@ describe('private-group non-member', () => {
   for (const tracker of [true, false]) {
     it(`MemoryNetwork, ${tracker ? 'with the tracker and trusted as defaults' : 'no tracker, c trusts a and b'}: a non-member that knows the group id gets nothing`, async () => {
       const t = await testnet({ peers: 0, seed: tracker ? 91 : 92 })
-      const base: Partial<NodeOptions> = tracker ? {} : { trusted: [] }
+      const base: PeerOptions = tracker ? {} : { trusted: [] }
       const a = await t.addPeer({ ...base, mvds: { mode: 'batch' } })
       const b = await t.addPeer({ ...base, mvds: { mode: 'interactive' } })
       const cStore = new MemoryStore()
@@ -189,13 +189,13 @@ describe('private-group non-member', () => {
         }
         let trusted: Address[] = []
         if (withTracker) {
-          const tracker = createNode({ transport: await bind(), clock, rng: rng.fork(), role: 'tracker' })
+          const tracker = createNode({ components: { transport: await bind(), clock, rng: rng.fork() }, settings: { role: 'tracker' } })
           await tracker.start()
           cleanup.push(() => tracker.stop())
           trusted = [tracker.address()]
         }
-        const start = async (extra: Partial<NodeOptions>, transport?: Transport): Promise<BloomwalkNode> => {
-          const node = createNode({ transport: transport ?? (await bind()), clock, rng: rng.fork(), store: new MemoryStore(), overlays: [overlay], trusted, stepIntervalMs: 100, ...extra })
+        const start = async (extra: PeerOptions, transport?: Transport): Promise<BloomwalkNode> => {
+          const node = createNode(grouped({ transport: transport ?? (await bind()), clock, rng: rng.fork(), store: new MemoryStore(), overlays: [overlay], trusted, stepIntervalMs: 100, ...extra }))
           await node.start()
           cleanup.push(() => node.stop())
           return node

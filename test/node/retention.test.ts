@@ -7,10 +7,9 @@
 import { describe, expect, it } from 'vitest'
 import { roomPolicy, signBundle, verifyBundleSignature, type Bundle, type RoomPolicy } from '../../src/bundle/index.js'
 import { isBloomwalkError } from '../../src/errors.js'
-import type { NodeOptions } from '../../src/node/index.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { hex, makeAuthors } from '../helpers/bundles.js'
-import { testnet, type Testnet } from './harness.js'
+import { testnet, type PeerOptions, type Testnet } from './harness.js'
 
 const [alice, bob] = makeAuthors(2, 4242)
 
@@ -20,7 +19,7 @@ async function held(store: MemoryStore, overlay: Uint8Array): Promise<string[]> 
   return ids.sort()
 }
 
-async function room(policy: RoomPolicy, seed: number, extra: Partial<NodeOptions> = {}): Promise<{ t: Testnet; stores: MemoryStore[]; checks: () => number }> {
+async function room(policy: RoomPolicy, seed: number, extra: PeerOptions = {}): Promise<{ t: Testnet; stores: MemoryStore[]; checks: () => number }> {
   let checks = 0
   const verifyBundle = (b: Bundle) => {
     checks++

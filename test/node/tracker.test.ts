@@ -13,7 +13,7 @@ describe('tracker overlay table', () => {
   it('is bounded and least-recently-used: an overlay asked about again outlives one asked about once', async () => {
     const clock = new ManualClock(1_000_000)
     const net = new MemoryNetwork({ clock, rng: new SeededRng(3), latencyMs: 5 })
-    const tracker = createNode({ transport: net.bind(), clock, rng: new SeededRng(4), role: 'tracker', maxTrackedOverlays: 2 })
+    const tracker = createNode({ components: { transport: net.bind(), clock, rng: new SeededRng(4) }, settings: { role: 'tracker', maxTrackedOverlays: 2 } })
     await tracker.start()
     const walker = net.bind()
     walker.onPacket = () => {}

@@ -47,19 +47,14 @@ describe('loopback UDP: tracker + 10 peers', { timeout: 40_000 }, () => {
     }
 
     const trackerTransport = await bind()
-    const tracker = createNode({ transport: trackerTransport, clock, rng: rng.fork(), role: 'tracker' })
+    const tracker = createNode({ components: { transport: trackerTransport, clock, rng: rng.fork() }, settings: { role: 'tracker' } })
     await tracker.start()
     cleanup.push(() => tracker.stop())
     const peers: BloomwalkNode[] = []
     for (let i = 0; i < PEERS; i++) {
       const node = createNode({
-        transport: await bind(),
-        clock,
-        rng: rng.fork(),
-        store: new MemoryStore(),
-        overlays: [overlay],
-        trusted: [trackerTransport.address()],
-        ...scaledNodeOptions(STEP_MS, { sameHost: true })
+        components: { transport: await bind(), clock, rng: rng.fork(), store: new MemoryStore() },
+        settings: { overlays: [overlay], trusted: [trackerTransport.address()], ...scaledNodeOptions(STEP_MS, { sameHost: true }) }
       })
       await node.start()
       cleanup.push(() => node.stop())

@@ -97,6 +97,11 @@ export class MvdsCore {
   readonly groups = new Map<string, Set<string>>()
   /** Ids of messages received lately, so a repeated copy is not hashed again. */
   readonly ids = new MessageIdMemo()
+  /**
+   * Hex ids of received messages the host is still making durable (`hold` … `settle`): their
+   * ACKs wait in the peers' queues. As many as the host's writes in flight (the host bounds them).
+   */
+  readonly held = new Set<string>()
   /** The latest epoch seen by `tick` or `receive`; new records are due from it. */
   epoch: number
 

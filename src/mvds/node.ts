@@ -162,6 +162,31 @@ export class MvdsNode {
   }
 
   /**
+   * Holds the ACKs of a message `receive` delivered until {@link settle}: the host calls it
+   * while it makes the message durable (its own database), so that no peer is told we hold
+   * what a crash could still lose. The ACKs wait in their peers' queues (bounded as ever;
+   * one evicted there is answered by the sender's retransmission), and so does the ACK an
+   * OFFER or a copy of the message earns meanwhile.
+   */
+  hold(id: Uint8Array): void {
+    this.#core.held.add(hex(id))
+  }
+
+  /**
+   * Ends a {@link hold}. `stored`: the host holds the message durably, and its ACKs go out
+   * with the next payloads. Otherwise (the host could not store it) the message is removed
+   * from the store and its queued ACKs dropped: it was never acknowledged, so its senders
+   * retransmit it and it is received again as new.
+   */
+  settle(id: Uint8Array, stored: boolean): void {
+    const core = this.#core
+    const key = hex(id)
+    if (!core.held.delete(key) || stored) return
+    core.store.delete(id)
+    for (const peer of core.peers.values()) peer.acks.delete(key)
+  }
+
+  /**
    * A probabilistic acknowledgement from a peer (./probable-ack.ts): its OFFER and MESSAGE
    * records for which `holds` is true are dropped (counted in `stats().probableAcks`) and the
    * messages remembered as held by the peer. Call it with a Bloom offer received from the

@@ -45,6 +45,10 @@ export class MemoryMvdsStore implements MvdsMessageStore {
     this.#messages.set(key, message)
   }
 
+  delete(id: Uint8Array): void {
+    this.#messages.delete(hex(id))
+  }
+
   /** Messages stored. */
   get size(): number {
     return this.#messages.size

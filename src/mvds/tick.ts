@@ -34,7 +34,9 @@ function build(core: MvdsCore, peerId: string, peer: PeerState, epoch: number): 
   const { opts, stats } = core
   const b = new PayloadBuilder(opts.maxPayloadBytes, opts.maxIdsPerList, opts.maxMessagesPerPayload, opts.schema)
   // ACKs first: they are small and, never being retransmitted, only go out from this queue.
+  // Those of a message the host is still making durable stay queued (MvdsNode.hold).
   for (const [key, id] of peer.acks) {
+    if (core.held.has(key)) continue
     if (!b.addId('acks', id)) break
     peer.acks.delete(key)
   }

@@ -21,6 +21,8 @@ export interface MvdsMessageStore {
   get(id: Uint8Array, key?: string): MvdsMessage | undefined
   /** Stores a message under its id (`mvdsMessageId` of its fields). Idempotent. */
   put(id: Uint8Array, message: MvdsMessage): void
+  /** Removes a message (the host could not keep it: see `MvdsNode.settle`). */
+  delete(id: Uint8Array): void
 }
 
 /**

@@ -11,11 +11,14 @@
  * ```
  *
  * Messages are journaled as they enter the store (write-through: the sans-I/O node reads a
- * synchronous store) and deleted when evicted; the snapshot is rewritten on `flush` when
+ * synchronous store) and deleted when evicted; a received message only once its bundle is in
+ * the bundle store ({@link JournaledMvdsStore.unsettled}): otherwise a crash could leave the
+ * journal holding a message the bundle store lacks, and the restarted node would acknowledge
+ * the sender's retransmission of it as a duplicate. The snapshot is rewritten on `flush` when
  * anything changed. Each flush is one atomic batch, so a crash (kill -9 included) leaves
- * the last flushed state. The node flushes before every tick that may send ACKs, and
- * `share` / `sendPrivate` resolve only after their flush: a message we acknowledged, or
- * promised to send, is on disk first.
+ * the last flushed state. The node flushes before every tick, and `share` / `sendPrivate`
+ * resolve only after their flush: a message we promised to send is on disk first. (What we
+ * acknowledge is on disk first too, in the bundle store: src/node/mvds.ts holds ACKs.)
  */
 import { decodeMvdsSnapshot, encodeMvdsSnapshot, type MvdsNode } from '../mvds/index.js'
 import type { MvdsMessageStore } from '../mvds/types.js'
@@ -53,6 +56,8 @@ export class JournaledMvdsStore implements MvdsMessageStore {
   /** Changes not yet flushed: hex id → message (put) or undefined (delete). */
   readonly changes = new Map<string, MvdsMessage | undefined>()
   readonly #journaled: boolean
+  /** Hex ids of received messages not journaled until their bundle is stored (a subset of the messages). */
+  readonly #unsettled = new Set<string>()
 
   constructor(init: { maxMessages?: number; journaled: boolean }) {
     this.#max = init.maxMessages ?? DEFAULT_MAX_MVDS_MESSAGES
@@ -71,6 +76,29 @@ export class JournaledMvdsStore implements MvdsMessageStore {
     this.#insert(hex(id), message, this.#journaled)
   }
 
+  delete(id: Uint8Array): void {
+    const key = hex(id)
+    if (!this.#messages.delete(key)) return
+    this.#unsettled.delete(key)
+    if (this.#journaled) this.changes.set(key, undefined)
+  }
+
+  /** A received message whose bundle is being stored: journaled only once {@link settled}. */
+  unsettled(id: Uint8Array): void {
+    const key = hex(id)
+    if (!this.#messages.has(key)) return
+    this.#unsettled.add(key)
+    this.changes.delete(key)
+  }
+
+  /** The bundle of an {@link unsettled} message is stored: the message is journaled with the next flush. */
+  settled(id: Uint8Array): void {
+    const key = hex(id)
+    if (!this.#unsettled.delete(key)) return
+    const message = this.#messages.get(key)
+    if (message !== undefined && this.#journaled) this.changes.set(key, message)
+  }
+
   /** Loads a message read back from the journal (not journaled again). */
   load(key: string, message: MvdsMessage): void {
     this.#insert(key, message, false)
@@ -85,6 +113,7 @@ export class JournaledMvdsStore implements MvdsMessageStore {
     if (this.#messages.size >= this.#max) {
       const oldest = this.#messages.keys().next().value as string
       this.#messages.delete(oldest)
+      this.#unsettled.delete(oldest)
       if (this.#journaled) this.changes.set(oldest, undefined)
     }
     this.#messages.set(key, message)

@@ -69,14 +69,24 @@ export interface NodeMvdsDeps {
   log: Logger
   /** Checks a received bundle (signature, size) before MVDS stores and acknowledges it. */
   verify: (bundle: Bundle) => boolean
-  /** Hands a verified bundle to the node (store, causal delivery); resolves once it is stored. */
-  deliver: (bundle: Bundle, from: Address) => Promise<void>
+  /**
+   * Hands a verified bundle to the node (store, causal delivery). Resolves true once the
+   * bundle store holds it or refused it for good (the room's policy), false when it could
+   * not be stored (the store failed, the group is not open yet): then it is not acknowledged.
+   */
+  deliver: (bundle: Bundle, from: Address) => Promise<boolean>
   /** False while the store cannot make a bundle durable: nothing is acknowledged then. Default always true. */
   canStore?: () => boolean
 }
 
-/** Rounds of "wait for storing, flush" before a tick sends anyway. */
+/** Rounds of "wait for storing, flush" before a tick sends with the ACKs still held. */
 const MAX_DURABLE_ROUNDS = 4
+
+/**
+ * Received messages whose bundles may be in writing at once; beyond, a new message is not
+ * accepted (not acknowledged: its sender retransmits it).
+ */
+export const MAX_MVDS_STORING = 1024
 
 export class NodeMvds {
   readonly node: MvdsNode
@@ -94,8 +104,9 @@ export class NodeMvds {
   readonly #journal: MvdsJournal | undefined
   /** With `bloomAck`: the bridge from MVDS message ids to the bundles a Bloom filter lists. */
   readonly #bloomAcks: BloomAcks | undefined
-  /** Bundle intakes of delivered messages not finished yet: their ACKs wait for them. */
+  /** Bundle intakes of delivered messages not finished yet: their ACKs are held until then. */
   readonly #storing = new Set<Promise<void>>()
+  readonly #messages: JournaledMvdsStore
   /** Tail of the tick queue (ticks run one at a time). */
   #ticks: Promise<void> = Promise.resolve()
   #loaded = false
@@ -108,6 +119,7 @@ export class NodeMvds {
     if (this.#topic !== undefined && isMulticastTransport(deps.transport)) deps.transport.subscribe(this.#topic)
     this.#members = new GroupMembers(deps.selfAuthor)
     const store = new JournaledMvdsStore({ journaled: deps.state !== undefined })
+    this.#messages = store
     // Holding a silent member's retransmissions is sound only with the members' walk (bloomAck).
     if (options.heardWithin !== undefined && options.bloomAck !== true) throw new BloomwalkError('INVALID_ARGUMENT', 'mvds.heardWithin needs mvds.bloomAck: the members\' walk brings a silent member what it lacks')
     const heardWithin = options.heardWithin
@@ -235,9 +247,7 @@ export class NodeMvds {
         const bundle = this.#accepted.get(message.body) ?? this.#acceptable(message)
         if (bundle === null) continue
         this.#bloomAcks?.remember(hex(result.ids[i]!), bundle)
-        const storing = this.#deps.deliver(bundle, from)
-        this.#storing.add(storing)
-        void storing.finally(() => this.#storing.delete(storing))
+        this.#store(result.ids[i]!, bundle, from)
       }
     } finally {
       this.#accepted.clear()
@@ -245,11 +255,33 @@ export class NodeMvds {
   }
 
   /**
+   * A delivered message's bundle goes to the bundle store. Until it is there, the message is
+   * neither acknowledged (MvdsNode.hold) nor journaled (JournaledMvdsStore.unsettled): a crash
+   * meanwhile leaves its sender's record, and the retransmission is received as new after the
+   * restart. Not stored (the store failed): forgotten, so that the retransmission is taken again.
+   */
+  #store(id: Uint8Array, bundle: Bundle, from: Address): void {
+    this.node.hold(id)
+    this.#messages.unsettled(id)
+    const storing = this.#deps.deliver(bundle, from).then(
+      (stored) => this.#settle(id, stored),
+      () => this.#settle(id, false)
+    )
+    this.#storing.add(storing)
+    void storing.finally(() => this.#storing.delete(storing))
+  }
+
+  /** A delivered message's write is done (not stored: the intake counted why). */
+  #settle(id: Uint8Array, stored: boolean): void {
+    if (stored) this.#messages.settled(id)
+    this.node.settle(id, stored)
+  }
+
+  /**
    * One epoch: sends what is due. Ticks run one at a time; each first waits for the bundles
-   * being stored and flushes the journal, so what it acknowledges is on disk (a few rounds
-   * at most: a message arriving during the last one is acknowledged before it is durable,
-   * and after a crash in that window its sender's retransmission brings it back only if the
-   * sender still has the record — docs/mvds.md, "Persistence").
+   * being stored (so that their ACKs go out in this epoch) and flushes the journal, a few
+   * rounds at most. A message still being stored then keeps its ACKs held (see {@link #store}):
+   * nothing is acknowledged before the bundle store holds it (docs/mvds.md, "Persistence").
    */
   tick(epoch: number): Promise<void> {
     const run = this.#ticks.then(() => this.#tick(epoch))
@@ -309,6 +341,11 @@ export class NodeMvds {
     if (this.#deps.canStore?.() === false) {
       // Not acknowledged: the sender keeps it and retransmits once the store serves again.
       this.#deps.counters.bundleDrop('store-unavailable')
+      return false
+    }
+    if (this.#storing.size + this.#accepted.size >= MAX_MVDS_STORING) {
+      // As many writes in flight as we allow: the sender retransmits it later.
+      this.#deps.counters.bundleDrop('mvds-storing-full')
       return false
     }
     const bundle = this.#acceptable(message)

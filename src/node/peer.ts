@@ -114,11 +114,12 @@ export class Peer implements WalkerPeer, Wiring {
             log,
             verify: (b) => verify(b) && b.bytes.length <= maxBundleBytes(sync.datagramBudget),
             canStore: () => store.failure === undefined,
+            // Stored (or refused for good by the room's policy) unless the store failed meanwhile.
             deliver: (b, from) => {
               const state = c.overlays.get(hex(b.overlay))
-              if (state === undefined) return Promise.resolve()
-              const stored = this.intake.accept(state, [b], from, true).then(() => undefined)
-              c.track(stored)
+              if (state === undefined) return Promise.resolve(false)
+              const stored = this.intake.accept(state, [b], from, true).then(() => store.failure === undefined)
+              c.track(stored.then(() => undefined))
               return stored
             }
           })

@@ -3,7 +3,8 @@
  * system clock, MVDS batch mode, 20 ms epochs) in a private group with a node `y` in this
  * process. The child sends a message every 15 ms, `y` every 60 ms; the child prints `SENT <body>` once
  * `sendPrivate` resolved and `GOT <body>` for every delivery. The parent SIGKILLs it after a
- * few messages, 20 times, restarting it on the same database and port; then a last run
+ * few messages, restarting it on the same database and port — 20 times with
+ * BLOOMWALK_MVDS_CRASH=1 (the acceptance criterion, ~30 s), 4 times in CI — then a last run
  * sends nothing and is left to catch up. Checked:
  * - no record lost: every body the child reported SENT reaches `y`, and every body `y`
  *   sent reaches the child (it acknowledged only what it had stored);
@@ -25,8 +26,14 @@ import { createNode } from '../../src/node/index.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { createUdpTransport } from '../../src/transport/udp.js'
 
-/** 20 by the acceptance criterion; BLOOMWALK_MVDS_KILLS overrides it for a quick look. */
-const KILLS = Number(process.env['BLOOMWALK_MVDS_KILLS'] ?? 20)
+/** 20 by the acceptance criterion (BLOOMWALK_MVDS_CRASH=1), 4 in CI; BLOOMWALK_MVDS_KILLS overrides both. */
+const KILLS = Number(process.env['BLOOMWALK_MVDS_KILLS'] ?? (process.env['BLOOMWALK_MVDS_CRASH'] === '1' ? 20 : 4))
+/**
+ * Wall limits, far above the normal (a child starts and sends in ~1 s, the catch-up takes
+ * under a second): they only end a run that is stuck, even with the whole suite on 2 cores.
+ */
+const ROUND_MS = 90_000
+const CATCH_UP_MS = 120_000
 let root = ''
 
 const CHILD = `
@@ -57,7 +64,7 @@ for (let i = 0; send === 'send'; i++) {
 for (;;) {
   let held = 0
   for await (const b of store.range({ overlay: group, from: 0, to: Number.MAX_SAFE_INTEGER })) if (new TextDecoder().decode(b.body).startsWith('y-')) held++
-  out('HELD ' + held)
+  out('HELD ' + held + ' ' + JSON.stringify(node.stats().bundleDrops))
   await new Promise((r) => setTimeout(r, 100))
 }
 `
@@ -107,17 +114,16 @@ describe('MVDS across kill -9', () => {
     if (root !== '') await rm(root, { recursive: true, force: true })
   })
 
-  // OPEN (issue 19, 00:43 on 2026-12-07): passed ×20 before issue 20's intake (retention,
-  // budgets) was merged; after it, one run ended with the child's store holding 1 249 of y's
-  // 1 250 messages. Suspect: a bundle MVDS acknowledged and the intake then refused or evicted
-  // (retention). Gated until that is found: BLOOMWALK_MVDS_CRASH=1 runs it.
-  it.runIf(process.env['BLOOMWALK_MVDS_CRASH'] === '1')(`no record lost and nothing delivered twice over ${KILLS} kills during traffic`, async () => {
+  // Until 2026-12-07 this lost messages in 2 of 11 runs under load (the child's store held
+  // 299 of y's 302, 736 of 737): the MVDS journal was flushed (by the child's own sendPrivate)
+  // while a received bundle was still being written, the kill came before the write, and the
+  // restarted child found the message in its MVDS store and acknowledged y's retransmission as
+  // a duplicate. Now a received message is journaled and acknowledged only once its bundle is
+  // stored (src/node/mvds.ts #store; test/node/mvds-persistence.test.ts has the deterministic case).
+  it(`no record lost and nothing delivered twice over ${KILLS} kills during traffic`, async () => {
     const group = roomId('mvds crash')
     const dbPath = join(root, 'db')
-    // The child's port: bound once here to learn a free one, then released for the child.
-    const probe = await createUdpTransport({ host: '127.0.0.1', port: 0 })
-    const childPort = probe.address().port
-    await probe.close()
+    const childPort = await freePortBelowEphemeral()
     const yTransport = await createUdpTransport({ host: '127.0.0.1', port: 0 })
     const y = createNode({ components: { transport: yTransport, clock: new SystemClock(), rng: new SeededRng(77), store: new MemoryStore() }, settings: { overlays: [], trusted: [], mvds: { mode: 'batch', epochMs: 20 } } })
     const yGot: string[] = []
@@ -146,7 +152,7 @@ describe('MVDS across kill -9', () => {
       for (let round = 0; round < KILLS; round++) {
         const run = startChild(dbPath, childPort, yTransport.address().port, round, true)
         const killAfter = 2 + ((round * 7) % 5)
-        await until(() => r(run).sent >= killAfter, 30_000, () => `round ${round}: ${killAfter} SENT lines (${run.lines.length} lines)`)
+        await until(() => r(run).sent >= killAfter, ROUND_MS, () => `round ${round}: ${killAfter} SENT lines (${run.lines.length} lines)`)
         run.child.kill('SIGKILL')
         await run.exited
         take(run)
@@ -155,11 +161,12 @@ describe('MVDS across kill -9', () => {
       sending = false
       await ySending
       const last = startChild(dbPath, childPort, yTransport.address().port, KILLS, false)
-      const held = () => Number(last.lines.filter((l) => l.startsWith('HELD ')).at(-1)?.slice(5) ?? 0)
+      const lastHeld = () => last.lines.filter((l) => l.startsWith('HELD ')).at(-1)?.split(' ') ?? []
+      const held = () => Number(lastHeld()[1] ?? 0)
       await until(
         () => childSent.every((b) => yGot.includes(b)) && held() === ySent.length,
-        120_000,
-        () => `catch-up: y misses ${childSent.filter((b) => !yGot.includes(b)).length}, the child's store holds ${held()} of ${ySent.length}`
+        CATCH_UP_MS,
+        () => `catch-up: y misses ${childSent.filter((b) => !yGot.includes(b)).length}, the child's store holds ${held()} of ${ySent.length} (its drops ${lastHeld()[2] ?? '?'})`
       )
       last.child.kill('SIGKILL')
       await last.exited
@@ -183,8 +190,27 @@ describe('MVDS across kill -9', () => {
     // Not bounded here: how many callbacks a kill can cut off, and how many deliveries were
     // still queued at the last kill, belong to the delivery service (docs/causal.md).
     console.log(`mvds kill -9 ×${KILLS}: child sent ${childSent.length} (all received by y); y sent ${ySent.length}, all stored by the child, ${childGot.length} delivered to its application (${unannounced} stored but never announced: killed between the mark and the callback, or still queued at the last kill), none twice`)
-  }, 600_000)
+  }, KILLS * ROUND_MS + CATCH_UP_MS + 60_000)
 })
+
+/**
+ * A UDP port on 127.0.0.1 that is free now and that the kernel does not hand out to port-0
+ * binds (below ip_local_port_range, 32768 on Linux): the child binds it again after every
+ * kill, and another test of the suite must not take it in between.
+ */
+async function freePortBelowEphemeral(): Promise<number> {
+  for (let i = 0; i < 12_000; i++) {
+    const port = 20_000 + ((process.pid + i) % 12_000)
+    try {
+      const probe = await createUdpTransport({ host: '127.0.0.1', port })
+      await probe.close()
+      return port
+    } catch {
+      // taken: the next one
+    }
+  }
+  throw new Error('no free UDP port in 20000-31999 on 127.0.0.1')
+}
 
 function r(run: Run): { sent: number } {
   return { sent: run.lines.filter((l) => l.startsWith('SENT ')).length }

@@ -143,4 +143,39 @@ describe('mvds batch mode', () => {
     expect(b.pendingAcks('c')).toBe(1)
     expect(b.records('c')).toEqual([])
   })
+
+  it('hold: no ACK for a message the host is still storing (received again or offered meanwhile); settle(stored) sends them', () => {
+    const [a, b] = pair('batch', { relay: false })
+    const id = a.send(GROUP, text('x'))
+    const first = only(a.tick(0)).payload
+    expect(b.receive('a', first, 1).ids).toEqual([id])
+    b.hold(id)
+    expect(b.tick(1)).toEqual([])
+    // A retransmission and an OFFER of it (another peer) earn ACKs that wait as well.
+    b.share(GROUP, 'c')
+    b.receive('a', first, 2)
+    b.receive('c', payload({ offers: [id] }), 2)
+    expect(b.tick(2)).toEqual([])
+    expect(b.pendingAcks('a') + b.pendingAcks('c')).toBe(2)
+    // Other ACKs are not held back by it.
+    const other = a.send(GROUP, text('y'))
+    b.receive('a', payload({ messages: [msg('y', 0)] }), 3)
+    expect(only(b.tick(3)).payload).toEqual(payload({ acks: [other] }))
+    b.settle(id, true)
+    expect(new Map(b.tick(4).map((o) => [o.peer, o.payload]))).toEqual(new Map([['a', payload({ acks: [id] })], ['c', payload({ acks: [id] })]]))
+  })
+
+  it('settle(not stored): the message is forgotten with its queued ACKs, and its retransmission is received as new', () => {
+    const [a, b] = pair('batch')
+    const id = a.send(GROUP, text('x'))
+    const first = only(a.tick(0)).payload
+    b.receive('a', first, 1)
+    b.hold(id)
+    b.settle(id, false)
+    expect(b.store.has(id)).toBe(false)
+    expect(b.pendingAcks('a')).toBe(0)
+    expect(b.tick(1)).toEqual([])
+    expect(b.receive('a', first, 2).ids).toEqual([id])
+    expect(only(b.tick(2)).payload).toEqual(payload({ acks: [id] }))
+  })
 })

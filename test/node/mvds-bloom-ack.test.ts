@@ -163,7 +163,7 @@ describe('mvds.heardWithin', () => {
 describe('BloomAcks bounds', () => {
   it(`remembers at most MAX_BLOOM_ACK_ENTRIES message ids, forgetting the oldest (which is decoded again from the store when needed)`, () => {
     const stored = new Map<string, { groupId: Uint8Array; timestamp: number; body: Uint8Array }>()
-    const acks = new BloomAcks({ has: (id) => stored.has(Buffer.from(id).toString('hex')), get: (id) => stored.get(Buffer.from(id).toString('hex')), put: () => {} })
+    const acks = new BloomAcks({ has: (id) => stored.has(Buffer.from(id).toString('hex')), get: (id) => stored.get(Buffer.from(id).toString('hex')), put: () => {}, delete: () => {} })
     const bundle = (i: number) => ({ overlay: group, id: new Uint8Array(32).fill(i & 0xff), globalTime: i + 1 }) as unknown as Bundle
     for (let i = 0; i <= MAX_BLOOM_ACK_ENTRIES; i++) acks.remember(i.toString(16).padStart(64, '0'), bundle(i))
     expect(acks.size).toBe(MAX_BLOOM_ACK_ENTRIES)

@@ -1,16 +1,16 @@
 /**
- * `npm run reconcile-bench` (node dist/bench/reconcile-bench.js): how two peers that share N bundles and differ in D find and
+ * `bloomwalk reconcile-bench`, or `npm run reconcile-bench` (node dist/bench/reconcile-bench.js): how two peers that share N bundles and differ in D find and
  * exchange the difference, by the Bloom walk alone (pivot `largest`, and `modulo`) and by
  * coded symbols (DESIGN §11), over the in-memory network with the real datagram budget.
  *
  * Not full nodes: a two-party loop (reconcile-link.ts) carries real encoded datagrams
- * between two sides. Coded symbols run the node's own catch-up services on each side
- * (reconcile-symbols.ts); the Bloom walk runs the node's offer building and answering
+ * between two sides, each running the node's own services: coded symbols its catch-up
+ * services (reconcile-symbols.ts), the Bloom walk a peer's walker, responder and ledger
  * (reconcile-bloom.ts). 10^6 bundles run in reasonable time. Each method starts from freshly
  * filled stores.
  *
- * Not a `bloomwalk` command: the package ships dist/src only, so src/cli cannot import
- * bench/; the npm script runs this file.
+ * `bloomwalk reconcile-bench` (src/cli/reconcile-bench.ts) loads this file from the build;
+ * the package ships dist/src only, so it runs from a checkout, as the npm script does.
  */
 import { parseArgs } from 'node:util'
 import { roomId } from '../src/bundle/index.js'
@@ -25,34 +25,12 @@ import { Link, type Traffic } from './reconcile-link.js'
 import { formatReport } from './reconcile-report.js'
 import { CATCH_UP_POLICIES, codedSymbols, nodeServices } from './reconcile-symbols.js'
 import { DEFAULT_SYMBOLS_PER_DIFFERENCE } from '../src/reconcile/index.js'
+import { RECONCILE_BENCH_USAGE } from '../src/cli/reconcile-bench.js'
 import { RECONCILE_METHODS, type MethodResult, type ReconcileBenchOptions, type ReconcileBenchReport, type ReconcileMethod } from './reconcile-types.js'
 
 export { RECONCILE_METHODS, type MethodResult, type ReconcileBenchOptions, type ReconcileBenchReport, type ReconcileMethod }
 
-export const RECONCILE_BENCH_USAGE = `usage: npm run reconcile-bench -- [--shared N] [--diff D] [--layout random|recent|newest|lacking] [--budget BYTES]
-                                  [--max-steps S] [--methods LIST] [--policy node] [--symbols-per-difference F]
-                                  [--seed S] [--json]
-
-Two peers share N bundles (196 B each) and differ in D. Each method reconciles them over the
-in-memory network; printed per method: round trips, datagrams and bytes each way, metadata
-(all bytes but the missing bundles, each counted once) per difference and its ratio to the
-information floor for that D (32-byte ids, and 64-bit short ids), and CPU per side (for stable CPU figures run node with --expose-gc and
---single-threaded-gc, as npm run reconcile-bench does).
-
-  --shared     N, bundles both hold (default 100000)
-  --diff       D, differences (default 100)
-  --layout     random: anywhere in history, half held by each side; recent: the newest D, half
-               held by each side; newest: the newest D, all held by B (A was offline); lacking:
-               anywhere, all held by B (default random)
-  --budget     UDP payload budget per datagram, ${MIN_DATAGRAM_BUDGET}–${MAX_DATAGRAM_BUDGET} (default 1200)
-  --max-steps  walk steps (both sides together) before a Bloom walk is reported unfinished (default 5000)
-  --methods    comma-separated subset of ${RECONCILE_METHODS.join(', ')} (default all)
-  --policy     coded symbols: node (the only one) = the node's catch-up services (src/node/catch-up.ts)
-  --symbols-per-difference
-               coded symbols: symbols asked for per estimated difference (default ${DEFAULT_SYMBOLS_PER_DIFFERENCE}):
-               lower costs fewer bytes, higher fewer round trips
-  --seed       seed of the bundles, the split and every random choice (default 1)
-  --json       print one JSON object`
+export { RECONCILE_BENCH_USAGE }
 
 /** Bundles of the warm-up run: enough to reach every code path the measured run takes. */
 const WARM_UP = { shared: 2000, diff: 20, maxSteps: 400 }

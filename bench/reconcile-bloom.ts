@@ -1,25 +1,41 @@
 /**
- * The Bloom walk alone, two parties (reconcile-bench). A and B walk to each other in turn;
- * each walk step is what the node does (src/node/walker.ts, handlers/introduction-request.ts,
- * handlers/introduction-response.ts, handlers/bundles.ts):
+ * The Bloom walk alone, two parties (reconcile-bench): each side runs the node's own walk
+ * services — a peer's wiring (src/node/peer.ts): the `Walker` with its introduction-request
+ * and introduction-response handlers, the `Responder` answering the offer, the overlay's
+ * `Ledger` with its offer builder — over the link. Nothing of the protocol is modelled here;
+ * the bench plays the parts of the node that are not the walk:
  *
- *   walker:    OfferBuilder.claim (trackAnswers) → introduction-request with the offer
- *   responder: introduction-response, then answerOffer → packDatagrams → bundles datagrams
- *   walker:    onAnswered on the response; stores new bundles and tells the builder (onStored)
+ * - the schedule: A and B walk to each other in turn, one walk step (`Walker.request`, as a
+ *   walk step sends it: with an offer, asking for an introduction) each, with
+ *   {@link STEP_GAP_MS} of virtual time between steps that is not counted as round trips
+ *   (the node's answer rates, per walker and per host, are bounds for a real room's pace;
+ *   two peers walking each other back to back would only hit them);
+ * - the dispatch of the walk's packet types to the services' handlers, as
+ *   src/node/dispatcher.ts does;
+ * - storing what arrives (`Link.accept`: validation without signatures, then the side's
+ *   ledger, whose `settle` tells the offer builder what was stored and from whom), the
+ *   node's intake minus delivery, as the coded-symbol half does.
  *
- * Left out, as in a steady two-peer overlay: candidate bookkeeping, NAT voting, introductions
- * (with one peer there is nobody to introduce), anti-amplification (both addresses are
- * validated; the walker echoes the 16-byte token it was issued), the Lamport clock's
- * acceptable-range check (all bundles are in range) and signature verification.
+ * Steady state between two peers that met before: each address is validated for the other's
+ * anti-amplification guard, and each is the other's walk candidate.
  */
-import { BloomFilter } from '../src/bloom/index.js'
-import { DEFAULT_ACCEPTABLE_RANGE } from '../src/clock/index.js'
-import { answerOffer } from '../src/sync/answer.js'
+import { generateKeyPair } from '../src/bundle/sign.js'
+import { silentLogger } from '../src/env/logger.js'
+import { AmplificationGuard } from '../src/node/amplification.js'
+import { TypedEvents, type NodeEvents } from '../src/node/events.js'
+import type { HandlerTable, Handler } from '../src/node/dispatcher.js'
+import type { Ledger } from '../src/node/ledger.js'
+import { resolveNodeOptions } from '../src/node/options.js'
+import type { OverlayWalk } from '../src/node/overlay.js'
+import { Peer } from '../src/node/peer.js'
+import { Counters } from '../src/node/stats.js'
 import { offerSize } from '../src/sync/capacity.js'
-import { OfferBuilder, type OfferStats } from '../src/sync/offer.js'
-import { packDatagrams } from '../src/sync/pack.js'
+import type { OfferStats } from '../src/sync/offer.js'
 import type { Packet } from '../src/wire/index.js'
 import type { Link, Side } from './reconcile-link.js'
+
+/** Virtual time between two walk steps, not counted as round trips (ms). */
+export const STEP_GAP_MS = 1000
 
 /** What a Bloom walk run did. */
 export interface BloomOutcome {
@@ -29,14 +45,46 @@ export interface BloomOutcome {
   offers: { a: OfferStats; b: OfferStats }
 }
 
-interface Walker {
-  builder: OfferBuilder
-  /** The peer's global time from its last introduction-response. */
-  peerGlobalTime: number | undefined
-  /** The identifier of the outstanding introduction-request. */
-  identifier: number | undefined
-  /** The token the peer issued to us, echoed in the next request. */
-  token: Uint8Array
+/** One side's walk services. */
+interface Walking {
+  peer: Peer
+  overlay: OverlayWalk
+  ledger: Ledger
+  handlers: HandlerTable
+  counters: Counters
+}
+
+/** A side's peer wiring over its store and the link (the walk's packets go through `Link.send`). */
+async function walking(link: Link, side: Side): Promise<Walking> {
+  const rng = side.rng.fork()
+  const opts = resolveNodeOptions({
+    components: { transport: side.transport, clock: link.clock, rng, store: side.store, verifyBundle: () => true },
+    // The walk alone: no catch-up, no push.
+    settings: { sync: { ...link.sync }, limits: link.limits, catchUp: false, push: { fanout: 0 }, punctureRequests: false }
+  })
+  const counters = new Counters()
+  const guard = new AmplificationGuard({ secret: rng.bytes(32), factor: opts.amplificationFactor })
+  const send = (_to: unknown, _overlay: Uint8Array, packet: Packet): boolean => {
+    link.send(side, packet)
+    return true
+  }
+  const sync = link.sync
+  const sizes = { ipv4: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv4', sync.hashFunctions), ipv6: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv6', sync.hashFunctions) }
+  const peer = new Peer(
+    { clock: link.clock, rng, log: silentLogger, counters, guard, events: new TypedEvents<NodeEvents>(), send, store: side.store, transport: side.transport, keys: generateKeyPair(rng), sync, limits: link.limits, overlays: new Map(), deliver: () => {}, track: () => {} },
+    opts,
+    { lan: side.address, sizes, stepIntervalMs: opts.stepIntervalMs, requestTimeoutMs: opts.requestTimeoutMs, punctureRequests: false }
+  )
+  const overlay = await peer.open(link.overlay, undefined)
+  const ledger = peer.ledger(overlay)!
+  side.state = overlay
+  side.ledger = ledger
+  side.sketch = ledger.sketch
+  // Steady state: the peer's address answered us before (validated), and it is a candidate.
+  const other = link.peer(side)
+  guard.validate(other.key)
+  overlay.candidates.recordWalkReply(other.key, { lan: other.address, wan: other.address, connectionType: 'public' }, link.clock.now())
+  return { peer, overlay, ledger, handlers: peer.handlers(), counters }
 }
 
 /**
@@ -44,87 +92,35 @@ interface Walker {
  * `maxSteps` steps were taken (at least one step, so an idle walk is measured too).
  */
 export async function bloomWalk(link: Link, differences: number, maxSteps: number): Promise<BloomOutcome> {
-  const { overlay, sync } = link
-  const size = offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv4')
-  const walkers = new Map<Side, Walker>()
-  for (const side of [link.a, link.b]) {
-    walkers.set(side, { builder: new OfferBuilder(overlay, sync, { store: side.store, rng: side.rng }), peerGlobalTime: undefined, identifier: undefined, token: link.peer(side).issued })
-  }
-  const state = (side: Side): Walker => walkers.get(side)!
+  const sides = new Map<Side, Walking>()
+  for (const side of [link.a, link.b]) sides.set(side, await walking(link, side))
+  const of = (side: Side): Walking => sides.get(side)!
 
+  // src/node/dispatcher.ts, for the walk's packet types.
   const handle = async (to: Side, from: Side, packet: Packet): Promise<void> => {
-    switch (packet.type) {
-      case 'introduction-request': {
-        const globalTime = await to.store.maxGlobalTime(overlay)
-        link.send(to, {
-          type: 'introduction-response',
-          destination: from.address,
-          sourceLan: to.address,
-          sourceWan: to.address,
-          connectionType: 'public',
-          identifier: packet.identifier,
-          globalTime,
-          token: to.issued
-        })
-        if (packet.sync === undefined) return
-        const bloom = BloomFilter.fromWire(packet.sync.bloom)
-        const answer = await answerOffer({ ...packet.sync, bloom }, { store: to.store, overlay, globalTime, rng: to.rng }, sync)
-        for (const datagram of packDatagrams(answer.bundles, sync.datagramBudget, link.limits.maxBundlesPerDatagram)) link.send(to, { type: 'bundles', bundles: datagram })
-        return
-      }
-      case 'introduction-response': {
-        const w = state(to)
-        if (packet.identifier !== w.identifier) return
-        w.identifier = undefined
-        if (packet.globalTime > 0) {
-          // As the node: a responder at global time 0 (a tracker, an empty peer) is not counted as answering.
-          w.builder.onAnswered(from.key)
-          w.peerGlobalTime = packet.globalTime
-        }
-        if (packet.token !== undefined) w.token = packet.token
-        return
-      }
-      case 'bundles': {
-        const fresh = await link.accept(to, packet.bundles)
-        state(to).builder.onStored(fresh, from.key)
-        return
-      }
-      default:
-        throw new Error(`bloom walk: unexpected ${packet.type}`)
+    const s = of(to)
+    if (packet.type === 'bundles') {
+      s.ledger.settle(await link.accept(to, packet.bundles), from.key)
+      return
     }
+    if (packet.type !== 'introduction-request' && packet.type !== 'introduction-response') throw new Error(`bloom walk: unexpected ${packet.type}`)
+    const handler = s.handlers[packet.type] as Handler<Packet>
+    await handler(from.address, s.overlay, packet)
   }
 
   let steps = 0
   do {
     const walker = steps % 2 === 0 ? link.a : link.b
-    const peer = link.peer(walker)
-    const w = state(walker)
-    await link.work(walker, async () => {
-      const globalTime = await walker.store.maxGlobalTime(overlay)
-      const offer = await w.builder.claim({
-        globalTime,
-        acceptable: globalTime + DEFAULT_ACCEPTABLE_RANGE,
-        size,
-        peerKey: peer.key,
-        peerGlobalTime: w.peerGlobalTime,
-        trackAnswers: true
-      })
-      w.identifier = walker.rng.u32()
-      link.send(walker, {
-        type: 'introduction-request',
-        destination: peer.address,
-        sourceLan: walker.address,
-        sourceWan: walker.address,
-        advice: true,
-        connectionType: 'public',
-        identifier: w.identifier,
-        globalTime,
-        sync: offer === null ? undefined : { timeLow: offer.timeLow, timeHigh: offer.timeHigh, modulo: offer.modulo, offset: offer.offset, bloom: { bits: offer.bloom.bits, k: offer.bloom.k, salt: offer.bloom.salt } },
-        token: w.token
-      })
-    })
+    const s = of(walker)
+    if (steps > 0) link.idle(STEP_GAP_MS)
+    await link.work(walker, () => s.peer.walker.request(s.overlay, link.peer(walker).address, { advice: true, offer: true, followUp: false }))
     await link.drain(handle)
     steps++
   } while (steps < maxSteps && link.a.fresh + link.b.fresh < differences)
-  return { steps, offers: { a: { ...state(link.a).builder.stats }, b: { ...state(link.b).builder.stats } } }
+  for (const [side, s] of sides) {
+    const drops = { ...s.counters.snapshot().drops }
+    if (Object.keys(drops).length > 0 || s.counters.answersShed > 0) throw new Error(`bloom walk: side ${side.name} dropped datagrams or shed answers (${JSON.stringify({ ...drops, answersShed: s.counters.answersShed })}); the bench expects none`)
+    await s.peer.walker.stop()
+  }
+  return { steps, offers: { a: { ...of(link.a).ledger.builder.stats }, b: { ...of(link.b).ledger.builder.stats } } }
 }

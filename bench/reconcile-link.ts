@@ -4,9 +4,9 @@
  * `encodePacket`, sent through the network with the real datagram budget as its size
  * limit, decoded with `decodePacketWithReason` under the default decode limits, and handed
  * to the method's handler as the receiving side's work. Coded symbols (reconcile-symbols.ts)
- * run the node's own catch-up services on each side; the Bloom walk (reconcile-bloom.ts)
- * follows the node's walk step, calling the same sync functions; what each leaves out is
- * said there.
+ * run the node's own catch-up services on each side, the Bloom walk (reconcile-bloom.ts) its
+ * walker, responder and ledger; what the bench plays instead of the rest of a node is said
+ * there.
  *
  * Measures: datagrams and bytes each way and per packet type (exact encoded sizes), virtual
  * time (every datagram takes {@link ONE_WAY_MS}, so elapsed time / RTT counts sequential
@@ -94,6 +94,8 @@ export class Link {
   /** Aborting it makes `drain` throw (Ctrl-C stops the benchmark between two datagrams). */
   signal: AbortSignal | undefined
   readonly #policy: BundlePolicy
+  /** Virtual time passed by {@link idle} (not round trips). */
+  #idleMs = 0
   readonly #inbox: { to: Side; from: Address; bytes: Uint8Array }[] = []
   #metering = false
   /** When each side worked (performance.now() ms), to attribute gc pauses. */
@@ -237,9 +239,15 @@ export class Link {
     return fresh
   }
 
-  /** Virtual time since the start, in round trips. */
+  /** Virtual time since the start spent on the way (not {@link idle}), in round trips. */
   roundTrips(): number {
-    return this.clock.now() / (2 * ONE_WAY_MS)
+    return (this.clock.now() - this.#idleMs) / (2 * ONE_WAY_MS)
+  }
+
+  /** Lets `ms` of virtual time pass between two exchanges (their timers run; not counted as round trips). */
+  idle(ms: number): void {
+    this.clock.runUntil(this.clock.now() + ms)
+    this.#idleMs += ms
   }
 
   #side(name: 'A' | 'B', store: MemoryStore, rng: SeededRng): Side {

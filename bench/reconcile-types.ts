@@ -3,7 +3,9 @@ import type { CatchUpPolicy } from './reconcile-symbols.js'
 import type { Layout } from './reconcile-fixture.js'
 import type { Traffic } from './reconcile-link.js'
 
-export const RECONCILE_METHODS = ['bloom-largest', 'bloom-modulo', 'symbols'] as const
+import { RECONCILE_METHODS } from '../src/cli/reconcile-bench.js'
+
+export { RECONCILE_METHODS }
 export type ReconcileMethod = (typeof RECONCILE_METHODS)[number]
 
 /** Parameters of one run. */

@@ -8,6 +8,7 @@ import { CHAT_USAGE, runChat } from './chat.js'
 import { CommandError, type Command, type CommandIo } from './command.js'
 import { DEMO_USAGE, runDemo } from './demo.js'
 import { NODE_USAGE, runNode } from './node.js'
+import { RECONCILE_BENCH_USAGE, runReconcileBenchCommand } from './reconcile-bench.js'
 import { STORE_USAGE, runStore } from './store.js'
 import { TRACKER_USAGE, runTracker } from './tracker.js'
 import { UsageError } from './args.js'
@@ -26,6 +27,8 @@ commands:
   store     check or repair the bundle stores of a data directory (store check|repair --data DIR)
   sim       one simulation of a preset on virtual time (the real node code, many peers)
   sweep     a simulation preset over a grid of parameters and seeds; a table, JSON or a plot
+  reconcile-bench
+            the Bloom walk against coded-symbol catch-up between two peers (from a checkout)
 
   --version print the version
 
@@ -37,7 +40,8 @@ export const COMMANDS: Record<string, { run: Command; usage: string }> = {
   node: { run: runNode, usage: NODE_USAGE },
   chat: { run: runChat, usage: CHAT_USAGE },
   bloom: { run: runBloom, usage: BLOOM_USAGE },
-  store: { run: runStore, usage: STORE_USAGE }
+  store: { run: runStore, usage: STORE_USAGE },
+  'reconcile-bench': { run: runReconcileBenchCommand, usage: RECONCILE_BENCH_USAGE }
 }
 
 /**

@@ -262,6 +262,11 @@ export class Peer implements WalkerPeer, Wiring {
     return state
   }
 
+  /** The overlay's ledger (for inspection, tests and the reconcile benchmark); undefined when not joined. */
+  ledger(overlay: Overlay): Ledger | undefined {
+    return this.#ledgers.get(overlay.key)
+  }
+
   /** Delivers what the store holds undelivered in the overlay (after a join, or a restart). */
   async resume(overlay: Overlay): Promise<void> {
     await this.#deliveries.get(overlay.key)?.resume()

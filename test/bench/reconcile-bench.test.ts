@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { UsageError } from '../../src/cli/args.js'
+import { main } from '../../src/cli/commands.js'
 import { RECONCILE_METHODS, runReconcileBench, type ReconcileBenchReport } from '../../bench/reconcile-bench.js'
 import { formatReport } from '../../bench/reconcile-report.js'
 
@@ -9,7 +10,7 @@ async function run(args: string[]): Promise<string[]> {
   return lines
 }
 
-describe('npm run reconcile-bench', () => {
+describe('reconcile-bench', () => {
   it('stops at the first Ctrl-C (exit 130), between two datagrams, without a report', async () => {
     const controller = new AbortController()
     const out: string[] = []
@@ -70,6 +71,25 @@ describe('npm run reconcile-bench', () => {
     const text = formatReport(report)
     expect(text.filter((l) => l.startsWith('|'))).toHaveLength(2 + RECONCILE_METHODS.length)
     expect(text.join('\n')).toMatch(/coded symbols: decoded \(policy node\)/)
+  })
+
+  it("the Bloom walk runs the node's walker and responder: one introduction-request and its response per step, each step one round trip, nothing dropped", async () => {
+    const [line] = await run(['--shared', '2000', '--diff', '20', '--methods', 'bloom-largest,bloom-modulo', '--json'])
+    for (const r of (JSON.parse(line!) as ReconcileBenchReport).results) {
+      const steps = (r.detail as { steps: number }).steps
+      expect(r).toMatchObject({ finished: true, resolved: 20, roundTrips: steps })
+      expect(r.byType['introduction-request']?.datagrams).toBe(steps)
+      expect(r.byType['introduction-response']?.datagrams).toBe(steps)
+    }
+  })
+
+  it('runs as `bloomwalk reconcile-bench` too (the command loads it from bench/)', async () => {
+    const lines: string[] = []
+    const errors: string[] = []
+    const code = await main(['reconcile-bench', '--shared', '500', '--diff', '4', '--methods', 'bloom-modulo', '--json'], (l) => void lines.push(l), { err: { write: (t: string) => errors.push(t) > 0 } })
+    expect(errors.filter((e) => !e.startsWith('reconcile-bench: '))).toEqual([])
+    expect(code).toBe(0)
+    expect((JSON.parse(lines[0]!) as ReconcileBenchReport).results[0]).toMatchObject({ method: 'bloom-modulo', finished: true, resolved: 4 })
   })
 
   it('an idle check (D = 0) costs one datagram each way', async () => {

@@ -22,14 +22,17 @@
  *
  * The ids committed last ({@link RecentIds}) answer `has` for bundles that arrive again
  * without a disk read: in a busy room most arrivals are such duplicates.
+ *
+ * Its parts: the handle, its write queue and failure state (./level-handle.ts), the row codec
+ * (./level-rows.ts), group commit (./level-put.ts), the persisted sketches (./level-sketch.ts),
+ * the key layout (./level-keys.ts).
  */
-import { Level } from 'level'
-import { BUNDLE_ID_DOMAIN, decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec.js'
-import { createHash } from 'node:crypto'
 import type { Bundle } from '../bundle/types.js'
 import type { Logger } from '../env/logger.js'
 import { BloomwalkError } from '../errors.js'
-import { inspectFolder, recoveryDrops, truncatedLogs } from './level-files.js'
+import { LevelHandle, type OpenReport } from './level-handle.js'
+import { GroupCommit, MAX_PUT_GROUP } from './level-put.js'
+import { nativeBundleId, plainView, RowCodec } from './level-rows.js'
 import { RecentIds } from './recent-ids.js'
 import { AbstractBundleStore, invalid, throwIfAborted, type NormalizedRange } from './abstract.js'
 import { type BatchOp, type Db, mapError, openIterator, readMeta, rowOps } from './level-db.js'
@@ -38,14 +41,12 @@ import {
   decodeGt,
   encodeGt,
   encodeMeta,
-  FORMAT_KEY,
   metaKey,
   type OverlayMeta,
   rowBound,
   rowKey,
   rowKeyGlobalTime,
   rowKeyId,
-  STORE_FORMAT_VERSION,
   undeliveredBound,
   undeliveredKey,
   stateKey,
@@ -54,7 +55,9 @@ import {
 import type { SketchStore, SketchSummary, StateStore } from './types.js'
 import { SketchLog } from './level-sketch.js'
 import type { Sketch } from '../reconcile/sketch.js'
-import { compareBytes, hexKey, nextPassing, passesModulo, prevPassing } from './range.js'
+import { hexKey, nextPassing, passesModulo, prevPassing } from './range.js'
+
+export { MAX_PUT_GROUP, nativeBundleId, type OpenReport }
 
 /** Options of {@link LevelStore}. */
 export interface LevelStoreOptions {
@@ -78,14 +81,6 @@ export interface LevelStoreOptions {
   now?: () => number
 }
 
-/** What LevelDB's recovery at the last open reported (docs/store.md, "Errors that say why"). */
-export interface OpenReport {
-  /** Write-ahead logs that ended inside a record before the open: that tail was dropped. */
-  truncatedLogs: { file: string; size: number; at: number }[]
-  /** LevelDB info-log lines of the open that report dropped bytes or corruption. */
-  dropped: string[]
-}
-
 /** Default {@link LevelStoreOptions.writeBufferSize}. */
 export const DEFAULT_WRITE_BUFFER_SIZE = 32 * 1024 * 1024
 
@@ -95,44 +90,20 @@ export const JUMP_MIN_MODULO = 4
 const SCAN_BATCH = 256
 /** Rows per `nextv` call right after a seek (a global time rarely holds more). */
 const JUMP_BATCH = 2
-/** Corrupt rows logged one by one; after that, one line per {@link CORRUPT_LOG_EVERY}. */
-const CORRUPT_LOG_FIRST = 10
-const CORRUPT_LOG_EVERY = 1000
-/** Structural decode limits: the store keeps whatever passed validation when it was put. */
-const DECODE_LIMITS = { maxParents: MAX_PARENTS_FIELD, maxBody: MAX_BODY_FIELD }
-
-/** Most puts committed in one LevelDB batch. */
-export const MAX_PUT_GROUP = 256
-
-interface PendingPut {
-  bundle: Bundle
-  resolve: (added: boolean) => void
-  reject: (err: unknown) => void
-}
-
 /** The LevelDB backend. `new LevelStore(path)`, then `open()` (creates the directory). */
 export class LevelStore extends AbstractBundleStore implements StateStore, SketchStore {
   /** The database directory. */
   readonly location: string
   readonly #sync: boolean
-  readonly #writeBufferSize: number
-  readonly #compression: boolean
   readonly #log: Logger | undefined
-  readonly #retryMs: number
-  readonly #now: () => number
-  #db: Db | undefined
-  /** Set when a write failed: the handle is closed and nothing is served until a re-open works. */
-  #failure: { error: BloomwalkError; at: number } | undefined
-  #reopening: Promise<void> | undefined
-  #openReport: OpenReport = { truncatedLogs: [], dropped: [] }
-  /** Tail of the write queue. */
-  #writes: Promise<unknown> = Promise.resolve()
+  /** The LevelDB handle, the write queue and the failure state. */
+  readonly #db: LevelHandle
+  readonly #rows: RowCodec
+  readonly #puts: GroupCommit
   /** Meta rows as committed; only the write queue fills it (so it never goes stale). */
   readonly #meta = new Map<string, OverlayMeta>()
   /** Ids committed lately with their global times; only the write queue fills it. */
   readonly #recent = new RecentIds()
-  /** Puts waiting for the next group commit ({@link _put}). */
-  readonly #puts: PendingPut[] = []
   /** The persisted sketches: their log entries join the row batches (level-sketch.ts). */
   readonly #sketches = new SketchLog()
 
@@ -142,103 +113,54 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     if (typeof location !== 'string' || location === '') throw invalid('location must be a non-empty path')
     const writeBufferSize = options.writeBufferSize ?? DEFAULT_WRITE_BUFFER_SIZE
     if (!Number.isSafeInteger(writeBufferSize) || writeBufferSize < 64 * 1024) throw invalid('writeBufferSize must be an integer ≥ 64 KiB')
+    const retryMs = options.retryMs ?? 1000
+    if (!Number.isFinite(retryMs) || retryMs < 0) throw invalid('retryMs must be a number ≥ 0')
     this.location = location
     this.#sync = options.sync === true
-    this.#writeBufferSize = writeBufferSize
-    this.#compression = options.compression === true
     this.#log = options.logger
-    this.#retryMs = options.retryMs ?? 1000
-    this.#now = options.now ?? Date.now
-    if (!Number.isFinite(this.#retryMs) || this.#retryMs < 0) throw invalid('retryMs must be a number ≥ 0')
+    this.#db = new LevelHandle({
+      location,
+      sync: this.#sync,
+      writeBufferSize,
+      compression: options.compression === true,
+      log: options.logger,
+      retryMs,
+      now: options.now ?? Date.now,
+      onFail: () => {
+        this.#meta.clear()
+        this.#recent.clear()
+        this.#sketches.forget()
+      }
+    })
+    this.#rows = new RowCodec(this.counters, options.logger, location)
+    this.#puts = new GroupCommit((fn) => this.#write(fn), (db, bundles) => this.#putRows(db, bundles))
   }
 
   /** The failed write that keeps the store from serving, until a re-open succeeds; else undefined. */
   get failure(): BloomwalkError | undefined {
-    return this.#failure?.error
+    return this.#db.failure
   }
 
   /** What the last successful open found in LevelDB's recovery (truncated logs, dropped bytes). */
   get openReport(): OpenReport {
-    return this.#openReport
+    return this.#db.openReport
   }
 
   protected async _open(): Promise<void> {
-    this.#failure = undefined
-    this.#db = await this.#openDb()
-  }
-
-  /**
-   * Opens the LevelDB handle: creates a database only in an absent or empty folder, checks
-   * the format row, and reports what recovery dropped.
-   */
-  async #openDb(): Promise<Db> {
-    const folder = await inspectFolder(this.location)
-    const truncated = folder.kind === 'database' ? await truncatedLogs(this.location) : []
-    // Created here, not in the constructor: a Level instance opens itself on the next tick.
-    const db = new Level<Uint8Array, Uint8Array>(this.location, {
-      keyEncoding: 'view',
-      valueEncoding: 'view',
-      createIfMissing: folder.kind !== 'database',
-      errorIfExists: false,
-      writeBufferSize: this.#writeBufferSize,
-      compression: this.#compression
-    })
-    try {
-      await db.open()
-      const format = await db.get(FORMAT_KEY)
-      if (format === undefined) await db.put(FORMAT_KEY, Uint8Array.of(STORE_FORMAT_VERSION), { sync: this.#sync })
-      else if (format.length !== 1 || format[0] !== STORE_FORMAT_VERSION) throw new BloomwalkError('STORE_CORRUPT', `unknown store format at ${this.location}`)
-    } catch (err) {
-      await db.close().catch(() => undefined)
-      throw mapError(err, `cannot open the store at ${this.location}`)
-    }
-    this.#openReport = { truncatedLogs: truncated, dropped: folder.kind === 'database' ? await recoveryDrops(this.location) : [] }
-    for (const t of truncated) {
-      this.#log?.warn('write-ahead log ends inside a record: LevelDB dropped its tail (a write cut short, or a damaged log)', { file: t.file, bytes: t.size, droppedFrom: t.at })
-    }
-    for (const line of this.#openReport.dropped) this.#log?.warn('LevelDB recovery dropped data', { location: this.location, report: line })
-    return db
+    await this.#db.open()
   }
 
   protected async _close(): Promise<void> {
-    await this.#writes
-    await this.#reopening?.catch(() => undefined)
-    const db = this.#db
-    this.#db = undefined
-    this.#failure = undefined
-    this.#meta.clear()
-    this.#recent.clear()
-    this.#sketches.reset()
-    await db?.close()
+    await this.#db.close(() => {
+      this.#meta.clear()
+      this.#recent.clear()
+      this.#sketches.reset()
+    })
   }
 
-  /**
-   * Puts made while the write queue is busy are committed together: the write that runs next
-   * takes every waiting put (up to {@link MAX_PUT_GROUP}) into one batch, so a busy room
-   * costs one LevelDB write per group instead of one per bundle. Each put still resolves
-   * only after its row committed, and rejects if that write failed.
-   */
+  /** Committed with the puts waiting meanwhile, in one batch of at most {@link MAX_PUT_GROUP} (./level-put.ts). */
   protected _put(bundle: Bundle): Promise<boolean> {
-    const committed = new Promise<boolean>((resolve, reject) => this.#puts.push({ bundle, resolve, reject }))
-    if (this.#puts.length === 1) this.#commitPuts()
-    return committed
-  }
-
-  /** Queues one write that commits the waiting puts (and queues the next one if more wait). */
-  #commitPuts(): void {
-    let group: PendingPut[] = []
-    this.#write(async (db) => {
-      group = this.#puts.splice(0, MAX_PUT_GROUP)
-      if (this.#puts.length > 0) this.#commitPuts()
-      return this.#putRows(
-        db,
-        group.map((p) => p.bundle)
-      )
-    }).then(
-      (added) => group.forEach((p, i) => p.resolve(added[i]!)),
-      // Failed before taking its group (the store does not serve): the waiting puts were its group.
-      (err: unknown) => (group.length > 0 ? group : this.#puts.splice(0)).forEach((p) => p.reject(err))
-    )
+    return this.#puts.put(bundle)
   }
 
   protected async _putMany(bundles: readonly Bundle[]): Promise<number> {
@@ -310,10 +232,10 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
       const key = gt === null ? undefined : rowKey(overlay, gt, id)
       const value = key === undefined ? undefined : await db.get(key)
       if (key === undefined || value === undefined) {
-        this.#corrupt(byIdKey(overlay, id), key === undefined ? 'id index holds a malformed global time' : 'id index points at a missing row')
+        this.#rows.corrupt(byIdKey(overlay, id), key === undefined ? 'id index holds a malformed global time' : 'id index points at a missing row')
         return undefined
       }
-      return this.#decodeRow(overlay, key, value)
+      return this.#rows.decode(overlay, key, value)
     })
   }
 
@@ -362,7 +284,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     await this.#sketches.prepare(db, overlay)
     const key = rowKey(overlay, gt, id)
     const value = this.#sketches.logs(overlay) ? await db.get(key) : undefined
-    const bundle = value === undefined ? undefined : this.#decodeRow(overlay, key, value)
+    const bundle = value === undefined ? undefined : this.#rows.decode(overlay, key, value)
     if (bundle !== undefined) return this.#sketches.entry(-1, bundle)
     this.#sketches.unlogged(overlay)
     return undefined
@@ -435,10 +357,10 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
           const key = rowKey(overlay, rowKeyGlobalTime(mark), rowKeyId(mark))
           const value = await db.get(key)
           if (value === undefined) {
-            this.#corrupt(mark, 'undelivered mark without its row')
+            this.#rows.corrupt(mark, 'undelivered mark without its row')
             continue
           }
-          const bundle = this.#decodeRow(overlay, key, value)
+          const bundle = this.#rows.decode(overlay, key, value)
           if (bundle !== undefined) yield bundle
         }
       }
@@ -483,7 +405,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
             allPass = false
             continue
           }
-          const bundle = this.#decodeRow(overlay, key, value)
+          const bundle = this.#rows.decode(overlay, key, value)
           if (bundle === undefined) continue
           throwIfAborted(q.signal)
           yield bundle
@@ -505,30 +427,6 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
       throw mapError(err, `reading the store at ${this.location} failed`)
     } finally {
       await it.close().catch(() => undefined)
-    }
-  }
-
-  /** Decodes a row value; undefined (and counted) when it is malformed or not its key's. */
-  #decodeRow(overlay: Uint8Array, key: Uint8Array, value: Uint8Array): Bundle | undefined {
-    const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-    const bundle = decodeBundle(bytes, DECODE_LIMITS, nativeBundleId)
-    if (
-      bundle === null ||
-      bundle.globalTime !== rowKeyGlobalTime(key) ||
-      compareBytes(bundle.id, rowKeyId(key)) !== 0 ||
-      compareBytes(bundle.overlay, overlay) !== 0
-    ) {
-      this.#corrupt(key, bundle === null ? 'does not decode' : 'does not match its key')
-      return undefined
-    }
-    return bundle
-  }
-
-  /** Counts a corrupt row and logs it: the first ten one by one, then every thousandth. */
-  #corrupt(key: Uint8Array, why: string): void {
-    const n = ++this.counters.corruptRows
-    if (n <= CORRUPT_LOG_FIRST || n % CORRUPT_LOG_EVERY === 0) {
-      this.#log?.warn(`corrupt row skipped: ${why}`, { location: this.location, key: hexKey(key), corruptRows: n })
     }
   }
 
@@ -581,93 +479,18 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
   }
 
   #write<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    const run = this.#writes.then(async () => {
-      await this.#healthy()
-      try {
-        return await fn(this.#handle())
-      } catch (err) {
-        // Our own checks (a malformed meta row) fail before anything is written.
-        if (err instanceof BloomwalkError) throw err
-        throw await this.#fail(err)
-      }
-    })
-    this.#writes = run.catch(() => undefined)
-    return run
+    return this.#db.write(fn)
   }
 
-  async #read<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    await this.#healthy()
-    try {
-      return await fn(this.#handle())
-    } catch (err) {
-      throw mapError(err, `reading the store at ${this.location} failed`)
-    }
+  #read<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return this.#db.read(fn)
   }
 
-  /**
-   * A write failed: stop serving at once. The handle is closed so that nothing more is
-   * appended to a log whose writer no longer matches its file; the next operation re-opens.
-   */
-  async #fail(err: unknown): Promise<BloomwalkError> {
-    const error = mapError(err, `a write to the store at ${this.location} failed, so it was not stored`)
-    if (error.code === 'STORE_NOT_OPEN') return error
-    if (this.#failure === undefined) {
-      this.#failure = { error, at: this.#now() }
-      const db = this.#db
-      this.#db = undefined
-      this.#meta.clear()
-      this.#recent.clear()
-      this.#sketches.forget()
-      this.#log?.error('store write failed; refusing reads and writes until it re-opens cleanly', { location: this.location, error: error.message })
-      await db?.close().catch(() => undefined)
-    }
-    return error
-  }
-
-  /**
-   * Resolves when the store serves (no failed write pending). After a failure it re-opens the
-   * database — LevelDB replays and checks its log and manifest — at most once per `retryMs`;
-   * until that works every call rejects with STORE_IO_ERROR naming the first failure and the
-   * latest reason.
-   */
-  async #healthy(): Promise<void> {
-    if (this.#failure === undefined) return
-    if (this.#reopening !== undefined) return this.#reopening
-    const failure = this.#failure
-    if (this.#now() - failure.at < this.#retryMs) throw this.#unavailable(failure.error)
-    this.#reopening = (async () => {
-      try {
-        this.#db = await this.#openDb()
-        this.#failure = undefined
-        this.#log?.info('store re-opened after a failed write', { location: this.location })
-      } catch (err) {
-        failure.at = this.#now()
-        throw this.#unavailable(mapError(err, 're-opening failed'))
-      } finally {
-        this.#reopening = undefined
-      }
-    })()
-    return this.#reopening
-  }
-
-  #unavailable(latest: BloomwalkError): BloomwalkError {
-    const first = this.#failure?.error
-    const because = first === undefined || first === latest ? latest.message : `${first.message}; then ${latest.message}`
-    return new BloomwalkError('STORE_IO_ERROR', `the store at ${this.location} is not serving since a write failed (${because}); it retries re-opening every ${this.#retryMs} ms`, { cause: latest })
+  #healthy(): Promise<void> {
+    return this.#db.healthy()
   }
 
   #handle(): Db {
-    if (this.#db === undefined) throw new BloomwalkError('STORE_NOT_OPEN', 'store is not open')
-    return this.#db
+    return this.#db.handle()
   }
-}
-
-/** A plain Uint8Array view (LevelDB hands back Buffers). */
-function plainView(b: Uint8Array): Uint8Array {
-  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
-}
-
-/** The bundle id with node:crypto's SHA-256: every row read is re-hashed to catch corruption. */
-export function nativeBundleId(canonical: Uint8Array): Uint8Array {
-  return createHash('sha256').update(BUNDLE_ID_DOMAIN).update(canonical).digest()
 }

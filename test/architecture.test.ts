@@ -151,6 +151,13 @@ describe('architecture', () => {
     expect(writes.test(sources.find((s) => s.path === 'node/ledger.ts')!.text)).toBe(true)
   })
 
+  it('gives no service of the node a component it does not use (each …Components member is read somewhere)', () => {
+    expect(unusedComponents(sources)).toEqual([])
+    // The check itself: a member nothing reads is found.
+    const probe = { path: 'node/probe.ts', text: 'export interface ProbeComponents {\n  clock: Clock\n  unused: number\n}\nexport function f(c: ProbeComponents) {\n  return c.clock.now()\n}\n' }
+    expect(unusedComponents([probe])).toEqual(['node/probe.ts: ProbeComponents.unused'])
+  })
+
   it('has no shared per-overlay state object in the node: no exported class of src/node exposes a writable field (the counter bag excepted)', () => {
     const offenders: string[] = []
     for (const s of sources.filter((f) => f.path.startsWith('node/'))) {
@@ -167,6 +174,29 @@ describe('architecture', () => {
     expect(offenders).toEqual([])
   })
 })
+
+/**
+ * Members of the node's `…Components` interfaces that nothing uses: a member must be read
+ * (`.name`, or destructured) in the file that declares the interface or in a file that names
+ * it. `NodeComponents` is createNode's option group, not a service's components.
+ */
+function unusedComponents(files: readonly { path: string; text: string }[]): string[] {
+  const out: string[] = []
+  for (const f of files.filter((x) => x.path.startsWith('node/'))) {
+    const file = ts.createSourceFile(f.path, f.text, ts.ScriptTarget.Latest, true)
+    for (const decl of file.statements.filter(ts.isInterfaceDeclaration)) {
+      const name = decl.name.text
+      if (!name.endsWith('Components') || name === 'NodeComponents') continue
+      const users = files.filter((x) => x !== f && new RegExp(`\\b${name}\\b`).test(x.text)).map((x) => x.text)
+      const text = [f.text.slice(0, decl.getStart(file)) + f.text.slice(decl.getEnd()), ...users].join('\n')
+      for (const m of decl.members) {
+        const member = m.name?.getText(file)
+        if (member !== undefined && !new RegExp(`(?:\\.|\\{[^}]*\\b)${member}\\b`).test(text)) out.push(`${f.path}: ${name}.${member}`)
+      }
+    }
+  }
+  return out
+}
 
 /**
  * Module-level declarations holding mutable state (a `let`, or a `const` Map, Set, WeakMap or

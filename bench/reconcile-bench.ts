@@ -93,8 +93,8 @@ async function runMethod(method: ReconcileMethod, sets: BenchSets, options: Reco
     method === 'symbols'
       ? await (async () => {
           progress('building the sketches')
-          const a = await nodeServices(link, link.a, options.symbolsPerDifference)
-          const b = await nodeServices(link, link.b, options.symbolsPerDifference)
+          const a = await nodeServices(link, link.a, options)
+          const b = await nodeServices(link, link.b, options)
           onSketches?.(a.sketchCpuMs, b.sketchCpuMs)
           return { a: a.services, b: b.services }
         })()
@@ -174,6 +174,9 @@ export async function runReconcileBench(argv: string[], out: (line: string) => v
       methods: { type: 'string' },
       policy: { type: 'string' },
       'symbols-per-difference': { type: 'string' },
+      'full-ids': { type: 'boolean' },
+      'symbols-per-root-difference': { type: 'string' },
+      'first-window-share': { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean' }
@@ -191,7 +194,10 @@ export async function runReconcileBench(argv: string[], out: (line: string) => v
     methods: methodsOption(values.methods),
     policy: choiceOption('policy', values.policy, CATCH_UP_POLICIES, 'node'),
     symbolsPerDifference: numberOption('symbols-per-difference', values['symbols-per-difference'], DEFAULT_SYMBOLS_PER_DIFFERENCE, { min: 0.5, max: 10 }),
-    seed: numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 })
+    seed: numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 }),
+    fullIds: values['full-ids'] === true,
+    ...(values['symbols-per-root-difference'] === undefined ? {} : { symbolsPerRootDifference: numberOption('symbols-per-root-difference', values['symbols-per-root-difference'], 0, { min: 0, max: 100 }) }),
+    ...(values['first-window-share'] === undefined ? {} : { firstWindowShare: numberOption('first-window-share', values['first-window-share'], 0.7, { min: 0.05, max: 1 }) })
   }
   const err = io.err ?? process.stderr
   const signal = io.signal

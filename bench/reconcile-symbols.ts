@@ -26,6 +26,7 @@ import { silentLogger } from '../src/env/logger.js'
 import { DEFAULT_SYMBOLS_PER_DIFFERENCE, type SessionEnd, type SymbolSession } from '../src/reconcile/index.js'
 import type { Packet } from '../src/wire/index.js'
 import type { Link, Side } from './reconcile-link.js'
+import type { ReconcileBenchOptions } from './reconcile-types.js'
 
 /** The node's policy (the only one: the bench runs the node's catch-up). */
 export type CatchUpPolicy = 'node'
@@ -69,7 +70,7 @@ interface Services {
 }
 
 /** Builds a side's overlay state over its ledger (opened as a join does: the sketch by a scan of the store) and services. Returns the ledger's opening CPU ms. */
-export async function nodeServices(link: Link, side: Side, symbolsPerDifference: number): Promise<{ services: Services; sketchCpuMs: number }> {
+export async function nodeServices(link: Link, side: Side, options: Pick<ReconcileBenchOptions, 'symbolsPerDifference' | 'fullIds' | 'symbolsPerRootDifference' | 'firstWindowShare'>): Promise<{ services: Services; sketchCpuMs: number }> {
   const store = side.store
   const counters = new Counters()
   const start = process.cpuUsage()
@@ -92,12 +93,18 @@ export async function nodeServices(link: Link, side: Side, symbolsPerDifference:
       sync: link.sync,
       limits: link.limits,
       log: silentLogger,
+      rng: side.rng.fork(),
       send,
       ledger: () => ledger,
       answered: async () => {},
-      serveBundles: (from, overlay, fetch) => onBundleRequest(bundles, from, overlay, { type: 'bundle-request', ids: fetch })
+      serveBundles: (from, overlay, fetch, shortIds) => onBundleRequest(bundles, from, overlay, shortIds === undefined || shortIds.length === 0 ? { type: 'bundle-request', ids: fetch } : { type: 'bundle-request', ids: fetch, shortIds })
     },
-    { symbolsPerDifference }
+    {
+      symbolsPerDifference: options.symbolsPerDifference,
+      shortIds: options.fullIds !== true,
+      ...(options.symbolsPerRootDifference === undefined ? {} : { symbolsPerRootDifference: options.symbolsPerRootDifference }),
+      ...(options.firstWindowShare === undefined ? {} : { firstWindowShare: options.firstWindowShare })
+    }
   )
   catchUp.start()
   return { services: { side, state, catchUp, bundles }, sketchCpuMs: (used.user + used.system) / 1000 }

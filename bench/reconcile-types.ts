@@ -20,6 +20,12 @@ export interface ReconcileBenchOptions {
   policy: CatchUpPolicy
   /** Coded symbols: symbols asked for per estimated difference. */
   symbolsPerDifference: number
+  /** Coded symbols: 32-byte ids in every symbol instead of short ids (the layout before docs/reconcile.md §14). */
+  fullIds?: boolean
+  /** Coded symbols: symbols asked for on top per square root of the estimated difference (default the node's). */
+  symbolsPerRootDifference?: number
+  /** Coded symbols: share of the first answer's datagram given to whole symbols (default the node's). */
+  firstWindowShare?: number
   seed: number
 }
 

@@ -13,6 +13,7 @@ export const RECONCILE_METHODS = ['bloom-largest', 'bloom-modulo', 'symbols'] as
 
 export const RECONCILE_BENCH_USAGE = `usage: bloomwalk reconcile-bench [--shared N] [--diff D] [--layout random|recent|newest|lacking] [--budget BYTES]
                                  [--max-steps S] [--methods LIST] [--policy node] [--symbols-per-difference F]
+                                 [--full-ids] [--symbols-per-root-difference R] [--first-window-share S]
                                  [--seed S] [--json]
 
 From a checkout (after npm run build; npm run reconcile-bench -- [options] runs the same):
@@ -36,6 +37,11 @@ information floor for that D (32-byte ids, and 64-bit short ids), and CPU per si
   --symbols-per-difference
                coded symbols: symbols asked for per estimated difference (default ${DEFAULT_SYMBOLS_PER_DIFFERENCE}):
                lower costs fewer bytes, higher fewer round trips
+  --full-ids   coded symbols: 32-byte ids in every symbol, as before short ids (docs/reconcile.md §14)
+  --symbols-per-root-difference
+               coded symbols: symbols asked for on top per square root of the estimated difference
+  --first-window-share
+               coded symbols: share of the idle check's answer given to whole symbols (the rest: counts alone)
   --seed       seed of the bundles, the split and every random choice (default 1)
   --json       print one JSON object`
 

@@ -8,7 +8,20 @@
  * length falls back to the Bloom walk in modulo mode. One session per overlay at a time;
  * every step is bounded.
  */
-import { DEFAULT_SYMBOLS_PER_DIFFERENCE, SymbolSession, firstAnswer, newerSlices, symbolsPerResponse, type SessionStep } from '../reconcile/index.js'
+import {
+  CHECK_FIELD_BYTES,
+  DEFAULT_SYMBOLS_PER_DIFFERENCE,
+  ID_BYTES,
+  SHORT_RECORD_BYTES,
+  SYMBOL_RECORD_BYTES,
+  SymbolSession,
+  firstAnswer,
+  newerSlices,
+  symbolsPerResponse,
+  xorId,
+  type SessionStep
+} from '../reconcile/index.js'
+import type { Rng } from '../env/rng.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
 import type { Logger } from '../env/logger.js'
@@ -28,14 +41,19 @@ export const IDLE_CHECK_INTERVAL_MS = 60_000
 export const MAX_IDS_PER_ROUND = 128
 /** Ids per fetch (riding on a symbols-request, or a bundle-request) sent by catch-up. */
 export const FETCH_IDS_PER_REQUEST = 16
+/**
+ * Short ids per fetch (docs/reconcile.md §14): 8 bytes each, so twice as many per request
+ * (the decode limit `maxIdsPerRequest`); fewer requests, and fewer half-filled answer datagrams.
+ */
+export const FETCH_SHORT_IDS_PER_REQUEST = 32
 
 /**
  * Most symbols one symbols-request asks for, and is answered with: the response budget's
  * worth of whole datagrams, within the decode limit. Requesters and responders use the same
  * bound (a node computes it once: its budgets do not change).
  */
-export function symbolsPerRequest(datagramBudget: number, responseBudget: number, limit: number): number {
-  return Math.min(limit, symbolsPerResponse(datagramBudget, responseBudget))
+export function symbolsPerRequest(datagramBudget: number, responseBudget: number, limit: number, record = SYMBOL_RECORD_BYTES): number {
+  return Math.min(limit, symbolsPerResponse(datagramBudget, responseBudget, record))
 }
 
 /**
@@ -47,12 +65,26 @@ export function symbolsPerRequest(datagramBudget: number, responseBudget: number
 export const FIRST_WINDOW_SHARE = 0.7
 
 /**
+ * The same for short-id sessions (docs/reconcile.md §14): the whole first answer is symbols.
+ * A short symbol costs 13–15 bytes instead of 41–43, so the first datagram's 80-odd symbols
+ * are both part of what decoding needs and samples enough for the first estimate; counts alone
+ * (2 bytes each, useful for nothing else) cost more than the over-ask they save (measured with
+ * `npm run reconcile-bench -- --first-window-share`, docs/reconcile.md §14).
+ */
+export const SHORT_FIRST_WINDOW_SHARE = 1
+
+/** Symbols asked for on top per √d̂ in short-id sessions (docs/reconcile.md §14; full-id sessions: the session's default, 3). */
+export const SHORT_SYMBOLS_PER_ROOT_DIFFERENCE = 2
+
+/**
  * The idle check's first answer at a datagram budget: `window` symbols from 0 and
  * `countsAlone` counts alone after them, one datagram for sets below 2^20 (counts alone
  * within the decode limit `maxCountsOnly`).
  */
-export function firstWindow(budget: number, maxCountsOnly: number): { window: number; countsAlone: number } {
-  const first = firstAnswer(budget, FIRST_WINDOW_SHARE)
+export function firstWindow(budget: number, maxCountsOnly: number, short = false, share = FIRST_WINDOW_SHARE): { window: number; countsAlone: number } {
+  const first = short ? firstAnswer(budget, share, SHORT_RECORD_BYTES, CHECK_FIELD_BYTES) : firstAnswer(budget, share)
+  // A whole datagram of symbols: no counts alone squeezed into its last bytes.
+  if (share >= 1) return { window: first.window, countsAlone: 0 }
   return { window: first.window, countsAlone: Math.min(first.countsAlone, maxCountsOnly) }
 }
 
@@ -63,6 +95,8 @@ export interface CatchUpSession {
   cancelTimer: () => void
   /** True once the peer sent any symbols-response in this session. */
   answered: boolean
+  /** Short ids of the peer's bundles the session decoded (a short-id session checks them once they arrived). */
+  fetchedShort: Uint8Array[]
 }
 
 /** Counters of the catch-up path, per node. */
@@ -84,17 +118,35 @@ export interface CatchUpCounters {
   silentSkipped: number
   /** Bundle-requests `{newer_than}` sent to a peer that was ahead (newest first). */
   newerFetches: number
+  /**
+   * Short-id collisions found (docs/reconcile.md §14): a session that ended `collision` (ids
+   * sharing a short id on one side, or a salted check that failed) or a decoded session whose
+   * check failed once the full ids were known. Each falls back to the Bloom walk.
+   */
+  collisions: number
+  /** Decoded short-id sessions whose check could not be made (a short id fetched and not received, or held twice); the next idle check checks again. */
+  unverified: number
 }
 
 export function newCatchUpCounters(): CatchUpCounters {
-  return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, retries: 0, gaveUp: 0, snapshotsLost: 0, silentSkipped: 0, newerFetches: 0 }
+  return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, retries: 0, gaveUp: 0, snapshotsLost: 0, silentSkipped: 0, newerFetches: 0, collisions: 0, unverified: 0 }
 }
 
 /** Peers whose last idle check is remembered per overlay (least recent dropped). */
 const MAX_IDLE_CHECKED = 256
 
+/** A decoded short-id session waiting for its check: the XOR of our pushed ids, the peer's short ids decoded. */
+interface PendingCheck {
+  session: SymbolSession
+  difference: Uint8Array
+  theirs: Uint8Array[]
+  ambiguous: boolean
+}
+
 /** The catch-up state of one overlay: its session, what the next one reuses, and the bounded memories. */
 class OverlayCatchUp {
+  /** The last decoded short-id session, checked at the next walk step. */
+  pendingCheck: PendingCheck | undefined
   /** The session in progress, if any (one per overlay). */
   session: CatchUpSession | undefined
   /** The last session: the next one reuses its decoder's buffers. */
@@ -110,12 +162,20 @@ class OverlayCatchUp {
 /** What catch-up uses of the node. */
 export interface CatchUpComponents extends SymbolResponderComponents {
   readonly log: Logger
+  /** Draws each short-id session's salt. */
+  readonly rng: Rng
 }
 
 /** Catch-up's settings. */
 export interface CatchUpSettings {
   /** Symbols asked for in total per estimated difference (default {@link DEFAULT_SYMBOLS_PER_DIFFERENCE}). */
   symbolsPerDifference?: number
+  /** Sessions over short ids (docs/reconcile.md §14; default true); false: 32-byte ids in every symbol. */
+  shortIds?: boolean
+  /** Symbols asked for on top, per square root of the estimated difference (default: the session's). */
+  symbolsPerRootDifference?: number
+  /** Share of the first answer's datagram given to whole symbols (default {@link SHORT_FIRST_WINDOW_SHARE}, with full ids {@link FIRST_WINDOW_SHARE}). */
+  firstWindowShare?: number
 }
 
 /**
@@ -134,14 +194,21 @@ export class CatchUp {
   readonly #firstWindow: { window: number; countsAlone: number }
   readonly #responder: SymbolResponder
   readonly #symbolsPerDifference: number
+  readonly #symbolsPerRootDifference: number | undefined
+  readonly #shortIds: boolean
   #stopped = false
 
   constructor(components: CatchUpComponents, settings: CatchUpSettings = {}) {
     this.#c = components
     this.#symbolsPerDifference = settings.symbolsPerDifference ?? DEFAULT_SYMBOLS_PER_DIFFERENCE
-    this.#perRequest = symbolsPerRequest(components.sync.datagramBudget, components.sync.responseBudget, components.limits.maxSymbolsPerRequest)
-    this.#firstWindow = firstWindow(components.sync.datagramBudget, components.limits.maxCountsOnly)
-    this.#responder = new SymbolResponder(components, { perRequest: this.#perRequest, sessionTimeoutMs: SESSION_TIMEOUT_MS }, this.counters)
+    this.#shortIds = settings.shortIds ?? true
+    this.#symbolsPerRootDifference = settings.symbolsPerRootDifference ?? (this.#shortIds ? SHORT_SYMBOLS_PER_ROOT_DIFFERENCE : undefined)
+    const { datagramBudget, responseBudget } = components.sync
+    const perRequest = symbolsPerRequest(datagramBudget, responseBudget, components.limits.maxSymbolsPerRequest)
+    const perRequestShort = symbolsPerRequest(datagramBudget, responseBudget, components.limits.maxSymbolsPerRequest, SHORT_RECORD_BYTES)
+    this.#perRequest = this.#shortIds ? perRequestShort : perRequest
+    this.#firstWindow = firstWindow(datagramBudget, components.limits.maxCountsOnly, this.#shortIds, settings.firstWindowShare ?? (this.#shortIds ? SHORT_FIRST_WINDOW_SHARE : FIRST_WINDOW_SHARE))
+    this.#responder = new SymbolResponder(components, { perRequest, perRequestShort, sessionTimeoutMs: SESSION_TIMEOUT_MS }, this.counters)
   }
 
   stats(): CatchUpCounters {
@@ -187,6 +254,11 @@ export class CatchUp {
   maybeIdleCheck(overlay: OverlayWalk, peer: Address, peerGlobalTime: number): void {
     const sketch = this.#c.ledger(overlay)?.sketch
     if (this.#stopped || sketch === undefined) return
+    const pending = this.#overlays.get(overlay)?.pendingCheck
+    if (pending !== undefined) {
+      this.#of(overlay).pendingCheck = undefined
+      this.#track(this.#check(overlay, pending))
+    }
     if (peerGlobalTime > overlay.clock.time) {
       this.#track(this.fetchNewer(overlay, peer, peerGlobalTime))
       return
@@ -210,18 +282,27 @@ export class CatchUp {
       firstWindow: this.#firstWindow.window,
       countsAlone: this.#firstWindow.countsAlone,
       maxPerRequest: this.#perRequest,
-      maxIdsPerRequest: Math.min(this.#c.limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
+      maxIdsPerRequest: Math.min(this.#c.limits.maxIdsPerRequest, this.#shortIds ? FETCH_SHORT_IDS_PER_REQUEST : FETCH_IDS_PER_REQUEST),
       maxIdsPerRound: MAX_IDS_PER_ROUND,
       symbolsPerDifference: this.#symbolsPerDifference,
-      ...(own.lastSession === undefined ? {} : { reuse: own.lastSession })
+      ...(this.#symbolsPerRootDifference === undefined ? {} : { symbolsPerRootDifference: this.#symbolsPerRootDifference }),
+      ...(own.lastSession === undefined ? {} : { reuse: own.lastSession }),
+      ...(this.#shortIds ? { salt: this.#salt() } : {})
     })
     own.lastSession = session
-    const state: CatchUpSession = { peerKey: key, peer, session, cancelTimer: () => {}, answered: false }
+    const state: CatchUpSession = { peerKey: key, peer, session, cancelTimer: () => {}, answered: false, fetchedShort: [] }
     own.session = state
     this.#live.set(state, own)
     counters.idleChecks++
     this.#armTimer(overlay, own, state)
     this.#track(this.#act(overlay, own, state, session.start()))
+  }
+
+  /** A session's salt: 64 bits of the node's rng, never 0. */
+  #salt(): bigint {
+    const rng = this.#c.rng
+    const salt = (BigInt(rng.u32() >>> 0) << 32n) | BigInt(rng.u32() >>> 0)
+    return salt === 0n ? 1n : salt
   }
 
   /**
@@ -264,7 +345,8 @@ export class CatchUp {
     }
     state.answered = true
     const wasFull = state.session.decoder.received > 0
-    const step = state.session.onResponse(res.from, res.symbols, res.inSync === true, res.countsOnly)
+    const extras = res.check === undefined ? { shortSymbols: res.shortSymbols ?? [] } : { shortSymbols: res.shortSymbols ?? [], check: res.check }
+    const step = state.session.onResponse(res.from, res.symbols, res.inSync === true, res.countsOnly, extras)
     if (step.added !== undefined && step.added !== 'added' && step.added !== 'buffered') this.#c.counters.drop(`symbols-${step.added}`)
     if (!wasFull && state.session.decoder.received > 0 && step.end !== 'in-sync') this.counters.sessions++
     if (step.added === 'added') this.#armTimer(overlay, own, state)
@@ -286,22 +368,28 @@ export class CatchUp {
   /** Sends what a session step says; ends the session when the step does. */
   async #act(overlay: OverlayWalk, own: OverlayCatchUp, state: CatchUpSession, step: SessionStep): Promise<void> {
     const counters = this.counters
+    const short = state.session.short
     for (const r of step.requests) {
       const packet: SymbolsRequest = { type: 'symbols-request', from: r.from, count: r.count }
       if (r.digest !== undefined) packet.digest = r.digest
       if (r.countsOnly !== undefined) packet.countsOnly = r.countsOnly
-      const fetch = r.fetch === undefined ? [] : await this.#stillMissing(overlay, r.fetch)
+      if (r.salt !== undefined) packet.salt = r.salt
+      if (r.shortIds === true) packet.shortIds = true
+      if (short && r.fetch !== undefined) state.fetchedShort.push(...r.fetch)
+      const fetch = r.fetch === undefined ? [] : await this.#stillMissing(overlay, r.fetch, short)
       if (fetch.length > 0) {
-        packet.fetch = fetch
+        if (short) packet.fetchShort = fetch
+        else packet.fetch = fetch
         counters.fetched += fetch.length
       }
       this.#send(state.peer, overlay, packet)
     }
     for (const listed of step.fetch) {
-      const ids = await this.#stillMissing(overlay, listed)
+      if (short) state.fetchedShort.push(...listed)
+      const ids = await this.#stillMissing(overlay, listed, short)
       if (ids.length === 0) continue
       counters.fetched += ids.length
-      this.#send(state.peer, overlay, { type: 'bundle-request', ids })
+      this.#send(state.peer, overlay, short ? { type: 'bundle-request', ids: [], shortIds: ids } : { type: 'bundle-request', ids })
     }
     if (step.end === null) return
     if (own.session === state) this.#end(own, state)
@@ -313,6 +401,12 @@ export class CatchUp {
         break
       case 'decoded':
         counters.decoded++
+        break
+      case 'collision':
+        // Ids sharing a short id (ground on purpose): no coded symbol separates them; the Bloom walk's full ids do.
+        counters.collisions++
+        counters.failed++
+        this.#c.ledger(overlay)?.builder.startCatchUp()
         break
       case 'gave-up':
         counters.gaveUp++
@@ -326,12 +420,26 @@ export class CatchUp {
         this.#c.ledger(overlay)?.builder.startCatchUp()
     }
     const store = this.#c.store
-    if (step.push.length === 0 || store === undefined) return
+    if (store === undefined) return
     const push: Bundle[] = []
+    // A short id held twice (ids that collide) pushes both: the peer stores the one it lacks.
+    let ambiguous = false
     for (const id of step.push) {
-      const b = await store.get(overlay.id, id)
-      if (b !== undefined) push.push(b)
+      if (short) {
+        const held = await store.byShortId(overlay.id, id)
+        if (held.length > 1) ambiguous = true
+        push.push(...held)
+      } else {
+        const b = await store.get(overlay.id, id)
+        if (b !== undefined) push.push(b)
+      }
     }
+    if (short && step.end === 'decoded') {
+      const difference = new Uint8Array(ID_BYTES)
+      for (const b of push) xorId(difference, b.id)
+      own.pendingCheck = { session: state.session, difference, theirs: state.fetchedShort, ambiguous }
+    }
+    if (push.length === 0) return
     counters.pushed += push.length
     for (const datagram of packDatagrams(push, this.#c.sync.datagramBudget, this.#c.limits.maxBundlesPerDatagram)) {
       if (!this.#send(state.peer, overlay, { type: 'bundles', bundles: datagram })) break
@@ -341,18 +449,44 @@ export class CatchUp {
   /**
    * The ids of `ids` we still lack: not stored and not being stored. The session decoded
    * against our sketch as it was; what arrived meanwhile (the walk's own answer, above all)
-   * is not fetched again.
+   * is not fetched again. `short`: they are short ids (held: a bundle with that item hash is stored).
    */
-  async #stillMissing(overlay: OverlayWalk, ids: readonly Uint8Array[]): Promise<Uint8Array[]> {
+  async #stillMissing(overlay: OverlayWalk, ids: readonly Uint8Array[], short: boolean): Promise<Uint8Array[]> {
     const store = this.#c.store
     if (store === undefined) return [...ids]
     const out: Uint8Array[] = []
     const arriving = this.#c.ledger(overlay)?.arriving
     for (const id of ids) {
-      if (arriving?.has(hex(id)) === true || (await store.has(overlay.id, id))) continue
+      if (short ? (await store.byShortId(overlay.id, id)).length > 0 : arriving?.has(hex(id)) === true || (await store.has(overlay.id, id))) continue
       out.push(id)
     }
     return out
+  }
+
+  /**
+   * A decoded short-id session's check (docs/reconcile.md §14), made at the overlay's next walk
+   * step (its fetches have had a walk interval to arrive): the difference's full ids are the
+   * bundles pushed and the ones stored under the short ids decoded as the peer's; the
+   * responder's salted check must equal ours with them applied. A mismatch (ids sharing a
+   * short id cancelled out) counts a collision and falls back to the Bloom walk; a short id
+   * not received, or held twice, leaves the session unverified (the next idle check with that
+   * peer checks again). One pending check per overlay (a newer session replaces it).
+   */
+  async #check(overlay: OverlayWalk, pending: PendingCheck): Promise<void> {
+    const store = this.#c.store
+    if (this.#stopped || store === undefined) return
+    const difference = pending.difference
+    let unverified = pending.ambiguous
+    for (const short of pending.theirs) {
+      const held = await store.byShortId(overlay.id, short)
+      if (held.length === 1) xorId(difference, held[0]!.id)
+      else unverified = true
+    }
+    if (unverified) this.counters.unverified++
+    else if (!pending.session.verify(difference)) {
+      this.counters.collisions++
+      this.#c.ledger(overlay)?.builder.startCatchUp()
+    }
   }
 
   /** (Re)arms the no-progress timer: on expiry, ask again for what is missing. */

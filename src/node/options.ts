@@ -50,6 +50,8 @@ export interface CatchUpOptions {
   sketchLength?: number
   /** Recent sketch changes remembered so a catch-up responder serves each session from its start (copy-free snapshots). Default 4 096. */
   journal?: number
+  /** Sessions over 64-bit short ids (docs/reconcile.md §14). Default true; false: 32-byte ids in every symbol. */
+  shortIds?: boolean
 }
 
 /** How a node behaves; every setting has a default. */
@@ -206,13 +208,15 @@ export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
   integer('settings.causalBuffer', o.causalBuffer, 1)
   integer('settings.causalWaitMs', o.causalWaitMs, 0)
   const catchUp: unknown = settings.catchUp
-  if (catchUp !== undefined && catchUp !== false && (typeof catchUp !== 'object' || catchUp === null)) throw invalid('settings.catchUp', 'must be false (off) or { sketchLength?, journal? } (on; absent: on with the default sizes)', catchUp)
+  if (catchUp !== undefined && catchUp !== false && (typeof catchUp !== 'object' || catchUp === null)) throw invalid('settings.catchUp', 'must be false (off) or { sketchLength?, journal?, shortIds? } (on; absent: on with the default sizes)', catchUp)
   const sizes: CatchUpOptions = typeof catchUp === 'object' && catchUp !== null ? catchUp : {}
-  for (const name of Object.keys(sizes)) if (name !== 'sketchLength' && name !== 'journal') throw invalid(`settings.catchUp.${name}`, 'is not a catch-up setting (sketchLength, journal)', (sizes as Record<string, unknown>)[name])
+  for (const name of Object.keys(sizes)) if (name !== 'sketchLength' && name !== 'journal' && name !== 'shortIds') throw invalid(`settings.catchUp.${name}`, 'is not a catch-up setting (sketchLength, journal, shortIds)', (sizes as Record<string, unknown>)[name])
   const sketch: Required<CatchUpOptions> = {
     sketchLength: integer('settings.catchUp.sketchLength', sizes.sketchLength ?? DEFAULT_SKETCH_LENGTH, 1, MAX_SKETCH_LENGTH),
-    journal: integer('settings.catchUp.journal', sizes.journal ?? DEFAULT_JOURNAL_LENGTH, 0, MAX_JOURNAL_LENGTH)
+    journal: integer('settings.catchUp.journal', sizes.journal ?? DEFAULT_JOURNAL_LENGTH, 0, MAX_JOURNAL_LENGTH),
+    shortIds: sizes.shortIds ?? true
   }
+  if (typeof sketch.shortIds !== 'boolean') throw invalid('settings.catchUp.shortIds', 'must be a boolean', sizes.shortIds)
   return { ...o, catchUp: catchUp !== false, sketch }
 }
 

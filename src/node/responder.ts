@@ -55,9 +55,9 @@ export class Responder {
     return { 'bundle-request': (from, overlay, req) => onBundleRequest(this.c, from, overlay, req) }
   }
 
-  /** Answers a request for bundles by id (a symbols-request's `fetch`), as a bundle-request is answered. */
-  serveBundles(from: Address, overlay: OverlayWalk, ids: readonly Uint8Array[]): Promise<void> {
-    return serveBundles(this.c, from, overlay, ids)
+  /** Answers a request for bundles by id or short id (a symbols-request's `fetch`, `fetch_short`), as a bundle-request is answered. */
+  serveBundles(from: Address, overlay: OverlayWalk, ids: readonly Uint8Array[], shortIds?: readonly Uint8Array[]): Promise<void> {
+    return serveBundles(this.c, from, overlay, { ids, shortIds })
   }
 
   /**

@@ -4,11 +4,11 @@
  * a snapshot (a sketch version) taken when it began. The requester side (sessions, retries,
  * idle checks, newest first) is ./catch-up.ts, which owns one of these.
  */
-import { fitCountsAlone, fitSymbols, type Sketch } from '../reconcile/index.js'
+import { CHECK_FIELD_BYTES, SHORT_RECORD_BYTES, SYMBOL_RECORD_BYTES, fitCountsAlone, fitSymbols, type Sketch } from '../reconcile/index.js'
 import type { Clock } from '../env/clock.js'
 import type { BundleStore } from '../store/types.js'
 import type { SyncConfig } from '../sync/config.js'
-import { addressKey, type Address, type DecodeLimits, type Packet, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
+import { addressKey, type Address, type CodedSymbol, type DecodeLimits, type Packet, type ShortSymbol, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
 import type { Charge } from './charge.js'
 import type { Ledger } from './ledger.js'
 import type { Overlay, OverlayWalk } from './overlay.js'
@@ -23,8 +23,8 @@ export interface SymbolResponderComponents {
   readonly sync: SyncConfig
   readonly limits: Readonly<DecodeLimits>
   send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
-  /** Answers a request for bundles by id, as a bundle-request is answered (a symbols-request's `fetch`). */
-  serveBundles(from: Address, overlay: OverlayWalk, ids: readonly Uint8Array[]): Promise<void>
+  /** Answers a request for bundles by id or short id, as a bundle-request is answered (a symbols-request's `fetch` and `fetch_short`). */
+  serveBundles(from: Address, overlay: OverlayWalk, ids: readonly Uint8Array[], shortIds?: readonly Uint8Array[]): Promise<void>
   /** The overlay's ledger (its sketch, counts, offers; undefined without one). */
   ledger(overlay: Overlay): CatchUpLedger | undefined
   /** Resolves once our Bloom answer in progress to the walker `peerKey` (if any) has left (the responder's, ./responder.ts). */
@@ -41,14 +41,19 @@ export const MAX_SNAPSHOTS = 8
 export class SymbolResponder {
   readonly #c: SymbolResponderComponents
   readonly #perRequest: number
+  readonly #perRequestShort: number
   readonly #sessionTimeoutMs: number
   readonly #counters: { snapshotsLost: number }
   readonly #snapshots = new WeakMap<OverlayWalk, Map<string, { version: number; at: number }>>()
 
-  /** `perRequest`: symbols one request gets at most (the response budget's worth); a snapshot is kept `sessionTimeoutMs` after its last request. */
-  constructor(components: SymbolResponderComponents, o: { perRequest: number; sessionTimeoutMs: number }, counters: { snapshotsLost: number }) {
+  /**
+   * `perRequest` / `perRequestShort`: symbols / short symbols one request gets at most (the
+   * response budget's worth); a snapshot is kept `sessionTimeoutMs` after its last request.
+   */
+  constructor(components: SymbolResponderComponents, o: { perRequest: number; perRequestShort: number; sessionTimeoutMs: number }, counters: { snapshotsLost: number }) {
     this.#c = components
     this.#perRequest = o.perRequest
+    this.#perRequestShort = o.perRequestShort
     this.#sessionTimeoutMs = o.sessionTimeoutMs
     this.#counters = counters
   }
@@ -61,6 +66,10 @@ export class SymbolResponder {
    * opens a session: its symbols, and the later ones for the same requester, come from a
    * snapshot taken then, so bundles stored meanwhile do not make the requester's decoding
    * inconsistent. Bundles named in `fetch` are served as a bundle-request's would be.
+   *
+   * Short ids (docs/reconcile.md §14): with `shortIds` the symbols go out as short symbols;
+   * with a `salt`, the answer's first datagram (or the `inSync` answer) carries the salted
+   * check of symbol 0's id XOR, of the same snapshot; `fetchShort` is served by short id.
    */
   async answer(from: Address, overlay: OverlayWalk, req: SymbolsRequest): Promise<void> {
     const sketch = this.#c.ledger(overlay)?.sketch
@@ -77,7 +86,9 @@ export class SymbolResponder {
     if (req.digest !== undefined && req.from === 0) {
       const s0 = sketch.symbols(0, 1)[0]!
       if (s0.hashXor === req.digest.hashXor && s0.count === req.digest.count) {
-        this.#c.send(from, overlay.id, { type: 'symbols-response', from: 0, symbols: [], inSync: true }, 'destination')
+        const inSync: SymbolsResponse = { type: 'symbols-response', from: 0, symbols: [], inSync: true }
+        if (req.salt !== undefined) inSync.check = sketch.saltedCheck(req.salt)
+        this.#c.send(from, overlay.id, inSync, 'destination')
         return
       }
     }
@@ -85,27 +96,41 @@ export class SymbolResponder {
     else {
       const at = this.#snapshotFor(overlay, sketch, addressKey(from), req.from === 0)
       const budget = this.#c.sync.datagramBudget
+      // A salt (a short-id session's idle check) asks for short symbols too.
+      const short = req.shortIds === true || req.salt !== undefined
+      const record = short ? SHORT_RECORD_BYTES : SYMBOL_RECORD_BYTES
+      const perDatagram = short ? this.#c.limits.maxShortSymbolsPerDatagram : this.#c.limits.maxSymbolsPerDatagram
       // One request gets at most the response budget's worth of symbols, like a Bloom answer.
-      const symbols = sketch.symbols(req.from, Math.min(req.count, this.#perRequest), at)
+      const count = Math.min(req.count, short ? this.#perRequestShort : this.#perRequest)
+      const symbols: readonly { count: number }[] = short ? sketch.shortSymbols(req.from, count, at) : sketch.symbols(req.from, count, at)
+      let check = req.salt === undefined ? undefined : sketch.saltedCheck(req.salt, at)
       for (let k = 0; k < symbols.length; ) {
-        const rest = symbols.slice(k, k + this.#c.limits.maxSymbolsPerDatagram)
-        const n = fitSymbols(budget, req.from + k, rest)
+        const extra = check === undefined ? 0 : CHECK_FIELD_BYTES
+        const rest = symbols.slice(k, k + perDatagram)
+        const n = fitSymbols(budget, req.from + k, rest, record, extra)
         if (n === 0) break
-        const answer: SymbolsResponse = { type: 'symbols-response', from: req.from + k, symbols: rest.slice(0, n) }
+        const answer: SymbolsResponse = short
+          ? { type: 'symbols-response', from: req.from + k, symbols: [], shortSymbols: rest.slice(0, n) as ShortSymbol[] }
+          : { type: 'symbols-response', from: req.from + k, symbols: rest.slice(0, n) as CodedSymbol[] }
+        // The first datagram carries the salted check.
+        if (check !== undefined) answer.check = check
+        check = undefined
         // The last datagram carries the counts alone asked for, as many as fit.
-        if (k + n === symbols.length && req.countsOnly !== undefined) this.#countsAlone(answer, sketch, req.countsOnly, budget, at)
+        if (k + n === symbols.length && req.countsOnly !== undefined) this.#countsAlone(answer, sketch, req.countsOnly, budget, at, rest.slice(0, n), record, answer.check === undefined ? 0 : CHECK_FIELD_BYTES)
         if (!this.#c.send(from, overlay.id, answer, 'destination')) break
         k += n
       }
     }
-    if (req.fetch !== undefined && req.fetch.length > 0 && this.#c.store !== undefined) await this.#c.serveBundles(from, overlay, req.fetch)
+    const fetch = req.fetch ?? []
+    const fetchShort = req.fetchShort ?? []
+    if (fetch.length + fetchShort.length > 0 && this.#c.store !== undefined) await this.#c.serveBundles(from, overlay, fetch, fetchShort)
   }
 
-  /** Adds to `answer` the counts alone (mod 2^16) of up to `want` symbols after its own, as many as fit `budget`. */
-  #countsAlone(answer: SymbolsResponse, sketch: Sketch, want: number, budget: number, at: number | undefined): void {
-    const after = answer.from + answer.symbols.length
-    const m = fitCountsAlone(budget, answer.from, answer.symbols, Math.max(0, Math.min(want, sketch.length - after)))
-    if (m > 0) answer.countsOnly = sketch.symbols(after, m, at).map((s) => s.count & 0xffff)
+  /** Adds to `answer` (carrying `symbols`) the counts alone (mod 2^16) of up to `want` symbols after them, as many as fit `budget`. */
+  #countsAlone(answer: SymbolsResponse, sketch: Sketch, want: number, budget: number, at: number | undefined, symbols: readonly { count: number }[], record: number, extra: number): void {
+    const after = answer.from + symbols.length
+    const m = fitCountsAlone(budget, answer.from, symbols, Math.max(0, Math.min(want, sketch.length - after)), record, extra)
+    if (m > 0) answer.countsOnly = sketch.shortSymbols(after, m, at).map((s) => s.count & 0xffff)
   }
 
   /**

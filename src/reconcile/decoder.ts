@@ -9,14 +9,21 @@
  * Honest decoding peels at most one id per received symbol (each peel empties a symbol
  * for good), so more peels than symbols, or one id peeled twice, is `inconsistent`; the ids
  * returned per `decode()` call are capped by `maxIdsPerRound`.
+ *
+ * A **short** decoder (docs/reconcile.md §14) takes short symbols (hash XOR, checksum XOR,
+ * count: no id XOR): a symbol is pure when its count is ±1 and the checksum of its hash XOR
+ * equals its checksum XOR, and the ids it returns are 8-byte short ids (the item hashes).
+ * Either kind ends `collision` when symbol 0 is left holding items whose hashes cancel
+ * (two ids with one hash, which no symbol can separate).
  */
 import { BloomwalkError } from '../errors.js'
-import type { CodedSymbol } from '../wire/packets/types.js'
+import type { CodedSymbol, ShortSymbol } from '../wire/packets/types.js'
 import { ID_BYTES, hashInto } from './hash.js'
 import { IndexSequence } from './mapping.js'
 import { PeeledItems } from './peeled.js'
+import { shortCheck, shortIdBytes } from './short.js'
 import type { Sketch } from './sketch.js'
-import { type CheckedSymbol, ID_WORDS, SymbolTable, checkSymbol } from './table.js'
+import { type CheckedShortSymbol, type CheckedSymbol, ID_WORDS, SymbolTable, checkShortSymbol, checkSymbol } from './table.js'
 
 /** Default cap on ids returned by one {@link Decoder.decode} call. */
 export const DEFAULT_MAX_IDS_PER_ROUND = 256
@@ -38,6 +45,8 @@ export interface DecoderOptions {
    * its `addSymbols` answers `failed` from then on.
    */
   reuse?: Decoder
+  /** Decode short symbols ({@link Decoder.addShortSymbols}) into 8-byte short ids (docs/reconcile.md §14). Default false. */
+  short?: boolean
 }
 
 /**
@@ -55,15 +64,17 @@ export type AddSymbolsResult = 'added' | 'buffered' | 'overlap' | 'gap' | 'empty
 /**
  * Why decoding stopped for good: `exhausted` (all `limit` symbols consumed without
  * finishing: fall back to the Bloom walk), `inconsistent` (the peer's symbols contradict
- * each other: garbage, or its set changed during the session).
+ * each other: garbage, or its set changed during the session), `collision` (nothing is left
+ * to peel and symbol 0 still holds items whose hashes XOR to 0: ids that share a 64-bit hash,
+ * which no coded symbol separates; fall back to full ids).
  */
-export type DecodeFailure = 'exhausted' | 'inconsistent'
+export type DecodeFailure = 'exhausted' | 'inconsistent' | 'collision'
 
 /** One {@link Decoder.decode} round. */
 export interface DecodeResult {
   /** Symbol 0 is empty: every difference has been returned (in this or earlier rounds). */
   done: boolean
-  /** Ids the peer has and we lack, new this round (fetch them from the peer). */
+  /** Ids the peer has and we lack, new this round (fetch them from the peer); 8-byte short ids from a short decoder. */
   weLack: Uint8Array[]
   /** Ids we have and the peer lacks, new this round (offer them to the peer). */
   theyLack: Uint8Array[]
@@ -97,6 +108,8 @@ export class Decoder {
   readonly limit: number
   /** Cap on ids per `decode()` call. */
   readonly maxIdsPerRound: number
+  /** Short symbols in, short ids out (docs/reconcile.md §14). */
+  readonly short: boolean
   /** Our symbols, then (as the peer's arrive) the difference: peer minus ours. */
   #table: SymbolTable
   #received = 0
@@ -108,7 +121,7 @@ export class Decoder {
   /** Most symbols held in `#pending`. */
   readonly maxBuffered: number
   /** Validated batches that start after `#received`, by start index. */
-  readonly #pending = new Map<number, CheckedSymbol[]>()
+  readonly #pending = new Map<number, CheckedSymbol[] | CheckedShortSymbol[]>()
   #buffered = 0
   /** Difference counts as received (before peeling), for {@link Decoder.estimate}; [#countsFrom, #countsEnd) from counts alone. */
   #raw: Int32Array
@@ -136,6 +149,7 @@ export class Decoder {
     this.limit = limit
     this.maxIdsPerRound = cap
     this.maxBuffered = buffered
+    this.short = options.short === true
     const old = options.reuse
     if (old !== undefined && old !== this && !old.#retired && old.limit === limit) {
       old.#retired = true
@@ -207,27 +221,37 @@ export class Decoder {
    * {@link Decoder.received}; symbols past `limit` are ignored. Never throws on peer input.
    */
   addSymbols(from: number, symbols: readonly CodedSymbol[]): AddSymbolsResult {
-    const result = this.#add(from, symbols)
+    const result = this.short ? (this.#failure !== null || this.#retired ? 'failed' : 'bad-symbol') : this.#add(from, symbols, checkSymbol)
     if (result !== 'added') this.#rejected++
     return result
   }
 
-  #add(from: number, symbols: readonly CodedSymbol[]): AddSymbolsResult {
+  /**
+   * As {@link Decoder.addSymbols}, for a short decoder's short symbols (a full decoder answers
+   * `bad-symbol`). Never throws on peer input.
+   */
+  addShortSymbols(from: number, symbols: readonly ShortSymbol[]): AddSymbolsResult {
+    const result = !this.short ? (this.#failure !== null || this.#retired ? 'failed' : 'bad-symbol') : this.#add(from, symbols, checkShortSymbol)
+    if (result !== 'added') this.#rejected++
+    return result
+  }
+
+  #add<T extends CheckedSymbol | CheckedShortSymbol>(from: number, symbols: readonly unknown[], check: (s: unknown) => T | null): AddSymbolsResult {
     if (this.#failure !== null || this.#retired) return 'failed'
     if (!Array.isArray(symbols) || symbols.length === 0) return 'empty'
     if (!Number.isSafeInteger(from) || from < 0) return 'bad-range'
     if (from >= this.limit) return 'beyond-limit'
     const end = Math.min(this.limit, from + symbols.length)
     if (end <= this.#received) return 'overlap'
-    const checked: CheckedSymbol[] = []
+    const checked: T[] = []
     for (let i = from; i < end; i++) {
-      const s = checkSymbol(symbols[i - from])
+      const s = check(symbols[i - from])
       if (s === null) return 'bad-symbol'
       checked.push(s)
     }
     if (from > this.#received) {
       if (this.#pending.has(from) || this.#buffered + checked.length > this.maxBuffered) return 'gap'
-      this.#pending.set(from, checked)
+      this.#pending.set(from, checked as CheckedSymbol[] | CheckedShortSymbol[])
       this.#buffered += checked.length
       return 'buffered'
     }
@@ -247,15 +271,17 @@ export class Decoder {
   }
 
   /** Consumes checked symbols [from, from + batch.length) from index `#received` on (from ≤ #received). */
-  #apply(from: number, batch: readonly CheckedSymbol[]): void {
+  #apply(from: number, batch: readonly (CheckedSymbol | CheckedShortSymbol)[]): void {
     const start = this.#received
     const end = Math.min(this.limit, from + batch.length)
-    const { words, hashes, counts } = this.#table
+    const { words, hashes, checks, counts } = this.#table
     const raw = this.#raw
     for (let i = start; i < end; i++) {
       const s = batch[i - from]!
-      SCRATCH_BYTES.set(s.idXor)
-      for (let w = 0, o = i * ID_WORDS; w < ID_WORDS; w++) words[o + w]! ^= SCRATCH_WORDS[w]!
+      if ('idXor' in s) {
+        SCRATCH_BYTES.set(s.idXor)
+        for (let w = 0, o = i * ID_WORDS; w < ID_WORDS; w++) words[o + w]! ^= SCRATCH_WORDS[w]!
+      } else checks[i]! ^= s.check
       hashes[2 * i]! ^= s.hashHi
       hashes[2 * i + 1]! ^= s.hashLo
       counts[i] = s.count - counts[i]!
@@ -313,7 +339,7 @@ export class Decoder {
       if (weights === 0) break
       d = Math.max(0, sum / weights)
     }
-    const floor = Math.max(this.#peeled.count, Math.abs(raw[0]!), this.#table.isZero(0) ? 0 : 1)
+    const floor = Math.max(this.#peeled.count, Math.abs(raw[0]!), this.#table.isZero(0, this.short) ? 0 : 1)
     return Math.max(d, floor)
   }
 
@@ -333,9 +359,22 @@ export class Decoder {
       const id = this.#peel(i)
       if (id !== null) (sign === 1 ? weLack : theyLack).push(id)
     }
-    const done = this.#failure === null && this.#received > 0 && this.#table.isZero(0)
+    const done = this.#failure === null && this.#received > 0 && this.#table.isZero(0, this.short)
+    if (!done && this.#failure === null && this.#queued === 0 && this.#received > 0 && this.#stuck()) this.#failure = 'collision'
     if (!done && this.#failure === null && this.#queued === 0 && this.#received >= this.limit) this.#failure = 'exhausted'
     return { done, weLack, theyLack, more: !done && this.#failure === null && this.#queued > 0, failure: this.#failure }
+  }
+
+  /**
+   * Symbol 0 (every item) is not empty but its hash XOR is 0 (and, short, its checksum XOR):
+   * what is left are ids whose hashes cancel, two with one hash (or a forgery). Honest
+   * distinct hashes leave this with probability about 2^-64.
+   */
+  #stuck(): boolean {
+    const { hashes, checks } = this.#table
+    if (hashes[0] !== 0 || hashes[1] !== 0) return false
+    if (this.short && checks[0] !== 0) return false
+    return !this.#table.isZero(0, this.short)
   }
 
   /** Queues symbol `i` if it may be pure (count ±1). */
@@ -349,15 +388,26 @@ export class Decoder {
 
   /** Peels symbol `i` if it is pure; returns the id or null. */
   #peel(i: number): Uint8Array | null {
-    const { bytes, words, hashes, counts } = this.#table
+    const { bytes, words, hashes, checks, counts } = this.#table
     const sign = counts[i]!
     if (sign !== 1 && sign !== -1) return null
-    hashInto(bytes, i * ID_BYTES, HASH, 0)
-    const hi = HASH[0]!
-    const lo = HASH[1]!
-    if (hi !== hashes[2 * i] || lo !== hashes[2 * i + 1]) {
-      this.#impure++
-      return null
+    let hi: number
+    let lo: number
+    if (this.short) {
+      hi = hashes[2 * i]!
+      lo = hashes[2 * i + 1]!
+      if (shortCheck(hi, lo) !== checks[i]) {
+        this.#impure++
+        return null
+      }
+    } else {
+      hashInto(bytes, i * ID_BYTES, HASH, 0)
+      hi = HASH[0]!
+      lo = HASH[1]!
+      if (hi !== hashes[2 * i] || lo !== hashes[2 * i + 1]) {
+        this.#impure++
+        return null
+      }
     }
     const seq = this.#seq
     seq.reset(hi, lo)
@@ -370,7 +420,7 @@ export class Decoder {
       this.#failure = 'inconsistent'
       return null
     }
-    const id = bytes.slice(i * ID_BYTES, (i + 1) * ID_BYTES)
+    const id = this.short ? shortIdBytes(hi, lo) : bytes.slice(i * ID_BYTES, (i + 1) * ID_BYTES)
     const k = this.#peeled.push(words, i * ID_WORDS, hi, lo, sign)
     seq.reset(hi, lo)
     for (let j = 0; j < this.#received; j = seq.next()) {
@@ -383,12 +433,17 @@ export class Decoder {
 
   /** Takes peeled id `k` out of difference symbol `j`. */
   #xor(j: number, k: number): void {
-    const { words, hashes, counts } = this.#table
+    const { words, hashes, checks, counts } = this.#table
     const p = this.#peeled
-    const pw = p.words
-    for (let w = 0, o = j * ID_WORDS, q = k * ID_WORDS; w < ID_WORDS; w++) words[o + w]! ^= pw[q + w]!
-    hashes[2 * j]! ^= p.hashes[2 * k]!
-    hashes[2 * j + 1]! ^= p.hashes[2 * k + 1]!
+    const hi = p.hashes[2 * k]!
+    const lo = p.hashes[2 * k + 1]!
+    if (this.short) checks[j]! ^= shortCheck(hi, lo)
+    else {
+      const pw = p.words
+      for (let w = 0, o = j * ID_WORDS, q = k * ID_WORDS; w < ID_WORDS; w++) words[o + w]! ^= pw[q + w]!
+    }
+    hashes[2 * j]! ^= hi
+    hashes[2 * j + 1]! ^= lo
     counts[j] = counts[j]! - p.signs[k]!
   }
 }

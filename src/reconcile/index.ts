@@ -20,14 +20,16 @@ export {
 export { MAX_SYMBOL_COUNT } from './table.js'
 export { MAX_FLOOR_DIFFERENCES, informationFloor } from './floor.js'
 export { MAX_NEWER_SLICES, NEWER_SLICE_BUNDLES, type NewerSlice, newerSlices } from './newest.js'
-export { COUNT_ALONE_BYTES, SYMBOL_RECORD_BYTES, codedSymbolBytes, firstAnswer, fitCountsAlone, fitSymbols, symbolsPerDatagram, symbolsPerResponse, symbolsResponseSize } from './size.js'
+export { CHECK_FIELD_BYTES, COUNT_ALONE_BYTES, SHORT_RECORD_BYTES, SYMBOL_RECORD_BYTES, codedSymbolBytes, firstAnswer, fitCountsAlone, fitSymbols, symbolsPerDatagram, symbolsPerResponse, symbolsResponseSize } from './size.js'
 export {
   DEFAULT_MAX_RETRIES,
   DEFAULT_MAX_SYMBOLS_PER_REQUEST,
   DEFAULT_SYMBOLS_PER_DIFFERENCE,
   type PlannedRequest,
+  type ResponseExtras,
   type SessionEnd,
   type SessionStep,
   SymbolSession,
   type SymbolSessionOptions
 } from './session.js'
+export { SHORT_ID_BYTES, saltedCheck, shortCheck, shortIdBytes, shortIdHalves, shortIdKey, xorId } from './short.js'

@@ -16,14 +16,22 @@
  * 3. **Fetch.** Ids we lack ride on the next symbols-request (`fetch`, at most
  *    `maxIdsPerRequest` per request); when the session ends, the rest go out as bundle-requests.
  *    Ids the peer lacks are pushed when the session ends (see the caller).
- * 4. **Loss.** Responses may arrive out of order (the decoder buffers them, bounded);
+ * 4. **Short ids** (`short`, docs/reconcile.md §14): every request asks for short symbols
+ *    (`shortIds`), the idle check carries the session's salt, fetches and pushes name short ids,
+ *    and the responder's salted check of its symbol 0 is compared with ours: on an `inSync`
+ *    answer or a decode that found nothing at once, and by the caller with
+ *    {@link SymbolSession.verify} once it knows the full ids of the difference. A mismatch
+ *    ends the session `collision` (ids that share a short id and cancel out).
+ * 5. **Loss.** Responses may arrive out of order (the decoder buffers them, bounded);
  *    {@link SymbolSession.retry} re-asks for everything asked for and not yet consumed, at
  *    most `maxRetries` times.
  */
 import { BloomwalkError } from '../errors.js'
 import type { SymbolDigest } from '../wire/packets/types.js'
-import type { CodedSymbol } from '../wire/packets/types.js'
+import type { CodedSymbol, ShortSymbol } from '../wire/packets/types.js'
 import { Decoder, type AddSymbolsResult, type DecodeFailure } from './decoder.js'
+import { ID_BYTES } from './hash.js'
+import { saltedCheck } from './short.js'
 import type { Sketch } from './sketch.js'
 
 /** Symbols asked for in total per estimated difference (the mean need is 1.36–1.77 per difference). */
@@ -58,10 +66,17 @@ export interface SymbolSessionOptions {
   reuse?: SymbolSession
   /** Default {@link DEFAULT_MAX_RETRIES}. */
   maxRetries?: number
+  /**
+   * A short-id session (docs/reconcile.md §14) with this salt, in [1, 2^64), drawn afresh per
+   * session by the caller's rng: short symbols, short-id fetches and pushes, the salted check.
+   */
+  salt?: bigint
 }
 
 /** How a session ended. `rejected`: the peer's answers cannot continue it (past the limit), `gave-up`: retries used up. */
 export type SessionEnd = 'in-sync' | 'decoded' | DecodeFailure | 'rejected' | 'gave-up'
+
+const MAX_SALT = (1n << 64n) - 1n
 
 /** A symbols-request to send. */
 export interface PlannedRequest {
@@ -71,15 +86,27 @@ export interface PlannedRequest {
   fetch?: Uint8Array[]
   /** Counts alone wanted after [from, from + count) (the first window's). */
   countsOnly?: number
+  /** The session's salt (a short-id session's idle check). */
+  salt?: bigint
+  /** Ask for short symbols; `fetch` then holds 8-byte short ids. */
+  shortIds?: true
+}
+
+/** A symbols-response's parts beyond `from`, the full symbols, `inSync` and the counts alone. */
+export interface ResponseExtras {
+  /** Short symbols (a short-id session's answer). */
+  shortSymbols?: readonly ShortSymbol[]
+  /** The responder's salted check (absent reads as 0). */
+  check?: bigint
 }
 
 /** What to send after an event. */
 export interface SessionStep {
   /** Symbols-requests, all to be sent now. */
   requests: PlannedRequest[]
-  /** Bundle-requests (id lists) to send now. */
+  /** Bundle-requests (id lists; short ids in a short-id session) to send now. */
   fetch: Uint8Array[][]
-  /** Ids the peer lacks: push those bundles now (only when the session ends). */
+  /** Ids the peer lacks (short ids in a short-id session): push those bundles now (only when the session ends). */
   push: Uint8Array[]
   /** Set once the session is over. */
   end: SessionEnd | null
@@ -97,7 +124,13 @@ export class SymbolSession {
   readonly symbolsPerDifference: number
   readonly symbolsPerRootDifference: number
   readonly maxRetries: number
+  /** The salt of a short-id session (undefined: full ids). */
+  readonly salt: bigint | undefined
   readonly #digest: SymbolDigest
+  /** Our salted check of symbol 0 as of the session's start (short-id sessions). */
+  readonly #ownCheck: bigint = 0n
+  /** The responder's salted check, once its answer to the idle check arrived. */
+  #peerCheck: bigint | undefined
   /** Symbols asked for: [0, #requested). */
   #requested = 0
   /** Symbols to ask for in this round: [#requested, #target) go out as the window allows. */
@@ -125,11 +158,15 @@ export class SymbolSession {
     this.symbolsPerRootDifference = options.symbolsPerRootDifference ?? DEFAULT_SYMBOLS_PER_ROOT_DIFFERENCE
     if (!Number.isFinite(this.symbolsPerRootDifference) || this.symbolsPerRootDifference < 0) throw new BloomwalkError('INVALID_ARGUMENT', `symbolsPerRootDifference must be a non-negative number, got ${String(options.symbolsPerRootDifference)}`)
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES
+    if (options.salt !== undefined && (typeof options.salt !== 'bigint' || options.salt < 1n || options.salt > MAX_SALT)) throw new BloomwalkError('INVALID_ARGUMENT', 'salt must be a bigint in [1, 2^64)')
+    this.salt = options.salt
     this.decoder = new Decoder(local, {
       ...(options.limit === undefined ? {} : { limit: options.limit }),
       ...(options.maxIdsPerRound === undefined ? {} : { maxIdsPerRound: options.maxIdsPerRound }),
-      ...(options.reuse === undefined ? {} : { reuse: options.reuse.decoder })
+      ...(options.reuse === undefined ? {} : { reuse: options.reuse.decoder }),
+      short: options.salt !== undefined
     })
+    if (options.salt !== undefined) this.#ownCheck = local.saltedCheck(options.salt)
     const s0 = local.symbols(0, 1)[0]!
     this.#digest = { hashXor: s0.hashXor, count: s0.count }
   }
@@ -155,22 +192,54 @@ export class SymbolSession {
   }
 
   #idleCheck(count: number): PlannedRequest {
-    return this.countsAlone > 0 ? { from: 0, count, digest: this.#digest, countsOnly: this.countsAlone } : { from: 0, count, digest: this.#digest }
+    const request: PlannedRequest = { from: 0, count, digest: this.#digest }
+    if (this.countsAlone > 0) request.countsOnly = this.countsAlone
+    // A salt also asks for short symbols (docs/reconcile.md §14).
+    if (this.salt !== undefined) request.salt = this.salt
+    return request
   }
 
-  /** A symbols-response from the peer (`countsAlone`: the counts alone after its symbols). Never throws on peer input. */
-  onResponse(from: number, symbols: readonly CodedSymbol[], inSync = false, countsAlone?: readonly number[]): SessionStep {
+  /** True for a short-id session. */
+  get short(): boolean {
+    return this.salt !== undefined
+  }
+
+  /**
+   * A short-id session's check (docs/reconcile.md §14), once the caller knows the full ids of
+   * the difference: `difference` is the XOR of the 32-byte ids of every bundle decoded (ours
+   * the peer lacks and the peer's we fetched). True when the responder's salted check of its
+   * symbol 0 equals ours with the difference applied; false on a mismatch (ids sharing a
+   * short id cancelled out: the difference is not complete) or when no check arrived. True
+   * for a full-id session (nothing to check).
+   * @throws {BloomwalkError} INVALID_ARGUMENT when `difference` is not 32 bytes
+   */
+  verify(difference: Uint8Array): boolean {
+    if (this.salt === undefined) return true
+    if (!(difference instanceof Uint8Array) || difference.length !== ID_BYTES) throw new BloomwalkError('INVALID_ARGUMENT', `difference must be ${ID_BYTES} bytes`)
+    if (this.#peerCheck === undefined) return false
+    const delta = difference.some((b) => b !== 0) ? saltedCheck(this.salt, difference) : 0n
+    return (this.#ownCheck ^ delta) === this.#peerCheck
+  }
+
+  /**
+   * A symbols-response from the peer (`countsAlone`: the counts alone after its symbols;
+   * `extras`: a short-id session's short symbols and the responder's check). Never throws on
+   * peer input.
+   */
+  onResponse(from: number, symbols: readonly CodedSymbol[], inSync = false, countsAlone?: readonly number[], extras: ResponseExtras = {}): SessionStep {
     const step: SessionStep = { requests: [], fetch: [], push: [], end: this.#end }
     if (this.#end !== null) return step
+    // The answer to our idle check (from 0, or in_sync) carries the responder's salted check; absent reads as 0.
+    if (this.salt !== undefined && this.#peerCheck === undefined && (inSync || from === 0)) this.#peerCheck = typeof extras.check === 'bigint' ? extras.check : 0n
     if (inSync) {
       // Only the answer to our idle check, before any symbol.
       if (this.decoder.received > 0 || this.decoder.buffered > 0) {
         step.added = 'unexpected-in-sync'
         return step
       }
-      return this.#finish(step, 'in-sync')
+      return this.#finish(step, this.verify(new Uint8Array(ID_BYTES)) ? 'in-sync' : 'collision')
     }
-    const added = this.decoder.addSymbols(from, symbols)
+    const added = this.salt !== undefined ? this.decoder.addShortSymbols(from, extras.shortSymbols ?? []) : this.decoder.addSymbols(from, symbols)
     step.added = added
     if (added === 'failed' || added === 'beyond-limit') return this.#finish(step, 'rejected')
     if (added !== 'added') return step
@@ -184,7 +253,11 @@ export class SymbolSession {
     }
     if (this.#toFetch.length + this.#toPush.length > 0) this.#full = true
     if (result.failure !== null) return this.#finish(step, result.failure)
-    if (result.done) return this.#finish(step, this.#full ? 'decoded' : 'in-sync')
+    if (result.done) {
+      if (this.#full) return this.#finish(step, 'decoded')
+      // Nothing decoded: equal short symbols must come with equal checks.
+      return this.#finish(step, this.verify(new Uint8Array(ID_BYTES)) ? 'in-sync' : 'collision')
+    }
     this.#full = true
     const received = this.decoder.received
     if (received >= this.#target) {
@@ -239,6 +312,7 @@ export class SymbolSession {
     to = Math.min(to, this.decoder.limit)
     for (let at = from; at < to; at += this.maxPerRequest) {
       const req: PlannedRequest = { from: at, count: Math.min(this.maxPerRequest, to - at) }
+      if (this.salt !== undefined) req.shortIds = true
       const ids = this.#toFetch.splice(0, this.maxIdsPerRequest)
       if (ids.length > 0) {
         req.fetch = ids

@@ -10,32 +10,44 @@
  * envelope header, 1 (tag) + varint(body) + [1 + varint(from), when from > 0] +
  * 1 + varint(40k) + 1 + varint(Σ count bytes) (the last four only when k > 0), and for m
  * counts alone (`counts_only = 6`, 2 bytes each) 1 + varint(2m) + 2m.
+ *
+ * Short symbols (`short_symbols = 7`, docs/reconcile.md §14) are the same with 12-byte records
+ * (hash_xor ‖ checksum_xor): pass `record` = {@link SHORT_RECORD_BYTES}. The salted check
+ * (`check = 8`, fixed64) adds {@link CHECK_FIELD_BYTES} to the datagram that carries it (`extra`).
  */
 import { BloomwalkError } from '../errors.js'
 import { envelopeHeaderBytes, varintSize } from '../wire/size.js'
-import type { CodedSymbol } from '../wire/packets/types.js'
 import { MAX_SYMBOL_COUNT } from './table.js'
 
 /** Bytes of one symbol's record in a response (id_xor ‖ hash_xor). */
 export const SYMBOL_RECORD_BYTES = 40
+
+/** Bytes of one short symbol's record (hash_xor ‖ checksum_xor). */
+export const SHORT_RECORD_BYTES = 12
+
+/** Bytes the salted check adds to a response: a tag byte and a fixed64. */
+export const CHECK_FIELD_BYTES = 9
+
+/** What the size functions read of a symbol: its count (full and short symbols alike). */
+type Counted = { readonly count: number }
 
 /** Bytes of a count's zigzag varint. */
 function countBytes(count: number): number {
   return varintSize(count >= 0 ? 2 * count : -2 * count - 1)
 }
 
-/** Bytes one symbol adds to the response's fields, not counting the fields' length prefixes. */
-export function codedSymbolBytes(_hashXor: bigint, count: number): number {
-  return SYMBOL_RECORD_BYTES + countBytes(count)
+/** Bytes one symbol adds to the response's fields, not counting the fields' length prefixes (`record`: 40, or 12 for a short symbol). */
+export function codedSymbolBytes(_hashXor: bigint, count: number, record = SYMBOL_RECORD_BYTES): number {
+  return record + countBytes(count)
 }
 
 /** Bytes of one count alone (mod 2^16, big-endian). */
 export const COUNT_ALONE_BYTES = 2
 
-/** The response body: from, the records field, the counts field and `m` counts alone. */
-function bodyBytes(from: number, k: number, countTotal: number, m = 0): number {
-  let body = from === 0 ? 0 : 1 + varintSize(from)
-  if (k > 0) body += 1 + varintSize(SYMBOL_RECORD_BYTES * k) + SYMBOL_RECORD_BYTES * k + 1 + varintSize(countTotal) + countTotal
+/** The response body: from, the records field (`record` bytes each), the counts field, `m` counts alone and `extra` bytes (the check). */
+function bodyBytes(from: number, k: number, countTotal: number, m = 0, record = SYMBOL_RECORD_BYTES, extra = 0): number {
+  let body = extra + (from === 0 ? 0 : 1 + varintSize(from))
+  if (k > 0) body += 1 + varintSize(record * k) + record * k + 1 + varintSize(countTotal) + countTotal
   if (m > 0) body += 1 + varintSize(COUNT_ALONE_BYTES * m) + COUNT_ALONE_BYTES * m
   return body
 }
@@ -52,12 +64,12 @@ function checkCount(name: string, value: number): void {
  * The exact datagram size of a symbols-response carrying `symbols` from index `from`.
  * @throws {BloomwalkError} INVALID_ARGUMENT when `from` is not a non-negative safe integer
  */
-export function symbolsResponseSize(from: number, symbols: readonly CodedSymbol[], countsAlone = 0): number {
+export function symbolsResponseSize(from: number, symbols: readonly Counted[], countsAlone = 0, record = SYMBOL_RECORD_BYTES, extra = 0): number {
   checkCount('from', from)
   checkCount('countsAlone', countsAlone)
   let counts = 0
   for (const s of symbols) counts += countBytes(s.count)
-  return envelopeBytes(bodyBytes(from, symbols.length, counts, countsAlone))
+  return envelopeBytes(bodyBytes(from, symbols.length, counts, countsAlone, record, extra))
 }
 
 /**
@@ -65,14 +77,14 @@ export function symbolsResponseSize(from: number, symbols: readonly CodedSymbol[
  * symbols-response of at most `budget` bytes (0 when none do).
  * @throws {BloomwalkError} INVALID_ARGUMENT for negative arguments
  */
-export function fitCountsAlone(budget: number, from: number, symbols: readonly CodedSymbol[], want: number): number {
+export function fitCountsAlone(budget: number, from: number, symbols: readonly Counted[], want: number, record = SYMBOL_RECORD_BYTES, extra = 0): number {
   checkCount('budget', budget)
   checkCount('want', want)
-  const base = symbolsResponseSize(from, symbols)
+  const base = symbolsResponseSize(from, symbols, 0, record, extra)
   if (base > budget) return 0
   // Each count alone costs 2 bytes; the field's tag and length, and the body's and envelope's length varints, a few more.
   let m = Math.min(want, Math.max(0, Math.floor((budget - base) / COUNT_ALONE_BYTES)))
-  while (m > 0 && symbolsResponseSize(from, symbols, m) > budget) m--
+  while (m > 0 && symbolsResponseSize(from, symbols, m, record, extra) > budget) m--
   return m
 }
 
@@ -83,14 +95,14 @@ export function fitCountsAlone(budget: number, from: number, symbols: readonly C
  * of a datagram's symbols; the counts alone fill the rest.
  * @throws {BloomwalkError} INVALID_ARGUMENT for a negative budget or a share outside (0, 1]
  */
-export function firstAnswer(budget: number, fullShare: number): { window: number; countsAlone: number } {
+export function firstAnswer(budget: number, fullShare: number, record = SYMBOL_RECORD_BYTES, extra = 0): { window: number; countsAlone: number } {
   checkCount('budget', budget)
   if (!(fullShare > 0 && fullShare <= 1)) throw new BloomwalkError('INVALID_ARGUMENT', `fullShare must be in (0, 1], got ${String(fullShare)}`)
-  const all = symbolsPerDatagram(budget, { maxFrom: 0, maxCount: FIRST_ANSWER_MAX_COUNT })
+  const all = symbolsPerDatagram(budget, { maxFrom: 0, maxCount: FIRST_ANSWER_MAX_COUNT, record, extra })
   const window = Math.max(1, Math.floor(all * fullShare))
   const per = countBytes(FIRST_ANSWER_MAX_COUNT)
   let m = 0
-  while (envelopeBytes(bodyBytes(0, window, window * per, m + 1)) <= budget) m++
+  while (envelopeBytes(bodyBytes(0, window, window * per, m + 1, record, extra)) <= budget) m++
   return { window, countsAlone: m }
 }
 
@@ -101,14 +113,14 @@ const FIRST_ANSWER_MAX_COUNT = (1 << 20) - 1
  * How many of `symbols` (a prefix) fit a symbols-response of at most `budget` bytes.
  * @throws {BloomwalkError} INVALID_ARGUMENT for a negative budget or a bad `from`
  */
-export function fitSymbols(budget: number, from: number, symbols: readonly CodedSymbol[]): number {
+export function fitSymbols(budget: number, from: number, symbols: readonly Counted[], record = SYMBOL_RECORD_BYTES, extra = 0): number {
   checkCount('budget', budget)
   checkCount('from', from)
   let counts = 0
   let n = 0
   for (const s of symbols) {
     const next = counts + countBytes(s.count)
-    if (envelopeBytes(bodyBytes(from, n + 1, next)) > budget) break
+    if (envelopeBytes(bodyBytes(from, n + 1, next, 0, record, extra)) > budget) break
     counts = next
     n++
   }
@@ -121,15 +133,17 @@ export function fitSymbols(budget: number, from: number, symbols: readonly Coded
  * `maxFrom` (default 2^20 − 1).
  * @throws {BloomwalkError} INVALID_ARGUMENT for negative arguments
  */
-export function symbolsPerDatagram(budget: number, options: { maxFrom?: number; maxCount?: number } = {}): number {
+export function symbolsPerDatagram(budget: number, options: { maxFrom?: number; maxCount?: number; record?: number; extra?: number } = {}): number {
   const maxFrom = options.maxFrom ?? (1 << 20) - 1
   const maxCount = options.maxCount ?? MAX_SYMBOL_COUNT
   checkCount('budget', budget)
   checkCount('maxFrom', maxFrom)
   checkCount('maxCount', maxCount)
+  const record = options.record ?? SYMBOL_RECORD_BYTES
+  const extra = options.extra ?? 0
   const per = countBytes(maxCount)
   let n = 0
-  while (envelopeBytes(bodyBytes(maxFrom, n + 1, (n + 1) * per)) <= budget) n++
+  while (envelopeBytes(bodyBytes(maxFrom, n + 1, (n + 1) * per, 0, record, extra)) <= budget) n++
   return n
 }
 
@@ -139,7 +153,7 @@ export function symbolsPerDatagram(budget: number, options: { maxFrom?: number; 
  * same per-request response budget as a Bloom answer, DESIGN §5), and at least one datagram.
  * @throws {BloomwalkError} INVALID_ARGUMENT for a budget that is not a non-negative safe integer
  */
-export function symbolsPerResponse(datagramBudget: number, responseBudget: number): number {
+export function symbolsPerResponse(datagramBudget: number, responseBudget: number, record = SYMBOL_RECORD_BYTES): number {
   checkCount('responseBudget', responseBudget)
-  return Math.max(1, Math.floor(responseBudget / datagramBudget)) * symbolsPerDatagram(datagramBudget)
+  return Math.max(1, Math.floor(responseBudget / datagramBudget)) * symbolsPerDatagram(datagramBudget, { record })
 }

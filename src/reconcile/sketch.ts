@@ -4,11 +4,12 @@
  * stored and expire, and answerable statelessly: `symbols(from, count)` is a slice.
  */
 import { BloomwalkError } from '../errors.js'
-import type { CodedSymbol } from '../wire/packets/types.js'
+import type { CodedSymbol, ShortSymbol } from '../wire/packets/types.js'
 import { envelopeHeaderBytes } from '../wire/size.js'
 import { ID_BYTES, checkId, hashInto } from './hash.js'
 import { IndexSequence } from './mapping.js'
-import { fitSymbols } from './size.js'
+import { saltedCheck, shortCheck } from './short.js'
+import { SHORT_RECORD_BYTES, fitSymbols } from './size.js'
 import { ID_WORDS, MAX_SYMBOL_COUNT, SymbolTable, checkSymbol } from './table.js'
 
 /**
@@ -41,8 +42,8 @@ export interface SketchOptions {
 /** The journal's first allocation (entries); it doubles up to its bound. */
 const JOURNAL_INITIAL = 64
 
-/** Bytes of one symbol in {@link Sketch.toBytes}: id XOR, hash XOR, count. */
-export const SYMBOL_BYTES = ID_BYTES + 8 + 4
+/** Bytes of one symbol in {@link Sketch.toBytes}: id XOR, hash XOR, count, short-id checksum XOR. */
+export const SYMBOL_BYTES = ID_BYTES + 8 + 4 + 4
 
 /** The smallest a symbol adds to a response: its 40-byte record and a 1-byte count. */
 const MIN_SYMBOL_BYTES = 41
@@ -152,7 +153,8 @@ export class Sketch {
     SCRATCH_BYTES.set(id)
     const w0 = SCRATCH_WORDS[0]!, w1 = SCRATCH_WORDS[1]!, w2 = SCRATCH_WORDS[2]!, w3 = SCRATCH_WORDS[3]!
     const w4 = SCRATCH_WORDS[4]!, w5 = SCRATCH_WORDS[5]!, w6 = SCRATCH_WORDS[6]!, w7 = SCRATCH_WORDS[7]!
-    const { words, hashes, counts } = this.table
+    const { words, hashes, checks, counts } = this.table
+    const check = shortCheck(hi, lo)
     const length = this.length
     const seq = this.#seq
     seq.reset(hi, lo)
@@ -168,6 +170,7 @@ export class Sketch {
       words[o + 7]! ^= w7
       hashes[2 * i]! ^= hi
       hashes[2 * i + 1]! ^= lo
+      checks[i]! ^= check
       counts[i]! += sign
     }
     this.#size += sign
@@ -231,21 +234,52 @@ export class Sketch {
    * @throws {BloomwalkError} INVALID_ARGUMENT when `from` or `count` is not a non-negative safe integer, or `at` is not reachable
    */
   symbols(from: number, count: number, at?: number): CodedSymbol[] {
+    const { table, offset, n } = this.#range(from, count, at)
+    const out: CodedSymbol[] = []
+    for (let k = 0; k < n; k++) out.push(table.coded(offset + k))
+    return out
+  }
+
+  /**
+   * Short symbols [from, min(from + count, L)) (docs/reconcile.md §14: hash XOR, checksum XOR
+   * and count, no id XOR), of the current contents or of the snapshot `at`, as {@link Sketch.symbols}.
+   * @throws {BloomwalkError} INVALID_ARGUMENT as {@link Sketch.symbols}
+   */
+  shortSymbols(from: number, count: number, at?: number): ShortSymbol[] {
+    const { table, offset, n } = this.#range(from, count, at)
+    const out: ShortSymbol[] = []
+    for (let k = 0; k < n; k++) out.push(table.short(offset + k))
+    return out
+  }
+
+  /**
+   * The salted check of symbol 0's id XOR (`saltedCheck`, docs/reconcile.md §14), of the
+   * current contents or of the snapshot `at`: what a responder adds to its answer to a
+   * short-id session's salt. O(changes since `at`).
+   * @throws {BloomwalkError} INVALID_ARGUMENT for a salt outside [1, 2^64) or an unreachable `at`
+   */
+  saltedCheck(salt: bigint, at?: number): bigint {
+    const { table, offset } = this.#range(0, 1, at)
+    return saltedCheck(salt, table.bytes, offset * ID_BYTES)
+  }
+
+  /**
+   * Symbols [from, min(from + count, L)) of the version `at`: the table itself when `at` is the
+   * current version (symbol k at `offset + k`), else a copy of the range with each journaled
+   * change made since taken back out: its index sequence walked up to the end of the range.
+   */
+  #range(from: number, count: number, at: number | undefined): { table: SymbolTable; offset: number; n: number } {
     checkIndex('from', from)
     checkIndex('count', count)
     const end = Math.min(this.length, from + count)
-    if (at === undefined || at === this.#version || end <= from) {
-      if (at !== undefined && !this.reaches(at)) throw new BloomwalkError('INVALID_ARGUMENT', `version ${String(at)} is not reachable from ${this.#version}`)
-      const out: CodedSymbol[] = []
-      for (let i = from; i < end; i++) out.push(this.table.coded(i))
-      return out
-    }
-    if (!this.reaches(at)) throw new BloomwalkError('INVALID_ARGUMENT', `version ${String(at)} is not reachable from ${this.#version}`)
+    if (at !== undefined && !this.reaches(at)) throw new BloomwalkError('INVALID_ARGUMENT', `version ${String(at)} is not reachable from ${this.#version}`)
+    if (at === undefined || at === this.#version || end <= from) return { table: this.table, offset: from, n: Math.max(0, end - from) }
     const range = new SymbolTable(end - from)
     range.words.set(this.table.words.subarray(from * ID_WORDS, end * ID_WORDS))
     range.hashes.set(this.table.hashes.subarray(2 * from, 2 * end))
+    range.checks.set(this.table.checks.subarray(from, end))
     range.counts.set(this.table.counts.subarray(from, end))
-    const { words, hashes, counts } = range
+    const { words, hashes, checks, counts } = range
     const jw = this.#jWords
     const capacity = this.#jSigns.length
     const seq = this.#seq
@@ -253,6 +287,7 @@ export class Sketch {
       const slot = v % capacity
       const hi = this.#jHashes[2 * slot]!
       const lo = this.#jHashes[2 * slot + 1]!
+      const check = shortCheck(hi, lo)
       const sign = this.#jSigns[slot]!
       const q = slot * ID_WORDS
       seq.reset(hi, lo)
@@ -262,12 +297,11 @@ export class Sketch {
         for (let w = 0, o = k * ID_WORDS; w < ID_WORDS; w++) words[o + w]! ^= jw[q + w]!
         hashes[2 * k]! ^= hi
         hashes[2 * k + 1]! ^= lo
+        checks[k]! ^= check
         counts[k]! -= sign
       }
     }
-    const out: CodedSymbol[] = []
-    for (let k = 0; k < end - from; k++) out.push(range.coded(k))
-    return out
+    return { table: range, offset: 0, n: end - from }
   }
 
   /**
@@ -282,6 +316,18 @@ export class Sketch {
     const most = Math.max(0, Math.floor((budget - envelopeHeaderBytes()) / MIN_SYMBOL_BYTES))
     const symbols = this.symbols(from, Math.min(count, most), at)
     return symbols.slice(0, fitSymbols(budget, from, symbols))
+  }
+
+  /**
+   * As {@link Sketch.symbolsWithin}, for short symbols: as many as fit a datagram of `budget`
+   * bytes (at most one per 13 bytes of budget is generated).
+   * @throws {BloomwalkError} INVALID_ARGUMENT for arguments that are not non-negative safe integers
+   */
+  shortSymbolsWithin(from: number, count: number, budget: number, at?: number): ShortSymbol[] {
+    checkIndex('budget', budget)
+    const most = Math.max(0, Math.floor((budget - envelopeHeaderBytes()) / (SHORT_RECORD_BYTES + 1)))
+    const symbols = this.shortSymbols(from, Math.min(count, most), at)
+    return symbols.slice(0, fitSymbols(budget, from, symbols, SHORT_RECORD_BYTES))
   }
 
   /**
@@ -303,7 +349,8 @@ export class Sketch {
 
   /**
    * The symbols as bytes, to persist them: the id XORs (32·L bytes, as the ids' bytes), then
-   * the hash XORs (8·L, big-endian), then the counts (4·L, big-endian int32): 44·L bytes.
+   * the hash XORs (8·L, big-endian), then the counts (4·L, big-endian int32), then the
+   * short-id checksum XORs (4·L, big-endian): 48·L bytes.
    * {@link Sketch.restore} reads them back.
    */
   toBytes(): Uint8Array {
@@ -314,6 +361,8 @@ export class Sketch {
     const { hashes, counts } = this.table
     for (let i = 0, at = ID_BYTES * L; i < 2 * L; i++, at += 4) view.setUint32(at, hashes[i]!)
     for (let i = 0, at = (ID_BYTES + 8) * L; i < L; i++, at += 4) view.setInt32(at, counts[i]!)
+    const checks = this.table.checks
+    for (let i = 0, at = (ID_BYTES + 12) * L; i < L; i++, at += 4) view.setUint32(at, checks[i]!)
     return out
   }
 
@@ -331,6 +380,8 @@ export class Sketch {
     const { hashes, counts } = this.table
     for (let i = 0, at = ID_BYTES * L; i < 2 * L; i++, at += 4) hashes[i] = view.getUint32(at)
     for (let i = 0, at = (ID_BYTES + 8) * L; i < L; i++, at += 4) counts[i] = view.getInt32(at)
+    const checks = this.table.checks
+    for (let i = 0, at = (ID_BYTES + 12) * L; i < L; i++, at += 4) checks[i] = view.getUint32(at)
     this.#size = size
     this.#version++
     this.clearJournal()
@@ -342,6 +393,7 @@ export class Sketch {
     const copy = new Sketch({ length: this.length, journal: this.journalLength })
     copy.table.words.set(this.table.words)
     copy.table.hashes.set(this.table.hashes)
+    copy.table.checks.set(this.table.checks)
     copy.table.counts.set(this.table.counts)
     copy.#size = this.#size
     return copy

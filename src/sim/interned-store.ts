@@ -11,7 +11,8 @@
  */
 import type { Bundle } from '../bundle/types.js'
 import { AbstractBundleStore, normalizeRange, throwIfAborted, type NormalizedRange } from '../store/abstract.js'
-import type { RangeQuery } from '../store/types.js'
+import { MAX_SHORT_ID_MATCHES, type RangeQuery } from '../store/types.js'
+import { ShortIdIndex } from '../store/short-ids.js'
 import { compareBytes, hexKey, lastAtMost, lowerBound, nextPassing, passesModulo, prevPassing } from '../store/range.js'
 import { equalBytes } from '../bytes.js'
 
@@ -31,6 +32,8 @@ export class BundleTable {
   readonly #more = new Map<number, number[]>()
   readonly #overlays = new Map<string, number>()
   readonly #indexes: OverlayIndex[] = []
+  /** Ordinals by short id (item hash), every overlay together. */
+  readonly #byShort = new ShortIdIndex<number>()
 
   /** Distinct bundles interned. */
   get size(): number {
@@ -55,6 +58,11 @@ export class BundleTable {
     return this.#indexes[overlay]!
   }
 
+  /** The ordinals of every interned bundle whose item hash is `short` (8 bytes). */
+  byShortId(short: Uint8Array): number[] {
+    return this.#byShort.get(short)
+  }
+
   ordinal(id: Uint8Array): number | undefined {
     const key = idKey(id)
     const first = this.#ordinals.get(key)
@@ -77,6 +85,7 @@ export class BundleTable {
     }
     this.#bundles.push(bundle)
     this.#overlayOf.push(o)
+    this.#byShort.add(bundle.id, ordinal)
     if (!this.#ordinals.has(key)) this.#ordinals.set(key, ordinal)
     else this.#more.set(key, [...(this.#more.get(key) ?? []), ordinal])
     const index = this.#indexes[o]!
@@ -168,6 +177,13 @@ export class InternedStore extends AbstractBundleStore {
 
   protected async _has(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
     return this.#find(overlay, id) !== undefined
+  }
+
+  protected async _byShortId(overlay: Uint8Array, short: Uint8Array): Promise<Bundle[]> {
+    const ov = this.#table.overlay(overlay)
+    const held = this.#table.byShortId(short).filter((o) => this.#table.overlayOf(o) === ov && this.#isSet(o))
+    const found = held.map((o) => this.#table.bundle(o))
+    return found.sort((a, b) => a.globalTime - b.globalTime || compareBytes(a.id, b.id)).slice(0, MAX_SHORT_ID_MATCHES)
   }
 
   protected async _count(overlay: Uint8Array): Promise<number> {

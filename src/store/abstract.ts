@@ -8,6 +8,9 @@ import { ID_BYTES, MAX_GLOBAL_TIME } from '../bundle/codec.js'
 import { BloomwalkError } from '../errors.js'
 import type { BundleStore, RangeQuery } from './types.js'
 
+/** Bytes of a short id (the 64-bit item hash, big-endian; docs/reconcile.md §14). */
+const SHORT_ID_BYTES = 8
+
 /** Work counters every backend keeps (the conformance suite reads them). */
 export interface StoreCounters {
   /** Rows read from storage by range scans since construction, yielded or skipped. */
@@ -107,6 +110,14 @@ export abstract class AbstractBundleStore implements BundleStore, StoreCounters 
     assertId(overlay, 'overlay')
     assertId(id, 'id')
     return this._get(overlay, id)
+  }
+
+  /** @throws {BloomwalkError} STORE_NOT_OPEN, INVALID_ARGUMENT (an overlay that is not 32 bytes, a short id that is not 8) */
+  async byShortId(overlay: Uint8Array, short: Uint8Array): Promise<Bundle[]> {
+    this.assertOpen()
+    assertId(overlay, 'overlay')
+    if (!(short instanceof Uint8Array) || short.length !== SHORT_ID_BYTES) throw invalid(`short id must be a ${SHORT_ID_BYTES}-byte Uint8Array`)
+    return this._byShortId(overlay, short)
   }
 
   /** @throws {BloomwalkError} STORE_NOT_OPEN, INVALID_ARGUMENT */
@@ -209,6 +220,8 @@ export abstract class AbstractBundleStore implements BundleStore, StoreCounters 
   protected abstract _putMany(bundles: readonly Bundle[]): Promise<number>
   protected abstract _get(overlay: Uint8Array, id: Uint8Array): Promise<Bundle | undefined>
   protected abstract _has(overlay: Uint8Array, id: Uint8Array): Promise<boolean>
+  /** At most MAX_SHORT_ID_MATCHES bundles, in (global time, id) order. */
+  protected abstract _byShortId(overlay: Uint8Array, short: Uint8Array): Promise<Bundle[]>
   protected abstract _count(overlay: Uint8Array): Promise<number>
   protected abstract _maxGlobalTime(overlay: Uint8Array): Promise<number>
   protected abstract _delete(overlay: Uint8Array, id: Uint8Array): Promise<boolean>

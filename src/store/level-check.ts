@@ -14,7 +14,7 @@ import { decodeBundle, MAX_BODY_FIELD, MAX_PARENTS_FIELD } from '../bundle/codec
 import { BloomwalkError } from '../errors.js'
 import { mapError, type Db } from './level-db.js'
 import { inspectFolder, recoveryDrops, truncatedLogs, type TruncatedLog } from './level-files.js'
-import { byIdKey, decodeGt, decodeMeta, encodeMeta, FORMAT_KEY, metaKey, rowKey, rowKeyGlobalTime, rowKeyId, ROW_KEY_BYTES, STORE_FORMAT_VERSION, TAG_BY_ID, TAG_META, TAG_ROW } from './level-keys.js'
+import { byIdKey, decodeGt, decodeMeta, encodeMeta, FORMAT_KEY, metaKey, rowKey, rowKeyGlobalTime, rowKeyId, ROW_KEY_BYTES, SHORT_INDEXED_KEY, STORE_FORMAT_VERSION, TAG_BY_ID, TAG_META, TAG_ROW } from './level-keys.js'
 import { nativeBundleId } from './level.js'
 import { SKETCH_KEY_RANGE } from './level-sketch.js'
 import { compareBytes, hexKey } from './range.js'
@@ -208,5 +208,7 @@ async function reindex(db: Db): Promise<void> {
     batch.put(metaKey(t.id), encodeMeta({ count: t.rows + t.corrupt, maxGt: Math.max(t.maxGt, t.metaMaxGt) }))
   }
   if ((await db.get(FORMAT_KEY)) === undefined) batch.put(FORMAT_KEY, Uint8Array.of(STORE_FORMAT_VERSION))
+  // The short-id index is rebuilt from the rows at the next open.
+  batch.del(SHORT_INDEXED_KEY)
   await batch.write({ sync: true })
 }

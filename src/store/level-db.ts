@@ -4,7 +4,7 @@ import type { Bundle } from '../bundle/types.js'
 import { BloomwalkError } from '../errors.js'
 import { describeCause } from './level-files.js'
 import type { NormalizedRange } from './abstract.js'
-import { byIdKey, decodeMeta, encodeGt, metaKey, type OverlayMeta, rowBound, rowKey, undeliveredKey } from './level-keys.js'
+import { byIdKey, decodeMeta, encodeGt, metaKey, type OverlayMeta, ROW_KEY_BYTES, rowBound, rowKey, rowKeyId, SHORT_INDEXED_KEY, shortKey, TAG_ROW, TAG_SHORT, undeliveredKey } from './level-keys.js'
 
 /** The database handle as the store opens it ('view' keys and values). */
 export type Db = Level<Uint8Array, Uint8Array>
@@ -13,11 +13,12 @@ export type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { ty
 
 const EMPTY = new Uint8Array(0)
 
-/** The row, id-index and undelivered-mark puts of a new bundle. */
+/** The row, id-index, short-id-index and undelivered-mark puts of a new bundle. */
 export function rowOps(b: Bundle): Extract<BatchOp, { type: 'put' }>[] {
   return [
     { type: 'put', key: rowKey(b.overlay, b.globalTime, b.id), value: b.bytes },
     { type: 'put', key: byIdKey(b.overlay, b.id), value: encodeGt(b.globalTime) },
+    { type: 'put', key: shortKey(b.overlay, b.id), value: EMPTY },
     { type: 'put', key: undeliveredKey(b.overlay, b.globalTime, b.id), value: EMPTY }
   ]
 }
@@ -81,4 +82,29 @@ export function mapError(err: unknown, context = 'store operation failed'): Bloo
     return new BloomwalkError('STORE_NOT_OPEN', `store is not open (${why})`, { cause: err })
   }
   return new BloomwalkError('STORE_IO_ERROR', `${context}: ${why}`, { cause: err })
+}
+
+/** Short-id keys written per batch while building the index. */
+const SHORT_BUILD_BATCH = 4096
+
+/**
+ * Builds the short-id index of a store written before it existed, or after a repair (once:
+ * then {@link SHORT_INDEXED_KEY} is set): clears every short-id key, writes one per row (keys
+ * only are read), and sets the mark last, so an interrupted build starts over at the next open.
+ */
+export async function buildShortIndex(db: Db, sync: boolean): Promise<void> {
+  await db.clear({ gte: Uint8Array.of(TAG_SHORT), lt: Uint8Array.of(TAG_SHORT + 1) })
+  let batch = db.batch()
+  let queued = 0
+  for await (const key of db.keys({ gte: Uint8Array.of(TAG_ROW), lt: Uint8Array.of(TAG_ROW + 1), highWaterMarkBytes: FULL_SCAN_READ_AHEAD_BYTES })) {
+    if (key.length !== ROW_KEY_BYTES) continue
+    batch.put(shortKey(key.subarray(1, 33), rowKeyId(key)), EMPTY)
+    if (++queued === SHORT_BUILD_BATCH) {
+      await batch.write()
+      batch = db.batch()
+      queued = 0
+    }
+  }
+  batch.put(SHORT_INDEXED_KEY, EMPTY)
+  await batch.write({ sync })
 }

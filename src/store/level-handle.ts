@@ -12,8 +12,8 @@ import { Level } from 'level'
 import type { Logger } from '../env/logger.js'
 import { BloomwalkError } from '../errors.js'
 import { inspectFolder, recoveryDrops, truncatedLogs } from './level-files.js'
-import { type Db, mapError } from './level-db.js'
-import { FORMAT_KEY, STORE_FORMAT_VERSION } from './level-keys.js'
+import { buildShortIndex, type Db, mapError } from './level-db.js'
+import { FORMAT_KEY, SHORT_INDEXED_KEY, STORE_FORMAT_VERSION } from './level-keys.js'
 
 /** What LevelDB's recovery at the last open reported (docs/store.md, "Errors that say why"). */
 export interface OpenReport {
@@ -157,8 +157,10 @@ export class LevelHandle {
     try {
       await db.open()
       const format = await db.get(FORMAT_KEY)
-      if (format === undefined) await db.put(FORMAT_KEY, Uint8Array.of(STORE_FORMAT_VERSION), { sync: this.#init.sync })
+      if (format === undefined) await db.batch([{ type: 'put', key: FORMAT_KEY, value: Uint8Array.of(STORE_FORMAT_VERSION) }, { type: 'put', key: SHORT_INDEXED_KEY, value: new Uint8Array(0) }], { sync: this.#init.sync })
       else if (format.length !== 1 || format[0] !== STORE_FORMAT_VERSION) throw new BloomwalkError('STORE_CORRUPT', `unknown store format at ${location}`)
+      // A store from before the short-id index (docs/reconcile.md §14), or repaired since: build it once.
+      else if ((await db.get(SHORT_INDEXED_KEY)) === undefined) await buildShortIndex(db, this.#init.sync)
     } catch (err) {
       await db.close().catch(() => undefined)
       throw mapError(err, `cannot open the store at ${location}`)

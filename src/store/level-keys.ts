@@ -10,9 +10,12 @@
  * waiting := 0x04 overlay(32) gt(u64 BE) id(32)  → empty: stored, not yet delivered
  * state   := 0x05 name(UTF-8)                    → value (StateStore: the node's MVDS state)
  * sketch  := 0x06 / log := 0x07                  → the persisted sketch (level-sketch.ts)
+ * short   := 0x08 overlay(32) hash(8) id(32)     → empty: the short-id index (docs/reconcile.md §14)
+ * shortIndexed := 0x00 "bloomwalk/store/short-ids" → empty: every row has its short key
  * ```
  */
 import { ID_BYTES } from '../bundle/codec.js'
+import { itemHashHalves } from '../reconcile/hash.js'
 
 export const TAG_FORMAT = 0x00
 export const TAG_ROW = 0x01
@@ -20,6 +23,41 @@ export const TAG_BY_ID = 0x02
 export const TAG_META = 0x03
 export const TAG_UNDELIVERED = 0x04
 export const TAG_STATE = 0x05
+export const TAG_SHORT = 0x08
+
+/** Present once every row has its short-id key (written with the format, or by the one-time build at open). */
+export const SHORT_INDEXED_KEY = Uint8Array.from([TAG_FORMAT, ...new TextEncoder().encode('bloomwalk/store/short-ids')])
+
+/** Bytes of a short-id key. */
+export const SHORT_KEY_BYTES = 1 + ID_BYTES + 8 + ID_BYTES
+
+/** The short-id key of a bundle: its item hash (big-endian), then its id. */
+export function shortKey(overlay: Uint8Array, id: Uint8Array): Uint8Array {
+  const key = new Uint8Array(SHORT_KEY_BYTES)
+  key[0] = TAG_SHORT
+  key.set(overlay, 1)
+  const [hi, lo] = itemHashHalves(id)
+  const view = new DataView(key.buffer)
+  view.setUint32(1 + ID_BYTES, hi)
+  view.setUint32(1 + ID_BYTES + 4, lo)
+  key.set(id, 1 + ID_BYTES + 8)
+  return key
+}
+
+/** The lowest (`fill` 0x00) or highest (0xff) short-id key of a short id (8 bytes). */
+export function shortBound(overlay: Uint8Array, short: Uint8Array, fill: 0x00 | 0xff): Uint8Array {
+  const key = new Uint8Array(SHORT_KEY_BYTES)
+  key[0] = TAG_SHORT
+  key.set(overlay, 1)
+  key.set(short, 1 + ID_BYTES)
+  if (fill !== 0) key.fill(fill, 1 + ID_BYTES + 8)
+  return key
+}
+
+/** The id part of a short-id key. */
+export function shortKeyId(key: Uint8Array): Uint8Array {
+  return key.subarray(1 + ID_BYTES + 8, SHORT_KEY_BYTES)
+}
 
 /** The key of a named state value. */
 export function stateKey(name: string): Uint8Array {

@@ -6,14 +6,14 @@
  * join needs: synced items, all bundles, expiring bundles, bytes) as of log position `seq`,
  * and a **log** of every put and delete since, one entry each, written in the same LevelDB
  * batch as the row it records. Loading restores the checkpoint and replays the log: a restart
- * reads 44·L bytes and at most {@link COMPACT_AT} entries, whatever the store holds. The log
+ * reads 48·L bytes and at most {@link COMPACT_AT} entries, whatever the store holds. The log
  * is folded into a new checkpoint once it holds {@link COMPACT_AT} entries (in the write
  * queue, so no write interleaves).
  *
  * ```
- * header := 0x06 overlay(32) 0x00 → version(u8 = 1) length(u32) kinds(32) seq(u64) size(u64)
+ * header := 0x06 overlay(32) 0x00 → version(u8 = 2; 1 held no checksums and is rebuilt) length(u32) kinds(32) seq(u64) size(u64)
  *                                   total(u64) expiring(u64) bytes(u64) sha256(symbols)(32)
- * table  := 0x06 overlay(32) 0x01 → the symbols (44·length bytes)
+ * table  := 0x06 overlay(32) 0x01 → the symbols (48·length bytes, with the short-id checksums)
  * entry  := 0x07 overlay(32) seq(u64 BE) → sign(u8: 1 put, 0 delete) kind(u8) expires(u8)
  *                                          bytes(u32) id(32)
  * ```
@@ -39,7 +39,7 @@ export const COMPACT_AT = 8192
 
 /** Log entries read per `nextv` call while replaying. */
 const REPLAY_BATCH = 1024
-const VERSION = 1
+const VERSION = 2
 const KINDS_BYTES = 32
 const HEADER_BYTES = 1 + 4 + KINDS_BYTES + 5 * 8 + 32
 const ENTRY_BYTES = 3 + 4 + 32

@@ -47,15 +47,18 @@ import {
   rowKey,
   rowKeyGlobalTime,
   rowKeyId,
+  shortBound,
+  shortKey,
+  shortKeyId,
   undeliveredBound,
   undeliveredKey,
   stateKey,
   TAG_STATE
 } from './level-keys.js'
-import type { SketchStore, SketchSummary, StateStore } from './types.js'
+import { MAX_SHORT_ID_MATCHES, type SketchStore, type SketchSummary, type StateStore } from './types.js'
 import { SketchLog } from './level-sketch.js'
 import type { Sketch } from '../reconcile/sketch.js'
-import { hexKey, nextPassing, passesModulo, prevPassing } from './range.js'
+import { compareBytes, hexKey, nextPassing, passesModulo, prevPassing } from './range.js'
 
 export { MAX_PUT_GROUP, nativeBundleId, type OpenReport }
 
@@ -239,6 +242,23 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     })
   }
 
+  protected _byShortId(overlay: Uint8Array, short: Uint8Array): Promise<Bundle[]> {
+    return this.#read(async (db) => {
+      const ids: Uint8Array[] = []
+      for await (const key of db.keys({ gte: shortBound(overlay, short, 0x00), lte: shortBound(overlay, short, 0xff), limit: MAX_SHORT_ID_MATCHES })) ids.push(shortKeyId(key).slice())
+      const out: Bundle[] = []
+      for (const id of ids) {
+        const gtValue = await db.get(byIdKey(overlay, id))
+        const gt = gtValue === undefined ? null : decodeGt(gtValue)
+        const key = gt === null ? undefined : rowKey(overlay, gt, id)
+        const value = key === undefined ? undefined : await db.get(key)
+        const bundle = key === undefined || value === undefined ? undefined : this.#rows.decode(overlay, key, value)
+        if (bundle !== undefined) out.push(bundle)
+      }
+      return out.sort((a, b) => a.globalTime - b.globalTime || compareBytes(a.id, b.id))
+    })
+  }
+
   protected _has(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
     const idKey = byIdKey(overlay, id)
     // Cleared when a write fails, so a hit never bypasses a store that does not serve.
@@ -266,6 +286,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
       const ops: BatchOp[] = [
         { type: 'del', key: rowKey(overlay, gt, id) },
         { type: 'del', key: idKey },
+        { type: 'del', key: shortKey(overlay, id) },
         { type: 'del', key: undeliveredKey(overlay, gt, id) },
         { type: 'put', key: metaKey(overlay), value: encodeMeta(next) }
       ]

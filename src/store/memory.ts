@@ -10,7 +10,8 @@
  */
 import type { Bundle } from '../bundle/types.js'
 import { AbstractBundleStore, throwIfAborted, type NormalizedRange } from './abstract.js'
-import type { StateStore } from './types.js'
+import { MAX_SHORT_ID_MATCHES, type StateStore } from './types.js'
+import { ShortIdIndex } from './short-ids.js'
 import { compareBytes, hexKey, lastAtMost, lowerBound, nextPassing, passesModulo, prevPassing } from './range.js'
 
 interface OverlayData {
@@ -22,6 +23,8 @@ interface OverlayData {
   maxGt: number
   /** Hex ids of the bundles not marked delivered yet. */
   readonly undelivered: Set<string>
+  /** Bundles by short id (item hash). */
+  readonly byShort: ShortIdIndex<Bundle>
 }
 
 /** The memory backend. */
@@ -65,6 +68,11 @@ export class MemoryStore extends AbstractBundleStore implements StateStore {
     return this.#overlays.get(hexKey(overlay))?.byId.get(hexKey(id))
   }
 
+  protected async _byShortId(overlay: Uint8Array, short: Uint8Array): Promise<Bundle[]> {
+    const found = this.#overlays.get(hexKey(overlay))?.byShort.get(short) ?? []
+    return found.sort((a, b) => a.globalTime - b.globalTime || compareBytes(a.id, b.id)).slice(0, MAX_SHORT_ID_MATCHES)
+  }
+
   protected async _has(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
     return this.#overlays.get(hexKey(overlay))?.byId.has(hexKey(id)) ?? false
   }
@@ -84,6 +92,7 @@ export class MemoryStore extends AbstractBundleStore implements StateStore {
     if (data === undefined || bundle === undefined) return false
     data.byId.delete(key)
     data.undelivered.delete(key)
+    data.byShort.delete(bundle.id, bundle)
     const list = data.byGt.get(bundle.globalTime)!
     const at = list.indexOf(bundle)
     list.splice(at, 1)
@@ -154,13 +163,14 @@ export class MemoryStore extends AbstractBundleStore implements StateStore {
     const overlayKey = hexKey(bundle.overlay)
     let data = this.#overlays.get(overlayKey)
     if (data === undefined) {
-      data = { byId: new Map(), byGt: new Map(), gts: [], maxGt: 0, undelivered: new Set() }
+      data = { byId: new Map(), byGt: new Map(), gts: [], maxGt: 0, undelivered: new Set(), byShort: new ShortIdIndex() }
       this.#overlays.set(overlayKey, data)
     }
     const key = hexKey(bundle.id)
     if (data.byId.has(key)) return false
     data.byId.set(key, bundle)
     data.undelivered.add(key)
+    data.byShort.add(bundle.id, bundle)
     const gt = bundle.globalTime
     const list = data.byGt.get(gt)
     if (list === undefined) {

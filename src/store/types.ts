@@ -6,6 +6,9 @@
 import type { Bundle } from '../bundle/types.js'
 import type { Sketch } from '../reconcile/sketch.js'
 
+/** Most bundles {@link BundleStore.byShortId} returns for one short id. */
+export const MAX_SHORT_ID_MATCHES = 4
+
 /** Which bundles a range scan yields. */
 export interface RangeQuery {
   /** 32-byte overlay id. */
@@ -43,6 +46,13 @@ export interface BundleStore {
   /** Stores many bundles in one atomic batch (each new one undelivered); returns how many were new. */
   putMany(bundles: readonly Bundle[]): Promise<number>
   get(overlay: Uint8Array, id: Uint8Array): Promise<Bundle | undefined>
+  /**
+   * The stored bundles of the overlay whose 64-bit item hash (short id, docs/reconcile.md §14)
+   * is `short` (8 bytes, big-endian), at most {@link MAX_SHORT_ID_MATCHES}: catch-up fetches
+   * and pushes by short id. More than one only when ids collide on their hash (ground on
+   * purpose); each is then served by its full id.
+   */
+  byShortId(overlay: Uint8Array, short: Uint8Array): Promise<Bundle[]>
   has(overlay: Uint8Array, id: Uint8Array): Promise<boolean>
   /** Number of bundles stored for the overlay. */
   count(overlay: Uint8Array): Promise<number>

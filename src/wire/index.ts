@@ -34,6 +34,7 @@ export type {
   BundlesPacket,
   PushPacket,
   CodedSymbol,
+  ShortSymbol,
   ConnectionType,
   DecodedPacket,
   IntroducedPeer,

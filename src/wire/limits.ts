@@ -37,6 +37,8 @@ export interface DecodeLimits {
   maxIdsPerRequest: number
   /** Most coded symbols in one symbols-response. Default 64. */
   maxSymbolsPerDatagram: number
+  /** Most short symbols (12-byte records, docs/reconcile.md §14) in one symbols-response. Default 128. */
+  maxShortSymbolsPerDatagram: number
   /** Most coded symbols one symbols-request may ask for (answered in several datagrams). Default 1024. */
   maxSymbolsPerRequest: number
   /** Most counts alone (`counts_only`) a symbols-request may ask for and a symbols-response carry. Default 512. */
@@ -65,6 +67,7 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxBody: 1472,
   maxIdsPerRequest: 32,
   maxSymbolsPerDatagram: 64,
+  maxShortSymbolsPerDatagram: 128,
   maxSymbolsPerRequest: 1024,
   maxCountsOnly: 512,
   maxTokenBytes: MAX_TOKEN_BYTES,
@@ -118,13 +121,13 @@ export const DROP_REASONS = [
   'bad-bundle',
   /** More than `maxIdsPerRequest` ids in one list. */
   'too-many-ids',
-  /** An id that is not 32 bytes (packed ids not a multiple of 32 bytes). */
+  /** An id that is not 32 bytes (packed ids not a multiple of 32 bytes), or packed short ids not a multiple of 8 bytes. */
   'bad-id',
   /** Symbols request with count 0 or over `maxSymbolsPerRequest`, counts_only over `maxCountsOnly`, or an unsafe `from`. */
   'bad-range',
-  /** More than `maxSymbolsPerDatagram` coded symbols, or more than `maxCountsOnly` counts alone. */
+  /** More than `maxSymbolsPerDatagram` coded symbols, more than `maxShortSymbolsPerDatagram` short symbols, or more than `maxCountsOnly` counts alone. */
   'too-many-symbols',
-  /** Packed symbols not a multiple of 40 bytes, a count list of another length or with an unsafe count, a digest with an unsafe count, counts alone not a multiple of 2 bytes, or in_sync with symbols or counts. */
+  /** Packed symbols not a multiple of 40 bytes, a count list of another length or with an unsafe count, a digest with an unsafe count, counts alone not a multiple of 2 bytes, in_sync with symbols or counts, short symbols not a multiple of 12 bytes, or both symbols and short symbols. */
   'bad-symbol',
   /** More than `maxMvdsMessages` MVDS messages. */
   'too-many-messages',

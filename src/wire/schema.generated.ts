@@ -15,10 +15,10 @@ export const SCHEMA_DESCRIPTOR = {
         "PunctureRequest": {"fields":{"walkerLan":{"type":"Address","id":1,"protoName":"walker_lan"},"walkerWan":{"type":"Address","id":2,"protoName":"walker_wan"},"identifier":{"type":"fixed32","id":3}}},
         "Puncture": {"fields":{"sourceLan":{"type":"Address","id":1,"protoName":"source_lan"},"sourceWan":{"type":"Address","id":2,"protoName":"source_wan"},"identifier":{"type":"fixed32","id":3}}},
         "Bundles": {"fields":{"bundles":{"rule":"repeated","type":"bytes","id":1},"ephemeral":{"type":"bool","id":2}}},
-        "SymbolsRequest": {"fields":{"from":{"type":"uint64","id":1},"count":{"type":"uint32","id":2},"digest":{"type":"SymbolDigest","id":3},"fetch":{"type":"bytes","id":4},"countsOnly":{"type":"uint32","id":5,"protoName":"counts_only"}}},
+        "SymbolsRequest": {"fields":{"from":{"type":"uint64","id":1},"count":{"type":"uint32","id":2},"digest":{"type":"SymbolDigest","id":3},"fetch":{"type":"bytes","id":4},"countsOnly":{"type":"uint32","id":5,"protoName":"counts_only"},"salt":{"type":"fixed64","id":6},"shortIds":{"type":"bool","id":7,"protoName":"short_ids"},"fetchShort":{"type":"bytes","id":8,"protoName":"fetch_short"}}},
         "SymbolDigest": {"fields":{"hashXor":{"type":"fixed64","id":1,"protoName":"hash_xor"},"count":{"type":"uint64","id":2}}},
-        "SymbolsResponse": {"fields":{"from":{"type":"uint64","id":1},"symbols":{"type":"bytes","id":3},"counts":{"rule":"repeated","type":"sint64","id":4,"options":{"packed":true}},"inSync":{"type":"bool","id":5,"protoName":"in_sync"},"countsOnly":{"type":"bytes","id":6,"protoName":"counts_only"}},"reserved":[[2,2]]},
-        "BundleRequest": {"fields":{"ids":{"type":"bytes","id":2},"newerThan":{"type":"uint64","id":3,"protoName":"newer_than"},"upTo":{"type":"uint64","id":4,"protoName":"up_to"}},"reserved":[[1,1]]},
+        "SymbolsResponse": {"fields":{"from":{"type":"uint64","id":1},"symbols":{"type":"bytes","id":3},"counts":{"rule":"repeated","type":"sint64","id":4,"options":{"packed":true}},"inSync":{"type":"bool","id":5,"protoName":"in_sync"},"countsOnly":{"type":"bytes","id":6,"protoName":"counts_only"},"shortSymbols":{"type":"bytes","id":7,"protoName":"short_symbols"},"check":{"type":"fixed64","id":8}},"reserved":[[2,2]]},
+        "BundleRequest": {"fields":{"ids":{"type":"bytes","id":2},"newerThan":{"type":"uint64","id":3,"protoName":"newer_than"},"upTo":{"type":"uint64","id":4,"protoName":"up_to"},"shortIds":{"type":"bytes","id":5,"protoName":"short_ids"}},"reserved":[[1,1]]},
         "Push": {"fields":{"bundles":{"rule":"repeated","type":"bytes","id":1},"hops":{"type":"uint32","id":2},"ephemeral":{"type":"bool","id":3},"have":{"type":"bytes","id":4}}}
       }
     },

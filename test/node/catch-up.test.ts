@@ -6,7 +6,9 @@ import { makeBundles } from '../helpers/bundles.js'
 import { testnet } from './harness.js'
 import { decodePacket } from '../../src/wire/codec.js'
 import { addressKey } from '../../src/wire/address.js'
-import { symbolsPerResponse } from '../../src/reconcile/index.js'
+import { SHORT_RECORD_BYTES, symbolsPerResponse } from '../../src/reconcile/index.js'
+import { firstWindow } from '../../src/node/catch-up.js'
+import { DEFAULT_DECODE_LIMITS } from '../../src/wire/limits.js'
 import { DEFAULT_SYNC_CONFIG } from '../../src/sync/config.js'
 
 async function storeWith(bundles: Bundle[]): Promise<MemoryStore> {
@@ -41,7 +43,7 @@ describe('catch-up by coded symbols', () => {
     await t.stop()
   })
 
-  it('the idle check asks for counts alone; the first answer carries them beside the first window in one datagram; a peer in sync answers in_sync alone', async () => {
+  it('with full ids, the idle check asks for counts alone; the first answer carries them beside the first window in one datagram; a peer in sync answers in_sync alone', async () => {
     const t = await testnet({ peers: 0, seed: 57 })
     const seen: { type: string; bytes: number; countsOnly?: number; carried?: number; from?: number; inSync?: boolean }[] = []
     t.net.interceptor = ({ from, to, bytes }) => {
@@ -54,13 +56,14 @@ describe('catch-up by coded symbols', () => {
     const top = pool.reduce((m, b) => (b.globalTime > m.globalTime ? b : m))
     const rest = pool.filter((b) => b !== top)
     const shared = [top, ...rest.slice(0, 1100)]
-    const a = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(1100, 1120)]), stepIntervalMs: 5000, sync: { strategy: 'largest' } })
-    const b = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(1120)]), stepIntervalMs: 5000, sync: { strategy: 'largest' } })
+    const a = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(1100, 1120)]), stepIntervalMs: 5000, sync: { strategy: 'largest' }, catchUp: { shortIds: false } })
+    const b = await t.addPeer({ store: await storeWith([...shared, ...rest.slice(1120)]), stepIntervalMs: 5000, sync: { strategy: 'largest' }, catchUp: { shortIds: false } })
     await t.run(180_000)
     expect(a.stats().overlays[0]!.bundlesStored).toBe(1140)
     const checks = seen.filter((x) => x.type === 'symbols-request' && x.from === 0)
     expect(checks.length).toBeGreaterThan(0)
-    for (const c of checks) expect(c.countsOnly).toBe(189)
+    const first = firstWindow(DEFAULT_SYNC_CONFIG.datagramBudget, DEFAULT_DECODE_LIMITS.maxCountsOnly)
+    for (const c of checks) expect(c.countsOnly).toBe(first.countsAlone)
     const firstAnswers = seen.filter((x) => x.type === 'symbols-response' && x.from === 0 && x.inSync !== true)
     const inSync = seen.filter((x) => x.inSync === true)
     expect(firstAnswers.length).toBeGreaterThan(0)
@@ -133,13 +136,13 @@ describe('catch-up by coded symbols', () => {
   it('a symbols-request is answered within the response budget; larger differences are asked for in several requests at once', async () => {
     const t = await testnet({ peers: 0, seed: 53 })
     const { datagramBudget, responseBudget } = DEFAULT_SYNC_CONFIG
-    const perResponse = symbolsPerResponse(datagramBudget, responseBudget)
+    const perResponse = symbolsPerResponse(datagramBudget, responseBudget, SHORT_RECORD_BYTES)
     // Every symbols-response is charged to the latest request of that requester covering its index.
     const requests: { key: string; from: number; count: number; bytes: number }[] = []
     t.net.interceptor = ({ from, to, bytes }) => {
       const p = decodePacket(bytes)?.packet
       if (p?.type === 'symbols-request') requests.push({ key: `${addressKey(from)}>${addressKey(to)}`, from: p.from, count: p.count, bytes: 0 })
-      else if (p?.type === 'symbols-response' && p.symbols.length > 0) {
+      else if (p?.type === 'symbols-response' && (p.shortSymbols?.length ?? 0) > 0) {
         const key = `${addressKey(to)}>${addressKey(from)}`
         const req = [...requests].reverse().find((r) => r.key === key && r.from <= p.from && p.from < r.from + r.count)
         expect(req).toBeDefined()

@@ -80,6 +80,9 @@ export class KillableStore implements BundleStore {
   get(overlay: Uint8Array, id: Uint8Array): Promise<Bundle | undefined> {
     return this.#gate(() => this.base.get(overlay, id))
   }
+  byShortId(overlay: Uint8Array, short: Uint8Array): Promise<Bundle[]> {
+    return this.#gate(() => this.base.byShortId(overlay, short))
+  }
   has(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
     return this.#gate(() => this.base.has(overlay, id))
   }

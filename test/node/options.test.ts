@@ -49,6 +49,7 @@ const BAD: [string, () => unknown][] = [
   ['settings.catchUp.sketchLength', () => withOptions({}, { catchUp: { sketchLength: MAX_SKETCH_LENGTH + 1 } })],
   ['settings.catchUp.journal', () => withOptions({}, { catchUp: { journal: -1 } })],
   ['settings.catchUp.journal', () => withOptions({}, { catchUp: { journal: MAX_JOURNAL_LENGTH + 1 } })],
+  ['settings.catchUp.shortIds', () => withOptions({}, { catchUp: { shortIds: 1 as unknown as boolean } })],
   ['settings.catchUp.length', () => withOptions({}, { catchUp: { length: 64 } })],
   // The groups themselves.
   ['options', () => null],
@@ -85,7 +86,7 @@ describe('createNode options', () => {
 
   it('fills in the defaults; catchUp: false keeps the sketch sizes, an object sets them', () => {
     const d = resolveNodeOptions(base())
-    expect([d.role, d.stepIntervalMs, d.requestTimeoutMs, d.amplificationFactor, d.catchUp, d.sketch]).toEqual(['peer', 5000, 10_500, 3, true, { sketchLength: 16_384, journal: 4096 }])
+    expect([d.role, d.stepIntervalMs, d.requestTimeoutMs, d.amplificationFactor, d.catchUp, d.sketch]).toEqual(['peer', 5000, 10_500, 3, true, { sketchLength: 16_384, journal: 4096, shortIds: true }])
     expect(resolveNodeOptions(withOptions({}, { catchUp: false }))).toMatchObject({ catchUp: false, sketch: { sketchLength: 16_384, journal: 4096 } })
     expect(resolveNodeOptions(withOptions({}, { catchUp: { sketchLength: 64 } }))).toMatchObject({ catchUp: true, sketch: { sketchLength: 64, journal: 4096 } })
     // An option given as undefined takes its default.

@@ -199,7 +199,7 @@ describe('sketch: bytes for persisting (toBytes / restore)', () => {
     const gone = ids.slice(0, 7)
     for (const id of gone) original.remove(id)
     const bytes = original.toBytes()
-    expect(bytes.length).toBe(44 * 256)
+    expect(bytes.length).toBe(48 * 256)
     const copy = new Sketch({ length: 256 })
     copy.add(ids[0]!)
     const before = copy.version
@@ -218,7 +218,7 @@ describe('sketch: bytes for persisting (toBytes / restore)', () => {
   it('refuses bytes of another length or a bad size, changing nothing', () => {
     const sketch = Sketch.from(randomIds(new SeededRng(32), 10), { length: 64 })
     const snapshot = sketch.toBytes()
-    for (const [bytes, size] of [[new Uint8Array(44 * 63), 1], [new Uint8Array(44 * 64 + 1), 1], [new Uint8Array(44 * 64), -1], [new Uint8Array(44 * 64), 2 ** 31], [new Uint8Array(44 * 64), 0.5]] as const) {
+    for (const [bytes, size] of [[new Uint8Array(48 * 63), 1], [new Uint8Array(48 * 64 + 1), 1], [new Uint8Array(48 * 64), -1], [new Uint8Array(48 * 64), 2 ** 31], [new Uint8Array(48 * 64), 0.5]] as const) {
       expect(sketch.restore(bytes, size)).toBe(false)
     }
     expect(sketch.toBytes()).toEqual(snapshot)

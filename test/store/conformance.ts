@@ -8,6 +8,8 @@ import type { BundleStore, RangeQuery, StoreCounters } from '../../src/store/ind
 import { SeededRng, int } from '../../src/env/rng.js'
 import { hex, makeAuthors } from '../helpers/bundles.js'
 import { bruteForce, collect, expectCode, fixture, ids, keyOrder } from './helpers.js'
+import { itemHashHalves } from '../../src/reconcile/index.js'
+import { shortIdBytes } from '../../src/reconcile/short.js'
 
 export type StoreFactory = () => Promise<BundleStore & StoreCounters>
 const MAX = Number.MAX_SAFE_INTEGER
@@ -149,6 +151,23 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
         expect(ids(await collect(store.range({ overlay, from: 0, to: MAX })))).toEqual(keyOrder(rest))
         expect(await store.put(atMax[0]!)).toBe(true)
         expect(await store.count(overlay)).toBe(rest.length + 1)
+      })
+    })
+
+    describe('byShortId (docs/reconcile.md §14)', () => {
+      it('finds each stored bundle by its item hash, per overlay, and forgets it on delete; refuses a short id of another length', async () => {
+        const all = dense()
+        await store.putMany(all)
+        for (const b of all.slice(0, 40)) {
+          const short = shortIdBytes(...itemHashHalves(b.id))
+          expect(ids(await store.byShortId(overlay, short))).toEqual([hex(b.id)])
+          expect(await store.byShortId(other, short)).toEqual([])
+        }
+        const gone = all[7]!
+        expect(await store.delete(overlay, gone.id)).toBe(true)
+        expect(await store.byShortId(overlay, shortIdBytes(...itemHashHalves(gone.id)))).toEqual([])
+        expect(await store.byShortId(overlay, new Uint8Array(8))).toEqual([])
+        await expectCode(() => store.byShortId(overlay, new Uint8Array(7)), 'INVALID_ARGUMENT')
       })
     })
 

@@ -6,7 +6,9 @@ import { Level } from 'level'
 import { roomId } from '../../src/bundle/index.js'
 import { isBloomwalkError } from '../../src/errors.js'
 import { LevelStore } from '../../src/store/index.js'
-import { FORMAT_KEY, rowKey } from '../../src/store/level-keys.js'
+import { FORMAT_KEY, SHORT_INDEXED_KEY, TAG_SHORT, rowKey } from '../../src/store/level-keys.js'
+import { itemHashHalves } from '../../src/reconcile/index.js'
+import { shortIdBytes } from '../../src/reconcile/short.js'
 import { hex } from '../helpers/bundles.js'
 import { runStoreConformance } from './conformance.js'
 import { collect, fixture, keyOrder } from './helpers.js'
@@ -43,6 +45,24 @@ describe('LevelStore specifics', () => {
     const rest = all().filter((b) => b !== gone)
     expect((await collect(second.range({ overlay, from: 0, to: MAX }))).map((b) => hex(b.id))).toEqual(keyOrder(rest))
     expect(await second.put(all()[0]!)).toBe(false)
+    await second.close()
+  })
+
+  it('a store written before the short-id index gets it built once at open (docs/reconcile.md §14)', async () => {
+    const path = freshPath()
+    const first = new LevelStore(path)
+    await first.open()
+    await first.putMany(all())
+    await first.close()
+    // Take the index and its mark away, as in a store of the previous layout.
+    const raw = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    await raw.open()
+    await raw.clear({ gte: Uint8Array.of(TAG_SHORT), lt: Uint8Array.of(TAG_SHORT + 1) })
+    await raw.del(SHORT_INDEXED_KEY)
+    await raw.close()
+    const second = new LevelStore(path)
+    await second.open()
+    for (const b of all().slice(0, 30)) expect((await second.byShortId(overlay, shortIdBytes(...itemHashHalves(b.id)))).map((x) => hex(x.id))).toEqual([hex(b.id)])
     await second.close()
   })
 

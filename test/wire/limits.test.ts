@@ -66,6 +66,7 @@ describe('decode limits', () => {
       maxBody: 1472,
       maxIdsPerRequest: 32,
       maxSymbolsPerDatagram: 64,
+      maxShortSymbolsPerDatagram: 128,
       maxSymbolsPerRequest: 1024,
       maxCountsOnly: 512,
       maxTokenBytes: 32,
@@ -172,6 +173,31 @@ describe('decode limits', () => {
     const symbols = (n: number) => Array.from({ length: n }, (_, i) => ({ idXor: new Uint8Array(32).fill(i), hashXor: BigInt(i) << 40n, count: i - 3 }))
     expectOk(enc({ type: 'symbols-response', from: 0, symbols: symbols(64) }), ROOMY)
     expectDrop(enc({ type: 'symbols-response', from: 0, symbols: symbols(65) }), 'too-many-symbols', ROOMY)
+  })
+
+  it('maxShortSymbolsPerDatagram (128): 12-byte records with exactly k counts, never beside full symbols nor with in_sync', () => {
+    const short = (n: number) => Array.from({ length: n }, (_, i) => ({ hashXor: (BigInt(i) << 40n) | 7n, check: (i * 2654435761) >>> 0, count: i }))
+    expect(expectOk(enc({ type: 'symbols-response', from: 9, symbols: [], shortSymbols: short(128) }), ROOMY)).toMatchObject({ from: 9, shortSymbols: short(128) })
+    expectDrop(enc({ type: 'symbols-response', from: 9, symbols: [], shortSymbols: short(129) }), 'too-many-symbols', ROOMY)
+    expectDrop(raw({ symbolsResponse: { shortSymbols: new Uint8Array(23), counts: [1, 1] } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { shortSymbols: new Uint8Array(24), counts: [1] } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { shortSymbols: new Uint8Array(12), symbols: new Uint8Array(40), counts: [1] } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { shortSymbols: new Uint8Array(12), counts: [1], inSync: true } }), 'bad-symbol')
+    expect(() => enc({ type: 'symbols-response', from: 0, symbols: [{ idXor: new Uint8Array(32), hashXor: 1n, count: 1 }], shortSymbols: short(1) })).toThrow(/not both/)
+    // The salt, the short-id flag and the check round-trip; an in_sync answer may carry the check.
+    expect(expectOk(enc({ type: 'symbols-request', from: 0, count: 60, salt: (1n << 64n) - 1n, shortIds: true }))).toMatchObject({ salt: (1n << 64n) - 1n, shortIds: true })
+    expect(expectOk(enc({ type: 'symbols-response', from: 0, symbols: [], inSync: true, check: 5n }))).toMatchObject({ inSync: true, check: 5n })
+    expect(() => enc({ type: 'symbols-request', from: 0, count: 1, salt: 0n })).toThrow(/salt/)
+  })
+
+  it('maxIdsPerRequest (32) for short ids: a symbols-request\'s fetch_short and a bundle-request\'s short_ids, 8 bytes each', () => {
+    expect(expectOk(enc({ type: 'symbols-request', from: 0, count: 1, fetchShort: ids(32, 8) }))).toMatchObject({ fetchShort: ids(32, 8) })
+    expectDrop(enc({ type: 'symbols-request', from: 0, count: 1, fetchShort: ids(33, 8) }), 'too-many-ids')
+    expect(expectOk(enc({ type: 'bundle-request', ids: [], shortIds: ids(32, 8) }))).toMatchObject({ ids: [], shortIds: ids(32, 8) })
+    expectDrop(enc({ type: 'bundle-request', ids: [], shortIds: ids(33, 8) }), 'too-many-ids')
+    expectDrop(raw({ bundleRequest: { shortIds: new Uint8Array(12) } }), 'bad-id')
+    expectDrop(raw({ symbolsRequest: { count: 1, fetchShort: new Uint8Array(9) } }), 'bad-id')
+    expect(() => enc({ type: 'bundle-request', ids: [], shortIds: [new Uint8Array(32)] })).toThrow(/shortIds/)
   })
 
   it('maxSymbolsPerRequest (1024)', () => {

@@ -8,6 +8,7 @@
 import { addressKey, type Address, type BundleRequest } from '../../wire/index.js'
 import { packDatagrams } from '../../sync/pack.js'
 import type { Bundle } from '../../bundle/types.js'
+import { equalBytes } from '../../bytes.js'
 import { isSyncable, type SyncConfig } from '../../sync/config.js'
 import type { BundleStore } from '../../store/types.js'
 import type { DecodeLimits, Packet } from '../../wire/index.js'
@@ -41,7 +42,15 @@ export async function onBundleRequest(ctx: BundleRequestComponents, from: Addres
     ctx.counters.drop('unknown-source')
     return
   }
-  await serveBundles(ctx, from, overlay, req.ids, req.newerThan, req.upTo)
+  await serveBundles(ctx, from, overlay, req)
+}
+
+/** What a request for bundles names: ids, short ids (every bundle with that item hash), and/or the synced bundles above a global time. */
+export interface WantedBundles {
+  readonly ids: readonly Uint8Array[]
+  readonly shortIds?: readonly Uint8Array[] | undefined
+  readonly newerThan?: number | undefined
+  readonly upTo?: number | undefined
 }
 
 /**
@@ -50,9 +59,12 @@ export async function onBundleRequest(ctx: BundleRequestComponents, from: Addres
  * limit; ids we do not hold are ignored, and so are bundles the room's policy no longer
  * answers (DESIGN §14) at our global time or at the requester's last reported one, whichever
  * is later: a peer back from a long absence still holds bundles the room has pruned, and
- * catch-up's difference lists them, but the requester would only refuse them.
+ * catch-up's difference lists them, but the requester would only refuse them. A short id
+ * (docs/reconcile.md §14) is answered with every bundle held under it (at most
+ * MAX_SHORT_ID_MATCHES): ids that collide on their hash fall back to their full ids here.
  */
-export async function serveBundles(ctx: BundleRequestComponents, from: Address, overlay: ServedOverlay, ids: readonly Uint8Array[], newerThan?: number, upTo?: number): Promise<void> {
+export async function serveBundles(ctx: BundleRequestComponents, from: Address, overlay: ServedOverlay, want: WantedBundles): Promise<void> {
+  const { ids, newerThan, upTo } = want
   const ledger = ctx.ledger(overlay)
   if (ledger === undefined) return
   const budget = BUNDLE_REQUEST_BUDGET_FACTOR * ctx.sync.responseBudget
@@ -66,6 +78,14 @@ export async function serveBundles(ctx: BundleRequestComponents, from: Address, 
     if (b === undefined || b.globalTime < activeFrom) continue
     found.push(b)
     bytes += b.bytes.length
+  }
+  for (const short of want.shortIds ?? []) {
+    if (bytes >= budget) break
+    for (const b of await ctx.store.byShortId(overlay.id, short)) {
+      if (b.globalTime < activeFrom || found.some((f) => equalBytes(f.id, b.id))) continue
+      found.push(b)
+      bytes += b.bytes.length
+    }
   }
   if (newerThan !== undefined && bytes < budget) {
     const newer = { store: ctx.store, overlay: overlay.id, sync: ctx.sync, globalTime: ledger.clock.time, activeFrom: ledger.activeFrom() }

@@ -9,8 +9,8 @@ import { type DecodeLimits, type DropReason, WIRE_ID_BYTES } from '../limits.js'
 import { mvdsPayloadFromRaw } from '../mvds.js'
 import type { BodyField, RawMessage } from '../schema.js'
 import { bytesOf, listOf, messageOf, safeInt64, safeUint64, uint32, uint64BigInt } from '../values.js'
-import { SYMBOL_RECORD_BYTES } from './encode.js'
-import type { CodedSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, SymbolsRequest, SyncOffer } from './types.js'
+import { SHORT_SYMBOL_RECORD_BYTES, SYMBOL_RECORD_BYTES } from './encode.js'
+import type { CodedSymbol, ShortSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, BundleRequest, SymbolsRequest, SymbolsResponse, SyncOffer } from './types.js'
 
 type Result<T> = T | DropReason
 
@@ -105,6 +105,20 @@ function packedIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8
   return out
 }
 
+/** Packed 8-byte short ids (a bytes field): at most `maxIdsPerRequest`, a multiple of 8 bytes. Empty reads as []. */
+function packedShortIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array[]> {
+  const bytes = bytesOf(value)
+  if (bytes === null) return 'malformed'
+  if (bytes.length % SHORT_ID_BYTES !== 0) return 'bad-id'
+  const n = bytes.length / SHORT_ID_BYTES
+  if (n > limits.maxIdsPerRequest) return 'too-many-ids'
+  const out: Uint8Array[] = []
+  for (let i = 0; i < n; i++) out.push(bytes.slice(i * SHORT_ID_BYTES, (i + 1) * SHORT_ID_BYTES))
+  return out
+}
+
+const SHORT_ID_BYTES = 8
+
 function bundles(value: unknown, limits: Readonly<DecodeLimits>, max = limits.maxBundlesPerDatagram): Result<Bundle[]> {
   const list = boundedList(value, max, 'too-many-bundles')
   if (isDrop(list)) return list
@@ -138,6 +152,27 @@ function symbols(recordsValue: unknown, countsValue: unknown, limits: Readonly<D
     if (count === null) return 'bad-symbol'
     const at = i * SYMBOL_RECORD_BYTES
     out.push({ idXor: records.slice(at, at + WIRE_ID_BYTES), hashXor: view.getBigUint64(at + WIRE_ID_BYTES), count })
+  }
+  return out
+}
+
+/** The packed short symbols of a response: k 12-byte records and exactly k counts. */
+function shortSymbols(recordsValue: unknown, countsValue: unknown, limits: Readonly<DecodeLimits>): Result<ShortSymbol[]> {
+  const records = bytesOf(recordsValue)
+  if (records === null) return 'malformed'
+  if (records.length % SHORT_SYMBOL_RECORD_BYTES !== 0) return 'bad-symbol'
+  const n = records.length / SHORT_SYMBOL_RECORD_BYTES
+  if (n > limits.maxShortSymbolsPerDatagram) return 'too-many-symbols'
+  const counts = boundedList(countsValue, n, 'bad-symbol')
+  if (isDrop(counts)) return counts
+  if (counts.length !== n) return 'bad-symbol'
+  const view = new DataView(records.buffer, records.byteOffset, records.byteLength)
+  const out: ShortSymbol[] = []
+  for (let i = 0; i < n; i++) {
+    const count = safeInt64(counts[i])
+    if (count === null) return 'bad-symbol'
+    const at = i * SHORT_SYMBOL_RECORD_BYTES
+    out.push({ hashXor: view.getBigUint64(at), check: view.getUint32(at + 8), count })
   }
   return out
 }
@@ -260,27 +295,58 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
         if (countsOnly > limits.maxCountsOnly) return 'bad-range'
         if (countsOnly > 0) request.countsOnly = countsOnly
       }
+      if (raw['salt'] !== undefined) {
+        const salt = uint64BigInt(raw['salt'])
+        if (salt === null) return 'malformed'
+        if (salt !== 0n) request.salt = salt
+      }
+      if (raw['shortIds'] === true) request.shortIds = true
+      const fetchShort = packedShortIds(raw['fetchShort'], limits)
+      if (isDrop(fetchShort)) return fetchShort
+      if (fetchShort.length > 0) request.fetchShort = fetchShort
       return request
     }
     case 'symbolsResponse': {
       const from = safeUint64(raw['from'])
       if (from === null) return 'bad-range'
-      const list = symbols(raw['symbols'], raw['counts'], limits)
+      const shortRecords = bytesOf(raw['shortSymbols'])
+      const isShort = shortRecords !== null && shortRecords.length > 0
+      if (isShort && (bytesOf(raw['symbols'])?.length ?? 0) > 0) return 'bad-symbol'
+      const list = isShort ? [] : symbols(raw['symbols'], raw['counts'], limits)
       if (isDrop(list)) return list
+      const short = isShort ? shortSymbols(shortRecords, raw['counts'], limits) : []
+      if (isDrop(short)) return short
       const countsOnly = raw['countsOnly'] === undefined ? [] : countsAlone(raw['countsOnly'], limits)
       if (isDrop(countsOnly)) return countsOnly
-      if (raw['inSync'] === true) return list.length > 0 || countsOnly.length > 0 ? 'bad-symbol' : { type: 'symbols-response', from, symbols: list, inSync: true }
-      return countsOnly.length > 0 ? { type: 'symbols-response', from, symbols: list, countsOnly } : { type: 'symbols-response', from, symbols: list }
+      const response: SymbolsResponse = { type: 'symbols-response', from, symbols: list }
+      if (short.length > 0) response.shortSymbols = short
+      if (raw['check'] !== undefined) {
+        const check = uint64BigInt(raw['check'])
+        if (check === null) return 'malformed'
+        if (check !== 0n) response.check = check
+      }
+      if (raw['inSync'] === true) {
+        if (list.length > 0 || short.length > 0 || countsOnly.length > 0) return 'bad-symbol'
+        response.inSync = true
+        return response
+      }
+      if (countsOnly.length > 0) response.countsOnly = countsOnly
+      return response
     }
     case 'bundleRequest': {
       const list = packedIds(raw['ids'], limits)
       if (isDrop(list)) return list
+      const shortIds = packedShortIds(raw['shortIds'], limits)
+      if (isDrop(shortIds)) return shortIds
       const newerThan = raw['newerThan'] === undefined ? 0 : safeUint64(raw['newerThan'])
       const upTo = raw['upTo'] === undefined ? 0 : safeUint64(raw['upTo'])
       if (newerThan === null || upTo === null || (upTo > 0 && (newerThan === 0 || upTo <= newerThan))) return 'bad-range'
-      if (list.length === 0 && newerThan === 0) return 'empty'
-      if (newerThan === 0) return { type: 'bundle-request', ids: list }
-      return upTo === 0 ? { type: 'bundle-request', ids: list, newerThan } : { type: 'bundle-request', ids: list, newerThan, upTo }
+      if (list.length === 0 && shortIds.length === 0 && newerThan === 0) return 'empty'
+      const request: BundleRequest = { type: 'bundle-request', ids: list }
+      if (newerThan > 0) request.newerThan = newerThan
+      if (upTo > 0) request.upTo = upTo
+      if (shortIds.length > 0) request.shortIds = shortIds
+      return request
     }
   }
 }

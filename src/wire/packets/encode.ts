@@ -18,10 +18,13 @@ const CONNECTION_TYPE_VALUES: Readonly<Record<ConnectionType, number>> = { unkno
 /** Bytes of one symbol record in a symbols-response: id_xor (32) ‖ hash_xor (8, big-endian). */
 export const SYMBOL_RECORD_BYTES = 40
 
-/** 32-byte ids, concatenated. @throws {BloomwalkError} INVALID_ARGUMENT for an id that is not 32 bytes */
-function packIds(name: string, ids: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(32 * ids.length)
-  ids.forEach((id, i) => out.set(checkBytes(`${name}[${i}]`, id, 32), 32 * i))
+/** Bytes of one short symbol record: hash_xor (8, big-endian) ‖ checksum_xor (4, big-endian). */
+export const SHORT_SYMBOL_RECORD_BYTES = 12
+
+/** Ids of `size` bytes (32, or 8 for short ids), concatenated. @throws {BloomwalkError} INVALID_ARGUMENT for an id of another length */
+function packIds(name: string, ids: readonly Uint8Array[], size = 32): Uint8Array {
+  const out = new Uint8Array(size * ids.length)
+  ids.forEach((id, i) => out.set(checkBytes(`${name}[${i}]`, id, size), size * i))
   return out
 }
 
@@ -148,6 +151,12 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
       }
       if (packet.fetch !== undefined) put(raw, 'fetch', packIds('fetch', packet.fetch))
       if (packet.countsOnly !== undefined) put(raw, 'countsOnly', checkU32('countsOnly', packet.countsOnly))
+      if (packet.salt !== undefined) {
+        if (checkU64BigInt('salt', packet.salt) === 0n) throw new BloomwalkError('INVALID_ARGUMENT', 'salt must be in [1, 2^64)')
+        raw['salt'] = longBits(packet.salt)
+      }
+      if (packet.shortIds === true) raw['shortIds'] = true
+      if (packet.fetchShort !== undefined) put(raw, 'fetchShort', packIds('fetchShort', packet.fetchShort, 8))
       return { field: 'symbolsRequest', raw }
     }
     case 'symbols-response': {
@@ -166,6 +175,21 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
         raw['symbols'] = records
         raw['counts'] = counts
       }
+      const short = packet.shortSymbols ?? []
+      if (short.length > 0) {
+        if (n > 0) throw new BloomwalkError('INVALID_ARGUMENT', 'a symbols-response carries symbols or short symbols, not both')
+        const records = new Uint8Array(short.length * SHORT_SYMBOL_RECORD_BYTES)
+        const view = new DataView(records.buffer)
+        const counts: number[] = []
+        short.forEach((s, i) => {
+          view.setBigUint64(i * SHORT_SYMBOL_RECORD_BYTES, checkU64BigInt(`shortSymbols[${i}].hashXor`, s.hashXor))
+          view.setUint32(i * SHORT_SYMBOL_RECORD_BYTES + 8, checkU32(`shortSymbols[${i}].check`, s.check))
+          counts.push(checkSafeInt(`shortSymbols[${i}].count`, s.count))
+        })
+        raw['shortSymbols'] = records
+        raw['counts'] = counts
+      }
+      if (packet.check !== undefined && checkU64BigInt('check', packet.check) !== 0n) raw['check'] = longBits(packet.check)
       if (packet.inSync === true) raw['inSync'] = true
       if (packet.countsOnly !== undefined && packet.countsOnly.length > 0) {
         const bytes = new Uint8Array(2 * packet.countsOnly.length)
@@ -182,6 +206,7 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
       const raw: RawMessage = { ids: packIds('ids', packet.ids) }
       if (packet.newerThan !== undefined) put(raw, 'newerThan', checkSafeUint('newerThan', packet.newerThan))
       if (packet.upTo !== undefined) put(raw, 'upTo', checkSafeUint('upTo', packet.upTo))
+      if (packet.shortIds !== undefined) put(raw, 'shortIds', packIds('shortIds', packet.shortIds, 8))
       return { field: 'bundleRequest', raw }
     }
     default:

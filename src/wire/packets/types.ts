@@ -132,6 +132,12 @@ export interface SymbolsRequest {
    * cheap samples for the requester's estimate of the difference size.
    */
   countsOnly?: number
+  /** A short-id session's salt, in [1, 2^64): the answer is in short symbols and carries `check` (docs/reconcile.md §14). */
+  salt?: bigint
+  /** Answer with short symbols (no id XOR). */
+  shortIds?: true
+  /** Bundles wanted too, by 8-byte short id (at most the receiver's `maxIdsPerRequest`). */
+  fetchShort?: readonly Uint8Array[]
 }
 
 /** Symbol 0 of a sketch without its id XOR: the hash XOR and the number of items. */
@@ -152,6 +158,19 @@ export interface CodedSymbol {
   count: number
 }
 
+/**
+ * A coded symbol without its id XOR (docs/reconcile.md §14): what a short-id session carries.
+ * The items are named by their 64-bit item hash (their short id).
+ */
+export interface ShortSymbol {
+  /** XOR of the items' 64-bit hashes (short ids), in [0, 2^64). */
+  hashXor: bigint
+  /** XOR of the items' 32-bit short-id checksums, in [0, 2^32). */
+  check: number
+  /** Number of items mapped here. */
+  count: number
+}
+
 /** Coded symbols starting at index `from`, or (`inSync`, no symbols) the answer to an idle check whose digest matched. */
 export interface SymbolsResponse {
   type: 'symbols-response'
@@ -160,6 +179,10 @@ export interface SymbolsResponse {
   inSync?: true
   /** The counts mod 2^16 of symbols [from + symbols.length, from + symbols.length + countsOnly.length) (never with `inSync`). */
   countsOnly?: readonly number[]
+  /** Short symbols from `from` instead (the answer to a request with `shortIds`; never with `symbols`). */
+  shortSymbols?: readonly ShortSymbol[]
+  /** The salted check of the responder's symbol 0 (the answer to a request with `salt`), in [0, 2^64); absent reads as 0. */
+  check?: bigint
 }
 
 /**
@@ -175,6 +198,8 @@ export interface BundleRequest {
   newerThan?: number
   /** With `newerThan`: only up to this global time (inclusive, > newerThan). */
   upTo?: number
+  /** Bundles wanted by 8-byte short id (every bundle held with that item hash is sent). */
+  shortIds?: readonly Uint8Array[]
 }
 
 /**

@@ -60,7 +60,7 @@ export interface PushOptions {
   trustedFanout: number
   /** Announced ids we asked for and wait for (oldest forgotten first). Default 1 024. */
   maxWanted: number
-  /** ms after asking for an announced id before another announcer may be asked. Default 1 000. */
+  /** ms after asking for an announced id before the next announcer heard meanwhile is asked (or, when none, the next one to announce it). Default 1 000. */
   wantTimeoutMs: number
   /**
    * ms announcements wait so that ids for the same candidate share a datagram (up to 32 ids
@@ -117,7 +117,7 @@ export interface PushStats {
   overBudget: number
   /** Announcement datagrams (ids only) sent. */
   announced: number
-  /** Announced ids we lacked and asked the announcer for. */
+  /** Announced ids we lacked and asked an announcer for (asking another one when the first did not answer counts again). */
   wanted: number
   /** Of those, bundles that arrived (then spread like a pushed one). */
   fetched: number
@@ -152,11 +152,22 @@ interface Outgoing {
   ids: Uint8Array[]
 }
 
-/** An announced id we asked for: when, and the hops its spread may still use. */
+/**
+ * An announced id we asked for: when, the hops its spread may still use, and the announcers
+ * heard since, to ask in turn when the answer does not come (a lost request or answer, or an
+ * announcer that sheds it) instead of waiting for the walk.
+ */
 interface Want {
+  overlay: OverlayWalk
+  id: Uint8Array
   at: number
   hops: number
+  /** Announcers not asked yet, oldest first (at most {@link MAX_OTHER_ANNOUNCERS}). */
+  others: Address[]
 }
+
+/** Announcers remembered per wanted id besides the one asked: gossipsub asks another peer when an IWANT promise is broken. */
+export const MAX_OTHER_ANNOUNCERS = 3
 
 /** A one-second window's count. */
 interface Window {
@@ -170,8 +181,12 @@ export class PushService {
   readonly #stats: PushStats = emptyPushStats()
   #all: Window = { second: -1, count: 0 }
   readonly #bySource = new Map<string, Window>()
-  /** Announced ids we asked for, by overlay and id (hex), oldest first. */
+  /** Announced ids we asked for, by overlay and id (hex), oldest ask first. */
   readonly #wanted = new Map<string, Want>()
+  /** Fires when the oldest ask's `wantTimeoutMs` is up (at most one timer). */
+  #wantTimer: Cancel | undefined
+  /** Bumped by stop(): a re-ask in flight across it sends nothing. */
+  #generation = 0
   /** Announcements waiting for {@link PushOptions.announceDelayMs}; at most one per candidate and hops, each under 32 ids. */
   readonly #outbox = new Map<string, Outgoing>()
   #flushTimer: Cancel | undefined
@@ -190,6 +205,9 @@ export class PushService {
     this.#all = { second: -1, count: 0 }
     this.#bySource.clear()
     this.#wanted.clear()
+    this.#wantTimer?.()
+    this.#wantTimer = undefined
+    this.#generation++
     this.#flushTimer?.()
     this.#flushTimer = undefined
     this.#outbox.clear()
@@ -291,21 +309,79 @@ export class PushService {
     if (this.#c.send(out.to, out.overlay, { type: 'push', bundles: [], hops: out.hops, have: out.ids }, 'destination')) this.#stats.announced++
   }
 
-  /** Asks `from` for the announced ids we lack and have not asked anyone for lately. */
+  /**
+   * Asks `from` for the announced ids we lack and have not asked anyone for; an id already
+   * asked for remembers `from` as another announcer to ask if the answer does not come within
+   * `wantTimeoutMs`.
+   */
   async #want(overlay: OverlayWalk, ids: readonly Uint8Array[], hops: number, from: Address): Promise<void> {
     const missing: Uint8Array[] = []
+    const now = this.#c.clock.now()
     for (const id of ids) {
       const key = wantKey(overlay, id)
       const asked = this.#wanted.get(key)
-      if (asked !== undefined && this.#c.clock.now() < asked.at + this.options.wantTimeoutMs) continue
+      if (asked !== undefined && now < asked.at + this.options.wantTimeoutMs) {
+        const announcer = addressKey(from)
+        if (asked.others.length < MAX_OTHER_ANNOUNCERS && !asked.others.some((a) => addressKey(a) === announcer)) asked.others.push(from)
+        continue
+      }
       if (await this.#c.has(overlay, id)) continue
       this.#wanted.delete(key)
-      this.#wanted.set(key, { at: this.#c.clock.now(), hops })
+      this.#wanted.set(key, { overlay, id, at: now, hops, others: [] })
       if (this.#wanted.size > this.options.maxWanted) this.#wanted.delete(this.#wanted.keys().next().value as string)
       missing.push(id)
     }
     if (missing.length === 0) return
     if (this.#c.send(from, overlay.id, { type: 'bundle-request', ids: missing }, 'destination')) this.#stats.wanted += missing.length
+    this.#armWantTimer()
+  }
+
+  #armWantTimer(): void {
+    if (this.#wantTimer !== undefined) return
+    const oldest = this.#wanted.values().next().value as Want | undefined
+    if (oldest === undefined) return
+    const delay = Math.max(0, oldest.at + this.options.wantTimeoutMs - this.#c.clock.now())
+    this.#wantTimer = this.#c.clock.setTimeout(() => {
+      this.#wantTimer = undefined
+      void this.#reask()
+    }, delay)
+  }
+
+  /**
+   * The asks whose `wantTimeoutMs` is up: an id still missing is asked of the next announcer
+   * heard meanwhile (one bundle-request per announcer); one with none left is forgotten, so
+   * the next announcement asks again, and the walk repairs the rest.
+   */
+  async #reask(): Promise<void> {
+    const generation = this.#generation
+    const now = this.#c.clock.now()
+    const due: Array<[string, Want]> = []
+    for (const entry of this.#wanted) {
+      if (entry[1].at + this.options.wantTimeoutMs > now) break
+      due.push(entry)
+    }
+    const asks = new Map<string, { to: Address; overlay: OverlayWalk; ids: Uint8Array[] }>()
+    for (const [key, want] of due) {
+      this.#wanted.delete(key)
+      const next = want.others.shift()
+      if (next === undefined || (await this.#c.has(want.overlay, want.id))) continue
+      if (generation !== this.#generation) return
+      this.#wanted.delete(key)
+      this.#wanted.set(key, { ...want, at: now })
+      if (this.#wanted.size > this.options.maxWanted) this.#wanted.delete(this.#wanted.keys().next().value as string)
+      const askKey = `${hex(want.overlay.id)}|${addressKey(next)}`
+      const ask = asks.get(askKey) ?? { to: next, overlay: want.overlay, ids: [] }
+      ask.ids.push(want.id)
+      asks.set(askKey, ask)
+    }
+    if (generation !== this.#generation) return
+    for (const ask of asks.values()) {
+      for (let i = 0; i < ask.ids.length; i += MAX_IDS_PER_ANNOUNCEMENT) {
+        const ids = ask.ids.slice(i, i + MAX_IDS_PER_ANNOUNCEMENT)
+        if (this.#c.send(ask.to, ask.overlay.id, { type: 'bundle-request', ids }, 'destination')) this.#stats.wanted += ids.length
+      }
+    }
+    this.#armWantTimer()
   }
 
   /** Announced ids waiting for their bundle (for the bound's test). */

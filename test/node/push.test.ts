@@ -14,6 +14,11 @@ import { testnet } from './harness.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
 
+/** Lets the promise chains a fired timer started (store look-ups) run to their end. */
+async function flushed(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve()
+}
+
 /** Milliseconds from now until `node` delivers a bundle with `body`, running the testnet in 10 ms steps (Infinity if not within `limit`). */
 async function deliveryDelay(t: Awaited<ReturnType<typeof testnet>>, node: (typeof t.nodes)[number], publish: () => Promise<unknown>, limit: number): Promise<number> {
   let at: number | undefined
@@ -303,29 +308,78 @@ describe('PushService bounds', () => {
     expect(s.push.stats()).toMatchObject({ forwarded: 2, announced: 3 })
   })
 
-  it('an announced id we lack is asked for once (per wantTimeoutMs) from its announcer; when it comes it spreads with the announcement\'s hops', async () => {
+  it('an announced id we lack is asked for once from its announcer; when it comes it spreads with the announcement\'s hops', async () => {
     const s = service({ forwardFanout: 1, announceFanout: 1, wantTimeoutMs: 1_000, announceDelayMs: 0 })
     const [b, known] = makeBundles(2, { overlay: s.overlay.id, sequential: true })
     s.held.add(hex(known!.id))
     await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [b!.id, known!.id] }, s.peers[1]!)
     expect(s.sent).toEqual([{ to: s.peers[1], packet: { type: 'bundle-request', ids: [b!.id] } }])
-    // A second announcer within the timeout is not asked; after it, it is.
+    // A second announcer while the ask is out is not asked (it is remembered: next test).
     await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [b!.id] }, s.peers[2]!)
     expect(s.sent).toHaveLength(1)
-    s.clock.advance(1_000)
-    await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [b!.id] }, s.peers[2]!)
-    expect(s.sent).toHaveLength(2)
-    expect(s.push.stats().wanted).toBe(2)
+    expect(s.push.stats().wanted).toBe(1)
     // The bundle arrives (in a bundles datagram): it spreads on, one hop fewer than announced.
     s.held.add(hex(b!.id))
-    s.push.fetched(s.overlay, [b!], s.peers[2]!)
-    const spread = s.sent.slice(2)
+    s.push.fetched(s.overlay, [b!], s.peers[1]!)
+    const spread = s.sent.slice(1)
     expect(spread).toHaveLength(2)
     expect(spread.every((x) => x.packet.type === 'push' && x.packet.hops === 2)).toBe(true)
     expect(s.push.stats().fetched).toBe(1)
     // Only once: a bundle we did not ask for, or asked for and got, spreads no further.
     s.push.fetched(s.overlay, [b!, known!], s.peers[3]!)
+    expect(s.sent).toHaveLength(3)
+    // And the answered ask is not asked again of the other announcer.
+    s.clock.advance(5_000)
+    await flushed()
+    expect(s.sent).toHaveLength(3)
+  })
+
+  it('an ask not answered within wantTimeoutMs goes to the next announcer heard meanwhile, one bundle-request per announcer, then is forgotten', async () => {
+    const s = service({ forwardFanout: 1, announceFanout: 1, wantTimeoutMs: 1_000, announceDelayMs: 0 })
+    const [x, y] = makeBundles(2, { overlay: s.overlay.id, sequential: true })
+    await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [x!.id, y!.id] }, s.peers[1]!)
+    expect(s.sent).toHaveLength(1)
+    // Four more announce both while the ask is out (and one repeats itself): three are remembered.
+    for (const i of [2, 3, 3, 4, 5]) await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [x!.id, y!.id] }, s.peers[i]!)
+    expect(s.sent).toHaveLength(1)
+    // The answer never comes (lost, or shed): after the timeout the next announcer is asked, for both ids in one datagram.
+    s.clock.advance(999)
+    await flushed()
+    expect(s.sent).toHaveLength(1)
+    s.clock.advance(1)
+    await flushed()
+    expect(s.sent.slice(1)).toEqual([{ to: s.peers[2], packet: { type: 'bundle-request', ids: [x!.id, y!.id] } }])
+    // x arrives by some other path (the walk); y does not: only y is asked of the third announcer.
+    s.held.add(hex(x!.id))
+    s.clock.advance(1_000)
+    await flushed()
+    expect(s.sent.slice(2)).toEqual([{ to: s.peers[3], packet: { type: 'bundle-request', ids: [y!.id] } }])
+    s.clock.advance(1_000)
+    await flushed()
+    expect(s.sent.slice(3)).toEqual([{ to: s.peers[4], packet: { type: 'bundle-request', ids: [y!.id] } }])
+    expect(s.push.stats().wanted).toBe(2 + 2 + 1 + 1)
+    // peers[5] was the fourth other announcer: beyond MAX_OTHER_ANNOUNCERS, never asked; the id is forgotten.
+    s.clock.advance(1_000)
+    await flushed()
     expect(s.sent).toHaveLength(4)
+    expect(s.push.wantedIds).toBe(0)
+    expect(s.clock.pending).toBe(0)
+    // The next announcement asks again.
+    await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [y!.id] }, s.peers[6]!)
+    expect(s.sent.slice(4)).toEqual([{ to: s.peers[6], packet: { type: 'bundle-request', ids: [y!.id] } }])
+  })
+
+  it('stop() forgets the asks and cancels the re-ask timer', async () => {
+    const s = service({ wantTimeoutMs: 1_000, announceDelayMs: 0 })
+    const [x] = makeBundles(1, { overlay: s.overlay.id, sequential: true })
+    await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [x!.id] }, s.peers[1]!)
+    await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [x!.id] }, s.peers[2]!)
+    expect(s.clock.pending).toBe(1)
+    s.push.stop()
+    expect(s.clock.pending).toBe(0)
+    s.clock.advance(5_000)
+    await flushed()
+    expect(s.sent).toHaveLength(1)
   })
 
   it('announcements made within announceDelayMs share one datagram per candidate (up to 32 ids); stop() drops those not sent and their timer', async () => {

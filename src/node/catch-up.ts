@@ -306,6 +306,16 @@ export class CatchUp {
   }
 
   /**
+   * A validated peer that walked to us reports a global time above ours: what it holds above
+   * our newest bundle is fetched as after our own walk ({@link CatchUp.fetchNewer}); no idle
+   * check (the walker checks us on its side).
+   */
+  walkerAhead(overlay: OverlayWalk, peer: Address, peerGlobalTime: number): void {
+    if (this.#stopped || this.#c.ledger(overlay)?.sketch === undefined || !(peerGlobalTime > overlay.clock.time)) return
+    this.#track(this.fetchNewer(overlay, peer, peerGlobalTime))
+  }
+
+  /**
    * Newest first (docs/reconcile.md §9): the common catch-up is a peer that was offline and
    * lacks the newest bundles. When the walked peer reports a global time above our newest
    * stored bundle, bundle-requests `{newer_than, up_to}` bring what it holds above it: one,

@@ -177,6 +177,10 @@ export class Peer implements WalkerPeer, Wiring {
   walkedBy(from: Address, overlay: OverlayWalk, req: IntroductionRequest, validated: boolean): void {
     // A member's Bloom offer in a private group acknowledges the MVDS records it holds (mvds.bloomAck).
     this.mvds?.walkedBy(from, overlay.id, req.sync, validated)
+    // A walker whose global time is ahead of ours holds what we lack at the newest end (a fresh
+    // bundle push did not bring us): ask it now rather than at our own next walk to someone who
+    // has it. Only a validated walker: a spoofed request must not aim our requests.
+    if (this.#opts.catchUp && validated) this.catchUp.walkerAhead(overlay, from, req.globalTime)
   }
 
   answered(overlay: OverlayWalk, from: Address, res: IntroductionResponse, request: OutstandingRequest): void {

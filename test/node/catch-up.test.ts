@@ -198,6 +198,32 @@ describe('catch-up by coded symbols', () => {
     await t.stop()
   })
 
+  it('newest first, from the other side: a node behind learns it from a validated walker\'s global time and fetches at once, without a walk of its own', async () => {
+    const t = await testnet({ peers: 0, seed: 58 })
+    const pool = makeBundles(60, { overlay: t.overlay, seed: 14, sequential: true })
+    const base = pool.slice(0, 50)
+    const newer = pool.slice(50)
+    // B is behind and walks only at its start (to the tracker, its one candidate then); A is
+    // ahead, walks every 5 s and runs no catch-up of its own.
+    const b = await t.addPeer({ store: await storeWith(base), stepIntervalMs: 1e9 })
+    const bAddress = b.address()
+    const a = await t.addPeer({ store: await storeWith([...base, ...newer]), catchUp: false, trusted: [t.trackerAddress, bAddress] })
+    const asked: { from: string; to: string; newerThan: number | undefined }[] = []
+    t.net.interceptor = ({ from, to, bytes }) => {
+      const p = decodePacket(bytes)?.packet
+      if (p?.type === 'bundle-request') asked.push({ from: addressKey(from), to: addressKey(to), newerThan: p.newerThan })
+      if (p?.type === 'introduction-request' && addressKey(from) === addressKey(bAddress) && addressKey(to) === addressKey(a.address())) walkedToA++
+      return { from, to }
+    }
+    let walkedToA = 0
+    await t.run(30_000)
+    expect(walkedToA).toBe(0)
+    expect(b.stats().catchUp.newerFetches).toBeGreaterThanOrEqual(1)
+    expect(asked.some((r) => r.from === addressKey(bAddress) && r.to === addressKey(a.address()) && r.newerThan === base.at(-1)!.globalTime)).toBe(true)
+    expect(b.stats().overlays[0]!.bundlesStored).toBe(pool.length)
+    await t.stop()
+  })
+
   it('falls back to the Bloom walk (modulo) when the difference is larger than the sketch decodes', async () => {
     const t = await testnet({ peers: 0, seed: 52 })
     const pool = makeBundles(300, { overlay: t.overlay, seed: 10, maxGlobalTime: 300 })

@@ -16,6 +16,9 @@ function run(preset: string, o: Overrides, seed = 1, extra: (s: ReturnType<typeo
 const SMALL_BLOOM: Overrides = { nodes: 10, messages: 20, online: 0.5, session: 120, duration: 3 * 3600 }
 
 describe('simulate', () => {
+  /** Three (two) whole runs: 30–45 s on an idle 2-core machine, past the 60 s default when CI's parallel files load it. */
+  const SLOW_RUNS_MS = 180_000
+
   it('is deterministic: the same preset and seed give identical JSON', async () => {
     const a = await run('seed-6', SMALL_BLOOM)
     const b = await run('seed-6', SMALL_BLOOM)
@@ -23,7 +26,7 @@ describe('simulate', () => {
     expect(a.delivery.complete).toBe(true)
     const c = await run('seed-6', SMALL_BLOOM, 2)
     expect(JSON.stringify(reproducible(c))).not.toBe(JSON.stringify(reproducible(a)))
-  })
+  }, SLOW_RUNS_MS)
 
   it('reports consistent figures', async () => {
     const r = await run('seed-6', SMALL_BLOOM)
@@ -45,7 +48,7 @@ describe('simulate', () => {
     const b = await run('seed-6', SMALL_BLOOM, 3, (s) => (s.store = 'memory'))
     const strip = (r: SimResult) => JSON.stringify({ ...reproducible(r), scenario: null, driver: { ...r.driver, distinctBundles: null } })
     expect(strip(a)).toBe(strip(b))
-  })
+  }, SLOW_RUNS_MS)
 
   it('runs peers behind cone and symmetric NATs (dbs-churn, small)', async () => {
     const r = await run('dbs-churn', { nodes: 24, messages: 10, duration: 1800 })

@@ -20,21 +20,12 @@
  *
  * Sans-I/O and allocation-free except {@link saltedCheck} (bigint, a few per session).
  */
+import { fmix32 } from '../bloom/hash.js'
 import { BloomwalkError } from '../errors.js'
 import { ID_BYTES } from './hash.js'
 
 /** Bytes of a short id on the wire (the item hash, big-endian). */
 export const SHORT_ID_BYTES = 8
-
-/** murmur3's 32-bit finaliser (a bijective avalanche mixer). */
-function fmix32(x: number): number {
-  x ^= x >>> 16
-  x = Math.imul(x, 0x85ebca6b)
-  x ^= x >>> 13
-  x = Math.imul(x, 0xc2b2ae35)
-  x ^= x >>> 16
-  return x >>> 0
-}
 
 /**
  * The 32-bit checksum of a short id (hi, lo): `fmix32(hi ^ fmix32(lo ^ 0x9e3779b9))`, with

@@ -137,42 +137,38 @@ function bundles(value: unknown, limits: Readonly<DecodeLimits>, max = limits.ma
 
 /** The packed symbols of a response: k 40-byte records and exactly k counts. */
 function symbols(recordsValue: unknown, countsValue: unknown, limits: Readonly<DecodeLimits>): Result<CodedSymbol[]> {
-  const records = bytesOf(recordsValue)
-  if (records === null) return 'malformed'
-  if (records.length % SYMBOL_RECORD_BYTES !== 0) return 'bad-symbol'
-  const n = records.length / SYMBOL_RECORD_BYTES
-  if (n > limits.maxSymbolsPerDatagram) return 'too-many-symbols'
-  const counts = boundedList(countsValue, n, 'bad-symbol')
-  if (isDrop(counts)) return counts
-  if (counts.length !== n) return 'bad-symbol'
-  const view = new DataView(records.buffer, records.byteOffset, records.byteLength)
-  const out: CodedSymbol[] = []
-  for (let i = 0; i < n; i++) {
-    const count = safeInt64(counts[i])
-    if (count === null) return 'bad-symbol'
-    const at = i * SYMBOL_RECORD_BYTES
-    out.push({ idXor: records.slice(at, at + WIRE_ID_BYTES), hashXor: view.getBigUint64(at + WIRE_ID_BYTES), count })
-  }
-  return out
+  return packedRecords(recordsValue, countsValue, SYMBOL_RECORD_BYTES, limits.maxSymbolsPerDatagram, (records, view, at, count) => ({
+    idXor: records.slice(at, at + WIRE_ID_BYTES),
+    hashXor: view.getBigUint64(at + WIRE_ID_BYTES),
+    count
+  }))
 }
 
 /** The packed short symbols of a response: k 12-byte records and exactly k counts. */
 function shortSymbols(recordsValue: unknown, countsValue: unknown, limits: Readonly<DecodeLimits>): Result<ShortSymbol[]> {
+  return packedRecords(recordsValue, countsValue, SHORT_SYMBOL_RECORD_BYTES, limits.maxShortSymbolsPerDatagram, (_records, view, at, count) => ({
+    hashXor: view.getBigUint64(at),
+    check: view.getUint32(at + 8),
+    count
+  }))
+}
+
+/** k fixed-size records packed in one bytes field, at most `max`, with exactly k int64 counts beside them. */
+function packedRecords<T>(recordsValue: unknown, countsValue: unknown, recordBytes: number, max: number, read: (records: Uint8Array, view: DataView, at: number, count: number) => T): Result<T[]> {
   const records = bytesOf(recordsValue)
   if (records === null) return 'malformed'
-  if (records.length % SHORT_SYMBOL_RECORD_BYTES !== 0) return 'bad-symbol'
-  const n = records.length / SHORT_SYMBOL_RECORD_BYTES
-  if (n > limits.maxShortSymbolsPerDatagram) return 'too-many-symbols'
+  if (records.length % recordBytes !== 0) return 'bad-symbol'
+  const n = records.length / recordBytes
+  if (n > max) return 'too-many-symbols'
   const counts = boundedList(countsValue, n, 'bad-symbol')
   if (isDrop(counts)) return counts
   if (counts.length !== n) return 'bad-symbol'
   const view = new DataView(records.buffer, records.byteOffset, records.byteLength)
-  const out: ShortSymbol[] = []
+  const out: T[] = []
   for (let i = 0; i < n; i++) {
     const count = safeInt64(counts[i])
     if (count === null) return 'bad-symbol'
-    const at = i * SHORT_SYMBOL_RECORD_BYTES
-    out.push({ hashXor: view.getBigUint64(at), check: view.getUint32(at + 8), count })
+    out.push(read(records, view, i * recordBytes, count))
   }
   return out
 }

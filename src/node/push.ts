@@ -21,6 +21,7 @@ import type { AmplificationGuard } from './amplification.js'
 import type { Charge } from './charge.js'
 import { hex } from '../bytes.js'
 import type { OverlayWalk } from './overlay.js'
+import { PushWants } from './push-wants.js'
 import type { Packet } from '../wire/index.js'
 
 /** How far and how wide fresh bundles are pushed. Chosen by measurement: docs/evaluation.md §4.8. */
@@ -152,23 +153,6 @@ interface Outgoing {
   ids: Uint8Array[]
 }
 
-/**
- * An announced id we asked for: when, the hops its spread may still use, and the announcers
- * heard since, to ask in turn when the answer does not come (a lost request or answer, or an
- * announcer that sheds it) instead of waiting for the walk.
- */
-interface Want {
-  overlay: OverlayWalk
-  id: Uint8Array
-  at: number
-  hops: number
-  /** Announcers not asked yet, oldest first (at most {@link MAX_OTHER_ANNOUNCERS}). */
-  others: Address[]
-}
-
-/** Announcers remembered per wanted id besides the one asked: gossipsub asks another peer when an IWANT promise is broken. */
-export const MAX_OTHER_ANNOUNCERS = 3
-
 /** A one-second window's count. */
 interface Window {
   second: number
@@ -181,12 +165,8 @@ export class PushService {
   readonly #stats: PushStats = emptyPushStats()
   #all: Window = { second: -1, count: 0 }
   readonly #bySource = new Map<string, Window>()
-  /** Announced ids we asked for, by overlay and id (hex), oldest ask first. */
-  readonly #wanted = new Map<string, Want>()
-  /** Fires when the oldest ask's `wantTimeoutMs` is up (at most one timer). */
-  #wantTimer: Cancel | undefined
-  /** Bumped by stop(): a re-ask in flight across it sends nothing. */
-  #generation = 0
+  /** Announced ids we asked for, and their re-asks. */
+  readonly #wants: PushWants
   /** Announcements waiting for {@link PushOptions.announceDelayMs}; at most one per candidate and hops, each under 32 ids. */
   readonly #outbox = new Map<string, Outgoing>()
   #flushTimer: Cancel | undefined
@@ -194,6 +174,16 @@ export class PushService {
   constructor(options: Partial<PushOptions> | undefined, components: PushComponents) {
     this.options = pushOptions(options)
     this.#c = components
+    this.#wants = new PushWants(
+      { maxWanted: this.options.maxWanted, wantTimeoutMs: this.options.wantTimeoutMs, idsPerAsk: MAX_IDS_PER_ANNOUNCEMENT },
+      {
+        clock: components.clock,
+        has: (overlay, id) => components.has(overlay, id),
+        ask: (to, overlay, ids) => {
+          if (this.#c.send(to, overlay.id, { type: 'bundle-request', ids }, 'destination')) this.#stats.wanted += ids.length
+        }
+      }
+    )
   }
 
   stats(): PushStats {
@@ -204,10 +194,7 @@ export class PushService {
   stop(): void {
     this.#all = { second: -1, count: 0 }
     this.#bySource.clear()
-    this.#wanted.clear()
-    this.#wantTimer?.()
-    this.#wantTimer = undefined
-    this.#generation++
+    this.#wants.stop()
     this.#flushTimer?.()
     this.#flushTimer = undefined
     this.#outbox.clear()
@@ -232,7 +219,7 @@ export class PushService {
   async receive(overlay: OverlayWalk, packet: PushPacket, from: Address): Promise<void> {
     this.#stats.received++
     const ephemeral = packet.ephemeral === true
-    if (packet.have !== undefined && packet.have.length > 0 && !ephemeral) await this.#want(overlay, packet.have, packet.hops, from)
+    if (packet.have !== undefined && packet.have.length > 0 && !ephemeral) await this.#wants.announced(overlay, packet.have, packet.hops, from)
     if (packet.bundles.length === 0) return
     const fresh = ephemeral ? this.#c.acceptEphemeral(overlay, packet.bundles, from) : await this.#c.accept(overlay, packet.bundles, from)
     this.#stats.fresh += fresh.length
@@ -246,12 +233,10 @@ export class PushService {
    * those we asked for after an announcement spread as if pushed, with the announcement's hops.
    */
   fetched(overlay: OverlayWalk, fresh: readonly Bundle[], from: Address): void {
-    if (this.#wanted.size === 0) return
+    if (this.#wants.size === 0) return
     for (const b of fresh) {
-      const key = wantKey(overlay, b.id)
-      const want = this.#wanted.get(key)
+      const want = this.#wants.take(overlay, b.id)
       if (want === undefined) continue
-      this.#wanted.delete(key)
       this.#stats.fetched++
       this.#spread(overlay, [b], want.hops, from, false)
     }
@@ -309,84 +294,9 @@ export class PushService {
     if (this.#c.send(out.to, out.overlay, { type: 'push', bundles: [], hops: out.hops, have: out.ids }, 'destination')) this.#stats.announced++
   }
 
-  /**
-   * Asks `from` for the announced ids we lack and have not asked anyone for; an id already
-   * asked for remembers `from` as another announcer to ask if the answer does not come within
-   * `wantTimeoutMs`.
-   */
-  async #want(overlay: OverlayWalk, ids: readonly Uint8Array[], hops: number, from: Address): Promise<void> {
-    const missing: Uint8Array[] = []
-    const now = this.#c.clock.now()
-    for (const id of ids) {
-      const key = wantKey(overlay, id)
-      const asked = this.#wanted.get(key)
-      if (asked !== undefined && now < asked.at + this.options.wantTimeoutMs) {
-        const announcer = addressKey(from)
-        if (asked.others.length < MAX_OTHER_ANNOUNCERS && !asked.others.some((a) => addressKey(a) === announcer)) asked.others.push(from)
-        continue
-      }
-      if (await this.#c.has(overlay, id)) continue
-      this.#wanted.delete(key)
-      this.#wanted.set(key, { overlay, id, at: now, hops, others: [] })
-      if (this.#wanted.size > this.options.maxWanted) this.#wanted.delete(this.#wanted.keys().next().value as string)
-      missing.push(id)
-    }
-    if (missing.length === 0) return
-    if (this.#c.send(from, overlay.id, { type: 'bundle-request', ids: missing }, 'destination')) this.#stats.wanted += missing.length
-    this.#armWantTimer()
-  }
-
-  #armWantTimer(): void {
-    if (this.#wantTimer !== undefined) return
-    const oldest = this.#wanted.values().next().value as Want | undefined
-    if (oldest === undefined) return
-    const delay = Math.max(0, oldest.at + this.options.wantTimeoutMs - this.#c.clock.now())
-    this.#wantTimer = this.#c.clock.setTimeout(() => {
-      this.#wantTimer = undefined
-      void this.#reask()
-    }, delay)
-  }
-
-  /**
-   * The asks whose `wantTimeoutMs` is up: an id still missing is asked of the next announcer
-   * heard meanwhile (one bundle-request per announcer); one with none left is forgotten, so
-   * the next announcement asks again, and the walk repairs the rest.
-   */
-  async #reask(): Promise<void> {
-    const generation = this.#generation
-    const now = this.#c.clock.now()
-    const due: Array<[string, Want]> = []
-    for (const entry of this.#wanted) {
-      if (entry[1].at + this.options.wantTimeoutMs > now) break
-      due.push(entry)
-    }
-    const asks = new Map<string, { to: Address; overlay: OverlayWalk; ids: Uint8Array[] }>()
-    for (const [key, want] of due) {
-      this.#wanted.delete(key)
-      const next = want.others.shift()
-      if (next === undefined || (await this.#c.has(want.overlay, want.id))) continue
-      if (generation !== this.#generation) return
-      this.#wanted.delete(key)
-      this.#wanted.set(key, { ...want, at: now })
-      if (this.#wanted.size > this.options.maxWanted) this.#wanted.delete(this.#wanted.keys().next().value as string)
-      const askKey = `${hex(want.overlay.id)}|${addressKey(next)}`
-      const ask = asks.get(askKey) ?? { to: next, overlay: want.overlay, ids: [] }
-      ask.ids.push(want.id)
-      asks.set(askKey, ask)
-    }
-    if (generation !== this.#generation) return
-    for (const ask of asks.values()) {
-      for (let i = 0; i < ask.ids.length; i += MAX_IDS_PER_ANNOUNCEMENT) {
-        const ids = ask.ids.slice(i, i + MAX_IDS_PER_ANNOUNCEMENT)
-        if (this.#c.send(ask.to, ask.overlay.id, { type: 'bundle-request', ids }, 'destination')) this.#stats.wanted += ids.length
-      }
-    }
-    this.#armWantTimer()
-  }
-
   /** Announced ids waiting for their bundle (for the bound's test). */
   get wantedIds(): number {
-    return this.#wanted.size
+    return this.#wants.size
   }
 
   /**
@@ -452,10 +362,6 @@ export class PushService {
   get trackedSources(): number {
     return this.#bySource.size
   }
-}
-
-function wantKey(overlay: OverlayWalk, id: Uint8Array): string {
-  return hex(overlay.id) + hex(id)
 }
 
 function push(bundles: readonly Bundle[], hops: number, ephemeral: boolean): PushPacket {

@@ -1,0 +1,150 @@
+/**
+ * The announced ids a node asked for (IWANT after IHAVE, DESIGN §13), owned apart from the
+ * push service that spreads bundles: when each was asked, the hops its spread may still use,
+ * and the announcers heard since. An ask not answered within `wantTimeoutMs` (a lost request
+ * or answer, an announcer that shed it) goes to the next announcer heard meanwhile, one
+ * bundle-request per announcer for every id due (gossipsub's broken-promise rule); an id with
+ * no announcer left is forgotten, so the next announcement asks again and the walk repairs
+ * the rest. Bounded: `maxWanted` ids (oldest ask forgotten first), {@link MAX_OTHER_ANNOUNCERS}
+ * announcers each, one timer.
+ */
+import type { Cancel, Clock } from '../env/clock.js'
+import { hex } from '../bytes.js'
+import { addressKey, type Address } from '../wire/index.js'
+import type { OverlayWalk } from './overlay.js'
+
+/** Announcers remembered per wanted id besides the one asked: gossipsub asks another peer when an IWANT promise is broken. */
+export const MAX_OTHER_ANNOUNCERS = 3
+
+/** An announced id we asked for. */
+export interface Want {
+  overlay: OverlayWalk
+  id: Uint8Array
+  at: number
+  hops: number
+  /** Announcers not asked yet, oldest first (at most {@link MAX_OTHER_ANNOUNCERS}). */
+  others: Address[]
+}
+
+export interface PushWantsComponents {
+  clock: Clock
+  /** Whether the overlay's store holds the bundle `id`. */
+  has(overlay: OverlayWalk, id: Uint8Array): Promise<boolean>
+  /** Sends one bundle-request for `ids` (at most the decoder's ids per request) to `to`. */
+  ask(to: Address, overlay: OverlayWalk, ids: Uint8Array[]): void
+}
+
+export class PushWants {
+  readonly #c: PushWantsComponents
+  readonly #maxWanted: number
+  readonly #timeoutMs: number
+  readonly #idsPerAsk: number
+  /** By overlay and id (hex), oldest ask first. */
+  readonly #wanted = new Map<string, Want>()
+  /** Fires when the oldest ask's timeout is up. */
+  #timer: Cancel | undefined
+  /** Bumped by stop(): a re-ask in flight across it sends nothing. */
+  #generation = 0
+
+  constructor(options: { maxWanted: number; wantTimeoutMs: number; idsPerAsk: number }, components: PushWantsComponents) {
+    this.#maxWanted = options.maxWanted
+    this.#timeoutMs = options.wantTimeoutMs
+    this.#idsPerAsk = options.idsPerAsk
+    this.#c = components
+  }
+
+  /** Ids asked for and waiting (for the bound's test). */
+  get size(): number {
+    return this.#wanted.size
+  }
+
+  /** Forgets every ask and cancels the timer. */
+  stop(): void {
+    this.#wanted.clear()
+    this.#timer?.()
+    this.#timer = undefined
+    this.#generation++
+  }
+
+  /**
+   * `from` announced `ids`: those we lack and have not asked anyone for are asked of it; an id
+   * already asked for remembers `from` as another announcer.
+   */
+  async announced(overlay: OverlayWalk, ids: readonly Uint8Array[], hops: number, from: Address): Promise<void> {
+    const missing: Uint8Array[] = []
+    const now = this.#c.clock.now()
+    for (const id of ids) {
+      const asked = this.#wanted.get(wantKey(overlay, id))
+      if (asked !== undefined && now < asked.at + this.#timeoutMs) {
+        const announcer = addressKey(from)
+        if (asked.others.length < MAX_OTHER_ANNOUNCERS && !asked.others.some((a) => addressKey(a) === announcer)) asked.others.push(from)
+        continue
+      }
+      if (await this.#c.has(overlay, id)) continue
+      this.#remember({ overlay, id, at: now, hops, others: [] })
+      missing.push(id)
+    }
+    if (missing.length === 0) return
+    this.#c.ask(from, overlay, missing)
+    this.#arm()
+  }
+
+  /** The bundle `id` arrived: its ask, if we made one, is done and returned. */
+  take(overlay: OverlayWalk, id: Uint8Array): Want | undefined {
+    const key = wantKey(overlay, id)
+    const want = this.#wanted.get(key)
+    if (want !== undefined) this.#wanted.delete(key)
+    return want
+  }
+
+  /** (Re)inserts an ask as the newest, forgetting the oldest beyond the bound. */
+  #remember(want: Want): void {
+    const key = wantKey(want.overlay, want.id)
+    this.#wanted.delete(key)
+    this.#wanted.set(key, want)
+    if (this.#wanted.size > this.#maxWanted) this.#wanted.delete(this.#wanted.keys().next().value as string)
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined) return
+    const oldest = this.#wanted.values().next().value as Want | undefined
+    if (oldest === undefined) return
+    const delay = Math.max(0, oldest.at + this.#timeoutMs - this.#c.clock.now())
+    this.#timer = this.#c.clock.setTimeout(() => {
+      this.#timer = undefined
+      void this.#reask()
+    }, delay)
+  }
+
+  /** The asks whose timeout is up go to their next announcer, grouped per announcer. */
+  async #reask(): Promise<void> {
+    const generation = this.#generation
+    const now = this.#c.clock.now()
+    const due: Want[] = []
+    for (const want of this.#wanted.values()) {
+      if (want.at + this.#timeoutMs > now) break
+      due.push(want)
+    }
+    for (const want of due) this.#wanted.delete(wantKey(want.overlay, want.id))
+    const asks = new Map<string, { to: Address; overlay: OverlayWalk; ids: Uint8Array[] }>()
+    for (const want of due) {
+      const next = want.others.shift()
+      if (next === undefined || (await this.#c.has(want.overlay, want.id))) continue
+      if (generation !== this.#generation) return
+      this.#remember({ ...want, at: now })
+      const askKey = `${hex(want.overlay.id)}|${addressKey(next)}`
+      const ask = asks.get(askKey) ?? { to: next, overlay: want.overlay, ids: [] }
+      ask.ids.push(want.id)
+      asks.set(askKey, ask)
+    }
+    if (generation !== this.#generation) return
+    for (const ask of asks.values()) {
+      for (let i = 0; i < ask.ids.length; i += this.#idsPerAsk) this.#c.ask(ask.to, ask.overlay, ask.ids.slice(i, i + this.#idsPerAsk))
+    }
+    this.#arm()
+  }
+}
+
+function wantKey(overlay: OverlayWalk, id: Uint8Array): string {
+  return hex(overlay.id) + hex(id)
+}

@@ -259,10 +259,7 @@ export class CatchUp {
       this.#of(overlay).pendingCheck = undefined
       this.#track(this.#check(overlay, pending))
     }
-    if (peerGlobalTime > overlay.clock.time) {
-      this.#track(this.fetchNewer(overlay, peer, peerGlobalTime))
-      return
-    }
+    if (this.#fetchIfBehind(overlay, peer, peerGlobalTime)) return
     const own = this.#of(overlay)
     if (own.session !== undefined) return
     const counters = this.counters
@@ -311,8 +308,15 @@ export class CatchUp {
    * check (the walker checks us on its side).
    */
   walkerAhead(overlay: OverlayWalk, peer: Address, peerGlobalTime: number): void {
-    if (this.#stopped || this.#c.ledger(overlay)?.sketch === undefined || !(peerGlobalTime > overlay.clock.time)) return
+    if (this.#stopped || this.#c.ledger(overlay)?.sketch === undefined) return
+    this.#fetchIfBehind(overlay, peer, peerGlobalTime)
+  }
+
+  /** Starts {@link CatchUp.fetchNewer} when `peer` reports a global time above ours; true when it did. */
+  #fetchIfBehind(overlay: OverlayWalk, peer: Address, peerGlobalTime: number): boolean {
+    if (!(peerGlobalTime > overlay.clock.time)) return false
     this.#track(this.fetchNewer(overlay, peer, peerGlobalTime))
+    return true
   }
 
   /**

@@ -95,25 +95,23 @@ function boundedList(value: unknown, max: number, tooMany: DropReason): Result<r
 
 /** Packed 32-byte ids (a bytes field): at most `maxIdsPerRequest`, a multiple of 32 bytes. Empty reads as []. */
 function packedIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array[]> {
-  const bytes = bytesOf(value)
-  if (bytes === null) return 'malformed'
-  if (bytes.length % WIRE_ID_BYTES !== 0) return 'bad-id'
-  const n = bytes.length / WIRE_ID_BYTES
-  if (n > limits.maxIdsPerRequest) return 'too-many-ids'
-  const out: Uint8Array[] = []
-  for (let i = 0; i < n; i++) out.push(bytes.slice(i * WIRE_ID_BYTES, (i + 1) * WIRE_ID_BYTES))
-  return out
+  return packedFixed(value, WIRE_ID_BYTES, limits.maxIdsPerRequest)
 }
 
 /** Packed 8-byte short ids (a bytes field): at most `maxIdsPerRequest`, a multiple of 8 bytes. Empty reads as []. */
 function packedShortIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array[]> {
+  return packedFixed(value, SHORT_ID_BYTES, limits.maxIdsPerRequest)
+}
+
+/** A bytes field of at most `max` packed values of `size` bytes each. */
+function packedFixed(value: unknown, size: number, max: number): Result<Uint8Array[]> {
   const bytes = bytesOf(value)
   if (bytes === null) return 'malformed'
-  if (bytes.length % SHORT_ID_BYTES !== 0) return 'bad-id'
-  const n = bytes.length / SHORT_ID_BYTES
-  if (n > limits.maxIdsPerRequest) return 'too-many-ids'
+  if (bytes.length % size !== 0) return 'bad-id'
+  const n = bytes.length / size
+  if (n > max) return 'too-many-ids'
   const out: Uint8Array[] = []
-  for (let i = 0; i < n; i++) out.push(bytes.slice(i * SHORT_ID_BYTES, (i + 1) * SHORT_ID_BYTES))
+  for (let i = 0; i < n; i++) out.push(bytes.slice(i * size, (i + 1) * size))
   return out
 }
 

@@ -16,7 +16,7 @@ export {
   BUNDLE_ID_DOMAIN,
   decodeBundle
 } from './codec.js'
-export { type KeyPair, generateKeyPair, keyPairFromSecret, signBundle, verifyBundleSignature, memoizedVerifier } from './sign.js'
+export { type KeyPair, generateKeyPair, keyPairFromSecret, signBundle, portableSign, type Signer, verifyBundleSignature, memoizedVerifier } from './sign.js'
 export { roomId } from './room.js'
 export { DEFAULT_ROOM_POLICY, OPEN_ROOM_POLICY, POLICY_BYTES, encodePolicy, policyError, roomPolicy, samePolicy, type RoomPolicy } from './policy.js'
 export { hasIdentityWork, identityWork, mintIdentity } from './identity.js'

@@ -27,11 +27,17 @@ export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
   return { secretKey, publicKey: ed25519.getPublicKey(secretKey) }
 }
 
+/** Signs a 32-byte bundle id with a key pair: Ed25519, 64 bytes. */
+export type Signer = (id: Uint8Array, keys: KeyPair) => Uint8Array
+
+/** The portable signer (@noble/curves). Ed25519 signatures are deterministic: every signer gives the same bytes. */
+export const portableSign: Signer = (id, keys) => ed25519.sign(id, keys.secretKey)
+
 /**
- * Builds, identifies and signs a bundle.
+ * Builds, identifies and signs a bundle (with `sign`, the portable signer unless given).
  * @throws {BloomwalkError} INVALID_ARGUMENT for out-of-range fields (see the message)
  */
-export function signBundle(draft: BundleDraft, keys: KeyPair): Bundle {
+export function signBundle(draft: BundleDraft, keys: KeyPair, sign: Signer = portableSign): Bundle {
   const parents = draft.parents ?? []
   checkBytes('overlay', draft.overlay, ID_BYTES)
   if (!Number.isSafeInteger(draft.globalTime) || draft.globalTime < 1 || draft.globalTime > MAX_GLOBAL_TIME) {
@@ -57,7 +63,7 @@ export function signBundle(draft: BundleDraft, keys: KeyPair): Bundle {
   const bytes = encodeCanonical({ ...fields, identityNonce: draft.identityNonce })
   const canonicalLength = bytes.length - SIGNATURE_BYTES
   const id = bundleIdOf(bytes.subarray(0, canonicalLength))
-  const signature = ed25519.sign(id, keys.secretKey)
+  const signature = sign(id, keys)
   bytes.set(signature, canonicalLength)
   const bundle: Bundle = { ...fields, parents: [...parents], id, signature: bytes.subarray(canonicalLength), bytes }
   return draft.identityNonce === undefined ? bundle : { ...bundle, identityNonce: Uint8Array.from(draft.identityNonce) }

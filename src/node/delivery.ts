@@ -26,6 +26,13 @@ export const SWEEP_INTERVAL_MS = 1000
 /** Most delivery marks cleared in one store write. */
 export const MAX_MARKS_PER_WRITE = 1024
 
+/**
+ * Ids of bundles delivered lately, remembered per overlay: a new bundle's parents are nearly
+ * always among them, so whether they were delivered needs no store read (three per parent
+ * otherwise, the hot path of a busy room). Older parents are looked up in the store.
+ */
+export const MAX_RECENTLY_DELIVERED = 4096
+
 /** Ephemeral message ids remembered per overlay, so each is delivered once. */
 export const MAX_EPHEMERAL_SEEN = 1024
 
@@ -88,6 +95,8 @@ export class OverlayDelivery {
   readonly #buffer: CausalBuffer<Entry>
   /** Keys released by the buffer whose mark is not cleared yet. */
   readonly #unmarked = new Set<string>()
+  /** Keys (hex) of bundles emitted lately, oldest first (bounded by {@link MAX_RECENTLY_DELIVERED}). */
+  readonly #recentlyDelivered = new Set<string>()
   /** Releases waiting for the next mark-then-emit commit, in the order they were made. */
   #queued: Release[] = []
   /** The commit loop while it runs: one store write per batch of releases, never two at once. */
@@ -106,6 +115,11 @@ export class OverlayDelivery {
     this.#init = init
     // Whether a parent was delivered is a store look-up (async): each offer passes what it found just before.
     this.#buffer = new CausalBuffer<Entry>({ maxPending: init.maxPending, isDelivered: () => false })
+  }
+
+  /** Delivered ids remembered so their children need no store read (at most {@link MAX_RECENTLY_DELIVERED}). */
+  get recentlyDelivered(): number {
+    return this.#recentlyDelivered.size
   }
 
   /** Bundles waiting in memory for a parent. */
@@ -190,7 +204,7 @@ export class OverlayDelivery {
     const out = new Set<string>()
     for (const parent of bundle.parents) {
       const key = hex(parent)
-      if (this.#unmarked.has(key)) out.add(key)
+      if (this.#unmarked.has(key) || this.#recentlyDelivered.has(key)) out.add(key)
       else if (!this.#buffer.has(parent) && (await store.has(overlay, parent)) && !(await store.isUndelivered(overlay, parent))) out.add(key)
     }
     return out
@@ -225,7 +239,10 @@ export class OverlayDelivery {
       log.warn('could not record deliveries', { count: releases.length, error: err instanceof Error ? err.message : String(err) })
     }
     for (const { entry, missing } of releases) {
-      this.#unmarked.delete(hex(entry.id))
+      const key = hex(entry.id)
+      this.#unmarked.delete(key)
+      this.#recentlyDelivered.add(key)
+      if (this.#recentlyDelivered.size > MAX_RECENTLY_DELIVERED) this.#recentlyDelivered.delete(this.#recentlyDelivered.values().next().value as string)
       const { bundle, from } = entry
       const delivery: Delivery = { overlay, bundle, from, own: equalBytes(bundle.author, self) }
       if (missing.length > 0) {

@@ -27,6 +27,7 @@ import { BundleIntake } from './intake.js'
 import { Ledger } from './ledger.js'
 import { NodeMvds } from './mvds.js'
 import { defaultVerifyBundle } from './native-verify.js'
+import { defaultSign } from './native-sign.js'
 import type { ResolvedNodeOptions } from './options.js'
 import { OverlayWalk, type Overlay } from './overlay.js'
 import { PushService } from './push.js'
@@ -290,7 +291,7 @@ export class Peer implements WalkerPeer, Wiring {
     const maxParents = this.#opts.maxParents
     if ((options.parents?.length ?? 0) > maxParents) throw new BloomwalkError('INVALID_ARGUMENT', `at most ${maxParents} parents`)
     const identityNonce = this.identities.for(state.id, state.key, ledger.policy.identityBits)
-    const bundle = this.#fits(signBundle({ overlay: state.id, globalTime: state.clock.time + 1, kind: options.kind ?? 1, parents: options.parents, body, expiresAt: options.expiresAt, identityNonce }, this.#c.keys))
+    const bundle = this.#fits(signBundle({ overlay: state.id, globalTime: state.clock.time + 1, kind: options.kind ?? 1, parents: options.parents, body, expiresAt: options.expiresAt, identityNonce }, this.#c.keys, defaultSign))
     const refused = ledger.refuses(bundle, state.clock.time + 1)
     if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
     state.clock.claim()
@@ -302,7 +303,7 @@ export class Peer implements WalkerPeer, Wiring {
   /** Signs and sends an ephemeral message (see BloomwalkNode.sendEphemeral). */
   sendEphemeral(state: OverlayWalk, body: Uint8Array, kind: number): number {
     const identityNonce = this.identities.for(state.id, state.key, this.#ledgers.get(state.key)!.policy.identityBits)
-    const bundle = this.#fits(signBundle({ overlay: state.id, globalTime: Math.max(1, state.clock.time), kind, body, identityNonce }, this.#c.keys))
+    const bundle = this.#fits(signBundle({ overlay: state.id, globalTime: Math.max(1, state.clock.time), kind, body, identityNonce }, this.#c.keys, defaultSign))
     this.#deliveries.get(state.key)!.noteEphemeral(hex(bundle.id))
     if (this.push.options.fanout > 0) return this.#running ? this.push.publish(state, bundle, true) : 0
     // Push off: once to the current walk and stumble peers, as before push existed.

@@ -23,6 +23,12 @@
  * The ids committed last ({@link RecentIds}) answer `has` for bundles that arrive again
  * without a disk read: in a busy room most arrivals are such duplicates.
  *
+ * Point reads on the intake and delivery paths (`has`, `get`, `isUndelivered`, the
+ * presence check of a small put) are synchronous (`getSync`): LevelDB answers them from its
+ * block cache or the page cache in a few µs, while an asynchronous read costs ~50 µs of CPU in
+ * thread hand-offs (measured: 56 µs vs 6 µs per awaited read), the largest cost of a busy
+ * room's intake. Scans and large look-ups stay asynchronous.
+ *
  * Its parts: the handle, its write queue and failure state (./level-handle.ts), the row codec
  * (./level-rows.ts), group commit (./level-put.ts), the persisted sketches (./level-sketch.ts),
  * the key layout (./level-keys.ts).
@@ -89,6 +95,8 @@ export const DEFAULT_WRITE_BUFFER_SIZE = 32 * 1024 * 1024
 
 /** From this modulo on, a scan seeks over failing global times instead of reading them. */
 export const JUMP_MIN_MODULO = 4
+/** Most keys a put checks for presence with synchronous reads; more go in one asynchronous getMany. */
+const MAX_SYNC_LOOKUPS = 64
 /** Rows per `nextv` call of a sequential scan. */
 const SCAN_BATCH = 256
 /** Rows per `nextv` call right after a seek (a global time rarely holds more). */
@@ -189,7 +197,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
       idKeys.push(idKey)
     }
     if (candidates.length === 0) return added
-    const present = await db.getMany(idKeys)
+    const present = idKeys.length <= MAX_SYNC_LOOKUPS ? idKeys.map((k) => db.getSync(k)) : await db.getMany(idKeys)
     const metas = new Map<string, { overlay: Uint8Array; meta: OverlayMeta }>()
     const fresh: number[] = []
     for (let j = 0; j < candidates.length; j++) {
@@ -229,11 +237,11 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
 
   protected _get(overlay: Uint8Array, id: Uint8Array): Promise<Bundle | undefined> {
     return this.#read(async (db) => {
-      const gtValue = await db.get(byIdKey(overlay, id))
+      const gtValue = db.getSync(byIdKey(overlay, id))
       if (gtValue === undefined) return undefined
       const gt = decodeGt(gtValue)
       const key = gt === null ? undefined : rowKey(overlay, gt, id)
-      const value = key === undefined ? undefined : await db.get(key)
+      const value = key === undefined ? undefined : db.getSync(key)
       if (key === undefined || value === undefined) {
         this.#rows.corrupt(byIdKey(overlay, id), key === undefined ? 'id index holds a malformed global time' : 'id index points at a missing row')
         return undefined
@@ -263,7 +271,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     const idKey = byIdKey(overlay, id)
     // Cleared when a write fails, so a hit never bypasses a store that does not serve.
     if (this.#recent.globalTime(idKey) !== undefined) return Promise.resolve(true)
-    return this.#read((db) => db.has(idKey))
+    return this.#read(async (db) => db.getSync(idKey) !== undefined)
   }
 
   protected async _count(overlay: Uint8Array): Promise<number> {
@@ -360,9 +368,9 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     return this.#read(async (db) => {
       const idKey = byIdKey(overlay, id)
       const known = this.#recent.globalTime(idKey)
-      const gtValue = known === undefined ? await db.get(idKey) : undefined
+      const gtValue = known === undefined ? db.getSync(idKey) : undefined
       const gt = known ?? (gtValue === undefined ? null : decodeGt(gtValue))
-      return gt !== null && (await db.has(undeliveredKey(overlay, gt, id)))
+      return gt !== null && db.getSync(undeliveredKey(overlay, gt, id)) !== undefined
     })
   }
 

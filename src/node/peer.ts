@@ -103,6 +103,7 @@ export class Peer implements WalkerPeer, Wiring {
       accept: (overlay, bundles, from) => this.intake.accept(overlay, bundles, from),
       acceptEphemeral: (overlay, bundles, from) => this.intake.acceptEphemeral(overlay, bundles, from),
       has: async (overlay, id) => (await store.has(overlay.id, id)) === true,
+      hasShort: async (overlay, short) => (await store.byShortId(overlay.id, short)).length > 0,
       pushed: (overlay) => ledger(overlay)?.builder.onPushed()
     })
     this.firstContact = new FirstContact({ walker: this.walker, validated: (overlay) => this.push.targets(overlay, Number.MAX_SAFE_INTEGER, undefined).length, wanted: this.push.options.fanout })

@@ -7,9 +7,14 @@
  * no announcer left is forgotten, so the next announcement asks again and the walk repairs
  * the rest. Bounded: `maxWanted` ids (oldest ask forgotten first), {@link MAX_OTHER_ANNOUNCERS}
  * announcers each, one timer.
+ *
+ * An announced *name* is a 32-byte id or an 8-byte short id (the id's item hash,
+ * docs/reconcile.md §14: what this node announces, 24 bytes less a name); asks are keyed by
+ * the short id either way, so a bundle that arrives settles its ask whichever name was heard.
  */
 import type { Cancel, Clock } from '../env/clock.js'
 import { hex } from '../bytes.js'
+import { itemHashHalves, shortIdBytes, SHORT_ID_BYTES } from '../reconcile/index.js'
 import { addressKey, type Address } from '../wire/index.js'
 import type { OverlayWalk } from './overlay.js'
 
@@ -19,6 +24,7 @@ export const MAX_OTHER_ANNOUNCERS = 3
 /** An announced id we asked for. */
 export interface Want {
   overlay: OverlayWalk
+  /** The name announced: a 32-byte id or an 8-byte short id. */
   id: Uint8Array
   at: number
   hops: number
@@ -28,10 +34,10 @@ export interface Want {
 
 export interface PushWantsComponents {
   clock: Clock
-  /** Whether the overlay's store holds the bundle `id`. */
-  has(overlay: OverlayWalk, id: Uint8Array): Promise<boolean>
-  /** Sends one bundle-request for `ids` (at most the decoder's ids per request) to `to`. */
-  ask(to: Address, overlay: OverlayWalk, ids: Uint8Array[]): void
+  /** Whether the overlay's store holds the bundle named (a 32-byte id, or an 8-byte short id: a bundle with that item hash). */
+  has(overlay: OverlayWalk, name: Uint8Array): Promise<boolean>
+  /** Sends one bundle-request for `names` (ids and/or short ids, at most the decoder's ids per request of each) to `to`. */
+  ask(to: Address, overlay: OverlayWalk, names: Uint8Array[]): void
 }
 
 export class PushWants {
@@ -145,6 +151,12 @@ export class PushWants {
   }
 }
 
-function wantKey(overlay: OverlayWalk, id: Uint8Array): string {
-  return hex(overlay.id) + hex(id)
+/** An ask's key: the overlay and the short id of the name (a short id as it is, an id's item hash). */
+function wantKey(overlay: OverlayWalk, name: Uint8Array): string {
+  return hex(overlay.id) + hex(shortOf(name))
+}
+
+/** The 8-byte short id of a 32-byte id (its item hash); a short id as it is. */
+export function shortOf(name: Uint8Array): Uint8Array {
+  return name.length === SHORT_ID_BYTES ? name : shortIdBytes(...itemHashHalves(name))
 }

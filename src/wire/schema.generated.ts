@@ -19,7 +19,7 @@ export const SCHEMA_DESCRIPTOR = {
         "SymbolDigest": {"fields":{"hashXor":{"type":"fixed64","id":1,"protoName":"hash_xor"},"count":{"type":"uint64","id":2}}},
         "SymbolsResponse": {"fields":{"from":{"type":"uint64","id":1},"symbols":{"type":"bytes","id":3},"counts":{"rule":"repeated","type":"sint64","id":4,"options":{"packed":true}},"inSync":{"type":"bool","id":5,"protoName":"in_sync"},"countsOnly":{"type":"bytes","id":6,"protoName":"counts_only"},"shortSymbols":{"type":"bytes","id":7,"protoName":"short_symbols"},"check":{"type":"fixed64","id":8}},"reserved":[[2,2]]},
         "BundleRequest": {"fields":{"ids":{"type":"bytes","id":2},"newerThan":{"type":"uint64","id":3,"protoName":"newer_than"},"upTo":{"type":"uint64","id":4,"protoName":"up_to"},"shortIds":{"type":"bytes","id":5,"protoName":"short_ids"}},"reserved":[[1,1]]},
-        "Push": {"fields":{"bundles":{"rule":"repeated","type":"bytes","id":1},"hops":{"type":"uint32","id":2},"ephemeral":{"type":"bool","id":3},"have":{"type":"bytes","id":4}}}
+        "Push": {"fields":{"bundles":{"rule":"repeated","type":"bytes","id":1},"hops":{"type":"uint32","id":2},"ephemeral":{"type":"bool","id":3},"have":{"type":"bytes","id":4},"haveShort":{"type":"bytes","id":5,"protoName":"have_short"}}}
       }
     },
     "mvds": {

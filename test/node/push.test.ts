@@ -7,6 +7,7 @@ import { ManualClock } from '../../src/env/clock.js'
 import { SeededRng } from '../../src/env/rng.js'
 import type { Delivery } from '../../src/node/index.js'
 import { OverlayWalk } from '../../src/node/overlay.js'
+import { shortOf } from '../../src/node/push-wants.js'
 import { PushService, pushOptions, type PushOptions } from '../../src/node/push.js'
 import { decodePacket, encodePacket, type Address, type Packet } from '../../src/wire/index.js'
 import { hex, makeBundles } from '../helpers/bundles.js'
@@ -256,7 +257,8 @@ describe('PushService bounds', () => {
         return fresh
       },
       acceptEphemeral: (_o, bundles) => [...bundles],
-      has: async (_o, id) => held.has(hex(id))
+      has: async (_o, id) => held.has(hex(id)),
+      hasShort: async (_o, short) => [...held].some((k) => hex(shortOf(Buffer.from(k, 'hex'))) === hex(short))
     })
     return { clock, overlay, sent, peers, push, held }
   }
@@ -301,7 +303,8 @@ describe('PushService bounds', () => {
     const announcements = s.sent.filter((x) => x.packet.type === 'push' && x.packet.bundles.length === 0)
     expect(copies).toHaveLength(2)
     expect(announcements).toHaveLength(3)
-    for (const a of announcements) expect(a.packet).toEqual({ type: 'push', bundles: [], hops: 3, have: [b!.id] })
+    // By short id (the id's item hash): 8 bytes a name instead of 32.
+    for (const a of announcements) expect(a.packet).toEqual({ type: 'push', bundles: [], hops: 3, haveShort: [shortOf(b!.id)] })
     const to = s.sent.map((x) => `${x.to.host}:${x.to.port}`)
     expect(new Set(to).size).toBe(5)
     expect(to).not.toContain(`${s.peers[0]!.host}:${s.peers[0]!.port}`)
@@ -332,6 +335,21 @@ describe('PushService bounds', () => {
     s.clock.advance(5_000)
     await flushed()
     expect(s.sent).toHaveLength(3)
+  })
+
+  it('a short id announced that we lack is asked for by short id; one we hold (by its item hash) is not; its bundle settles the ask', async () => {
+    const s = service({ forwardFanout: 1, announceFanout: 1, wantTimeoutMs: 1_000, announceDelayMs: 0 })
+    const [b, known] = makeBundles(2, { overlay: s.overlay.id, sequential: true })
+    s.held.add(hex(known!.id))
+    await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, haveShort: [shortOf(b!.id), shortOf(known!.id)] }, s.peers[1]!)
+    expect(s.sent).toEqual([{ to: s.peers[1], packet: { type: 'bundle-request', ids: [], shortIds: [shortOf(b!.id)] } }])
+    // The same bundle announced by full id (an older peer) while the ask is out: not asked again.
+    await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [b!.id] }, s.peers[2]!)
+    expect(s.sent).toHaveLength(1)
+    s.held.add(hex(b!.id))
+    s.push.fetched(s.overlay, [b!], s.peers[1]!)
+    expect(s.push.stats()).toMatchObject({ wanted: 1, fetched: 1 })
+    expect(s.push.wantedIds).toBe(0)
   })
 
   it('an ask not answered within wantTimeoutMs goes to the next announcer heard meanwhile, one bundle-request per announcer, then is forgotten', async () => {
@@ -388,12 +406,12 @@ describe('PushService bounds', () => {
     for (const b of bundles) await s.push.receive(s.overlay, { type: 'push', bundles: [b], hops: 2 }, s.peers[0]!)
     // 19 candidates besides the sender: each got one full datagram of 32 ids at once.
     expect(s.sent).toHaveLength(19)
-    expect(s.sent.every((x) => x.packet.type === 'push' && x.packet.have?.length === 32)).toBe(true)
+    expect(s.sent.every((x) => x.packet.type === 'push' && x.packet.haveShort?.length === 32)).toBe(true)
     s.clock.advance(25)
     expect(s.sent).toHaveLength(38)
-    expect(s.sent.slice(19).every((x) => x.packet.type === 'push' && x.packet.have?.length === 8)).toBe(true)
+    expect(s.sent.slice(19).every((x) => x.packet.type === 'push' && x.packet.haveShort?.length === 8)).toBe(true)
     const perTarget = new Map<string, number>()
-    for (const x of s.sent) if (x.packet.type === 'push') perTarget.set(`${x.to.host}:${x.to.port}`, (perTarget.get(`${x.to.host}:${x.to.port}`) ?? 0) + x.packet.have!.length)
+    for (const x of s.sent) if (x.packet.type === 'push') perTarget.set(`${x.to.host}:${x.to.port}`, (perTarget.get(`${x.to.host}:${x.to.port}`) ?? 0) + x.packet.haveShort!.length)
     expect([...perTarget.values()].every((n) => n === 40)).toBe(true)
     expect(s.push.stats().announced).toBe(38)
     // Pending announcements die with stop(), and so does their timer.

@@ -112,7 +112,11 @@ export const pushPacket: fc.Arbitrary<Packet> = fc.oneof(
     bundles: idx.map((i) => bundlePool()[i]!),
     hops,
     have
-  }))
+  })),
+  // An announcement by short id (8 bytes a name), alone or beside whole ids.
+  fc.tuple(fc.integer({ min: 0, max: 16 }), fc.array(fc.uint8Array({ minLength: 8, maxLength: 8 }), { minLength: 1, maxLength: 32 }), fc.array(id32, { maxLength: 2 })).map(([hops, haveShort, have]) =>
+    have.length > 0 ? { type: 'push' as const, bundles: [], hops, have, haveShort } : { type: 'push' as const, bundles: [], hops, haveShort }
+  )
 )
 
 export const mvdsPayload: fc.Arbitrary<MvdsPayload> = fc.record({

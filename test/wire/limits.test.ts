@@ -137,6 +137,16 @@ describe('decode limits', () => {
     expectDrop(raw({ push: { hops: 2, have: new Uint8Array(32), ephemeral: true } }), 'malformed')
   })
 
+  it('a push announcing short ids (haveShort): 1..maxIdsPerRequest (32) of 8 bytes, beside whole ids or alone, never ephemeral', () => {
+    const short = (i: number) => new Uint8Array(8).fill(i)
+    expectOk(enc({ type: 'push', bundles: [], hops: 2, haveShort: [short(1)] }))
+    expectOk(enc({ type: 'push', bundles: [], hops: 2, have: [new Uint8Array(32).fill(3)], haveShort: Array.from({ length: 32 }, (_, i) => short(i)) }))
+    expectDrop(enc({ type: 'push', bundles: [], hops: 2, haveShort: Array.from({ length: 33 }, (_, i) => short(i)) }), 'too-many-ids')
+    expectDrop(raw({ push: { hops: 2, haveShort: new Uint8Array(12) } }), 'bad-id')
+    expectDrop(raw({ push: { hops: 2, haveShort: new Uint8Array(8), ephemeral: true } }), 'malformed')
+    expectDrop(raw({ push: { hops: 2, haveShort: new Uint8Array(0) } }), 'empty')
+  })
+
   it('maxPushHops (16)', () => {
     const b = bundlePool()[0]!
     expectOk(enc({ type: 'push', bundles: [b], hops: 16 }))

@@ -10,7 +10,7 @@ import { mvdsPayloadFromRaw } from '../mvds.js'
 import type { BodyField, RawMessage } from '../schema.js'
 import { bytesOf, listOf, messageOf, safeInt64, safeUint64, uint32, uint64BigInt } from '../values.js'
 import { SHORT_SYMBOL_RECORD_BYTES, SYMBOL_RECORD_BYTES } from './encode.js'
-import type { CodedSymbol, ShortSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, BundleRequest, SymbolsRequest, SymbolsResponse, SyncOffer } from './types.js'
+import type { CodedSymbol, ShortSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, PushPacket, BundleRequest, SymbolsRequest, SymbolsResponse, SyncOffer } from './types.js'
 
 type Result<T> = T | DropReason
 
@@ -258,9 +258,18 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       if (hops > limits.maxPushHops) return 'bad-hops'
       const have = raw['have'] === undefined ? [] : packedIds(raw['have'], limits)
       if (isDrop(have)) return have
-      const list = have.length > 0 && listOf(raw['bundles'])?.length === 0 ? [] : bundles(raw['bundles'], limits, limits.maxBundlesPerPush)
+      const haveShort = raw['haveShort'] === undefined ? [] : packedShortIds(raw['haveShort'], limits)
+      if (isDrop(haveShort)) return haveShort
+      const announced = have.length + haveShort.length > 0
+      const list = announced && listOf(raw['bundles'])?.length === 0 ? [] : bundles(raw['bundles'], limits, limits.maxBundlesPerPush)
       if (isDrop(list)) return list
-      if (have.length > 0) return raw['ephemeral'] === true ? 'malformed' : { type: 'push', bundles: list, hops, have }
+      if (announced) {
+        if (raw['ephemeral'] === true) return 'malformed'
+        const packet: PushPacket = { type: 'push', bundles: list, hops }
+        if (have.length > 0) packet.have = have
+        if (haveShort.length > 0) packet.haveShort = haveShort
+        return packet
+      }
       return raw['ephemeral'] === true ? { type: 'push', bundles: list, hops, ephemeral: true } : { type: 'push', bundles: list, hops }
     }
     case 'mvds': {

@@ -135,6 +135,7 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
       put(raw, 'hops', checkU32('hops', packet.hops))
       if (packet.ephemeral === true) raw['ephemeral'] = true
       if (packet.have !== undefined && packet.have.length > 0) raw['have'] = packIds('have', packet.have)
+      if (packet.haveShort !== undefined && packet.haveShort.length > 0) raw['haveShort'] = packIds('haveShort', packet.haveShort, 8)
       return { field: 'push', raw }
     }
     case 'mvds':

@@ -208,10 +208,12 @@ export interface BundleRequest {
  */
 export interface PushPacket {
   type: 'push'
-  /** At most the receiver's `maxBundlesPerPush`; empty only when `have` is not. */
+  /** At most the receiver's `maxBundlesPerPush`; empty only when `have` or `haveShort` is not. */
   bundles: readonly Bundle[]
   /** Ids of fresh bundles announced instead of sent (at most `maxIdsPerRequest`); the receiver asks for those it lacks with a bundle-request. Never with `ephemeral`. */
   have?: readonly Uint8Array[] | undefined
+  /** The same by 8-byte short id (item hash, docs/reconcile.md §14): what a node announces; asked for with a bundle-request's `shortIds`. Never with `ephemeral`. */
+  haveShort?: readonly Uint8Array[] | undefined
   /** Forwards still allowed after this one; at most the receiver's `maxPushHops`. */
   hops: number
   /** Typing, presence: delivered once and forwarded, never stored nor synced. */

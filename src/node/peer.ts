@@ -104,7 +104,11 @@ export class Peer implements WalkerPeer, Wiring {
       acceptEphemeral: (overlay, bundles, from) => this.intake.acceptEphemeral(overlay, bundles, from),
       has: async (overlay, id) => (await store.has(overlay.id, id)) === true,
       hasShort: async (overlay, short) => (await store.byShortId(overlay.id, short)).length > 0,
-      pushed: (overlay) => ledger(overlay)?.builder.onPushed()
+      pushed: (overlay) => ledger(overlay)?.builder.onPushed(),
+      holdsAt: async (overlay, globalTime) => {
+        for await (const _ of store.range({ overlay: overlay.id, from: globalTime, to: globalTime, maxRows: 1 })) return true
+        return false
+      }
     })
     this.firstContact = new FirstContact({ walker: this.walker, validated: (overlay) => this.push.targets(overlay, Number.MAX_SAFE_INTEGER, undefined).length, wanted: this.push.options.fanout })
     this.mvds =
@@ -209,6 +213,7 @@ export class Peer implements WalkerPeer, Wiring {
   /** Opens the store, loads MVDS state (its private groups are joined through `join`) and starts the services. */
   async start(join: (group: Uint8Array) => Promise<void>): Promise<void> {
     this.#running = true
+    this.push.start()
     await this.#c.store.open()
     const mvds = this.mvds
     if (mvds !== undefined) {

@@ -21,6 +21,7 @@ import type { AmplificationGuard } from './amplification.js'
 import type { Charge } from './charge.js'
 import { hex } from '../bytes.js'
 import type { OverlayWalk } from './overlay.js'
+import { GapFetch } from './gap-fetch.js'
 import { PushWants, shortOf } from './push-wants.js'
 import { SHORT_ID_BYTES } from '../reconcile/index.js'
 import type { Packet } from '../wire/index.js'
@@ -123,6 +124,12 @@ export interface PushStats {
   wanted: number
   /** Of those, bundles that arrived (then spread like a pushed one). */
   fetched: number
+  /** Global times g − 1 looked up after a fresh bundle at g arrived (./gap-fetch.ts). */
+  gapChecks: number
+  /** Of those, held nothing: asked of the bundle's sender. */
+  gapFetches: number
+  /** Gap checks not made: their bound was reached. */
+  gapOverBound: number
 }
 
 /** What the push service uses of the node. */
@@ -141,11 +148,13 @@ export interface PushComponents {
   hasShort(overlay: OverlayWalk, short: Uint8Array): Promise<boolean>
   /** Pushed bundles were new (the ledger's offers count the pushes it lives on). */
   pushed?(overlay: OverlayWalk): void
+  /** Whether the overlay's store holds any bundle at `globalTime` (gaps below a pushed bundle, ./gap-fetch.ts); without it, gaps are the walk's. */
+  holdsAt?(overlay: OverlayWalk, globalTime: number): Promise<boolean>
 }
 
 /** Push counters at zero (a tracker's, which never pushes). */
 export function emptyPushStats(): PushStats {
-  return { published: 0, received: 0, fresh: 0, forwarded: 0, notForwarded: 0, overBudget: 0, announced: 0, wanted: 0, fetched: 0 }
+  return { published: 0, received: 0, fresh: 0, forwarded: 0, notForwarded: 0, overBudget: 0, announced: 0, wanted: 0, fetched: 0, gapChecks: 0, gapFetches: 0, gapOverBound: 0 }
 }
 
 /** Announcements waiting for their datagram: one per (overlay, candidate, hops). */
@@ -174,10 +183,14 @@ export class PushService {
   /** Announcements waiting for {@link PushOptions.announceDelayMs}; at most one per candidate and hops, each under 32 ids. */
   readonly #outbox = new Map<string, Outgoing>()
   #flushTimer: Cancel | undefined
+  /** Gaps below fresh bundles, looked up after `wantTimeoutMs`; absent without `holdsAt`. */
+  readonly #gaps: GapFetch | undefined
 
   constructor(options: Partial<PushOptions> | undefined, components: PushComponents) {
     this.options = pushOptions(options)
     this.#c = components
+    const holdsAt = components.holdsAt
+    this.#gaps = holdsAt === undefined ? undefined : new GapFetch({ clock: components.clock, holdsAt, send: components.send }, this.options.wantTimeoutMs)
     this.#wants = new PushWants(
       { maxWanted: this.options.maxWanted, wantTimeoutMs: this.options.wantTimeoutMs, idsPerAsk: MAX_IDS_PER_ANNOUNCEMENT },
       {
@@ -194,7 +207,8 @@ export class PushService {
   }
 
   stats(): PushStats {
-    return { ...this.#stats }
+    const gaps = this.#gaps?.stats()
+    return { ...this.#stats, gapChecks: gaps?.checked ?? 0, gapFetches: gaps?.fetched ?? 0, gapOverBound: gaps?.overBound ?? 0 }
   }
 
   /** Forgets the per-second budgets, the ids asked for and the announcements not sent yet, and cancels their timer. */
@@ -205,6 +219,12 @@ export class PushService {
     this.#flushTimer?.()
     this.#flushTimer = undefined
     this.#outbox.clear()
+    this.#gaps?.stop()
+  }
+
+  /** Listens for gaps again after {@link stop} (the node restarted). */
+  start(): void {
+    this.#gaps?.start()
   }
 
   /** Pushes our own new bundle (or ephemeral message) to up to `fanout` validated candidates and `trustedFanout` trusted peers; returns how many. */
@@ -234,7 +254,10 @@ export class PushService {
     const fresh = ephemeral ? this.#c.acceptEphemeral(overlay, packet.bundles, from) : await this.#c.accept(overlay, packet.bundles, from)
     this.#stats.fresh += fresh.length
     if (fresh.length === 0) return
-    if (!ephemeral) this.#c.pushed?.(overlay)
+    if (!ephemeral) {
+      this.#c.pushed?.(overlay)
+      this.#heard(overlay, fresh, from)
+    }
     this.#spread(overlay, fresh, packet.hops, from, ephemeral)
   }
 
@@ -248,8 +271,16 @@ export class PushService {
       const want = this.#wants.take(overlay, b.id)
       if (want === undefined) continue
       this.#stats.fetched++
+      this.#heard(overlay, [b], from)
       this.#spread(overlay, [b], want.hops, from, false)
     }
+  }
+
+  /** Fresh bundles new to us from `from`: gaps below them are looked up after a while. */
+  #heard(overlay: OverlayWalk, bundles: readonly Bundle[], from: Address): void {
+    if (this.#gaps === undefined) return
+    const fresh = bundles.filter((b) => b.globalTime + this.options.freshWindow > overlay.clock.time)
+    if (fresh.length > 0) this.#gaps.heard(overlay, from, fresh.map((b) => b.globalTime))
   }
 
   /** Forwards fresh bundles to `forwardFanout` targets and announces their ids to `announceFanout` others. */

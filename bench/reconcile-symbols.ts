@@ -97,7 +97,7 @@ export async function nodeServices(link: Link, side: Side, options: Pick<Reconci
       send,
       ledger: () => ledger,
       answered: async () => {},
-      serveBundles: (from, overlay, fetch, shortIds) => onBundleRequest(bundles, from, overlay, shortIds === undefined || shortIds.length === 0 ? { type: 'bundle-request', ids: fetch } : { type: 'bundle-request', ids: fetch, shortIds })
+      serveBundles: (from, overlay, want) => onBundleRequest(bundles, from, overlay, { type: 'bundle-request', ...want, ids: want.ids })
     },
     {
       symbolsPerDifference: options.symbolsPerDifference,

@@ -8,19 +8,7 @@
  * length falls back to the Bloom walk in modulo mode. One session per overlay at a time;
  * every step is bounded.
  */
-import {
-  CHECK_FIELD_BYTES,
-  DEFAULT_SYMBOLS_PER_DIFFERENCE,
-  ID_BYTES,
-  SHORT_RECORD_BYTES,
-  SYMBOL_RECORD_BYTES,
-  SymbolSession,
-  firstAnswer,
-  newerSlices,
-  symbolsPerResponse,
-  xorId,
-  type SessionStep
-} from '../reconcile/index.js'
+import { DEFAULT_SYMBOLS_PER_DIFFERENCE, ID_BYTES, SHORT_RECORD_BYTES, SymbolSession, newerSlices, shortPrefix, xorId, type SessionStep } from '../reconcile/index.js'
 import type { Rng } from '../env/rng.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
@@ -30,63 +18,22 @@ import { hex } from '../bytes.js'
 import type { OverlayWalk } from './overlay.js'
 import { SilentHosts } from './silent-hosts.js'
 import { SymbolResponder, type SymbolResponderComponents } from './symbol-responder.js'
-
-/** A responder keeps a session's snapshot this long after its last request (ms). */
-export const SESSION_TIMEOUT_MS = 10_500
-/** Without progress for this long the requester asks again for what is missing (ms); after DEFAULT_MAX_RETRIES retries it gives up. */
-export const RETRY_MS = 2_000
-/** The same peer is idle-checked at most once per this interval (ms). */
-export const IDLE_CHECK_INTERVAL_MS = 60_000
-/** Ids peeled per decode() call (the decoder's per-round cap). */
-export const MAX_IDS_PER_ROUND = 128
-/** Ids per fetch (riding on a symbols-request, or a bundle-request) sent by catch-up. */
-export const FETCH_IDS_PER_REQUEST = 16
-/**
- * Short ids per fetch (docs/reconcile.md §14): 8 bytes each, so twice as many per request
- * (the decode limit `maxIdsPerRequest`); fewer requests, and fewer half-filled answer datagrams.
- */
-export const FETCH_SHORT_IDS_PER_REQUEST = 32
-
-/**
- * Most symbols one symbols-request asks for, and is answered with: the response budget's
- * worth of whole datagrams, within the decode limit. Requesters and responders use the same
- * bound (a node computes it once: its budgets do not change).
- */
-export function symbolsPerRequest(datagramBudget: number, responseBudget: number, limit: number, record = SYMBOL_RECORD_BYTES): number {
-  return Math.min(limit, symbolsPerResponse(datagramBudget, responseBudget, record))
-}
-
-/**
- * Share of the first answer's datagram given to whole symbols; counts alone fill the rest
- * (docs/reconcile.md §9): with 18 symbols and 189 counts alone at 1 200 B, instead of 26
- * symbols, the first estimate of d is about twice as accurate and the second wave finishes
- * the session in 37 of 40 simulated sessions at d = 100 (18 of 40 before).
- */
-export const FIRST_WINDOW_SHARE = 0.7
-
-/**
- * The same for short-id sessions (docs/reconcile.md §14): the whole first answer is symbols.
- * A short symbol costs 13–15 bytes instead of 41–43, so the first datagram's 80-odd symbols
- * are both part of what decoding needs and samples enough for the first estimate; counts alone
- * (2 bytes each, useful for nothing else) cost more than the over-ask they save (measured with
- * `npm run reconcile-bench -- --first-window-share`, docs/reconcile.md §14).
- */
-export const SHORT_FIRST_WINDOW_SHARE = 1
-
-/** Symbols asked for on top per √d̂ in short-id sessions (docs/reconcile.md §14; full-id sessions: the session's default, 3). */
-export const SHORT_SYMBOLS_PER_ROOT_DIFFERENCE = 2
-
-/**
- * The idle check's first answer at a datagram budget: `window` symbols from 0 and
- * `countsAlone` counts alone after them, one datagram for sets below 2^20 (counts alone
- * within the decode limit `maxCountsOnly`).
- */
-export function firstWindow(budget: number, maxCountsOnly: number, short = false, share = FIRST_WINDOW_SHARE): { window: number; countsAlone: number } {
-  const first = short ? firstAnswer(budget, share, SHORT_RECORD_BYTES, CHECK_FIELD_BYTES) : firstAnswer(budget, share)
-  // A whole datagram of symbols: no counts alone squeezed into its last bytes.
-  if (share >= 1) return { window: first.window, countsAlone: 0 }
-  return { window: first.window, countsAlone: Math.min(first.countsAlone, maxCountsOnly) }
-}
+import {
+  FETCH_IDS_PER_REQUEST,
+  FETCH_SHORT_IDS_PER_REQUEST,
+  FIRST_WINDOW_SHARE,
+  IDLE_CHECK_INTERVAL_MS,
+  MAX_IDS_PER_ROUND,
+  REFETCH_SHORT_IDS,
+  RETRY_MS,
+  SESSION_TIMEOUT_MS,
+  SHORT_FIRST_WINDOW_SHARE,
+  SHORT_SYMBOLS_PER_ROOT_DIFFERENCE,
+  firstWindow,
+  newCatchUpCounters,
+  symbolsPerRequest,
+  type CatchUpCounters
+} from './catch-up-policy.js'
 
 export interface CatchUpSession {
   peerKey: string
@@ -99,45 +46,13 @@ export interface CatchUpSession {
   fetchedShort: Uint8Array[]
 }
 
-/** Counters of the catch-up path, per node. */
-export interface CatchUpCounters {
-  idleChecks: number
-  inSync: number
-  sessions: number
-  decoded: number
-  failed: number
-  fetched: number
-  pushed: number
-  /** Re-requests after no progress (loss). */
-  retries: number
-  /** Sessions ended because retries ran out. */
-  gaveUp: number
-  /** Responder snapshots the sketch's journal no longer reached (served from the current sketch instead). */
-  snapshotsLost: number
-  /** Idle checks not started because the peer's host ignored a whole session recently (silent-hosts.ts). */
-  silentSkipped: number
-  /** Bundle-requests `{newer_than}` sent to a peer that was ahead (newest first). */
-  newerFetches: number
-  /**
-   * Short-id collisions found (docs/reconcile.md §14): a session that ended `collision` (ids
-   * sharing a short id on one side, or a salted check that failed) or a decoded session whose
-   * check failed once the full ids were known. Each falls back to the Bloom walk.
-   */
-  collisions: number
-  /** Decoded short-id sessions whose check could not be made (a short id fetched and not received, or held twice); the next idle check checks again. */
-  unverified: number
-}
-
-export function newCatchUpCounters(): CatchUpCounters {
-  return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, retries: 0, gaveUp: 0, snapshotsLost: 0, silentSkipped: 0, newerFetches: 0, collisions: 0, unverified: 0 }
-}
-
 /** Peers whose last idle check is remembered per overlay (least recent dropped). */
 const MAX_IDLE_CHECKED = 256
 
 /** A decoded short-id session waiting for its check: the XOR of our pushed ids, the peer's short ids decoded. */
 interface PendingCheck {
   session: SymbolSession
+  peer: Address
   difference: Uint8Array
   theirs: Uint8Array[]
   ambiguous: boolean
@@ -279,7 +194,7 @@ export class CatchUp {
       firstWindow: this.#firstWindow.window,
       countsAlone: this.#firstWindow.countsAlone,
       maxPerRequest: this.#perRequest,
-      maxIdsPerRequest: Math.min(this.#c.limits.maxIdsPerRequest, this.#shortIds ? FETCH_SHORT_IDS_PER_REQUEST : FETCH_IDS_PER_REQUEST),
+      maxIdsPerRequest: this.#shortIds ? Math.min(this.#c.limits.maxPrefixesPerRequest, FETCH_SHORT_IDS_PER_REQUEST) : Math.min(this.#c.limits.maxIdsPerRequest, FETCH_IDS_PER_REQUEST),
       maxIdsPerRound: MAX_IDS_PER_ROUND,
       symbolsPerDifference: this.#symbolsPerDifference,
       ...(this.#symbolsPerRootDifference === undefined ? {} : { symbolsPerRootDifference: this.#symbolsPerRootDifference }),
@@ -392,7 +307,7 @@ export class CatchUp {
       if (short && r.fetch !== undefined) state.fetchedShort.push(...r.fetch)
       const fetch = r.fetch === undefined ? [] : await this.#stillMissing(overlay, r.fetch, short)
       if (fetch.length > 0) {
-        if (short) packet.fetchShort = fetch
+        if (short) packet.fetchPrefixes = fetch.map(shortPrefix)
         else packet.fetch = fetch
         counters.fetched += fetch.length
       }
@@ -403,7 +318,7 @@ export class CatchUp {
       const ids = await this.#stillMissing(overlay, listed, short)
       if (ids.length === 0) continue
       counters.fetched += ids.length
-      this.#send(state.peer, overlay, short ? { type: 'bundle-request', ids: [], shortIds: ids } : { type: 'bundle-request', ids })
+      this.#send(state.peer, overlay, short ? { type: 'bundle-request', ids: [], shortPrefixes: ids.map(shortPrefix) } : { type: 'bundle-request', ids })
     }
     if (step.end === null) return
     if (own.session === state) this.#end(own, state)
@@ -451,7 +366,7 @@ export class CatchUp {
     if (short && step.end === 'decoded') {
       const difference = new Uint8Array(ID_BYTES)
       for (const b of push) xorId(difference, b.id)
-      own.pendingCheck = { session: state.session, difference, theirs: state.fetchedShort, ambiguous }
+      own.pendingCheck = { session: state.session, peer: state.peer, difference, theirs: state.fetchedShort, ambiguous }
     }
     if (push.length === 0) return
     counters.pushed += push.length
@@ -484,17 +399,27 @@ export class CatchUp {
    * responder's salted check must equal ours with them applied. A mismatch (ids sharing a
    * short id cancelled out) counts a collision and falls back to the Bloom walk; a short id
    * not received, or held twice, leaves the session unverified (the next idle check with that
-   * peer checks again). One pending check per overlay (a newer session replaces it).
+   * peer checks again). One pending check per overlay (a newer session replaces it). The short
+   * ids not received are asked of the peer once more by their whole 8 bytes (a prefix that
+   * other bundles crowded out, docs/reconcile.md §15, or an answer lost).
    */
   async #check(overlay: OverlayWalk, pending: PendingCheck): Promise<void> {
     const store = this.#c.store
     if (this.#stopped || store === undefined) return
     const difference = pending.difference
     let unverified = pending.ambiguous
+    const missing: Uint8Array[] = []
     for (const short of pending.theirs) {
       const held = await store.byShortId(overlay.id, short)
       if (held.length === 1) xorId(difference, held[0]!.id)
       else unverified = true
+      if (held.length === 0) missing.push(short)
+    }
+    const perRequest = this.#c.limits.maxIdsPerRequest
+    for (let at = 0; at < Math.min(missing.length, REFETCH_SHORT_IDS); at += perRequest) {
+      const shortIds = missing.slice(at, at + perRequest)
+      this.counters.fetched += shortIds.length
+      if (!this.#send(pending.peer, overlay, { type: 'bundle-request', ids: [], shortIds })) break
     }
     if (unverified) this.counters.unverified++
     else if (!pending.session.verify(difference)) {

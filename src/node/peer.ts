@@ -92,7 +92,7 @@ export class Peer implements WalkerPeer, Wiring {
     this.intake = new BundleIntake({ clock, counters, sync, limits, send, maxParents: opts.maxParents, verify, deliver: (d) => c.deliver(d), budgets: this.budgets, store, refuse: (b) => this.mvds?.refuse(b), ledger, delivery })
     this.responder = new Responder({ clock, store, sync, limits, rng, counters, send, ledger })
     this.catchUp = new CatchUp(
-      { clock, rng, log, counters, store, sync, limits, send, ledger, serveBundles: (from, overlay, ids, shortIds) => this.responder.serveBundles(from, overlay, ids, shortIds), answered: (overlay, peerKey) => this.responder.settled(overlay, peerKey) },
+      { clock, rng, log, counters, store, sync, limits, send, ledger, serveBundles: (from, overlay, want) => this.responder.serveBundles(from, overlay, want), answered: (overlay, peerKey) => this.responder.settled(overlay, peerKey) },
       { shortIds: opts.sketch.shortIds }
     )
     this.push = new PushService(opts.push, {

@@ -13,7 +13,7 @@ import { answerOffer } from '../sync/answer.js'
 import { packDatagrams } from '../sync/pack.js'
 import { addressKey, type Address, type IntroductionRequest } from '../wire/index.js'
 import type { HandlerTable } from './dispatcher.js'
-import { onBundleRequest, serveBundles, type BundleRequestComponents } from './handlers/bundle-request.js'
+import { onBundleRequest, serveBundles, type BundleRequestComponents, type WantedBundles } from './handlers/bundle-request.js'
 import type { Ledger } from './ledger.js'
 import type { Overlay, OverlayWalk } from './overlay.js'
 import { answerRatePerWalker, PendingAnswers } from './pending-answers.js'
@@ -56,8 +56,8 @@ export class Responder {
   }
 
   /** Answers a request for bundles by id or short id (a symbols-request's `fetch`, `fetch_short`), as a bundle-request is answered. */
-  serveBundles(from: Address, overlay: OverlayWalk, ids: readonly Uint8Array[], shortIds?: readonly Uint8Array[]): Promise<void> {
-    return serveBundles(this.c, from, overlay, { ids, shortIds })
+  serveBundles(from: Address, overlay: OverlayWalk, want: WantedBundles): Promise<void> {
+    return serveBundles(this.c, from, overlay, want)
   }
 
   /**

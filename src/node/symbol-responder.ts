@@ -10,6 +10,7 @@ import type { BundleStore } from '../store/types.js'
 import type { SyncConfig } from '../sync/config.js'
 import { addressKey, type Address, type CodedSymbol, type DecodeLimits, type Packet, type ShortSymbol, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
 import type { Charge } from './charge.js'
+import type { WantedBundles } from './handlers/bundle-request.js'
 import type { Ledger } from './ledger.js'
 import type { Overlay, OverlayWalk } from './overlay.js'
 import type { Counters } from './stats.js'
@@ -23,8 +24,8 @@ export interface SymbolResponderComponents {
   readonly sync: SyncConfig
   readonly limits: Readonly<DecodeLimits>
   send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
-  /** Answers a request for bundles by id or short id, as a bundle-request is answered (a symbols-request's `fetch` and `fetch_short`). */
-  serveBundles(from: Address, overlay: OverlayWalk, ids: readonly Uint8Array[], shortIds?: readonly Uint8Array[]): Promise<void>
+  /** Answers a request for bundles by id, short id or short-id prefix, as a bundle-request is answered (a symbols-request's `fetch`, `fetch_short` and `fetch_prefixes`). */
+  serveBundles(from: Address, overlay: OverlayWalk, want: WantedBundles): Promise<void>
   /** The overlay's ledger (its sketch, counts, offers; undefined without one). */
   ledger(overlay: Overlay): CatchUpLedger | undefined
   /** Resolves once our Bloom answer in progress to the walker `peerKey` (if any) has left (the responder's, ./responder.ts). */
@@ -69,7 +70,8 @@ export class SymbolResponder {
    *
    * Short ids (docs/reconcile.md §14): with `shortIds` the symbols go out as short symbols;
    * with a `salt`, the answer's first datagram (or the `inSync` answer) carries the salted
-   * check of symbol 0's id XOR, of the same snapshot; `fetchShort` is served by short id.
+   * check of symbol 0's id XOR, of the same snapshot; `fetchShort` is served by short id and
+   * `fetchPrefixes` by short-id prefix (docs/reconcile.md §15).
    */
   async answer(from: Address, overlay: OverlayWalk, req: SymbolsRequest): Promise<void> {
     const sketch = this.#c.ledger(overlay)?.sketch
@@ -121,9 +123,10 @@ export class SymbolResponder {
         k += n
       }
     }
-    const fetch = req.fetch ?? []
-    const fetchShort = req.fetchShort ?? []
-    if (fetch.length + fetchShort.length > 0 && this.#c.store !== undefined) await this.#c.serveBundles(from, overlay, fetch, fetchShort)
+    const ids = req.fetch ?? []
+    const shortIds = req.fetchShort ?? []
+    const shortPrefixes = req.fetchPrefixes ?? []
+    if (ids.length + shortIds.length + shortPrefixes.length > 0 && this.#c.store !== undefined) await this.#c.serveBundles(from, overlay, { ids, shortIds, shortPrefixes })
   }
 
   /** Adds to `answer` (carrying `symbols`) the counts alone (mod 2^16) of up to `want` symbols after them, as many as fit `budget`. */

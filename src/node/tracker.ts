@@ -6,7 +6,7 @@
  */
 import type { Packet } from '../wire/index.js'
 import type { CandidateTableInit } from '../candidates/index.js'
-import { newCatchUpCounters } from './catch-up.js'
+import { newCatchUpCounters } from './catch-up-policy.js'
 import type { HandlerTable } from './dispatcher.js'
 import { OverlayWalk } from './overlay.js'
 import { emptyPushStats } from './push.js'

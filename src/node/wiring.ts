@@ -5,7 +5,7 @@
  */
 import type { RoomPolicy } from '../bundle/policy.js'
 import type { Address, Packet } from '../wire/index.js'
-import type { CatchUpCounters } from './catch-up.js'
+import type { CatchUpCounters } from './catch-up-policy.js'
 import type { DispatchMvds, HandlerTable } from './dispatcher.js'
 import type { FirstContactStats } from './first-contact.js'
 import type { IntakeBudgetStats } from './budgets.js'

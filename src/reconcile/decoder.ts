@@ -313,6 +313,12 @@ export class Decoder {
    * ±1.4/√samples relative error, however the difference is split between the two sides
    * (centring on p_i·c_0 removes the noise a one-sided difference added when c_i² − c_0²·p_i²
    * was used). Counts alone ({@link Decoder.addCountsAlone}) are samples too. 0 before any symbol.
+   *
+   * **One-sided** (docs/reconcile.md §15): when c_0 ≠ 0 and no sample has the opposite sign,
+   * the difference is taken to lie on one side, where d = |c_0| exactly: that is the estimate.
+   * Each id on the other side lands in about 2·ln(n/2) of the first n symbols and would show
+   * there as a count of the opposite sign wherever it is not outnumbered; when a few are
+   * hidden so, d is under-estimated by twice their number (the session then asks a wave more).
    */
   estimate(): number {
     const n = this.#received
@@ -322,6 +328,7 @@ export class Decoder {
     // Counts alone beyond what was received: [gapTo, end) (none when they were all overtaken).
     const gapTo = Math.max(n, this.#countsFrom)
     const end = Math.max(n, this.#countsEnd)
+    if (c0 !== 0 && this.#oneSided(c0, n, gapTo, end)) return Math.max(Math.abs(c0), this.#peeled.count)
     let d = 0
     for (let round = 0; round < 3; round++) {
       let sum = 0
@@ -341,6 +348,17 @@ export class Decoder {
     }
     const floor = Math.max(this.#peeled.count, Math.abs(raw[0]!), this.#table.isZero(0, this.short) ? 0 : 1)
     return Math.max(d, floor)
+  }
+
+  /** True when no difference count in [1, n) ∪ [gapTo, end) has the sign opposite to c_0's. */
+  #oneSided(c0: number, n: number, gapTo: number, end: number): boolean {
+    const raw = this.#raw
+    for (let i = 1; i < end; i++) {
+      if (i === n) i = gapTo
+      if (i >= end) break
+      if (raw[i]! * c0 < 0) return false
+    }
+    return true
   }
 
   /**

@@ -14,7 +14,8 @@
  *    most {@link SymbolSession.window} symbols (the decoder's out-of-order buffer) in flight,
  *    so that reordered answers are buffered, never dropped as gaps for want of room.
  * 3. **Fetch.** Ids we lack ride on the next symbols-request (`fetch`, at most
- *    `maxIdsPerRequest` per request); when the session ends, the rest go out as bundle-requests.
+ *    `maxIdsPerRequest` per request); when the session ends, the rest go out as bundle-requests
+ *    (as few as `maxIdsPerRequest` allows, of equal size).
  *    Ids the peer lacks are pushed when the session ends (see the caller).
  * 4. **Short ids** (`short`, docs/reconcile.md §14): every request asks for short symbols
  *    (`shortIds`), the idle check carries the session's salt, fetches and pushes name short ids,
@@ -327,8 +328,10 @@ export class SymbolSession {
   #finish(step: SessionStep, end: SessionEnd): SessionStep {
     this.#end = end
     step.end = end
+    // Split evenly: each list is answered on its own, so equal lists leave fewer half-filled datagrams.
+    const lists = Math.ceil(this.#toFetch.length / this.maxIdsPerRequest)
     while (this.#toFetch.length > 0) {
-      const ids = this.#toFetch.splice(0, this.maxIdsPerRequest)
+      const ids = this.#toFetch.splice(0, Math.ceil(this.#toFetch.length / (lists - step.fetch.length)))
       this.counts.fetched += ids.length
       step.fetch.push(ids)
     }

@@ -28,6 +28,18 @@ import { ID_BYTES } from './hash.js'
 export const SHORT_ID_BYTES = 8
 
 /**
+ * Bytes of a short-id prefix (docs/reconcile.md §15): a fetch names a decoded short id by its
+ * first 4 bytes, and is answered with every bundle whose short id begins with them (one,
+ * but for N / 2^32 per fetch by chance).
+ */
+export const SHORT_PREFIX_BYTES = 4
+
+/** The 4-byte prefix a fetch names a short id by (a copy). */
+export function shortPrefix(short: Uint8Array): Uint8Array {
+  return short.slice(0, SHORT_PREFIX_BYTES)
+}
+
+/**
  * The 32-bit checksum of a short id (hi, lo): `fmix32(hi ^ fmix32(lo ^ 0x9e3779b9))`, with
  * murmur3's finaliser fmix32 (docs/reconcile.md §14). Not linear over XOR, so the XOR of
  * several ids' checksums matches the checksum of their hashes' XOR only by chance.

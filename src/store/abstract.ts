@@ -10,6 +10,8 @@ import type { BundleStore, RangeQuery } from './types.js'
 
 /** Bytes of a short id (the 64-bit item hash, big-endian; docs/reconcile.md §14). */
 const SHORT_ID_BYTES = 8
+/** Bytes of a short-id prefix (docs/reconcile.md §15). */
+const SHORT_PREFIX_BYTES = 4
 
 /** Work counters every backend keeps (the conformance suite reads them). */
 export interface StoreCounters {
@@ -112,11 +114,11 @@ export abstract class AbstractBundleStore implements BundleStore, StoreCounters 
     return this._get(overlay, id)
   }
 
-  /** @throws {BloomwalkError} STORE_NOT_OPEN, INVALID_ARGUMENT (an overlay that is not 32 bytes, a short id that is not 8) */
+  /** @throws {BloomwalkError} STORE_NOT_OPEN, INVALID_ARGUMENT (an overlay that is not 32 bytes, a short id that is neither 8 bytes nor a 4-byte prefix) */
   async byShortId(overlay: Uint8Array, short: Uint8Array): Promise<Bundle[]> {
     this.assertOpen()
     assertId(overlay, 'overlay')
-    if (!(short instanceof Uint8Array) || short.length !== SHORT_ID_BYTES) throw invalid(`short id must be a ${SHORT_ID_BYTES}-byte Uint8Array`)
+    if (!(short instanceof Uint8Array) || (short.length !== SHORT_ID_BYTES && short.length !== SHORT_PREFIX_BYTES)) throw invalid(`short id must be a ${SHORT_ID_BYTES}-byte Uint8Array (or its ${SHORT_PREFIX_BYTES}-byte prefix)`)
     return this._byShortId(overlay, short)
   }
 

@@ -44,13 +44,13 @@ export function shortKey(overlay: Uint8Array, id: Uint8Array): Uint8Array {
   return key
 }
 
-/** The lowest (`fill` 0x00) or highest (0xff) short-id key of a short id (8 bytes). */
+/** The lowest (`fill` 0x00) or highest (0xff) short-id key of a short id (8 bytes) or of a short-id prefix (4 bytes). */
 export function shortBound(overlay: Uint8Array, short: Uint8Array, fill: 0x00 | 0xff): Uint8Array {
   const key = new Uint8Array(SHORT_KEY_BYTES)
   key[0] = TAG_SHORT
   key.set(overlay, 1)
   key.set(short, 1 + ID_BYTES)
-  if (fill !== 0) key.fill(fill, 1 + ID_BYTES + 8)
+  if (fill !== 0) key.fill(fill, 1 + ID_BYTES + short.length)
   return key
 }
 

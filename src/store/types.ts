@@ -6,7 +6,7 @@
 import type { Bundle } from '../bundle/types.js'
 import type { Sketch } from '../reconcile/sketch.js'
 
-/** Most bundles {@link BundleStore.byShortId} returns for one short id. */
+/** Most bundles {@link BundleStore.byShortId} returns for one short id (or short-id prefix). */
 export const MAX_SHORT_ID_MATCHES = 4
 
 /** Which bundles a range scan yields. */
@@ -50,7 +50,10 @@ export interface BundleStore {
    * The stored bundles of the overlay whose 64-bit item hash (short id, docs/reconcile.md §14)
    * is `short` (8 bytes, big-endian), at most {@link MAX_SHORT_ID_MATCHES}: catch-up fetches
    * and pushes by short id. More than one only when ids collide on their hash (ground on
-   * purpose); each is then served by its full id.
+   * purpose); each is then served by its full id. `short` may also be a 4-byte prefix of a
+   * short id (docs/reconcile.md §15): the bundles whose short id begins with it, at most
+   * {@link MAX_SHORT_ID_MATCHES} (more than one when their hashes share 32 bits: rare by chance, N / 2^32
+   * per lookup, or ground on purpose).
    */
   byShortId(overlay: Uint8Array, short: Uint8Array): Promise<Bundle[]>
   has(overlay: Uint8Array, id: Uint8Array): Promise<boolean>

@@ -37,6 +37,8 @@ export interface DecodeLimits {
   maxIdsPerRequest: number
   /** Most coded symbols in one symbols-response. Default 64. */
   maxSymbolsPerDatagram: number
+  /** Most short-id prefixes (4 bytes each, docs/reconcile.md §15) in a symbols-request's `fetch_prefixes` or a bundle-request's `short_prefixes`. Default 128. */
+  maxPrefixesPerRequest: number
   /** Most short symbols (12-byte records, docs/reconcile.md §14) in one symbols-response. Default 128. */
   maxShortSymbolsPerDatagram: number
   /** Most coded symbols one symbols-request may ask for (answered in several datagrams). Default 1024. */
@@ -67,6 +69,7 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxBody: 1472,
   maxIdsPerRequest: 32,
   maxSymbolsPerDatagram: 64,
+  maxPrefixesPerRequest: 128,
   maxShortSymbolsPerDatagram: 128,
   maxSymbolsPerRequest: 1024,
   maxCountsOnly: 512,

@@ -7,7 +7,7 @@ import { testnet } from './harness.js'
 import { decodePacket } from '../../src/wire/codec.js'
 import { addressKey } from '../../src/wire/address.js'
 import { SHORT_RECORD_BYTES, symbolsPerResponse } from '../../src/reconcile/index.js'
-import { firstWindow } from '../../src/node/catch-up.js'
+import { firstWindow } from '../../src/node/catch-up-policy.js'
 import { DEFAULT_DECODE_LIMITS } from '../../src/wire/limits.js'
 import { DEFAULT_SYNC_CONFIG } from '../../src/sync/config.js'
 

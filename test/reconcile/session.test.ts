@@ -171,7 +171,8 @@ describe('SymbolSession: the first wave sized from counts alone (issue 25 item 3
       figures.push(`d = ${d} (${weLack} we lack), ${sets} sets: waves ${now.waves.toFixed(2)} (before ${before.waves.toFixed(2)}), done in the second wave ${sets - now.thirdWave} (before ${sets - before.thirdWave}), symbols asked per difference ${now.asked.toFixed(3)} (before ${before.asked.toFixed(3)})`)
       expect(now.thirdWave).toBeLessThanOrEqual(before.thirdWave)
       // At d = 30 the √d̂ term costs a few symbols more (about 0.15 per difference) for fewer waves.
-      if (d >= 100) expect(now.asked).toBeLessThan(before.asked)
+      // One-sided (100 we lack) both first estimates are exact (d = |c_0|, docs/reconcile.md §15): only the margins differ.
+      if (d >= 100 && weLack < d) expect(now.asked).toBeLessThan(before.asked)
     }
     console.log(`first wave from counts alone:\n${figures.join('\n')}`)
   })

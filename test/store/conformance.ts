@@ -169,6 +169,25 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
         expect(await store.byShortId(overlay, new Uint8Array(8))).toEqual([])
         await expectCode(() => store.byShortId(overlay, new Uint8Array(7)), 'INVALID_ARGUMENT')
       })
+
+      it('finds each stored bundle by the 4-byte prefix of its item hash (docs/reconcile.md §15), per overlay, and forgets it on delete; refuses 3 or 5 bytes', async () => {
+        const all = dense()
+        await store.putMany(all)
+        for (const b of all.slice(0, 40)) {
+          const prefix = shortIdBytes(...itemHashHalves(b.id)).slice(0, 4)
+          expect(ids(await store.byShortId(overlay, prefix))).toEqual([hex(b.id)])
+          expect(await store.byShortId(other, prefix)).toEqual([])
+        }
+        const gone = all[9]!
+        expect(await store.delete(overlay, gone.id)).toBe(true)
+        expect(await store.byShortId(overlay, shortIdBytes(...itemHashHalves(gone.id)).slice(0, 4))).toEqual([])
+        // A prefix nobody's hash begins with (the stored ones all differ from it in their first byte).
+        const firsts = new Set(all.map((b) => shortIdBytes(...itemHashHalves(b.id))[0]))
+        const free = [...Array(256).keys()].find((x) => !firsts.has(x))!
+        expect(await store.byShortId(overlay, Uint8Array.of(free, 0, 0, 0))).toEqual([])
+        await expectCode(() => store.byShortId(overlay, new Uint8Array(3)), 'INVALID_ARGUMENT')
+        await expectCode(() => store.byShortId(overlay, new Uint8Array(5)), 'INVALID_ARGUMENT')
+      })
     })
 
     describe('undelivered marks', () => {

@@ -65,6 +65,7 @@ describe('decode limits', () => {
       maxParents: 16,
       maxBody: 1472,
       maxIdsPerRequest: 32,
+      maxPrefixesPerRequest: 128,
       maxSymbolsPerDatagram: 64,
       maxShortSymbolsPerDatagram: 128,
       maxSymbolsPerRequest: 1024,
@@ -208,6 +209,20 @@ describe('decode limits', () => {
     expectDrop(raw({ bundleRequest: { shortIds: new Uint8Array(12) } }), 'bad-id')
     expectDrop(raw({ symbolsRequest: { count: 1, fetchShort: new Uint8Array(9) } }), 'bad-id')
     expect(() => enc({ type: 'bundle-request', ids: [], shortIds: [new Uint8Array(32)] })).toThrow(/shortIds/)
+  })
+
+  it('maxPrefixesPerRequest (128) for short-id prefixes (docs/reconcile.md §15): a symbols-request\'s fetch_prefixes and a bundle-request\'s short_prefixes, 4 bytes each', () => {
+    expect(expectOk(enc({ type: 'symbols-request', from: 0, count: 1, fetchPrefixes: ids(128, 4) }))).toMatchObject({ fetchPrefixes: ids(128, 4) })
+    expectDrop(enc({ type: 'symbols-request', from: 0, count: 1, fetchPrefixes: ids(129, 4) }), 'too-many-ids')
+    expect(expectOk(enc({ type: 'bundle-request', ids: [], shortPrefixes: ids(128, 4) }))).toMatchObject({ ids: [], shortPrefixes: ids(128, 4) })
+    expectDrop(enc({ type: 'bundle-request', ids: [], shortPrefixes: ids(129, 4) }), 'too-many-ids')
+    // A bundle-request naming prefixes only is not empty; one with an empty prefix list is.
+    expectDrop(raw({ bundleRequest: { shortPrefixes: new Uint8Array(0) } }), 'empty')
+    expectDrop(raw({ bundleRequest: { shortPrefixes: new Uint8Array(6) } }), 'bad-id')
+    expectDrop(raw({ symbolsRequest: { count: 1, fetchPrefixes: new Uint8Array(5) } }), 'bad-id')
+    expect(() => enc({ type: 'bundle-request', ids: [], shortPrefixes: [new Uint8Array(8)] })).toThrow(/shortPrefixes/)
+    // The limit is the receiver's: a tighter one drops what the default accepts.
+    expectDrop(enc({ type: 'bundle-request', ids: [], shortPrefixes: ids(9, 4) }), 'too-many-ids', decodeLimits({ maxPrefixesPerRequest: 8 }))
   })
 
   it('maxSymbolsPerRequest (1024)', () => {

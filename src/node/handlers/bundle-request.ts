@@ -45,10 +45,11 @@ export async function onBundleRequest(ctx: BundleRequestComponents, from: Addres
   await serveBundles(ctx, from, overlay, req)
 }
 
-/** What a request for bundles names: ids, short ids (every bundle with that item hash), and/or the synced bundles above a global time. */
+/** What a request for bundles names: ids, short ids (every bundle with that item hash), short-id prefixes (every bundle whose item hash begins with one), and/or the synced bundles above a global time. */
 export interface WantedBundles {
   readonly ids: readonly Uint8Array[]
   readonly shortIds?: readonly Uint8Array[] | undefined
+  readonly shortPrefixes?: readonly Uint8Array[] | undefined
   readonly newerThan?: number | undefined
   readonly upTo?: number | undefined
 }
@@ -61,7 +62,8 @@ export interface WantedBundles {
  * is later: a peer back from a long absence still holds bundles the room has pruned, and
  * catch-up's difference lists them, but the requester would only refuse them. A short id
  * (docs/reconcile.md §14) is answered with every bundle held under it (at most
- * MAX_SHORT_ID_MATCHES): ids that collide on their hash fall back to their full ids here.
+ * MAX_SHORT_ID_MATCHES): ids that collide on their hash fall back to their full ids here; a
+ * short-id prefix (docs/reconcile.md §15) with every bundle held whose short id begins with it.
  */
 export async function serveBundles(ctx: BundleRequestComponents, from: Address, overlay: ServedOverlay, want: WantedBundles): Promise<void> {
   const { ids, newerThan, upTo } = want
@@ -79,7 +81,7 @@ export async function serveBundles(ctx: BundleRequestComponents, from: Address, 
     found.push(b)
     bytes += b.bytes.length
   }
-  for (const short of want.shortIds ?? []) {
+  for (const short of [...(want.shortIds ?? []), ...(want.shortPrefixes ?? [])]) {
     if (bytes >= budget) break
     for (const b of await ctx.store.byShortId(overlay.id, short)) {
       if (b.globalTime < activeFrom || found.some((f) => equalBytes(f.id, b.id))) continue

@@ -9,7 +9,7 @@ import { type DecodeLimits, type DropReason, WIRE_ID_BYTES } from '../limits.js'
 import { mvdsPayloadFromRaw } from '../mvds.js'
 import type { BodyField, RawMessage } from '../schema.js'
 import { bytesOf, listOf, messageOf, safeInt64, safeUint64, uint32, uint64BigInt } from '../values.js'
-import { SHORT_SYMBOL_RECORD_BYTES, SYMBOL_RECORD_BYTES } from './encode.js'
+import { SHORT_PREFIX_BYTES, SHORT_SYMBOL_RECORD_BYTES, SYMBOL_RECORD_BYTES } from './encode.js'
 import type { CodedSymbol, ShortSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, PushPacket, BundleRequest, SymbolsRequest, SymbolsResponse, SyncOffer } from './types.js'
 
 type Result<T> = T | DropReason
@@ -101,6 +101,11 @@ function packedIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8
 /** Packed 8-byte short ids (a bytes field): at most `maxIdsPerRequest`, a multiple of 8 bytes. Empty reads as []. */
 function packedShortIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array[]> {
   return packedFixed(value, SHORT_ID_BYTES, limits.maxIdsPerRequest)
+}
+
+/** Packed 4-byte short-id prefixes (a bytes field): at most `maxPrefixesPerRequest`, a multiple of 4 bytes. Empty reads as []. */
+function packedPrefixes(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array[]> {
+  return packedFixed(value, SHORT_PREFIX_BYTES, limits.maxPrefixesPerRequest)
 }
 
 /** A bytes field of at most `max` packed values of `size` bytes each. */
@@ -307,6 +312,9 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       const fetchShort = packedShortIds(raw['fetchShort'], limits)
       if (isDrop(fetchShort)) return fetchShort
       if (fetchShort.length > 0) request.fetchShort = fetchShort
+      const fetchPrefixes = packedPrefixes(raw['fetchPrefixes'], limits)
+      if (isDrop(fetchPrefixes)) return fetchPrefixes
+      if (fetchPrefixes.length > 0) request.fetchPrefixes = fetchPrefixes
       return request
     }
     case 'symbolsResponse': {
@@ -341,14 +349,17 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       if (isDrop(list)) return list
       const shortIds = packedShortIds(raw['shortIds'], limits)
       if (isDrop(shortIds)) return shortIds
+      const shortPrefixes = packedPrefixes(raw['shortPrefixes'], limits)
+      if (isDrop(shortPrefixes)) return shortPrefixes
       const newerThan = raw['newerThan'] === undefined ? 0 : safeUint64(raw['newerThan'])
       const upTo = raw['upTo'] === undefined ? 0 : safeUint64(raw['upTo'])
       if (newerThan === null || upTo === null || (upTo > 0 && (newerThan === 0 || upTo <= newerThan))) return 'bad-range'
-      if (list.length === 0 && shortIds.length === 0 && newerThan === 0) return 'empty'
+      if (list.length === 0 && shortIds.length === 0 && shortPrefixes.length === 0 && newerThan === 0) return 'empty'
       const request: BundleRequest = { type: 'bundle-request', ids: list }
       if (newerThan > 0) request.newerThan = newerThan
       if (upTo > 0) request.upTo = upTo
       if (shortIds.length > 0) request.shortIds = shortIds
+      if (shortPrefixes.length > 0) request.shortPrefixes = shortPrefixes
       return request
     }
   }

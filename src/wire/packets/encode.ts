@@ -21,7 +21,10 @@ export const SYMBOL_RECORD_BYTES = 40
 /** Bytes of one short symbol record: hash_xor (8, big-endian) ‖ checksum_xor (4, big-endian). */
 export const SHORT_SYMBOL_RECORD_BYTES = 12
 
-/** Ids of `size` bytes (32, or 8 for short ids), concatenated. @throws {BloomwalkError} INVALID_ARGUMENT for an id of another length */
+/** Bytes of a short-id prefix (docs/reconcile.md §15): the first 4 bytes of an 8-byte short id. */
+export const SHORT_PREFIX_BYTES = 4
+
+/** Ids of `size` bytes (32, 8 for short ids, 4 for their prefixes), concatenated. @throws {BloomwalkError} INVALID_ARGUMENT for an id of another length */
 function packIds(name: string, ids: readonly Uint8Array[], size = 32): Uint8Array {
   const out = new Uint8Array(size * ids.length)
   ids.forEach((id, i) => out.set(checkBytes(`${name}[${i}]`, id, size), size * i))
@@ -158,6 +161,7 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
       }
       if (packet.shortIds === true) raw['shortIds'] = true
       if (packet.fetchShort !== undefined) put(raw, 'fetchShort', packIds('fetchShort', packet.fetchShort, 8))
+      if (packet.fetchPrefixes !== undefined) put(raw, 'fetchPrefixes', packIds('fetchPrefixes', packet.fetchPrefixes, SHORT_PREFIX_BYTES))
       return { field: 'symbolsRequest', raw }
     }
     case 'symbols-response': {
@@ -208,6 +212,7 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
       if (packet.newerThan !== undefined) put(raw, 'newerThan', checkSafeUint('newerThan', packet.newerThan))
       if (packet.upTo !== undefined) put(raw, 'upTo', checkSafeUint('upTo', packet.upTo))
       if (packet.shortIds !== undefined) put(raw, 'shortIds', packIds('shortIds', packet.shortIds, 8))
+      if (packet.shortPrefixes !== undefined) put(raw, 'shortPrefixes', packIds('shortPrefixes', packet.shortPrefixes, SHORT_PREFIX_BYTES))
       return { field: 'bundleRequest', raw }
     }
     default:

@@ -138,6 +138,8 @@ export interface SymbolsRequest {
   shortIds?: true
   /** Bundles wanted too, by 8-byte short id (at most the receiver's `maxIdsPerRequest`). */
   fetchShort?: readonly Uint8Array[]
+  /** Bundles wanted too, by 4-byte short-id prefix (at most the receiver's `maxPrefixesPerRequest`): every bundle held whose short id begins with one. */
+  fetchPrefixes?: readonly Uint8Array[]
 }
 
 /** Symbol 0 of a sketch without its id XOR: the hash XOR and the number of items. */
@@ -200,6 +202,8 @@ export interface BundleRequest {
   upTo?: number
   /** Bundles wanted by 8-byte short id (every bundle held with that item hash is sent). */
   shortIds?: readonly Uint8Array[]
+  /** Bundles wanted by 4-byte short-id prefix (every bundle held whose short id begins with one is sent). */
+  shortPrefixes?: readonly Uint8Array[]
 }
 
 /**

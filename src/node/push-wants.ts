@@ -3,8 +3,9 @@
  * push service that spreads bundles: when each was asked, the hops its spread may still use,
  * and the announcers heard since. An ask not answered within `wantTimeoutMs` (a lost request
  * or answer, an announcer that shed it) goes to the next announcer heard meanwhile, one
- * bundle-request per announcer for every id due (gossipsub's broken-promise rule); an id with
- * no announcer left is forgotten, so the next announcement asks again and the walk repairs
+ * bundle-request per announcer for every id due (gossipsub's broken-promise rule); with no
+ * other announcer left, the last one asked is asked once more (a request or its answer lost);
+ * then the id is forgotten, so the next announcement asks again and the walk repairs
  * the rest. Bounded: `maxWanted` ids (oldest ask forgotten first), {@link MAX_OTHER_ANNOUNCERS}
  * announcers each, one timer.
  *
@@ -30,6 +31,10 @@ export interface Want {
   hops: number
   /** Announcers not asked yet, oldest first (at most {@link MAX_OTHER_ANNOUNCERS}). */
   others: Address[]
+  /** The announcer asked last. */
+  asked: Address
+  /** Whether an announcer has been asked a second time (once per id: a lost request or answer, ~2 % at 1 % loss). */
+  again: boolean
 }
 
 export interface PushWantsComponents {
@@ -87,7 +92,7 @@ export class PushWants {
         continue
       }
       if (await this.#c.has(overlay, id)) continue
-      this.#remember({ overlay, id, at: now, hops, others: [] })
+      this.#remember({ overlay, id, at: now, hops, others: [], asked: from, again: false })
       missing.push(id)
     }
     if (missing.length === 0) return
@@ -134,10 +139,16 @@ export class PushWants {
     for (const want of due) this.#wanted.delete(wantKey(want.overlay, want.id))
     const asks = new Map<string, { to: Address; overlay: OverlayWalk; ids: Uint8Array[] }>()
     for (const want of due) {
-      const next = want.others.shift()
+      // The next announcer heard; with none left, the last one asked once more.
+      let next = want.others.shift()
+      let again = want.again
+      if (next === undefined && !again) {
+        next = want.asked
+        again = true
+      }
       if (next === undefined || (await this.#c.has(want.overlay, want.id))) continue
       if (generation !== this.#generation) return
-      this.#remember({ ...want, at: now })
+      this.#remember({ ...want, at: now, asked: next, again })
       const askKey = `${hex(want.overlay.id)}|${addressKey(next)}`
       const ask = asks.get(askKey) ?? { to: next, overlay: want.overlay, ids: [] }
       ask.ids.push(want.id)

@@ -352,7 +352,7 @@ describe('PushService bounds', () => {
     expect(s.push.wantedIds).toBe(0)
   })
 
-  it('an ask not answered within wantTimeoutMs goes to the next announcer heard meanwhile, one bundle-request per announcer, then is forgotten', async () => {
+  it('an ask not answered within wantTimeoutMs goes to the next announcer heard meanwhile, one bundle-request per announcer, the last one once more, then is forgotten', async () => {
     const s = service({ forwardFanout: 1, announceFanout: 1, wantTimeoutMs: 1_000, announceDelayMs: 0 })
     const [x, y] = makeBundles(2, { overlay: s.overlay.id, sequential: true })
     await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [x!.id, y!.id] }, s.peers[1]!)
@@ -376,15 +376,20 @@ describe('PushService bounds', () => {
     await flushed()
     expect(s.sent.slice(3)).toEqual([{ to: s.peers[4], packet: { type: 'bundle-request', ids: [y!.id] } }])
     expect(s.push.stats().wanted).toBe(2 + 2 + 1 + 1)
-    // peers[5] was the fourth other announcer: beyond MAX_OTHER_ANNOUNCERS, never asked; the id is forgotten.
+    // peers[5] was the fourth other announcer: beyond MAX_OTHER_ANNOUNCERS, never asked. With no
+    // other announcer left, the last one asked is asked once more (a lost request or answer)…
     s.clock.advance(1_000)
     await flushed()
-    expect(s.sent).toHaveLength(4)
+    expect(s.sent.slice(4)).toEqual([{ to: s.peers[4], packet: { type: 'bundle-request', ids: [y!.id] } }])
+    // …then the id is forgotten.
+    s.clock.advance(1_000)
+    await flushed()
+    expect(s.sent).toHaveLength(5)
     expect(s.push.wantedIds).toBe(0)
     expect(s.clock.pending).toBe(0)
     // The next announcement asks again.
     await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [y!.id] }, s.peers[6]!)
-    expect(s.sent.slice(4)).toEqual([{ to: s.peers[6], packet: { type: 'bundle-request', ids: [y!.id] } }])
+    expect(s.sent.slice(5)).toEqual([{ to: s.peers[6], packet: { type: 'bundle-request', ids: [y!.id] } }])
   })
 
   it('stop() forgets the asks and cancels the re-ask timer', async () => {

@@ -38,6 +38,7 @@ const TABLE = {
   'trusted-peers': { arg: 'N', help: 'bloom: honest peers every peer trusts beside the trackers', apply: (o, raw, n) => (o.trustedPeers = numberOption(n, raw, 0, { integer: true, min: 0, max: 100_000 })) },
   'attack-ports': { arg: 'N', help: 'ports per attacker host (default 16)', apply: (o, raw, n) => (o.attackPorts = numberOption(n, raw, 0, { integer: true, min: 1, max: 1024 })) },
   'attack-rate': { arg: 'R', help: 'introduction-requests per second per attacker host (default 1)', apply: (o, raw, n) => (o.attackRate = numberOption(n, raw, 0, { min: 0, max: 1000 })) },
+  spammers: { arg: 'F', help: "bloom: spammers' share of all nodes, [0, 0.9]; 0 runs the same room without them (docs/security.md)", apply: (o, raw, n) => (o.spammers = numberOption(n, raw, 0, { min: 0, max: 0.9 })) },
   'attack-kind': { arg: 'silent|adaptive', help: 'bloom: attackers that forward nothing, or that are validated, leak old bundles and answer idle checks in sync (docs/security.md)', apply: (o, raw, n) => (o.attackKind = choiceOption(n, raw, ['silent', 'adaptive'] as const, 'silent')) },
   'attack-claim': { arg: 'in-sync|zero', help: "attackers answer walks with the walker's global time or 0", apply: (o, raw, n) => (o.attackClaimsInSync = choiceOption(n, raw, ['in-sync', 'zero'] as const, 'in-sync') === 'in-sync') },
   push: { arg: 'on|off', help: 'bloom: push on publish and forwarding of fresh bundles (off: the Bloom walk alone)', apply: (o, raw, n) => (o.push = onOff(n, raw)) },

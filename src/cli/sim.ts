@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util'
 import { renderSvg, runSpec } from '../sim/plot.js'
 import { requirePlotting } from './plotting.js'
 import { PRESETS } from '../sim/presets.js'
-import type { SimResult } from '../sim/result.js'
+import { compareSpam, type SimResult } from '../sim/result.js'
+import type { Scenario } from '../sim/scenario.js'
 import { simulate, type SimProgress } from '../sim/run.js'
 import { UsageError, numberOption } from './args.js'
 import { resolveIo, type CommandIo } from './command.js'
@@ -96,16 +97,23 @@ export async function runSim(argv: string[], out: (line: string) => void, partia
   const seed = numberOption('seed', values.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 })
   if (values.plot !== undefined) await requirePlotting()
   const results: SimResult[] = []
-  for (const scenario of scenarios) {
+  const run = async (scenario: Scenario, label: string): Promise<SimResult> => {
     let last: SimProgress = { fraction: 0, virtualSeconds: 0, delivered: 0 }
     // A run ends at full delivery or at its time limit, whichever comes first: the bar shows the nearer.
-    const progress = showProgress(io.err, () => ({ fraction: Math.max(last.fraction, last.delivered), text: `${scenario.name} t=${duration(last.virtualSeconds)} delivered ${(last.delivered * 100).toFixed(2)} %` }))
+    const progress = showProgress(io.err, () => ({ fraction: Math.max(last.fraction, last.delivered), text: `${label} t=${duration(last.virtualSeconds)} delivered ${(last.delivered * 100).toFixed(2)} %` }))
     try {
-      results.push(await simulate(scenario, { seed, ...PROBES, signal: io.signal, onProgress: (p) => (last = p) }))
+      return await simulate(scenario, { seed, ...PROBES, signal: io.signal, onProgress: (p) => (last = p) })
     } finally {
       progress.stop()
     }
-    const r = results.at(-1)!
+  }
+  for (const scenario of scenarios) {
+    // With spammers, the same scenario and seed without them first: the report gives the ratios.
+    const noSpam = scenario.spam !== null && scenario.spam.fraction > 0 ? await run({ ...scenario, spam: { ...scenario.spam, fraction: 0 } }, `${scenario.name} without spammers`) : undefined
+    if (noSpam?.aborted === true) break
+    const r = await run(scenario, scenario.name)
+    if (noSpam !== undefined && r.spam !== null) r.spam.versusNoSpam = compareSpam(r, noSpam)
+    results.push(r)
     if (values.json === true) out(JSON.stringify(r))
     else for (const line of summaryLines(r, overrideText(argv))) out(line)
     if (r.aborted) break
@@ -157,6 +165,7 @@ export function summaryLines(r: SimResult, overrides = ''): string[] {
     `per peer   sent median ${bytesText(b.perPeer.sentBytes.median)}, max ${bytesText(b.perPeer.sentBytes.max)}; received median ${bytesText(b.perPeer.receivedBytes.median)}, max ${bytesText(b.perPeer.receivedBytes.max)}`,
     ...attackLines(r),
     ...retentionLines(r),
+    ...spamLines(r),
     `run        ${r.aborted ? 'ABORTED after ' : ''}${duration(r.virtualSeconds)} virtual in ${r.run.wallSeconds ?? '?'} s wall (${r.run.cpuSeconds ?? '?'} s CPU), ${r.events} event batches, peak RSS ${r.run.peakRssBytes === null ? '?' : bytesText(r.run.peakRssBytes)}`
   ]
 }
@@ -170,6 +179,22 @@ function attackLines(r: SimResult): string[] {
   return [
     `attack     ${a.hosts} Sybil hosts (${pct(spec.fraction)} of all nodes, ${a.ports} ports), ${a.requestsSent} introduction-requests sent; trackers ${r.scenario.trusted ? 'trusted' : 'a bootstrap only'}`,
     `eclipse    ${pct(a.shareOfHonestWalks)} of honest walks reached a Sybil; Sybils' share of honest candidates at the end: ${tables.join(', ')}; one Sybil host held up to ${a.mostEntriesOfOneAttackerHost.stumbleIntro} stumble + intro and ${a.mostEntriesOfOneAttackerHost.walk} walk entries of one table`
+  ]
+}
+
+/** The spam lines (scenarios with spammers): what they published, what honest peers stored and forwarded, and the ratios against the same seed without spammers. */
+function spamLines(r: SimResult): string[] {
+  const m = r.spam
+  if (m === null) return []
+  const v = m.versusNoSpam
+  const x = (ratio: number) => `×${ratio.toFixed(2)}`
+  return [
+    `spam       ${m.spammers} spammers minted ${m.identities} identities (one per ${(m.identityMs / 1000).toFixed(2)} s each) and published ${m.published} bundles; per honest peer: spam stored mean ${m.spamStoredMean}, max ${m.spamStoredMax} (the policy allows ${m.policyBound}), spam forwarded ${m.spamForwardedPerHonestPeer} bundles (${bytesText(m.spamForwardedBytesPerHonestPeer)}), sent ${bytesText(m.sentBytesPerHonestPeer)}, stores ${bytesText(m.storedBytesPerHonestPeer)}`,
+    ...(v === null
+      ? []
+      : [
+          `no spam    same seed without spammers: honest delivery ${pct(v.delivery.spam)} (${pct(v.delivery.noSpam)}); honest P90 ${v.p90Ms.spam} ms (${v.p90Ms.noSpam} ms, ${x(v.p90Ms.ratio)}); sent per honest peer ${bytesText(v.sentBytesPerHonestPeer.spam)} (${bytesText(v.sentBytesPerHonestPeer.noSpam)}, ${x(v.sentBytesPerHonestPeer.ratio)}); stored per honest peer ${bytesText(v.storedBytesPerHonestPeer.spam)} (${bytesText(v.storedBytesPerHonestPeer.noSpam)}, ${x(v.storedBytesPerHonestPeer.ratio)})`
+        ])
   ]
 }
 

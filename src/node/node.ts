@@ -194,6 +194,18 @@ export class BloomwalkNode {
   }
 
   /**
+   * Stores a bundle signed by another key as if it had been published here — a bridge from
+   * another transport, or the simulator's spammers (src/sim/spammers.ts), which publish as
+   * many identities — checked as a peer's bundle is (structure, room policy, identity work,
+   * signature), then stored, delivered and pushed as fresh. Returns false when already stored.
+   * @throws {BloomwalkError} INVALID_ARGUMENT when the overlay was not joined, the bundle is not of it or its signature fails; BUNDLE_REFUSED_BY_POLICY when the room's policy refuses it
+   */
+  async relay(overlay: Uint8Array, bundle: Bundle): Promise<boolean> {
+    const { peer, state } = this.#joined(overlay, 'relay')
+    return peer.relay(state, bundle)
+  }
+
+  /**
    * Sends an ephemeral message (typing, presence): signed, pushed to a few validated
    * candidates and forwarded like a fresh bundle (hop-limited), delivered by each peer once,
    * never stored nor synced. With push off, sent once to up to 32 current walk and stumble

@@ -5,7 +5,8 @@
  * alone, ./tracker.ts). Every service owns its state and timers; {@link Peer.stop} stops them.
  */
 import { signBundle, type KeyPair } from '../bundle/sign.js'
-import { maxBundleBytes } from '../bundle/validate.js'
+import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateStructure } from '../bundle/validate.js'
+import { hasIdentityWork } from '../bundle/identity.js'
 import type { Bundle } from '../bundle/types.js'
 import { hex } from '../bytes.js'
 import { BloomwalkError } from '../errors.js'
@@ -304,6 +305,25 @@ export class Peer implements WalkerPeer, Wiring {
     await this.intake.accept(state, [bundle], undefined)
     if (this.#running) this.push.publish(state, bundle)
     return bundle
+  }
+
+  /**
+   * Stores a bundle another key signed as if it were published here (see BloomwalkNode.relay):
+   * checked as a peer's bundle is (structure, room policy, identity work, signature), then
+   * stored, delivered and pushed as fresh. Returns false when it was already stored.
+   */
+  async relay(state: OverlayWalk, bundle: Bundle): Promise<boolean> {
+    const ledger = this.#ledgers.get(state.key)!
+    const check = validateStructure(bundle, { policy: { ...DEFAULT_BUNDLE_POLICY, maxBytes: maxBundleBytes(this.#c.sync.datagramBudget), maxParents: this.#opts.maxParents }, overlay: state.id })
+    if (!check.ok) throw new BloomwalkError('INVALID_ARGUMENT', `not a bundle of this room: ${check.code}`)
+    const refused = ledger.refuses(bundle, state.clock.time)
+    if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
+    if (!hasIdentityWork(bundle, ledger.policy.identityBits)) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', "the bundle's identity nonce lacks the room's proof of work")
+    if (!(this.#opts.verifyBundle ?? defaultVerifyBundle)(bundle)) throw new BloomwalkError('INVALID_ARGUMENT', 'the bundle\'s signature does not verify')
+    const fresh = await this.intake.accept(state, [bundle], undefined)
+    if (fresh.length === 0) return false
+    if (this.#running) this.push.publish(state, bundle)
+    return true
   }
 
   /** Signs and sends an ephemeral message (see BloomwalkNode.sendEphemeral). */

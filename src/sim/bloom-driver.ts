@@ -19,9 +19,11 @@ import type { MemoryTransport, Transport } from '../transport/index.js'
 import { addressKey, decodePacket, type Address } from '../wire/index.js'
 import { Attackers } from './attacker.js'
 import { addCounts, instanceCounts, instanceDrops, sortKeys } from './counts.js'
-import type { Driver, Preload, Published, RetentionFigures } from './driver.js'
+import type { Driver, Preload, Published, RetentionFigures, SpamFigures } from './driver.js'
+import { SpamRun } from './spam-run.js'
 import { BundleTable, InternedStore } from './interned-store.js'
 import { UnreliableTransport } from './unreliable.js'
+import { SIM_IDENTITY_BITS, SpamCountingTransport } from './spammers.js'
 import { addTraffic, type HostRole, type HostTraffic, type SimWorld } from './world.js'
 
 interface Host {
@@ -65,14 +67,19 @@ export class BloomDriver implements Driver {
   readonly #table = new BundleTable()
   readonly #peers: Host[] = []
   readonly #infra: Host[] = []
+  /** Spammer nodes (scenarios with spam): not trusted, not counted as peers. */
+  readonly #spammers: Host[] = []
   #trusted: Address[] = []
   #mailserver: UnreliableTransport | undefined
   #attackers: Attackers | null = null
+  /** The spammers and their nodes (scenarios with spam). */
+  #spam: SpamRun | null = null
 
   constructor(world: SimWorld) {
     this.#world = world
     const policy = world.scenario.policy
-    this.#policy = policy === null ? undefined : roomPolicy(policy)
+    // A room with spammers (even none, the comparison run) asks for identities minted and checked for real.
+    this.#policy = policy === null ? undefined : roomPolicy({ ...policy, ...(world.scenario.spam === null ? {} : { identityBits: SIM_IDENTITY_BITS }) })
     this.overlay = roomId('bloomwalk-sim', this.#policy)
   }
 
@@ -102,6 +109,18 @@ export class BloomDriver implements Driver {
     if (history !== undefined) this.#preload(history())
     // Infrastructure is always online; the mailserver trusts the trackers only.
     for (const h of this.#infra) await this.#start(h, h.role === 'mailserver' ? this.#trusted.slice(0, s.trackers) : [])
+    if (s.spam !== null) {
+      // Bound after everything else, keys and nodes from their own stream: the honest part is that of the run without spammers.
+      const spam = (this.#spam = new SpamRun(w, this.overlay, this.#policy!, s.spam))
+      for (const h of this.#peers) h.transport = spam.count(h.bound)
+      for (let i = 0; i < spam.spammers; i++) {
+        const host = this.#host('spammer', -1, w.bindPublic(), w.spamRng.fork())
+        await this.#start(host, this.#trusted.slice(0, s.trackers))
+        spam.add(host.node!)
+        this.#spammers.push(host)
+      }
+      spam.start()
+    }
     this.#trusted = [...this.#infra.map((h) => h.bound.address()), ...this.#peers.slice(0, s.trustedPeers).map((h) => h.bound.address())]
   }
 
@@ -160,7 +179,7 @@ export class BloomDriver implements Driver {
 
   traffic(): Record<string, TrafficCounters> {
     const out: Record<string, TrafficCounters> = {}
-    for (const h of [...this.#infra, ...this.#peers]) {
+    for (const h of [...this.#infra, ...this.#peers, ...this.#spammers]) {
       addTraffic(out, h.ledger)
       if (h.node !== null) addTraffic(out, h.node.stats().out)
       if (h.offlineAt !== null && h.node !== null) {
@@ -173,7 +192,7 @@ export class BloomDriver implements Driver {
   }
 
   hosts(): HostTraffic[] {
-    return [...this.#infra, ...this.#peers].map((h) => ({ role: h.role, index: h.index, stats: () => h.bound.stats() }))
+    return [...this.#infra, ...this.#peers, ...this.#spammers].map((h) => ({ role: h.role, index: h.index, stats: () => h.bound.stats() }))
   }
 
   /** Drops by reason of `hosts`: their stopped instances' and their running one's. */
@@ -255,8 +274,15 @@ export class BloomDriver implements Driver {
     }
   }
 
+  /** What the spammers did and what it cost the running honest peers (scenarios with spam). */
+  async spam(): Promise<SpamFigures> {
+    const honest = this.#peers.filter((h) => h.node !== null && h.store !== undefined).map((h) => ({ store: h.store!, sentBytes: h.bound.stats().bytesSent, transport: h.transport }))
+    return this.#spam!.report(honest, this.#peers.reduce((t, h) => Math.max(t, h.node?.stats().overlays[0]?.globalTime ?? 0), 0))
+  }
+
   async stop(): Promise<void> {
-    await Promise.all([...this.#infra, ...this.#peers].map((h) => h.transition.then(() => h.node?.stop())))
+    this.#spam?.stop()
+    await Promise.all([...this.#infra, ...this.#peers, ...this.#spammers].map((h) => h.transition.then(() => h.node?.stop())))
     await this.#attackers?.stop()
   }
 

@@ -37,6 +37,8 @@ export interface Driver {
   extra(): Record<string, unknown>
   /** Scenarios with a room policy: what the running peers retain at the end (bloom driver). */
   retention?(): Promise<RetentionFigures>
+  /** Scenarios with spammers: what the spam cost the honest peers (bloom driver). */
+  spam?(): Promise<SpamFigures>
   /** Stops every node. */
   stop(): Promise<void>
 }
@@ -59,6 +61,41 @@ export interface RetentionFigures {
   refusedByPolicy: number
   /** Their bytes (count × the scenario's bundle size). */
   refusedBytes: number
+}
+
+/** What spammers did and what it cost the honest peers (./spammers.ts); means are over the honest peers. */
+export interface SpamFigures {
+  spammers: number
+  /** Identities the spammers minted, and the virtual ms each cost. */
+  identities: number
+  identityMs: number
+  /** Spam bundles the spammers published (their nodes stored them). */
+  published: number
+  /** Spam bundles a peer holding everything published would keep under the room's policy at the end: the most the policy allows a peer to store. */
+  policyBound: number
+  /** Honest peers compared (running at the end). */
+  honestPeers: number
+  /** Bytes sent per honest peer (mean). */
+  sentBytesPerHonestPeer: number
+  /** Bytes of bundles an honest peer stores at the end (mean). */
+  storedBytesPerHonestPeer: number
+  /** Spam bundles an honest peer stores at the end: mean and max. */
+  spamStoredMean: number
+  spamStoredMax: number
+  /** Spam an honest peer sent to others in bundles and push datagrams (mean): bundles and bytes. */
+  spamForwardedPerHonestPeer: number
+  spamForwardedBytesPerHonestPeer: number
+  /** The same room without spammers (same seed), when the run was compared with one. */
+  versusNoSpam: SpamComparison | null
+}
+
+/** A spam run beside the same scenario and seed without spammers. */
+export interface SpamComparison {
+  delivery: { spam: number; noSpam: number }
+  /** Per (message, receiver) latency P90 of honest messages, ms, and spam ÷ no spam. */
+  p90Ms: { spam: number; noSpam: number; ratio: number }
+  sentBytesPerHonestPeer: { spam: number; noSpam: number; ratio: number }
+  storedBytesPerHonestPeer: { spam: number; noSpam: number; ratio: number }
 }
 
 /** An old overlay history to put into the stores before the start (./history.ts). */

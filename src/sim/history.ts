@@ -44,7 +44,7 @@ export function buildHistory(spec: HistorySpec, peers: number, overlay: Uint8Arr
 }
 
 /** What `signBundle` builds, with another Ed25519 implementation (signatures are deterministic, so the bytes are the same). */
-function signWith(draft: { overlay: Uint8Array; globalTime: number; kind: number; body: Uint8Array }, keys: KeyPair, sign: (message: Uint8Array, secretKey: Uint8Array) => Uint8Array): Bundle {
+export function signWith(draft: { overlay: Uint8Array; globalTime: number; kind: number; body: Uint8Array; identityNonce?: Uint8Array }, keys: KeyPair, sign: (message: Uint8Array, secretKey: Uint8Array) => Uint8Array): Bundle {
   const bytes = encodeCanonical({ ...draft, author: keys.publicKey, parents: [], expiresAt: undefined })
   const canonical = bytes.length - SIGNATURE_BYTES
   bytes.set(sign(bundleIdOf(bytes.subarray(0, canonical)), keys.secretKey), canonical)

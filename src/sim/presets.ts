@@ -46,6 +46,7 @@ const BASE: Scenario = {
   trusted: true,
   trustedPeers: 0,
   attack: null,
+  spam: null,
   history: null,
   policy: null,
   store: 'interned',
@@ -86,6 +87,32 @@ function sybil(percent: number, kind: AttackSpec['kind'] = 'silent'): Scenario {
     sampleMs: 10_000,
     churn: { ...BASE.churn, online: 1 },
     attack: { ...(adaptive ? ADAPTIVE_SYBILS : SYBILS), fraction: percent / 100 }
+  })
+}
+
+/**
+ * The room of the spam-* presets: 5 bundles per author per 200 global-time units, the newest
+ * 20 per author, not offered after 2 000 units, deleted after 4 000 (the policy
+ * `npm run measure:spam` used before these presets existed).
+ */
+const SPAM_ROOM: Scenario['policy'] = { quota: { count: 5, window: 200 }, history: 20, pruning: { inactive: 2000, pruned: 4000 } }
+
+/**
+ * 30 honest peers always online on a mobile network, 4 messages each in the first 10
+ * minutes, 15 minutes in all; spammers are `percent` of all nodes and pay
+ * `OPEN_ROOM_POLICY`'s identity cost (20 bits) at 1.5 µs a hash: 1.57 s per identity.
+ */
+function spam(percent: number): Scenario {
+  return preset(`spam-${percent}`, `an open room under spam: ${percent} % of all nodes are spammers minting an identity every 1.57 s (20 bits at 1.5 µs a hash) and filling every identity's quota (30 honest peers, 120 messages)`, {
+    peers: 30,
+    messages: 120,
+    publishWindowMs: 10 * MINUTE,
+    durationMs: 15 * MINUTE,
+    stopWhenComplete: false,
+    sampleMs: 10_000,
+    churn: { ...BASE.churn, online: 1 },
+    policy: SPAM_ROOM,
+    spam: { fraction: percent / 100, identityBits: 20, hashMicros: 1.5, bodyBytes: 100 }
   })
 }
 
@@ -170,6 +197,8 @@ export const PRESETS: Readonly<Record<string, Scenario>> = Object.freeze({
     churn: { online: 0.5, sessionMs: 30 * MINUTE, sessions: 'exponential', mode: 'restart' },
     policy: { pruning: { inactive: 250, pruned: 300 } }
   }),
+  'spam-10': spam(10),
+  'spam-30': spam(30),
   'sybil-10': sybil(10),
   'sybil-30': sybil(30),
   'sybil-50': sybil(50),
@@ -212,6 +241,8 @@ export interface Overrides {
   trusted?: boolean
   /** Honest peers every peer trusts beside the trackers. */
   trustedPeers?: number
+  /** Spammers' share of all nodes (a preset without spammers gets the spam presets' spammers and room). */
+  spammers?: number
   /** Ports per attacker host. */
   attackPorts?: number
   /** Introduction-requests per second per attacker host. */
@@ -265,6 +296,10 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   if (o.churnMode !== undefined) s.churn.mode = o.churnMode
   if (o.catchUp !== undefined) s.catchUp = o.catchUp
   if (o.attackers !== undefined) s.attack = { ...(s.attack ?? SYBILS), fraction: o.attackers }
+  if (o.spammers !== undefined) {
+    s.spam = { ...(s.spam ?? PRESETS['spam-10']!.spam!), fraction: o.spammers }
+    s.policy ??= structuredClone(SPAM_ROOM)
+  }
   if (o.trusted !== undefined) s.trusted = o.trusted
   if (o.bloomAck !== undefined) s.bloomAck = o.bloomAck
   if (o.heardWithin !== undefined) s.heardWithin = o.heardWithin === 0 ? null : o.heardWithin

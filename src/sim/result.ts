@@ -6,7 +6,7 @@ import type { MemoryNetworkStats } from '../transport/index.js'
 import type { TrafficCounters } from '../node/index.js'
 import { percentile, type CurvePoint, type DeliverySummary, type LatencySummary } from './deliveries.js'
 import type { Scenario } from './scenario.js'
-import type { RetentionFigures } from './driver.js'
+import type { RetentionFigures, SpamComparison, SpamFigures } from './driver.js'
 import type { HostRole, HostTraffic } from './world.js'
 
 /** Distribution of a per-peer figure. */
@@ -115,6 +115,8 @@ export interface SimResult {
   network: MemoryNetworkStats
   /** Scenarios with a room policy: what the running peers retain at the end; null otherwise. */
   retention: RetentionFigures | null
+  /** Scenarios with spammers: what they did and cost the honest peers; null otherwise. */
+  spam: SpamFigures | null
   driver: Record<string, unknown>
   /** How fast and at what cost fresh messages spread (DESIGN §13; the `spread` preset). */
   fresh: FreshFigures
@@ -185,4 +187,16 @@ export function byNatKind(kinds: readonly string[], owed: Uint32Array, delivered
       return [k, { receivers: x.receivers, complete: x.complete, ratio: x.owed === 0 ? 1 : Math.round((x.delivered / x.owed) * 1e6) / 1e6 }]
     })
   )
+}
+
+/** A spam run beside the run of the same scenario and seed without spammers (`--spammers 0`). */
+export function compareSpam(spam: SimResult, noSpam: SimResult): SpamComparison {
+  const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : Infinity) : Math.round((a / b) * 1000) / 1000)
+  const pair = (a: number, b: number) => ({ spam: a, noSpam: b, ratio: ratio(a, b) })
+  return {
+    delivery: { spam: spam.delivery.ratio, noSpam: noSpam.delivery.ratio },
+    p90Ms: pair(spam.fresh.latencyMs.p90, noSpam.fresh.latencyMs.p90),
+    sentBytesPerHonestPeer: pair(spam.spam?.sentBytesPerHonestPeer ?? 0, noSpam.spam?.sentBytesPerHonestPeer ?? 0),
+    storedBytesPerHonestPeer: pair(spam.spam?.storedBytesPerHonestPeer ?? 0, noSpam.spam?.storedBytesPerHonestPeer ?? 0)
+  }
 }

@@ -56,7 +56,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
   }
   const historyBundles = s.history?.bundles ?? 0
   const log = new DeliveryLog(s.peers, s.messages + historyBundles, owedPairs(s))
-  const world = new SimWorld(s, options.seed, log, { verify: options.verify })
+  const world = new SimWorld(s, options.seed, log, { verify: options.verify, sign: options.sign })
   const driver = driverFor(world)
   await driver.setup(s.history === null ? undefined : () => historyOf(world, driver, options.sign))
   sampleMemory()
@@ -108,6 +108,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
   const traffic = driver.traffic()
   const extra = driver.extra()
   const retention = s.policy !== null && driver.retention !== undefined ? await driver.retention() : null
+  const spam = s.spam !== null && driver.spam !== undefined ? await driver.spam() : null
   const { curve, latency, messageLatency, latencyQuantiles, ...delivery } = summary
   const result: SimResult = {
     preset: s.name,
@@ -126,6 +127,7 @@ export async function simulate(scenario: Scenario, options: SimOptions): Promise
     network: world.net.stats(),
     driver: extra,
     retention,
+    spam,
     fresh: freshFigures(latencyQuantiles, s.stepIntervalMs, traffic['push']?.bytes ?? 0, (traffic['bundle-request']?.bytes ?? 0) + (traffic['bundles']?.bytes ?? 0), log.owedBytes, typeof extra['bundlesDuplicate'] === 'number' ? extra['bundlesDuplicate'] : 0, s.peers),
     curve,
     run: { wallSeconds: null, cpuSeconds: null, peakRssBytes: null }

@@ -32,6 +32,18 @@ export interface AttackSpec {
   leakPerWalk: number
 }
 
+/** The spammers of a scenario (./spammers.ts). */
+export interface SpamSpec {
+  /** Spammers' share of all nodes: spammers ÷ (spammers + honest peers), in [0, 0.9]; 0 = the same room without spammers. */
+  fraction: number
+  /** Leading zero bits of the identity cost a spammer pays per identity, in virtual time (20: `OPEN_ROOM_POLICY`). */
+  identityBits: number
+  /** Virtual microseconds per identity hash on the spammer's machine. */
+  hashMicros: number
+  /** Body bytes of a spam bundle. */
+  bodyBytes: number
+}
+
 /** The sync protocol a scenario runs; each has a driver (./driver.ts). */
 export type Protocol = 'bloom' | 'mvds-batch' | 'mvds-interactive'
 export const PROTOCOLS: readonly Protocol[] = ['bloom', 'mvds-batch', 'mvds-interactive']
@@ -162,6 +174,12 @@ export interface Scenario {
   trustedPeers: number
   /** Sybil attackers attempting an eclipse (bloom driver, ./attacker.ts); null: none. */
   attack: AttackSpec | null
+  /**
+   * Bloom driver: spammers in the room (./spammers.ts; the spam-* presets), with its policy.
+   * With a spec (even at fraction 0, the same room without spammers) the room's policy asks
+   * for identities of `SIM_IDENTITY_BITS` (./spammers.ts) bits, minted and checked for real.
+   */
+  spam: SpamSpec | null
   history: HistorySpec | null
   /**
    * Bloom driver: the room's policy (DESIGN §14; quota, history, global-time pruning, store
@@ -238,6 +256,13 @@ export function checkScenario(s: Scenario): Scenario {
     if (!(s.attack.requestsPerSecond >= 0 && s.attack.requestsPerSecond <= 1000)) bad('attack.requestsPerSecond', `must be in [0, 1000], got ${s.attack.requestsPerSecond}`)
     prob('attack.trackerShare', s.attack.trackerShare)
     if (s.protocol !== 'bloom') bad('attack', 'needs protocol bloom')
+  }
+  if (s.spam !== null) {
+    if (!(s.spam.fraction >= 0 && s.spam.fraction <= 0.9)) bad('spam.fraction', `must be in [0, 0.9], got ${s.spam.fraction}`)
+    int('spam.identityBits', s.spam.identityBits, 0, 40)
+    if (!(s.spam.hashMicros > 0 && s.spam.hashMicros <= 1e6)) bad('spam.hashMicros', `must be in (0, 1e6], got ${s.spam.hashMicros}`)
+    int('spam.bodyBytes', s.spam.bodyBytes, 0, s.sync.datagramBudget - 200)
+    if (s.protocol !== 'bloom') bad('spam', 'needs protocol bloom')
   }
   if (s.history !== null) {
     int('history.bundles', s.history.bundles, 0, 10_000_000)

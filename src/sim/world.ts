@@ -14,7 +14,7 @@ import { NatLayer, privateHost, publicHost, type NatKind } from './nat.js'
 import type { Scenario } from './scenario.js'
 
 /** What a host is in the run. */
-export type HostRole = 'peer' | 'tracker' | 'mailserver'
+export type HostRole = 'peer' | 'tracker' | 'mailserver' | 'spammer'
 
 /** One bound endpoint, for traffic totals. */
 export interface HostTraffic {
@@ -26,6 +26,8 @@ export interface HostTraffic {
 
 /** Mixed into the seed for {@link SimWorld.mailserverRng} ("mail"). */
 const MAILSERVER_STREAM = 0x6d61696c
+/** Mixed into the seed for {@link SimWorld.spamRng} ("spam"). */
+const SPAM_STREAM = 0x7370616d
 
 /** Virtual start time: large enough that "time 0" never means "never" in node code. */
 export const SIM_EPOCH_MS = 1_000_000
@@ -40,6 +42,8 @@ export class SimWorld {
    * seed-7 run the same churn, publications and peer keys as seed-1, seed-4 and seed-6.
    */
   readonly mailserverRng: SeededRng
+  /** The spammers' own stream (their keys, nodes and bundles), for the same reason: a spam preset's honest peers are those of its run without spammers. */
+  readonly spamRng: SeededRng
   readonly net: MemoryNetwork
   readonly nat: NatLayer | null
   readonly log: DeliveryLog
@@ -52,12 +56,17 @@ export class SimWorld {
   /** Per NAT kind: peers bound behind it so far, and the public IP of its current NAT (scenario `nat.share`). */
   readonly #sharing = new Map<NatKind, { bound: number; publicIp: string }>()
 
-  constructor(scenario: Scenario, seed: number, log: DeliveryLog, options: { verify?: (bundle: Bundle) => boolean } = {}) {
+  /** Ed25519 signing for bundles the simulator makes (preloaded history, spam); undefined: @noble/curves. */
+  readonly sign: ((message: Uint8Array, secretKey: Uint8Array) => Uint8Array) | undefined
+
+  constructor(scenario: Scenario, seed: number, log: DeliveryLog, options: { verify?: (bundle: Bundle) => boolean; sign?: (message: Uint8Array, secretKey: Uint8Array) => Uint8Array } = {}) {
     this.scenario = scenario
+    this.sign = options.sign
     this.verify = sharedVerifier(options.verify)
     this.clock = new ManualClock(SIM_EPOCH_MS)
     this.rng = new SeededRng(seed)
     this.mailserverRng = new SeededRng((seed ^ MAILSERVER_STREAM) >>> 0)
+    this.spamRng = new SeededRng((seed ^ SPAM_STREAM) >>> 0)
     const n = scenario.network
     this.net = new MemoryNetwork({
       clock: this.clock,

@@ -368,9 +368,14 @@ export class CatchUp {
       for (const b of push) xorId(difference, b.id)
       own.pendingCheck = { session: state.session, peer: state.peer, difference, theirs: state.fetchedShort, ambiguous }
     }
-    if (push.length === 0) return
-    counters.pushed += push.length
-    for (const datagram of packDatagrams(push, this.#c.sync.datagramBudget, this.#c.limits.maxBundlesPerDatagram)) {
+    // Not what the peer's time has pruned (DESIGN §14): back from a long absence we still hold,
+    // and our sketch still lists, bundles the room has pruned; the peer would only refuse them.
+    // (The check above is local: it counts them.)
+    const keptAt = this.#c.ledger(overlay)?.keptAt(overlay.peerTime(state.peerKey)) ?? 0
+    const sending = push.filter((b) => b.globalTime >= keptAt)
+    if (sending.length === 0) return
+    counters.pushed += sending.length
+    for (const datagram of packDatagrams(sending, this.#c.sync.datagramBudget, this.#c.limits.maxBundlesPerDatagram)) {
       if (!this.#send(state.peer, overlay, { type: 'bundles', bundles: datagram })) break
     }
   }

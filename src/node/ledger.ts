@@ -156,9 +156,14 @@ export class Ledger {
     return this.#retention.activeFrom(this.clock.time)
   }
 
-  /** Lowest global time the room's policy offers and answers at global time `time` (a peer's reported time). */
-  activeFromAt(time: number): number {
-    return this.#retention.activeFrom(time)
+  /**
+   * Lowest global time a peer that reported global time `peerTime` still keeps (0 when it has
+   * not reported one): what we send it (answers, catch-up's pushes, bundle-requests; DESIGN §14)
+   * starts there. Back from a long absence we still hold bundles the room has pruned until our
+   * clock catches up; sent on, each would cost the peer a drop and us the bytes.
+   */
+  keptAt(peerTime: number | undefined): number {
+    return peerTime === undefined ? 0 : this.#retention.keptFrom(peerTime)
   }
 
   /**

@@ -90,7 +90,9 @@ export class Responder {
     const ledger = this.c.ledger(overlay)
     if (req.sync === undefined || ledger === undefined) return []
     const bloom = BloomFilter.fromWire(req.sync.bloom)
-    const answer = await answerOffer({ ...req.sync, bloom }, { store: this.c.store, overlay: overlay.id, globalTime: ledger.clock.time, rng: this.c.rng, activeFrom: ledger.activeFrom() }, this.c.sync)
+    // Nothing the policy no longer answers, nor what the walker's time has pruned (DESIGN §14).
+    const activeFrom = Math.max(ledger.activeFrom(), ledger.keptAt(req.globalTime))
+    const answer = await answerOffer({ ...req.sync, bloom }, { store: this.c.store, overlay: overlay.id, globalTime: ledger.clock.time, rng: this.c.rng, activeFrom }, this.c.sync)
     return packDatagrams(answer.bundles, this.c.sync.datagramBudget, this.c.limits.maxBundlesPerDatagram)
   }
 }

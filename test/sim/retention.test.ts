@@ -41,8 +41,10 @@ describe('retention (room policy with global-time pruning)', () => {
     expect(t.globalTimeSpan).toBeLessThanOrEqual(PRUNED)
     expect(t.peakStored).toBeLessThan(r.scenario.messages)
     // Catch-up once fetched what a returning peer still held but the room had pruned: 1.78 % of
-    // all bytes here; served only within the requester's active range, 0.72 %.
-    expect(t.refusedBytes / r.bandwidth.bytes).toBeLessThan(0.012)
+    // all bytes here; served only within the requester's active range, 0.72 % (1.10 % later);
+    // since catch-up's pushes and walk answers also skip what the peer's time has pruned, 0.
+    // The DESIGN goal is ≤ 1 % of all bytes.
+    expect(t.refusedBytes / r.bandwidth.bytes).toBeLessThanOrEqual(0.01)
   })
 
   it('a scenario without a policy reports no retention; a policy needs the bloom protocol and must be valid', async () => {

@@ -31,7 +31,7 @@ export interface BundleRequestComponents {
   readonly counters: Pick<Counters, 'drop'>
   send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
   /** The overlay's ledger: what we hold, and the room's active range (undefined: nothing to serve). */
-  ledger(overlay: Overlay): Pick<Ledger, 'clock' | 'activeFrom' | 'activeFromAt'> | undefined
+  ledger(overlay: Overlay): Pick<Ledger, 'clock' | 'activeFrom' | 'keptAt'> | undefined
 }
 
 /** What answering uses of the walker's state of the overlay: the requester's reported global time. */
@@ -58,8 +58,8 @@ export interface WantedBundles {
  * Answers a request for bundles by id (a bundle-request, or the `fetch` of a
  * symbols-request): the ids we hold, within four response budgets and the anti-amplification
  * limit; ids we do not hold are ignored, and so are bundles the room's policy no longer
- * answers (DESIGN §14) at our global time or at the requester's last reported one, whichever
- * is later: a peer back from a long absence still holds bundles the room has pruned, and
+ * answers (DESIGN §14) at our global time or has pruned at the requester's last reported
+ * one (`Ledger.keptAt`): a peer back from a long absence still holds bundles the room has pruned, and
  * catch-up's difference lists them, but the requester would only refuse them. A short id
  * (docs/reconcile.md §14) is answered with every bundle held under it (at most
  * MAX_SHORT_ID_MATCHES): ids that collide on their hash fall back to their full ids here; a
@@ -73,7 +73,7 @@ export async function serveBundles(ctx: BundleRequestComponents, from: Address, 
   const found: Bundle[] = []
   let bytes = 0
   const peerTime = overlay.peerTime(addressKey(from))
-  const activeFrom = Math.max(ledger.activeFrom(), peerTime === undefined ? 0 : ledger.activeFromAt(peerTime))
+  const activeFrom = Math.max(ledger.activeFrom(), ledger.keptAt(peerTime))
   for (const id of ids) {
     if (bytes >= budget) break
     const b = await ctx.store.get(overlay.id, id)

@@ -3,7 +3,7 @@
  * presets (src/sim/presets.ts; the spammer model is src/sim/spammers.ts) and the same room
  * and seed without spammers, and prints them side by side:
  *
- *   npm run measure:spam -- [--peers 30] [--minutes 15] [--seed 1] [--json]
+ *   npm run measure:spam -- [--peers 20] [--minutes 8] [--seed 1] [--json]
  *
  * The same figures as `bloomwalk sim --preset spam-10` (which runs the no-spam comparison
  * itself): honest delivery, honest P90 latency, bytes sent and stored per honest peer, spam
@@ -24,8 +24,8 @@ async function main(): Promise<void> {
     const i = args.indexOf(`--${name}`)
     return i >= 0 ? Number(args[i + 1]) : fallback
   }
-  const peers = option('peers', 30)
-  const minutes = option('minutes', 15)
+  const peers = option('peers', 20)
+  const minutes = option('minutes', 8)
   const seed = option('seed', 1)
   if (!(Number.isInteger(peers) && peers >= 2 && peers <= 200) || !(minutes > 0 && minutes <= 120) || !Number.isInteger(seed)) {
     process.stderr.write('usage: spam-room [--peers 2..200] [--minutes 1..120] [--seed n] [--json]\n')

@@ -21,6 +21,7 @@ import { isSketchStore, type BundleStore } from '../store/types.js'
 import { isSyncable, type SyncConfig } from '../sync/config.js'
 import { OfferBuilder } from '../sync/offer.js'
 import type { RetentionRefusal } from '../sync/retention.js'
+import { RecentlyStored } from './recently-stored.js'
 import { OverlayRetention } from './retention.js'
 import { persistSketch, restoreSketch } from './sketch-persistence.js'
 import type { Counters } from './stats.js'
@@ -73,6 +74,8 @@ export class Ledger {
   #expiryCursor = 0
   /** Ids (hex) of bundles being written right now: a duplicate arriving meanwhile is skipped. */
   readonly #arriving = new Set<string>()
+  /** The last bundles stored (by short id and global time), for the push path's look-ups. */
+  readonly recent = new RecentlyStored()
 
   private constructor(c: LedgerComponents, id: Uint8Array, o: { start: number; stored: number; init: LedgerInit }) {
     this.#c = c
@@ -182,6 +185,7 @@ export class Ledger {
       this.#arriving.delete(key)
     }
     if (!added) return 'duplicate'
+    this.recent.stored(b)
     const evict = this.#retention.stored(b)
     if (b.expiresAt !== undefined) this.#expiring++
     this.clock.observe(b.globalTime, b.author, now)
@@ -213,6 +217,7 @@ export class Ledger {
   /** Deletes a stored bundle and keeps every figure in step; `indexed`: false when the policy's index already dropped it. */
   async #forget(b: Bundle, indexed = true): Promise<boolean> {
     if (!(await this.#c.store.delete(this.id, b.id))) return false
+    this.recent.removed(b)
     this.#stored--
     if (b.expiresAt !== undefined) this.#expiring--
     if (isSyncable(this.#c.sync, b.kind)) this.sketch.remove(b.id)

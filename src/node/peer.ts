@@ -104,9 +104,11 @@ export class Peer implements WalkerPeer, Wiring {
       accept: (overlay, bundles, from) => this.intake.accept(overlay, bundles, from),
       acceptEphemeral: (overlay, bundles, from) => this.intake.acceptEphemeral(overlay, bundles, from),
       has: async (overlay, id) => (await store.has(overlay.id, id)) === true,
-      hasShort: async (overlay, short) => (await store.byShortId(overlay.id, short)).length > 0,
+      // Announced ids are fresh: held, they were stored lately (src/node/recently-stored.ts).
+      hasShort: async (overlay, short) => ledger(overlay)?.recent.idOf(short) !== undefined,
       pushed: (overlay) => ledger(overlay)?.builder.onPushed(),
       holdsAt: async (overlay, globalTime) => {
+        if (ledger(overlay)?.recent.holdsAt(globalTime) === true) return true
         for await (const _ of store.range({ overlay: overlay.id, from: globalTime, to: globalTime, maxRows: 1 })) return true
         return false
       }

@@ -9,6 +9,7 @@ import { addressKey, type Address, type BundleRequest } from '../../wire/index.j
 import { packDatagrams } from '../../sync/pack.js'
 import type { Bundle } from '../../bundle/types.js'
 import { equalBytes } from '../../bytes.js'
+import { SHORT_ID_BYTES } from '../../reconcile/index.js'
 import { isSyncable, type SyncConfig } from '../../sync/config.js'
 import type { BundleStore } from '../../store/types.js'
 import type { DecodeLimits, Packet } from '../../wire/index.js'
@@ -31,7 +32,7 @@ export interface BundleRequestComponents {
   readonly counters: Pick<Counters, 'drop'>
   send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
   /** The overlay's ledger: what we hold, and the room's active range (undefined: nothing to serve). */
-  ledger(overlay: Overlay): Pick<Ledger, 'clock' | 'activeFrom' | 'keptAt'> | undefined
+  ledger(overlay: Overlay): Pick<Ledger, 'clock' | 'activeFrom' | 'keptAt' | 'recent'> | undefined
 }
 
 /** What answering uses of the walker's state of the overlay: the requester's reported global time. */
@@ -83,7 +84,10 @@ export async function serveBundles(ctx: BundleRequestComponents, from: Address, 
   }
   for (const short of [...(want.shortIds ?? []), ...(want.shortPrefixes ?? [])]) {
     if (bytes >= budget) break
-    for (const b of await ctx.store.byShortId(overlay.id, short)) {
+    // A bundle stored lately (an announced one) by its id, without a scan of the short-id index.
+    const recent = short.length === SHORT_ID_BYTES ? ledger.recent.idOf(short) : undefined
+    const lately = recent === undefined ? undefined : await ctx.store.get(overlay.id, recent)
+    for (const b of lately !== undefined ? [lately] : await ctx.store.byShortId(overlay.id, short)) {
       if (b.globalTime < activeFrom || found.some((f) => equalBytes(f.id, b.id))) continue
       found.push(b)
       bytes += b.bytes.length

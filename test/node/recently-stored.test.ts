@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest'
+import { RecentlyStored } from '../../src/node/recently-stored.js'
+import { shortOf } from '../../src/node/push-wants.js'
+import { makeBundles } from '../helpers/bundles.js'
+
+describe('RecentlyStored (the push path\'s look-ups without a store scan)', () => {
+  it('names the last bundles by short id and global time, forgets the oldest past its bound and what was deleted', () => {
+    const recent = new RecentlyStored(8)
+    const bundles = makeBundles(12, { sequential: true })
+    for (const b of bundles) recent.stored(b)
+    recent.stored(bundles[11]!) // a repeat changes nothing
+    expect(recent.size).toBe(8)
+    for (const b of bundles.slice(0, 4)) {
+      expect(recent.idOf(shortOf(b.id))).toBeUndefined()
+      expect(recent.holdsAt(b.globalTime)).toBe(false)
+    }
+    for (const b of bundles.slice(4)) {
+      expect(recent.idOf(shortOf(b.id))).toEqual(b.id)
+      expect(recent.holdsAt(b.globalTime)).toBe(true)
+    }
+    recent.removed(bundles[5]!)
+    expect(recent.idOf(shortOf(bundles[5]!.id))).toBeUndefined()
+    expect(recent.holdsAt(bundles[5]!.globalTime)).toBe(bundles.slice(4).some((b, i) => i !== 1 && b.globalTime === bundles[5]!.globalTime))
+    expect(recent.size).toBe(7)
+  })
+})

@@ -13,7 +13,7 @@ import { nativeEd25519Works } from './native-verify.js'
 /** DER prefix of an Ed25519 PKCS#8 private key; the 32-byte seed follows. */
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 
-/** Imported secret keys, per key-pair object (a node signs with one or a few; collected with them). */
+/** Per process by design (an import is a pure function of the key pair), one per key-pair object, collected with it. */
 const imported = new WeakMap<KeyPair, KeyObject>()
 
 /** Signs with node:crypto; throws where the runtime lacks Ed25519 (use {@link defaultSign}). */

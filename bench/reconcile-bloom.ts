@@ -83,7 +83,7 @@ async function walking(link: Link, side: Side): Promise<Walking> {
   // Steady state: the peer's address answered us before (validated), and it is a candidate.
   const other = link.peer(side)
   guard.validate(other.key)
-  overlay.candidates.recordWalkReply(other.key, { lan: other.address, wan: other.address, connectionType: 'public' }, link.clock.now())
+  overlay.recordWalkReply(other.key, { lan: other.address, wan: other.address, connectionType: 'public' }, link.clock.now())
   return { peer, overlay, ledger, handlers: peer.handlers(), counters }
 }
 

@@ -115,7 +115,7 @@ export async function codedSymbols(link: Link, a: Services, b: Services): Promis
   const out: SymbolsOutcome = { end: 'unfinished', symbols: 0, requested: 0, symbolsRequests: 0, bundleRequests: 0, newerFetches: 0, newerFetched: 0, weLack: 0, theyLack: 0, notServed: 0, firstEstimate: null, drops: {} }
   const services = (side: Side): Services => (side === a.side ? a : b)
   // B met A on A's walk: a walk candidate, whose requests it answers.
-  b.state.candidates.recordStumble(a.side.key, { lan: a.side.address, wan: a.side.address, connectionType: 'public' }, link.clock.now())
+  b.state.recordStumble(a.side.key, { lan: a.side.address, wan: a.side.address, connectionType: 'public' }, link.clock.now())
   let session: SymbolSession | undefined
 
   // src/node/dispatcher.ts, for the packet types of catch-up.

@@ -151,6 +151,15 @@ describe('architecture', () => {
     expect(writes.test(sources.find((s) => s.path === 'node/ledger.ts')!.text)).toBe(true)
   })
 
+  it("lets only the walker's OverlayWalk write an overlay's candidate table (intake and the trusted list call its methods)", () => {
+    const writes = /\b(?:candidates|table)\.(?:addTrusted|recordWalk|recordWalkReply|recordStumble|recordIntro|recordUseful|walkTimedOut|remove|purge|pickIntroduction)\(|\bnew CandidateTable\(/
+    const offenders = (files: readonly { path: string; text: string }[]): string[] => files.filter((s) => s.path !== 'node/overlay.ts' && writes.test(s.text)).map((s) => s.path)
+    expect(offenders(sources.filter((s) => SHELLS.includes(s.path.split('/')[0]!)))).toEqual([])
+    expect(writes.test(sources.find((s) => s.path === 'node/overlay.ts')!.text)).toBe(true)
+    // The check itself: a write around the OverlayWalk is found.
+    expect(offenders([{ path: 'node/intake.ts', text: 'state.candidates.recordUseful(key, now)' }])).toEqual(['node/intake.ts'])
+  })
+
   it('gives no service of the node a component it does not use (each …Components member is read somewhere)', () => {
     expect(unusedComponents(sources)).toEqual([])
     // The check itself: a member nothing reads is found.

@@ -156,7 +156,7 @@ export class BundleIntake {
     }
     ledger.settle(fresh, from === undefined ? undefined : addressKey(from))
     // A peer that gave us something new is a walk target of its own, not one more port of its host.
-    if (from !== undefined && fresh.length > 0) state.candidates.recordUseful(addressKey(from), ctx.clock.now())
+    if (from !== undefined && fresh.length > 0) state.recordUseful(addressKey(from), ctx.clock.now())
     for (const bundle of fresh) this.#request(ctx, state, from, (await delivery?.stored(bundle, from)) ?? [])
     return fresh
   }

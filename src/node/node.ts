@@ -145,7 +145,7 @@ export class BloomwalkNode {
     // After a stop(), overlays joined before walk again (join() returns early for them).
     for (const state of this.#overlays.values()) if (!this.#walker.isWalking(state)) this.#walk(state)
     this.#wiring.started()
-    for (const t of trusted ?? []) for (const o of this.#overlays.values()) o.candidates.addTrusted(addressKey(t))
+    for (const t of trusted ?? []) for (const o of this.#overlays.values()) o.addTrusted(addressKey(t))
   }
 
   /** Stops walking and detaches from the transport; waits for handlers in flight. Idempotent. The caller closes the transport and store it supplied. */
@@ -179,7 +179,7 @@ export class BloomwalkNode {
     const state = await this.#wiring.open(overlay.slice(), policy)
     this.#overlays.set(state.key, state)
     await this.#wiring.resume(state)
-    for (const t of this.#opts.trusted ?? []) state.candidates.addTrusted(addressKey(t))
+    for (const t of this.#opts.trusted ?? []) state.addTrusted(addressKey(t))
     if (this.#running) this.#walk(state)
   }
 

@@ -264,7 +264,7 @@ export class Peer implements WalkerPeer, Wiring {
   walkMembers(group: Uint8Array): boolean {
     const state = this.#c.overlays.get(hex(group))
     if (this.mvds === undefined || state === undefined || !this.mvds.walks(group)) return false
-    for (const at of this.mvds.memberAddresses(group)) state.candidates.addTrusted(addressKey(at))
+    for (const at of this.mvds.memberAddresses(group)) state.addTrusted(addressKey(at))
     return true
   }
 

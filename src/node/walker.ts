@@ -171,7 +171,7 @@ export class Walker implements WalkerView {
   /** One walk step of one overlay. */
   async #step(overlay: OverlayWalk): Promise<void> {
     const now = this.c.clock.now()
-    overlay.candidates.purge(now)
+    overlay.purgeCandidates(now)
     this.punctures.expire(now)
     // Within the drawn category, peers that have forwarded us a bundle first: a Sybil that
     // forwards nothing is walked to only when no forwarder of that category is eligible.
@@ -216,15 +216,15 @@ export class Walker implements WalkerView {
             barrenFromForwardersOnly: true,
             retry: o.retry ?? o.followUp
           })
-    overlay.candidates.recordWalk(key, now)
+    overlay.recordWalk(key, now)
     const cancelTimeout = clock.setTimeout(() => {
       if (this.requests.expire(identifier) === undefined) return
       counters.walkTimeouts++
       // An address that never proved it receives, and did not answer now: forget it (a trusted one stays).
       const unanswered = probe && !guard.isValidated(key) && overlay.candidates.get(key)?.trusted === false
-      overlay.candidates.walkTimedOut(key, clock.now())
+      overlay.walkTimedOut(key, clock.now())
       if (unanswered) {
-        overlay.candidates.remove(key)
+        overlay.removeCandidate(key)
         counters.probesDropped++
       }
     }, this.init.requestTimeoutMs)

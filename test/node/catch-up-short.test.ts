@@ -79,8 +79,8 @@ async function pair(aBundles: Bundle[], bBundles: Bundle[], seed: number, lose: 
   const b = await make(bBundles, 7002)
   sides.push(a, b)
   // Each met the other on a walk: a walk candidate, whose requests it answers.
-  a.state.candidates.recordStumble(addressKey(b.address), { lan: b.address, wan: b.address, connectionType: 'public' }, clock.now())
-  b.state.candidates.recordStumble(addressKey(a.address), { lan: a.address, wan: a.address, connectionType: 'public' }, clock.now())
+  a.state.recordStumble(addressKey(b.address), { lan: b.address, wan: b.address, connectionType: 'public' }, clock.now())
+  b.state.recordStumble(addressKey(a.address), { lan: a.address, wan: a.address, connectionType: 'public' }, clock.now())
   const drain = async (): Promise<void> => {
     for (let n = 0; n < 10_000; n++) {
       await a.catchUp.settled()
@@ -206,7 +206,7 @@ describe('catch-up over short ids', () => {
     const ledger = await Ledger.open({ store, sync: DEFAULT_SYNC_CONFIG, rng: new SeededRng(1), log: silentLogger, counters: new Counters(), expired: () => {} }, OVERLAY)
     const state = new OverlayWalk(OVERLAY, { clock: ledger.clock })
     const from = { host: '10.0.0.9', port: 9 }
-    state.candidates.recordStumble(addressKey(from), { lan: from, wan: from, connectionType: 'public' }, 1_000_000)
+    state.recordStumble(addressKey(from), { lan: from, wan: from, connectionType: 'public' }, 1_000_000)
     await serveBundles({ counters: new Counters(), store: colliding, sync: DEFAULT_SYNC_CONFIG, limits: DEFAULT_DECODE_LIMITS, send: (_t, _o, p) => sent.push(p) > 0, ledger: () => ledger }, from, state, { ids: [], shortIds: [short] })
     const served = sent.flatMap((p) => (p.type === 'bundles' ? p.bundles.map((b) => Buffer.from(b.id).toString('hex')) : []))
     expect(served.sort()).toEqual([x, y].map((b) => Buffer.from(b.id).toString('hex')).sort())

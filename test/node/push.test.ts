@@ -241,7 +241,7 @@ describe('PushService bounds', () => {
     const overlay = new OverlayWalk(new Uint8Array(32).fill(7), {})
     const sent: { to: Address; packet: Packet }[] = []
     const peers = Array.from({ length: 20 }, (_, i) => ({ host: `10.0.${i}.1`, port: 1000 + i }))
-    for (const p of peers) overlay.candidates.recordStumble(`${p.host}:${p.port}`, { lan: p, wan: p, connectionType: 'public' }, 0)
+    for (const p of peers) overlay.recordStumble(`${p.host}:${p.port}`, { lan: p, wan: p, connectionType: 'public' }, 0)
     const held = new Set<string>()
     const push = new PushService({ announceFanout: 0, ...overrides }, {
       clock,

@@ -19,7 +19,7 @@ export async function onIntroductionRequest(w: IntroductionRequestWalker, from: 
   const now = clock.now()
   const key = addressKey(from)
   guard.checkToken(key, req.token)
-  overlay.candidates.recordStumble(key, { lan: req.sourceLan, wan: req.sourceWan, connectionType: req.connectionType }, now)
+  overlay.recordStumble(key, { lan: req.sourceLan, wan: req.sourceWan, connectionType: req.connectionType }, now)
   // Only a validated address's view of us is a WAN vote: spoofed requests must not choose our WAN
   // address (70 of them made a peer's address "ours", and its datagrams were dropped as self; issue 8).
   if (guard.isValidated(key)) w.voter.vote(from, req.destination, req.sourceWan)
@@ -30,7 +30,7 @@ export async function onIntroductionRequest(w: IntroductionRequestWalker, from: 
   }
   w.peer?.walkedBy(from, overlay, req, guard.isValidated(key))
 
-  const introduced = req.advice ? overlay.candidates.pickIntroduction(key, req.connectionType, req.sourceWan.host, now, rng) : undefined
+  const introduced = req.advice ? overlay.pickIntroduction(key, req.connectionType, req.sourceWan.host, now, rng) : undefined
   // The introduced peer's WAN address is where we reach it: our own observation, not its claim.
   const introducedWan = introduced === undefined ? undefined : (parseAddressKey(introduced.key) ?? undefined)
   /** Sends the response (and the puncture-request); true when the answer `datagrams` must be held back. */

@@ -24,7 +24,7 @@ export function onIntroductionResponse(w: IntroductionResponseWalker, from: Addr
   }
   // It received our random identifier at this address: the address is proven.
   guard.validate(key)
-  overlay.candidates.recordWalkReply(key, { lan: res.sourceLan, wan: res.sourceWan, connectionType: res.connectionType }, now)
+  overlay.recordWalkReply(key, { lan: res.sourceLan, wan: res.sourceWan, connectionType: res.connectionType }, now)
   w.voter.vote(from, res.destination, res.sourceWan)
   if (res.globalTime > 0) {
     // One median vote per /24 (IPv4) or /48 (IPv6): many ports or hosts of one subnet are one peer (issue 8).
@@ -37,6 +37,6 @@ export function onIntroductionResponse(w: IntroductionResponseWalker, from: Addr
   if (intro === undefined) return
   const target = chooseAddress(intro.lan, intro.wan, w.wan().host)
   if (w.isSelf(target) || w.isSelf(intro.wan)) return
-  overlay.candidates.recordIntro(addressKey(target), { lan: intro.lan, wan: intro.wan }, now)
+  overlay.recordIntro(addressKey(target), { lan: intro.lan, wan: intro.wan }, now)
   w.punctures.expect(res.identifier, [intro.lan, intro.wan], now)
 }

@@ -19,5 +19,5 @@ export function onPuncture(w: PunctureWalker, from: Address, overlay: OverlayWal
   }
   // It is reaching out now: our probe to it need not wait out the interval of earlier ones its NAT dropped.
   w.c.guard.punctured(addressKey(from))
-  if (overlay.candidates.recordIntro(addressKey(from), { lan: p.sourceLan, wan: p.sourceWan }, now) !== undefined) w.peer?.punctured(overlay, from)
+  if (overlay.recordIntro(addressKey(from), { lan: p.sourceLan, wan: p.sourceWan }, now) !== undefined) w.peer?.punctured(overlay, from)
 }

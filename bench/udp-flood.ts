@@ -1,7 +1,7 @@
 /**
  * A node's socket under a datagram flood over loopback UDP (issue 21, item 5):
  *
- *   npm run measure:flood -- [--kind offer|tiny] [--seconds 5] [--rates 2000,10000] [--buffer 4194304] [--honest-rate 200] [--settle 10] [--bundles 2000] [--json]
+ *   npm run measure:flood -- [--kind offer|tiny] [--seconds 5] [--rates 2000,10000] [--buffer 4194304] [--honest-rate 200] [--settle 10,30,60] [--bundles 2000] [--semi-space MB] [--diagnose] [--json]
  *
  * The node runs in a child process (a peer holding `--bundles` bundles in LevelDB, the store
  * the CLI uses, in a temporary directory; it does not walk). This process floods it from
@@ -16,8 +16,13 @@
  * column of /proc/net/udp) as a share of what reached it; the share of the honest datagrams
  * that never reached the node's `onPacket` (on loopback only the receive buffer loses
  * them); the node's CPU (share of one core from /proc/PID/stat over the flood and the
- * drain); its RSS before the flood, at its peak (VmHWM) and `--settle` seconds after the
- * flood ended. Loopback only; every loop is bounded by `--seconds` and `--settle`.
+ * drain); its RSS before the flood, at its peak (VmHWM), when the drain ended and at each
+ * of the `--settle` times after that (default 10, 30 and 60 s), with the V8 heap's used and
+ * total size (and its spaces) beside each. `--diagnose` (a diagnostic, not how a node runs):
+ * the child runs with --expose-gc and also reports what is live after a full collection,
+ * before the flood and after the last `--settle` sample. `--semi-space MB` runs the node with
+ * V8's young generation capped (`node --max-semi-space-size=MB`). Loopback only; every loop is
+ * bounded by `--seconds` and `--settle`.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { createSocket, type Socket } from 'node:dgram'
@@ -27,6 +32,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { getHeapSpaceStatistics } from 'node:v8'
 import { BloomFilter } from '../src/bloom/index.js'
 import { SystemClock } from '../src/env/clock.js'
 import { CryptoRng } from '../src/env/crypto-rng.js'
@@ -57,6 +63,22 @@ interface ChildReport {
   heapUsedMB: number
   heapTotalMB: number
   externalMB: number
+  arrayBuffersMB: number
+  /** v8.getHeapSpaceStatistics(): each space's committed and used size, MB. */
+  spaces: Record<string, { sizeMB: number; usedMB: number }>
+}
+
+/** The node's memory at one moment, MB: VmRSS and process.memoryUsage(). */
+export interface MemorySample {
+  /** Seconds after the flood ended (its drain included); 0 before it. */
+  seconds: number
+  rssMB: number
+  heapUsedMB: number
+  heapTotalMB: number
+  externalMB: number
+  arrayBuffersMB: number
+  /** The V8 heap's spaces (new, old, code, large objects, …): committed and used, MB. */
+  spaces: Record<string, { sizeMB: number; usedMB: number }>
 }
 
 export interface FloodRun {
@@ -73,14 +95,16 @@ export interface FloodRun {
   honestLostShare: number
   /** CPU seconds of the node ÷ wall seconds, over the flood and the drain. */
   cpuShare: number
-  rssBeforeMB: number
+  /** Before the flood. */
+  before: MemorySample
+  /** VmHWM: the most resident at any time, MB. */
   rssPeakMB: number
-  rssAfterMB: number
-  /** The node's V8 heap in use before the flood and `--settle` seconds after it, MB (what RSS holds beyond it is memory V8 and the allocator keep). */
-  heapBeforeMB: number
-  heapAfterMB: number
-  heapTotalAfterMB: number
-  externalAfterMB: number
+  /** At the end of the drain (`seconds` 0 after it). */
+  drained: MemorySample
+  /** At each `--settle` time after the drain (what RSS holds beyond the heap is memory V8 and the allocator keep). */
+  after: MemorySample[]
+  /** `--diagnose`: the same after a full collection (gc(), the child runs with --expose-gc), before the flood and after the last `--settle` sample: what is live. */
+  live?: { before: MemorySample; after: MemorySample }
   /** Datagrams the node read during the flood and the drain. */
   answered: number
   /** Offers the node answered without bundles (too many answers in progress). */
@@ -126,13 +150,22 @@ async function child(options: { buffer: number | undefined; bundles: number }): 
     received: raw.stats().datagramsReceived,
     answersDeferred: node.stats().answersDeferred,
     answersShed: node.stats().answersShed,
-    heapUsedMB: process.memoryUsage().heapUsed / MB,
-    heapTotalMB: process.memoryUsage().heapTotal / MB,
-    externalMB: process.memoryUsage().external / MB
+    ...heap()
   })
+  const heap = (): Pick<ChildReport, 'heapUsedMB' | 'heapTotalMB' | 'externalMB' | 'arrayBuffersMB' | 'spaces'> => {
+    const m = process.memoryUsage()
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name.replace(/_space$/, ''), { sizeMB: x.space_size / MB, usedMB: x.space_used_size / MB }]))
+    return { heapUsedMB: m.heapUsed / MB, heapTotalMB: m.heapTotal / MB, externalMB: m.external / MB, arrayBuffersMB: m.arrayBuffers / MB, spaces }
+  }
   process.on('message', (m: unknown) => {
     if (m === 'report') process.send?.(report())
-    else if (m === 'stop')
+    else if (m === 'gc') {
+      // --diagnose only (the child then runs with --expose-gc): what is live after a full collection.
+      const gc = (globalThis as { gc?: () => void }).gc
+      gc?.()
+      gc?.()
+      process.send?.(report())
+    } else if (m === 'stop')
       void (async () => {
         await node.stop()
         await store.close()
@@ -192,8 +225,19 @@ async function paced(socket: Socket, to: Address, rate: number, until: number, m
   return sent
 }
 
-export async function floodRun(options: { rate: number; buffer: number | undefined; seconds: number; honestRate: number; settleSeconds: number; bundles: number; kind: FloodKind }): Promise<FloodRun> {
-  const proc = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify({ buffer: options.buffer, bundles: options.bundles })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+/** VmRSS of the child and its process.memoryUsage(), `seconds` after the flood. */
+async function sample(proc: ChildProcess, seconds: number, message: 'report' | 'gc' = 'report'): Promise<MemorySample> {
+  proc.send(message)
+  const r = await ask(proc)
+  const { rss } = await memory(proc.pid!)
+  return { seconds, rssMB: rss, heapUsedMB: r.heapUsedMB, heapTotalMB: r.heapTotalMB, externalMB: r.externalMB, arrayBuffersMB: r.arrayBuffersMB, spaces: r.spaces }
+}
+
+export async function floodRun(options: { rate: number; buffer: number | undefined; seconds: number; honestRate: number; settleSeconds: readonly number[]; bundles: number; kind: FloodKind; diagnose?: boolean; semiSpaceMB?: number }): Promise<FloodRun> {
+  const proc = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify({ buffer: options.buffer, bundles: options.bundles })], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...(options.diagnose === true ? ['--expose-gc'] : []), ...(options.semiSpaceMB === undefined ? [] : [`--max-semi-space-size=${options.semiSpaceMB}`])]
+  })
   try {
     const ready = await ask(proc)
     const pid = proc.pid!
@@ -219,7 +263,8 @@ export async function floodRun(options: { rate: number; buffer: number | undefin
     // One filter, re-salted by identifier: building 10 000 filters a second would load this process, not the node.
     const floodPackets = Array.from({ length: 64 }, (_, i) => request(floodFrom, i + 1, options.kind === 'offer'))
     await sleep(1000)
-    const before = await memory(pid)
+    const liveBefore = options.diagnose === true ? await sample(proc, 0, 'gc') : undefined
+    const before = await sample(proc, 0)
     const dropsBefore = await socketDrops(ready.port)
     const cpuBefore = await cpuSeconds(pid)
     proc.send('report')
@@ -241,8 +286,14 @@ export async function floodRun(options: { rate: number; buffer: number | undefin
     const cpu = (await cpuSeconds(pid)) - cpuBefore
     const drops = (await socketDrops(ready.port)) - dropsBefore
     const peak = await memory(pid)
-    await sleep(options.settleSeconds * 1000)
-    const after = await memory(pid)
+    const drainedAt = performance.now()
+    const drained = await sample(proc, 0)
+    const after: MemorySample[] = []
+    for (const s of [...options.settleSeconds].sort((a, b) => a - b)) {
+      await sleep(Math.max(0, drainedAt + s * 1000 - performance.now()))
+      after.push(await sample(proc, s))
+    }
+    const liveAfter = options.diagnose === true ? await sample(proc, after.at(-1)?.seconds ?? 0, 'gc') : undefined
     proc.send('report')
     const settled = await ask(proc)
     flooder.close()
@@ -257,13 +308,11 @@ export async function floodRun(options: { rate: number; buffer: number | undefin
       kernelDropShare: drops / (drops + read),
       honestLostShare: 1 - (report.bySource[String(honestFrom.port)] ?? 0) / honestSent,
       cpuShare: cpu / wall,
-      rssBeforeMB: before.rss,
+      before,
       rssPeakMB: peak.peak,
-      rssAfterMB: after.rss,
-      heapBeforeMB: ready.heapUsedMB,
-      heapAfterMB: settled.heapUsedMB,
-      heapTotalAfterMB: settled.heapTotalMB,
-      externalAfterMB: settled.externalMB,
+      drained,
+      after,
+      ...(liveBefore === undefined || liveAfter === undefined ? {} : { live: { before: liveBefore, after: liveAfter } }),
       answered: report.received - receivedBefore,
       answersShed: settled.answersShed
     }
@@ -284,34 +333,39 @@ export async function floodRun(options: { rate: number; buffer: number | undefin
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { child: { type: 'string' }, kind: { type: 'string' }, seconds: { type: 'string' }, rates: { type: 'string' }, buffer: { type: 'string' }, 'honest-rate': { type: 'string' }, settle: { type: 'string' }, bundles: { type: 'string' }, json: { type: 'boolean' } }
+    options: { child: { type: 'string' }, kind: { type: 'string' }, seconds: { type: 'string' }, rates: { type: 'string' }, buffer: { type: 'string' }, 'honest-rate': { type: 'string' }, settle: { type: 'string' }, bundles: { type: 'string' }, json: { type: 'boolean' }, diagnose: { type: 'boolean' }, 'semi-space': { type: 'string' } }
   })
   if (values.child !== undefined) return child(JSON.parse(values.child) as { buffer: number | undefined; bundles: number })
   const seconds = Number(values.seconds ?? 5)
   const rates = (values.rates ?? '2000,10000').split(',').map(Number)
   const larger = Number(values.buffer ?? 4 * MB)
   const honestRate = Number(values['honest-rate'] ?? 200)
-  const settleSeconds = Number(values.settle ?? 10)
+  const settleSeconds = (values.settle ?? '10,30,60').split(',').map(Number)
   const bundles = Number(values.bundles ?? 2000)
   const kind = (values.kind ?? 'offer') as FloodKind
-  if (![seconds, larger, honestRate, settleSeconds, bundles, ...rates].every((n) => Number.isFinite(n) && n > 0) || seconds > 60 || settleSeconds > 120 || (kind !== 'offer' && kind !== 'tiny')) {
-    console.error('usage: udp-flood [--kind offer|tiny] [--seconds 1..60] [--rates R,R] [--buffer BYTES] [--honest-rate R] [--settle 1..120] [--bundles N] [--json]')
+  const semiSpaceMB = values['semi-space'] === undefined ? undefined : Number(values['semi-space'])
+  if (![seconds, larger, honestRate, ...settleSeconds, bundles, ...rates].every((n) => Number.isFinite(n) && n > 0) || seconds > 60 || settleSeconds.some((s) => s > 300) || (semiSpaceMB !== undefined && !(Number.isInteger(semiSpaceMB) && semiSpaceMB >= 1 && semiSpaceMB <= 64)) || (kind !== 'offer' && kind !== 'tiny')) {
+    console.error('usage: udp-flood [--kind offer|tiny] [--seconds 1..60] [--rates R,R] [--buffer BYTES] [--honest-rate R] [--settle S,S (1..300 s after the flood; default 10,30,60)] [--bundles N] [--semi-space 1..64 (MB: node --max-semi-space-size)] [--diagnose] [--json]')
     process.exitCode = 2
     return
   }
   const rmemMax = Number((await readFile('/proc/sys/net/core/rmem_max', 'utf8').catch(() => 'NaN')).trim())
   const rmemDefault = Number((await readFile('/proc/sys/net/core/rmem_default', 'utf8').catch(() => 'NaN')).trim())
-  if (values.json !== true) console.log(`flood of ${seconds} s from one source (introduction-requests ${kind === 'offer' ? 'with a full Bloom filter, 1 200 bytes' : 'without an offer'}) + ${honestRate} honest datagrams/s; node holds ${bundles} bundles in LevelDB; rmem_default ${rmemDefault}, rmem_max ${rmemMax}`)
+  if (values.json !== true) console.log(`flood of ${seconds} s from one source (introduction-requests ${kind === 'offer' ? 'with a full Bloom filter, 1 200 bytes' : 'without an offer'}) + ${honestRate} honest datagrams/s; node holds ${bundles} bundles in LevelDB${semiSpaceMB === undefined ? '' : `, runs with --max-semi-space-size=${semiSpaceMB}`}; rmem_default ${rmemDefault}, rmem_max ${rmemMax}`)
   const runs: FloodRun[] = []
   for (const rate of rates) {
     for (const buffer of [undefined, larger]) {
-      const r = await floodRun({ rate, buffer, seconds, honestRate, settleSeconds, bundles, kind })
+      const r = await floodRun({ rate, buffer, seconds, honestRate, settleSeconds, bundles, kind, diagnose: values.diagnose === true, semiSpaceMB })
       runs.push(r)
       if (values.json === true) console.log(JSON.stringify(r))
       else {
         const pct = (x: number): string => `${(100 * x).toFixed(1)} %`
+        const space = (m: MemorySample, name: string): string => `${name} ${(m.spaces[name]?.usedMB ?? 0).toFixed(0)}/${(m.spaces[name]?.sizeMB ?? 0).toFixed(0)}`
+        const mem = (m: MemorySample): string => `${m.rssMB.toFixed(0)} (heap ${m.heapUsedMB.toFixed(0)}/${m.heapTotalMB.toFixed(0)}: ${['new', 'old', 'code', 'large_object'].map((n) => space(m, n)).join(', ')}; external ${m.externalMB.toFixed(0)})`
         console.log(
-          `${String(rate).padStart(6)}/s buffer ${(buffer === undefined ? 'default' : String(buffer)).padEnd(8)} (kernel ${r.receiveBufferBytes}): sent ${r.floodSent} + ${r.honestSent} honest; kernel dropped ${pct(r.kernelDropShare)}, honest lost ${pct(r.honestLostShare)}; node CPU ${pct(r.cpuShare)} of a core; RSS ${r.rssBeforeMB.toFixed(0)} → peak ${r.rssPeakMB.toFixed(0)} → ${r.rssAfterMB.toFixed(0)} MB ${settleSeconds} s after (V8 heap used ${r.heapBeforeMB.toFixed(0)} → ${r.heapAfterMB.toFixed(0)} MB of ${r.heapTotalAfterMB.toFixed(0)}, external ${r.externalAfterMB.toFixed(0)}); ${r.answersShed} offers shed`
+          `${String(rate).padStart(6)}/s buffer ${(buffer === undefined ? 'default' : String(buffer)).padEnd(8)} (kernel ${r.receiveBufferBytes}): sent ${r.floodSent} + ${r.honestSent} honest; kernel dropped ${pct(r.kernelDropShare)}, honest lost ${pct(r.honestLostShare)}; node CPU ${pct(r.cpuShare)} of a core; ${r.answersShed} offers shed\n` +
+            `        RSS MB (V8 heap used/total): before ${mem(r.before)} → peak ${r.rssPeakMB.toFixed(0)} → drained ${mem(r.drained)}${r.after.map((m) => ` → ${m.seconds} s after ${mem(m)}`).join('')}` +
+            (r.live === undefined ? '' : `\n        live after a full collection (diagnostic): before ${mem(r.live.before)} → after ${mem(r.live.after)}`)
         )
       }
     }

@@ -103,7 +103,8 @@ describe('LevelStore crash safety (SIGKILL)', () => {
       parts.push(len, b.bytes)
     }
     await writeFile(join(root, 'bundles.bin'), Buffer.concat(parts))
-  })
+    // Transpiling the child's import closure takes well over vitest's default 10 s under load.
+  }, 60_000)
 
   afterAll(async () => {
     if (root !== '') await rm(root, { recursive: true, force: true })

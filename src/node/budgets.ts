@@ -18,6 +18,7 @@
 import { hostKey } from '../nat/index.js'
 import { addressKey, type Address } from '../wire/index.js'
 import { RateTable } from './rate-table.js'
+import type { DatagramRates } from './datagram-budget.js'
 
 /** Per-second rates of one budget; the bucket holds `burstSeconds` of each. */
 export interface IntakeRates {
@@ -36,6 +37,8 @@ export interface IntakeBudgetsInit {
   author?: Partial<IntakeRates>
   /** Seconds of each rate a fresh bucket holds (the burst). Default 2. */
   burstSeconds?: number
+  /** Per source, before decoding (./datagram-budget.ts): datagrams and bytes a second. Default `DEFAULT_DATAGRAM_RATES` (./datagram-budget.ts). */
+  datagrams?: Partial<DatagramRates>
   /** Signature checks a failed check costs its host. Default 8. */
   badSignatureCost?: number
   /** Hosts remembered (least recently used forgotten). Default 4 096. */

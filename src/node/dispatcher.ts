@@ -35,8 +35,12 @@ export interface DispatchComponents {
   lan(): Address
   lookup: OverlayLookup
   readonly mvds?: DispatchMvds
-  /** False for a source whose failed signature checks put it in debt (./budgets.ts `inDebt`): dropped before decoding. */
-  admitsSource?(from: Address): boolean
+  /**
+   * The drop reason for a datagram of `bytes` bytes from `from` that must not be decoded — its
+   * source is in debt for failed signature checks (./budgets.ts `inDebt`) or over its datagram
+   * budget (./datagram-budget.ts) — or undefined.
+   */
+  admitsSource?(from: Address, bytes: number): string | undefined
 }
 
 /** Handles one datagram; resolves when its handler is done. Never rejects. */
@@ -49,7 +53,8 @@ export async function dispatch(c: DispatchComponents, handlers: HandlerTable, fr
     // Our socket address only: the voted WAN address can be steered by peers, and a wrong one must
     // not make a real peer's datagrams look like our own (issue 8).
     if (sameAddress(from, c.lan())) return counters.drop('self')
-    if (c.admitsSource !== undefined && !c.admitsSource(from)) return counters.drop('source-in-debt')
+    const refused = c.admitsSource?.(from, bytes.length)
+    if (refused !== undefined) return counters.drop(refused)
     const decoded = decodePacketWithReason(bytes, c.limits)
     if ('drop' in decoded) return counters.drop(decoded.drop)
     const { packet } = decoded

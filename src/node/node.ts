@@ -110,7 +110,7 @@ export class BloomwalkNode {
     this.#walker = this.#wiring.walker
     this.#handlers = this.#wiring.handlers()
     const mvds = this.#wiring.privateGroups
-    this.#dispatch = { guard, counters, limits, log, lan: () => this.#walker.lan(), lookup: (overlay, packet) => this.#wiring.lookup(overlay, packet, hex(overlay)), admitsSource: (from) => this.#wiring.admitsSource(from), ...(mvds === undefined ? {} : { mvds }) }
+    this.#dispatch = { guard, counters, limits, log, lan: () => this.#walker.lan(), lookup: (overlay, packet) => this.#wiring.lookup(overlay, packet, hex(overlay)), admitsSource: (from, bytes) => this.#wiring.admitsSource(from, bytes), ...(mvds === undefined ? {} : { mvds }) }
   }
 
   /**

@@ -16,6 +16,7 @@ import type { Transport } from '../transport/types.js'
 import { addressKey, parseAddressKey, type Address, type DecodeLimits, type IntroductionRequest, type IntroductionResponse, type Packet } from '../wire/index.js'
 import type { HandlerTable } from './dispatcher.js'
 import { IntakeBudgets } from './budgets.js'
+import { DatagramBudget } from './datagram-budget.js'
 import { CatchUp } from './catch-up.js'
 import type { SendFn } from './send.js'
 import { OverlayDelivery } from './delivery.js'
@@ -64,6 +65,8 @@ export class Peer implements WalkerPeer, Wiring {
   readonly walker: Walker
   readonly intake: BundleIntake
   readonly budgets: IntakeBudgets
+  /** Datagrams and bytes per source before decoding (./datagram-budget.ts). */
+  readonly datagrams: DatagramBudget
   readonly identities: IdentityNonces
   readonly responder: Responder
   readonly catchUp: CatchUp
@@ -87,6 +90,7 @@ export class Peer implements WalkerPeer, Wiring {
     const verify = opts.verifyBundle ?? defaultVerifyBundle
     this.walker = new Walker({ clock, rng, log, counters, guard, events: c.events, send }, walker, this)
     this.budgets = new IntakeBudgets(opts.intakeBudgets)
+    this.datagrams = new DatagramBudget(opts.intakeBudgets?.datagrams, opts.intakeBudgets?.burstSeconds)
     this.identities = new IdentityNonces(c.keys.publicKey, opts.identityNonces)
     const ledger = (o: Overlay): Ledger | undefined => this.#ledgers.get(o.key)
     const delivery = (o: Overlay): OverlayDelivery | undefined => this.#deliveries.get(o.key)
@@ -139,8 +143,21 @@ export class Peer implements WalkerPeer, Wiring {
     this.privateGroups = mvds === undefined ? undefined : { admits: (o, from) => mvds.admits(o, from), receive: (from, payload) => mvds.receive(from, payload, this.#mvdsEpoch) }
   }
 
-  admitsSource(from: Address): boolean {
-    return !this.budgets.inDebt(from, this.#c.clock.now())
+  admitsSource(from: Address, bytes: number): string | undefined {
+    const now = this.#c.clock.now()
+    if (this.budgets.inDebt(from, now)) return 'source-in-debt'
+    return this.datagrams.admit(this.#sourceOf(from, now), bytes, now)
+  }
+
+  /**
+   * Whose datagram budget a datagram from `from` spends: its port's when the port recently
+   * brought us bundles we did not hold in any room (the walk's useful port, as `sourceOf` in
+   * ./intake.ts), else its host's, shared by every port there.
+   */
+  #sourceOf(from: Address, now: number): string {
+    const key = addressKey(from)
+    for (const overlay of this.#c.overlays.values()) if (overlay.candidates.isUseful(key, now)) return key
+    return IntakeBudgets.hostOf(from.host)
   }
 
   admits(overlay: Uint8Array, to: Address): boolean {

@@ -37,9 +37,9 @@ export class Tracker implements Wiring {
     return true
   }
 
-  /** A tracker verifies no bundles, so no source is ever in debt to it. */
-  admitsSource(): boolean {
-    return true
+  /** A tracker verifies no bundles, so no source is ever in debt to it; its answers are bounded per walker (the amplification guard). */
+  admitsSource(): undefined {
+    return undefined
   }
 
   async start(): Promise<void> {}

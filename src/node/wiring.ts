@@ -35,8 +35,8 @@ export interface Wiring {
   readonly privateGroups: DispatchMvds | undefined
   /** The packet types it handles, by the service that handles each. */
   handlers(): HandlerTable
-  /** Whether a datagram from `from` may be decoded (a peer refuses sources in debt to its intake budgets). */
-  admitsSource(from: Address): boolean
+  /** Why a datagram of `bytes` bytes from `from` may not be decoded (a peer refuses sources in debt to its intake budgets, or over their datagram budget), or undefined. */
+  admitsSource(from: Address, bytes: number): string | undefined
   /** Whether a packet of `overlay` may go to `to` (a private group's go to its members only). */
   admits(overlay: Uint8Array, to: Address): boolean
   /** Opens what it was given (the store) and starts its services; `join` joins an overlay (MVDS groups from before a restart). */

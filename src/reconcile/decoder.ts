@@ -10,9 +10,10 @@
  * for good), so more peels than symbols, or one id peeled twice, is `inconsistent`; the ids
  * returned per `decode()` call are capped by `maxIdsPerRound`.
  *
- * A **short** decoder (docs/reconcile.md §14) takes short symbols (hash XOR, checksum XOR,
+ * A **short** decoder (docs/reconcile.md §14–§15) takes short symbols (hash XOR, checksum XOR,
  * count: no id XOR): a symbol is pure when its count is ±1 and the checksum of its hash XOR
- * equals its checksum XOR, and the ids it returns are 8-byte short ids (the item hashes).
+ * equals its checksum XOR in their low 24 bits, and the ids it returns are 8-byte short ids
+ * (the item hashes). Counts may arrive mod 2^8 (all but symbol 0's): `unwrapShortCount`.
  * Either kind ends `collision` when symbol 0 is left holding items whose hashes cancel
  * (two ids with one hash, which no symbol can separate).
  */
@@ -21,7 +22,7 @@ import type { CodedSymbol, ShortSymbol } from '../wire/packets/types.js'
 import { ID_BYTES, hashInto } from './hash.js'
 import { IndexSequence } from './mapping.js'
 import { PeeledItems } from './peeled.js'
-import { shortCheck, shortIdBytes } from './short.js'
+import { SHORT_CHECK_MASK, shortCheck, shortIdBytes, unwrapShortCount } from './short.js'
 import type { Sketch } from './sketch.js'
 import { type CheckedShortSymbol, type CheckedSymbol, ID_WORDS, SymbolTable, checkShortSymbol, checkSymbol } from './table.js'
 
@@ -165,6 +166,8 @@ export class Decoder {
       this.#inQueue = new Uint8Array(limit)
       this.#raw = new Int32Array(limit)
     }
+    // Short: our checksums as the wire carries the peer's, their low 24 bits.
+    if (this.short) for (let i = 0, checks = this.#table.checks; i < limit; i++) checks[i]! &= SHORT_CHECK_MASK
   }
 
   /** The index of the next symbol this session needs. */
@@ -281,10 +284,11 @@ export class Decoder {
       if ('idXor' in s) {
         SCRATCH_BYTES.set(s.idXor)
         for (let w = 0, o = i * ID_WORDS; w < ID_WORDS; w++) words[o + w]! ^= SCRATCH_WORDS[w]!
-      } else checks[i]! ^= s.check
+      } else checks[i]! ^= s.check & SHORT_CHECK_MASK
       hashes[2 * i]! ^= s.hashHi
       hashes[2 * i + 1]! ^= s.hashLo
-      counts[i] = s.count - counts[i]!
+      const difference = s.count - counts[i]!
+      counts[i] = this.short && i > 0 ? unwrapShortCount(difference, i, raw[0]!) : difference
       raw[i] = counts[i]!
     }
     // Ids peeled earlier are in these symbols too: take them out.
@@ -414,7 +418,7 @@ export class Decoder {
     if (this.short) {
       hi = hashes[2 * i]!
       lo = hashes[2 * i + 1]!
-      if (shortCheck(hi, lo) !== checks[i]) {
+      if ((shortCheck(hi, lo) & SHORT_CHECK_MASK) !== checks[i]) {
         this.#impure++
         return null
       }
@@ -455,7 +459,7 @@ export class Decoder {
     const p = this.#peeled
     const hi = p.hashes[2 * k]!
     const lo = p.hashes[2 * k + 1]!
-    if (this.short) checks[j]! ^= shortCheck(hi, lo)
+    if (this.short) checks[j]! ^= shortCheck(hi, lo) & SHORT_CHECK_MASK
     else {
       const pw = p.words
       for (let w = 0, o = j * ID_WORDS, q = k * ID_WORDS; w < ID_WORDS; w++) words[o + w]! ^= pw[q + w]!

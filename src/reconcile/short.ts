@@ -3,10 +3,16 @@
  *
  * - The **short id** of a bundle is its 64-bit item hash h (§2), 8 bytes big-endian on the
  *   wire: decoding, fetches and pushes name a bundle by it.
- * - A short symbol carries h_xor, a 32-bit **checksum** XOR and the count. The checksum
- *   `shortCheck(h)` is a fixed non-linear function of h, kept per symbol by the sketch: a
- *   symbol is pure when its count is ±1 and `shortCheck(h_xor) == checksum_xor` (a mixture
- *   passes with probability 2^-32, and the index-position test then rejects most of those).
+ * - A short symbol carries h_xor, a **checksum** XOR and the count. The checksum
+ *   `shortCheck(h)` is a fixed non-linear 32-bit function of h, kept per symbol by the sketch;
+ *   the wire carries its low 24 bits (§15, {@link SHORT_CHECK_MASK}): a symbol is pure when its
+ *   count is ±1 and the low 24 bits of `shortCheck(h_xor)` equal `checksum_xor`'s (a mixture
+ *   passes with probability 2^-24, and the index-position test then rejects most of those).
+ * - The count travels mod 2^8 (§15), symbol 0's whole: {@link unwrapShortCount} takes the
+ *   difference count of symbol i ≥ 1 as the value ≡ (peer's − ours) mod 2^8 nearest its mean
+ *   p_i·c_0. Decoding is exact mod 2^8 whatever it picks (a count of ±1 that is not, is a mixture
+ *   the checksum rejects); only the estimate of d reads a wrong pick, which needs a symbol's
+ *   difference count more than 127 from its mean (about 8 standard deviations at d = 10^4).
  * - h is not salted (the sketch is maintained incrementally, so every session uses the same
  *   h), so a pair of ids with equal h can be ground offline in about 2^32 hashes. Such a pair
  *   on one side never peels (symbol 0 is left with hash 0 and count ±2: the decoder's
@@ -26,6 +32,20 @@ import { ID_BYTES } from './hash.js'
 
 /** Bytes of a short id on the wire (the item hash, big-endian). */
 export const SHORT_ID_BYTES = 8
+
+/** The checksum bits a short symbol carries on the wire (docs/reconcile.md §15): the low 24. */
+export const SHORT_CHECK_MASK = 0xffffff
+
+/**
+ * The difference count of short symbol i ≥ 1 from `difference` = (the peer's count as received,
+ * mod 2^8 or whole) − ours: the value ≡ it mod 2^8 nearest p_i·c_0 (p_i = 2 / (i + 2); c_0 the
+ * difference count of symbol 0, exact). Exact while it lies within 127 of that mean.
+ */
+export function unwrapShortCount(difference: number, i: number, c0: number): number {
+  const r = difference & 0xff
+  const mean = (2 / (i + 2)) * c0
+  return r - 256 * Math.round((r - mean) / 256)
+}
 
 /**
  * Bytes of a short-id prefix (docs/reconcile.md §15): a fetch names a decoded short id by its

@@ -11,9 +11,11 @@
  * 1 + varint(40k) + 1 + varint(Σ count bytes) (the last four only when k > 0), and for m
  * counts alone (`counts_only = 6`, 2 bytes each) 1 + varint(2m) + 2m.
  *
- * Short symbols (`short_symbols = 7`, docs/reconcile.md §14) are the same with 12-byte records
- * (hash_xor ‖ checksum_xor): pass `record` = {@link SHORT_RECORD_BYTES}. The salted check
- * (`check = 8`, fixed64) adds {@link CHECK_FIELD_BYTES} to the datagram that carries it (`extra`).
+ * Short symbols (`short_symbols = 7`, docs/reconcile.md §14–§15) are 12-byte records (hash_xor ‖
+ * 24 bits of checksum_xor ‖ count mod 2^8) with no counts field; a response from 0 adds symbol
+ * 0's whole count (`count_zero = 9`, 1 + its varint, when not 0): pass `record` =
+ * {@link SHORT_RECORD_BYTES}. The salted check (`check = 8`, fixed64) adds
+ * {@link CHECK_FIELD_BYTES} to the datagram that carries it (`extra`).
  */
 import { BloomwalkError } from '../errors.js'
 import { envelopeHeaderBytes, varintSize } from '../wire/size.js'
@@ -22,7 +24,7 @@ import { MAX_SYMBOL_COUNT } from './table.js'
 /** Bytes of one symbol's record in a response (id_xor ‖ hash_xor). */
 export const SYMBOL_RECORD_BYTES = 40
 
-/** Bytes of one short symbol's record (hash_xor ‖ checksum_xor). */
+/** Bytes of one short symbol's record (hash_xor ‖ 24 bits of checksum_xor ‖ count mod 2^8). */
 export const SHORT_RECORD_BYTES = 12
 
 /** Bytes the salted check adds to a response: a tag byte and a fixed64. */
@@ -36,18 +38,25 @@ function countBytes(count: number): number {
   return varintSize(count >= 0 ? 2 * count : -2 * count - 1)
 }
 
-/** Bytes one symbol adds to the response's fields, not counting the fields' length prefixes (`record`: 40, or 12 for a short symbol). */
+/** Bytes one symbol adds to the response's fields, not counting the fields' length prefixes (`record`: 40, or 12 for a short symbol, whose count is in its record). */
 export function codedSymbolBytes(_hashXor: bigint, count: number, record = SYMBOL_RECORD_BYTES): number {
-  return record + countBytes(count)
+  return record === SHORT_RECORD_BYTES ? record : record + countBytes(count)
+}
+
+/** The counts' field bytes: full symbols' packed counts (Σ varints `countTotal`), or a short answer's `count_zero` (`countTotal`: symbol 0's count, from 0 only). */
+function countsField(record: number, from: number, k: number, countTotal: number): number {
+  if (k === 0) return 0
+  if (record !== SHORT_RECORD_BYTES) return 1 + varintSize(countTotal) + countTotal
+  return from === 0 && countTotal > 0 ? 1 + varintSize(countTotal) : 0
 }
 
 /** Bytes of one count alone (mod 2^16, big-endian). */
 export const COUNT_ALONE_BYTES = 2
 
-/** The response body: from, the records field (`record` bytes each), the counts field, `m` counts alone and `extra` bytes (the check). */
+/** The response body: from, the records field (`record` bytes each), the counts field ({@link countsField}), `m` counts alone and `extra` bytes (the check). */
 function bodyBytes(from: number, k: number, countTotal: number, m = 0, record = SYMBOL_RECORD_BYTES, extra = 0): number {
   let body = extra + (from === 0 ? 0 : 1 + varintSize(from))
-  if (k > 0) body += 1 + varintSize(record * k) + record * k + 1 + varintSize(countTotal) + countTotal
+  if (k > 0) body += 1 + varintSize(record * k) + record * k + countsField(record, from, k, countTotal)
   if (m > 0) body += 1 + varintSize(COUNT_ALONE_BYTES * m) + COUNT_ALONE_BYTES * m
   return body
 }
@@ -68,7 +77,8 @@ export function symbolsResponseSize(from: number, symbols: readonly Counted[], c
   checkCount('from', from)
   checkCount('countsAlone', countsAlone)
   let counts = 0
-  for (const s of symbols) counts += countBytes(s.count)
+  if (record === SHORT_RECORD_BYTES) counts = symbols[0]?.count ?? 0
+  else for (const s of symbols) counts += countBytes(s.count)
   return envelopeBytes(bodyBytes(from, symbols.length, counts, countsAlone, record, extra))
 }
 
@@ -100,9 +110,9 @@ export function firstAnswer(budget: number, fullShare: number, record = SYMBOL_R
   if (!(fullShare > 0 && fullShare <= 1)) throw new BloomwalkError('INVALID_ARGUMENT', `fullShare must be in (0, 1], got ${String(fullShare)}`)
   const all = symbolsPerDatagram(budget, { maxFrom: 0, maxCount: FIRST_ANSWER_MAX_COUNT, record, extra })
   const window = Math.max(1, Math.floor(all * fullShare))
-  const per = countBytes(FIRST_ANSWER_MAX_COUNT)
+  const counts = record === SHORT_RECORD_BYTES ? FIRST_ANSWER_MAX_COUNT : window * countBytes(FIRST_ANSWER_MAX_COUNT)
   let m = 0
-  while (envelopeBytes(bodyBytes(0, window, window * per, m + 1, record, extra)) <= budget) m++
+  while (envelopeBytes(bodyBytes(0, window, counts, m + 1, record, extra)) <= budget) m++
   return { window, countsAlone: m }
 }
 
@@ -116,10 +126,11 @@ const FIRST_ANSWER_MAX_COUNT = (1 << 20) - 1
 export function fitSymbols(budget: number, from: number, symbols: readonly Counted[], record = SYMBOL_RECORD_BYTES, extra = 0): number {
   checkCount('budget', budget)
   checkCount('from', from)
+  const short = record === SHORT_RECORD_BYTES
   let counts = 0
   let n = 0
   for (const s of symbols) {
-    const next = counts + countBytes(s.count)
+    const next = short ? (symbols[0]?.count ?? 0) : counts + countBytes(s.count)
     if (envelopeBytes(bodyBytes(from, n + 1, next, 0, record, extra)) > budget) break
     counts = next
     n++
@@ -143,7 +154,7 @@ export function symbolsPerDatagram(budget: number, options: { maxFrom?: number; 
   const extra = options.extra ?? 0
   const per = countBytes(maxCount)
   let n = 0
-  while (envelopeBytes(bodyBytes(maxFrom, n + 1, (n + 1) * per, 0, record, extra)) <= budget) n++
+  while (envelopeBytes(bodyBytes(maxFrom, n + 1, record === SHORT_RECORD_BYTES ? maxCount : (n + 1) * per, 0, record, extra)) <= budget) n++
   return n
 }
 

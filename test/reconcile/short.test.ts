@@ -9,7 +9,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { SeededRng } from '../../src/env/rng.js'
 import { Decoder, IndexSequence, Sketch, SymbolSession, itemHash, itemHashHalves } from '../../src/reconcile/index.js'
-import { SHORT_ID_BYTES, saltedCheck, shortCheck, shortIdBytes, shortIdHalves, xorId } from '../../src/reconcile/short.js'
+import { SHORT_CHECK_MASK, SHORT_ID_BYTES, saltedCheck, shortCheck, shortIdBytes, shortIdHalves, unwrapShortCount, xorId } from '../../src/reconcile/short.js'
 import type { ShortSymbol } from '../../src/wire/index.js'
 import { randomIds, toHex, twoSides } from './helpers.js'
 
@@ -89,6 +89,40 @@ describe('short ids', () => {
       // No more peels than symbols received.
       expect(r.weLack.length + r.theyLack.length).toBeLessThanOrEqual(r.received)
     }
+  })
+
+  it('as the wire carries them (24 bits of checksum, counts mod 2^8 but symbol 0, docs/reconcile.md §15): the same ids, the same symbols consumed, the same estimate of d, one-sided up to d = 2 000', () => {
+    const rng = new SeededRng(15)
+    const wire = (symbols: readonly ShortSymbol[]): ShortSymbol[] => symbols.map((s, i) => ({ ...s, check: s.check & SHORT_CHECK_MASK, count: i === 0 ? s.count : s.count & 0xff }))
+    for (const [weLack, theyLack] of [[2, 1], [50, 50], [0, 300], [300, 0], [700, 600], [2000, 0], [0, 2000], [1500, 30]] as const) {
+      const { ours, theirs, onlyTheirs, onlyOurs } = twoSides(rng, 3000, weLack, theyLack, 8192)
+      const whole = theirs.shortSymbols(0, 8192)
+      // Counts above 127 in the difference at low indices: the one-sided cases wrap mod 2^8.
+      if (weLack + theyLack >= 300 && theyLack * weLack === 0) expect(Math.abs(whole[1]!.count - ours.shortSymbols(1, 1)[0]!.count)).toBeGreaterThan(127)
+      const r = decodeShort(ours, wire(whole), 64)
+      const full = decodeShort(ours, whole, 64)
+      expect(r.failure).toBeNull()
+      expect(r.done).toBe(true)
+      expect(r.weLack.sort()).toEqual(onlyTheirs.map(shortOf).sort())
+      expect(r.theyLack.sort()).toEqual(onlyOurs.map(shortOf).sort())
+      expect(r.received).toBe(full.received)
+      for (const n of [64, 200, 1000]) {
+        const a = new Decoder(ours, { short: true })
+        const b = new Decoder(ours, { short: true })
+        a.addShortSymbols(0, wire(whole.slice(0, n)))
+        b.addShortSymbols(0, whole.slice(0, n))
+        expect(a.estimate()).toBe(b.estimate())
+      }
+    }
+  })
+
+  it('unwrapShortCount: the value ≡ the difference mod 2^8 nearest p_i·c_0', () => {
+    expect(unwrapShortCount(-3, 5, 0)).toBe(-3)
+    expect(unwrapShortCount(253, 5, 0)).toBe(-3)
+    expect(unwrapShortCount(5, 1, 600)).toBe(517) // p_1·c_0 = 400: of 5, 261, 517 the nearest
+    expect(unwrapShortCount(389, 1, 600)).toBe(389)
+    expect(unwrapShortCount(-389 & 0xff, 1, -600)).toBe(-389)
+    for (let d = -300; d <= 300; d++) expect(unwrapShortCount(d & 0xff, 3, 2 * d)).toBe(d) // p_3 = 0.4: mean 0.8·d, within 127 of d
   })
 
   it('short symbols agree with the full ones, also of a snapshot (the journal also takes checksums back out)', () => {

@@ -2,8 +2,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { SeededRng } from '../../src/env/rng.js'
-import { MAX_SYMBOL_COUNT, Sketch, firstAnswer, fitCountsAlone, fitSymbols, symbolsPerDatagram, symbolsResponseSize } from '../../src/reconcile/index.js'
-import { type CodedSymbol, encodePacket } from '../../src/wire/index.js'
+import { CHECK_FIELD_BYTES, MAX_SYMBOL_COUNT, SHORT_RECORD_BYTES, Sketch, firstAnswer, fitCountsAlone, fitSymbols, symbolsPerDatagram, symbolsResponseSize } from '../../src/reconcile/index.js'
+import { type CodedSymbol, type ShortSymbol, encodePacket } from '../../src/wire/index.js'
 import { randomIds } from './helpers.js'
 
 const overlay = new Uint8Array(32).fill(9)
@@ -16,6 +16,32 @@ const arbSymbol = fc.record({
 })
 
 describe('symbols-response size', () => {
+  it('short symbols (12-byte records, count_zero from 0, docs/reconcile.md §15), with or without the check: equals encodePacket(...).length (property); fitSymbols and symbolsPerDatagram agree', () => {
+    const arbShort = fc.record({
+      hashXor: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      check: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+      count: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: MAX_SYMBOL_COUNT }), fc.integer({ min: 0, max: 300 }))
+    })
+    const encodedShort = (from: number, shortSymbols: readonly ShortSymbol[], check: boolean) =>
+      encodePacket(overlay, { type: 'symbols-response', from, symbols: [], shortSymbols, ...(check ? { check: 0xfedcba9876543210n } : {}) }).length
+    fc.assert(
+      fc.property(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 ** 40 })), fc.array(arbShort, { minLength: 1, maxLength: 128 }), fc.boolean(), (from, symbols, check) => {
+        expect(symbolsResponseSize(from, symbols, 0, SHORT_RECORD_BYTES, check ? CHECK_FIELD_BYTES : 0)).toBe(encodedShort(from, symbols, check))
+      }),
+      { numRuns: 300, seed: 0x5407 }
+    )
+    const sketch = Sketch.from(randomIds(new SeededRng(4), 100_000), { length: 512 })
+    for (const budget of [576, 1200, 1472]) {
+      for (const from of [0, 300]) {
+        const symbols = sketch.shortSymbols(from, 200)
+        const n = fitSymbols(budget, from, symbols, SHORT_RECORD_BYTES, CHECK_FIELD_BYTES)
+        expect(encodedShort(from, symbols.slice(0, n), true)).toBeLessThanOrEqual(budget)
+        expect(encodedShort(from, symbols.slice(0, n + 1), true)).toBeGreaterThan(budget)
+        expect(n).toBeGreaterThanOrEqual(symbolsPerDatagram(budget, { record: SHORT_RECORD_BYTES, extra: CHECK_FIELD_BYTES }))
+      }
+    }
+  })
+
   it('equals encodePacket(...).length (property)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 ** 40 })), fc.array(arbSymbol, { maxLength: 40 }), (from, symbols) => {

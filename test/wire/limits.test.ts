@@ -186,14 +186,27 @@ describe('decode limits', () => {
     expectDrop(enc({ type: 'symbols-response', from: 0, symbols: symbols(65) }), 'too-many-symbols', ROOMY)
   })
 
-  it('maxShortSymbolsPerDatagram (128): 12-byte records with exactly k counts, never beside full symbols nor with in_sync', () => {
-    const short = (n: number) => Array.from({ length: n }, (_, i) => ({ hashXor: (BigInt(i) << 40n) | 7n, check: (i * 2654435761) >>> 0, count: i }))
-    expect(expectOk(enc({ type: 'symbols-response', from: 9, symbols: [], shortSymbols: short(128) }), ROOMY)).toMatchObject({ from: 9, shortSymbols: short(128) })
+  it('maxShortSymbolsPerDatagram (128): 12-byte records (24 bits of checksum, the count mod 2^8, docs/reconcile.md §15) and no counts, never beside full symbols nor with in_sync; count_zero from 0 only, agreeing with its record', () => {
+    const short = (n: number, count = (i: number) => i) => Array.from({ length: n }, (_, i) => ({ hashXor: (BigInt(i) << 40n) | 7n, check: (i * 2654435761) >>> 0, count: count(i) }))
+    // What the wire keeps: the low 24 bits of each checksum, each count mod 2^8 (symbol 0's whole, from 0).
+    const wire = (n: number, from: number, count = (i: number) => i) => short(n, count).map((s, i) => ({ ...s, check: s.check & 0xffffff, count: from === 0 && i === 0 ? s.count : s.count & 0xff }))
+    expect(expectOk(enc({ type: 'symbols-response', from: 9, symbols: [], shortSymbols: short(128) }), ROOMY)).toMatchObject({ from: 9, shortSymbols: wire(128, 9) })
+    const big = (i: number) => 100_000 - 301 * i
+    expect(expectOk(enc({ type: 'symbols-response', from: 0, symbols: [], shortSymbols: short(128, big) }), ROOMY)).toMatchObject({ from: 0, shortSymbols: wire(128, 0, big) })
+    expect(enc({ type: 'symbols-response', from: 9, symbols: [], shortSymbols: short(100) }).length).toBeLessThan(100 * 12 + 50)
     expectDrop(enc({ type: 'symbols-response', from: 9, symbols: [], shortSymbols: short(129) }), 'too-many-symbols', ROOMY)
-    expectDrop(raw({ symbolsResponse: { shortSymbols: new Uint8Array(23), counts: [1, 1] } }), 'bad-symbol')
-    expectDrop(raw({ symbolsResponse: { shortSymbols: new Uint8Array(24), counts: [1] } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { shortSymbols: new Uint8Array(23) } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { from: 3, shortSymbols: new Uint8Array(24), counts: [1, 1] } }), 'bad-symbol')
     expectDrop(raw({ symbolsResponse: { shortSymbols: new Uint8Array(12), symbols: new Uint8Array(40), counts: [1] } }), 'bad-symbol')
-    expectDrop(raw({ symbolsResponse: { shortSymbols: new Uint8Array(12), counts: [1], inSync: true } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { shortSymbols: new Uint8Array(12), inSync: true } }), 'bad-symbol')
+    // count_zero: symbol 0's whole count, from 0 only, ≡ its record's count mod 2^8.
+    const records = new Uint8Array(24)
+    records[11] = 0x34
+    expect(expectOk(raw({ symbolsResponse: { from: 0, shortSymbols: records, countZero: 0x1234 } }))).toMatchObject({ shortSymbols: [{ count: 0x1234 }, { count: 0 }] })
+    expectDrop(raw({ symbolsResponse: { from: 0, shortSymbols: records, countZero: 0x1235 } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { from: 0, shortSymbols: records } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { from: 5, shortSymbols: records, countZero: 0x1234 } }), 'bad-symbol')
+    expectDrop(raw({ symbolsResponse: { from: 5, symbols: [], countZero: 7 } }), 'bad-symbol')
     expect(() => enc({ type: 'symbols-response', from: 0, symbols: [{ idXor: new Uint8Array(32), hashXor: 1n, count: 1 }], shortSymbols: short(1) })).toThrow(/not both/)
     // The salt, the short-id flag and the check round-trip; an in_sync answer may carry the check.
     expect(expectOk(enc({ type: 'symbols-request', from: 0, count: 60, salt: (1n << 64n) - 1n, shortIds: true }))).toMatchObject({ salt: (1n << 64n) - 1n, shortIds: true })

@@ -147,13 +147,33 @@ function symbols(recordsValue: unknown, countsValue: unknown, limits: Readonly<D
   }))
 }
 
-/** The packed short symbols of a response: k 12-byte records and exactly k counts. */
-function shortSymbols(recordsValue: unknown, countsValue: unknown, limits: Readonly<DecodeLimits>): Result<ShortSymbol[]> {
-  return packedRecords(recordsValue, countsValue, SHORT_SYMBOL_RECORD_BYTES, limits.maxShortSymbolsPerDatagram, (_records, view, at, count) => ({
-    hashXor: view.getBigUint64(at),
-    check: view.getUint32(at + 8),
-    count
-  }))
+/**
+ * The packed short symbols of a response (docs/reconcile.md §15): k 12-byte records, each its
+ * count mod 2^8, and no counts; from 0, `count_zero` is symbol 0's whole count (and must agree
+ * with its record mod 2^8), and nowhere else.
+ */
+function shortSymbols(recordsValue: unknown, countsValue: unknown, countZeroValue: unknown, from: number, limits: Readonly<DecodeLimits>): Result<ShortSymbol[]> {
+  const records = bytesOf(recordsValue)
+  if (records === null) return 'malformed'
+  if (records.length % SHORT_SYMBOL_RECORD_BYTES !== 0) return 'bad-symbol'
+  const n = records.length / SHORT_SYMBOL_RECORD_BYTES
+  if (n > limits.maxShortSymbolsPerDatagram) return 'too-many-symbols'
+  const counts = listOf(countsValue ?? [])
+  if (counts === null) return 'malformed'
+  if (counts.length > 0) return 'bad-symbol'
+  const countZero = countZeroValue === undefined ? 0 : safeUint64(countZeroValue)
+  if (countZero === null) return 'malformed'
+  if (from !== 0 && countZero !== 0) return 'bad-symbol'
+  const view = new DataView(records.buffer, records.byteOffset, records.byteLength)
+  const out: ShortSymbol[] = []
+  for (let at = 0; at < records.length; at += SHORT_SYMBOL_RECORD_BYTES) {
+    out.push({ hashXor: view.getBigUint64(at), check: (view.getUint8(at + 8) << 16) | view.getUint16(at + 9), count: view.getUint8(at + 11) })
+  }
+  if (from === 0 && out.length > 0) {
+    if ((countZero & 0xff) !== out[0]!.count) return 'bad-symbol'
+    out[0]!.count = countZero
+  }
+  return out
 }
 
 /** k fixed-size records packed in one bytes field, at most `max`, with exactly k int64 counts beside them. */
@@ -325,7 +345,8 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       if (isShort && (bytesOf(raw['symbols'])?.length ?? 0) > 0) return 'bad-symbol'
       const list = isShort ? [] : symbols(raw['symbols'], raw['counts'], limits)
       if (isDrop(list)) return list
-      const short = isShort ? shortSymbols(shortRecords, raw['counts'], limits) : []
+      const short = isShort ? shortSymbols(shortRecords, raw['counts'], raw['countZero'], from, limits) : []
+      if (!isShort && raw['countZero'] !== undefined && safeUint64(raw['countZero']) !== 0) return 'bad-symbol'
       if (isDrop(short)) return short
       const countsOnly = raw['countsOnly'] === undefined ? [] : countsAlone(raw['countsOnly'], limits)
       if (isDrop(countsOnly)) return countsOnly

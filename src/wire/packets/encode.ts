@@ -18,8 +18,13 @@ const CONNECTION_TYPE_VALUES: Readonly<Record<ConnectionType, number>> = { unkno
 /** Bytes of one symbol record in a symbols-response: id_xor (32) ‖ hash_xor (8, big-endian). */
 export const SYMBOL_RECORD_BYTES = 40
 
-/** Bytes of one short symbol record: hash_xor (8, big-endian) ‖ checksum_xor (4, big-endian). */
+/**
+ * Bytes of one short symbol record (docs/reconcile.md §15): hash_xor (8, big-endian) ‖ the low
+ * 24 bits of checksum_xor (3, big-endian) ‖ count mod 2^8 (1).
+ */
 export const SHORT_SYMBOL_RECORD_BYTES = 12
+/** The checksum bits a short symbol record carries (its low 24). */
+export const SHORT_SYMBOL_CHECK_MASK = 0xffffff
 
 /** Bytes of a short-id prefix (docs/reconcile.md §15): the first 4 bytes of an 8-byte short id. */
 export const SHORT_PREFIX_BYTES = 4
@@ -185,14 +190,17 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
         if (n > 0) throw new BloomwalkError('INVALID_ARGUMENT', 'a symbols-response carries symbols or short symbols, not both')
         const records = new Uint8Array(short.length * SHORT_SYMBOL_RECORD_BYTES)
         const view = new DataView(records.buffer)
-        const counts: number[] = []
         short.forEach((s, i) => {
-          view.setBigUint64(i * SHORT_SYMBOL_RECORD_BYTES, checkU64BigInt(`shortSymbols[${i}].hashXor`, s.hashXor))
-          view.setUint32(i * SHORT_SYMBOL_RECORD_BYTES + 8, checkU32(`shortSymbols[${i}].check`, s.check))
-          counts.push(checkSafeInt(`shortSymbols[${i}].count`, s.count))
+          const at = i * SHORT_SYMBOL_RECORD_BYTES
+          view.setBigUint64(at, checkU64BigInt(`shortSymbols[${i}].hashXor`, s.hashXor))
+          const check = checkU32(`shortSymbols[${i}].check`, s.check) & SHORT_SYMBOL_CHECK_MASK
+          view.setUint8(at + 8, check >>> 16)
+          view.setUint16(at + 9, check & 0xffff)
+          view.setUint8(at + 11, checkSafeInt(`shortSymbols[${i}].count`, s.count) & 0xff)
         })
         raw['shortSymbols'] = records
-        raw['counts'] = counts
+        // Symbol 0's whole count: the estimate and the unwrapping of the others' counts start from it.
+        if (packet.from === 0) put(raw, 'countZero', checkSafeUint('shortSymbols[0].count', short[0]!.count))
       }
       if (packet.check !== undefined && checkU64BigInt('check', packet.check) !== 0n) raw['check'] = longBits(packet.check)
       if (packet.inSync === true) raw['inSync'] = true

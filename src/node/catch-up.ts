@@ -18,13 +18,13 @@ import { hex } from '../bytes.js'
 import type { OverlayWalk } from './overlay.js'
 import { SilentHosts } from './silent-hosts.js'
 import { SymbolResponder, type SymbolResponderComponents } from './symbol-responder.js'
+import { checkDecoded, type PendingCheck } from './catch-up-check.js'
 import {
   FETCH_IDS_PER_REQUEST,
   FETCH_SHORT_IDS_PER_REQUEST,
   FIRST_WINDOW_SHARE,
   IDLE_CHECK_INTERVAL_MS,
   MAX_IDS_PER_ROUND,
-  REFETCH_SHORT_IDS,
   RETRY_MS,
   SESSION_TIMEOUT_MS,
   SHORT_FIRST_WINDOW_SHARE,
@@ -49,14 +49,6 @@ export interface CatchUpSession {
 /** Peers whose last idle check is remembered per overlay (least recent dropped). */
 const MAX_IDLE_CHECKED = 256
 
-/** A decoded short-id session waiting for its check: the XOR of our pushed ids, the peer's short ids decoded. */
-interface PendingCheck {
-  session: SymbolSession
-  peer: Address
-  difference: Uint8Array
-  theirs: Uint8Array[]
-  ambiguous: boolean
-}
 
 /** The catch-up state of one overlay: its session, what the next one reuses, and the bounded memories. */
 class OverlayCatchUp {
@@ -397,40 +389,12 @@ export class CatchUp {
     return out
   }
 
-  /**
-   * A decoded short-id session's check (docs/reconcile.md §14), made at the overlay's next walk
-   * step (its fetches have had a walk interval to arrive): the difference's full ids are the
-   * bundles pushed and the ones stored under the short ids decoded as the peer's; the
-   * responder's salted check must equal ours with them applied. A mismatch (ids sharing a
-   * short id cancelled out) counts a collision and falls back to the Bloom walk; a short id
-   * not received, or held twice, leaves the session unverified (the next idle check with that
-   * peer checks again). One pending check per overlay (a newer session replaces it). The short
-   * ids not received are asked of the peer once more by their whole 8 bytes (a prefix that
-   * other bundles crowded out, docs/reconcile.md §15, or an answer lost).
-   */
+  /** A decoded short-id session's check ({@link checkDecoded}), at the overlay's next walk step; a collision falls back to the Bloom walk. */
   async #check(overlay: OverlayWalk, pending: PendingCheck): Promise<void> {
     const store = this.#c.store
     if (this.#stopped || store === undefined) return
-    const difference = pending.difference
-    let unverified = pending.ambiguous
-    const missing: Uint8Array[] = []
-    for (const short of pending.theirs) {
-      const held = await store.byShortId(overlay.id, short)
-      if (held.length === 1) xorId(difference, held[0]!.id)
-      else unverified = true
-      if (held.length === 0) missing.push(short)
-    }
-    const perRequest = this.#c.limits.maxIdsPerRequest
-    for (let at = 0; at < Math.min(missing.length, REFETCH_SHORT_IDS); at += perRequest) {
-      const shortIds = missing.slice(at, at + perRequest)
-      this.counters.fetched += shortIds.length
-      if (!this.#send(pending.peer, overlay, { type: 'bundle-request', ids: [], shortIds })) break
-    }
-    if (unverified) this.counters.unverified++
-    else if (!pending.session.verify(difference)) {
-      this.counters.collisions++
-      this.#c.ledger(overlay)?.builder.startCatchUp()
-    }
+    const send = (packet: Packet): boolean => this.#send(pending.peer, overlay, packet)
+    if ((await checkDecoded({ store, limits: this.#c.limits, send }, overlay.id, pending, this.counters)) === 'collision') this.#c.ledger(overlay)?.builder.startCatchUp()
   }
 
   /** (Re)arms the no-progress timer: on expiry, ask again for what is missing. */

@@ -49,7 +49,6 @@ export interface CatchUpSession {
 /** Peers whose last idle check is remembered per overlay (least recent dropped). */
 const MAX_IDLE_CHECKED = 256
 
-
 /** The catch-up state of one overlay: its session, what the next one reuses, and the bounded memories. */
 class OverlayCatchUp {
   /** The last decoded short-id session, checked at the next walk step. */

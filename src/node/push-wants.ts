@@ -15,7 +15,7 @@
  */
 import type { Cancel, Clock } from '../env/clock.js'
 import { hex } from '../bytes.js'
-import { itemHashHalves, shortIdBytes, SHORT_ID_BYTES } from '../reconcile/index.js'
+import { shortIdOf, SHORT_ID_BYTES } from '../reconcile/index.js'
 import { addressKey, type Address } from '../wire/index.js'
 import type { OverlayWalk } from './overlay.js'
 
@@ -169,5 +169,5 @@ function wantKey(overlay: OverlayWalk, name: Uint8Array): string {
 
 /** The 8-byte short id of a 32-byte id (its item hash); a short id as it is. */
 export function shortOf(name: Uint8Array): Uint8Array {
-  return name.length === SHORT_ID_BYTES ? name : shortIdBytes(...itemHashHalves(name))
+  return name.length === SHORT_ID_BYTES ? name : shortIdOf(name)
 }

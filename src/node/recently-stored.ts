@@ -11,7 +11,7 @@
  */
 import type { Bundle } from '../bundle/types.js'
 import { hex } from '../bytes.js'
-import { itemHashHalves, shortIdBytes } from '../reconcile/index.js'
+import { shortIdOf } from '../reconcile/index.js'
 
 /** Bundles remembered per overlay. */
 export const RECENTLY_STORED = 4096
@@ -32,7 +32,7 @@ export class RecentlyStored {
   }
 
   stored(b: Bundle): void {
-    const key = shortKeyOf(b.id)
+    const key = hex(shortIdOf(b.id))
     if (this.#byShort.has(key)) return
     this.#byShort.set(key, { id: b.id, globalTime: b.globalTime })
     this.#atTime.set(b.globalTime, (this.#atTime.get(b.globalTime) ?? 0) + 1)
@@ -40,7 +40,7 @@ export class RecentlyStored {
   }
 
   removed(b: Bundle): void {
-    const key = shortKeyOf(b.id)
+    const key = hex(shortIdOf(b.id))
     if (this.#byShort.has(key)) this.#drop(key)
   }
 
@@ -62,8 +62,4 @@ export class RecentlyStored {
     if (n > 0) this.#atTime.set(entry.globalTime, n)
     else this.#atTime.delete(entry.globalTime)
   }
-}
-
-function shortKeyOf(id: Uint8Array): string {
-  return hex(shortIdBytes(...itemHashHalves(id)))
 }

@@ -32,4 +32,4 @@ export {
   SymbolSession,
   type SymbolSessionOptions
 } from './session.js'
-export { SHORT_CHECK_MASK, SHORT_ID_BYTES, SHORT_PREFIX_BYTES, saltedCheck, shortPrefix, unwrapShortCount, shortCheck, shortIdBytes, shortIdHalves, shortIdKey, xorId } from './short.js'
+export { SHORT_CHECK_MASK, SHORT_ID_BYTES, SHORT_PREFIX_BYTES, saltedCheck, shortPrefix, unwrapShortCount, shortCheck, shortIdBytes, shortIdHalves, shortIdOf, shortIdKey, xorId } from './short.js'

@@ -28,7 +28,7 @@
  */
 import { fmix32 } from '../bloom/hash.js'
 import { BloomwalkError } from '../errors.js'
-import { ID_BYTES } from './hash.js'
+import { ID_BYTES, itemHashHalves } from './hash.js'
 
 /** Bytes of a short id on the wire (the item hash, big-endian). */
 export const SHORT_ID_BYTES = 8
@@ -75,6 +75,11 @@ export function shortIdBytes(hi: number, lo: number): Uint8Array {
   view.setUint32(0, hi >>> 0)
   view.setUint32(4, lo >>> 0)
   return out
+}
+
+/** The 8-byte short id of a 32-byte bundle id: its item hash (§2), as on the wire and in the store's index. */
+export function shortIdOf(id: Uint8Array): Uint8Array {
+  return shortIdBytes(...itemHashHalves(id))
 }
 
 /** The halves of a short id's wire bytes. @throws {BloomwalkError} INVALID_ARGUMENT when not 8 bytes */

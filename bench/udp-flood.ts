@@ -1,7 +1,7 @@
 /**
  * A node's socket under a datagram flood over loopback UDP (issue 21, item 5):
  *
- *   npm run measure:flood -- [--kind offer|tiny] [--seconds 5] [--rates 2000,10000] [--buffer 4194304] [--honest-rate 200] [--settle 10,30,60] [--bundles 2000] [--semi-space MB] [--diagnose] [--json]
+ *   npm run measure:flood -- [--kind offer|tiny] [--seconds 5] [--rates 2000,10000] [--buffer 4194304] [--honest-rate 200] [--settle 10,30,60] [--bundles 2000] [--semi-space MB] [--reclaim on|off] [--diagnose] [--json]
  *
  * The node runs in a child process (a peer holding `--bundles` bundles in LevelDB, the store
  * the CLI uses, in a temporary directory; it does not walk). This process floods it from
@@ -21,8 +21,10 @@
  * total size (and its spaces) beside each. `--diagnose` (a diagnostic, not how a node runs):
  * the child runs with --expose-gc and also reports what is live after a full collection,
  * before the flood and after the last `--settle` sample. `--semi-space MB` runs the node with
- * V8's young generation capped (`node --max-semi-space-size=MB`). Loopback only; every loop is
- * bounded by `--seconds` and `--settle`.
+ * V8's young generation capped (`node --max-semi-space-size=MB`). The node runs the memory
+ * reclaimer the long-running commands run (src/env/memory-reclaimer.ts: one full collection once
+ * the process is quiet after a burst); `--reclaim off` runs it without. Loopback only; every
+ * loop is bounded by `--seconds` and `--settle`.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { createSocket, type Socket } from 'node:dgram'
@@ -36,6 +38,7 @@ import { getHeapSpaceStatistics } from 'node:v8'
 import { BloomFilter } from '../src/bloom/index.js'
 import { SystemClock } from '../src/env/clock.js'
 import { CryptoRng } from '../src/env/crypto-rng.js'
+import { MemoryReclaimer } from '../src/env/memory-reclaimer.js'
 import { createNode } from '../src/node/index.js'
 import { LevelStore } from '../src/store/level.js'
 import { offerSize } from '../src/sync/capacity.js'
@@ -59,6 +62,9 @@ interface ChildReport {
   received: number
   answersDeferred: number
   answersShed: number
+  /** Full collections the node's memory reclaimer ran (src/env/memory-reclaimer.ts), and the milliseconds they took. */
+  collections: number
+  collectMs: number
   /** process.memoryUsage() of the node's process, MB. */
   heapUsedMB: number
   heapTotalMB: number
@@ -95,6 +101,8 @@ export interface FloodRun {
   honestLostShare: number
   /** CPU seconds of the node ÷ wall seconds, over the flood and the drain. */
   cpuShare: number
+  /** CPU seconds of the node over the flood and the drain. */
+  cpuSeconds: number
   /** Before the flood. */
   before: MemorySample
   /** VmHWM: the most resident at any time, MB. */
@@ -109,11 +117,14 @@ export interface FloodRun {
   answered: number
   /** Offers the node answered without bundles (too many answers in progress). */
   answersShed: number
+  /** Full collections the node's memory reclaimer ran, from its start to the last sample, and the milliseconds they took (undefined: `--reclaim off`). */
+  collections: number | undefined
+  collectMs: number | undefined
 }
 
 // ---- the node (child process) ----
 
-async function child(options: { buffer: number | undefined; bundles: number }): Promise<void> {
+async function child(options: { buffer: number | undefined; bundles: number; reclaim: boolean }): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bloomwalk-flood-'))
   const store = new LevelStore(dir)
   await store.open()
@@ -143,6 +154,9 @@ async function child(options: { buffer: number | undefined; bundles: number }): 
   }
   const node = createNode({ components: { transport: counted, clock: new SystemClock(), rng: new CryptoRng(), store }, settings: { overlays: [fill[0]!.overlay], stepIntervalMs: 1e9 } })
   await node.start()
+  // As the long-running commands run a node (src/cli/node.ts): a full collection once it is quiet after a burst.
+  const reclaimer = options.reclaim ? new MemoryReclaimer(new SystemClock()) : undefined
+  reclaimer?.start()
   const report = (): ChildReport => ({
     port: raw.address().port,
     receiveBufferBytes: raw.receiveBufferBytes(),
@@ -150,6 +164,8 @@ async function child(options: { buffer: number | undefined; bundles: number }): 
     received: raw.stats().datagramsReceived,
     answersDeferred: node.stats().answersDeferred,
     answersShed: node.stats().answersShed,
+    collections: reclaimer?.stats().collections ?? 0,
+    collectMs: reclaimer?.stats().collectMs ?? 0,
     ...heap()
   })
   const heap = (): Pick<ChildReport, 'heapUsedMB' | 'heapTotalMB' | 'externalMB' | 'arrayBuffersMB' | 'spaces'> => {
@@ -167,6 +183,7 @@ async function child(options: { buffer: number | undefined; bundles: number }): 
       process.send?.(report())
     } else if (m === 'stop')
       void (async () => {
+        reclaimer?.stop()
         await node.stop()
         await store.close()
         await raw.close()
@@ -233,8 +250,8 @@ async function sample(proc: ChildProcess, seconds: number, message: 'report' | '
   return { seconds, rssMB: rss, heapUsedMB: r.heapUsedMB, heapTotalMB: r.heapTotalMB, externalMB: r.externalMB, arrayBuffersMB: r.arrayBuffersMB, spaces: r.spaces }
 }
 
-export async function floodRun(options: { rate: number; buffer: number | undefined; seconds: number; honestRate: number; settleSeconds: readonly number[]; bundles: number; kind: FloodKind; diagnose?: boolean; semiSpaceMB?: number }): Promise<FloodRun> {
-  const proc = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify({ buffer: options.buffer, bundles: options.bundles })], {
+export async function floodRun(options: { rate: number; buffer: number | undefined; seconds: number; honestRate: number; settleSeconds: readonly number[]; bundles: number; kind: FloodKind; diagnose?: boolean; semiSpaceMB?: number; reclaim?: boolean }): Promise<FloodRun> {
+  const proc = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify({ buffer: options.buffer, bundles: options.bundles, reclaim: options.reclaim !== false })], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [...(options.diagnose === true ? ['--expose-gc'] : []), ...(options.semiSpaceMB === undefined ? [] : [`--max-semi-space-size=${options.semiSpaceMB}`])]
   })
@@ -308,13 +325,16 @@ export async function floodRun(options: { rate: number; buffer: number | undefin
       kernelDropShare: drops / (drops + read),
       honestLostShare: 1 - (report.bySource[String(honestFrom.port)] ?? 0) / honestSent,
       cpuShare: cpu / wall,
+      cpuSeconds: cpu,
       before,
       rssPeakMB: peak.peak,
       drained,
       after,
       ...(liveBefore === undefined || liveAfter === undefined ? {} : { live: { before: liveBefore, after: liveAfter } }),
       answered: report.received - receivedBefore,
-      answersShed: settled.answersShed
+      answersShed: settled.answersShed,
+      collections: options.reclaim === false ? undefined : settled.collections,
+      collectMs: options.reclaim === false ? undefined : settled.collectMs
     }
   } finally {
     proc.send('stop')
@@ -333,9 +353,9 @@ export async function floodRun(options: { rate: number; buffer: number | undefin
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { child: { type: 'string' }, kind: { type: 'string' }, seconds: { type: 'string' }, rates: { type: 'string' }, buffer: { type: 'string' }, 'honest-rate': { type: 'string' }, settle: { type: 'string' }, bundles: { type: 'string' }, json: { type: 'boolean' }, diagnose: { type: 'boolean' }, 'semi-space': { type: 'string' } }
+    options: { child: { type: 'string' }, kind: { type: 'string' }, seconds: { type: 'string' }, rates: { type: 'string' }, buffer: { type: 'string' }, 'honest-rate': { type: 'string' }, settle: { type: 'string' }, bundles: { type: 'string' }, json: { type: 'boolean' }, diagnose: { type: 'boolean' }, 'semi-space': { type: 'string' }, reclaim: { type: 'string' } }
   })
-  if (values.child !== undefined) return child(JSON.parse(values.child) as { buffer: number | undefined; bundles: number })
+  if (values.child !== undefined) return child(JSON.parse(values.child) as { buffer: number | undefined; bundles: number; reclaim: boolean })
   const seconds = Number(values.seconds ?? 5)
   const rates = (values.rates ?? '2000,10000').split(',').map(Number)
   const larger = Number(values.buffer ?? 4 * MB)
@@ -344,8 +364,9 @@ async function main(): Promise<void> {
   const bundles = Number(values.bundles ?? 2000)
   const kind = (values.kind ?? 'offer') as FloodKind
   const semiSpaceMB = values['semi-space'] === undefined ? undefined : Number(values['semi-space'])
-  if (![seconds, larger, honestRate, ...settleSeconds, bundles, ...rates].every((n) => Number.isFinite(n) && n > 0) || seconds > 60 || settleSeconds.some((s) => s > 300) || (semiSpaceMB !== undefined && !(Number.isInteger(semiSpaceMB) && semiSpaceMB >= 1 && semiSpaceMB <= 64)) || (kind !== 'offer' && kind !== 'tiny')) {
-    console.error('usage: udp-flood [--kind offer|tiny] [--seconds 1..60] [--rates R,R] [--buffer BYTES] [--honest-rate R] [--settle S,S (1..300 s after the flood; default 10,30,60)] [--bundles N] [--semi-space 1..64 (MB: node --max-semi-space-size)] [--diagnose] [--json]')
+  const reclaim = values.reclaim ?? 'on'
+  if (![seconds, larger, honestRate, ...settleSeconds, bundles, ...rates].every((n) => Number.isFinite(n) && n > 0) || seconds > 60 || settleSeconds.some((s) => s > 300) || (semiSpaceMB !== undefined && !(Number.isInteger(semiSpaceMB) && semiSpaceMB >= 1 && semiSpaceMB <= 64)) || (kind !== 'offer' && kind !== 'tiny') || (reclaim !== 'on' && reclaim !== 'off')) {
+    console.error('usage: udp-flood [--kind offer|tiny] [--seconds 1..60] [--rates R,R] [--buffer BYTES] [--honest-rate R] [--settle S,S (1..300 s after the flood; default 10,30,60)] [--bundles N] [--semi-space 1..64 (MB: node --max-semi-space-size)] [--reclaim on|off] [--diagnose] [--json]')
     process.exitCode = 2
     return
   }
@@ -355,7 +376,7 @@ async function main(): Promise<void> {
   const runs: FloodRun[] = []
   for (const rate of rates) {
     for (const buffer of [undefined, larger]) {
-      const r = await floodRun({ rate, buffer, seconds, honestRate, settleSeconds, bundles, kind, diagnose: values.diagnose === true, semiSpaceMB })
+      const r = await floodRun({ rate, buffer, seconds, honestRate, settleSeconds, bundles, kind, diagnose: values.diagnose === true, semiSpaceMB, reclaim: reclaim === 'on' })
       runs.push(r)
       if (values.json === true) console.log(JSON.stringify(r))
       else {
@@ -363,7 +384,7 @@ async function main(): Promise<void> {
         const space = (m: MemorySample, name: string): string => `${name} ${(m.spaces[name]?.usedMB ?? 0).toFixed(0)}/${(m.spaces[name]?.sizeMB ?? 0).toFixed(0)}`
         const mem = (m: MemorySample): string => `${m.rssMB.toFixed(0)} (heap ${m.heapUsedMB.toFixed(0)}/${m.heapTotalMB.toFixed(0)}: ${['new', 'old', 'code', 'large_object'].map((n) => space(m, n)).join(', ')}; external ${m.externalMB.toFixed(0)})`
         console.log(
-          `${String(rate).padStart(6)}/s buffer ${(buffer === undefined ? 'default' : String(buffer)).padEnd(8)} (kernel ${r.receiveBufferBytes}): sent ${r.floodSent} + ${r.honestSent} honest; kernel dropped ${pct(r.kernelDropShare)}, honest lost ${pct(r.honestLostShare)}; node CPU ${pct(r.cpuShare)} of a core; ${r.answersShed} offers shed\n` +
+          `${String(rate).padStart(6)}/s buffer ${(buffer === undefined ? 'default' : String(buffer)).padEnd(8)} (kernel ${r.receiveBufferBytes}): sent ${r.floodSent} + ${r.honestSent} honest; kernel dropped ${pct(r.kernelDropShare)}, honest lost ${pct(r.honestLostShare)}; node CPU ${pct(r.cpuShare)} of a core; ${r.answersShed} offers shed${r.collections === undefined ? '' : `; reclaimer: ${r.collections} collection(s), ${(r.collectMs ?? 0).toFixed(0)} ms`}\n` +
             `        RSS MB (V8 heap used/total): before ${mem(r.before)} → peak ${r.rssPeakMB.toFixed(0)} → drained ${mem(r.drained)}${r.after.map((m) => ` → ${m.seconds} s after ${mem(m)}`).join('')}` +
             (r.live === undefined ? '' : `\n        live after a full collection (diagnostic): before ${mem(r.live.before)} → after ${mem(r.live.after)}`)
         )

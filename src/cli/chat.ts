@@ -14,7 +14,7 @@ import { isBloomwalkError } from '../errors.js'
 import type { BloomwalkNode, Delivery } from '../node/index.js'
 import type { BundleStore } from '../store/types.js'
 import { UsageError } from './args.js'
-import { aborted, commandLogger, every, resolveIo, type CommandIo } from './command.js'
+import { aborted, commandLogger, every, reclaimMemoryWhenQuiet, resolveIo, type CommandIo } from './command.js'
 import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer, type Peer } from './peer.js'
 import { GROUP_OPTIONS_USAGE, startGroupPeer } from './group-peer.js'
 import { shortHex } from './report.js'
@@ -219,6 +219,7 @@ export async function runChat(argv: string[], out: (line: string) => void, parti
   rl.on('close', stop)
   if (terminal) rl.prompt()
 
+  reclaimMemoryWhenQuiet(done.signal, log)
   await aborted(done.signal)
   rl.close()
   await sending

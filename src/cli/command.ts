@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream'
 import { SystemClock } from '../env/clock.js'
 import { createLogger, rateLimitedLogger, type Logger, type LogLevel, type LogSink } from '../env/logger.js'
+import { MemoryReclaimer, processHeap } from '../env/memory-reclaimer.js'
 import { choiceOption } from './args.js'
 
 /** Where a command writes diagnostics (logs, progress): stderr in the real command. */
@@ -97,6 +98,19 @@ export function commandLogger(name: string, raw: string | undefined, fallback: L
 export function aborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve()
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+}
+
+/**
+ * Runs a {@link MemoryReclaimer} until `signal` aborts: once the process is quiet after a
+ * burst (a flood), one full collection gives back what the burst left in V8's young
+ * generation (docs/operations.md, "Memory"). The long-running commands call it once each.
+ */
+export function reclaimMemoryWhenQuiet(signal: AbortSignal, log: Logger): MemoryReclaimer {
+  const reclaimer = new MemoryReclaimer(new SystemClock(), processHeap(), { logger: log.child('memory') })
+  if (signal.aborted) return reclaimer
+  reclaimer.start()
+  signal.addEventListener('abort', () => reclaimer.stop(), { once: true })
+  return reclaimer
 }
 
 /** Calls `fn` every `ms` until `signal` aborts. A referenced timer: it keeps the process alive. */

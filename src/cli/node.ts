@@ -14,7 +14,7 @@ import type { BloomwalkNode } from '../node/index.js'
 import { addressKey } from '../wire/index.js'
 import { choiceOption, numberOption } from './args.js'
 import { MAX_DATAGRAM_BUDGET, MIN_DATAGRAM_BUDGET, type SyncConfig } from '../sync/config.js'
-import { aborted, commandLogger, every, resolveIo, type CommandIo } from './command.js'
+import { aborted, commandLogger, every, reclaimMemoryWhenQuiet, resolveIo, type CommandIo } from './command.js'
 import { PEER_OPTIONS, PEER_OPTIONS_USAGE, startPeer, type Peer } from './peer.js'
 import { shortHex, statsFields } from './report.js'
 import { METRICS_USAGE, serveMetrics } from './http/metrics.js'
@@ -148,6 +148,7 @@ export async function runNode(argv: string[], out: (line: string) => void, parti
   deliveries = values.deliveries === undefined ? undefined : deliveryLog(values.deliveries, peer, io.signal)
   if (values['publish-stdin'] === true) publishLines(peer, io, log)
   if (statsSeconds > 0) every(statsSeconds * 1000, io.signal, () => log.info('stats', statsFields(node.stats())))
+  reclaimMemoryWhenQuiet(io.signal, log)
   await aborted(io.signal)
   log.info('stopping')
   log.info('stats', statsFields(node.stats()))

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util'
 import { addressKey } from '../wire/index.js'
 import { numberOption } from './args.js'
-import { aborted, commandLogger, every, LOG_FORMAT_USAGE, resolveIo, type CommandIo } from './command.js'
+import { aborted, commandLogger, every, LOG_FORMAT_USAGE, reclaimMemoryWhenQuiet, resolveIo, type CommandIo } from './command.js'
 import { CONFIG_USAGE, withConfig } from './config.js'
 import { hostOption } from './options.js'
 import { statsFields } from './report.js'
@@ -101,6 +101,7 @@ export async function runTracker(argv: string[], out: (line: string) => void, pa
   }
   every(WATCH_MS, io.signal, watch)
   if (statsSeconds > 0) every(statsSeconds * 1000, io.signal, () => log.info('stats', statsFields(node.stats())))
+  reclaimMemoryWhenQuiet(io.signal, log)
   await aborted(io.signal)
   log.info('stopping')
   log.info('stats', statsFields(node.stats()))

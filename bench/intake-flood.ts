@@ -1,7 +1,7 @@
 /**
  * Intake budgets under a bundle flood over loopback UDP (issue 20, DESIGN §14):
  *
- *   npm run measure:intake -- [--seconds 10] [--rates 1000,3000] [--json]
+ *   npm run measure:intake -- [--seconds 10] [--rates 1000,3000] [--attacks bad-signatures,valid] [--json]
  *
  * A victim node and an honest node (walk steps every 200 ms, node:crypto verification as the
  * CLI runs it) in this process; an attacker in a child process sends one introduction-request
@@ -35,7 +35,8 @@ const HONEST_EVERY_MS = 250
 const STEP_MS = 200
 const UNLIMITED: IntakeBudgetsInit = {
   host: { verifications: Infinity, stores: Infinity, bytes: Infinity },
-  author: { verifications: Infinity, stores: Infinity, bytes: Infinity }
+  author: { verifications: Infinity, stores: Infinity, bytes: Infinity },
+  datagrams: { datagrams: Infinity, bytes: Infinity }
 }
 
 type Attack = 'quiet' | 'bad-signatures' | 'valid'
@@ -264,10 +265,15 @@ async function main(): Promise<void> {
   const seconds = Number(option('seconds', '10'))
   const rates = option('rates', '1000,3000').split(',').map(Number)
   if (!(seconds > 0 && seconds <= 120) || rates.some((r) => !(r > 0 && r <= 20_000))) {
-    process.stderr.write('usage: intake-flood [--seconds 1..120] [--rates r1,r2 (each 1..20000)] [--json]\n')
+    process.stderr.write('usage: intake-flood [--seconds 1..120] [--rates r1,r2 (each 1..20000)] [--attacks bad-signatures,valid] [--json]\n')
     process.exit(2)
   }
-  const plan: [Attack, number][] = [['quiet', 0], ...rates.map((r): [Attack, number] => ['bad-signatures', r]), ['valid', rates[0]!]]
+  const attacks = option('attacks', 'bad-signatures,valid').split(',')
+  if (attacks.some((a) => a !== 'bad-signatures' && a !== 'valid')) {
+    process.stderr.write('usage: intake-flood: --attacks takes bad-signatures and/or valid\n')
+    process.exit(2)
+  }
+  const plan: [Attack, number][] = [['quiet', 0], ...(attacks.includes('bad-signatures') ? rates.map((r): [Attack, number] => ['bad-signatures', r]) : []), ...(attacks.includes('valid') ? [['valid', rates[0]!] as [Attack, number]] : [])]
   const rows: Row[] = []
   for (const [attack, rate] of plan) {
     for (const budgets of ['baseline', 'budgets'] as const) {

@@ -19,7 +19,7 @@ export {
 export { type KeyPair, generateKeyPair, keyPairFromSecret, signBundle, portableSign, type Signer, verifyBundleSignature, memoizedVerifier } from './sign.js'
 export { roomId } from './room.js'
 export { DEFAULT_ROOM_POLICY, OPEN_ROOM_POLICY, POLICY_BYTES, encodePolicy, policyError, roomPolicy, samePolicy, type RoomPolicy } from './policy.js'
-export { hasIdentityWork, identityWork, mintIdentity } from './identity.js'
+export { hasIdentityWork, identityEpochOf, identityWork, mintIdentity } from './identity.js'
 export {
   BUNDLES_HEADER_BYTES,
   DEFAULT_DATAGRAM_BUDGET,

@@ -8,7 +8,9 @@
  * ```
  * policy := version(u8 = 1) quota_count(u32) quota_window(u64) history(u32)
  *           inactive(u64) pruned(u64) max_body(u16) store_cap(u64) identity_bits(u8)
+ *           | version(u8 = 2) <the same fields> identity_epoch(u64)
  * ```
+ * Version 2 only when `identityEpoch` is set, so every policy without it keeps its room id.
  */
 import { MAX_BODY_FIELD } from './codec.js'
 
@@ -30,11 +32,21 @@ export interface RoomPolicy {
   storeCapBytes: number
   /** Leading zero bits of the proof of work a new author identity costs in this room (DESIGN §14). */
   identityBits: number
+  /**
+   * Global-time units one identity proof lasts (./identity.ts): the proof binds the epoch
+   * ⌊global time ÷ identityEpoch⌋ of the bundle that carries it, so a key pays again in each
+   * epoch it publishes in, and one proof buys at most quota × identityEpoch ÷ window bundles
+   * whatever global times they claim. 0: the proof binds room and key only (paid once per key,
+   * and a key keeps its quota in every window after).
+   */
+  identityEpoch: number
 }
 
 /** Version byte of the policy's canonical bytes. */
 export const POLICY_VERSION = 1
-/** Bytes of {@link encodePolicy}'s output. */
+/** Version byte of a policy with an identity epoch. */
+export const POLICY_VERSION_EPOCH = 2
+/** Bytes of {@link encodePolicy}'s output without an identity epoch (version 1); with one, 8 more. */
 export const POLICY_BYTES = 1 + 4 + 8 + 4 + 8 + 8 + 2 + 8 + 1
 
 /**
@@ -49,7 +61,8 @@ export const DEFAULT_ROOM_POLICY: Readonly<RoomPolicy> = Object.freeze({
   pruning: Object.freeze({ inactive: 0, pruned: 0 }),
   maxBodyBytes: MAX_BODY_FIELD,
   storeCapBytes: 256 * 1024 * 1024,
-  identityBits: 0
+  identityBits: 0,
+  identityEpoch: 0
 })
 
 /**
@@ -63,7 +76,8 @@ export const OPEN_ROOM_POLICY: Readonly<RoomPolicy> = Object.freeze({
   pruning: Object.freeze({ inactive: 100_000, pruned: 200_000 }),
   maxBodyBytes: 1000,
   storeCapBytes: 64 * 1024 * 1024,
-  identityBits: 20
+  identityBits: 20,
+  identityEpoch: 0
 })
 
 /** Why a policy is invalid, or undefined when it is valid. */
@@ -78,6 +92,8 @@ export function policyError(p: RoomPolicy): string | undefined {
   if (!Number.isInteger(p.maxBodyBytes) || p.maxBodyBytes < 0 || p.maxBodyBytes > MAX_BODY_FIELD) return `max body must be 0..${MAX_BODY_FIELD}`
   if (!safe(p.storeCapBytes)) return 'store cap must be a non-negative safe integer'
   if (!Number.isInteger(p.identityBits) || p.identityBits < 0 || p.identityBits > 64) return 'identity bits must be 0..64'
+  if (!safe(p.identityEpoch)) return 'identity epoch must be a non-negative safe integer'
+  if (p.identityEpoch !== 0 && p.identityBits === 0) return 'an identity epoch needs identity bits'
   return undefined
 }
 
@@ -85,14 +101,15 @@ export function policyError(p: RoomPolicy): string | undefined {
 export function encodePolicy(p: RoomPolicy): Uint8Array {
   const error = policyError(p)
   if (error !== undefined) throw new RangeError(error)
-  const out = new Uint8Array(POLICY_BYTES)
+  const epoch = p.identityEpoch !== 0
+  const out = new Uint8Array(POLICY_BYTES + (epoch ? 8 : 0))
   const view = new DataView(out.buffer)
   let at = 0
   const u64 = (x: number) => {
     view.setBigUint64(at, BigInt(x))
     at += 8
   }
-  out[at++] = POLICY_VERSION
+  out[at++] = epoch ? POLICY_VERSION_EPOCH : POLICY_VERSION
   view.setUint32(at, p.quota.count)
   at += 4
   u64(p.quota.window)
@@ -104,6 +121,7 @@ export function encodePolicy(p: RoomPolicy): Uint8Array {
   at += 2
   u64(p.storeCapBytes)
   out[at++] = p.identityBits
+  if (epoch) u64(p.identityEpoch)
   return out
 }
 
@@ -111,7 +129,7 @@ export function encodePolicy(p: RoomPolicy): Uint8Array {
 export function samePolicy(a: RoomPolicy, b: RoomPolicy): boolean {
   const x = encodePolicy(a)
   const y = encodePolicy(b)
-  return x.every((v, i) => v === y[i])
+  return x.length === y.length && x.every((v, i) => v === y[i])
 }
 
 /** A full policy from a partial one (the rest from {@link DEFAULT_ROOM_POLICY}). */

@@ -116,7 +116,7 @@ export class BundleIntake {
           continue
         }
         // The room's identity cost: one SHA-256, before the signature check.
-        if (!hasIdentityWork(b, ledger.policy.identityBits)) {
+        if (!hasIdentityWork(b, ledger.policy.identityBits, ledger.policy.identityEpoch)) {
           counters.bundleDrop('identity-work')
           continue
         }
@@ -184,7 +184,8 @@ export class BundleIntake {
         ctx.counters.bundleDrop(outsider)
         continue
       }
-      if (!hasIdentityWork(b, (this.#deps.ledger(state)?.policy ?? DEFAULT_ROOM_POLICY).identityBits)) {
+      const room = this.#deps.ledger(state)?.policy ?? DEFAULT_ROOM_POLICY
+      if (!hasIdentityWork(b, room.identityBits, room.identityEpoch)) {
         ctx.counters.bundleDrop('identity-work')
         continue
       }

@@ -316,7 +316,7 @@ export class Peer implements WalkerPeer, Wiring {
     const ledger = this.#ledgers.get(state.key)!
     const maxParents = this.#opts.maxParents
     if ((options.parents?.length ?? 0) > maxParents) throw new BloomwalkError('INVALID_ARGUMENT', `at most ${maxParents} parents`)
-    const identityNonce = this.identities.for(state.id, state.key, ledger.policy.identityBits)
+    const identityNonce = this.identities.for(state.id, state.key, ledger.policy, state.clock.time + 1)
     const bundle = this.#fits(signBundle({ overlay: state.id, globalTime: state.clock.time + 1, kind: options.kind ?? 1, parents: options.parents, body, expiresAt: options.expiresAt, identityNonce }, this.#c.keys, defaultSign))
     const refused = ledger.refuses(bundle, state.clock.time + 1)
     if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
@@ -337,7 +337,7 @@ export class Peer implements WalkerPeer, Wiring {
     if (!check.ok) throw new BloomwalkError('INVALID_ARGUMENT', `not a bundle of this room: ${check.code}`)
     const refused = ledger.refuses(bundle, state.clock.time)
     if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
-    if (!hasIdentityWork(bundle, ledger.policy.identityBits)) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', "the bundle's identity nonce lacks the room's proof of work")
+    if (!hasIdentityWork(bundle, ledger.policy.identityBits, ledger.policy.identityEpoch)) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', "the bundle's identity nonce lacks the room's proof of work")
     if (!(this.#opts.verifyBundle ?? defaultVerifyBundle)(bundle)) throw new BloomwalkError('INVALID_ARGUMENT', 'the bundle\'s signature does not verify')
     const fresh = await this.intake.accept(state, [bundle], undefined)
     if (fresh.length === 0) return false
@@ -347,8 +347,9 @@ export class Peer implements WalkerPeer, Wiring {
 
   /** Signs and sends an ephemeral message (see BloomwalkNode.sendEphemeral). */
   sendEphemeral(state: OverlayWalk, body: Uint8Array, kind: number): number {
-    const identityNonce = this.identities.for(state.id, state.key, this.#ledgers.get(state.key)!.policy.identityBits)
-    const bundle = this.#fits(signBundle({ overlay: state.id, globalTime: Math.max(1, state.clock.time), kind, body, identityNonce }, this.#c.keys, defaultSign))
+    const globalTime = Math.max(1, state.clock.time)
+    const identityNonce = this.identities.for(state.id, state.key, this.#ledgers.get(state.key)!.policy, globalTime)
+    const bundle = this.#fits(signBundle({ overlay: state.id, globalTime, kind, body, identityNonce }, this.#c.keys, defaultSign))
     this.#deliveries.get(state.key)!.noteEphemeral(hex(bundle.id))
     if (this.push.options.fanout > 0) return this.#running ? this.push.publish(state, bundle, true) : 0
     // Push off: once to the current walk and stumble peers, as before push existed.

@@ -244,6 +244,10 @@ export interface Overrides {
   trustedPeers?: number
   /** Spammers' share of all nodes (a preset without spammers gets the spam presets' spammers and room). */
   spammers?: number
+  /** Leading zero bits of the identity cost a spammer pays per identity (a preset without spammers gets the spam presets' room, as {@link Overrides.spammers}). */
+  spamBits?: number
+  /** The room's identity epoch (global-time units; 0: a proof lasts for good); a preset without spammers gets the spam presets' room, as {@link Overrides.spammers}. */
+  identityEpoch?: number
   /** Ports per attacker host. */
   attackPorts?: number
   /** Introduction-requests per second per attacker host. */
@@ -300,6 +304,14 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   if (o.spammers !== undefined) {
     s.spam = { ...(s.spam ?? PRESETS['spam-10']!.spam!), fraction: o.spammers }
     s.policy ??= structuredClone(SPAM_ROOM)
+  }
+  if (o.spamBits !== undefined) {
+    s.spam = { ...(s.spam ?? { ...PRESETS['spam-10']!.spam!, fraction: 0 }), identityBits: o.spamBits }
+    s.policy ??= structuredClone(SPAM_ROOM)
+  }
+  if (o.identityEpoch !== undefined) {
+    s.spam ??= { ...PRESETS['spam-10']!.spam!, fraction: 0 }
+    s.policy = { ...(s.policy ?? structuredClone(SPAM_ROOM)), identityEpoch: o.identityEpoch }
   }
   if (o.trusted !== undefined) s.trusted = o.trusted
   if (o.bloomAck !== undefined) s.bloomAck = o.bloomAck

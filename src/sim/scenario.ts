@@ -32,6 +32,9 @@ export interface AttackSpec {
   leakPerWalk: number
 }
 
+/** Identity bits of the simulator's rooms with spammers: minted for real by every author and checked by every node (2^8 hashes: cheap); the cost a spammer pays is {@link SpamSpec.identityBits} in virtual time (./spammers.ts). */
+export const SIM_IDENTITY_BITS = 8
+
 /** The spammers of a scenario (./spammers.ts). */
 export interface SpamSpec {
   /** Spammers' share of all nodes: spammers ÷ (spammers + honest peers), in [0, 0.9]; 0 = the same room without spammers. */
@@ -275,7 +278,8 @@ export function checkScenario(s: Scenario): Scenario {
   }
   if (s.policy !== null) {
     if (s.protocol !== 'bloom') bad('policy', 'needs protocol bloom')
-    const problem = policyError(roomPolicy(s.policy))
+    // The simulator's rooms ask for identity work only with spammers (./spammers.ts); an identity epoch needs it.
+    const problem = policyError(roomPolicy({ ...s.policy, ...(s.spam === null ? {} : { identityBits: SIM_IDENTITY_BITS }) }))
     if (problem !== undefined) bad('policy', problem)
   }
   if (s.bloomAck && s.protocol === 'bloom') bad('bloomAck', 'needs an MVDS protocol (mvds-batch, mvds-interactive)')

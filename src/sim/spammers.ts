@@ -12,22 +12,24 @@
  * At each of its ticks (one per identity minted) a spammer stamps bundles at one global time,
  * its node's time + 1 (as an honest publisher does), and every identity it owns — the fresh
  * one and all the earlier ones — fills its quota of the window that time falls in (Q bundles
- * per W global-time units). It hands them to its node as if published there
+ * per W global-time units). In a room with identity epochs (`RoomPolicy.identityEpoch`) a
+ * proof is bound to the epoch of that time, so only the identities minted in the current
+ * epoch publish (an earlier one would need a new proof, which costs what a fresh identity
+ * does). It hands them to its node as if published there
  * (`BloomwalkNode.relay`), which stores and pushes them as fresh: the walk, push and catch-up
  * then spread them. Not modelled: a spammer that stamps one global time per bundle to roll
  * the quota windows faster (the leapfrog of docs/security.md, "Known limits").
  */
-import { generateKeyPair, mintIdentity, signBundle, type Bundle, type KeyPair, type RoomPolicy } from '../bundle/index.js'
+import { generateKeyPair, identityEpochOf, mintIdentity, signBundle, type Bundle, type KeyPair, type RoomPolicy } from '../bundle/index.js'
 import { RetentionIndex, type RetainedEntry } from '../sync/retention.js'
 import type { SeededRng } from '../env/rng.js'
 import { hex } from '../bytes.js'
 import { decodePacket, type Address } from '../wire/index.js'
 import type { Transport, TransportStats } from '../transport/index.js'
 import { signWith } from './history.js'
-import type { SpamSpec } from './scenario.js'
+import { SIM_IDENTITY_BITS, type SpamSpec } from './scenario.js'
 
-/** Identity bits of the simulator's rooms with spammers: minted for real by every author and checked by every node (2^8 hashes: cheap); the cost a spammer pays is {@link SpamSpec.identityBits} in virtual time. */
-export const SIM_IDENTITY_BITS = 8
+export { SIM_IDENTITY_BITS }
 
 /** Spammer nodes for `peers` honest peers at share `fraction` of all nodes. */
 export function spammerCount(peers: number, fraction: number): number {
@@ -42,6 +44,8 @@ export function identityMs(spec: SpamSpec): number {
 interface Identity {
   keys: KeyPair
   nonce: Uint8Array
+  /** The identity epoch its proof is bound to (undefined: the room has none). */
+  epoch: number | undefined
   /** Quota window of the last bundles, and how many it holds. */
   window: number
   used: number
@@ -56,6 +60,7 @@ export class SpamModel {
   /** Hex of every spam author key. */
   readonly authors = new Set<string>()
   published = 0
+  #minted = 0
   readonly #overlay: Uint8Array
   readonly #policy: RoomPolicy
   readonly #rng: SeededRng
@@ -77,14 +82,18 @@ export class SpamModel {
 
   /** Identities minted so far, every spammer together. */
   get identities(): number {
-    return this.#identities.reduce((n, list) => n + list.length, 0)
+    return this.#minted
   }
 
   /** One tick of spammer `s` at global time `time`: a fresh identity, then every identity's quota left in `time`'s window. */
   tick(s: number, time: number): Bundle[] {
     const keys = generateKeyPair(this.#rng)
-    const nonce = mintIdentity(this.#overlay, keys.publicKey, this.#policy.identityBits)
-    this.#identities[s]!.push({ keys, nonce, window: -1, used: 0 })
+    const epoch = identityEpochOf(time, this.#policy.identityEpoch)
+    const nonce = mintIdentity(this.#overlay, keys.publicKey, this.#policy.identityBits, epoch === undefined ? {} : { epoch })
+    // Proofs of an earlier epoch buy nothing at this time: those identities are spent.
+    if (epoch !== undefined) this.#identities[s] = this.#identities[s]!.filter((id) => id.epoch === epoch)
+    this.#identities[s]!.push({ keys, nonce, epoch, window: -1, used: 0 })
+    this.#minted++
     this.authors.add(hex(keys.publicKey))
     const { count, window } = this.#policy.quota
     const at = window === 0 ? 0 : Math.floor(time / window)

@@ -92,4 +92,44 @@ describe('spam presets', () => {
     expect(s.spam?.fraction).toBe(0.1)
     expect(s.policy).not.toBeNull()
   })
+
+  it('with identity epochs, a proof buys one epoch: only identities minted in the current epoch publish, each at most Q × E ÷ W bundles', () => {
+    const policy = roomPolicy({ quota: { count: 3, window: 10 }, history: 5, identityBits: SIM_IDENTITY_BITS, identityEpoch: 10 })
+    const overlay = roomId('spam-model-epochs', policy)
+    const spec = { fraction: 0.1, identityBits: 20, hashMicros: 1.5, bodyBytes: 20 }
+    const withEpochs = new SpamModel(overlay, policy, spec, 1, new SeededRng(7), nativeSign)
+    const without = new SpamModel(roomId('spam-model-no-epochs'), { ...policy, identityEpoch: 0 }, spec, 1, new SeededRng(7), nativeSign)
+    const all = []
+    let plain = 0
+    for (let t = 1; t <= 60; t++) {
+      const out = withEpochs.tick(0, t)
+      for (const b of out) {
+        expect(hasIdentityWork(b, SIM_IDENTITY_BITS, 10)).toBe(true)
+        // The same nonce does not prove the next epoch, nor room and key alone.
+        expect(hasIdentityWork({ ...b, globalTime: b.globalTime + 10 }, SIM_IDENTITY_BITS, 10)).toBe(false)
+      }
+      all.push(...out)
+      plain += without.tick(0, t).length
+    }
+    expect(withEpochs.identities).toBe(60)
+    const perAuthor = new Map<string, number>()
+    for (const b of all) perAuthor.set(hex(b.author), (perAuthor.get(hex(b.author)) ?? 0) + 1)
+    expect(Math.max(...perAuthor.values())).toBe(3)
+    // Without epochs the identities of earlier windows fill their quota again in every window.
+    expect(all.length).toBe(60 * 3)
+    expect(plain).toBeGreaterThan(all.length)
+  })
+
+  it('--spam-bits and --identity-epoch set the spammers’ cost and the room’s epoch, and give a room without spammers the spam presets’ room', () => {
+    const s = withOverrides(presetNamed('spam-10'), { spamBits: 24, identityEpoch: 200 })
+    expect(s.spam!.identityBits).toBe(24)
+    expect(s.spam!.fraction).toBe(0.1)
+    expect(s.policy!.identityEpoch).toBe(200)
+    expect(s.policy!.quota).toEqual(presetNamed('spam-10').policy!.quota)
+    const plain = withOverrides(presetNamed('seed-6'), { identityEpoch: 50 })
+    expect(plain.spam!.fraction).toBe(0)
+    expect(plain.policy!.identityEpoch).toBe(50)
+    expect(plain.policy!.quota).toEqual(presetNamed('spam-10').policy!.quota)
+  })
 })
+

@@ -12,6 +12,7 @@ import { BloomwalkError } from '../errors.js'
 import { silentLogger, type Logger } from '../env/logger.js'
 import { syncConfig, type SyncConfig } from '../sync/config.js'
 import { offerSize } from '../sync/capacity.js'
+import type { OfferStats } from '../sync/offer.js'
 import { addressKey, decodeLimits, type Address, type DecodeLimits } from '../wire/index.js'
 import { hex } from '../bytes.js'
 import type { CategoryCounts } from '../candidates/index.js'
@@ -42,6 +43,8 @@ export interface OverlayStats {
   candidates: CategoryCounts
   /** Causal delivery: counters and the bundles waiting in memory for parents (peers only). */
   delivery?: DeliveryCounters & { waiting: number }
+  /** The walk's offer decisions: fresh, reused, skipped filters, late answers (peers only). */
+  offers?: OfferStats
 }
 
 /** Everything `stats()` reports. */
@@ -276,8 +279,8 @@ export class BloomwalkNode {
       wan: this.#walker.wan(),
       connectionType: this.#walker.connectionType(),
       overlays: [...this.#overlays.values()].map((o) => {
-        const { bundlesStored, delivery } = this.#wiring.overlayStats(o)
-        return { overlay: o.key, globalTime: o.clock.time, bundlesStored, candidates: o.candidates.counts(now), ...(delivery === undefined ? {} : { delivery }) }
+        const { bundlesStored, delivery, offers } = this.#wiring.overlayStats(o)
+        return { overlay: o.key, globalTime: o.clock.time, bundlesStored, candidates: o.candidates.counts(now), ...(delivery === undefined ? {} : { delivery }), ...(offers === undefined ? {} : { offers }) }
       }),
       punctures: this.#walker.punctures.stats(),
       amplification: this.#guard.stats(),

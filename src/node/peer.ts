@@ -215,7 +215,7 @@ export class Peer implements WalkerPeer, Wiring {
     // answer a filter with: its round says nothing about being in sync and is not counted.
     // A held-back answer (first contact) is not an answered round either: the retry asks again.
     // Nor is the answer to a validation probe, which carried no offer (./walker.ts).
-    if (res.globalTime > 0 && res.answerDeferred !== true && request.probe !== true) this.offers(overlay)?.onAnswered(addressKey(from))
+    if (res.globalTime > 0 && res.answerDeferred !== true && request.probe !== true) this.offers(overlay)?.onAnswered(addressKey(from), res.answerBundles ?? 0)
     this.firstContact.onResponse(overlay, from, res, request)
     // Global time 0: an empty peer (or a tracker), with no sketch worth checking. After a
     // validation probe the check waits for the response to the offer that follows it.
@@ -308,7 +308,12 @@ export class Peer implements WalkerPeer, Wiring {
 
   overlayStats(overlay: Overlay): OverlayServiceStats {
     const d = this.#deliveries.get(overlay.key)
-    return { bundlesStored: this.#ledgers.get(overlay.key)?.stored ?? 0, ...(d === undefined ? {} : { delivery: { ...d.counters(), waiting: d.pending } }) }
+    const ledger = this.#ledgers.get(overlay.key)
+    return {
+      bundlesStored: ledger?.stored ?? 0,
+      ...(d === undefined ? {} : { delivery: { ...d.counters(), waiting: d.pending } }),
+      ...(ledger === undefined ? {} : { offers: { ...ledger.builder.stats } })
+    }
   }
 
   /** Signs, stores, delivers and pushes a bundle (see BloomwalkNode.publish). */

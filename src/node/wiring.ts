@@ -11,6 +11,7 @@ import type { FirstContactStats } from './first-contact.js'
 import type { IntakeBudgetStats } from './budgets.js'
 import type { Overlay, OverlayWalk } from './overlay.js'
 import type { DeliveryCounters } from './delivery.js'
+import type { OfferStats } from '../sync/offer.js'
 import type { PushStats } from './push.js'
 import type { Walker } from './walker.js'
 
@@ -27,6 +28,8 @@ export interface OverlayServiceStats {
   bundlesStored: number
   /** Causal delivery: counters and the bundles waiting in memory for parents (peers only). */
   delivery?: DeliveryCounters & { waiting: number }
+  /** The walk's offer decisions: fresh, reused, skipped filters, late answers (peers only). */
+  offers?: OfferStats
 }
 
 export interface Wiring {

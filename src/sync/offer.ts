@@ -71,6 +71,8 @@ interface SyncCache extends SyncOffer {
   responses: number
   /** Whether the peer answered the request that carried this filter (see ClaimContext.trackAnswers). */
   answered: boolean
+  /** Bundles the peer said its answer holds (the introduction-response's answer_bundles; 0: none, or not said). */
+  announced: number
   items: number
   peerKey: string
   /** Whether a barren round counts only when peerKey is a forwarder (ClaimContext.barrenFromForwardersOnly). */
@@ -88,6 +90,11 @@ export interface OfferStats {
   modulo: number
   /** Barren rounds not counted toward the skip curve: their peer had neither forwarded a bundle to us nor shown it is in sync. */
   barrenIgnored: number
+  /**
+   * Answered rounds none of whose announced bundles was stored yet when the next offer was
+   * claimed (still on their way, or waiting for the CPU): productive all the same, not barren.
+   */
+  lateAnswers: number
 }
 
 export interface OfferBuilderComponents {
@@ -97,7 +104,7 @@ export interface OfferBuilderComponents {
 
 /** One overlay's offer state (the sync cache and skip counter of Dispersy). */
 export class OfferBuilder {
-  readonly stats: OfferStats = { fresh: 0, reused: 0, skipped: 0, largest: 0, modulo: 0, barrenIgnored: 0 }
+  readonly stats: OfferStats = { fresh: 0, reused: 0, skipped: 0, largest: 0, modulo: 0, barrenIgnored: 0, lateAnswers: 0 }
   #cache: SyncCache | null = null
   #skipCount = 0
   /** Peers that sent us a bundle we stored, least recently productive first (bounded by MAX_FORWARDERS). */
@@ -128,14 +135,21 @@ export class OfferBuilder {
     const cache = this.#cache
     // A round whose peer never answered (and sent nothing) tells nothing: it is not counted.
     if (cache !== null && (cache.answered || cache.responses > 0)) {
+      // The peer said bundles follow and none is stored yet: the round was productive, its
+      // answer is late (a busy node stores it after its next step). Counting it barren made
+      // real nodes skip offers the simulator's, whose handlers take no time, never skipped.
+      const late = cache.responses === 0 && cache.announced > 0
+      if (late) this.stats.lateAnswers++
       this.#yieldAverage = 0.5 * this.#yieldAverage + 0.5 * cache.responses
-      this.#noteModuloResult(cache)
-      if (cache.responses > 0) {
+      this.#noteModuloResult(cache, late)
+      if (cache.responses > 0 || late) {
         this.#skipCount = 0
-        if (this.#reusable(cache, ctx)) {
+        // Only a filter with what arrived added is worth sending again.
+        if (cache.responses > 0 && this.#reusable(cache, ctx)) {
           cache.timesUsed++
           cache.responses = 0
           cache.answered = ctx.trackAnswers !== true
+          cache.announced = 0
           cache.peerKey = ctx.peerKey
           cache.forwardersOnly = ctx.barrenFromForwardersOnly === true
           this.stats.reused++
@@ -200,9 +214,15 @@ export class OfferBuilder {
     remember(this.#inSyncPeers, peerKey)
   }
 
-  /** The peer at `peerKey` answered the request that carried the cached filter. */
-  onAnswered(peerKey: string): void {
-    if (this.#cache !== null && this.#cache.peerKey === peerKey) this.#cache.answered = true
+  /**
+   * The peer at `peerKey` answered the request that carried the cached filter, saying that
+   * `announced` bundles follow (its answer_bundles; 0 when none, or when it does not say).
+   * A round with announced bundles is productive even if they are stored after the next claim.
+   */
+  onAnswered(peerKey: string, announced = 0): void {
+    if (this.#cache === null || this.#cache.peerKey !== peerKey) return
+    this.#cache.answered = true
+    this.#cache.announced = announced
   }
 
   /**
@@ -285,9 +305,9 @@ export class OfferBuilder {
   }
 
   /** Records whether the previous fresh modulo filter was barren; a full barren cycle means in sync. */
-  #noteModuloResult(cache: SyncCache): void {
+  #noteModuloResult(cache: SyncCache, late: boolean): void {
     if (cache.strategy !== 'modulo' || cache.timesUsed > 0 || this.#sweep === null) return
-    if (cache.responses > 0) {
+    if (cache.responses > 0 || late) {
       this.#sweep.barren = 0
       return
     }
@@ -333,6 +353,7 @@ export class OfferBuilder {
       timesUsed: 0,
       responses: 0,
       answered: ctx.trackAnswers !== true,
+      announced: 0,
       items: picked.bundles.length,
       peerKey: ctx.peerKey,
       forwardersOnly: ctx.barrenFromForwardersOnly === true,

@@ -117,6 +117,47 @@ describe('offers', () => {
     expect(fresh.stats.skipped).toBe(0)
   })
 
+  it('a round whose peer announced bundles not stored yet (a late answer) is productive, not barren, and its filter is not reused', async () => {
+    const bundles = makeBundles(50, { overlay, seed: 9, maxGlobalTime: 50 })
+    const curve = [0, 0, 1, 1]
+    const tracked = { ...claimCtx(50, 'p'), trackAnswers: true }
+    // The peer answers every round saying 3 bundles follow, which the next claim finds not yet stored.
+    const { builder } = await builderWith(bundles, { skipCurve: curve })
+    for (let i = 0; i < 6; i++) {
+      expect(await builder.claim(tracked)).not.toBeNull()
+      builder.onAnswered('p', 3)
+    }
+    expect(await builder.claim(tracked)).not.toBeNull()
+    expect(builder.stats).toMatchObject({ skipped: 0, lateAnswers: 6, reused: 0, fresh: 7 })
+    // The same rounds answered with nothing announced (or by a responder that does not say) are barren: the fourth claim skips.
+    const { builder: barren } = await builderWith(bundles, { skipCurve: curve })
+    for (let i = 0; i < 3; i++) {
+      expect(await barren.claim(tracked)).not.toBeNull()
+      barren.onAnswered('p')
+    }
+    expect(await barren.claim(tracked)).toBeNull()
+    expect(barren.stats).toMatchObject({ skipped: 1, lateAnswers: 0 })
+    // An announcement from a peer other than the round's says nothing about the round.
+    const { builder: other } = await builderWith(bundles, { skipCurve: curve })
+    for (let i = 0; i < 3; i++) {
+      expect(await other.claim(tracked)).not.toBeNull()
+      other.onAnswered('q', 3)
+      other.onAnswered('p')
+    }
+    expect(await other.claim(tracked)).toBeNull()
+  })
+
+  it('a round whose announced bundles were stored in time is counted as before: productive, its filter reused', async () => {
+    const bundles = makeBundles(50, { overlay, seed: 9, maxGlobalTime: 50 })
+    const { builder } = await builderWith(bundles, { skipCurve: [0, 0, 1, 1] })
+    const tracked = { ...claimCtx(50, 'p'), trackAnswers: true }
+    await builder.claim(tracked)
+    builder.onAnswered('p', 1)
+    builder.onStored(makeBundles(1, { overlay, seed: 200, maxGlobalTime: 50 }), 'p')
+    await builder.claim(tracked)
+    expect(builder.stats).toMatchObject({ lateAnswers: 0, reused: 1, fresh: 1 })
+  })
+
   it('bundles arriving by push start the skip curve over (the walk stays the repair path while push delivers)', async () => {
     const bundles = makeBundles(50, { overlay, seed: 9, maxGlobalTime: 50 })
     const { builder } = await builderWith(bundles, { skipCurve: [0, 0, 1, 1] })

@@ -77,7 +77,8 @@ export const introductionResponse = (family: 'v4' | 'v6' | 'any' = 'any'): fc.Ar
       identifier: u32,
       globalTime,
       token,
-      answerDeferred: fc.option(fc.constant(true), { nil: undefined })
+      answerDeferred: fc.option(fc.constant(true), { nil: undefined }),
+      answerBundles: fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined })
     })
     .map((r) => strip({ type: 'introduction-response' as const, ...r }))
 

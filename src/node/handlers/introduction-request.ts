@@ -2,8 +2,9 @@
  * introduction-request (B's side of a walk step, DESIGN §6): mark the walker stumble, vote
  * our WAN address, introduce a peer, ask that peer to puncture toward the walker, and —
  * on a peer — have the responder answer the sync offer within the response and
- * anti-amplification budgets; when the 3× bound would cut the answer to an unvalidated
- * walker, the response says so and the walker's echo is answered instead.
+ * anti-amplification budgets; the response says how many bundles follow (answer_bundles), or,
+ * when the 3× bound would cut the answer to an unvalidated walker, that it is held back and
+ * the walker's echo is answered instead.
  */
 import { addressKey, encodePacket, parseAddressKey, type Address, type IntroductionRequest, type IntroductionResponse } from '../../wire/index.js'
 import type { Bundle } from '../../bundle/types.js'
@@ -51,6 +52,12 @@ export async function onIntroductionRequest(w: IntroductionRequestWalker, from: 
     // response says so; the walker echoes the token at once and its next request is answered whole.
     const deferred = datagrams.length > 0 && !guard.isValidated(key) && answerBytes(overlay, response, datagrams) > guard.remaining(key)
     if (deferred) response.answerDeferred = true
+    // How many bundles follow: the walker's round is productive even if they are still on
+    // their way (or being stored) when its next step claims an offer (DESIGN §5, skip curve).
+    else {
+      const bundles = datagrams.reduce((n, d) => n + d.length, 0)
+      if (bundles > 0) response.answerBundles = bundles
+    }
     w.c.send(from, overlay.id, response, 'destination')
     if (introduced !== undefined && introducedWan !== undefined && w.init.punctureRequests) {
       // The walker's WAN address is where its request came from.

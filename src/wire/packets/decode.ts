@@ -254,6 +254,9 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       if (intro !== undefined) packet.introduced = intro
       if (tok !== undefined) packet.token = tok
       if (raw['answerDeferred'] === true) packet.answerDeferred = true
+      const answered = raw['answerBundles'] === undefined ? 0 : uint32(raw['answerBundles'])
+      if (answered === null) return 'malformed'
+      if (answered > 0) packet.answerBundles = answered
       return packet
     }
     case 'punctureRequest': {

@@ -106,6 +106,7 @@ function introductionResponseToRaw(p: IntroductionResponse): RawMessage {
   put(raw, 'globalTime', checkSafeUint('globalTime', p.globalTime))
   if (p.token !== undefined) put(raw, 'token', checkBytes('token', p.token))
   put(raw, 'answerDeferred', p.answerDeferred === true)
+  if (p.answerBundles !== undefined && p.answerBundles > 0) put(raw, 'answerBundles', checkU32('answerBundles', p.answerBundles))
   return raw
 }
 

@@ -79,6 +79,13 @@ export interface IntroductionResponse {
    * 3× bound would cut it): echo `token` in a new request now and it is answered in full.
    */
   answerDeferred?: boolean | undefined
+  /**
+   * Bundles the responder sends in answer to the offer, in `bundles` datagrams after this
+   * response (absent: none, or a responder that does not say). The walker's round is not
+   * barren when this is above 0, even if its bundles are still on their way or being stored
+   * when its next step claims an offer (../../sync/offer.ts).
+   */
+  answerBundles?: number | undefined
 }
 
 /** B → C: "A is walking to you; punch a hole toward it". */

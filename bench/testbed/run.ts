@@ -72,7 +72,7 @@ class Tail {
 export interface TestbedRaw {
   /** Wall ms of the publication window's start. */
   origin: number
-  /** Per node: [t, walks, bytes sent] samples. */
+  /** Per node: [t, walk steps, bytes sent] samples (the node's `walks`: step timers fired, not requests). */
   traffic: Array<Array<[number, number, number]>>
   /** Per message: the author, publication wall ms (null: never published) and delivery wall ms per receiver (null: not delivered). */
   messages: Array<{ author: number; published: number | null; delivered: Array<number | null> }>

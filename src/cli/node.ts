@@ -185,7 +185,8 @@ function deliveryLog(path: string, peer: Peer, signal: AbortSignal): { record(b:
   const out = createWriteStream(path, { flags: 'a' })
   out.on('error', () => undefined)
   const line = (fields: Record<string, unknown>): void => {
-    out.write(JSON.stringify({ t: Date.now(), walks: peer.node.stats().walks, ...fields }) + '\n')
+    // Walk steps (timer-driven), not requests: first-contact follow-ups are no steps (issue 22).
+    out.write(JSON.stringify({ t: Date.now(), walks: peer.node.stats().walkSteps, ...fields }) + '\n')
   }
   const traffic = (): void => {
     let bytes = 0

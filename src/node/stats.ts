@@ -33,7 +33,14 @@ export interface NodeCounters {
   bundlesDuplicate: number
   /** Stored bundles deleted by the room policy (quota, history, pruning). */
   bundlesPruned: number
+  /** Introduction-requests sent: walk steps, first-contact follow-ups and retries. */
   walks: number
+  /**
+   * Walk steps taken (each step timer that fired with no step of its overlay still in
+   * flight): a busy node's late timers take fewer than one per step interval. The testbed
+   * turns wall time into steps with it (bench/testbed).
+   */
+  walkSteps: number
   walkTimeouts: number
   /** Walks sent as validation probes (no sync offer: the address had not validated). */
   walkProbes: number
@@ -59,6 +66,7 @@ export class Counters {
   bundlesDuplicate = 0
   bundlesPruned = 0
   walks = 0
+  walkSteps = 0
   walkTimeouts = 0
   walkProbes = 0
   probesDropped = 0
@@ -98,6 +106,7 @@ export class Counters {
       bundlesDuplicate: this.bundlesDuplicate,
       bundlesPruned: this.bundlesPruned,
       walks: this.walks,
+      walkSteps: this.walkSteps,
       walkTimeouts: this.walkTimeouts,
       walkProbes: this.walkProbes,
       probesDropped: this.probesDropped,

@@ -149,6 +149,7 @@ export class Walker implements WalkerView {
       this.#schedule(overlay, step, this.init.stepIntervalMs)
       if (step.stepping) return
       step.stepping = true
+      this.c.counters.walkSteps++
       this.track(
         this.#step(overlay)
           .then(() => this.peer?.afterStep(overlay))

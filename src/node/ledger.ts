@@ -178,11 +178,13 @@ export class Ledger {
   async put(b: Bundle, now: number): Promise<PutResult> {
     const key = hex(b.id)
     this.#arriving.add(key)
+    this.recent.arriving(b.id)
     let added: boolean
     try {
       added = await this.#c.store.put(b)
     } finally {
       this.#arriving.delete(key)
+      this.recent.arrived(b.id)
     }
     if (!added) return 'duplicate'
     this.recent.stored(b)

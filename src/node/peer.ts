@@ -107,9 +107,10 @@ export class Peer implements WalkerPeer, Wiring {
       send,
       accept: (overlay, bundles, from) => this.intake.accept(overlay, bundles, from),
       acceptEphemeral: (overlay, bundles, from) => this.intake.acceptEphemeral(overlay, bundles, from),
-      has: async (overlay, id) => (await store.has(overlay.id, id)) === true,
-      // Announced ids are fresh: held, they were stored lately (src/node/recently-stored.ts).
-      hasShort: async (overlay, short) => ledger(overlay)?.recent.idOf(short) !== undefined,
+      // Held or being written: a bundle still being written is not asked for again (issue 22).
+      has: async (overlay, id) => ledger(overlay)?.arriving.has(hex(id)) === true || (await store.has(overlay.id, id)) === true,
+      // Announced ids are fresh: held, they were stored lately or are being written (src/node/recently-stored.ts).
+      hasShort: async (overlay, short) => ledger(overlay)?.recent.holds(short) === true,
       pushed: (overlay) => ledger(overlay)?.builder.onPushed(),
       holdsAt: async (overlay, globalTime) => {
         if (ledger(overlay)?.recent.holdsAt(globalTime) === true) return true

@@ -7,7 +7,13 @@
  * announcement of a bundle not yet held asked it. Fresh bundles, the only ones announced, are
  * among the last stored; what is older is the store's to answer.
  *
- * Bounded: the last {@link RECENTLY_STORED} bundles (oldest forgotten first).
+ * It also knows the bundles being written right now (between the ledger's put and its
+ * completion): an announcement of one of them is not asked for again. On a busy node that
+ * write takes long enough for announcements of the same bundle to arrive meanwhile, and each
+ * asked for it and got it again (issue 22; in the simulator the window is empty).
+ *
+ * Bounded: the last {@link RECENTLY_STORED} bundles (oldest forgotten first); the bundles
+ * being written, by the ledger's writes in flight.
  */
 import type { Bundle } from '../bundle/types.js'
 import { hex } from '../bytes.js'
@@ -21,6 +27,8 @@ export class RecentlyStored {
   readonly #byShort = new Map<string, { id: Uint8Array; globalTime: number }>()
   /** Bundles remembered at each global time. */
   readonly #atTime = new Map<number, number>()
+  /** Short ids (hex) of bundles being written now, with how many writes of each are in flight. */
+  readonly #arriving = new Map<string, number>()
   readonly #capacity: number
 
   constructor(capacity = RECENTLY_STORED) {
@@ -37,6 +45,30 @@ export class RecentlyStored {
     this.#byShort.set(key, { id: b.id, globalTime: b.globalTime })
     this.#atTime.set(b.globalTime, (this.#atTime.get(b.globalTime) ?? 0) + 1)
     if (this.#byShort.size > this.#capacity) this.#drop(this.#byShort.keys().next().value as string)
+  }
+
+  /** A bundle's write started (the ledger calls {@link arrived} when it ends, however it ends). */
+  arriving(id: Uint8Array): void {
+    const key = hex(shortIdOf(id))
+    this.#arriving.set(key, (this.#arriving.get(key) ?? 0) + 1)
+  }
+
+  arrived(id: Uint8Array): void {
+    const key = hex(shortIdOf(id))
+    const n = (this.#arriving.get(key) ?? 0) - 1
+    if (n > 0) this.#arriving.set(key, n)
+    else this.#arriving.delete(key)
+  }
+
+  /** Bundles being written now. */
+  get writing(): number {
+    return this.#arriving.size
+  }
+
+  /** Whether a bundle under the 8-byte short id `short` was stored lately or is being written now. */
+  holds(short: Uint8Array): boolean {
+    const key = hex(short)
+    return this.#byShort.has(key) || this.#arriving.has(key)
   }
 
   removed(b: Bundle): void {

@@ -16,7 +16,7 @@ import { silentLogger } from '../../src/env/logger.js'
 import { SeededRng, int } from '../../src/env/rng.js'
 import { Ledger, type LedgerComponents } from '../../src/node/ledger.js'
 import { Counters } from '../../src/node/stats.js'
-import { Sketch } from '../../src/reconcile/index.js'
+import { Sketch, shortIdOf } from '../../src/reconcile/index.js'
 import { LevelStore } from '../../src/store/level.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import type { BundleStore } from '../../src/store/types.js'
@@ -149,6 +149,34 @@ describe('Ledger: the sketch, counts and bytes mirror the store', () => {
 
   it('over random schedules with a LevelDB store whose restarts restore the persisted sketch', async () => {
     await fc.assert(fc.asyncProperty(policyArb, fc.array(op, { minLength: 1, maxLength: 25 }), (policy, ops) => run(policy, ops, true)), { numRuns: 12, seed: 1602 })
+  })
+
+  it('a bundle being written is held for the push path (its announcements are not asked for again); a failed write holds nothing', async () => {
+    class GatedStore extends MemoryStore {
+      gate: Promise<void> = Promise.resolve()
+      fail = false
+      override async put(b: Bundle): Promise<boolean> {
+        await this.gate
+        if (this.fail) throw new Error('disk full')
+        return super.put(b)
+      }
+    }
+    const store = new GatedStore()
+    await store.open()
+    const ledger = await Ledger.open(components(store, new Counters(), []), OVERLAY)
+    const [a, b] = [POOL[1]!, POOL[2]!]
+    let open!: () => void
+    store.gate = new Promise<void>((r) => (open = r))
+    const writing = ledger.put(a, 0)
+    expect(ledger.arriving.has(Buffer.from(a.id).toString('hex'))).toBe(true)
+    expect(ledger.recent.holds(shortIdOf(a.id))).toBe(true)
+    open()
+    expect(await writing).toBe('stored')
+    expect(ledger.recent.holds(shortIdOf(a.id))).toBe(true)
+    store.fail = true
+    await expect(ledger.put(b, 0)).rejects.toThrow('disk full')
+    expect(ledger.recent.holds(shortIdOf(b.id))).toBe(false)
+    expect(ledger.recent.writing).toBe(0)
   })
 
   it('an expired bundle is deleted by the sweep, counted out and announced once', async () => {

@@ -24,3 +24,24 @@ describe('RecentlyStored (the push path\'s look-ups without a store scan)', () =
     expect(recent.size).toBe(7)
   })
 })
+
+describe('RecentlyStored: bundles being written', () => {
+  it('holds a short id while its write is in flight (however many), and only what was stored once the writes end', () => {
+    const recent = new RecentlyStored(8)
+    const [a, b] = makeBundles(2, { sequential: true })
+    recent.arriving(a!.id)
+    recent.arriving(a!.id) // the same bundle in two datagrams at once
+    expect(recent.holds(shortOf(a!.id))).toBe(true)
+    expect(recent.holds(shortOf(b!.id))).toBe(false)
+    recent.arrived(a!.id)
+    expect(recent.holds(shortOf(a!.id))).toBe(true)
+    recent.arrived(a!.id) // the write failed: nothing stored
+    expect(recent.holds(shortOf(a!.id))).toBe(false)
+    expect(recent.writing).toBe(0)
+    recent.arriving(b!.id)
+    recent.stored(b!)
+    recent.arrived(b!.id)
+    expect(recent.holds(shortOf(b!.id))).toBe(true)
+    expect(recent.writing).toBe(0)
+  })
+})

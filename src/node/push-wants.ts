@@ -9,6 +9,17 @@
  * the rest. Bounded: `maxWanted` ids (oldest ask forgotten first), {@link MAX_OTHER_ANNOUNCERS}
  * announcers each, one timer.
  *
+ * The timeout adapts as TCP's retransmission timeout does (RFC 6298): the smoothed round
+ * trip plus four times its variation, never below `wantTimeoutMs`, at most
+ * {@link MAX_WANT_TIMEOUT_FACTOR} times it. A sample is the time from an id's first ask to
+ * its bundle, whichever ask brought it: an upper bound of the round trip (Karn's rule would
+ * drop a re-asked id's sample, and a node whose every answer is late would never learn it).
+ * A lost ask inflates one sample by the timeout; the estimate decays back within a few. A busy node answers an ask in more than a second;
+ * a fixed timeout then asked every other announcer for the same bundle, each answer was a
+ * duplicate to take in, and the node fell further behind (issue 22: on the testbed, four in
+ * five asks fetched nothing new). Where answers come within the floor (the simulator, a
+ * quiet network) nothing changes.
+ *
  * An announced *name* is a 32-byte id or an 8-byte short id (the id's item hash,
  * docs/reconcile.md §14: what this node announces, 24 bytes less a name); asks are keyed by
  * the short id either way, so a bundle that arrives settles its ask whichever name was heard.
@@ -21,6 +32,9 @@ import type { OverlayWalk } from './overlay.js'
 
 /** Announcers remembered per wanted id besides the one asked: gossipsub asks another peer when an IWANT promise is broken. */
 export const MAX_OTHER_ANNOUNCERS = 3
+
+/** The adaptive timeout's ceiling, as a multiple of `wantTimeoutMs`. */
+export const MAX_WANT_TIMEOUT_FACTOR = 8
 
 /** An announced id we asked for. */
 export interface Want {
@@ -35,6 +49,8 @@ export interface Want {
   asked: Address
   /** Whether an announcer has been asked a second time (once per id: a lost request or answer, ~2 % at 1 % loss). */
   again: boolean
+  /** When the id was first asked for (`at` is the latest ask): its bundle's delay from here is a round-trip sample. */
+  firstAt: number
 }
 
 export interface PushWantsComponents {
@@ -48,7 +64,13 @@ export interface PushWantsComponents {
 export class PushWants {
   readonly #c: PushWantsComponents
   readonly #maxWanted: number
-  readonly #timeoutMs: number
+  /** The configured timeout: the adaptive one's floor. */
+  readonly #floorMs: number
+  /** The current timeout (ms). */
+  #timeoutMs: number
+  /** Smoothed round trip of asks and its variation (ms); undefined until the first sample. */
+  #srtt: number | undefined
+  #rttvar = 0
   readonly #idsPerAsk: number
   /** By overlay and id (hex), oldest ask first. */
   readonly #wanted = new Map<string, Want>()
@@ -59,6 +81,7 @@ export class PushWants {
 
   constructor(options: { maxWanted: number; wantTimeoutMs: number; idsPerAsk: number }, components: PushWantsComponents) {
     this.#maxWanted = options.maxWanted
+    this.#floorMs = options.wantTimeoutMs
     this.#timeoutMs = options.wantTimeoutMs
     this.#idsPerAsk = options.idsPerAsk
     this.#c = components
@@ -69,9 +92,16 @@ export class PushWants {
     return this.#wanted.size
   }
 
-  /** Forgets every ask and cancels the timer. */
+  /** The timeout of an ask now (ms). */
+  get timeoutMs(): number {
+    return this.#timeoutMs
+  }
+
+  /** Forgets every ask and the round trips measured, and cancels the timer. */
   stop(): void {
     this.#wanted.clear()
+    this.#srtt = undefined
+    this.#timeoutMs = this.#floorMs
     this.#timer?.()
     this.#timer = undefined
     this.#generation++
@@ -92,7 +122,7 @@ export class PushWants {
         continue
       }
       if (await this.#c.has(overlay, id)) continue
-      this.#remember({ overlay, id, at: now, hops, others: [], asked: from, again: false })
+      this.#remember({ overlay, id, at: now, hops, others: [], asked: from, again: false, firstAt: now })
       missing.push(id)
     }
     if (missing.length === 0) return
@@ -104,8 +134,22 @@ export class PushWants {
   take(overlay: OverlayWalk, id: Uint8Array): Want | undefined {
     const key = wantKey(overlay, id)
     const want = this.#wanted.get(key)
-    if (want !== undefined) this.#wanted.delete(key)
+    if (want === undefined) return undefined
+    this.#wanted.delete(key)
+    this.#sample(this.#c.clock.now() - want.firstAt)
     return want
+  }
+
+  /** One round-trip sample (RFC 6298 §2): the timeout follows the smoothed RTT + 4 × its variation, within its floor and ceiling. */
+  #sample(rtt: number): void {
+    if (this.#srtt === undefined) {
+      this.#srtt = rtt
+      this.#rttvar = rtt / 2
+    } else {
+      this.#rttvar = 0.75 * this.#rttvar + 0.25 * Math.abs(this.#srtt - rtt)
+      this.#srtt = 0.875 * this.#srtt + 0.125 * rtt
+    }
+    this.#timeoutMs = Math.min(MAX_WANT_TIMEOUT_FACTOR * this.#floorMs, Math.max(this.#floorMs, Math.ceil(this.#srtt + 4 * this.#rttvar)))
   }
 
   /** (Re)inserts an ask as the newest, forgetting the oldest beyond the bound. */

@@ -11,6 +11,7 @@
  * the service's timer while such bundles may exist. A bundle whose parents do not arrive
  * within `waitMs` of entering the buffer is delivered anyway, with `missingParents` set.
  */
+import { BoundedMap } from '../bounded-map.js'
 import type { Bundle } from '../bundle/types.js'
 import { CausalBuffer, type CausalItem } from '../causal/index.js'
 import type { Cancel, Clock } from '../env/clock.js'
@@ -96,7 +97,7 @@ export class OverlayDelivery {
   /** Keys released by the buffer whose mark is not cleared yet. */
   readonly #unmarked = new Set<string>()
   /** Keys (hex) of bundles emitted lately, oldest first (bounded by {@link MAX_RECENTLY_DELIVERED}). */
-  readonly #recentlyDelivered = new Set<string>()
+  readonly #recentlyDelivered = new BoundedMap<string, true>(MAX_RECENTLY_DELIVERED)
   /** Releases waiting for the next mark-then-emit commit, in the order they were made. */
   #queued: Release[] = []
   /** The commit loop while it runs: one store write per batch of releases, never two at once. */
@@ -241,8 +242,7 @@ export class OverlayDelivery {
     for (const { entry, missing } of releases) {
       const key = hex(entry.id)
       this.#unmarked.delete(key)
-      this.#recentlyDelivered.add(key)
-      if (this.#recentlyDelivered.size > MAX_RECENTLY_DELIVERED) this.#recentlyDelivered.delete(this.#recentlyDelivered.values().next().value as string)
+      this.#recentlyDelivered.set(key, true)
       const { bundle, from } = entry
       const delivery: Delivery = { overlay, bundle, from, own: equalBytes(bundle.author, self) }
       if (missing.length > 0) {

@@ -16,6 +16,7 @@
  * being written, by the ledger's writes in flight.
  */
 import type { Bundle } from '../bundle/types.js'
+import { BoundedMap } from '../bounded-map.js'
 import { hex } from '../bytes.js'
 import { shortIdOf } from '../reconcile/index.js'
 
@@ -24,15 +25,15 @@ export const RECENTLY_STORED = 4096
 
 export class RecentlyStored {
   /** By short id (hex): the id, oldest stored first. */
-  readonly #byShort = new Map<string, { id: Uint8Array; globalTime: number }>()
+  readonly #byShort: BoundedMap<string, { id: Uint8Array; globalTime: number }>
   /** Bundles remembered at each global time. */
   readonly #atTime = new Map<number, number>()
   /** Short ids (hex) of bundles being written now, with how many writes of each are in flight. */
   readonly #arriving = new Map<string, number>()
-  readonly #capacity: number
 
+  /** @throws {RangeError} when `capacity` is not an integer ≥ 1 */
   constructor(capacity = RECENTLY_STORED) {
-    this.#capacity = capacity
+    this.#byShort = new BoundedMap(capacity)
   }
 
   get size(): number {
@@ -42,9 +43,9 @@ export class RecentlyStored {
   stored(b: Bundle): void {
     const key = hex(shortIdOf(b.id))
     if (this.#byShort.has(key)) return
-    this.#byShort.set(key, { id: b.id, globalTime: b.globalTime })
+    const forgotten = this.#byShort.set(key, { id: b.id, globalTime: b.globalTime })
     this.#atTime.set(b.globalTime, (this.#atTime.get(b.globalTime) ?? 0) + 1)
-    if (this.#byShort.size > this.#capacity) this.#drop(this.#byShort.keys().next().value as string)
+    if (forgotten !== undefined) this.#uncount(forgotten[1].globalTime)
   }
 
   /** A bundle's write started (the ledger calls {@link arrived} when it ends, however it ends). */
@@ -73,7 +74,10 @@ export class RecentlyStored {
 
   removed(b: Bundle): void {
     const key = hex(shortIdOf(b.id))
-    if (this.#byShort.has(key)) this.#drop(key)
+    const entry = this.#byShort.get(key)
+    if (entry === undefined) return
+    this.#byShort.delete(key)
+    this.#uncount(entry.globalTime)
   }
 
   /** The id of a bundle stored lately under the 8-byte short id `short`, or undefined. */
@@ -86,12 +90,9 @@ export class RecentlyStored {
     return (this.#atTime.get(globalTime) ?? 0) > 0
   }
 
-  #drop(key: string): void {
-    const entry = this.#byShort.get(key)
-    if (entry === undefined) return
-    this.#byShort.delete(key)
-    const n = (this.#atTime.get(entry.globalTime) ?? 0) - 1
-    if (n > 0) this.#atTime.set(entry.globalTime, n)
-    else this.#atTime.delete(entry.globalTime)
+  #uncount(globalTime: number): void {
+    const n = (this.#atTime.get(globalTime) ?? 0) - 1
+    if (n > 0) this.#atTime.set(globalTime, n)
+    else this.#atTime.delete(globalTime)
   }
 }

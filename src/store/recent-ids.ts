@@ -7,14 +7,17 @@
  * store does not have.
  */
 
+import { BoundedMap } from '../bounded-map.js'
+
 /** Ids remembered per store: a few seconds of a busy room's intake; ~150 bytes each. */
 export const RECENT_IDS = 8192
 
 export class RecentIds {
-  readonly #gts = new Map<string, number>()
+  readonly #gts: BoundedMap<string, number>
 
+  /** @throws {RangeError} when `capacity` is not an integer ≥ 1 */
   constructor(readonly capacity: number = RECENT_IDS) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError('capacity must be an integer ≥ 1')
+    this.#gts = new BoundedMap(capacity)
   }
 
   get size(): number {
@@ -28,10 +31,7 @@ export class RecentIds {
 
   /** Records a committed row; evicts the oldest entry beyond the bound. */
   add(key: Uint8Array, globalTime: number): void {
-    const k = text(key)
-    this.#gts.delete(k)
-    this.#gts.set(k, globalTime)
-    if (this.#gts.size > this.capacity) this.#gts.delete(this.#gts.keys().next().value!)
+    this.#gts.set(text(key), globalTime)
   }
 
   /** Forgets a deleted row. */

@@ -7,6 +7,7 @@ import { BloomwalkError } from '../errors.js'
 import type { CodedSymbol, ShortSymbol } from '../wire/packets/types.js'
 import { envelopeHeaderBytes } from '../wire/size.js'
 import { ID_BYTES, checkId, hashInto } from './hash.js'
+import { SketchJournal } from './journal.js'
 import { IndexSequence } from './mapping.js'
 import { saltedCheck, shortCheck } from './short.js'
 import { SHORT_RECORD_BYTES, fitSymbols } from './size.js'
@@ -38,9 +39,6 @@ export interface SketchOptions {
   /** Most recent changes remembered for snapshots (0 ≤ J ≤ {@link MAX_JOURNAL_LENGTH}). Default {@link DEFAULT_JOURNAL_LENGTH}. */
   journal?: number
 }
-
-/** The journal's first allocation (entries); it doubles up to its bound. */
-const JOURNAL_INITIAL = 64
 
 /** Bytes of one symbol in {@link Sketch.toBytes}: id XOR, hash XOR, count, short-id checksum XOR. */
 export const SYMBOL_BYTES = ID_BYTES + 8 + 4 + 4
@@ -78,12 +76,8 @@ export class Sketch {
   readonly #seq = new IndexSequence(0, 0)
   /** Changes applied so far. */
   #version = 0
-  /** Journal entries kept: those of versions [#version − #journaled, #version). */
-  #journaled = 0
-  /** Journal ring: the change that made version v + 1 sits in slot v mod capacity. */
-  #jWords = new Uint32Array(0)
-  #jHashes = new Uint32Array(0)
-  #jSigns = new Int8Array(0)
+  /** The last changes, for snapshots (./journal.ts). */
+  readonly #journal: SketchJournal
 
   /**
    * An empty sketch.
@@ -101,6 +95,7 @@ export class Sketch {
     this.length = length
     this.journalLength = journal
     this.table = new SymbolTable(length)
+    this.#journal = new SketchJournal(journal)
   }
 
   /** Changes applied so far: a snapshot of the current contents (see {@link Sketch.symbols}). */
@@ -110,7 +105,7 @@ export class Sketch {
 
   /** True when the symbols of `version` can still be served: it is not in the future and at most J changes old. */
   reaches(version: number): boolean {
-    return Number.isSafeInteger(version) && version <= this.#version && this.#version - version <= this.#journaled
+    return Number.isSafeInteger(version) && version <= this.#version && this.#version - version <= this.#journal.kept
   }
 
   /**
@@ -174,7 +169,7 @@ export class Sketch {
       counts[i]! += sign
     }
     this.#size += sign
-    this.#journal(hi, lo, sign)
+    this.#journal.record(this.#version++, SCRATCH_WORDS, hi, lo, sign)
   }
 
   /**
@@ -182,45 +177,7 @@ export class Sketch {
    * snapshot needs): only the current version stays reachable.
    */
   clearJournal(): void {
-    this.#journaled = 0
-    this.#jWords = new Uint32Array(0)
-    this.#jHashes = new Uint32Array(0)
-    this.#jSigns = new Int8Array(0)
-  }
-
-  /** Records the change that makes the next version (SCRATCH_WORDS holds the id). */
-  #journal(hi: number, lo: number, sign: 1 | -1): void {
-    if (this.journalLength === 0) {
-      this.#version++
-      return
-    }
-    if (this.#journaled === this.#jSigns.length && this.#jSigns.length < this.journalLength) this.#growJournal()
-    const v = this.#version++
-    const slot = v % this.#jSigns.length
-    this.#jWords.set(SCRATCH_WORDS, slot * ID_WORDS)
-    this.#jHashes[2 * slot] = hi
-    this.#jHashes[2 * slot + 1] = lo
-    this.#jSigns[slot] = sign
-    if (this.#journaled < this.#jSigns.length) this.#journaled++
-  }
-
-  #growJournal(): void {
-    const old = this.#jSigns.length
-    const capacity = Math.min(this.journalLength, Math.max(JOURNAL_INITIAL, 2 * old))
-    const words = new Uint32Array(capacity * ID_WORDS)
-    const hashes = new Uint32Array(2 * capacity)
-    const signs = new Int8Array(capacity)
-    for (let v = this.#version - this.#journaled; v < this.#version; v++) {
-      const from = v % old
-      const to = v % capacity
-      words.set(this.#jWords.subarray(from * ID_WORDS, (from + 1) * ID_WORDS), to * ID_WORDS)
-      hashes[2 * to] = this.#jHashes[2 * from]!
-      hashes[2 * to + 1] = this.#jHashes[2 * from + 1]!
-      signs[to] = this.#jSigns[from]!
-    }
-    this.#jWords = words
-    this.#jHashes = hashes
-    this.#jSigns = signs
+    this.#journal.clear()
   }
 
   /**
@@ -279,28 +236,7 @@ export class Sketch {
     range.hashes.set(this.table.hashes.subarray(2 * from, 2 * end))
     range.checks.set(this.table.checks.subarray(from, end))
     range.counts.set(this.table.counts.subarray(from, end))
-    const { words, hashes, checks, counts } = range
-    const jw = this.#jWords
-    const capacity = this.#jSigns.length
-    const seq = this.#seq
-    for (let v = at; v < this.#version; v++) {
-      const slot = v % capacity
-      const hi = this.#jHashes[2 * slot]!
-      const lo = this.#jHashes[2 * slot + 1]!
-      const check = shortCheck(hi, lo)
-      const sign = this.#jSigns[slot]!
-      const q = slot * ID_WORDS
-      seq.reset(hi, lo)
-      for (let i = 0; i < end; i = seq.next()) {
-        if (i < from) continue
-        const k = i - from
-        for (let w = 0, o = k * ID_WORDS; w < ID_WORDS; w++) words[o + w]! ^= jw[q + w]!
-        hashes[2 * k]! ^= hi
-        hashes[2 * k + 1]! ^= lo
-        checks[k]! ^= check
-        counts[k]! -= sign
-      }
-    }
+    this.#journal.undo(range, from, end, at, this.#version)
     return { table: range, offset: 0, n: end - from }
   }
 

@@ -20,11 +20,15 @@
 import { BloomwalkError } from '../errors.js'
 import type { CodedSymbol, ShortSymbol } from '../wire/packets/types.js'
 import { ID_BYTES, hashInto } from './hash.js'
+import type { AddSymbolsResult, DecodeFailure, DecodeResult, DecoderStats } from './decode-results.js'
+import { estimateDifference } from './estimate.js'
 import { IndexSequence } from './mapping.js'
 import { PeeledItems } from './peeled.js'
 import { SHORT_CHECK_MASK, shortCheck, shortIdBytes, unwrapShortCount } from './short.js'
 import type { Sketch } from './sketch.js'
 import { type CheckedShortSymbol, type CheckedSymbol, ID_WORDS, SymbolTable, checkShortSymbol, checkSymbol } from './table.js'
+
+export type { AddSymbolsResult, DecodeFailure, DecodeResult, DecoderStats }
 
 /** Default cap on ids returned by one {@link Decoder.decode} call. */
 export const DEFAULT_MAX_IDS_PER_ROUND = 256
@@ -48,55 +52,6 @@ export interface DecoderOptions {
   reuse?: Decoder
   /** Decode short symbols ({@link Decoder.addShortSymbols}) into 8-byte short ids (docs/reconcile.md §14). Default false. */
   short?: boolean
-}
-
-/**
- * What {@link Decoder.addSymbols} did: `added` (consumed, with any buffered batches it made
- * contiguous), `buffered` (starts after the next expected index: kept until the gap before
- * it is filled), or why the batch was ignored: `overlap` (every symbol in it was consumed
- * already: a duplicate), `gap` (starts after the next expected index and the buffer is full
- * or already holds a batch there), `empty`, `beyond-limit` (nothing left to consume),
- * `bad-symbol` (a malformed symbol: the whole batch is dropped), `bad-range` (`from` not a
- * safe integer), `failed` (the session already failed). A batch that starts before the
- * next expected index but reaches past it is consumed from that index on.
- */
-export type AddSymbolsResult = 'added' | 'buffered' | 'overlap' | 'gap' | 'empty' | 'beyond-limit' | 'bad-symbol' | 'bad-range' | 'failed'
-
-/**
- * Why decoding stopped for good: `exhausted` (all `limit` symbols consumed without
- * finishing: fall back to the Bloom walk), `inconsistent` (the peer's symbols contradict
- * each other: garbage, or its set changed during the session), `collision` (nothing is left
- * to peel and symbol 0 still holds items whose hashes XOR to 0: ids that share a 64-bit hash,
- * which no coded symbol separates; fall back to full ids).
- */
-export type DecodeFailure = 'exhausted' | 'inconsistent' | 'collision'
-
-/** One {@link Decoder.decode} round. */
-export interface DecodeResult {
-  /** Symbol 0 is empty: every difference has been returned (in this or earlier rounds). */
-  done: boolean
-  /** Ids the peer has and we lack, new this round (fetch them from the peer); 8-byte short ids from a short decoder. */
-  weLack: Uint8Array[]
-  /** Ids we have and the peer lacks, new this round (offer them to the peer). */
-  theyLack: Uint8Array[]
-  /** The round hit `maxIdsPerRound` with pure symbols left: call `decode()` again. */
-  more: boolean
-  /** Set once decoding cannot finish; sticky. */
-  failure: DecodeFailure | null
-}
-
-/** Counters for the node's statistics. */
-export interface DecoderStats {
-  /** Symbols consumed. */
-  received: number
-  /** Ids peeled (returned). */
-  peeled: number
-  /** Candidates with count ±1 whose hash did not match (normal: mixtures). */
-  impure: number
-  /** Candidates whose hash matched but whose index is not on the id's sequence (garbage). */
-  misplaced: number
-  /** Batches ignored by `addSymbols`. */
-  rejected: number
 }
 
 const HASH = new Uint32Array(2)
@@ -307,62 +262,15 @@ export class Decoder {
   }
 
   /**
-   * An estimate of the size of the difference d from the difference counts received so far
-   * (never less than the ids peeled, nor than |c_0|): with c_i the count of difference symbol
-   * i as received (the peer's count minus ours) and p_i = 1/(1 + i/2), c_0 is exactly
-   * (ids we lack) − (ids the peer lacks), so E[c_i] = p_i·c_0 and
-   * E[(c_i − p_i·c_0)²] = d·p_i·(1 − p_i): each symbol i ≥ 1 gives
-   * t_i = (c_i − p_i·c_0)² / (p_i·(1 − p_i)); the estimate is their mean weighted by
-   * 1 / (2 + 1/(d·p_i)) (their variance over d², roughly), iterated twice. About
-   * ±1.4/√samples relative error, however the difference is split between the two sides
-   * (centring on p_i·c_0 removes the noise a one-sided difference added when c_i² − c_0²·p_i²
-   * was used). Counts alone ({@link Decoder.addCountsAlone}) are samples too. 0 before any symbol.
-   *
-   * **One-sided** (docs/reconcile.md §15): when c_0 ≠ 0 and no sample has the opposite sign,
-   * the difference is taken to lie on one side, where d = |c_0| exactly: that is the estimate.
-   * Each id on the other side lands in about 2·ln(n/2) of the first n symbols and would show
-   * there as a count of the opposite sign wherever it is not outnumbered; when a few are
-   * hidden so, d is under-estimated by twice their number (the session then asks a wave more).
+   * An estimate of the size of the difference from the difference counts received so far
+   * (never less than the ids peeled, nor than |c_0|): ./estimate.ts. 0 before any symbol.
    */
   estimate(): number {
     const n = this.#received
     if (n === 0) return 0
-    const raw = this.#raw
-    const c0 = raw[0]!
     // Counts alone beyond what was received: [gapTo, end) (none when they were all overtaken).
-    const gapTo = Math.max(n, this.#countsFrom)
-    const end = Math.max(n, this.#countsEnd)
-    if (c0 !== 0 && this.#oneSided(c0, n, gapTo, end)) return Math.max(Math.abs(c0), this.#peeled.count)
-    let d = 0
-    for (let round = 0; round < 3; round++) {
-      let sum = 0
-      let weights = 0
-      for (let i = 1; i < end; i++) {
-        if (i === n) i = gapTo
-        if (i >= end) break
-        const p = 2 / (i + 2)
-        const e = raw[i]! - p * c0
-        const t = (e * e) / (p * (1 - p))
-        const w = round === 0 ? 1 : 1 / (2 + 1 / (Math.max(d, 1) * p))
-        sum += w * t
-        weights += w
-      }
-      if (weights === 0) break
-      d = Math.max(0, sum / weights)
-    }
-    const floor = Math.max(this.#peeled.count, Math.abs(raw[0]!), this.#table.isZero(0, this.short) ? 0 : 1)
-    return Math.max(d, floor)
-  }
-
-  /** True when no difference count in [1, n) ∪ [gapTo, end) has the sign opposite to c_0's. */
-  #oneSided(c0: number, n: number, gapTo: number, end: number): boolean {
-    const raw = this.#raw
-    for (let i = 1; i < end; i++) {
-      if (i === n) i = gapTo
-      if (i >= end) break
-      if (raw[i]! * c0 < 0) return false
-    }
-    return true
+    const samples = { raw: this.#raw, received: n, gapTo: Math.max(n, this.#countsFrom), end: Math.max(n, this.#countsEnd) }
+    return estimateDifference(samples, Math.max(this.#peeled.count, this.#table.isZero(0, this.short) ? 0 : 1))
   }
 
   /**

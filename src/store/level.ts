@@ -8,7 +8,7 @@
  *
  * Range scans read in `nextv` batches; with modulo ≥ {@link JUMP_MIN_MODULO} they `seek`
  * to the next global time that passes the filter, so a scan reads about
- * 2·(span/modulo) + yielded rows instead of every row in the range.
+ * 2·(span/modulo) + yielded rows instead of every row in the range (./level-reads.ts).
  * A row that fails to decode or does not match its key is skipped, counted in `corruptRows`
  * and logged (rate-limited) with its key.
  *
@@ -30,8 +30,8 @@
  * room's intake. Scans and large look-ups stay asynchronous.
  *
  * Its parts: the handle, its write queue and failure state (./level-handle.ts), the row codec
- * (./level-rows.ts), group commit (./level-put.ts), the persisted sketches (./level-sketch.ts),
- * the key layout (./level-keys.ts).
+ * (./level-rows.ts), group commit (./level-put.ts), the reads and scans (./level-reads.ts), the
+ * persisted sketches (./level-sketch.ts), the key layout (./level-keys.ts).
  */
 import type { Bundle } from '../bundle/types.js'
 import type { Logger } from '../env/logger.js'
@@ -40,33 +40,16 @@ import { LevelHandle, type OpenReport } from './level-handle.js'
 import { GroupCommit, MAX_PUT_GROUP } from './level-put.js'
 import { nativeBundleId, plainView, RowCodec } from './level-rows.js'
 import { RecentIds } from './recent-ids.js'
-import { AbstractBundleStore, invalid, throwIfAborted, type NormalizedRange } from './abstract.js'
-import { type BatchOp, type Db, mapError, openIterator, readMeta, rowOps } from './level-db.js'
-import {
-  byIdKey,
-  decodeGt,
-  encodeGt,
-  encodeMeta,
-  metaKey,
-  type OverlayMeta,
-  rowBound,
-  rowKey,
-  rowKeyGlobalTime,
-  rowKeyId,
-  shortBound,
-  shortKey,
-  shortKeyId,
-  undeliveredBound,
-  undeliveredKey,
-  stateKey,
-  TAG_STATE
-} from './level-keys.js'
-import { MAX_SHORT_ID_MATCHES, type SketchStore, type SketchSummary, type StateStore } from './types.js'
+import { JUMP_MIN_MODULO, readByShortId, readRow, readStateEntries, scanRange, scanUndelivered } from './level-reads.js'
+import { AbstractBundleStore, invalid, type NormalizedRange } from './abstract.js'
+import { type BatchOp, type Db, readMeta, rowOps } from './level-db.js'
+import { byIdKey, decodeGt, encodeMeta, metaKey, type OverlayMeta, rowKey, shortKey, undeliveredKey, stateKey } from './level-keys.js'
+import type { SketchStore, SketchSummary, StateStore } from './types.js'
 import { SketchLog } from './level-sketch.js'
 import type { Sketch } from '../reconcile/sketch.js'
-import { compareBytes, hexKey, nextPassing, passesModulo, prevPassing } from './range.js'
+import { hexKey } from './range.js'
 
-export { MAX_PUT_GROUP, nativeBundleId, type OpenReport }
+export { JUMP_MIN_MODULO, MAX_PUT_GROUP, nativeBundleId, type OpenReport }
 
 /** Options of {@link LevelStore}. */
 export interface LevelStoreOptions {
@@ -93,14 +76,8 @@ export interface LevelStoreOptions {
 /** Default {@link LevelStoreOptions.writeBufferSize}. */
 export const DEFAULT_WRITE_BUFFER_SIZE = 32 * 1024 * 1024
 
-/** From this modulo on, a scan seeks over failing global times instead of reading them. */
-export const JUMP_MIN_MODULO = 4
 /** Most keys a put checks for presence with synchronous reads; more go in one asynchronous getMany. */
 const MAX_SYNC_LOOKUPS = 64
-/** Rows per `nextv` call of a sequential scan. */
-const SCAN_BATCH = 256
-/** Rows per `nextv` call right after a seek (a global time rarely holds more). */
-const JUMP_BATCH = 2
 /** The LevelDB backend. `new LevelStore(path)`, then `open()` (creates the directory). */
 export class LevelStore extends AbstractBundleStore implements StateStore, SketchStore {
   /** The database directory. */
@@ -236,35 +213,11 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
   }
 
   protected _get(overlay: Uint8Array, id: Uint8Array): Promise<Bundle | undefined> {
-    return this.#read(async (db) => {
-      const gtValue = db.getSync(byIdKey(overlay, id))
-      if (gtValue === undefined) return undefined
-      const gt = decodeGt(gtValue)
-      const key = gt === null ? undefined : rowKey(overlay, gt, id)
-      const value = key === undefined ? undefined : db.getSync(key)
-      if (key === undefined || value === undefined) {
-        this.#rows.corrupt(byIdKey(overlay, id), key === undefined ? 'id index holds a malformed global time' : 'id index points at a missing row')
-        return undefined
-      }
-      return this.#rows.decode(overlay, key, value)
-    })
+    return this.#read(async (db) => readRow(db, overlay, id, this.#rows))
   }
 
   protected _byShortId(overlay: Uint8Array, short: Uint8Array): Promise<Bundle[]> {
-    return this.#read(async (db) => {
-      const ids: Uint8Array[] = []
-      for await (const key of db.keys({ gte: shortBound(overlay, short, 0x00), lte: shortBound(overlay, short, 0xff), limit: MAX_SHORT_ID_MATCHES })) ids.push(shortKeyId(key).slice())
-      const out: Bundle[] = []
-      for (const id of ids) {
-        const gtValue = await db.get(byIdKey(overlay, id))
-        const gt = gtValue === undefined ? null : decodeGt(gtValue)
-        const key = gt === null ? undefined : rowKey(overlay, gt, id)
-        const value = key === undefined ? undefined : await db.get(key)
-        const bundle = key === undefined || value === undefined ? undefined : this.#rows.decode(overlay, key, value)
-        if (bundle !== undefined) out.push(bundle)
-      }
-      return out.sort((a, b) => a.globalTime - b.globalTime || compareBytes(a.id, b.id))
-    })
+    return this.#read((db) => readByShortId(db, overlay, short, this.#rows))
   }
 
   protected _has(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
@@ -376,87 +329,12 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
 
   protected async *_undelivered(overlay: Uint8Array): AsyncGenerator<Bundle> {
     await this.#healthy()
-    const db = this.#handle()
-    const it = db.keys({ gte: undeliveredBound(overlay, 0x00), lte: undeliveredBound(overlay, 0xff) })
-    try {
-      for (;;) {
-        const keys = await it.nextv(SCAN_BATCH)
-        if (keys.length === 0) return
-        for (const mark of keys) {
-          const key = rowKey(overlay, rowKeyGlobalTime(mark), rowKeyId(mark))
-          const value = await db.get(key)
-          if (value === undefined) {
-            this.#rows.corrupt(mark, 'undelivered mark without its row')
-            continue
-          }
-          const bundle = this.#rows.decode(overlay, key, value)
-          if (bundle !== undefined) yield bundle
-        }
-      }
-    } catch (err) {
-      throw mapError(err, `reading the store at ${this.location} failed`)
-    } finally {
-      await it.close().catch(() => undefined)
-    }
+    yield* scanUndelivered(this.#handle(), overlay, this.#rows, this.location)
   }
 
   protected async *_range(q: NormalizedRange): AsyncGenerator<Bundle> {
     await this.#healthy()
-    const db = this.#handle()
-    const { overlay, modulo, offset, desc } = q
-    const jump = modulo >= JUMP_MIN_MODULO
-    // Seek target of the first key of global time `gt` in scan direction.
-    const target = (gt: number) => rowBound(overlay, gt, desc ? 0xff : 0x00)
-    const outside = (gt: number) => (desc ? gt < q.from : gt > q.to)
-    const it = openIterator(db, q)
-    let rows = 0
-    let yielded = 0
-    let batch = jump ? JUMP_BATCH : SCAN_BATCH
-    try {
-      if (jump) {
-        const first = desc ? prevPassing(q.to, modulo, offset) : nextPassing(q.from, modulo, offset)
-        if (outside(first)) return
-        it.seek(target(first))
-      }
-      for (;;) {
-        throwIfAborted(q.signal)
-        let size = Math.min(batch, q.maxRows - rows)
-        if (!jump) size = Math.min(size, (q.limit - yielded) * modulo)
-        const entries = await it.nextv(size)
-        if (entries.length === 0) return
-        let allPass = true
-        let lastGt = 0
-        for (const [key, value] of entries) {
-          rows++
-          this.counters.rowsRead++
-          lastGt = rowKeyGlobalTime(key)
-          if (!passesModulo(lastGt, modulo, offset)) {
-            allPass = false
-            continue
-          }
-          const bundle = this.#rows.decode(overlay, key, value)
-          if (bundle === undefined) continue
-          throwIfAborted(q.signal)
-          yield bundle
-          if (++yielded >= q.limit) return
-        }
-        if (rows >= q.maxRows) return
-        if (!jump) continue
-        if (passesModulo(lastGt, modulo, offset)) {
-          // Inside a passing global time: read on, more rows per call while all pass.
-          batch = allPass ? Math.min(batch * 2, SCAN_BATCH) : JUMP_BATCH
-          continue
-        }
-        const next = desc ? prevPassing(lastGt, modulo, offset) : nextPassing(lastGt, modulo, offset)
-        if (outside(next)) return
-        it.seek(target(next))
-        batch = JUMP_BATCH
-      }
-    } catch (err) {
-      throw mapError(err, `reading the store at ${this.location} failed`)
-    } finally {
-      await it.close().catch(() => undefined)
-    }
+    yield* scanRange(this.#handle(), q, this.#rows, this.counters, this.location)
   }
 
   /** The committed meta row; caches it (call only from the write queue). */
@@ -491,20 +369,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
   }
 
   stateEntries(prefix: string): Promise<Array<[string, Uint8Array]>> {
-    return this.#read(async (db) => {
-      const low = stateKey(prefix)
-      // Every key with this prefix sorts below the prefix followed by 0xff bytes (UTF-8 never holds 0xff).
-      const high = new Uint8Array(low.length + 1)
-      high.set(low)
-      high[low.length] = 0xff
-      const out: Array<[string, Uint8Array]> = []
-      const decoder = new TextDecoder()
-      for await (const [key, value] of db.iterator({ gte: low, lt: high })) {
-        if (key[0] !== TAG_STATE) break
-        out.push([decoder.decode(key.subarray(1)), plainView(value)])
-      }
-      return out
-    })
+    return this.#read((db) => readStateEntries(db, prefix))
   }
 
   #write<T>(fn: (db: Db) => Promise<T>): Promise<T> {

@@ -98,3 +98,15 @@ export interface CatchUpCounters {
 export function newCatchUpCounters(): CatchUpCounters {
   return { idleChecks: 0, inSync: 0, sessions: 0, decoded: 0, failed: 0, fetched: 0, pushed: 0, retries: 0, gaveUp: 0, snapshotsLost: 0, silentSkipped: 0, newerFetches: 0, collisions: 0, unverified: 0 }
 }
+
+/** Catch-up's settings. */
+export interface CatchUpSettings {
+  /** Symbols asked for in total per estimated difference (default `DEFAULT_SYMBOLS_PER_DIFFERENCE`). */
+  symbolsPerDifference?: number
+  /** Sessions over short ids (docs/reconcile.md §14; default true); false: 32-byte ids in every symbol. */
+  shortIds?: boolean
+  /** Symbols asked for on top, per square root of the estimated difference (default: the session's). */
+  symbolsPerRootDifference?: number
+  /** Share of the first answer's datagram given to whole symbols (default {@link SHORT_FIRST_WINDOW_SHARE}, with full ids {@link FIRST_WINDOW_SHARE}). */
+  firstWindowShare?: number
+}

@@ -6,19 +6,21 @@
  * next requests from the estimated difference, fetches what we lack riding on them, and
  * pushes what the peer lacks at the end. A session that cannot decode within the sketch's
  * length falls back to the Bloom walk in modulo mode. One session per overlay at a time;
- * every step is bounded.
+ * every step is bounded. A peer ahead of us is asked for what is newer first (./newer-fetch.ts).
  */
-import { DEFAULT_SYMBOLS_PER_DIFFERENCE, ID_BYTES, SHORT_RECORD_BYTES, SymbolSession, newerSlices, shortPrefix, xorId, type SessionStep } from '../reconcile/index.js'
+import { DEFAULT_SYMBOLS_PER_DIFFERENCE, ID_BYTES, SHORT_RECORD_BYTES, SymbolSession, shortPrefix, xorId, type SessionStep } from '../reconcile/index.js'
 import type { Rng } from '../env/rng.js'
 import { packDatagrams } from '../sync/pack.js'
 import type { Bundle } from '../bundle/types.js'
 import type { Logger } from '../env/logger.js'
 import { addressKey, type Address, type Packet, type SymbolsRequest, type SymbolsResponse } from '../wire/index.js'
+import { BoundedMap } from '../bounded-map.js'
 import { hex } from '../bytes.js'
 import type { OverlayWalk } from './overlay.js'
 import { SilentHosts } from './silent-hosts.js'
 import { SymbolResponder, type SymbolResponderComponents } from './symbol-responder.js'
 import { checkDecoded, type PendingCheck } from './catch-up-check.js'
+import { NewerFetch } from './newer-fetch.js'
 import {
   FETCH_IDS_PER_REQUEST,
   FETCH_SHORT_IDS_PER_REQUEST,
@@ -32,8 +34,11 @@ import {
   firstWindow,
   newCatchUpCounters,
   symbolsPerRequest,
-  type CatchUpCounters
+  type CatchUpCounters,
+  type CatchUpSettings
 } from './catch-up-policy.js'
+
+export type { CatchUpSettings }
 
 export interface CatchUpSession {
   peerKey: string
@@ -58,9 +63,7 @@ class OverlayCatchUp {
   /** The last session: the next one reuses its decoder's buffers. */
   lastSession: SymbolSession | undefined
   /** When each peer was last idle-checked (bounded). */
-  readonly idleChecked = new Map<string, number>()
-  /** When each peer was last asked for what is newer than our newest, and that newest (bounded). */
-  readonly newerFetched = new Map<string, { newest: number; at: number }>()
+  readonly idleChecked = new BoundedMap<string, number>(MAX_IDLE_CHECKED)
   /** Hosts that ignored a whole idle check, not idle-checked again for a while (bounded). */
   readonly silentHosts = new SilentHosts()
 }
@@ -70,18 +73,6 @@ export interface CatchUpComponents extends SymbolResponderComponents {
   readonly log: Logger
   /** Draws each short-id session's salt. */
   readonly rng: Rng
-}
-
-/** Catch-up's settings. */
-export interface CatchUpSettings {
-  /** Symbols asked for in total per estimated difference (default {@link DEFAULT_SYMBOLS_PER_DIFFERENCE}). */
-  symbolsPerDifference?: number
-  /** Sessions over short ids (docs/reconcile.md §14; default true); false: 32-byte ids in every symbol. */
-  shortIds?: boolean
-  /** Symbols asked for on top, per square root of the estimated difference (default: the session's). */
-  symbolsPerRootDifference?: number
-  /** Share of the first answer's datagram given to whole symbols (default {@link SHORT_FIRST_WINDOW_SHARE}, with full ids {@link FIRST_WINDOW_SHARE}). */
-  firstWindowShare?: number
 }
 
 /**
@@ -99,6 +90,7 @@ export class CatchUp {
   readonly #perRequest: number
   readonly #firstWindow: { window: number; countsAlone: number }
   readonly #responder: SymbolResponder
+  readonly #newer: NewerFetch
   readonly #symbolsPerDifference: number
   readonly #symbolsPerRootDifference: number | undefined
   readonly #shortIds: boolean
@@ -115,6 +107,7 @@ export class CatchUp {
     this.#perRequest = this.#shortIds ? perRequestShort : perRequest
     this.#firstWindow = firstWindow(datagramBudget, components.limits.maxCountsOnly, this.#shortIds, settings.firstWindowShare ?? (this.#shortIds ? SHORT_FIRST_WINDOW_SHARE : FIRST_WINDOW_SHARE))
     this.#responder = new SymbolResponder(components, { perRequest, perRequestShort, sessionTimeoutMs: SESSION_TIMEOUT_MS }, this.counters)
+    this.#newer = new NewerFetch(components, this.counters, (to, overlay, packet) => this.#send(to, overlay, packet))
   }
 
   stats(): CatchUpCounters {
@@ -177,9 +170,7 @@ export class CatchUp {
       counters.silentSkipped++
       return
     }
-    own.idleChecked.delete(key)
     own.idleChecked.set(key, now)
-    if (own.idleChecked.size > MAX_IDLE_CHECKED) own.idleChecked.delete(own.idleChecked.keys().next().value as string)
     // The previous session's buffers are reused (no 0.7 MB allocation per idle check).
     const session = new SymbolSession(sketch, {
       firstWindow: this.#firstWindow.window,
@@ -225,34 +216,10 @@ export class CatchUp {
     return true
   }
 
-  /**
-   * Newest first (docs/reconcile.md §9): the common catch-up is a peer that was offline and
-   * lacks the newest bundles. When the walked peer reports a global time above our newest
-   * stored bundle, bundle-requests `{newer_than, up_to}` bring what it holds above it: one,
-   * or several slices of global time sent at once when the gap is expected to hold more than
-   * one answer's four response budgets (`newerSlices`), at about 11 B of framing per bundle
-   * and no per-bundle id. Asked again on a later walk step while the peer
-   * is still ahead (at most once per {@link RETRY_MS} for the same newest: the first answer
-   * to a peer that has not validated our address yet is cut by its 3× bound). What is older
-   * is left to the idle check of a walk step once the peer is no longer ahead.
-   */
+  /** Asks a peer ahead of us for what it holds above our newest bundle: ./newer-fetch.ts. */
   async fetchNewer(overlay: OverlayWalk, peer: Address, peerGlobalTime: number): Promise<void> {
-    const store = this.#c.store
-    if (this.#stopped || store === undefined) return
-    const newest = await store.maxGlobalTime(overlay.id)
-    if (peerGlobalTime <= newest) return
-    const own = this.#of(overlay)
-    const key = addressKey(peer)
-    const now = this.#c.clock.now()
-    const last = own.newerFetched.get(key)
-    if (last !== undefined && last.newest === newest && now - last.at < RETRY_MS) return
-    own.newerFetched.delete(key)
-    own.newerFetched.set(key, { newest, at: now })
-    if (own.newerFetched.size > MAX_IDLE_CHECKED) own.newerFetched.delete(own.newerFetched.keys().next().value as string)
-    for (const slice of newerSlices(newest, peerGlobalTime, this.#c.ledger(overlay)?.stored ?? 0)) {
-      this.counters.newerFetches++
-      if (!this.#send(peer, overlay, { type: 'bundle-request', ids: [], ...slice })) break
-    }
+    if (this.#stopped) return
+    await this.#newer.fetch(overlay, peer, peerGlobalTime)
   }
 
   /** symbols-response: feed the session, act on what it says. */

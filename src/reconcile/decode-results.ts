@@ -1,16 +1,4 @@
-/** What a `Decoder` (./decoder.ts) reports: per batch of symbols, per decode round, why it stopped, its counters. */
-
-/**
- * What `Decoder.addSymbols` did: `added` (consumed, with any buffered batches it made
- * contiguous), `buffered` (starts after the next expected index: kept until the gap before
- * it is filled), or why the batch was ignored: `overlap` (every symbol in it was consumed
- * already: a duplicate), `gap` (starts after the next expected index and the buffer is full
- * or already holds a batch there), `empty`, `beyond-limit` (nothing left to consume),
- * `bad-symbol` (a malformed symbol: the whole batch is dropped), `bad-range` (`from` not a
- * safe integer), `failed` (the session already failed). A batch that starts before the
- * next expected index but reaches past it is consumed from that index on.
- */
-export type AddSymbolsResult = 'added' | 'buffered' | 'overlap' | 'gap' | 'empty' | 'beyond-limit' | 'bad-symbol' | 'bad-range' | 'failed'
+/** What a `Decoder` (./decoder.ts) reports: per decode round, why it stopped, its counters. */
 
 /**
  * Why decoding stopped for good: `exhausted` (all `limit` symbols consumed without

@@ -20,7 +20,7 @@
 import { BloomwalkError } from '../errors.js'
 import type { CodedSymbol, ShortSymbol } from '../wire/packets/types.js'
 import { ID_BYTES, hashInto } from './hash.js'
-import type { AddSymbolsResult, DecodeFailure, DecodeResult, DecoderStats } from './decode-results.js'
+import type { DecodeFailure, DecodeResult, DecoderStats } from './decode-results.js'
 import { estimateDifference } from './estimate.js'
 import { IndexSequence } from './mapping.js'
 import { PeeledItems } from './peeled.js'
@@ -28,7 +28,7 @@ import { SHORT_CHECK_MASK, shortCheck, shortIdBytes, unwrapShortCount } from './
 import type { Sketch } from './sketch.js'
 import { type CheckedShortSymbol, type CheckedSymbol, ID_WORDS, SymbolTable, checkShortSymbol, checkSymbol } from './table.js'
 
-export type { AddSymbolsResult, DecodeFailure, DecodeResult, DecoderStats }
+export type { DecodeFailure, DecodeResult, DecoderStats }
 
 /** Default cap on ids returned by one {@link Decoder.decode} call. */
 export const DEFAULT_MAX_IDS_PER_ROUND = 256
@@ -53,6 +53,18 @@ export interface DecoderOptions {
   /** Decode short symbols ({@link Decoder.addShortSymbols}) into 8-byte short ids (docs/reconcile.md §14). Default false. */
   short?: boolean
 }
+
+/**
+ * What {@link Decoder.addSymbols} did: `added` (consumed, with any buffered batches it made
+ * contiguous), `buffered` (starts after the next expected index: kept until the gap before
+ * it is filled), or why the batch was ignored: `overlap` (every symbol in it was consumed
+ * already: a duplicate), `gap` (starts after the next expected index and the buffer is full
+ * or already holds a batch there), `empty`, `beyond-limit` (nothing left to consume),
+ * `bad-symbol` (a malformed symbol: the whole batch is dropped), `bad-range` (`from` not a
+ * safe integer), `failed` (the session already failed). A batch that starts before the
+ * next expected index but reaches past it is consumed from that index on.
+ */
+export type AddSymbolsResult = 'added' | 'buffered' | 'overlap' | 'gap' | 'empty' | 'beyond-limit' | 'bad-symbol' | 'bad-range' | 'failed'
 
 const HASH = new Uint32Array(2)
 const SCRATCH_BYTES = new Uint8Array(ID_BYTES)

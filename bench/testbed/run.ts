@@ -25,6 +25,8 @@ function builtCli(): string {
 const ROOM = 'bloomwalk-testbed'
 const TRACKER_PORT = 6421
 const NODE_PORT = 7000
+/** ms a node has to stop after SIGTERM before it is killed. */
+const STOP_GRACE_MS = 15_000
 /** Node processes started at once (each start costs a core ~0.3 s). */
 const START_BATCH = 5
 
@@ -212,7 +214,13 @@ export async function runTestbed(s: FidelityScenario, options: TestbedOptions = 
     return { raw, figures: summarise(s, raw) }
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM')
+    // A node stopped while still starting could hang in its shutdown (seen under load on an
+    // abort): after STOP_GRACE_MS it is killed, so the namespaces can go.
+    const kill = setTimeout(() => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+    }, STOP_GRACE_MS)
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)))
+    clearTimeout(kill)
     await lab?.down()
     if (options.keep === true) log(`testbed: files kept in ${dir}`)
     else rmSync(dir, { recursive: true, force: true })

@@ -9,6 +9,7 @@ import type { Delivery } from '../../src/node/index.js'
 import { OverlayWalk } from '../../src/node/overlay.js'
 import { shortOf } from '../../src/node/push-wants.js'
 import { PushService, pushOptions, type PushOptions } from '../../src/node/push.js'
+import { UnreliableTransport } from '../../src/sim/unreliable.js'
 import { decodePacket, encodePacket, type Address, type Packet } from '../../src/wire/index.js'
 import { hex, makeBundles } from '../helpers/bundles.js'
 import { testnet } from './harness.js'
@@ -98,8 +99,11 @@ describe('no stall at first contact', () => {
     expect(b.candidates(t.overlay).some((c) => c.key === `${at.host}:${at.port}`)).toBe(true)
     await before.stop()
     await first.close()
-    // The restarted peer does not walk or push: b's walk makes the first exchange.
-    const a = await t.addPeer({ transport: t.net.bind(at), stepIntervalMs: 10_000_000, push: { fanout: 0 } })
+    // The restarted peer does not walk or push: b's walk makes the first exchange. Its
+    // punctures are lost (a NAT in the way), so b holds no token of its (a puncture's token
+    // would validate b at once: test/node/puncture-token.test.ts).
+    const noPunctures = new UnreliableTransport(t.net.bind(at), 0, new SeededRng(1), (bytes) => decodePacket(bytes)?.packet.type === 'puncture')
+    const a = await t.addPeer({ transport: noPunctures, stepIntervalMs: 10_000_000, push: { fanout: 0 } })
     for (let i = 0; i < 60; i++) await a.publish(t.overlay, new Uint8Array(150).fill(i))
     let walked = false
     b.events.on('walk', ({ to }) => {

@@ -86,7 +86,9 @@ export const punctureRequest = (family: 'v4' | 'v6' | 'any' = 'any'): fc.Arbitra
   fc.record({ type: fc.constant('puncture-request' as const), walkerLan: address(family), walkerWan: address(family), identifier: u32 })
 
 export const puncture = (family: 'v4' | 'v6' | 'any' = 'any'): fc.Arbitrary<Packet> =>
-  fc.record({ type: fc.constant('puncture' as const), sourceLan: address(family), sourceWan: address(family), identifier: u32 })
+  fc
+    .record({ type: fc.constant('puncture' as const), sourceLan: address(family), sourceWan: address(family), identifier: u32, token })
+    .map((r) => strip(r))
 
 let pool: Bundle[] | undefined
 /** A fixed pool of real signed bundles (signing is slow; made once). */

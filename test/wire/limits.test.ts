@@ -254,12 +254,15 @@ describe('decode limits', () => {
     expect(() => enc({ type: 'symbols-response', from: 3, symbols: [], countsOnly: [65_536] })).toThrow(/countsOnly/)
   })
 
-  it('maxTokenBytes (32): request and response', () => {
+  it('maxTokenBytes (32): request, response and puncture', () => {
     const response = (n: number): Packet => ({ type: 'introduction-response', destination: V4(), sourceLan: V4(), sourceWan: V4(), connectionType: 'public', identifier: 1, globalTime: 1, token: new Uint8Array(n) })
     expectOk(enc({ ...sampleRequest('v4', 8), token: new Uint8Array(32) }))
     expectDrop(enc({ ...sampleRequest('v4', 8), token: new Uint8Array(33) }), 'bad-token')
     expectOk(enc(response(32)))
     expectDrop(enc(response(33)), 'bad-token')
+    const puncture = (n: number): Packet => ({ type: 'puncture', sourceLan: V4(), sourceWan: V4(), identifier: 1, token: new Uint8Array(n) })
+    expect(expectOk(enc(puncture(32)))).toMatchObject({ token: new Uint8Array(32) })
+    expectDrop(enc(puncture(33)), 'bad-token')
   })
 
   it('maxMvdsMessages (64)', () => {

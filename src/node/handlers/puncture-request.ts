@@ -2,7 +2,9 @@
  * puncture-request (C's side): a peer we know says a walker is coming; send it a puncture
  * so our NAT opens toward it. The puncture goes to an address that never wrote to us, so
  * it is the walker's first-contact probe (unless the walker's own request already gave it a
- * budget) and is charged to the requester's anti-amplification budget as well.
+ * budget) and is charged to the requester's anti-amplification budget as well. It carries
+ * the walker's address-validation token: the walk that follows echoes it and is answered in
+ * full, however many punctures we sent that walker before (each is charged to its 3×).
  */
 import { chooseAddress } from '../../nat/index.js'
 import { addressKey, type Address, type PunctureRequest } from '../../wire/index.js'
@@ -23,5 +25,6 @@ export function onPunctureRequest(w: PunctureRequestWalker, from: Address, overl
     w.c.counters.drop('self')
     return
   }
-  w.c.send(target, overlay.id, { type: 'puncture', sourceLan: w.lan(), sourceWan: w.wan(), identifier: req.identifier }, { probe: true, also: key })
+  const token = w.c.guard.token(addressKey(target))
+  w.c.send(target, overlay.id, { type: 'puncture', sourceLan: w.lan(), sourceWan: w.wan(), identifier: req.identifier, token }, { probe: true, also: key })
 }

@@ -9,7 +9,7 @@ import type { OverlayWalk } from '../overlay.js'
 import type { WalkerView } from '../walker-types.js'
 
 /** What this handler uses of the walker. */
-export type PunctureWalker = Pick<WalkerView, 'c' | 'punctures' | 'peer'>
+export type PunctureWalker = Pick<WalkerView, 'c' | 'punctures' | 'peer' | 'keepToken'>
 
 export function onPuncture(w: PunctureWalker, from: Address, overlay: OverlayWalk, p: Puncture): void {
   const now = w.c.clock.now()
@@ -17,7 +17,11 @@ export function onPuncture(w: PunctureWalker, from: Address, overlay: OverlayWal
     w.c.counters.drop('unexpected-puncture')
     return
   }
+  const key = addressKey(from)
   // It is reaching out now: our probe to it need not wait out the interval of earlier ones its NAT dropped.
-  w.c.guard.punctured(addressKey(from))
-  if (overlay.recordIntro(addressKey(from), { lan: p.sourceLan, wan: p.sourceWan }, now) !== undefined) w.peer?.punctured(overlay, from)
+  w.c.guard.punctured(key)
+  // Its token, echoed by our walk to it, validates us there: the walk is answered in full
+  // even when its earlier punctures to us used up our 3× there.
+  if (p.token !== undefined) w.keepToken(key, p.token)
+  if (overlay.recordIntro(key, { lan: p.sourceLan, wan: p.sourceWan }, now) !== undefined) w.peer?.punctured(overlay, from)
 }

@@ -10,7 +10,7 @@ import { mvdsPayloadFromRaw } from '../mvds.js'
 import type { BodyField, RawMessage } from '../schema.js'
 import { bytesOf, listOf, messageOf, safeInt64, safeUint64, uint32, uint64BigInt } from '../values.js'
 import { SHORT_PREFIX_BYTES, SHORT_SYMBOL_RECORD_BYTES, SYMBOL_RECORD_BYTES } from './encode.js'
-import type { CodedSymbol, ShortSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, PushPacket, BundleRequest, SymbolsRequest, SymbolsResponse, SyncOffer } from './types.js'
+import type { CodedSymbol, ShortSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, Puncture, PushPacket, BundleRequest, SymbolsRequest, SymbolsResponse, SyncOffer } from './types.js'
 
 type Result<T> = T | DropReason
 
@@ -273,7 +273,12 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       const sourceWan = address(raw['sourceWan'])
       if (isDrop(sourceWan)) return sourceWan
       const id = identifier(raw['identifier'])
-      return isDrop(id) ? id : { type: 'puncture', sourceLan, sourceWan, identifier: id }
+      if (isDrop(id)) return id
+      const tok = token(raw['token'], limits)
+      if (isDrop(tok)) return tok
+      const packet: Puncture = { type: 'puncture', sourceLan, sourceWan, identifier: id }
+      if (tok !== undefined) packet.token = tok
+      return packet
     }
     case 'bundles': {
       const list = bundles(raw['bundles'], limits)

@@ -135,6 +135,7 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
       put(raw, 'sourceLan', addressToRaw('sourceLan', packet.sourceLan))
       put(raw, 'sourceWan', addressToRaw('sourceWan', packet.sourceWan))
       put(raw, 'identifier', checkU32('identifier', packet.identifier))
+      if (packet.token !== undefined) put(raw, 'token', checkBytes('token', packet.token))
       return { field: 'puncture', raw }
     }
     case 'bundles':

@@ -103,6 +103,12 @@ export interface Puncture {
   sourceWan: Address
   /** The puncture-request's identifier. */
   identifier: number
+  /**
+   * Address-validation token the puncturer issues to the walker (DESIGN §9), ≤ 32 bytes. It
+   * reaches only whoever receives at the walker's address, so echoing it in the walk that
+   * follows validates the walker at once and that walk is answered in full.
+   */
+  token?: Uint8Array | undefined
 }
 
 /** Whole bundles (decoded, signatures NOT verified: that is the node's job). */

@@ -118,7 +118,7 @@ export class Peer implements WalkerPeer, Wiring {
         return false
       }
     })
-    this.firstContact = new FirstContact({ walker: this.walker, validated: (overlay) => this.push.targets(overlay, Number.MAX_SAFE_INTEGER, undefined).length, wanted: this.push.options.fanout })
+    this.firstContact = new FirstContact({ walker: this.walker, validated: (overlay) => this.push.targets(overlay, Number.MAX_SAFE_INTEGER).length, wanted: this.push.options.fanout })
     this.mvds =
       opts.mvds === undefined
         ? undefined

@@ -5,7 +5,10 @@
  * announces its id (IHAVE: a push with `have`) to a few more. A receiver of an announcement
  * that lacks the bundle asks the announcer for it with a bundle-request (IWANT) and, once it
  * arrives, spreads it the same way: eager copies stay few (bytes), announcements close the
- * gaps random forwarding leaves (latency), at ~70 bytes each instead of a whole bundle.
+ * gaps random forwarding leaves (latency), at 50 bytes each instead of a whole bundle. What
+ * a node heard steers it: announcers are holders (never targets), several mean the bundle is
+ * widespread (fewer announcements, none whole), and a busy room (more new bundles a second
+ * than `busyFreshPerSecond`) is left to the walk, which carries many bundles a datagram.
  * "Validated" is the anti-amplification guard's notion: the address answered our random
  * identifier or echoed our token, so a spoofer cannot aim a push. Forwarding is bounded per
  * second and per source; whatever push misses, the Bloom walk and catch-up repair.
@@ -13,96 +16,20 @@
  * {@link PushService.receive} is the one way a pushed bundle enters the node.
  */
 import type { Bundle } from '../bundle/types.js'
-import type { Cancel, Clock } from '../env/clock.js'
+import type { Clock } from '../env/clock.js'
 import { int, type Rng } from '../env/rng.js'
-import { BloomwalkError } from '../errors.js'
-import { addressKey, DEFAULT_DECODE_LIMITS, parseAddressKey, type Address, type PushPacket } from '../wire/index.js'
+import { addressKey, parseAddressKey, type Address, type PushPacket } from '../wire/index.js'
 import type { AmplificationGuard } from './amplification.js'
 import type { Charge } from './charge.js'
-import { hex } from '../bytes.js'
 import type { OverlayWalk } from './overlay.js'
 import { GapFetch } from './gap-fetch.js'
+import { AnnouncementOutbox } from './push-outbox.js'
+import { MAX_IDS_PER_ANNOUNCEMENT, pushOptions, type PushOptions } from './push-options.js'
 import { PushWants, shortOf } from './push-wants.js'
 import { SHORT_ID_BYTES } from '../reconcile/index.js'
 import type { Packet } from '../wire/index.js'
 
-/** How far and how wide fresh bundles are pushed. Chosen by measurement: docs/evaluation.md §4.8. */
-export interface PushOptions {
-  /** Validated candidates a published bundle (or ephemeral message) is pushed to; 0 turns push off. Default 6. */
-  fanout: number
-  /** Validated candidates, other than its sender, a fresh pushed bundle is forwarded to (whole). Default 1: the announcements do the rest. */
-  forwardFanout: number
-  /**
-   * Hops a push on publish carries: how many times it may be forwarded after the first send.
-   * Default 8: with 6 then 3 per hop a push can reach 6 · (3⁸ − 1) / 2 ≈ 20 000 peers before
-   * duplicates; 4 hops stop at 726, short of a 1 000-peer room even without duplicates.
-   */
-  hops: number
-  /** A pushed bundle is fresh when its global time is within this many units of ours. Default 16. */
-  freshWindow: number
-  /** Bundles forwarded per second, all sources together (each to `forwardFanout` peers). Default 100. */
-  maxForwardsPerSecond: number
-  /** Bundles forwarded per second on behalf of one source address (the peer that pushed them). Default 20. */
-  maxForwardsPerSourcePerSecond: number
-  /** Source addresses whose forward budget is remembered (oldest forgotten first). Default 1 024. */
-  maxSources: number
-  /**
-   * Validated candidates, other than the sender and the forward targets, a fresh bundle's id
-   * is announced to (an ephemeral message, which cannot be asked for, goes to them whole).
-   * Default 4. With 1 and 4, 200 peers of the `spread` preset get a fresh message at P99
-   * 0.86 s for 4.0× its bytes; forwarding to 3 without announcements, 3.73 s for 3.6×
-   * (docs/evaluation.md §4.8).
-   */
-  announceFanout: number
-  /**
-   * Trusted peers a published bundle also goes to, besides the `fanout` others: validated
-   * trusted candidates that hold data (reported a global time above 0; a tracker reports 0).
-   * Default 3. Under an eclipse they are where the others find what the Sybils withhold
-   * (docs/security.md, "Sybil and eclipse", rule 7); a room without trusted peers pays nothing.
-   */
-  trustedFanout: number
-  /** Announced ids we asked for and wait for (oldest forgotten first). Default 1 024. */
-  maxWanted: number
-  /** ms after asking for an announced id before the next announcer heard meanwhile is asked (or, when none, the next one to announce it). Default 1 000. */
-  wantTimeoutMs: number
-  /**
-   * ms announcements wait so that ids for the same candidate share a datagram (up to 32 ids
-   * each); 0 sends each at once. Default 25: one more lazy hop costs 25 ms, a burst of fresh
-   * bundles costs a few datagrams per candidate instead of one per id.
-   */
-  announceDelayMs: number
-}
-
-/** Ids in one announcement: the decoder's default `maxIdsPerRequest`. */
-const MAX_IDS_PER_ANNOUNCEMENT = DEFAULT_DECODE_LIMITS.maxIdsPerRequest
-
-export const PUSH_DEFAULTS: Readonly<PushOptions> = Object.freeze({
-  fanout: 6,
-  forwardFanout: 1,
-  hops: 8,
-  freshWindow: 16,
-  maxForwardsPerSecond: 100,
-  maxForwardsPerSourcePerSecond: 20,
-  maxSources: 1024,
-  announceFanout: 4,
-  trustedFanout: 3,
-  maxWanted: 1024,
-  wantTimeoutMs: 1000,
-  announceDelayMs: 25
-})
-
-/**
- * The defaults with some overridden, checked.
- * @throws {BloomwalkError} INVALID_ARGUMENT when a value is not a non-negative safe integer
- */
-export function pushOptions(overrides: Partial<PushOptions> = {}): Readonly<PushOptions> {
-  const o: PushOptions = { ...PUSH_DEFAULTS }
-  for (const [name, value] of Object.entries(overrides)) if (value !== undefined) (o as unknown as Record<string, number>)[name] = value
-  for (const [name, value] of Object.entries(o)) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new BloomwalkError('INVALID_ARGUMENT', `push option ${name} must be a non-negative integer, got ${String(value)}`)
-  }
-  return Object.freeze(o)
-}
+export { PUSH_DEFAULTS, pushOptions, type PushOptions } from './push-options.js'
 
 /** Counters of the push path (in `stats().push`). */
 export interface PushStats {
@@ -118,6 +45,8 @@ export interface PushStats {
   notForwarded: number
   /** New pushed bundles not forwarded because a per-second or per-source budget was spent. */
   overBudget: number
+  /** New pushed bundles not spread because the room was busy ({@link PushOptions.busyFreshPerSecond}). */
+  busy: number
   /** Announcement datagrams (ids only) sent. */
   announced: number
   /** Announced ids we lacked and asked an announcer for (asking another one when the first did not answer counts again). */
@@ -154,17 +83,16 @@ export interface PushComponents {
 
 /** Push counters at zero (a tracker's, which never pushes). */
 export function emptyPushStats(): PushStats {
-  return { published: 0, received: 0, fresh: 0, forwarded: 0, notForwarded: 0, overBudget: 0, announced: 0, wanted: 0, fetched: 0, gapChecks: 0, gapFetches: 0, gapOverBound: 0 }
+  return { published: 0, received: 0, fresh: 0, forwarded: 0, notForwarded: 0, overBudget: 0, busy: 0, announced: 0, wanted: 0, fetched: 0, gapChecks: 0, gapFetches: 0, gapOverBound: 0 }
 }
 
-/** Announcements waiting for their datagram: one per (overlay, candidate, hops). */
-interface Outgoing {
-  to: Address
-  overlay: Uint8Array
-  hops: number
-  /** Short ids of the bundles announced. */
-  ids: Uint8Array[]
+/** Peers known to hold the bundles being spread (announcers heard), and the fewest announcers any one of them had. */
+interface Holders {
+  keys: ReadonlySet<string>
+  fewest: number
 }
+
+const NO_HOLDERS: Holders = Object.freeze({ keys: new Set<string>(), fewest: 0 })
 
 /** A one-second window's count. */
 interface Window {
@@ -177,18 +105,25 @@ export class PushService {
   readonly #c: PushComponents
   readonly #stats: PushStats = emptyPushStats()
   #all: Window = { second: -1, count: 0 }
+  /** Fresh bundles this second, and in the second before (when it was the one before). */
+  #fresh: Window & { last: number } = { second: -1, count: 0, last: 0 }
   readonly #bySource = new Map<string, Window>()
   /** Announced ids we asked for, and their re-asks. */
   readonly #wants: PushWants
-  /** Announcements waiting for {@link PushOptions.announceDelayMs}; at most one per candidate and hops, each under 32 ids. */
-  readonly #outbox = new Map<string, Outgoing>()
-  #flushTimer: Cancel | undefined
+  /** Announcements waiting for {@link PushOptions.announceDelayMs} (./push-outbox.ts). */
+  readonly #outbox: AnnouncementOutbox
   /** Gaps below fresh bundles, looked up after `wantTimeoutMs`; absent without `holdsAt`. */
   readonly #gaps: GapFetch | undefined
 
   constructor(options: Partial<PushOptions> | undefined, components: PushComponents) {
     this.options = pushOptions(options)
     this.#c = components
+    this.#outbox = new AnnouncementOutbox({ delayMs: this.options.announceDelayMs, maxIds: MAX_IDS_PER_ANNOUNCEMENT }, {
+      clock: components.clock,
+      send: (a) => {
+        if (this.#c.send(a.to, a.overlay, { type: 'push', bundles: [], hops: a.hops, haveShort: a.ids }, 'destination')) this.#stats.announced++
+      }
+    })
     const holdsAt = components.holdsAt
     this.#gaps = holdsAt === undefined ? undefined : new GapFetch({ clock: components.clock, holdsAt, send: components.send }, this.options.wantTimeoutMs)
     this.#wants = new PushWants(
@@ -214,11 +149,10 @@ export class PushService {
   /** Forgets the per-second budgets, the ids asked for and the announcements not sent yet, and cancels their timer. */
   stop(): void {
     this.#all = { second: -1, count: 0 }
+    this.#fresh = { second: -1, count: 0, last: 0 }
     this.#bySource.clear()
     this.#wants.stop()
-    this.#flushTimer?.()
-    this.#flushTimer = undefined
-    this.#outbox.clear()
+    this.#outbox.stop()
     this.#gaps?.stop()
   }
 
@@ -231,7 +165,7 @@ export class PushService {
   publish(overlay: OverlayWalk, bundle: Bundle, ephemeral = false): number {
     const { fanout, hops } = this.options
     let sent = 0
-    for (const to of [...this.trustedTargets(overlay), ...this.targets(overlay, fanout, undefined)]) {
+    for (const to of [...this.trustedTargets(overlay), ...this.targets(overlay, fanout)]) {
       if (this.#c.send(to, overlay.id, push([bundle], hops, ephemeral), 'destination')) sent++
     }
     this.#stats.published += sent
@@ -254,26 +188,48 @@ export class PushService {
     const fresh = ephemeral ? this.#c.acceptEphemeral(overlay, packet.bundles, from) : await this.#c.accept(overlay, packet.bundles, from)
     this.#stats.fresh += fresh.length
     if (fresh.length === 0) return
+    if (!ephemeral) this.#busy(fresh.length, this.#c.clock.now())
+    let holders = NO_HOLDERS
     if (!ephemeral) {
       this.#c.pushed?.(overlay)
       this.#heard(overlay, fresh, from)
+      holders = this.#announcersOf(overlay, fresh)
     }
-    this.#spread(overlay, fresh, packet.hops, from, ephemeral)
+    this.#spread(overlay, fresh, packet.hops, from, ephemeral, holders)
   }
 
   /**
    * Bundles that arrived in a `bundles` datagram and were new (the bundles handler calls it):
-   * those we asked for after an announcement spread as if pushed, with the announcement's hops.
+   * they count towards a busy room, and those we asked for after an announcement spread as if
+   * pushed, with the announcement's hops.
    */
   fetched(overlay: OverlayWalk, fresh: readonly Bundle[], from: Address): void {
+    this.#busy(fresh.length, this.#c.clock.now())
     if (this.#wants.size === 0) return
     for (const b of fresh) {
       const want = this.#wants.take(overlay, b.id)
       if (want === undefined) continue
       this.#stats.fetched++
       this.#heard(overlay, [b], from)
-      this.#spread(overlay, [b], want.hops, from, false)
+      // Every announcer heard holds it: none of them is a target, and each one beyond the
+      // first says the bundle is already widespread here, so it is announced to one fewer.
+      const announcers = [want.asked, ...want.others]
+      this.#spread(overlay, [b], want.hops, from, false, { keys: new Set(announcers.map(addressKey)), fewest: announcers.length })
     }
+  }
+
+  /** The announcers heard of `bundles` that we had asked for before a push brought them (their asks are done). */
+  #announcersOf(overlay: OverlayWalk, bundles: readonly Bundle[]): Holders {
+    if (this.#wants.size === 0) return NO_HOLDERS
+    const keys = new Set<string>()
+    let fewest = Infinity
+    for (const b of bundles) {
+      const want = this.#wants.take(overlay, b.id)
+      const announcers = want === undefined ? [] : [want.asked, ...want.others]
+      for (const a of announcers) keys.add(addressKey(a))
+      fewest = Math.min(fewest, announcers.length)
+    }
+    return { keys, fewest }
   }
 
   /** Fresh bundles new to us from `from`: gaps below them are looked up after a while. */
@@ -283,57 +239,43 @@ export class PushService {
     if (fresh.length > 0) this.#gaps.heard(overlay, from, fresh.map((b) => b.globalTime))
   }
 
-  /** Forwards fresh bundles to `forwardFanout` targets and announces their ids to `announceFanout` others. */
-  #spread(overlay: OverlayWalk, fresh: readonly Bundle[], hopsIn: number, from: Address, ephemeral: boolean): void {
+  /**
+   * Forwards fresh bundles to `forwardFanout` targets and announces their ids to
+   * `announceFanout` others, none of them `from` or another known holder; each announcer
+   * heard beyond the first before a bundle came takes one announcement off, and two or more
+   * make the forward an announcement too: rumor mongering with feedback (Demers et al.
+   * 1987), the copies a saturated neighbourhood does not need.
+   */
+  #spread(overlay: OverlayWalk, fresh: readonly Bundle[], hopsIn: number, from: Address, ephemeral: boolean, holders: Holders = NO_HOLDERS): void {
     const now = this.#c.clock.now()
     const source = addressKey(from)
+    const busy = !ephemeral && this.#busy(0, now)
     const forward: Bundle[] = []
     for (const b of fresh) {
       if (hopsIn === 0 || b.globalTime + this.options.freshWindow <= overlay.clock.time) this.#stats.notForwarded++
+      else if (busy) this.#stats.busy++
       else if (!this.#spend(source, now)) this.#stats.overBudget++
       else forward.push(b)
     }
     if (forward.length === 0) return
     // Our own hop limit bounds what we relay, whatever the sender asked for.
     const hops = Math.max(0, Math.min(hopsIn, this.options.hops) - 1)
+    // A bundle two or more peers announced before it came is widespread here: it goes on
+    // lazily, its forward targets get its id too, so the whole copies that late in a spread
+    // land on holders are ids (Plumtree's eager and lazy push, driven by what we heard).
     // Ephemeral messages cannot be asked for (they are never stored): every target gets the
     // message itself (they are small: typing, presence).
-    const eager = ephemeral ? this.options.forwardFanout + this.options.announceFanout : this.options.forwardFanout
-    const targets = this.targets(overlay, this.options.forwardFanout + this.options.announceFanout, source)
+    const lazy = holders.fewest > 1 && !ephemeral
+    const announce = Math.max(0, this.options.announceFanout - Math.max(0, holders.fewest - 1))
+    const eager = lazy ? 0 : ephemeral ? this.options.forwardFanout + announce : this.options.forwardFanout
+    const except = new Set([source, ...holders.keys])
+    const targets = this.targets(overlay, this.options.forwardFanout + announce, except)
+    // Announced by short id: 8 bytes a name instead of 32 (a 74-byte announcement of one id becomes 50).
+    const ids = forward.map((b) => shortOf(b.id))
     targets.forEach((to, i) => {
-      if (i >= eager) return this.#announce(to, overlay.id, forward, hops)
+      if (i >= eager) return this.#outbox.add(to, overlay.id, ids, hops)
       if (this.#c.send(to, overlay.id, push(forward, hops, ephemeral), 'destination')) this.#stats.forwarded++
     })
-  }
-
-  /** Queues the ids of `bundles` for `to`; a full datagram's worth goes at once, the rest after `announceDelayMs`. */
-  #announce(to: Address, overlay: Uint8Array, bundles: readonly Bundle[], hops: number): void {
-    const key = `${hex(overlay)}|${addressKey(to)}|${hops}`
-    let out = this.#outbox.get(key)
-    for (const b of bundles) {
-      if (out === undefined) {
-        out = { to, overlay, hops, ids: [] }
-        this.#outbox.set(key, out)
-      }
-      out.ids.push(shortOf(b.id))
-      if (out.ids.length >= MAX_IDS_PER_ANNOUNCEMENT || this.options.announceDelayMs === 0) {
-        this.#sendAnnouncement(out)
-        this.#outbox.delete(key)
-        out = undefined
-      }
-    }
-    if (this.#outbox.size > 0) this.#flushTimer ??= this.#c.clock.setTimeout(() => this.#flush(), this.options.announceDelayMs)
-  }
-
-  #flush(): void {
-    this.#flushTimer = undefined
-    for (const out of this.#outbox.values()) this.#sendAnnouncement(out)
-    this.#outbox.clear()
-  }
-
-  /** Announces by short id: 8 bytes a name instead of 32 (a 74-byte announcement of one id becomes 50). */
-  #sendAnnouncement(out: Outgoing): void {
-    if (this.#c.send(out.to, out.overlay, { type: 'push', bundles: [], hops: out.hops, haveShort: out.ids }, 'destination')) this.#stats.announced++
   }
 
   /** Announced ids waiting for their bundle (for the bound's test). */
@@ -345,12 +287,12 @@ export class PushService {
    * Up to `n` validated candidates of the overlay (walk or stumble: their NAT holes are open),
    * other than `except`, drawn uniformly (partial Fisher–Yates over the injected rng).
    */
-  targets(overlay: OverlayWalk, n: number, except: string | undefined): Address[] {
+  targets(overlay: OverlayWalk, n: number, except?: ReadonlySet<string>): Address[] {
     if (n === 0) return []
     const now = this.#c.clock.now()
     const pool: Address[] = []
     for (const c of overlay.candidates.list(now)) {
-      if (c.key === except || c.trusted || !this.#c.guard.isValidated(c.key)) continue
+      if (except?.has(c.key) === true || c.trusted || !this.#c.guard.isValidated(c.key)) continue
       const category = overlay.candidates.category(c.key, now)
       if (category !== 'walk' && category !== 'stumble') continue
       const to = parseAddressKey(c.key)
@@ -381,6 +323,19 @@ export class PushService {
       if (to !== null) out.push(to)
     }
     return out
+  }
+
+  /**
+   * Counts `n` new bundles (pushed, asked for or the walk's); true while the room is busy:
+   * more than `busyFreshPerSecond` new bundles this second or the last. Then the walk's answers, many bundles a
+   * datagram, carry them more cheaply than a push and an announcement per bundle
+   * (docs/evaluation.md §4.8), and we spread none of them; our own still go out on publish.
+   */
+  #busy(n: number, now: number): boolean {
+    const second = Math.floor(now / 1000)
+    if (this.#fresh.second !== second) this.#fresh = { second, count: 0, last: this.#fresh.second === second - 1 ? this.#fresh.count : 0 }
+    this.#fresh.count += n
+    return Math.max(this.#fresh.count, this.#fresh.last) > this.options.busyFreshPerSecond
   }
 
   /** Counts one forwarded bundle against the global and the source's budget; false when either is spent. */

@@ -247,7 +247,8 @@ describe('PushService bounds', () => {
     const peers = Array.from({ length: 20 }, (_, i) => ({ host: `10.0.${i}.1`, port: 1000 + i }))
     for (const p of peers) overlay.recordStumble(`${p.host}:${p.port}`, { lan: p, wan: p, connectionType: 'public' }, 0)
     const held = new Set<string>()
-    const push = new PushService({ announceFanout: 0, ...overrides }, {
+    // Never busy unless a test says so: the budgets' tests push far more than a busy room's rate.
+    const push = new PushService({ announceFanout: 0, busyFreshPerSecond: 1_000_000, ...overrides }, {
       clock,
       rng,
       guard: { isValidated: () => true },
@@ -325,20 +326,76 @@ describe('PushService bounds', () => {
     await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [b!.id] }, s.peers[2]!)
     expect(s.sent).toHaveLength(1)
     expect(s.push.stats().wanted).toBe(1)
-    // The bundle arrives (in a bundles datagram): it spreads on, one hop fewer than announced.
+    // The bundle arrives (in a bundles datagram): it spreads on, one hop fewer than announced:
+    // two announcers say it is widespread here, so lazily (its id to the forward target),
+    // and the second took the one announcement off (next tests).
     s.held.add(hex(b!.id))
     s.push.fetched(s.overlay, [b!], s.peers[1]!)
     const spread = s.sent.slice(1)
-    expect(spread).toHaveLength(2)
+    expect(spread).toHaveLength(1)
     expect(spread.every((x) => x.packet.type === 'push' && x.packet.hops === 2)).toBe(true)
     expect(s.push.stats().fetched).toBe(1)
     // Only once: a bundle we did not ask for, or asked for and got, spreads no further.
     s.push.fetched(s.overlay, [b!, known!], s.peers[3]!)
-    expect(s.sent).toHaveLength(3)
+    expect(s.sent).toHaveLength(2)
     // And the answered ask is not asked again of the other announcer.
     s.clock.advance(5_000)
     await flushed()
-    expect(s.sent).toHaveLength(3)
+    expect(s.sent).toHaveLength(2)
+  })
+
+  it('a busy room: above busyFreshPerSecond new bundles (this second or the last) none is spread; new bundles by the walk count too; quiet again two seconds later', async () => {
+    const s = service({ forwardFanout: 1, announceFanout: 2, busyFreshPerSecond: 4, freshWindow: 1_000, announceDelayMs: 0 })
+    const bundles = makeBundles(12, { overlay: s.overlay.id, sequential: true })
+    s.overlay.clock.observe(12, bundles[0]!.author, 0)
+    for (const b of bundles.slice(0, 4)) await s.push.receive(s.overlay, { type: 'push', bundles: [b], hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(4 * 3) // four a second: not busy, each forwarded and announced
+    s.push.fetched(s.overlay, [bundles[4]!], s.peers[1]!) // a fifth by the walk: busy now
+    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[5]!], hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(4 * 3)
+    expect(s.push.stats().busy).toBe(1)
+    s.clock.advance(1_000) // the last second was busy: still busy
+    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[6]!], hops: 3 }, s.peers[0]!)
+    expect(s.push.stats().busy).toBe(2)
+    s.clock.advance(1_000) // one new bundle in the last second: quiet
+    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[7]!], hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(5 * 3)
+    // Our own bundles still go out on publish, busy or not.
+    for (const b of bundles.slice(8)) await s.push.receive(s.overlay, { type: 'push', bundles: [b], hops: 3 }, s.peers[0]!)
+    expect(s.push.stats().busy).toBeGreaterThan(2)
+    expect(s.push.publish(s.overlay, makeBundles(1, { overlay: s.overlay.id, seed: 77 })[0]!)).toBe(pushOptions().fanout)
+  })
+
+  it('feedback: announcers heard hold the bundle and are never targets; each beyond the first takes one announcement off, and with two or more it goes on lazily (ids only, to forwardFanout + the announcements)', async () => {
+    for (const announcers of [1, 2, 4]) {
+      const s = service({ forwardFanout: 1, announceFanout: 4, wantTimeoutMs: 1_000, announceDelayMs: 0 })
+      const [b] = makeBundles(1, { overlay: s.overlay.id, sequential: true })
+      for (let i = 1; i <= announcers; i++) await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [b!.id] }, s.peers[i]!)
+      s.sent.length = 0
+      s.held.add(hex(b!.id))
+      s.push.fetched(s.overlay, [b!], s.peers[1]!)
+      const whole = s.sent.filter((x) => x.packet.type === 'push' && x.packet.bundles.length > 0)
+      const ids = s.sent.filter((x) => x.packet.type === 'push' && x.packet.bundles.length === 0)
+      const lazy = announcers >= 2
+      expect(whole).toHaveLength(lazy ? 0 : 1)
+      expect(ids).toHaveLength((lazy ? 1 : 0) + 4 - (announcers - 1))
+      const holders = new Set(s.peers.slice(1, announcers + 1).map((p) => p.host))
+      expect(s.sent.some((x) => holders.has(x.to.host))).toBe(false)
+    }
+  })
+
+  it('feedback also when a push brings a bundle that was announced and asked for: it goes on lazily, and its announcers are not targets', async () => {
+    const s = service({ forwardFanout: 1, announceFanout: 4, wantTimeoutMs: 1_000, announceDelayMs: 0 })
+    const [b] = makeBundles(1, { overlay: s.overlay.id, sequential: true })
+    s.overlay.clock.observe(b!.globalTime, b!.author, 0)
+    for (let i = 1; i <= 3; i++) await s.push.receive(s.overlay, { type: 'push', bundles: [], hops: 3, have: [b!.id] }, s.peers[i]!)
+    s.sent.length = 0
+    await s.push.receive(s.overlay, { type: 'push', bundles: [b!], hops: 3 }, s.peers[5]!)
+    expect(s.sent).toHaveLength(1 + 2)
+    expect(s.sent.every((x) => x.packet.type === 'push' && x.packet.bundles.length === 0)).toBe(true)
+    const notTargets = new Set([1, 2, 3, 5].map((i) => s.peers[i]!.host))
+    expect(s.sent.some((x) => notTargets.has(x.to.host))).toBe(false)
+    expect(s.push.wantedIds).toBe(0) // the ask is done: no re-ask of the other announcers
   })
 
   it('a short id announced that we lack is asked for by short id; one we hold (by its item hash) is not; its bundle settles the ask', async () => {

@@ -30,6 +30,7 @@ export function instanceCounts(s: NodeStats): Record<string, number> {
     pushFresh: s.push.fresh,
     pushForwarded: s.push.forwarded,
     pushOverBudget: s.push.overBudget,
+    pushBusy: s.push.busy,
     pushAnnounced: s.push.announced,
     pushWanted: s.push.wanted,
     pushFetched: s.push.fetched,

@@ -263,6 +263,7 @@ export interface Overrides {
   pushAnnounce?: number
   pushHops?: number
   pushFresh?: number
+  pushBusy?: number
   /** Bytes of bundles answered per offer. */
   responseBudget?: number
   /** Walk step interval, ms. */
@@ -330,6 +331,7 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   if (o.pushAnnounce !== undefined) push().announceFanout = o.pushAnnounce
   if (o.pushHops !== undefined) push().hops = o.pushHops
   if (o.pushFresh !== undefined) push().freshWindow = o.pushFresh
+  if (o.pushBusy !== undefined) push().busyFreshPerSecond = o.pushBusy
   if (o.responseBudget !== undefined) s.sync.responseBudget = o.responseBudget
   if (o.stepIntervalMs !== undefined) s.stepIntervalMs = o.stepIntervalMs
   if (o.reuseLimit !== undefined) s.sync.reuseLimit = o.reuseLimit

@@ -94,6 +94,9 @@ interface Holders {
 
 const NO_HOLDERS: Holders = Object.freeze({ keys: new Set<string>(), fewest: 0 })
 
+/** Seconds over which a busy room's rate is averaged: a walk step. */
+export const BUSY_WINDOW_SECONDS = 5
+
 /** A one-second window's count. */
 interface Window {
   second: number
@@ -105,8 +108,9 @@ export class PushService {
   readonly #c: PushComponents
   readonly #stats: PushStats = emptyPushStats()
   #all: Window = { second: -1, count: 0 }
-  /** Fresh bundles this second, and in the second before (when it was the one before). */
-  #fresh: Window & { last: number } = { second: -1, count: 0, last: 0 }
+  /** New bundles per second over the last {@link BUSY_WINDOW_SECONDS} seconds (ring by second). */
+  readonly #arrivals = new Array<number>(BUSY_WINDOW_SECONDS).fill(0)
+  readonly #arrivalSeconds = new Array<number>(BUSY_WINDOW_SECONDS).fill(-1)
   readonly #bySource = new Map<string, Window>()
   /** Announced ids we asked for, and their re-asks. */
   readonly #wants: PushWants
@@ -149,7 +153,8 @@ export class PushService {
   /** Forgets the per-second budgets, the ids asked for and the announcements not sent yet, and cancels their timer. */
   stop(): void {
     this.#all = { second: -1, count: 0 }
-    this.#fresh = { second: -1, count: 0, last: 0 }
+    this.#arrivals.fill(0)
+    this.#arrivalSeconds.fill(-1)
     this.#bySource.clear()
     this.#wants.stop()
     this.#outbox.stop()
@@ -327,15 +332,23 @@ export class PushService {
 
   /**
    * Counts `n` new bundles (pushed, asked for or the walk's); true while the room is busy:
-   * more than `busyFreshPerSecond` new bundles this second or the last. Then the walk's answers, many bundles a
-   * datagram, carry them more cheaply than a push and an announcement per bundle
-   * (docs/evaluation.md §4.8), and we spread none of them; our own still go out on publish.
+   * more than `busyFreshPerSecond` new bundles a second on average over the last
+   * {@link BUSY_WINDOW_SECONDS} seconds (a walk step: the walk's answers come in bursts).
+   * Then the walk's answers, many bundles a datagram, carry them more cheaply than a push
+   * and an announcement per bundle (docs/evaluation.md §4.8), and we spread none of them;
+   * our own still go out on publish.
    */
   #busy(n: number, now: number): boolean {
     const second = Math.floor(now / 1000)
-    if (this.#fresh.second !== second) this.#fresh = { second, count: 0, last: this.#fresh.second === second - 1 ? this.#fresh.count : 0 }
-    this.#fresh.count += n
-    return Math.max(this.#fresh.count, this.#fresh.last) > this.options.busyFreshPerSecond
+    const i = second % BUSY_WINDOW_SECONDS
+    if (this.#arrivalSeconds[i] !== second) {
+      this.#arrivalSeconds[i] = second
+      this.#arrivals[i] = 0
+    }
+    this.#arrivals[i]! += n
+    let sum = 0
+    for (let j = 0; j < BUSY_WINDOW_SECONDS; j++) if (second - this.#arrivalSeconds[j]! < BUSY_WINDOW_SECONDS) sum += this.#arrivals[j]!
+    return sum > this.options.busyFreshPerSecond * BUSY_WINDOW_SECONDS
   }
 
   /** Counts one forwarded bundle against the global and the source's budget; false when either is spent. */

@@ -344,25 +344,26 @@ describe('PushService bounds', () => {
     expect(s.sent).toHaveLength(2)
   })
 
-  it('a busy room: above busyFreshPerSecond new bundles (this second or the last) none is spread; new bundles by the walk count too; quiet again two seconds later', async () => {
-    const s = service({ forwardFanout: 1, announceFanout: 2, busyFreshPerSecond: 4, freshWindow: 1_000, announceDelayMs: 0 })
+  it('a busy room: above busyFreshPerSecond new bundles a second over the last 5 s none is spread; new bundles by the walk count too; quiet again once they age out', async () => {
+    const s = service({ forwardFanout: 1, announceFanout: 2, busyFreshPerSecond: 1, freshWindow: 1_000, announceDelayMs: 0 })
     const bundles = makeBundles(12, { overlay: s.overlay.id, sequential: true })
     s.overlay.clock.observe(12, bundles[0]!.author, 0)
-    for (const b of bundles.slice(0, 4)) await s.push.receive(s.overlay, { type: 'push', bundles: [b], hops: 3 }, s.peers[0]!)
-    expect(s.sent).toHaveLength(4 * 3) // four a second: not busy, each forwarded and announced
-    s.push.fetched(s.overlay, [bundles[4]!], s.peers[1]!) // a fifth by the walk: busy now
-    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[5]!], hops: 3 }, s.peers[0]!)
-    expect(s.sent).toHaveLength(4 * 3)
-    expect(s.push.stats().busy).toBe(1)
-    s.clock.advance(1_000) // the last second was busy: still busy
+    for (const b of bundles.slice(0, 5)) await s.push.receive(s.overlay, { type: 'push', bundles: [b], hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(5 * 3) // five in 5 s: one a second, not above it; each forwarded and announced
+    s.push.fetched(s.overlay, [bundles[5]!], s.peers[1]!) // a sixth by the walk: busy now
     await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[6]!], hops: 3 }, s.peers[0]!)
-    expect(s.push.stats().busy).toBe(2)
-    s.clock.advance(1_000) // one new bundle in the last second: quiet
-    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[7]!], hops: 3 }, s.peers[0]!)
     expect(s.sent).toHaveLength(5 * 3)
+    expect(s.push.stats().busy).toBe(1)
+    s.clock.advance(4_000) // still within the 5 s: busy
+    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[7]!], hops: 3 }, s.peers[0]!)
+    expect(s.push.stats().busy).toBe(2)
+    s.clock.advance(1_500) // those of the first second aged out: two in the window, quiet
+    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[8]!], hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(6 * 3)
     // Our own bundles still go out on publish, busy or not.
-    for (const b of bundles.slice(8)) await s.push.receive(s.overlay, { type: 'push', bundles: [b], hops: 3 }, s.peers[0]!)
-    expect(s.push.stats().busy).toBeGreaterThan(2)
+    for (const b of bundles.slice(9)) s.push.fetched(s.overlay, [b, b, b], s.peers[1]!)
+    await s.push.receive(s.overlay, { type: 'push', bundles: [makeBundles(1, { overlay: s.overlay.id, seed: 78, sequential: true })[0]!], hops: 3 }, s.peers[0]!)
+    expect(s.push.stats().busy).toBe(3)
     expect(s.push.publish(s.overlay, makeBundles(1, { overlay: s.overlay.id, seed: 77 })[0]!)).toBe(pushOptions().fanout)
   })
 

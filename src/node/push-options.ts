@@ -20,9 +20,9 @@ export interface PushOptions {
   /** A pushed bundle is fresh when its global time is within this many units of ours. Default 16. */
   freshWindow: number
   /**
-   * New bundles a second (on average over the last 5 s, a walk step) above which the room is
-   * busy and none is spread further (forwarded or announced): the walk then carries them,
-   * many a datagram.
+   * New bundles a second (on average over the last 30 s: a sustained load, not a burst)
+   * above which the room is busy and none is spread further (forwarded or announced): the
+   * walk then carries them, many a datagram.
    * Default 4. Chat rooms stay below it; a bulk load like the `dbs-500` preset (50 a
    * second) is carried by the walk at its bytes, not push's (docs/evaluation.md §4.8).
    */

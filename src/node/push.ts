@@ -94,8 +94,12 @@ interface Holders {
 
 const NO_HOLDERS: Holders = Object.freeze({ keys: new Set<string>(), fewest: 0 })
 
-/** Seconds over which a busy room's rate is averaged: a walk step. */
-export const BUSY_WINDOW_SECONDS = 5
+/**
+ * Seconds over which a busy room's rate is averaged: long enough that a burst (a hundred
+ * messages in two seconds) is not a busy room, and the walk's answers (bursts every step)
+ * do not make a bulk load look quiet between them.
+ */
+export const BUSY_WINDOW_SECONDS = 30
 
 /** A one-second window's count. */
 interface Window {
@@ -333,7 +337,7 @@ export class PushService {
   /**
    * Counts `n` new bundles (pushed, asked for or the walk's); true while the room is busy:
    * more than `busyFreshPerSecond` new bundles a second on average over the last
-   * {@link BUSY_WINDOW_SECONDS} seconds (a walk step: the walk's answers come in bursts).
+   * {@link BUSY_WINDOW_SECONDS} seconds: a sustained load, not a burst.
    * Then the walk's answers, many bundles a datagram, carry them more cheaply than a push
    * and an announcement per bundle (docs/evaluation.md §4.8), and we spread none of them;
    * our own still go out on publish.

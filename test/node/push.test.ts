@@ -8,7 +8,7 @@ import { SeededRng } from '../../src/env/rng.js'
 import type { Delivery } from '../../src/node/index.js'
 import { OverlayWalk } from '../../src/node/overlay.js'
 import { shortOf } from '../../src/node/push-wants.js'
-import { PushService, pushOptions, type PushOptions } from '../../src/node/push.js'
+import { BUSY_WINDOW_SECONDS, PushService, pushOptions, type PushOptions } from '../../src/node/push.js'
 import { UnreliableTransport } from '../../src/sim/unreliable.js'
 import { decodePacket, encodePacket, type Address, type Packet } from '../../src/wire/index.js'
 import { hex, makeBundles } from '../helpers/bundles.js'
@@ -344,27 +344,28 @@ describe('PushService bounds', () => {
     expect(s.sent).toHaveLength(2)
   })
 
-  it('a busy room: above busyFreshPerSecond new bundles a second over the last 5 s none is spread; new bundles by the walk count too; quiet again once they age out', async () => {
-    const s = service({ forwardFanout: 1, announceFanout: 2, busyFreshPerSecond: 1, freshWindow: 1_000, announceDelayMs: 0 })
-    const bundles = makeBundles(12, { overlay: s.overlay.id, sequential: true })
-    s.overlay.clock.observe(12, bundles[0]!.author, 0)
-    for (const b of bundles.slice(0, 5)) await s.push.receive(s.overlay, { type: 'push', bundles: [b], hops: 3 }, s.peers[0]!)
-    expect(s.sent).toHaveLength(5 * 3) // five in 5 s: one a second, not above it; each forwarded and announced
-    s.push.fetched(s.overlay, [bundles[5]!], s.peers[1]!) // a sixth by the walk: busy now
-    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[6]!], hops: 3 }, s.peers[0]!)
-    expect(s.sent).toHaveLength(5 * 3)
+  it('a busy room: above busyFreshPerSecond new bundles a second over the last BUSY_WINDOW_SECONDS none is spread; new bundles by the walk count too; quiet again once they age out', async () => {
+    const W = BUSY_WINDOW_SECONDS
+    const s = service({ forwardFanout: 1, announceFanout: 2, busyFreshPerSecond: 1, freshWindow: 10_000, announceDelayMs: 0, maxForwardsPerSourcePerSecond: 1_000 })
+    const bundles = makeBundles(W + 6, { overlay: s.overlay.id, sequential: true })
+    s.overlay.clock.observe(W + 6, bundles[0]!.author, 0)
+    for (const b of bundles.slice(0, W)) await s.push.receive(s.overlay, { type: 'push', bundles: [b], hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(W * 3) // W in W seconds: one a second, not above it; each forwarded and announced
+    s.push.fetched(s.overlay, [bundles[W]!], s.peers[1]!) // one more by the walk: busy now
+    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[W + 1]!], hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(W * 3)
     expect(s.push.stats().busy).toBe(1)
-    s.clock.advance(4_000) // still within the 5 s: busy
-    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[7]!], hops: 3 }, s.peers[0]!)
+    s.clock.advance((W - 1) * 1_000) // still within the window: busy
+    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[W + 2]!], hops: 3 }, s.peers[0]!)
     expect(s.push.stats().busy).toBe(2)
     s.clock.advance(1_500) // those of the first second aged out: two in the window, quiet
-    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[8]!], hops: 3 }, s.peers[0]!)
-    expect(s.sent).toHaveLength(6 * 3)
-    // Our own bundles still go out on publish, busy or not.
-    for (const b of bundles.slice(9)) s.push.fetched(s.overlay, [b, b, b], s.peers[1]!)
-    await s.push.receive(s.overlay, { type: 'push', bundles: [makeBundles(1, { overlay: s.overlay.id, seed: 78, sequential: true })[0]!], hops: 3 }, s.peers[0]!)
+    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[W + 3]!], hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength((W + 1) * 3)
+    // A burst makes it busy again; our own bundles still go out on publish, busy or not.
+    s.push.fetched(s.overlay, bundles.slice(0, W), s.peers[1]!)
+    await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[W + 4]!], hops: 3 }, s.peers[0]!)
     expect(s.push.stats().busy).toBe(3)
-    expect(s.push.publish(s.overlay, makeBundles(1, { overlay: s.overlay.id, seed: 77 })[0]!)).toBe(pushOptions().fanout)
+    expect(s.push.publish(s.overlay, bundles[W + 5]!)).toBe(pushOptions().fanout)
   })
 
   it('feedback: announcers heard hold the bundle and are never targets; each beyond the first takes one announcement off, and with two or more it goes on lazily (ids only, to forwardFanout + the announcements)', async () => {

@@ -30,8 +30,8 @@ function raw(url: string, options: { method?: string; headers?: Record<string, s
   })
 }
 
-/** Reads an event stream until `until` accepts the events so far. */
-async function events(url: string, until: (events: { event: string; data: unknown }[]) => boolean): Promise<{ event: string; data: unknown }[]> {
+/** Reads an event stream until `until` accepts the events so far; `onReady` is called when its `ready` event arrives. */
+async function events(url: string, until: (events: { event: string; data: unknown }[]) => boolean, onReady: () => void = () => {}): Promise<{ event: string; data: unknown }[]> {
   const controller = new AbortController()
   const res = await fetch(url, { signal: controller.signal })
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
@@ -47,6 +47,7 @@ async function events(url: string, until: (events: { event: string; data: unknow
       const name = /^event: (.*)$/m.exec(block)?.[1]
       const data = /^data: (.*)$/m.exec(block)?.[1]
       if (name !== undefined && data !== undefined) seen.push({ event: name, data: JSON.parse(data) })
+      if (name === 'ready') onReady()
     }
     if (until(seen)) break
   }
@@ -73,8 +74,12 @@ describe('status page and web chat (HTTP)', { timeout: 60_000 }, () => {
     expect(status).toMatchObject({ room: 'web room', connectionType: expect.any(String), sync: { bundlesStored: 0 } })
     expect(status['address']).toMatch(/^127\.0\.0\.1:\d+$/)
 
-    // B's stream: history (none), ready, then A's post as it is delivered.
-    const streamB = events(`${urlB}/api/events`, (e) => e.some((x) => x.event === 'message' && (x.data as { text: string }).text === 'hello from the web'))
+    // B's stream: history (none), ready, then A's post as it is delivered. A posts only once
+    // B's stream is open: a post delivered before would come as history, ahead of `ready`.
+    let bReady!: () => void
+    const openedB = new Promise<void>((resolve) => (bReady = resolve))
+    const streamB = events(`${urlB}/api/events`, (e) => e.some((x) => x.event === 'message' && (x.data as { text: string }).text === 'hello from the web'), () => bReady())
+    await deadline(openedB, WAIT_MS, "b's event stream to open")
     const posted = await fetch(`${urlA}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ nick: 'ada', text: 'hello from the web' }) })
     expect(posted.status).toBe(201)
     const message = (await posted.json()) as { id: string; nick: string; own: boolean }

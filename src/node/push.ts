@@ -25,7 +25,7 @@ import type { OverlayWalk } from './overlay.js'
 import { GapFetch } from './gap-fetch.js'
 import { AnnouncementOutbox } from './push-outbox.js'
 import { MAX_IDS_PER_ANNOUNCEMENT, pushOptions, type PushOptions } from './push-options.js'
-import { PushWants, shortOf } from './push-wants.js'
+import { PushWants, shortOf, type Want } from './push-wants.js'
 import { SHORT_ID_BYTES } from '../reconcile/index.js'
 import type { Packet } from '../wire/index.js'
 
@@ -93,6 +93,18 @@ interface Holders {
 }
 
 const NO_HOLDERS: Holders = Object.freeze({ keys: new Set<string>(), fewest: 0 })
+
+/** The holders the asks of some bundles name (an absent ask: a bundle nobody announced, so none). */
+function holdersOf(wants: readonly (Want | undefined)[]): Holders {
+  const keys = new Set<string>()
+  let fewest = Infinity
+  for (const want of wants) {
+    const announcers = want === undefined ? [] : [want.asked, ...want.others]
+    for (const a of announcers) keys.add(addressKey(a))
+    fewest = Math.min(fewest, announcers.length)
+  }
+  return { keys, fewest: wants.length === 0 ? 0 : fewest }
+}
 
 /**
  * Seconds over which a busy room's rate is averaged: long enough that a burst (a hundred
@@ -197,7 +209,7 @@ export class PushService {
     const fresh = ephemeral ? this.#c.acceptEphemeral(overlay, packet.bundles, from) : await this.#c.accept(overlay, packet.bundles, from)
     this.#stats.fresh += fresh.length
     if (fresh.length === 0) return
-    if (!ephemeral) this.#busy(fresh.length, this.#c.clock.now())
+    if (!ephemeral) this.#arrived(fresh.length, this.#c.clock.now())
     let holders = NO_HOLDERS
     if (!ephemeral) {
       this.#c.pushed?.(overlay)
@@ -213,7 +225,7 @@ export class PushService {
    * pushed, with the announcement's hops.
    */
   fetched(overlay: OverlayWalk, fresh: readonly Bundle[], from: Address): void {
-    this.#busy(fresh.length, this.#c.clock.now())
+    this.#arrived(fresh.length, this.#c.clock.now())
     if (this.#wants.size === 0) return
     for (const b of fresh) {
       const want = this.#wants.take(overlay, b.id)
@@ -222,23 +234,14 @@ export class PushService {
       this.#heard(overlay, [b], from)
       // Every announcer heard holds it: none of them is a target, and each one beyond the
       // first says the bundle is already widespread here, so it is announced to one fewer.
-      const announcers = [want.asked, ...want.others]
-      this.#spread(overlay, [b], want.hops, from, false, { keys: new Set(announcers.map(addressKey)), fewest: announcers.length })
+      this.#spread(overlay, [b], want.hops, from, false, holdersOf([want]))
     }
   }
 
   /** The announcers heard of `bundles` that we had asked for before a push brought them (their asks are done). */
   #announcersOf(overlay: OverlayWalk, bundles: readonly Bundle[]): Holders {
     if (this.#wants.size === 0) return NO_HOLDERS
-    const keys = new Set<string>()
-    let fewest = Infinity
-    for (const b of bundles) {
-      const want = this.#wants.take(overlay, b.id)
-      const announcers = want === undefined ? [] : [want.asked, ...want.others]
-      for (const a of announcers) keys.add(addressKey(a))
-      fewest = Math.min(fewest, announcers.length)
-    }
-    return { keys, fewest }
+    return holdersOf(bundles.map((b) => this.#wants.take(overlay, b.id)))
   }
 
   /** Fresh bundles new to us from `from`: gaps below them are looked up after a while. */
@@ -258,7 +261,7 @@ export class PushService {
   #spread(overlay: OverlayWalk, fresh: readonly Bundle[], hopsIn: number, from: Address, ephemeral: boolean, holders: Holders = NO_HOLDERS): void {
     const now = this.#c.clock.now()
     const source = addressKey(from)
-    const busy = !ephemeral && this.#busy(0, now)
+    const busy = !ephemeral && this.#isBusy(now)
     const forward: Bundle[] = []
     for (const b of fresh) {
       if (hopsIn === 0 || b.globalTime + this.options.freshWindow <= overlay.clock.time) this.#stats.notForwarded++
@@ -334,15 +337,8 @@ export class PushService {
     return out
   }
 
-  /**
-   * Counts `n` new bundles (pushed, asked for or the walk's); true while the room is busy:
-   * more than `busyFreshPerSecond` new bundles a second on average over the last
-   * {@link BUSY_WINDOW_SECONDS} seconds: a sustained load, not a burst.
-   * Then the walk's answers, many bundles a datagram, carry them more cheaply than a push
-   * and an announcement per bundle (docs/evaluation.md §4.8), and we spread none of them;
-   * our own still go out on publish.
-   */
-  #busy(n: number, now: number): boolean {
+  /** Counts `n` new bundles (pushed, asked for or the walk's) in the current second's slot. */
+  #arrived(n: number, now: number): void {
     const second = Math.floor(now / 1000)
     const i = second % BUSY_WINDOW_SECONDS
     if (this.#arrivalSeconds[i] !== second) {
@@ -350,10 +346,22 @@ export class PushService {
       this.#arrivals[i] = 0
     }
     this.#arrivals[i]! += n
+  }
+
+  /**
+   * True while the room is busy: more than `busyFreshPerSecond` new bundles a second on
+   * average over the last {@link BUSY_WINDOW_SECONDS} seconds: a sustained load, not a burst.
+   * Then the walk's answers, many bundles a datagram, carry them more cheaply than a push
+   * and an announcement per bundle (docs/evaluation.md §4.8), and we spread none of them;
+   * our own still go out on publish.
+   */
+  #isBusy(now: number): boolean {
+    const second = Math.floor(now / 1000)
     let sum = 0
     for (let j = 0; j < BUSY_WINDOW_SECONDS; j++) if (second - this.#arrivalSeconds[j]! < BUSY_WINDOW_SECONDS) sum += this.#arrivals[j]!
     return sum > this.options.busyFreshPerSecond * BUSY_WINDOW_SECONDS
   }
+
 
   /** Counts one forwarded bundle against the global and the source's budget; false when either is spent. */
   #spend(source: string, now: number): boolean {

@@ -48,7 +48,7 @@ export interface IntakeComponents {
 }
 
 /** What the intake uses of an overlay's ledger. */
-export type IntakeLedger = Pick<Ledger, 'clock' | 'arriving' | 'refuses' | 'policy' | 'put' | 'settle'>
+export type IntakeLedger = Pick<Ledger, 'clock' | 'arriving' | 'ready' | 'refuses' | 'policy' | 'put' | 'settle'>
 /** What the intake uses of an overlay's delivery. */
 export type IntakeDelivery = Pick<OverlayDelivery, 'stored' | 'again' | 'seenEphemeral' | 'noteEphemeral'>
 
@@ -105,6 +105,16 @@ export class BundleIntake {
           continue
         }
         // Outside the room's policy (pruned, over quota, beyond the history): one comparison, no signature check.
+        // After a restart an author's entries are read from the store when first needed.
+        const loading = ledger.ready(b.author)
+        if (loading !== undefined) {
+          try {
+            await loading
+          } catch {
+            counters.bundleDrop('store-unavailable')
+            break
+          }
+        }
         const refused = ledger.refuses(b, ledger.clock.time)
         if (refused !== undefined) {
           counters.bundleDrop(`retention-${refused}`)

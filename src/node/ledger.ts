@@ -17,12 +17,13 @@ import { LamportClock } from '../clock/index.js'
 import type { Logger } from '../env/logger.js'
 import type { Rng } from '../env/rng.js'
 import { Sketch } from '../reconcile/index.js'
-import { isSketchStore, type BundleStore } from '../store/types.js'
+import { isSketchStore, isStateStore, type BundleStore } from '../store/types.js'
 import { isSyncable, type SyncConfig } from '../sync/config.js'
 import { OfferBuilder } from '../sync/offer.js'
 import type { RetentionRefusal } from '../sync/retention.js'
 import { RecentlyStored } from './recently-stored.js'
 import { OverlayRetention } from './retention.js'
+import { RetentionState } from './retention-state.js'
 import { persistSketch, restoreSketch } from './sketch-persistence.js'
 import type { Counters } from './stats.js'
 
@@ -76,6 +77,10 @@ export class Ledger {
   readonly #arriving = new Set<string>()
   /** The last bundles stored (by short id and global time), for the push path's look-ups. */
   readonly recent = new RecentlyStored()
+  /** The policy's per-author index persisted with the store (a store that keeps sketches and state, a policy with a quota or a history). */
+  #persisted: RetentionState | undefined
+  /** Whether {@link close} wrote the index and its mark (a later {@link resume} takes the mark away again). */
+  #closed = false
 
   private constructor(c: LedgerComponents, id: Uint8Array, o: { start: number; stored: number; init: LedgerInit }) {
     this.#c = c
@@ -103,8 +108,13 @@ export class Ledger {
     const persisted = isSketchStore(store) ? await restoreSketch(store, id, c.sync, ledger.sketch) : undefined
     const restored = persisted !== undefined && 'summary' in persisted ? persisted.summary : undefined
     if (restored !== undefined) ledger.#expiring = restored.expiring
+    // The per-author index, persisted at the last clean stop under this policy: loaded one author at a time.
+    const state = isSketchStore(store) && isStateStore(store) && retention.index.tracks ? new RetentionState(store, ledger.key, retention.policy) : undefined
+    ledger.#persisted = state
+    const lazy = state !== undefined && (await state.claim()) && restored !== undefined
+    if (lazy) retention.lazy((author) => state.load(author))
     const evict: string[] = []
-    if (restored === undefined || retention.index.tracks) {
+    if (restored === undefined || (retention.index.tracks && !lazy)) {
       for await (const b of store.range({ overlay: id, from: 0, to: Number.MAX_SAFE_INTEGER })) {
         if (restored === undefined) {
           if (isSyncable(c.sync, b.kind)) ledger.sketch.add(b.id)
@@ -123,6 +133,32 @@ export class Ledger {
     // No session predates the open: the journal only needs the changes from now on.
     ledger.sketch.clearJournal()
     return ledger
+  }
+
+  /**
+   * A clean stop: writes the policy's per-author index with the store (the authors that
+   * changed, and the mark that lets the next join load it instead of scanning). After every
+   * write of the overlay (the node's handlers have finished).
+   */
+  async close(): Promise<void> {
+    if (this.#persisted === undefined || this.#closed) return
+    await this.#persisted.save(this.#retention.changed())
+    this.#closed = true
+  }
+
+  /** Running again after {@link close}: the mark goes before the overlay changes again. */
+  async resume(): Promise<void> {
+    if (this.#persisted === undefined || !this.#closed) return
+    await this.#persisted.claim()
+    this.#closed = false
+  }
+
+  /**
+   * Resolves once the policy's entries of `author` (its key) are in memory; undefined (no
+   * wait) when they are: call before {@link refuses}.
+   */
+  ready(author: Uint8Array): Promise<void> | undefined {
+    return this.#retention.ready(hex(author))
   }
 
   /** Bundles stored in this overlay. */
@@ -176,6 +212,8 @@ export class Ledger {
    * out of the policy; those are deleted here.
    */
   async put(b: Bundle, now: number): Promise<PutResult> {
+    const loading = this.ready(b.author)
+    if (loading !== undefined) await loading
     const key = hex(b.id)
     this.#arriving.add(key)
     this.recent.arriving(b.id)
@@ -218,6 +256,9 @@ export class Ledger {
 
   /** Deletes a stored bundle and keeps every figure in step; `indexed`: false when the policy's index already dropped it. */
   async #forget(b: Bundle, indexed = true): Promise<boolean> {
+    // The author's persisted entries hold this one: loaded first, so that it leaves them too.
+    const loading = indexed ? this.ready(b.author) : undefined
+    if (loading !== undefined) await loading
     if (!(await this.#c.store.delete(this.id, b.id))) return false
     this.recent.removed(b)
     this.#stored--

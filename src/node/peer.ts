@@ -270,6 +270,8 @@ export class Peer implements WalkerPeer, Wiring {
   async stop(): Promise<void> {
     await this.walker.stop()
     for (const d of this.#deliveries.values()) await d.stop()
+    // Every write is done: the policy's per-author index goes with the store for the next start.
+    for (const l of this.#ledgers.values()) await l.close().catch((err: unknown) => this.#c.log.warn('retention state not saved at stop; the next start scans', { overlay: l.key, error: err instanceof Error ? err.message : String(err) }))
     await this.mvds?.flush().catch((err: unknown) => this.#c.log.warn('mvds flush at stop failed', { error: err instanceof Error ? err.message : String(err) }))
   }
 
@@ -304,6 +306,7 @@ export class Peer implements WalkerPeer, Wiring {
 
   /** Delivers what the store holds undelivered in the overlay (after a join, or a restart). */
   async resume(overlay: Overlay): Promise<void> {
+    await this.#ledgers.get(overlay.key)?.resume()
     await this.#deliveries.get(overlay.key)?.resume()
   }
 
@@ -324,6 +327,7 @@ export class Peer implements WalkerPeer, Wiring {
     if ((options.parents?.length ?? 0) > maxParents) throw new BloomwalkError('INVALID_ARGUMENT', `at most ${maxParents} parents`)
     const identityNonce = this.identities.for(state.id, state.key, ledger.policy, state.clock.time + 1)
     const bundle = this.#fits(signBundle({ overlay: state.id, globalTime: state.clock.time + 1, kind: options.kind ?? 1, parents: options.parents, body, expiresAt: options.expiresAt, identityNonce }, this.#c.keys, defaultSign))
+    await ledger.ready(bundle.author)
     const refused = ledger.refuses(bundle, state.clock.time + 1)
     if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
     state.clock.claim()
@@ -341,6 +345,7 @@ export class Peer implements WalkerPeer, Wiring {
     const ledger = this.#ledgers.get(state.key)!
     const check = validateStructure(bundle, { policy: { ...DEFAULT_BUNDLE_POLICY, maxBytes: maxBundleBytes(this.#c.sync.datagramBudget), maxParents: this.#opts.maxParents }, overlay: state.id })
     if (!check.ok) throw new BloomwalkError('INVALID_ARGUMENT', `not a bundle of this room: ${check.code}`)
+    await ledger.ready(bundle.author)
     const refused = ledger.refuses(bundle, state.clock.time)
     if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
     if (!hasIdentityWork(bundle, ledger.policy.identityBits, ledger.policy.identityEpoch)) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', "the bundle's identity nonce lacks the room's proof of work")

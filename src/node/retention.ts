@@ -27,9 +27,48 @@ export class OverlayRetention {
   #bytes = 0
   /** The newest bundle the store cap deleted: nothing at or below it is stored again. */
   #capFloor: RetainedEntry | undefined
+  /** Set when the index is loaded one author at a time (./retention-state.ts): reads an author's persisted entries. */
+  #load: ((author: string) => Promise<RetainedEntry[]>) | undefined
+  readonly #loaded = new Set<string>()
+  readonly #loading = new Map<string, Promise<void>>()
+  /** Authors whose entries changed since the last {@link changed} (what a save writes). */
+  readonly #dirty = new Set<string>()
 
   constructor(policy: RoomPolicy = DEFAULT_ROOM_POLICY) {
     this.index = new RetentionIndex(policy)
+  }
+
+  /** From now on the index holds only the authors loaded so far; `load` reads the others' entries when first needed. */
+  lazy(load: (author: string) => Promise<RetainedEntry[]>): void {
+    this.#load = load
+  }
+
+  /**
+   * Resolves once the author's entries are in the index; undefined when they already are (or
+   * the policy keeps none): the common path awaits nothing. `author` is the key's hex.
+   */
+  ready(author: string): Promise<void> | undefined {
+    const load = this.#load
+    if (load === undefined || !this.index.tracks || this.#loaded.has(author)) return undefined
+    let pending = this.#loading.get(author)
+    if (pending === undefined) {
+      pending = load(author)
+        .then((entries) => {
+          // Written under this policy (the mark says so): loading drops nothing.
+          this.index.load(author, entries)
+          this.#loaded.add(author)
+        })
+        .finally(() => this.#loading.delete(author))
+      this.#loading.set(author, pending)
+    }
+    return pending
+  }
+
+  /** The authors whose entries changed since the last call, with their entries now; forgets them. */
+  changed(): Array<[string, readonly RetainedEntry[]]> {
+    const out: Array<[string, readonly RetainedEntry[]]> = [...this.#dirty].map((a) => [a, this.index.entriesOf(a)])
+    this.#dirty.clear()
+    return out
   }
 
   get policy(): RoomPolicy {
@@ -66,7 +105,9 @@ export class OverlayRetention {
     this.#bytes += b.bytes.length
     // No quota and no history: no per-author entries (and no hex ids to make, at join time too).
     if (!this.index.tracks) return []
-    return this.index.insert(entryOf(b)).map((e) => e.id)
+    const e = entryOf(b)
+    this.#dirty.add(e.author)
+    return this.index.insert(e).map((x) => x.id)
   }
 
   /** Takes the byte count kept with a persisted sketch instead of counting each bundle at join (no per-author index to load). */
@@ -77,7 +118,11 @@ export class OverlayRetention {
   /** Forgets a deleted bundle; `indexed`: false for one {@link stored} already dropped from the index. */
   removed(b: Bundle, indexed = true): void {
     this.#bytes -= b.bytes.length
-    if (indexed && this.index.tracks) this.index.remove(entryOf(b))
+    if (indexed && this.index.tracks) {
+      const e = entryOf(b)
+      this.#dirty.add(e.author)
+      this.index.remove(e)
+    }
   }
 
   /** The store cap deleted `b`: nothing at or below it is stored again. */

@@ -94,6 +94,23 @@ export class RetentionIndex {
     return this.#byAuthor.size
   }
 
+  /** Every author with retained entries and the entries, oldest first. */
+  allAuthors(): IterableIterator<[string, readonly RetainedEntry[]]> {
+    return this.#byAuthor.entries()
+  }
+
+  /**
+   * Sets an author's entries from a persisted copy (each of that author): sorted here; the
+   * policy's quota and history are applied as if they had been inserted one by one, and what
+   * they drop is returned (none, for a copy written under the same policy).
+   */
+  load(author: string, entries: readonly RetainedEntry[]): RetainedEntry[] {
+    this.#byAuthor.delete(author)
+    const evicted: RetainedEntry[] = []
+    for (const e of [...entries].sort(compareEntries)) evicted.push(...this.insert(e))
+    return evicted
+  }
+
   /**
    * Would the room keep `e` (body of `bodyBytes`) next to what it keeps now, at room time
    * `time`? A cheap test: no state changes.

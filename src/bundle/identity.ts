@@ -77,6 +77,20 @@ export function identityWork(room: Uint8Array, author: Uint8Array, nonce: Uint8A
  * @throws {RangeError} when bits is outside 0..64 or no nonce was found within maxTries
  */
 export function mintIdentity(room: Uint8Array, author: Uint8Array, bits: number, options: { start?: number; maxTries?: number; epoch?: number } = {}): Uint8Array {
+  const maxTries = options.maxTries ?? 2 ** 40
+  const found = searchIdentity(room, author, bits, { start: options.start ?? 0, tries: maxTries, epoch: options.epoch })
+  if (found === undefined) throw new RangeError(`no nonce with ${bits} bits of work in ${maxTries} tries`)
+  return found
+}
+
+/**
+ * One stretch of {@link mintIdentity}'s search: tries the `tries` nonces from `start` and
+ * returns the first with `bits` of work, or undefined (the next stretch starts at
+ * `start + tries`). A background minter calls it chunk by chunk, yielding between them; the
+ * nonce found is the one `mintIdentity` would find.
+ * @throws {RangeError} when bits is outside 0..64 or the epoch is not a non-negative safe integer
+ */
+export function searchIdentity(room: Uint8Array, author: Uint8Array, bits: number, options: { start: number; tries: number; epoch?: number | undefined }): Uint8Array | undefined {
   if (!Number.isInteger(bits) || bits < 0 || bits > 64) throw new RangeError('bits must be 0..64')
   if (options.epoch !== undefined && !(Number.isSafeInteger(options.epoch) && options.epoch >= 0)) throw new RangeError('epoch must be a non-negative safe integer')
   // One buffer, the nonce written in place at its end: a single hash call per try.
@@ -85,15 +99,13 @@ export function mintIdentity(room: Uint8Array, author: Uint8Array, bits: number,
   input.set(head, 0)
   const at = input.length - IDENTITY_NONCE_BYTES
   const view = new DataView(input.buffer)
-  const start = options.start ?? 0
-  const maxTries = options.maxTries ?? 2 ** 40
-  for (let i = 0; i < maxTries; i++) {
-    const n = start + i
+  for (let i = 0; i < options.tries; i++) {
+    const n = options.start + i
     view.setUint32(at, Math.floor(n / 4294967296))
     view.setUint32(at + 4, n >>> 0)
     if (leadingZeroBits(sha256(input)) >= bits) return input.slice(at)
   }
-  throw new RangeError(`no nonce with ${bits} bits of work in ${maxTries} tries`)
+  return undefined
 }
 
 /**

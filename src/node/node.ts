@@ -23,6 +23,7 @@ import type { DeliveryCounters } from './delivery.js'
 import { dispatch, type DispatchComponents, type HandlerTable } from './dispatcher.js'
 import { DeliveryQueue, TypedEvents, type Delivery, type NodeEvents } from './events.js'
 import type { FirstContactStats } from './first-contact.js'
+import type { IdentityStats } from './identities.js'
 import type { IntakeBudgetStats } from './budgets.js'
 import { resolveNodeOptions, type NodeOptions, type NodeRole, type ResolvedNodeOptions } from './options.js'
 import type { OverlayWalk } from './overlay.js'
@@ -61,6 +62,8 @@ export interface NodeStats extends NodeCounters {
   budgets: IntakeBudgetStats
   push: PushStats
   firstContact: FirstContactStats
+  /** Identity nonces minted at a publish and ahead of an epoch. */
+  identities: IdentityStats
 }
 
 /** Options of {@link BloomwalkNode.publish}. */

@@ -91,7 +91,7 @@ export class Peer implements WalkerPeer, Wiring {
     this.walker = new Walker({ clock, rng, log, counters, guard, events: c.events, send }, walker, this)
     this.budgets = new IntakeBudgets(opts.intakeBudgets)
     this.datagrams = new DatagramBudget(opts.intakeBudgets?.datagrams, opts.intakeBudgets?.burstSeconds)
-    this.identities = new IdentityNonces(c.keys.publicKey, opts.identityNonces)
+    this.identities = new IdentityNonces(c.keys.publicKey, opts.identityNonces, clock)
     const ledger = (o: Overlay): Ledger | undefined => this.#ledgers.get(o.key)
     const delivery = (o: Overlay): OverlayDelivery | undefined => this.#deliveries.get(o.key)
     this.intake = new BundleIntake({ clock, counters, sync, limits, send, maxParents: opts.maxParents, verify, deliver: (d) => c.deliver(d), budgets: this.budgets, store, refuse: (b) => this.mvds?.refuse(b), ledger, delivery })
@@ -170,7 +170,7 @@ export class Peer implements WalkerPeer, Wiring {
   }
 
   stats(): WiringStats {
-    return { catchUp: this.catchUp.stats(), budgets: this.budgets.stats(), push: this.push.stats(), firstContact: this.firstContact.stats() }
+    return { catchUp: this.catchUp.stats(), budgets: this.budgets.stats(), push: this.push.stats(), firstContact: this.firstContact.stats(), identities: this.identities.stats() }
   }
 
   identityNonce(key: string): Uint8Array | undefined {
@@ -235,6 +235,7 @@ export class Peer implements WalkerPeer, Wiring {
   async start(join: (group: Uint8Array) => Promise<void>): Promise<void> {
     this.#running = true
     this.push.start()
+    this.identities.start()
     await this.#c.store.open()
     const mvds = this.mvds
     if (mvds !== undefined) {
@@ -263,6 +264,7 @@ export class Peer implements WalkerPeer, Wiring {
     this.mvds?.stop()
     this.firstContact.stop()
     this.push.stop()
+    this.identities.stop()
     await this.catchUp.stop()
   }
 

@@ -74,7 +74,7 @@ export class Tracker implements Wiring {
 
   /** A tracker has no catch-up, budgets, push or first contact: their figures are 0. */
   stats(): WiringStats {
-    return { catchUp: newCatchUpCounters(), budgets: { hosts: 0, authors: 0 }, push: emptyPushStats(), firstContact: { retries: 0, afterProbe: 0, echoes: 0, punctureWalks: 0 } }
+    return { catchUp: newCatchUpCounters(), budgets: { hosts: 0, authors: 0 }, push: emptyPushStats(), firstContact: { retries: 0, afterProbe: 0, echoes: 0, punctureWalks: 0 }, identities: { mintedAtPublish: 0, mintedAhead: 0, usedAhead: 0, finishedAtPublish: 0, hashesAhead: 0 } }
   }
 
   identityNonce(): undefined {

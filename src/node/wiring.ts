@@ -3,6 +3,7 @@
  * (./tracker.ts) are two wirings of services behind one interface, so the node itself has no
  * role checks. Each wiring owns its services; its `halt()` and `stop()` stop them.
  */
+import type { IdentityStats } from './identities.js'
 import type { RoomPolicy } from '../bundle/policy.js'
 import type { Address, Packet } from '../wire/index.js'
 import type { CatchUpCounters } from './catch-up-policy.js'
@@ -21,6 +22,8 @@ export interface WiringStats {
   budgets: IntakeBudgetStats
   push: PushStats
   firstContact: FirstContactStats
+  /** Identity nonces minted at a publish and ahead of an epoch (./identities.ts). */
+  identities: IdentityStats
 }
 
 /** The figures of one overlay's services in `stats()` (a tracker stores and delivers nothing). */

@@ -49,6 +49,7 @@ const TABLE = {
   'push-announce': { arg: 'N', help: 'bloom: candidates a fresh bundle\'s id is announced to besides the forward targets (IHAVE)', apply: (o, raw, n) => (o.pushAnnounce = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
   'push-hops': { arg: 'N', help: 'bloom: hop limit of a push on publish (at most 16)', apply: (o, raw, n) => (o.pushHops = numberOption(n, raw, 0, { integer: true, min: 0, max: 16 })) },
   'push-busy': { arg: 'N', help: 'bloom: new bundles a second above which a node spreads none further (the walk carries them; default 4)', apply: (o, raw, n) => (o.pushBusy = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
+  'push-busy-authors': { arg: 'N', help: 'bloom: in a busy room, bundles a second still spread, one per author per 30 s (default 4; 0: none)', apply: (o, raw, n) => (o.pushBusyAuthors = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
   'push-fresh': { arg: 'N', help: 'bloom: freshness window, global-time units', apply: (o, raw, n) => (o.pushFresh = numberOption(n, raw, 0, { integer: true, min: 0, max: 1000 })) },
   'response-budget': { arg: 'BYTES', help: 'bloom: bytes of bundles answered per offer (default 5120, Dispersy\'s)', apply: (o, raw, n) => (o.responseBudget = numberOption(n, raw, 0, { integer: true, min: 1, max: 10_000_000 })) },
   step: { arg: 'MS', help: 'walk step interval, ms (default 5000); the walk eligibility delay scales with it', apply: (o, raw, n) => (o.stepIntervalMs = numberOption(n, raw, 0, { integer: true, min: 10, max: 3_600_000 })) },

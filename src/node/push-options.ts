@@ -27,6 +27,13 @@ export interface PushOptions {
    * second) is carried by the walk at its bytes, not push's (docs/evaluation.md §4.8).
    */
   busyFreshPerSecond: number
+  /**
+   * In a busy room, bundles a second still spread, each of an author of whom we spread none
+   * in the last 30 s (./push-busy.ts): a spammer publishing a few bundles a second no longer
+   * turns push off for every honest author. Default 4 (a busy room's push then costs what a
+   * room at the threshold does); 0: a busy room spreads nothing.
+   */
+  busyAuthorsPerSecond: number
   /** Bundles forwarded per second, all sources together (each to `forwardFanout` peers). Default 100. */
   maxForwardsPerSecond: number
   /** Bundles forwarded per second on behalf of one source address (the peer that pushed them). Default 20. */
@@ -69,6 +76,7 @@ export const PUSH_DEFAULTS: Readonly<PushOptions> = Object.freeze({
   hops: 8,
   freshWindow: 16,
   busyFreshPerSecond: 4,
+  busyAuthorsPerSecond: 4,
   maxForwardsPerSecond: 100,
   maxForwardsPerSourcePerSecond: 20,
   maxSources: 1024,

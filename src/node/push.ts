@@ -8,7 +8,8 @@
  * gaps random forwarding leaves (latency), at 50 bytes each instead of a whole bundle. What
  * a node heard steers it: announcers are holders (never targets), several mean the bundle is
  * widespread (fewer announcements, none whole), and a busy room (more new bundles a second
- * than `busyFreshPerSecond`) is left to the walk, which carries many bundles a datagram.
+ * than `busyFreshPerSecond`) is left to the walk, which carries many bundles a datagram,
+ * but for one bundle per author per 30 s (`busyAuthorsPerSecond`, ./push-busy.ts).
  * "Validated" is the anti-amplification guard's notion: the address answered our random
  * identifier or echoed our token, so a spoofer cannot aim a push. Forwarding is bounded per
  * second and per source; whatever push misses, the Bloom walk and catch-up repair.
@@ -23,6 +24,7 @@ import type { AmplificationGuard } from './amplification.js'
 import type { Charge } from './charge.js'
 import type { OverlayWalk } from './overlay.js'
 import { GapFetch } from './gap-fetch.js'
+import { BusyRoomSpread } from './push-busy.js'
 import { AnnouncementOutbox } from './push-outbox.js'
 import { MAX_IDS_PER_ANNOUNCEMENT, pushOptions, type PushOptions } from './push-options.js'
 import { PushWants, shortOf, type Want } from './push-wants.js'
@@ -134,10 +136,13 @@ export class PushService {
   readonly #outbox: AnnouncementOutbox
   /** Gaps below fresh bundles, looked up after `wantTimeoutMs`; absent without `holdsAt`. */
   readonly #gaps: GapFetch | undefined
+  /** The authors a busy room still spreads (./push-busy.ts). */
+  readonly #busySpread: BusyRoomSpread
 
   constructor(options: Partial<PushOptions> | undefined, components: PushComponents) {
     this.options = pushOptions(options)
     this.#c = components
+    this.#busySpread = new BusyRoomSpread(BUSY_WINDOW_SECONDS, this.options.busyAuthorsPerSecond)
     this.#outbox = new AnnouncementOutbox({ delayMs: this.options.announceDelayMs, maxIds: MAX_IDS_PER_ANNOUNCEMENT }, {
       clock: components.clock,
       send: (a) => {
@@ -172,6 +177,7 @@ export class PushService {
     this.#arrivals.fill(0)
     this.#arrivalSeconds.fill(-1)
     this.#bySource.clear()
+    this.#busySpread.clear()
     this.#wants.stop()
     this.#outbox.stop()
     this.#gaps?.stop()
@@ -265,7 +271,7 @@ export class PushService {
     const forward: Bundle[] = []
     for (const b of fresh) {
       if (hopsIn === 0 || b.globalTime + this.options.freshWindow <= overlay.clock.time) this.#stats.notForwarded++
-      else if (busy) this.#stats.busy++
+      else if (busy && !this.#busySpread.admit(b.author, now)) this.#stats.busy++
       else if (!this.#spend(source, now)) this.#stats.overBudget++
       else forward.push(b)
     }
@@ -288,6 +294,11 @@ export class PushService {
       if (i >= eager) return this.#outbox.add(to, overlay.id, ids, hops)
       if (this.#c.send(to, overlay.id, push(forward, hops, ephemeral), 'destination')) this.#stats.forwarded++
     })
+  }
+
+  /** Authors a busy room remembers having spread (for the bound's test). */
+  get busyAuthors(): number {
+    return this.#busySpread.size
   }
 
   /** Announced ids waiting for their bundle (for the bound's test). */

@@ -264,6 +264,7 @@ export interface Overrides {
   pushHops?: number
   pushFresh?: number
   pushBusy?: number
+  pushBusyAuthors?: number
   /** Bytes of bundles answered per offer. */
   responseBudget?: number
   /** Walk step interval, ms. */
@@ -332,6 +333,7 @@ export function withOverrides(base: Scenario, o: Overrides): Scenario {
   if (o.pushHops !== undefined) push().hops = o.pushHops
   if (o.pushFresh !== undefined) push().freshWindow = o.pushFresh
   if (o.pushBusy !== undefined) push().busyFreshPerSecond = o.pushBusy
+  if (o.pushBusyAuthors !== undefined) push().busyAuthorsPerSecond = o.pushBusyAuthors
   if (o.responseBudget !== undefined) s.sync.responseBudget = o.responseBudget
   if (o.stepIntervalMs !== undefined) s.stepIntervalMs = o.stepIntervalMs
   if (o.reuseLimit !== undefined) s.sync.reuseLimit = o.reuseLimit

@@ -164,7 +164,7 @@ export interface Scenario {
    * Bloom driver: push on publish and forwarding of fresh bundles (DESIGN §13), with the
    * node's defaults where a field is absent; `null`: push off (the Bloom walk alone, as Dispersy's pull).
    */
-  push: { fanout?: number; forwardFanout?: number; announceFanout?: number; hops?: number; freshWindow?: number; busyFreshPerSecond?: number } | null
+  push: { fanout?: number; forwardFanout?: number; announceFanout?: number; hops?: number; freshWindow?: number; busyFreshPerSecond?: number; busyAuthorsPerSecond?: number } | null
   /** Trackers (bloom driver). */
   trackers: number
   /**

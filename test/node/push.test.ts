@@ -8,10 +8,12 @@ import { SeededRng } from '../../src/env/rng.js'
 import type { Delivery } from '../../src/node/index.js'
 import { OverlayWalk } from '../../src/node/overlay.js'
 import { shortOf } from '../../src/node/push-wants.js'
+import { BusyRoomSpread } from '../../src/node/push-busy.js'
 import { BUSY_WINDOW_SECONDS, PushService, pushOptions, type PushOptions } from '../../src/node/push.js'
 import { UnreliableTransport } from '../../src/sim/unreliable.js'
 import { decodePacket, encodePacket, type Address, type Packet } from '../../src/wire/index.js'
-import { hex, makeBundles } from '../helpers/bundles.js'
+import { hex, makeAuthors, makeBundles } from '../helpers/bundles.js'
+import { signBundle, type KeyPair } from '../../src/bundle/index.js'
 import { testnet } from './harness.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
@@ -346,7 +348,7 @@ describe('PushService bounds', () => {
 
   it('a busy room: above busyFreshPerSecond new bundles a second over the last BUSY_WINDOW_SECONDS none is spread; new bundles by the walk count too; quiet again once they age out', async () => {
     const W = BUSY_WINDOW_SECONDS
-    const s = service({ forwardFanout: 1, announceFanout: 2, busyFreshPerSecond: 1, freshWindow: 10_000, announceDelayMs: 0, maxForwardsPerSourcePerSecond: 1_000 })
+    const s = service({ forwardFanout: 1, announceFanout: 2, busyFreshPerSecond: 1, busyAuthorsPerSecond: 0, freshWindow: 10_000, announceDelayMs: 0, maxForwardsPerSourcePerSecond: 1_000 })
     const bundles = makeBundles(W + 6, { overlay: s.overlay.id, sequential: true })
     s.overlay.clock.observe(W + 6, bundles[0]!.author, 0)
     for (const b of bundles.slice(0, W)) await s.push.receive(s.overlay, { type: 'push', bundles: [b], hops: 3 }, s.peers[0]!)
@@ -366,6 +368,37 @@ describe('PushService bounds', () => {
     await s.push.receive(s.overlay, { type: 'push', bundles: [bundles[W + 4]!], hops: 3 }, s.peers[0]!)
     expect(s.push.stats().busy).toBe(3)
     expect(s.push.publish(s.overlay, bundles[W + 5]!)).toBe(pushOptions().fanout)
+  })
+
+  it('a busy room still spreads one bundle per author per BUSY_WINDOW_SECONDS, at most busyAuthorsPerSecond a second in all; the authors remembered are bounded', async () => {
+    const W = BUSY_WINDOW_SECONDS
+    const s = service({ forwardFanout: 1, announceFanout: 0, busyFreshPerSecond: 1, busyAuthorsPerSecond: 2, freshWindow: 10_000, announceDelayMs: 0, maxForwardsPerSourcePerSecond: 1_000 })
+    const [alice, bob, carol] = makeAuthors(3, 77)
+    const by = (author: KeyPair, n: number, from: number) => Array.from({ length: n }, (_, i) => signBundle({ overlay: s.overlay.id, globalTime: from + i, kind: 1, body: new Uint8Array([i]) }, author))
+    s.overlay.clock.observe(1_000, alice!.publicKey, 0)
+    s.push.fetched(s.overlay, makeBundles(W + 1, { overlay: s.overlay.id, seed: 3 }), s.peers[1]!) // the walk brought a flood: busy
+    // A flood of one author: its first bundle spread, the rest left to the walk.
+    for (const b of by(alice!, 5, 100)) await s.push.receive(s.overlay, { type: 'push', bundles: [b], hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(1)
+    expect(s.push.stats().busy).toBe(4)
+    // Another author within the same second: spread (2 a second); a third: over the rate.
+    await s.push.receive(s.overlay, { type: 'push', bundles: by(bob!, 1, 200), hops: 3 }, s.peers[0]!)
+    await s.push.receive(s.overlay, { type: 'push', bundles: by(carol!, 1, 300), hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(2)
+    s.clock.advance(1_000)
+    await s.push.receive(s.overlay, { type: 'push', bundles: by(carol!, 1, 301), hops: 3 }, s.peers[0]!)
+    await s.push.receive(s.overlay, { type: 'push', bundles: by(alice!, 1, 105), hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(3) // carol's first; alice spread within the window already
+    s.clock.advance(W * 1_000)
+    s.push.fetched(s.overlay, makeBundles(W + 1, { overlay: s.overlay.id, seed: 4 }), s.peers[1]!)
+    await s.push.receive(s.overlay, { type: 'push', bundles: by(alice!, 1, 106), hops: 3 }, s.peers[0]!)
+    expect(s.sent).toHaveLength(4) // a window later: alice again
+    expect(s.push.busyAuthors).toBe(3)
+    // The authors remembered are bounded: fresh identities, one a second, each spread once.
+    const spread = new BusyRoomSpread(W, 2, 16)
+    for (let i = 0; i < 100; i++) expect(spread.admit(Uint8Array.of(i), i * 1_000)).toBe(true)
+    expect(spread.size).toBe(16)
+    expect(new BusyRoomSpread(W, 0).admit(Uint8Array.of(1), 0)).toBe(false)
   })
 
   it('feedback: announcers heard hold the bundle and are never targets; each beyond the first takes one announcement off, and with two or more it goes on lazily (ids only, to forwardFanout + the announcements)', async () => {

@@ -1,16 +1,17 @@
 /**
  * Who is still spread in a busy room (./push.ts): the room is busy when more new bundles
  * arrive than `busyFreshPerSecond` over the last 30 s, and the walk then carries them, many
- * a datagram. Counted over the whole room, that rule let anyone who publishes a few bundles a
- * second — a spammer minting identities, docs/security.md — turn push off for everyone, and
- * honest messages waited for the walk (spam-10 at 20 bits, seed 1: honest P90 ×23.9 the
- * quiet room's; with the rule off ×1.01). So in a busy room an author of whom we spread
- * nothing within the window still gets one bundle spread, up to `perSecond` such bundles a
- * second in all: a person typing a few lines a minute keeps push's latency, a bulk author
- * or a flood of fresh identities is left to the walk beyond that, and push's cost in a busy
- * room is bounded by `perSecond` bundles a second. Bounded: `maxAuthors` remembered, the
- * least recently spread forgotten first (forgotten, an author is spread again: the bound errs
- * towards latency, the rate bounds the cost).
+ * a datagram. Counted over the whole room, that rule lets anyone who publishes a few bundles
+ * a second — a spammer minting identities, docs/security.md — turn push off for everyone, and
+ * honest messages wait for the walk (spam-10 at 20 bits, seed 1: honest P90 ×23.9 the quiet
+ * room's; with the rule off ×1.01). With `busyAuthorsPerSecond` > 0 a busy room still spreads
+ * one bundle of an author of whom we spread nothing within the window, up to that many such
+ * bundles a second in all: a person typing a few lines a minute keeps push's latency, a bulk
+ * author or a flood of fresh identities is left to the walk beyond that, and push's cost in a
+ * busy room is bounded by that rate (off by default: it costs a bulk load bytes, see
+ * ./push-options.ts). Bounded: `maxAuthors` remembered, the least recently spread forgotten
+ * first (forgotten, an author is spread again: the bound errs towards latency, the rate
+ * bounds the cost).
  */
 import { hex } from '../bytes.js'
 

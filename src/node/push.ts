@@ -9,7 +9,7 @@
  * a node heard steers it: announcers are holders (never targets), several mean the bundle is
  * widespread (fewer announcements, none whole), and a busy room (more new bundles a second
  * than `busyFreshPerSecond`) is left to the walk, which carries many bundles a datagram,
- * but for one bundle per author per 30 s (`busyAuthorsPerSecond`, ./push-busy.ts).
+ * but for one bundle per author per 30 s when `busyAuthorsPerSecond` asks (./push-busy.ts).
  * "Validated" is the anti-amplification guard's notion: the address answered our random
  * identifier or echoed our token, so a spoofer cannot aim a push. Forwarding is bounded per
  * second and per source; whatever push misses, the Bloom walk and catch-up repair.

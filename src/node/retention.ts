@@ -16,6 +16,9 @@ import { DEFAULT_ROOM_POLICY, type RoomPolicy } from '../bundle/policy.js'
 import { compareEntries, RetentionIndex, type RetainedEntry, type RetentionRefusal } from '../sync/retention.js'
 import { hex } from '../bytes.js'
 
+/** Authors remembered as having nothing persisted (./retention-state.ts), least recently read forgotten first. */
+export const MAX_ABSENT = 4096
+
 function entryOf(b: Bundle): RetainedEntry {
   return { globalTime: b.globalTime, id: hex(b.id), author: hex(b.author) }
 }
@@ -29,7 +32,10 @@ export class OverlayRetention {
   #capFloor: RetainedEntry | undefined
   /** Set when the index is loaded one author at a time (./retention-state.ts): reads an author's persisted entries. */
   #load: ((author: string) => Promise<RetainedEntry[]>) | undefined
+  /** Authors whose persisted entries were loaded (those that had some: bounded by the store). */
   readonly #loaded = new Set<string>()
+  /** Authors read with nothing persisted (strangers, most refused): the latest {@link MAX_ABSENT}, so a flood of keys costs no memory beyond it. */
+  readonly #absent = new Set<string>()
   readonly #loading = new Map<string, Promise<void>>()
   /** Authors whose entries changed since the last {@link changed} (what a save writes). */
   readonly #dirty = new Set<string>()
@@ -49,11 +55,19 @@ export class OverlayRetention {
    */
   ready(author: string): Promise<void> | undefined {
     const load = this.#load
-    if (load === undefined || !this.index.tracks || this.#loaded.has(author)) return undefined
+    if (load === undefined || !this.index.tracks || this.#loaded.has(author) || this.#absent.has(author)) return undefined
+    // Entries in the index came from a load or a store since: never read (and replaced) again.
+    if (this.index.entriesOf(author).length > 0) return undefined
     let pending = this.#loading.get(author)
     if (pending === undefined) {
       pending = load(author)
         .then((entries) => {
+          if (entries.length === 0) {
+            // Nothing persisted: what the index holds (nothing) is what a later read would give.
+            this.#absent.add(author)
+            if (this.#absent.size > MAX_ABSENT) this.#absent.delete(this.#absent.values().next().value as string)
+            return
+          }
           // Written under this policy (the mark says so): loading drops nothing.
           this.index.load(author, entries)
           this.#loaded.add(author)
@@ -62,6 +76,11 @@ export class OverlayRetention {
       this.#loading.set(author, pending)
     }
     return pending
+  }
+
+  /** Authors remembered as loaded or as having nothing persisted (for the bound's test). */
+  get remembered(): number {
+    return this.#loaded.size + this.#absent.size
   }
 
   /** The authors whose entries changed since the last call, with their entries now; forgets them. */

@@ -12,6 +12,7 @@ import { roomPolicy, signBundle, type Bundle, type KeyPair, type RoomPolicy } fr
 import { isBloomwalkError } from '../../src/errors.js'
 import type { BloomwalkNode } from '../../src/node/node.js'
 import { decodeEntries, encodeEntries, RetentionState } from '../../src/node/retention-state.js'
+import { MAX_ABSENT, OverlayRetention } from '../../src/node/retention.js'
 import { LevelStore } from '../../src/store/level.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { RetentionIndex } from '../../src/sync/retention.js'
@@ -167,5 +168,28 @@ describe('the per-author index persisted with the store', () => {
     expect(await state.claim()).toBe(true)
     expect(await store.getState(`retention/${overlay}`)).toBeUndefined()
     expect(await new RetentionState(store, overlay, POLICY).claim()).toBe(false)
+  })
+
+  it('loading one author at a time: strangers are remembered up to a bound, an author with entries is never read again', async () => {
+    const retention = new OverlayRetention(POLICY)
+    const reads: string[] = []
+    const persisted = new Map([['aa', [{ globalTime: 3, id: '11'.repeat(32), author: 'aa' }]]])
+    retention.lazy(async (author) => {
+      reads.push(author)
+      return persisted.get(author) ?? []
+    })
+    // A flood of distinct keys with nothing persisted: each read once, at most MAX_ABSENT remembered.
+    for (let i = 0; i < MAX_ABSENT + 500; i++) await retention.ready(i.toString(16).padStart(64, '0'))
+    expect(retention.remembered).toBe(MAX_ABSENT)
+    expect(reads).toHaveLength(MAX_ABSENT + 500)
+    expect(retention.ready((MAX_ABSENT + 499).toString(16).padStart(64, '0'))).toBeUndefined()
+    // The oldest stranger was forgotten: read again (nothing persisted, nothing held: the same answer).
+    await retention.ready('0'.repeat(64))
+    expect(reads).toHaveLength(MAX_ABSENT + 501)
+    // An author with persisted entries: loaded once, then decided from memory.
+    await retention.ready('aa')
+    expect(retention.index.entriesOf('aa')).toHaveLength(1)
+    expect(retention.ready('aa')).toBeUndefined()
+    expect(reads.filter((a) => a === 'aa')).toHaveLength(1)
   })
 })

@@ -7,6 +7,7 @@
  */
 import { xorId, type SymbolSession } from '../reconcile/index.js'
 import type { BundleStore } from '../store/types.js'
+import { heldUnder, type RecentlyStored } from './recently-stored.js'
 import type { Address, DecodeLimits, Packet } from '../wire/index.js'
 import { REFETCH_SHORT_IDS, type CatchUpCounters } from './catch-up-policy.js'
 
@@ -22,6 +23,8 @@ export interface PendingCheck {
 /** What the check uses: the store, the decode limits, and a send to the session's peer. */
 export interface CheckComponents {
   readonly store: BundleStore
+  /** The overlay's bundles stored lately: the short ids decoded are read by id from there when they can be. */
+  readonly recent?: RecentlyStored
   readonly limits: Readonly<DecodeLimits>
   send(packet: Packet): boolean
 }
@@ -39,7 +42,7 @@ export async function checkDecoded(c: CheckComponents, overlay: Uint8Array, pend
   let unverified = pending.ambiguous
   const missing: Uint8Array[] = []
   for (const short of pending.theirs) {
-    const held = await c.store.byShortId(overlay, short)
+    const held = await heldUnder(c.store, c.recent, overlay, short)
     if (held.length === 1) xorId(difference, held[0]!.id)
     else unverified = true
     if (held.length === 0) missing.push(short)

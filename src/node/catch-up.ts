@@ -20,6 +20,7 @@ import type { OverlayWalk } from './overlay.js'
 import { SilentHosts } from './silent-hosts.js'
 import { SymbolResponder, type SymbolResponderComponents } from './symbol-responder.js'
 import { checkDecoded, type PendingCheck } from './catch-up-check.js'
+import { heldUnder } from './recently-stored.js'
 import { NewerFetch } from './newer-fetch.js'
 import {
   FETCH_IDS_PER_REQUEST,
@@ -313,7 +314,7 @@ export class CatchUp {
     let ambiguous = false
     for (const id of step.push) {
       if (short) {
-        const held = await store.byShortId(overlay.id, id)
+        const held = await heldUnder(store, this.#c.ledger(overlay)?.recent, overlay.id, id)
         if (held.length > 1) ambiguous = true
         push.push(...held)
       } else {
@@ -347,9 +348,9 @@ export class CatchUp {
     const store = this.#c.store
     if (store === undefined) return [...ids]
     const out: Uint8Array[] = []
-    const arriving = this.#c.ledger(overlay)?.arriving
+    const ledger = this.#c.ledger(overlay)
     for (const id of ids) {
-      if (short ? (await store.byShortId(overlay.id, id)).length > 0 : arriving?.has(hex(id)) === true || (await store.has(overlay.id, id))) continue
+      if (short ? ledger?.recent.holds(id) === true || (await store.byShortId(overlay.id, id)).length > 0 : ledger?.arriving.has(hex(id)) === true || (await store.has(overlay.id, id))) continue
       out.push(id)
     }
     return out
@@ -360,7 +361,7 @@ export class CatchUp {
     const store = this.#c.store
     if (this.#stopped || store === undefined) return
     const send = (packet: Packet): boolean => this.#send(pending.peer, overlay, packet)
-    if ((await checkDecoded({ store, limits: this.#c.limits, send }, overlay.id, pending, this.counters)) === 'collision') this.#c.ledger(overlay)?.builder.startCatchUp()
+    if ((await checkDecoded({ store, recent: this.#c.ledger(overlay)?.recent, limits: this.#c.limits, send }, overlay.id, pending, this.counters)) === 'collision') this.#c.ledger(overlay)?.builder.startCatchUp()
   }
 
   /** (Re)arms the no-progress timer: on expiry, ask again for what is missing. */

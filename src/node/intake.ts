@@ -22,6 +22,7 @@ import type { Ledger, PutResult } from './ledger.js'
 import type { OverlayDelivery } from './delivery.js'
 import type { BundleStore } from '../store/types.js'
 import { DEFAULT_ROOM_POLICY } from '../bundle/policy.js'
+import { InFlightBundles, type Claim } from './in-flight.js'
 
 /** What the intake uses of the node. */
 export interface IntakeComponents {
@@ -55,6 +56,8 @@ export type IntakeDelivery = Pick<OverlayDelivery, 'stored' | 'again' | 'seenEph
 export class BundleIntake {
   readonly #deps: IntakeComponents
   readonly #policy: BundlePolicy
+  /** Peers' bundles between the duplicate check and the end of their write: an identical copy meanwhile is a duplicate. */
+  readonly #inFlight = new InFlightBundles()
 
   constructor(components: IntakeComponents) {
     this.#deps = components
@@ -75,100 +78,104 @@ export class BundleIntake {
     if (ledger === undefined) return []
     const delivery = this.#deps.delivery(state)
     const now = clock.now()
-    const policy = this.#policy
     const fresh: Bundle[] = []
     for (const b of bundles) {
-      if (from !== undefined) {
-        const verdict = ledger.clock.check(b.globalTime, now)
-        if (verdict !== 'ok') {
-          counters.bundleDrop(`global-time-${verdict}`)
-          continue
-        }
-        if (b.expiresAt !== undefined && b.expiresAt < ledger.clock.time) {
-          counters.bundleDrop('expired')
-          continue
-        }
-        // The same bundle can arrive in two datagrams at once: one of them does the work.
-        if (ledger.arriving.has(hex(b.id))) {
-          counters.bundlesDuplicate++
-          continue
-        }
-        if (await this.#deps.store.has(state.id, b.id)) {
-          counters.bundlesDuplicate++
-          // Stored but maybe not delivered yet (waiting, or evicted from the causal buffer).
-          this.#request(ctx, state, from, (await delivery?.again(b, from)) ?? [])
-          continue
-        }
-        const check = validateStructure(b, { policy, overlay: state.id })
-        if (!check.ok) {
-          counters.bundleDrop(check.code)
-          continue
-        }
-        // Outside the room's policy (pruned, over quota, beyond the history): one comparison, no signature check.
-        // After a restart an author's entries are read from the store when first needed.
-        const loading = ledger.ready(b.author)
-        if (loading !== undefined) {
-          try {
-            await loading
-          } catch {
-            counters.bundleDrop('store-unavailable')
-            break
-          }
-        }
-        const refused = ledger.refuses(b, ledger.clock.time)
-        if (refused !== undefined) {
-          counters.bundleDrop(`retention-${refused}`)
-          continue
-        }
-        const outsider = from === undefined ? undefined : this.#deps.refuse?.(b)
-        if (outsider !== undefined) {
-          counters.bundleDrop(outsider)
-          continue
-        }
-        // The room's identity cost: one SHA-256, before the signature check.
-        if (!hasIdentityWork(b, ledger.policy.identityBits, ledger.policy.identityEpoch)) {
-          counters.bundleDrop('identity-work')
-          continue
-        }
-        if (!verified) {
-          // Budgets before the signature check: over budget costs a look-up, not a verification.
-          const over = budgets.admit(host, hex(b.author), b.bytes.length, now)
-          if (over !== undefined) {
-            counters.bundleDrop(over)
-            continue
-          }
-          const ok = (this.#deps.verify ?? verifyBundleSignature)(b)
-          budgets.checked(host, hex(b.author), ok, now)
-          if (!ok) {
-            counters.bundleDrop('BUNDLE_BAD_SIGNATURE')
-            continue
-          }
-        }
-      }
-      let put: PutResult
+      let claim: Claim = 'unclaimed'
       try {
-        put = await ledger.put(b, now)
-      } catch (err) {
-        // Not durable, so not stored: our own publication rejects; a peer's bundle is dropped
-        // (it is still the peer's, and the walk brings it again once the store serves).
-        if (from === undefined) throw err
-        counters.bundleDrop('store-unavailable')
-        break
+        if (from !== undefined) {
+          const verdict = ledger.clock.check(b.globalTime, now)
+          if (verdict !== 'ok') {
+            counters.bundleDrop(`global-time-${verdict}`)
+            continue
+          }
+          if (b.expiresAt !== undefined && b.expiresAt < ledger.clock.time) {
+            counters.bundleDrop('expired')
+            continue
+          }
+          // The same bundle can arrive in two datagrams at once: one of them does the work. An
+          // identical copy (id and signature) in flight here, or one the ledger is writing.
+          claim = ledger.arriving.has(hex(b.id)) ? 'duplicate' : this.#inFlight.claim(b)
+          if (claim === 'duplicate') {
+            counters.bundlesDuplicate++
+            continue
+          }
+          if (await this.#deps.store.has(state.id, b.id)) {
+            counters.bundlesDuplicate++
+            // Stored but maybe not delivered yet (waiting, or evicted from the causal buffer).
+            this.#request(ctx, state, from, (await delivery?.again(b, from)) ?? [])
+            continue
+          }
+          const check = validateStructure(b, { policy: this.#policy, overlay: state.id })
+          if (!check.ok) {
+            counters.bundleDrop(check.code)
+            continue
+          }
+          // After a restart an author's entries are read from the store when first needed.
+          const loading = ledger.ready(b.author)
+          if (loading !== undefined) {
+            try {
+              await loading
+            } catch {
+              counters.bundleDrop('store-unavailable')
+              break
+            }
+          }
+          const drop = this.#refusal(ledger, b, host, now, verified)
+          if (drop !== undefined) {
+            counters.bundleDrop(drop)
+            continue
+          }
+        }
+        let put: PutResult
+        try {
+          put = await ledger.put(b, now)
+        } catch (err) {
+          // Not durable, so not stored: our own publication rejects; a peer's bundle is dropped
+          // (it is still the peer's, and the walk brings it again once the store serves).
+          if (from === undefined) throw err
+          counters.bundleDrop('store-unavailable')
+          break
+        }
+        if (put === 'duplicate') {
+          counters.bundlesDuplicate++
+          continue
+        }
+        if (from !== undefined) budgets.stored(host, hex(b.author), b.bytes.length, now)
+        // Stored, then at once pushed out by the policy (a newer one of its author, the cap): not fresh.
+        if (put === 'pruned') continue
+        fresh.push(b)
+      } finally {
+        if (claim === 'mine') this.#inFlight.release(b)
       }
-      if (put === 'duplicate') {
-        counters.bundlesDuplicate++
-        continue
-      }
-      if (from !== undefined) budgets.stored(host, hex(b.author), b.bytes.length, now)
-      // Stored, then at once pushed out by the policy (a newer one of its author, the cap): not fresh.
-      if (put === 'pruned') continue
-      fresh.push(b)
     }
     ledger.settle(fresh, from === undefined ? undefined : addressKey(from))
     // A peer that gave us something new is a walk target of its own, not one more port of its host.
     if (from !== undefined && fresh.length > 0) state.recordUseful(addressKey(from), ctx.clock.now())
     for (const bundle of fresh) this.#request(ctx, state, from, (await delivery?.stored(bundle, from)) ?? [])
     return fresh
+  }
+
+  /**
+   * Why a peer's well-formed bundle not held yet is refused (a drop reason), or undefined: the
+   * room's policy, the group's members, the identity cost, then (unless `verified`) the
+   * budgets and the signature check.
+   */
+  #refusal(ledger: IntakeLedger, b: Bundle, host: string, now: number, verified: boolean): string | undefined {
+    // Outside the room's policy (pruned, over quota, beyond the history): one comparison, no signature check.
+    const refused = ledger.refuses(b, ledger.clock.time)
+    if (refused !== undefined) return `retention-${refused}`
+    const outsider = this.#deps.refuse?.(b)
+    if (outsider !== undefined) return outsider
+    // The room's identity cost: one SHA-256, before the signature check.
+    if (!hasIdentityWork(b, ledger.policy.identityBits, ledger.policy.identityEpoch)) return 'identity-work'
+    if (verified) return undefined
+    // Budgets before the signature check: over budget costs a look-up, not a verification.
+    const budgets = this.#deps.budgets
+    const over = budgets.admit(host, hex(b.author), b.bytes.length, now)
+    if (over !== undefined) return over
+    const ok = (this.#deps.verify ?? verifyBundleSignature)(b)
+    budgets.checked(host, hex(b.author), ok, now)
+    return ok ? undefined : 'BUNDLE_BAD_SIGNATURE'
   }
 
   /** Verifies and delivers ephemeral bundles once each; never stores them. Returns those delivered now. */

@@ -17,23 +17,28 @@
  */
 import type { Bundle } from '../bundle/types.js'
 import { BoundedMap } from '../bounded-map.js'
-import { hex } from '../bytes.js'
-import { shortIdOf } from '../reconcile/index.js'
+import { equalBytes, hex } from '../bytes.js'
+import { SHORT_ID_BYTES, shortIdOf } from '../reconcile/index.js'
+import type { BundleStore } from '../store/types.js'
 
 /** Bundles remembered per overlay. */
 export const RECENTLY_STORED = 4096
 
 export class RecentlyStored {
-  /** By short id (hex): the id, oldest stored first. */
-  readonly #byShort: BoundedMap<string, { id: Uint8Array; globalTime: number }>
+  /** By short id (hex): the id, oldest stored first; `shared`: another bundle stored lately has this short id too. */
+  readonly #byShort: BoundedMap<string, { id: Uint8Array; globalTime: number; shared?: true }>
   /** Bundles remembered at each global time. */
   readonly #atTime = new Map<number, number>()
   /** Short ids (hex) of bundles being written now, with how many writes of each are in flight. */
   readonly #arriving = new Map<string, number>()
 
+  /** An id's short id (tests pass one that collides at will). */
+  readonly #shortOf: (id: Uint8Array) => Uint8Array
+
   /** @throws {RangeError} when `capacity` is not an integer ≥ 1 */
-  constructor(capacity = RECENTLY_STORED) {
+  constructor(capacity = RECENTLY_STORED, shortOf: (id: Uint8Array) => Uint8Array = shortIdOf) {
     this.#byShort = new BoundedMap(capacity)
+    this.#shortOf = shortOf
   }
 
   get size(): number {
@@ -41,8 +46,13 @@ export class RecentlyStored {
   }
 
   stored(b: Bundle): void {
-    const key = hex(shortIdOf(b.id))
-    if (this.#byShort.has(key)) return
+    const key = hex(this.#shortOf(b.id))
+    const known = this.#byShort.get(key)
+    if (known !== undefined) {
+      // Ids that collide on their item hash (ground on purpose): not answered from here.
+      if (!equalBytes(known.id, b.id)) known.shared = true
+      return
+    }
     const forgotten = this.#byShort.set(key, { id: b.id, globalTime: b.globalTime })
     this.#atTime.set(b.globalTime, (this.#atTime.get(b.globalTime) ?? 0) + 1)
     if (forgotten !== undefined) this.#uncount(forgotten[1].globalTime)
@@ -50,12 +60,12 @@ export class RecentlyStored {
 
   /** A bundle's write started (the ledger calls {@link arrived} when it ends, however it ends). */
   arriving(id: Uint8Array): void {
-    const key = hex(shortIdOf(id))
+    const key = hex(this.#shortOf(id))
     this.#arriving.set(key, (this.#arriving.get(key) ?? 0) + 1)
   }
 
   arrived(id: Uint8Array): void {
-    const key = hex(shortIdOf(id))
+    const key = hex(this.#shortOf(id))
     const n = (this.#arriving.get(key) ?? 0) - 1
     if (n > 0) this.#arriving.set(key, n)
     else this.#arriving.delete(key)
@@ -73,7 +83,7 @@ export class RecentlyStored {
   }
 
   removed(b: Bundle): void {
-    const key = hex(shortIdOf(b.id))
+    const key = hex(this.#shortOf(b.id))
     const entry = this.#byShort.get(key)
     if (entry === undefined) return
     this.#byShort.delete(key)
@@ -83,6 +93,12 @@ export class RecentlyStored {
   /** The id of a bundle stored lately under the 8-byte short id `short`, or undefined. */
   idOf(short: Uint8Array): Uint8Array | undefined {
     return this.#byShort.get(hex(short))?.id
+  }
+
+  /** Like {@link idOf}, but undefined when two bundles stored lately share the short id. */
+  soleIdOf(short: Uint8Array): Uint8Array | undefined {
+    const entry = this.#byShort.get(hex(short))
+    return entry === undefined || entry.shared === true ? undefined : entry.id
   }
 
   /** Whether a bundle stored lately is at `globalTime` (false says nothing about older ones). */
@@ -95,4 +111,19 @@ export class RecentlyStored {
     if (n > 0) this.#atTime.set(globalTime, n)
     else this.#atTime.delete(globalTime)
   }
+}
+
+/**
+ * The bundles held under the 8-byte short id `short` (or short-id prefix): one stored lately
+ * read by its id (two point reads), else the store's short-id index (a LevelDB iterator:
+ * an asynchronous call through libuv's pool, which catch-up made tens of thousands of times
+ * in a busy room, most for the fresh bundles remembered here; issue 22). Ids that collide on
+ * their short id lately are read from the index; a collision with a bundle stored before
+ * {@link RECENTLY_STORED} others is not seen here: catch-up's salted check then fails as a
+ * collision and the Bloom walk's full ids take over (docs/reconcile.md §14).
+ */
+export async function heldUnder(store: Pick<BundleStore, 'get' | 'byShortId'>, recent: RecentlyStored | undefined, overlay: Uint8Array, short: Uint8Array): Promise<Bundle[]> {
+  const id = short.length === SHORT_ID_BYTES ? recent?.soleIdOf(short) : undefined
+  const lately = id === undefined ? undefined : await store.get(overlay, id)
+  return lately !== undefined ? [lately] : store.byShortId(overlay, short)
 }

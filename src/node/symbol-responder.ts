@@ -33,7 +33,7 @@ export interface SymbolResponderComponents {
 }
 
 /** What catch-up uses of an overlay's ledger (./ledger.ts). */
-export type CatchUpLedger = Pick<Ledger, 'clock' | 'sketch' | 'stored' | 'arriving' | 'builder' | 'keptAt'>
+export type CatchUpLedger = Pick<Ledger, 'clock' | 'sketch' | 'stored' | 'arriving' | 'builder' | 'keptAt' | 'recent'>
 
 /** Responder-side snapshots kept per overlay (one per requester, least recent dropped). */
 export const MAX_SNAPSHOTS = 8

@@ -15,9 +15,11 @@ const DECODE = { maxParents: MAX_PARENTS_FIELD, maxBody: MAX_BODY_FIELD }
 const [mallory, alice] = makeAuthors(2, 2020)
 
 /** A bundle whose last signature byte is flipped: same id, the signature fails. */
-function badSignature(b: Bundle): Bundle {
+/** `b` with a signature that does not verify; `variant` (1–65 535) picks which, so copies can differ. */
+function badSignature(b: Bundle, variant = 1): Bundle {
   const bytes = Uint8Array.from(b.bytes)
-  bytes[bytes.length - 1]! ^= 1
+  bytes[bytes.length - 1]! ^= variant & 0xff
+  bytes[bytes.length - 2]! ^= variant >> 8
   return decodeBundle(bytes, DECODE)!
 }
 
@@ -107,11 +109,12 @@ describe('a node under a bundle flood from one source', () => {
     const m = adversary(t, victim)
     m.introduce()
     await t.run(100)
-    const forged = Array.from({ length: 8 }, (_, i) => badSignature(signBundle({ overlay: t.overlay, globalTime: 1 + i, kind: 1, body: new Uint8Array([i]) }, mallory!)))
+    const signed = Array.from({ length: 8 }, (_, i) => signBundle({ overlay: t.overlay, globalTime: 1 + i, kind: 1, body: new Uint8Array([i]) }, mallory!))
     const seconds = 10
-    // 100 datagrams of 8 bundles per virtual second: 8 000 bundles asked to be checked.
+    // 100 datagrams of 8 bundles per virtual second: 8 000 bundles asked to be checked, each
+    // signature forged differently (an identical copy in flight is a duplicate, not a check).
     for (let s = 0; s < seconds; s++) {
-      for (let i = 0; i < 100; i++) m.bundles(forged)
+      for (let i = 0; i < 100; i++) m.bundles(signed.map((b) => badSignature(b, 1 + s * 100 + i)))
       await t.run(1000, 100)
     }
     const drops = victim.stats().bundleDrops

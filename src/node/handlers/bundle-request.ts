@@ -9,12 +9,12 @@ import { addressKey, type Address, type BundleRequest } from '../../wire/index.j
 import { packDatagrams } from '../../sync/pack.js'
 import type { Bundle } from '../../bundle/types.js'
 import { equalBytes } from '../../bytes.js'
-import { SHORT_ID_BYTES } from '../../reconcile/index.js'
 import { isSyncable, type SyncConfig } from '../../sync/config.js'
 import type { BundleStore } from '../../store/types.js'
 import type { DecodeLimits, Packet } from '../../wire/index.js'
 import type { Charge } from '../charge.js'
 import type { Ledger } from '../ledger.js'
+import { heldUnder } from '../recently-stored.js'
 import type { Overlay, OverlayWalk } from '../overlay.js'
 import type { Counters } from '../stats.js'
 
@@ -85,9 +85,7 @@ export async function serveBundles(ctx: BundleRequestComponents, from: Address, 
   for (const short of [...(want.shortIds ?? []), ...(want.shortPrefixes ?? [])]) {
     if (bytes >= budget) break
     // A bundle stored lately (an announced one) by its id, without a scan of the short-id index.
-    const recent = short.length === SHORT_ID_BYTES ? ledger.recent.idOf(short) : undefined
-    const lately = recent === undefined ? undefined : await ctx.store.get(overlay.id, recent)
-    for (const b of lately !== undefined ? [lately] : await ctx.store.byShortId(overlay.id, short)) {
+    for (const b of await heldUnder(ctx.store, ledger.recent, overlay.id, short)) {
       if (b.globalTime < activeFrom || found.some((f) => equalBytes(f.id, b.id))) continue
       found.push(b)
       bytes += b.bytes.length

@@ -147,14 +147,14 @@ async function main(): Promise<number> {
     const summary = {
       build,
       runs: mine.length,
-      cpuMsPerDelivery: median(mine.map((x) => x.cpuMsPerDelivery)),
+      cpuMsPerDelivery: round(median(mine.map((x) => x.cpuMsPerDelivery)), 3),
       ratio: round(median(ratios), 3),
       ratios: ratios.map((x) => round(x, 3)),
-      cpuUsPerDatagram: median(mine.map((x) => x.cpuUsPerDatagram)),
+      cpuUsPerDatagram: round(median(mine.map((x) => x.cpuUsPerDatagram)), 1),
       datagramRatio: round(median(datagramRatios), 3),
-      datagramsPerDelivery: median(mine.map((x) => x.datagramsPerDelivery)),
-      bytesPerDelivery: median(mine.map((x) => x.bytesPerDelivery)),
-      seconds: median(mine.map((x) => x.seconds))
+      datagramsPerDelivery: round(median(mine.map((x) => x.datagramsPerDelivery)), 3),
+      bytesPerDelivery: round(median(mine.map((x) => x.bytesPerDelivery)), 1),
+      seconds: round(median(mine.map((x) => x.seconds)), 2)
     }
     if (values.json === true) process.stdout.write(JSON.stringify({ summary }) + '\n')
     else

@@ -201,11 +201,11 @@ export class CatchUp {
   }
 
   /**
-   * A validated peer that walked to us reports a global time above ours: what it holds above
-   * our newest bundle is fetched as after our own walk ({@link CatchUp.fetchNewer}); no idle
-   * check (the walker checks us on its side).
+   * A validated peer that walked to us, or introduced a walker to us, reports a global time
+   * above ours: what it holds above our newest bundle is fetched as after our own walk
+   * ({@link CatchUp.fetchNewer}); no idle check (the walker checks us on its side).
    */
-  walkerAhead(overlay: OverlayWalk, peer: Address, peerGlobalTime: number): void {
+  peerAhead(overlay: OverlayWalk, peer: Address, peerGlobalTime: number): void {
     if (this.#stopped || this.#c.ledger(overlay)?.sketch === undefined) return
     this.#fetchIfBehind(overlay, peer, peerGlobalTime)
   }

@@ -13,7 +13,7 @@ import { BloomwalkError } from '../errors.js'
 import { isStateStore, type BundleStore } from '../store/types.js'
 import type { SyncConfig } from '../sync/config.js'
 import type { Transport } from '../transport/types.js'
-import { addressKey, parseAddressKey, type Address, type DecodeLimits, type IntroductionRequest, type IntroductionResponse, type Packet } from '../wire/index.js'
+import { addressKey, parseAddressKey, type Address, type DecodeLimits, type IntroductionRequest, type IntroductionResponse, type Packet, type PunctureRequest } from '../wire/index.js'
 import type { HandlerTable } from './dispatcher.js'
 import { IntakeBudgets } from './budgets.js'
 import { DatagramBudget } from './datagram-budget.js'
@@ -207,7 +207,7 @@ export class Peer implements WalkerPeer, Wiring {
     // A walker whose global time is ahead of ours holds what we lack at the newest end (a fresh
     // bundle push did not bring us): ask it now rather than at our own next walk to someone who
     // has it. Only a validated walker: a spoofed request must not aim our requests.
-    if (this.#opts.catchUp && validated) this.catchUp.walkerAhead(overlay, from, req.globalTime)
+    if (this.#opts.catchUp && validated) this.catchUp.peerAhead(overlay, from, req.globalTime)
   }
 
   answered(overlay: OverlayWalk, from: Address, res: IntroductionResponse, request: OutstandingRequest): void {
@@ -218,9 +218,20 @@ export class Peer implements WalkerPeer, Wiring {
     // Nor is the answer to a validation probe, which carried no offer (./walker.ts).
     if (res.globalTime > 0 && res.answerDeferred !== true && request.probe !== true) this.offers(overlay)?.onAnswered(addressKey(from), res.answerBundles ?? 0)
     this.firstContact.onResponse(overlay, from, res, request)
+    // The responder's freshest bundles: those push did not bring us are asked of it now.
+    if (res.recentShort !== undefined) this.#background(this.push.heardRecent(overlay, res.recentShort, from), 'asking for named fresh bundles')
     // Global time 0: an empty peer (or a tracker), with no sketch worth checking. After a
     // validation probe the check waits for the response to the offer that follows it.
     if (this.#opts.catchUp && res.globalTime > 0 && request.probe !== true) this.catchUp.maybeIdleCheck(overlay, from, res.globalTime)
+  }
+
+  introducedBy(overlay: OverlayWalk, from: Address, req: PunctureRequest): void {
+    if (req.recentShort !== undefined) this.#background(this.push.heardRecent(overlay, req.recentShort, from), 'asking for named fresh bundles')
+    if (this.#opts.catchUp && req.globalTime !== undefined) this.catchUp.peerAhead(overlay, from, req.globalTime)
+  }
+
+  recentIds(overlay: OverlayWalk): Uint8Array[] {
+    return this.push.recentIds(overlay)
   }
 
   punctured(overlay: OverlayWalk, from: Address): void {
@@ -388,6 +399,11 @@ export class Peer implements WalkerPeer, Wiring {
     const max = maxBundleBytes(this.#c.sync.datagramBudget)
     if (bundle.bytes.length > max) throw new BloomwalkError('BUNDLE_TOO_LARGE', `bundle is ${bundle.bytes.length} bytes; at most ${max} fit one datagram`)
     return bundle
+  }
+
+  /** Runs `p` without waiting for it; a failure is logged (what it was doing, and why). */
+  #background(p: Promise<void>, what: string): void {
+    p.catch((err: unknown) => this.#c.log.warn(`${what} failed`, { error: err instanceof Error ? err.message : String(err) }))
   }
 
   #scheduleMvds(layer: NodeMvds): void {

@@ -67,6 +67,13 @@ export interface PushOptions {
    * bundles costs a few datagrams per candidate instead of one per id.
    */
   announceDelayMs: number
+  /**
+   * ms a fresh bundle taken in is named (by short id, up to 4) in our introduction-responses
+   * and puncture-requests, so a peer push missed asks for it at its next contact (DESIGN §13);
+   * 0 names none. Default 5 000, one walk step at the design's pace: push reaches the room
+   * within about a second, and a peer it missed makes some contact within a step.
+   */
+  recentMs: number
 }
 
 /** Ids in one announcement: the decoder's default `maxIdsPerRequest`. */
@@ -86,7 +93,8 @@ export const PUSH_DEFAULTS: Readonly<PushOptions> = Object.freeze({
   trustedFanout: 3,
   maxWanted: 1024,
   wantTimeoutMs: 1000,
-  announceDelayMs: 25
+  announceDelayMs: 25,
+  recentMs: 5000
 })
 
 /**

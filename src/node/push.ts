@@ -26,6 +26,7 @@ import type { OverlayWalk } from './overlay.js'
 import { GapFetch } from './gap-fetch.js'
 import { BusyRoomSpread } from './push-busy.js'
 import { AnnouncementOutbox } from './push-outbox.js'
+import { RecentFresh } from './push-recent.js'
 import { MAX_IDS_PER_ANNOUNCEMENT, pushOptions, type PushOptions } from './push-options.js'
 import { PushWants, shortOf, type Want } from './push-wants.js'
 import { SHORT_ID_BYTES } from '../reconcile/index.js'
@@ -61,6 +62,8 @@ export interface PushStats {
   gapFetches: number
   /** Gap checks not made: their bound was reached. */
   gapOverBound: number
+  /** Short ids of fresh bundles validated peers named in their walk datagrams (`recent_short`); those we lacked were asked for (in `wanted`). */
+  recentHeard: number
 }
 
 /** What the push service uses of the node. */
@@ -85,7 +88,7 @@ export interface PushComponents {
 
 /** Push counters at zero (a tracker's, which never pushes). */
 export function emptyPushStats(): PushStats {
-  return { published: 0, received: 0, fresh: 0, forwarded: 0, notForwarded: 0, overBudget: 0, busy: 0, announced: 0, wanted: 0, fetched: 0, gapChecks: 0, gapFetches: 0, gapOverBound: 0 }
+  return { published: 0, received: 0, fresh: 0, forwarded: 0, notForwarded: 0, overBudget: 0, busy: 0, announced: 0, wanted: 0, fetched: 0, gapChecks: 0, gapFetches: 0, gapOverBound: 0, recentHeard: 0 }
 }
 
 /** Peers known to hold the bundles being spread (announcers heard), and the fewest announcers any one of them had. */
@@ -138,11 +141,14 @@ export class PushService {
   readonly #gaps: GapFetch | undefined
   /** The authors a busy room still spreads (./push-busy.ts). */
   readonly #busySpread: BusyRoomSpread
+  /** The freshest bundles taken in lately, named in our walk datagrams (./push-recent.ts). */
+  readonly #recent: RecentFresh
 
   constructor(options: Partial<PushOptions> | undefined, components: PushComponents) {
     this.options = pushOptions(options)
     this.#c = components
     this.#busySpread = new BusyRoomSpread(BUSY_WINDOW_SECONDS, this.options.busyAuthorsPerSecond)
+    this.#recent = new RecentFresh(this.options.recentMs)
     this.#outbox = new AnnouncementOutbox({ delayMs: this.options.announceDelayMs, maxIds: MAX_IDS_PER_ANNOUNCEMENT }, {
       clock: components.clock,
       send: (a) => {
@@ -181,6 +187,7 @@ export class PushService {
     this.#wants.stop()
     this.#outbox.stop()
     this.#gaps?.stop()
+    this.#recent.clear()
   }
 
   /** Listens for gaps again after {@link stop} (the node restarted). */
@@ -191,6 +198,7 @@ export class PushService {
   /** Pushes our own new bundle (or ephemeral message) to up to `fanout` validated candidates and `trustedFanout` trusted peers; returns how many. */
   publish(overlay: OverlayWalk, bundle: Bundle, ephemeral = false): number {
     const { fanout, hops } = this.options
+    if (!ephemeral && fanout > 0) this.#recent.took(overlay, [bundle], this.#c.clock.now())
     let sent = 0
     for (const to of [...this.trustedTargets(overlay), ...this.targets(overlay, fanout)]) {
       if (this.#c.send(to, overlay.id, push([bundle], hops, ephemeral), 'destination')) sent++
@@ -215,7 +223,10 @@ export class PushService {
     const fresh = ephemeral ? this.#c.acceptEphemeral(overlay, packet.bundles, from) : await this.#c.accept(overlay, packet.bundles, from)
     this.#stats.fresh += fresh.length
     if (fresh.length === 0) return
-    if (!ephemeral) this.#arrived(fresh.length, this.#c.clock.now())
+    if (!ephemeral) {
+      this.#arrived(fresh.length, this.#c.clock.now())
+      this.#tookFresh(overlay, fresh)
+    }
     let holders = NO_HOLDERS
     if (!ephemeral) {
       this.#c.pushed?.(overlay)
@@ -232,6 +243,7 @@ export class PushService {
    */
   fetched(overlay: OverlayWalk, fresh: readonly Bundle[], from: Address): void {
     this.#arrived(fresh.length, this.#c.clock.now())
+    this.#tookFresh(overlay, fresh)
     if (this.#wants.size === 0) return
     for (const b of fresh) {
       const want = this.#wants.take(overlay, b.id)
@@ -299,6 +311,34 @@ export class PushService {
   /** Authors a busy room remembers having spread (for the bound's test). */
   get busyAuthors(): number {
     return this.#busySpread.size
+  }
+
+  /**
+   * Short ids of the freshest bundles we took in within `recentMs`, to name in an
+   * introduction-response or puncture-request (none while the room is busy: the walk
+   * carries it, many bundles a datagram).
+   */
+  recentIds(overlay: OverlayWalk): Uint8Array[] {
+    const now = this.#c.clock.now()
+    if (this.options.fanout === 0 || this.#isBusy(now)) return []
+    return this.#recent.named(overlay, now)
+  }
+
+  /**
+   * A validated peer named its freshest bundles in a walk datagram: those we lack are asked
+   * of it as after an announcement, with no hops left (a peer push missed is a gap to fill,
+   * not a new spread).
+   */
+  async heardRecent(overlay: OverlayWalk, ids: readonly Uint8Array[], from: Address): Promise<void> {
+    if (ids.length === 0 || this.options.fanout === 0) return
+    this.#stats.recentHeard += ids.length
+    await this.#wants.announced(overlay, ids, 0, from)
+  }
+
+  /** Fresh bundles taken in (pushed, asked for, or the walk's) are the ones we name for a while. */
+  #tookFresh(overlay: OverlayWalk, bundles: readonly Bundle[]): void {
+    const fresh = bundles.filter((b) => b.globalTime + this.options.freshWindow > overlay.clock.time)
+    this.#recent.took(overlay, fresh, this.#c.clock.now())
   }
 
   /** Announced ids waiting for their bundle (for the bound's test). */

@@ -2,7 +2,7 @@
  * The walker's interfaces (./walker.ts): what it is built from, what a peer adds to it, and
  * the view its packet handlers (./handlers) take a narrow part of.
  */
-import type { Address, IntroductionRequest, IntroductionResponse, Packet } from '../wire/index.js'
+import type { Address, IntroductionRequest, IntroductionResponse, Packet, PunctureRequest } from '../wire/index.js'
 import type { Bundle } from '../bundle/types.js'
 import type { Clock } from '../env/clock.js'
 import type { Logger } from '../env/logger.js'
@@ -57,6 +57,13 @@ export interface WalkerPeer {
   answerOffer(from: Address, overlay: OverlayWalk, req: IntroductionRequest, respond: (datagrams: readonly Bundle[][]) => boolean): Promise<void>
   /** After an accepted introduction-response to `request` (the offers' answered rounds, first-contact follow-ups, catch-up). */
   answered(overlay: OverlayWalk, from: Address, res: IntroductionResponse, request: OutstandingRequest): void
+  /**
+   * A validated peer introduced a walker to us (its puncture-request): a global time ahead of
+   * ours, or fresh bundles it names that we lack, are asked of it (DESIGN §13).
+   */
+  introducedBy(overlay: OverlayWalk, from: Address, req: PunctureRequest): void
+  /** Short ids of our freshest bundles, to name in an introduction-response or puncture-request (`recent_short`). */
+  recentIds(overlay: OverlayWalk): Uint8Array[]
   /** After a matched puncture from `from` (now an intro candidate). */
   punctured(overlay: OverlayWalk, from: Address): void
   /** After each walk step of the overlay (the ledger's expiry and pruning). */

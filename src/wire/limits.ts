@@ -53,6 +53,8 @@ export interface DecodeLimits {
   maxBundlesPerPush: number
   /** Largest hop count a push may carry (bounds how far one datagram can be relayed). Default 16. */
   maxPushHops: number
+  /** Most short ids of fresh bundles an introduction-response or puncture-request names (`recent_short`). Default 4. */
+  maxRecentIds: number
 }
 
 /** The defaults (frozen). Override with {@link decodeLimits}. */
@@ -76,7 +78,8 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxTokenBytes: MAX_TOKEN_BYTES,
   maxMvdsMessages: 64,
   maxBundlesPerPush: 4,
-  maxPushHops: 16
+  maxPushHops: 16,
+  maxRecentIds: 4
 })
 
 /**

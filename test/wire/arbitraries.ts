@@ -50,6 +50,8 @@ export const syncOffer: fc.Arbitrary<SyncOffer> = fc
   }))
 
 const token = fc.option(bytes(1, 32), { nil: undefined })
+/** 1..4 short ids of fresh bundles (`recent_short`), or none. */
+const recentShort = fc.option(fc.array(bytes(8, 8), { minLength: 1, maxLength: 4 }), { nil: undefined })
 
 export const introductionRequest = (family: 'v4' | 'v6' | 'any' = 'any'): fc.Arbitrary<IntroductionRequest> =>
   fc
@@ -78,12 +80,15 @@ export const introductionResponse = (family: 'v4' | 'v6' | 'any' = 'any'): fc.Ar
       globalTime,
       token,
       answerDeferred: fc.option(fc.constant(true), { nil: undefined }),
-      answerBundles: fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined })
+      answerBundles: fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined }),
+      recentShort
     })
     .map((r) => strip({ type: 'introduction-response' as const, ...r }))
 
 export const punctureRequest = (family: 'v4' | 'v6' | 'any' = 'any'): fc.Arbitrary<Packet> =>
-  fc.record({ type: fc.constant('puncture-request' as const), walkerLan: address(family), walkerWan: address(family), identifier: u32 })
+  fc
+    .record({ type: fc.constant('puncture-request' as const), walkerLan: address(family), walkerWan: address(family), identifier: u32, globalTime: fc.option(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), { nil: undefined }), recentShort })
+    .map((r) => strip(r))
 
 export const puncture = (family: 'v4' | 'v6' | 'any' = 'any'): fc.Arbitrary<Packet> =>
   fc

@@ -73,7 +73,8 @@ describe('decode limits', () => {
       maxTokenBytes: 32,
       maxMvdsMessages: 64,
       maxBundlesPerPush: 4,
-      maxPushHops: 16
+      maxPushHops: 16,
+      maxRecentIds: 4
     })
     for (const bad of [{ maxK: -1 }, { minK: 0 }, { minK: 5, maxK: 4 }, { maxDatagram: 10 }, { maxBody: 1.5 }]) {
       expect(() => decodeLimits(bad)).toThrow()
@@ -153,6 +154,20 @@ describe('decode limits', () => {
     expectOk(enc({ type: 'push', bundles: [b], hops: 16 }))
     expectDrop(enc({ type: 'push', bundles: [b], hops: 17 }), 'bad-hops')
     expectDrop(enc({ type: 'push', bundles: [b], hops: 3 }), 'bad-hops', decodeLimits({ maxPushHops: 2 }))
+  })
+
+  it('maxRecentIds (4): short ids of fresh bundles named by an introduction-response or a puncture-request', () => {
+    const short = (i: number) => new Uint8Array(8).fill(i)
+    const a = { host: '10.0.0.1', port: 1 }
+    const response = (n: number): Packet => ({ type: 'introduction-response', destination: a, sourceLan: a, sourceWan: a, connectionType: 'public', identifier: 1, globalTime: 3, recentShort: Array.from({ length: n }, (_, i) => short(i)) })
+    const request = (n: number): Packet => ({ type: 'puncture-request', walkerLan: a, walkerWan: a, identifier: 1, globalTime: 3, recentShort: Array.from({ length: n }, (_, i) => short(i)) })
+    expect(expectOk(enc(response(4)))).toMatchObject({ recentShort: Array.from({ length: 4 }, (_, i) => short(i)) })
+    expect(expectOk(enc(request(4)))).toMatchObject({ recentShort: Array.from({ length: 4 }, (_, i) => short(i)) })
+    expectDrop(enc(response(5)), 'too-many-ids')
+    expectDrop(enc(request(5)), 'too-many-ids')
+    expectDrop(enc(request(2)), 'too-many-ids', decodeLimits({ maxRecentIds: 1 }))
+    expectDrop(raw({ punctureRequest: { walkerLan: ip4, walkerWan: ip4, identifier: 1, recentShort: new Uint8Array(12) } }), 'bad-id')
+    expectDrop(rawResponse({ identifier: 1, recentShort: new Uint8Array(12) }), 'bad-id')
   })
 
   it('maxParents (16)', () => {

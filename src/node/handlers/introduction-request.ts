@@ -6,9 +6,11 @@
  * when the 3× bound would cut the answer to an unvalidated walker, that it is held back and
  * the walker's echo is answered instead.
  */
-import { addressKey, encodePacket, parseAddressKey, type Address, type IntroductionRequest, type IntroductionResponse } from '../../wire/index.js'
+import { addressKey, encodePacket, parseAddressKey, type Address, type IntroductionRequest, type IntroductionResponse, type PunctureRequest } from '../../wire/index.js'
 import type { Bundle } from '../../bundle/types.js'
 import { subnetKeys } from '../../nat/index.js'
+import { hex } from '../../bytes.js'
+import { shortIdOf } from '../../reconcile/index.js'
 import type { OverlayWalk } from '../overlay.js'
 import type { WalkerView } from '../walker-types.js'
 
@@ -48,6 +50,11 @@ export async function onIntroductionRequest(w: IntroductionRequestWalker, from: 
       globalTime: overlay.clock.time,
       token: guard.token(key)
     }
+    // Our freshest bundles by short id: a walker push missed asks for them at once (those the
+    // answer below carries are left out; the introduced peer gets them all).
+    const recent = w.peer?.recentIds(overlay) ?? []
+    const named = recent.length === 0 ? recent : notAnswered(recent, datagrams)
+    if (named.length > 0) response.recentShort = named
     // First contact (DESIGN §13): an answer the 3× bound would cut is not sent piecemeal. The
     // response says so; the walker echoes the token at once and its next request is answered whole.
     const deferred = datagrams.length > 0 && !guard.isValidated(key) && answerBytes(overlay, response, datagrams) > guard.remaining(key)
@@ -61,7 +68,11 @@ export async function onIntroductionRequest(w: IntroductionRequestWalker, from: 
     w.c.send(from, overlay.id, response, 'destination')
     if (introduced !== undefined && introducedWan !== undefined && w.init.punctureRequests) {
       // The walker's WAN address is where its request came from.
-      w.c.send(introducedWan, overlay.id, { type: 'puncture-request', walkerLan: req.sourceLan, walkerWan: from, identifier: req.identifier }, 'destination')
+      // Our global time tells the introduced peer whether it is behind us (a tracker's is 0: not told).
+      const punctureRequest: PunctureRequest = { type: 'puncture-request', walkerLan: req.sourceLan, walkerWan: from, identifier: req.identifier }
+      if (overlay.clock.time > 0) punctureRequest.globalTime = overlay.clock.time
+      if (recent.length > 0) punctureRequest.recentShort = recent
+      w.c.send(introducedWan, overlay.id, punctureRequest, 'destination')
     }
     if (deferred) counters.answersDeferred++
     return deferred
@@ -78,4 +89,12 @@ function answerBytes(overlay: OverlayWalk, response: IntroductionResponse, datag
   let bytes = encodePacket(overlay.id, { ...response, answerDeferred: true }).length
   for (const d of datagrams) bytes += encodePacket(overlay.id, { type: 'bundles', bundles: d }).length
   return bytes
+}
+
+/** The short ids of `recent` that none of the answer's bundles has. */
+function notAnswered(recent: readonly Uint8Array[], datagrams: readonly Bundle[][]): Uint8Array[] {
+  if (datagrams.length === 0) return [...recent]
+  const answered = new Set<string>()
+  for (const d of datagrams) for (const b of d) answered.add(hex(shortIdOf(b.id)))
+  return recent.filter((s) => !answered.has(hex(s)))
 }

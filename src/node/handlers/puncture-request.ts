@@ -4,7 +4,9 @@
  * it is the walker's first-contact probe (unless the walker's own request already gave it a
  * budget) and is charged to the requester's anti-amplification budget as well. It carries
  * the walker's address-validation token: the walk that follows echoes it and is answered in
- * full, however many punctures we sent that walker before (each is charged to its 3×).
+ * full, however many punctures we sent that walker before (each is charged to its 3×). The
+ * introducer's global time ahead of ours, or fresh bundles it names that we lack, say it holds
+ * what push did not bring us: we ask for it now.
  */
 import { chooseAddress } from '../../nat/index.js'
 import { addressKey, type Address, type PunctureRequest } from '../../wire/index.js'
@@ -12,7 +14,7 @@ import type { OverlayWalk } from '../overlay.js'
 import type { WalkerView } from '../walker-types.js'
 
 /** What this handler uses of the walker. */
-export type PunctureRequestWalker = Pick<WalkerView, 'c' | 'lan' | 'wan' | 'isSelf'>
+export type PunctureRequestWalker = Pick<WalkerView, 'c' | 'lan' | 'wan' | 'isSelf' | 'peer'>
 
 export function onPunctureRequest(w: PunctureRequestWalker, from: Address, overlay: OverlayWalk, req: PunctureRequest): void {
   const key = addressKey(from)
@@ -27,4 +29,7 @@ export function onPunctureRequest(w: PunctureRequestWalker, from: Address, overl
   }
   const token = w.c.guard.token(addressKey(target))
   w.c.send(target, overlay.id, { type: 'puncture', sourceLan: w.lan(), sourceWan: w.wan(), identifier: req.identifier, token }, { probe: true, also: key })
+  // The introducer's global time and freshest bundles: what it holds that we lack is asked of
+  // it now. Only a validated introducer: a spoofed puncture-request must not aim our requests.
+  if ((req.globalTime !== undefined || req.recentShort !== undefined) && w.c.guard.isValidated(key)) w.peer?.introducedBy(overlay, from, req)
 }

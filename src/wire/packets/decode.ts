@@ -10,7 +10,7 @@ import { mvdsPayloadFromRaw } from '../mvds.js'
 import type { BodyField, RawMessage } from '../schema.js'
 import { bytesOf, listOf, messageOf, safeInt64, safeUint64, uint32, uint64BigInt } from '../values.js'
 import { SHORT_PREFIX_BYTES, SHORT_SYMBOL_RECORD_BYTES, SYMBOL_RECORD_BYTES } from './encode.js'
-import type { CodedSymbol, ShortSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, Puncture, PushPacket, BundleRequest, SymbolsRequest, SymbolsResponse, SyncOffer } from './types.js'
+import type { CodedSymbol, ShortSymbol, ConnectionType, IntroducedPeer, IntroductionRequest, IntroductionResponse, Packet, Puncture, PunctureRequest, PushPacket, BundleRequest, SymbolsRequest, SymbolsResponse, SyncOffer } from './types.js'
 
 type Result<T> = T | DropReason
 
@@ -101,6 +101,11 @@ function packedIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8
 /** Packed 8-byte short ids (a bytes field): at most `maxIdsPerRequest`, a multiple of 8 bytes. Empty reads as []. */
 function packedShortIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array[]> {
   return packedFixed(value, SHORT_ID_BYTES, limits.maxIdsPerRequest)
+}
+
+/** Packed 8-byte short ids of fresh bundles (`recent_short`): at most `maxRecentIds`. Absent reads as []. */
+function recentShortIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array[]> {
+  return value === undefined ? [] : packedFixed(value, SHORT_ID_BYTES, limits.maxRecentIds)
 }
 
 /** Packed 4-byte short-id prefixes (a bytes field): at most `maxPrefixesPerRequest`, a multiple of 4 bytes. Empty reads as []. */
@@ -257,6 +262,9 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       const answered = raw['answerBundles'] === undefined ? 0 : uint32(raw['answerBundles'])
       if (answered === null) return 'malformed'
       if (answered > 0) packet.answerBundles = answered
+      const recent = recentShortIds(raw['recentShort'], limits)
+      if (isDrop(recent)) return recent
+      if (recent.length > 0) packet.recentShort = recent
       return packet
     }
     case 'punctureRequest': {
@@ -265,7 +273,15 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       const walkerWan = address(raw['walkerWan'])
       if (isDrop(walkerWan)) return walkerWan
       const id = identifier(raw['identifier'])
-      return isDrop(id) ? id : { type: 'puncture-request', walkerLan, walkerWan, identifier: id }
+      if (isDrop(id)) return id
+      const gt = raw['globalTime'] === undefined ? 0 : globalTime(raw['globalTime'])
+      if (isDrop(gt)) return gt
+      const packet: PunctureRequest = { type: 'puncture-request', walkerLan, walkerWan, identifier: id }
+      if (gt > 0) packet.globalTime = gt
+      const recent = recentShortIds(raw['recentShort'], limits)
+      if (isDrop(recent)) return recent
+      if (recent.length > 0) packet.recentShort = recent
+      return packet
     }
     case 'puncture': {
       const sourceLan = address(raw['sourceLan'])

@@ -107,6 +107,7 @@ function introductionResponseToRaw(p: IntroductionResponse): RawMessage {
   if (p.token !== undefined) put(raw, 'token', checkBytes('token', p.token))
   put(raw, 'answerDeferred', p.answerDeferred === true)
   if (p.answerBundles !== undefined && p.answerBundles > 0) put(raw, 'answerBundles', checkU32('answerBundles', p.answerBundles))
+  if (p.recentShort !== undefined && p.recentShort.length > 0) raw['recentShort'] = packIds('recentShort', p.recentShort, 8)
   return raw
 }
 
@@ -128,6 +129,8 @@ export function packetToRaw(packet: Packet): { field: BodyField; raw: RawMessage
       put(raw, 'walkerLan', addressToRaw('walkerLan', packet.walkerLan))
       put(raw, 'walkerWan', addressToRaw('walkerWan', packet.walkerWan))
       put(raw, 'identifier', checkU32('identifier', packet.identifier))
+      if (packet.globalTime !== undefined && packet.globalTime > 0) put(raw, 'globalTime', checkSafeUint('globalTime', packet.globalTime))
+      if (packet.recentShort !== undefined && packet.recentShort.length > 0) raw['recentShort'] = packIds('recentShort', packet.recentShort, 8)
       return { field: 'punctureRequest', raw }
     }
     case 'puncture': {

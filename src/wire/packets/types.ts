@@ -86,6 +86,12 @@ export interface IntroductionResponse {
    * when its next step claims an offer (../../sync/offer.ts).
    */
   answerBundles?: number | undefined
+  /**
+   * 8-byte short ids of the responder's freshest bundles (≤ `maxRecentIds`, absent when it
+   * has none lately): the walker asks for those it lacks, so a fresh bundle push missed
+   * arrives with the walk's answer (DESIGN §13).
+   */
+  recentShort?: readonly Uint8Array[] | undefined
 }
 
 /** B → C: "A is walking to you; punch a hole toward it". */
@@ -94,6 +100,14 @@ export interface PunctureRequest {
   walkerLan: Address
   walkerWan: Address
   identifier: number
+  /**
+   * The introducer's global time (absent or 0: not told). The introduced peer, when behind
+   * it, asks it for what is newer at once: a fresh bundle that push did not bring arrives
+   * without waiting for its own next walk to a peer that holds it.
+   */
+  globalTime?: number | undefined
+  /** 8-byte short ids of the introducer's freshest bundles (≤ `maxRecentIds`): the introduced peer asks for those it lacks. */
+  recentShort?: readonly Uint8Array[] | undefined
 }
 
 /** C → A: opens C's NAT toward A. */

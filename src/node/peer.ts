@@ -226,12 +226,15 @@ export class Peer implements WalkerPeer, Wiring {
   }
 
   introducedBy(overlay: OverlayWalk, from: Address, req: PunctureRequest): void {
-    if (req.recentShort !== undefined) this.#background(this.push.heardRecent(overlay, req.recentShort, from), 'asking for named fresh bundles')
-    if (this.#opts.catchUp && req.globalTime !== undefined) this.catchUp.peerAhead(overlay, from, req.globalTime)
+    // Behind the introducer: what is newer than our newest comes by `newer_than`, the named
+    // ones with it. Not behind: a named bundle we lack is one at a global time we already
+    // reached (published concurrently with one we hold), which only its name can tell us of.
+    if (this.#opts.catchUp && req.globalTime !== undefined && req.globalTime > overlay.clock.time) this.catchUp.peerAhead(overlay, from, req.globalTime)
+    else if (req.recentShort !== undefined) this.#background(this.push.heardRecent(overlay, req.recentShort, from), 'asking for named fresh bundles')
   }
 
-  recentIds(overlay: OverlayWalk): Uint8Array[] {
-    return this.push.recentIds(overlay)
+  recentIds(overlay: OverlayWalk, upTo?: number): Uint8Array[] {
+    return this.push.recentIds(overlay, upTo)
   }
 
   punctured(overlay: OverlayWalk, from: Address): void {

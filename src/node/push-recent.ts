@@ -18,6 +18,7 @@ export const RECENT_IDS = DEFAULT_DECODE_LIMITS.maxRecentIds
 
 interface Recent {
   short: Uint8Array
+  globalTime: number
   at: number
 }
 
@@ -38,15 +39,19 @@ export class RecentFresh {
       list = []
       this.#byOverlay.set(overlay, list)
     }
-    for (const b of bundles) list.push({ short: shortOf(b.id), at: now })
+    for (const b of bundles) list.push({ short: shortOf(b.id), globalTime: b.globalTime, at: now })
     if (list.length > RECENT_IDS) list.splice(0, list.length - RECENT_IDS)
   }
 
-  /** Short ids of the bundles taken in within `recentMs` of `now`, newest last. */
-  named(overlay: OverlayWalk, now: number): Uint8Array[] {
+  /**
+   * Short ids of the bundles taken in within `recentMs` of `now`, oldest first; with
+   * `upTo`, only those at a global time up to it (a peer at `upTo` asks for what is above
+   * by `newer_than`; the names are for bundles its global time cannot tell it lacks).
+   */
+  named(overlay: OverlayWalk, now: number, upTo = Infinity): Uint8Array[] {
     const list = this.#byOverlay.get(overlay)
     if (list === undefined) return []
-    return list.filter((r) => now - r.at <= this.#recentMs).map((r) => r.short)
+    return list.filter((r) => now - r.at <= this.#recentMs && r.globalTime <= upTo).map((r) => r.short)
   }
 
   /** Bundles remembered for `overlay` (for the bound's test). */

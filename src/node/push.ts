@@ -314,14 +314,14 @@ export class PushService {
   }
 
   /**
-   * Short ids of the freshest bundles we took in within `recentMs`, to name in an
-   * introduction-response or puncture-request (none while the room is busy: the walk
-   * carries it, many bundles a datagram).
+   * Short ids of the freshest bundles we took in within `recentMs` (with `upTo`: at a global
+   * time up to it), to name in an introduction-response or puncture-request (none while the
+   * room is busy: the walk carries it, many bundles a datagram).
    */
-  recentIds(overlay: OverlayWalk): Uint8Array[] {
+  recentIds(overlay: OverlayWalk, upTo?: number): Uint8Array[] {
     const now = this.#c.clock.now()
     if (this.options.fanout === 0 || this.#isBusy(now)) return []
-    return this.#recent.named(overlay, now)
+    return this.#recent.named(overlay, now, upTo)
   }
 
   /**

@@ -62,8 +62,8 @@ export interface WalkerPeer {
    * ours, or fresh bundles it names that we lack, are asked of it (DESIGN §13).
    */
   introducedBy(overlay: OverlayWalk, from: Address, req: PunctureRequest): void
-  /** Short ids of our freshest bundles, to name in an introduction-response or puncture-request (`recent_short`). */
-  recentIds(overlay: OverlayWalk): Uint8Array[]
+  /** Short ids of our freshest bundles (at a global time up to `upTo`, when given), to name in an introduction-response or puncture-request (`recent_short`). */
+  recentIds(overlay: OverlayWalk, upTo?: number): Uint8Array[]
   /** After a matched puncture from `from` (now an intro candidate). */
   punctured(overlay: OverlayWalk, from: Address): void
   /** After each walk step of the overlay (the ledger's expiry and pruning). */

@@ -31,6 +31,12 @@ describe('RecentFresh', () => {
     expect(off.named(overlay, 0)).toEqual([])
   })
 
+  it('with upTo names only the bundles at a global time up to it', () => {
+    const recent = new RecentFresh(5_000)
+    recent.took(overlay, [bundle(3), bundle(5), bundle(4)], 0)
+    expect(recent.named(overlay, 0, 4)).toEqual([3, 4].map((i) => shortIdOf(bundle(i).id)))
+  })
+
   it('clear forgets every overlay', () => {
     const recent = new RecentFresh(5_000)
     recent.took(overlay, [bundle(1)], 0)

@@ -80,12 +80,18 @@ describe('fresh bundles named by short id (recent_short)', () => {
     expect(stats.recentHeard).toBe(1)
   })
 
+  it('an introducer ahead of us is asked for what is newer, not for the bundles it names (they are newer)', async () => {
+    const { afterPuncture } = await introduced({ validate: true, request: { globalTime: 7, recentShort: [SHORT] } })
+    expect(afterPuncture.length).toBeGreaterThan(0)
+    expect(afterPuncture.every((a) => a.newerThan !== undefined && a.shortIds === undefined)).toBe(true)
+  })
+
   it('the peer we walked to naming a fresh bundle in its introduction-response is asked for it', async () => {
     const { afterWalk } = await introduced({ validate: true, recent: [SHORT] })
     expect(afterWalk.map((a) => a.shortIds)).toEqual([[SHORT]])
   })
 
-  it('a responder names what it published within recentMs in its introduction-response, and nothing after', async () => {
+  it('a responder names what it published within recentMs to a walker at its global time, not to one behind it (which fetches newer_than), and nothing after', async () => {
     const t = await testnet({ peers: 0, seed: 43 })
     const node = await t.addPeer({ stepIntervalMs: 600_000, trusted: [] })
     const bundle = await node.publish(t.overlay, new TextEncoder().encode('fresh'))
@@ -95,16 +101,21 @@ describe('fresh bundles named by short id (recent_short)', () => {
       const d = decodePacket(bytes)
       if (d?.packet.type === 'introduction-response') responses.push(d.packet)
     }
-    const walk = (to: Address, identifier: number) =>
-      walker.send(to, encodePacket(t.overlay, { type: 'introduction-request', destination: to, sourceLan: walker.address(), sourceWan: walker.address(), advice: false, connectionType: 'public', identifier, globalTime: 0 }))
-    walk(node.address(), 1)
+    const walk = (to: Address, identifier: number, globalTime: number) =>
+      walker.send(to, encodePacket(t.overlay, { type: 'introduction-request', destination: to, sourceLan: walker.address(), sourceWan: walker.address(), advice: false, connectionType: 'public', identifier, globalTime }))
+    // A walker at the bundle's global time cannot tell it lacks it: it is named.
+    walk(node.address(), 1, bundle.globalTime)
+    await t.run(100)
+    // A walker below it sees our global time and fetches what is newer: nothing is named.
+    walk(node.address(), 2, bundle.globalTime - 1)
     await t.run(100)
     await t.run(5_000)
-    walk(node.address(), 2)
+    walk(node.address(), 3, bundle.globalTime)
     await t.run(100)
     await t.stop()
-    expect(responses.map((r) => r.identifier)).toEqual([1, 2])
+    expect(responses.map((r) => r.identifier)).toEqual([1, 2, 3])
     expect(responses[0]!.recentShort).toEqual([shortIdOf(bundle.id)])
     expect(responses[1]!.recentShort).toBeUndefined()
+    expect(responses[2]!.recentShort).toBeUndefined()
   })
 })

@@ -50,10 +50,11 @@ export async function onIntroductionRequest(w: IntroductionRequestWalker, from: 
       globalTime: overlay.clock.time,
       token: guard.token(key)
     }
-    // Our freshest bundles by short id: a walker push missed asks for them at once (those the
-    // answer below carries are left out; the introduced peer gets them all).
-    const recent = w.peer?.recentIds(overlay) ?? []
-    const named = recent.length === 0 ? recent : notAnswered(recent, datagrams)
+    // Our freshest bundles by short id, so a walker push missed asks for them at once: those
+    // at a global time up to the walker's (what is above, it fetches by `newer_than` when it
+    // sees our global time), less those the answer below carries. The introduced peer gets
+    // them all: we do not know its global time.
+    const named = notAnswered(w.peer?.recentIds(overlay, req.globalTime) ?? [], datagrams)
     if (named.length > 0) response.recentShort = named
     // First contact (DESIGN §13): an answer the 3× bound would cut is not sent piecemeal. The
     // response says so; the walker echoes the token at once and its next request is answered whole.
@@ -71,6 +72,7 @@ export async function onIntroductionRequest(w: IntroductionRequestWalker, from: 
       // Our global time tells the introduced peer whether it is behind us (a tracker's is 0: not told).
       const punctureRequest: PunctureRequest = { type: 'puncture-request', walkerLan: req.sourceLan, walkerWan: from, identifier: req.identifier }
       if (overlay.clock.time > 0) punctureRequest.globalTime = overlay.clock.time
+      const recent = w.peer?.recentIds(overlay) ?? []
       if (recent.length > 0) punctureRequest.recentShort = recent
       w.c.send(introducedWan, overlay.id, punctureRequest, 'destination')
     }
@@ -93,7 +95,7 @@ function answerBytes(overlay: OverlayWalk, response: IntroductionResponse, datag
 
 /** The short ids of `recent` that none of the answer's bundles has. */
 function notAnswered(recent: readonly Uint8Array[], datagrams: readonly Bundle[][]): Uint8Array[] {
-  if (datagrams.length === 0) return [...recent]
+  if (recent.length === 0 || datagrams.length === 0) return [...recent]
   const answered = new Set<string>()
   for (const d of datagrams) for (const b of d) answered.add(hex(shortIdOf(b.id)))
   return recent.filter((s) => !answered.has(hex(s)))

@@ -60,3 +60,43 @@ export class BusyRoomSpread {
     this.#spent = 0
   }
 }
+
+/**
+ * New bundles counted by the second over the last `windowSeconds` seconds (a ring of one
+ * slot a second): whether the room is busy is their total against a rate (./push.ts).
+ */
+export class ArrivalRate {
+  readonly #windowSeconds: number
+  readonly #counts: number[]
+  readonly #seconds: number[]
+
+  constructor(windowSeconds: number) {
+    this.#windowSeconds = windowSeconds
+    this.#counts = new Array<number>(windowSeconds).fill(0)
+    this.#seconds = new Array<number>(windowSeconds).fill(-1)
+  }
+
+  /** Counts `n` new bundles at `now` (ms) in its second's slot. */
+  count(n: number, now: number): void {
+    const second = Math.floor(now / 1000)
+    const i = second % this.#windowSeconds
+    if (this.#seconds[i] !== second) {
+      this.#seconds[i] = second
+      this.#counts[i] = 0
+    }
+    this.#counts[i]! += n
+  }
+
+  /** New bundles counted within the last `windowSeconds` seconds of `now` (ms). */
+  total(now: number): number {
+    const second = Math.floor(now / 1000)
+    let sum = 0
+    for (let i = 0; i < this.#windowSeconds; i++) if (second - this.#seconds[i]! < this.#windowSeconds) sum += this.#counts[i]!
+    return sum
+  }
+
+  clear(): void {
+    this.#counts.fill(0)
+    this.#seconds.fill(-1)
+  }
+}

@@ -24,8 +24,8 @@ import type { AmplificationGuard } from './amplification.js'
 import type { Charge } from './charge.js'
 import type { OverlayWalk } from './overlay.js'
 import { GapFetch } from './gap-fetch.js'
-import { BusyRoomSpread } from './push-busy.js'
 import { AnnouncementOutbox } from './push-outbox.js'
+import { ArrivalRate, BusyRoomSpread } from './push-busy.js'
 import { RecentFresh } from './push-recent.js'
 import { MAX_IDS_PER_ANNOUNCEMENT, pushOptions, type PushOptions } from './push-options.js'
 import { PushWants, shortOf, type Want } from './push-wants.js'
@@ -129,9 +129,8 @@ export class PushService {
   readonly #c: PushComponents
   readonly #stats: PushStats = emptyPushStats()
   #all: Window = { second: -1, count: 0 }
-  /** New bundles per second over the last {@link BUSY_WINDOW_SECONDS} seconds (ring by second). */
-  readonly #arrivals = new Array<number>(BUSY_WINDOW_SECONDS).fill(0)
-  readonly #arrivalSeconds = new Array<number>(BUSY_WINDOW_SECONDS).fill(-1)
+  /** New bundles a second over the last {@link BUSY_WINDOW_SECONDS} seconds (./push-busy.ts). */
+  readonly #arrivals = new ArrivalRate(BUSY_WINDOW_SECONDS)
   readonly #bySource = new Map<string, Window>()
   /** Announced ids we asked for, and their re-asks. */
   readonly #wants: PushWants
@@ -180,8 +179,7 @@ export class PushService {
   /** Forgets the per-second budgets, the ids asked for and the announcements not sent yet, and cancels their timer. */
   stop(): void {
     this.#all = { second: -1, count: 0 }
-    this.#arrivals.fill(0)
-    this.#arrivalSeconds.fill(-1)
+    this.#arrivals.clear()
     this.#bySource.clear()
     this.#busySpread.clear()
     this.#wants.stop()
@@ -224,7 +222,7 @@ export class PushService {
     this.#stats.fresh += fresh.length
     if (fresh.length === 0) return
     if (!ephemeral) {
-      this.#arrived(fresh.length, this.#c.clock.now())
+      this.#arrivals.count(fresh.length, this.#c.clock.now())
       this.#tookFresh(overlay, fresh)
     }
     let holders = NO_HOLDERS
@@ -242,7 +240,7 @@ export class PushService {
    * pushed, with the announcement's hops.
    */
   fetched(overlay: OverlayWalk, fresh: readonly Bundle[], from: Address): void {
-    this.#arrived(fresh.length, this.#c.clock.now())
+    this.#arrivals.count(fresh.length, this.#c.clock.now())
     this.#tookFresh(overlay, fresh)
     if (this.#wants.size === 0) return
     for (const b of fresh) {
@@ -388,17 +386,6 @@ export class PushService {
     return out
   }
 
-  /** Counts `n` new bundles (pushed, asked for or the walk's) in the current second's slot. */
-  #arrived(n: number, now: number): void {
-    const second = Math.floor(now / 1000)
-    const i = second % BUSY_WINDOW_SECONDS
-    if (this.#arrivalSeconds[i] !== second) {
-      this.#arrivalSeconds[i] = second
-      this.#arrivals[i] = 0
-    }
-    this.#arrivals[i]! += n
-  }
-
   /**
    * True while the room is busy: more than `busyFreshPerSecond` new bundles a second on
    * average over the last {@link BUSY_WINDOW_SECONDS} seconds: a sustained load, not a burst.
@@ -407,11 +394,9 @@ export class PushService {
    * our own still go out on publish.
    */
   #isBusy(now: number): boolean {
-    const second = Math.floor(now / 1000)
-    let sum = 0
-    for (let j = 0; j < BUSY_WINDOW_SECONDS; j++) if (second - this.#arrivalSeconds[j]! < BUSY_WINDOW_SECONDS) sum += this.#arrivals[j]!
-    return sum > this.options.busyFreshPerSecond * BUSY_WINDOW_SECONDS
+    return this.#arrivals.total(now) > this.options.busyFreshPerSecond * BUSY_WINDOW_SECONDS
   }
+
 
 
   /** Counts one forwarded bundle against the global and the source's budget; false when either is spent. */

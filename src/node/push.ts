@@ -26,6 +26,7 @@ import type { OverlayWalk } from './overlay.js'
 import { GapFetch } from './gap-fetch.js'
 import { AnnouncementOutbox } from './push-outbox.js'
 import { ArrivalRate, BusyRoomSpread } from './push-busy.js'
+import { ForwardBudget } from './push-budget.js'
 import { RecentFresh } from './push-recent.js'
 import { MAX_IDS_PER_ANNOUNCEMENT, pushOptions, type PushOptions } from './push-options.js'
 import { PushWants, shortOf, type Want } from './push-wants.js'
@@ -118,20 +119,14 @@ function holdersOf(wants: readonly (Want | undefined)[]): Holders {
  */
 export const BUSY_WINDOW_SECONDS = 30
 
-/** A one-second window's count. */
-interface Window {
-  second: number
-  count: number
-}
-
 export class PushService {
   readonly options: Readonly<PushOptions>
   readonly #c: PushComponents
   readonly #stats: PushStats = emptyPushStats()
-  #all: Window = { second: -1, count: 0 }
   /** New bundles a second over the last {@link BUSY_WINDOW_SECONDS} seconds (./push-busy.ts). */
   readonly #arrivals = new ArrivalRate(BUSY_WINDOW_SECONDS)
-  readonly #bySource = new Map<string, Window>()
+  /** What we forward a second, in all and per source (./push-budget.ts). */
+  readonly #budget: ForwardBudget
   /** Announced ids we asked for, and their re-asks. */
   readonly #wants: PushWants
   /** Announcements waiting for {@link PushOptions.announceDelayMs} (./push-outbox.ts). */
@@ -148,6 +143,7 @@ export class PushService {
     this.#c = components
     this.#busySpread = new BusyRoomSpread(BUSY_WINDOW_SECONDS, this.options.busyAuthorsPerSecond)
     this.#recent = new RecentFresh(this.options.recentMs)
+    this.#budget = new ForwardBudget(this.options)
     this.#outbox = new AnnouncementOutbox({ delayMs: this.options.announceDelayMs, maxIds: MAX_IDS_PER_ANNOUNCEMENT }, {
       clock: components.clock,
       send: (a) => {
@@ -178,9 +174,8 @@ export class PushService {
 
   /** Forgets the per-second budgets, the ids asked for and the announcements not sent yet, and cancels their timer. */
   stop(): void {
-    this.#all = { second: -1, count: 0 }
     this.#arrivals.clear()
-    this.#bySource.clear()
+    this.#budget.clear()
     this.#busySpread.clear()
     this.#wants.stop()
     this.#outbox.stop()
@@ -282,7 +277,7 @@ export class PushService {
     for (const b of fresh) {
       if (hopsIn === 0 || b.globalTime + this.options.freshWindow <= overlay.clock.time) this.#stats.notForwarded++
       else if (busy && !this.#busySpread.admit(b.author, now)) this.#stats.busy++
-      else if (!this.#spend(source, now)) this.#stats.overBudget++
+      else if (!this.#budget.spend(source, now)) this.#stats.overBudget++
       else forward.push(b)
     }
     if (forward.length === 0) return
@@ -397,28 +392,9 @@ export class PushService {
     return this.#arrivals.total(now) > this.options.busyFreshPerSecond * BUSY_WINDOW_SECONDS
   }
 
-
-
-  /** Counts one forwarded bundle against the global and the source's budget; false when either is spent. */
-  #spend(source: string, now: number): boolean {
-    const second = Math.floor(now / 1000)
-    if (this.#all.second !== second) this.#all = { second, count: 0 }
-    let w = this.#bySource.get(source)
-    if (w === undefined || w.second !== second) {
-      this.#bySource.delete(source)
-      w = { second, count: 0 }
-      this.#bySource.set(source, w)
-      if (this.#bySource.size > this.options.maxSources) this.#bySource.delete(this.#bySource.keys().next().value as string)
-    }
-    if (this.#all.count >= this.options.maxForwardsPerSecond || w.count >= this.options.maxForwardsPerSourcePerSecond) return false
-    this.#all.count++
-    w.count++
-    return true
-  }
-
   /** Sources whose budget is remembered (for the bound's test). */
   get trackedSources(): number {
-    return this.#bySource.size
+    return this.#budget.sources
   }
 }
 

@@ -102,6 +102,32 @@ describe('LevelStore specifics', () => {
     await store.close()
   })
 
+  it('finds a row damaged after it was read and cached: one flipped byte, same length', async () => {
+    const path = freshPath()
+    const store = new LevelStore(path)
+    await store.open()
+    const some = all().slice(0, 20)
+    await store.putMany(some)
+    // Read twice: the second scan is served from the decoded rows.
+    expect((await collect(store.range({ overlay, from: 0, to: MAX }))).length).toBe(20)
+    expect((await collect(store.range({ overlay, from: 0, to: MAX }))).length).toBe(20)
+    await store.close()
+
+    const raw = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    await raw.open()
+    const a = some[7]!
+    const flipped = Uint8Array.from(a.bytes)
+    flipped[50]! ^= 1 // inside the author: the id no longer matches
+    await raw.put(rowKey(overlay, a.globalTime, a.id), flipped)
+    await raw.close()
+
+    await store.open()
+    const got = await collect(store.range({ overlay, from: 0, to: MAX }))
+    expect(got.map((b) => hex(b.id)).sort()).toEqual(some.filter((b) => b !== a).map((b) => hex(b.id)).sort())
+    expect(store.corruptRows).toBe(1)
+    await store.close()
+  })
+
   it('refuses a database of an unknown format with STORE_CORRUPT', async () => {
     const path = freshPath()
     const raw = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })

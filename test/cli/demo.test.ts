@@ -1,7 +1,8 @@
 /** `bloomwalk demo` through its command function: a small run converges over real UDP and reports every figure. */
 import { access } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { summary, type DemoResult } from '../../src/cli/demo.js'
+import { DEMO_STEP_MS, defaultStep, summary, type DemoResult } from '../../src/cli/demo.js'
+import { DESIGN_STEP_MS } from '../../src/cli/pace.js'
 import type { LocalGroup } from '../../src/cli/peer-group.js'
 import { startSwarm } from '../../src/cli/swarm.js'
 import { createLogger } from '../../src/env/logger.js'
@@ -9,6 +10,21 @@ import { SeededRng } from '../../src/env/rng.js'
 import { run } from './helpers.js'
 
 const JSON_KEYS = ['nodes', 'messages', 'converged', 'seconds', 'datagrams', 'bytes', 'maxDatagramBytes', 'drops', 'bytesPerDelivery']
+
+describe('the demo\'s default step', () => {
+  it('is 250 ms for small rooms, slower with more peers per thread or more deliveries owed, never slower than the design\'s pace', () => {
+    expect(defaultStep(20, 2, 200)).toBe(DEMO_STEP_MS)
+    expect(defaultStep(5, 1, 20)).toBe(DEMO_STEP_MS)
+    // 25 peers a thread: 20 ms each.
+    expect(defaultStep(50, 2, 1)).toBe(500)
+    // 50 000 deliveries at ~1 ms each over 2 threads, in 10 steps.
+    expect(defaultStep(50, 2, 1000)).toBe(2500)
+    expect(defaultStep(50, 1, 1000)).toBe(DESIGN_STEP_MS)
+    expect(defaultStep(1000, 2, 1_000_000)).toBe(DESIGN_STEP_MS)
+    // More threads share the work.
+    expect(defaultStep(50, 4, 1000)).toBeLessThan(defaultStep(50, 2, 1000))
+  })
+})
 
 describe('bloomwalk demo', { timeout: 90_000 }, () => {
   it('5 peers converge on 20 messages; --json prints one object with every key; exit 0', async () => {

@@ -6,7 +6,7 @@
  * to it, then runs LevelDB's own repair (RepairDB: rebuilds the manifest and CURRENT from the
  * tables and logs it finds), then rebuilds the store's index and meta rows from the rows that
  * decode. It never deletes a row; it deletes only id-index entries whose row is gone, and the
- * persisted sketches (the next join rebuilds them).
+ * persisted sketches and by-author indexes (the next join rebuilds them).
  */
 import { cp } from 'node:fs/promises'
 import { Level } from 'level'
@@ -17,6 +17,7 @@ import { inspectFolder, recoveryDrops, truncatedLogs, type TruncatedLog } from '
 import { byIdKey, decodeGt, decodeMeta, encodeMeta, FORMAT_KEY, metaKey, rowKey, rowKeyGlobalTime, rowKeyId, ROW_KEY_BYTES, SHORT_INDEXED_KEY, STORE_FORMAT_VERSION, TAG_BY_ID, TAG_META, TAG_ROW } from './level-keys.js'
 import { nativeBundleId } from './level.js'
 import { SKETCH_KEY_RANGE } from './level-sketch.js'
+import { AUTHOR_KEY_RANGE } from './level-authors.js'
 import { compareBytes, hexKey } from './range.js'
 
 /** What one overlay of a store holds. */
@@ -111,6 +112,8 @@ export async function repairLevelStore(location: string, backup: string): Promis
     await reindex(db)
     // The persisted sketches described the rows before the repair: the next join rebuilds them.
     await db.clear(SKETCH_KEY_RANGE)
+    // So did the by-author indexes: the next join under a quota or a history scans and saves them again.
+    await db.clear(AUTHOR_KEY_RANGE)
   } finally {
     await db.close()
   }

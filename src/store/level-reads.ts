@@ -8,10 +8,11 @@
  */
 import type { Bundle } from '../bundle/types.js'
 import { throwIfAborted, type NormalizedRange } from './abstract.js'
-import { type Db, mapError, openIterator } from './level-db.js'
-import { byIdKey, decodeGt, rowBound, rowKey, rowKeyGlobalTime, rowKeyId, shortBound, shortKeyId, stateKey, TAG_STATE, undeliveredBound } from './level-keys.js'
+import { type BatchOp, type Db, mapError, openIterator } from './level-db.js'
+import { byIdKey, decodeGt, rowBound, rowKey, rowKeyGlobalTime, rowKeyId, shortBound, shortKeyId, stateKey, TAG_STATE, undeliveredBound, undeliveredKey } from './level-keys.js'
 import { plainView, type RowCodec } from './level-rows.js'
 import { compareBytes, nextPassing, passesModulo, prevPassing } from './range.js'
+import type { RecentIds } from './recent-ids.js'
 import { MAX_SHORT_ID_MATCHES } from './types.js'
 
 /** From this modulo on, a scan seeks over failing global times instead of reading them. */
@@ -160,4 +161,30 @@ export async function* scanRange(db: Db, q: NormalizedRange, codec: RowCodec, co
   } finally {
     await it.close().catch(() => undefined)
   }
+}
+
+/** Whether a stored bundle is marked undelivered (its global time from the ids committed lately, else the id index). */
+export function readUndelivered(db: Db, overlay: Uint8Array, id: Uint8Array, recent: RecentIds): boolean {
+  const idKey = byIdKey(overlay, id)
+  const known = recent.globalTime(idKey)
+  const gtValue = known === undefined ? db.getSync(idKey) : undefined
+  const gt = known ?? (gtValue === undefined ? null : decodeGt(gtValue))
+  return gt !== null && db.getSync(undeliveredKey(overlay, gt, id)) !== undefined
+}
+
+/** Clears the undelivered marks of stored bundles in one batch (ids not stored are skipped); run in the write queue. */
+export async function clearUndelivered(db: Db, overlay: Uint8Array, ids: readonly Uint8Array[], recent: RecentIds, sync: boolean): Promise<void> {
+  const idKeys = ids.map((id) => byIdKey(overlay, id))
+  const gts: (number | null)[] = idKeys.map((k) => recent.globalTime(k) ?? null)
+  const unknown = idKeys.flatMap((k, i) => (gts[i] === null ? [i] : []))
+  if (unknown.length > 0) {
+    const values = await db.getMany(unknown.map((i) => idKeys[i]!))
+    unknown.forEach((i, j) => (gts[i] = values[j] === undefined ? null : decodeGt(values[j]!)))
+  }
+  const ops: BatchOp[] = []
+  for (let i = 0; i < ids.length; i++) {
+    const gt = gts[i]
+    if (gt !== null && gt !== undefined) ops.push({ type: 'del', key: undeliveredKey(overlay, gt, ids[i]!) })
+  }
+  if (ops.length > 0) await db.batch(ops, { sync })
 }

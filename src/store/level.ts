@@ -31,7 +31,8 @@
  *
  * Its parts: the handle, its write queue and failure state (./level-handle.ts), the row codec
  * (./level-rows.ts), group commit (./level-put.ts), the reads and scans (./level-reads.ts), the
- * persisted sketches (./level-sketch.ts), the key layout (./level-keys.ts).
+ * persisted sketches (./level-sketch.ts), the by-author index (./level-authors.ts), the key
+ * layout (./level-keys.ts).
  */
 import type { Bundle } from '../bundle/types.js'
 import type { Logger } from '../env/logger.js'
@@ -40,12 +41,13 @@ import { LevelHandle, type OpenReport } from './level-handle.js'
 import { GroupCommit, MAX_PUT_GROUP } from './level-put.js'
 import { nativeBundleId, plainView, RowCodec } from './level-rows.js'
 import { RecentIds } from './recent-ids.js'
-import { JUMP_MIN_MODULO, readByShortId, readRow, readStateEntries, scanRange, scanUndelivered } from './level-reads.js'
+import { clearUndelivered, JUMP_MIN_MODULO, readByShortId, readRow, readStateEntries, readUndelivered, scanRange, scanUndelivered } from './level-reads.js'
 import { AbstractBundleStore, invalid, type NormalizedRange } from './abstract.js'
 import { type BatchOp, type Db, readMeta, rowOps } from './level-db.js'
 import { byIdKey, decodeGt, encodeMeta, metaKey, type OverlayMeta, rowKey, shortKey, undeliveredKey, stateKey } from './level-keys.js'
-import type { SketchStore, SketchSummary, StateStore } from './types.js'
+import type { AuthoredRow, AuthorIndexStore, SketchStore, SketchSummary, StateStore } from './types.js'
 import { SketchLog } from './level-sketch.js'
+import { AuthorIndex } from './level-authors.js'
 import type { Sketch } from '../reconcile/sketch.js'
 import { hexKey } from './range.js'
 
@@ -79,7 +81,7 @@ export const DEFAULT_WRITE_BUFFER_SIZE = 32 * 1024 * 1024
 /** Most keys a put checks for presence with synchronous reads; more go in one asynchronous getMany. */
 const MAX_SYNC_LOOKUPS = 64
 /** The LevelDB backend. `new LevelStore(path)`, then `open()` (creates the directory). */
-export class LevelStore extends AbstractBundleStore implements StateStore, SketchStore {
+export class LevelStore extends AbstractBundleStore implements StateStore, SketchStore, AuthorIndexStore {
   /** The database directory. */
   readonly location: string
   readonly #sync: boolean
@@ -94,6 +96,8 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
   readonly #recent = new RecentIds()
   /** The persisted sketches: their log entries join the row batches (level-sketch.ts). */
   readonly #sketches = new SketchLog()
+  /** The by-author indexes: their keys join the row batches (level-authors.ts). */
+  readonly #authors = new AuthorIndex()
 
   /** @throws {BloomwalkError} INVALID_ARGUMENT for an empty location or a bad writeBufferSize */
   constructor(location: string, options: LevelStoreOptions = {}) {
@@ -118,6 +122,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
         this.#meta.clear()
         this.#recent.clear()
         this.#sketches.forget()
+        this.#authors.forget()
       }
     })
     this.#rows = new RowCodec(this.counters, options.logger, location)
@@ -143,6 +148,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
       this.#meta.clear()
       this.#recent.clear()
       this.#sketches.reset()
+      this.#authors.forget()
     })
   }
 
@@ -186,6 +192,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
         entry = { overlay: b.overlay, meta: { ...(await this.#loadMeta(db, b.overlay)) } }
         metas.set(overlayKey, entry)
         await this.#sketches.prepare(db, b.overlay)
+        await this.#authors.prepare(db, b.overlay)
       }
       entry.meta.count++
       if (b.globalTime > entry.meta.maxGt) entry.meta.maxGt = b.globalTime
@@ -197,8 +204,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     for (const j of fresh) {
       const b = bundles[candidates[j]!]!
       for (const op of rowOps(b)) batch.put(op.key, op.value)
-      const logged = this.#sketches.entry(1, b)
-      if (logged?.type === 'put') batch.put(logged.key, logged.value)
+      for (const op of [this.#sketches.entry(1, b), this.#authors.put(b)]) if (op?.type === 'put') batch.put(op.key, op.value)
     }
     for (const { overlay, meta } of metas.values()) batch.put(metaKey(overlay), encodeMeta(meta))
     await batch.write({ sync: this.#sync })
@@ -251,8 +257,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
         { type: 'del', key: undeliveredKey(overlay, gt, id) },
         { type: 'put', key: metaKey(overlay), value: encodeMeta(next) }
       ]
-      const logged = await this.#sketchEntryOfDelete(db, overlay, gt, id)
-      if (logged !== undefined) ops.push(logged)
+      ops.push(...(await this.#indexOpsOfDelete(db, overlay, gt, id)))
       await db.batch(ops, { sync: this.#sync })
       if (this.#sketches.due(overlay)) this.#foldSketchLog(overlay)
       this.#meta.set(hexKey(overlay), next)
@@ -261,15 +266,17 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     })
   }
 
-  /** The sketch log entry of a delete (read from its row), when the overlay's changes are logged. */
-  async #sketchEntryOfDelete(db: Db, overlay: Uint8Array, gt: number, id: Uint8Array): Promise<BatchOp | undefined> {
+  /** The sketch log entry and by-author key ops of a delete (read from its row), when the overlay keeps them. */
+  async #indexOpsOfDelete(db: Db, overlay: Uint8Array, gt: number, id: Uint8Array): Promise<BatchOp[]> {
     await this.#sketches.prepare(db, overlay)
+    await this.#authors.prepare(db, overlay)
     const key = rowKey(overlay, gt, id)
-    const value = this.#sketches.logs(overlay) ? await db.get(key) : undefined
+    const value = this.#sketches.logs(overlay) || this.#authors.indexes(overlay) ? await db.get(key) : undefined
     const bundle = value === undefined ? undefined : this.#rows.decode(overlay, key, value)
-    if (bundle !== undefined) return this.#sketches.entry(-1, bundle)
-    this.#sketches.unlogged(overlay)
-    return undefined
+    const logged = bundle === undefined ? undefined : this.#sketches.entry(-1, bundle)
+    if (bundle === undefined) this.#sketches.unlogged(overlay)
+    if (bundle === undefined && this.#authors.indexes(overlay)) this.#log?.warn('a deleted row does not decode: its author is unknown, so the by-author index is dropped; the next join scans', { location: this.location, overlay: hexKey(overlay) })
+    return [...(logged === undefined ? [] : [logged]), ...this.#authors.delete(overlay, bundle)]
   }
 
   /** Queues folding an overlay's sketch log into a new checkpoint, as a write of its own (after the one running). */
@@ -298,33 +305,34 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     return this.#write(async (db) => this.#sketches.save(db, overlay, kinds, sketch, { ...summary, total: (await this.#loadMeta(db, overlay)).count }, mark, this.#sync))
   }
 
-  protected _markDelivered(overlay: Uint8Array, ids: readonly Uint8Array[]): Promise<void> {
-    // Through the write queue: a mark is never cleared before the put that set it commits.
+  authorIndexNote(overlay: Uint8Array): Promise<Uint8Array | undefined> {
+    this.assertOpen()
     return this.#write(async (db) => {
-      const idKeys = ids.map((id) => byIdKey(overlay, id))
-      const gts: (number | null)[] = idKeys.map((k) => this.#recent.globalTime(k) ?? null)
-      const unknown = idKeys.flatMap((k, i) => (gts[i] === null ? [i] : []))
-      if (unknown.length > 0) {
-        const values = await db.getMany(unknown.map((i) => idKeys[i]!))
-        unknown.forEach((i, j) => (gts[i] = values[j] === undefined ? null : decodeGt(values[j]!)))
-      }
-      const ops: BatchOp[] = []
-      for (let i = 0; i < ids.length; i++) {
-        const gt = gts[i]
-        if (gt !== null && gt !== undefined) ops.push({ type: 'del', key: undeliveredKey(overlay, gt, ids[i]!) })
-      }
-      if (ops.length > 0) await db.batch(ops, { sync: this.#sync })
+      const note = await this.#authors.note(db, overlay)
+      return note === undefined ? undefined : plainView(note)
     })
   }
 
+  async authorRows(overlay: Uint8Array, author: Uint8Array): Promise<Array<{ globalTime: number; id: Uint8Array }>> {
+    const read = await this.#read((db) => this.#authors.rows(db, overlay, author))
+    if ('rows' in read) return read.rows
+    this.#log?.warn('by-author index damaged: dropped; the next join scans the rows', { location: this.location, overlay: hexKey(overlay), reason: read.rejected })
+    await this.#write((db) => this.#authors.drop(db, overlay, this.#sync))
+    throw new BloomwalkError('STORE_CORRUPT', `by-author index of overlay ${hexKey(overlay)} in the store at ${this.location}: ${read.rejected}`)
+  }
+
+  saveAuthorIndex(overlay: Uint8Array, rows: Iterable<AuthoredRow> | undefined, note: Uint8Array, mark: number): Promise<boolean> {
+    this.assertOpen()
+    return this.#write(async (db) => this.#sketches.mark(overlay) === mark && (await this.#authors.save(db, overlay, rows, note, this.#sync)))
+  }
+
+  protected _markDelivered(overlay: Uint8Array, ids: readonly Uint8Array[]): Promise<void> {
+    // Through the write queue: a mark is never cleared before the put that set it commits.
+    return this.#write((db) => clearUndelivered(db, overlay, ids, this.#recent, this.#sync))
+  }
+
   protected _isUndelivered(overlay: Uint8Array, id: Uint8Array): Promise<boolean> {
-    return this.#read(async (db) => {
-      const idKey = byIdKey(overlay, id)
-      const known = this.#recent.globalTime(idKey)
-      const gtValue = known === undefined ? db.getSync(idKey) : undefined
-      const gt = known ?? (gtValue === undefined ? null : decodeGt(gtValue))
-      return gt !== null && db.getSync(undeliveredKey(overlay, gt, id)) !== undefined
-    })
+    return this.#read(async (db) => readUndelivered(db, overlay, id, this.#recent))
   }
 
   protected async *_undelivered(overlay: Uint8Array): AsyncGenerator<Bundle> {

@@ -142,3 +142,39 @@ export function isSketchStore(store: unknown): store is SketchStore {
   const s = store as Partial<SketchStore> | null
   return typeof s === 'object' && s !== null && typeof s.loadSketch === 'function' && typeof s.saveSketch === 'function' && typeof s.sketchMark === 'function'
 }
+
+/**
+ * A store that keeps, per overlay, an index of its rows by author, written in the same atomic
+ * batch as each row (the LevelDB backend; docs/store.md, "The persisted retention index"): a
+ * room policy with a quota or a history reads an author's rows from it when it first needs
+ * them, instead of scanning every row at the join, even after a crash.
+ */
+export interface AuthorIndexStore {
+  /** The note saved with the overlay's by-author index; undefined when the overlay keeps none (scan, then {@link saveAuthorIndex}). */
+  authorIndexNote(overlay: Uint8Array): Promise<Uint8Array | undefined>
+  /**
+   * The stored bundles of `author` in the overlay, (global time, id) in that order. Rejects
+   * with STORE_CORRUPT when its keys are damaged (the store then keeps no index for the
+   * overlay: the next join scans).
+   */
+  authorRows(overlay: Uint8Array, author: Uint8Array): Promise<Array<{ globalTime: number; id: Uint8Array }>>
+  /**
+   * Saves the overlay's by-author index: the key of every row in `rows` (a scan's, as of
+   * `mark`, see `SketchStore.sketchMark`), then `note`; false, writing nothing, when the
+   * overlay changed since `mark`. Without `rows`, only the note (false when there is no index).
+   */
+  saveAuthorIndex(overlay: Uint8Array, rows: Iterable<AuthoredRow> | undefined, note: Uint8Array, mark: number): Promise<boolean>
+}
+
+/** A stored bundle as a by-author index knows it. */
+export interface AuthoredRow {
+  author: Uint8Array
+  globalTime: number
+  id: Uint8Array
+}
+
+/** True when a store keeps a by-author index. */
+export function isAuthorIndexStore(store: unknown): store is AuthorIndexStore {
+  const s = store as Partial<AuthorIndexStore> | null
+  return typeof s === 'object' && s !== null && typeof s.authorIndexNote === 'function' && typeof s.authorRows === 'function' && typeof s.saveAuthorIndex === 'function'
+}

@@ -17,10 +17,10 @@ import { LamportClock } from '../clock/index.js'
 import type { Logger } from '../env/logger.js'
 import type { Rng } from '../env/rng.js'
 import { Sketch } from '../reconcile/index.js'
-import { isSketchStore, isStateStore, type BundleStore } from '../store/types.js'
+import { isAuthorIndexStore, isSketchStore, type BundleStore } from '../store/types.js'
 import { isSyncable, type SyncConfig } from '../sync/config.js'
 import { OfferBuilder } from '../sync/offer.js'
-import type { RetentionRefusal } from '../sync/retention.js'
+import type { RetainedEntry, RetentionRefusal } from '../sync/retention.js'
 import { RecentlyStored } from './recently-stored.js'
 import { OverlayRetention } from './retention.js'
 import { RetentionState } from './retention-state.js'
@@ -77,10 +77,6 @@ export class Ledger {
   readonly #arriving = new Set<string>()
   /** The last bundles stored (by short id and global time), for the push path's look-ups. */
   readonly recent = new RecentlyStored()
-  /** The policy's per-author index persisted with the store (a store that keeps sketches and state, a policy with a quota or a history). */
-  #persisted: RetentionState | undefined
-  /** Whether {@link close} wrote the index and its mark (a later {@link resume} takes the mark away again). */
-  #closed = false
 
   private constructor(c: LedgerComponents, id: Uint8Array, o: { start: number; stored: number; init: LedgerInit }) {
     this.#c = c
@@ -95,10 +91,11 @@ export class Ledger {
 
   /**
    * Opens an overlay's ledger over what the store holds: its global time and count; the
-   * sketch, the expiring count and the policy's index, restored from the sketch persisted
-   * with the store when it has one (no scan, unless the policy keeps a per-author index),
-   * else rebuilt by a scan and persisted for the next open. A policy stricter than what was
-   * stored (or a store from before the policy) is applied now.
+   * sketch and the expiring count, restored from the sketch persisted with the store when it
+   * has one, else rebuilt by a scan and persisted for the next open; the policy's per-author
+   * index, read one author at a time from the store's by-author index when it keeps one for
+   * this policy, else scanned and saved there. A policy stricter than what was stored (or a
+   * store from before the policy) is applied now.
    */
   static async open(c: LedgerComponents, id: Uint8Array, init: LedgerInit = {}): Promise<Ledger> {
     const store = c.store
@@ -108,12 +105,13 @@ export class Ledger {
     const persisted = isSketchStore(store) ? await restoreSketch(store, id, c.sync, ledger.sketch) : undefined
     const restored = persisted !== undefined && 'summary' in persisted ? persisted.summary : undefined
     if (restored !== undefined) ledger.#expiring = restored.expiring
-    // The per-author index, persisted at the last clean stop under this policy: loaded one author at a time.
-    const state = isSketchStore(store) && isStateStore(store) && retention.index.tracks ? new RetentionState(store, ledger.key, retention.policy) : undefined
-    ledger.#persisted = state
-    const lazy = state !== undefined && (await state.claim()) && restored !== undefined
-    if (lazy) retention.lazy((author) => state.load(author))
-    const evict: string[] = []
+    // The per-author index kept with the store (a key per row, in the row's batch): read one author at a time, after a crash too.
+    const state = isSketchStore(store) && isAuthorIndexStore(store) && retention.index.tracks ? new RetentionState(store, id, retention.policy) : undefined
+    const kept = state === undefined ? 'none' : await state.kept()
+    const lazy = state !== undefined && kept === 'current' && restored !== undefined
+    if (lazy) retention.lazy((author) => state.load(author), async (gone) => (c.counters.bundlesPruned += (await ledger.#evict(gone)).length))
+    const mark = isSketchStore(store) ? store.sketchMark(id) : 0
+    const evict: RetainedEntry[] = []
     if (restored === undefined || (retention.index.tracks && !lazy)) {
       for await (const b of store.range({ overlay: id, from: 0, to: Number.MAX_SAFE_INTEGER })) {
         if (restored === undefined) {
@@ -127,30 +125,17 @@ export class Ledger {
     if (persisted !== undefined && 'mark' in persisted && isSketchStore(store)) {
       await persistSketch(store, id, c.sync, ledger.sketch, { expiring: ledger.#expiring, bytes: retention.bytes }, persisted.mark, c.log)
     }
+    // Saved before the evictions too (their deletes then take their keys with them): every row the scan found, kept or not.
+    if (state !== undefined && kept !== 'current') {
+      const rows = kept === 'none' ? [...retention.index.allAuthors()].flatMap(([, list]) => list).concat(evict) : undefined
+      if (!(await state.save(rows, mark))) c.log.debug('per-author index not saved: the overlay changed during the join; the next join scans again', { overlay: ledger.key })
+    }
     // Awaited only when there is work: the open's timing is otherwise that of a plain scan.
     if (evict.length > 0) c.counters.bundlesPruned += (await ledger.#evict(evict)).length
     if (retention.overCap) c.counters.bundlesPruned += (await ledger.#enforceCap()).length
     // No session predates the open: the journal only needs the changes from now on.
     ledger.sketch.clearJournal()
     return ledger
-  }
-
-  /**
-   * A clean stop: writes the policy's per-author index with the store (the authors that
-   * changed, and the mark that lets the next join load it instead of scanning). After every
-   * write of the overlay (the node's handlers have finished).
-   */
-  async close(): Promise<void> {
-    if (this.#persisted === undefined || this.#closed) return
-    await this.#persisted.save(this.#retention.changed())
-    this.#closed = true
-  }
-
-  /** Running again after {@link close}: the mark goes before the overlay changes again. */
-  async resume(): Promise<void> {
-    if (this.#persisted === undefined || !this.#closed) return
-    await this.#persisted.claim()
-    this.#closed = false
   }
 
   /**
@@ -300,10 +285,10 @@ export class Ledger {
     return gone
   }
 
-  /** Deletes the bundles (hex ids) the policy's index dropped; returns those deleted. */
-  async #evict(ids: readonly string[]): Promise<Bundle[]> {
+  /** Deletes the bundles the policy's index dropped; returns those deleted. */
+  async #evict(entries: readonly RetainedEntry[]): Promise<Bundle[]> {
     const gone: Bundle[] = []
-    for (const id of ids) {
+    for (const { id } of entries) {
       const b = await this.#c.store.get(this.id, Uint8Array.from(Buffer.from(id, 'hex')))
       if (b !== undefined && (await this.#forget(b, false))) gone.push(b)
     }

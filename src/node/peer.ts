@@ -286,8 +286,6 @@ export class Peer implements WalkerPeer, Wiring {
   async stop(): Promise<void> {
     await this.walker.stop()
     for (const d of this.#deliveries.values()) await d.stop()
-    // Every write is done: the policy's per-author index goes with the store for the next start.
-    for (const l of this.#ledgers.values()) await l.close().catch((err: unknown) => this.#c.log.warn('retention state not saved at stop; the next start scans', { overlay: l.key, error: err instanceof Error ? err.message : String(err) }))
     await this.mvds?.flush().catch((err: unknown) => this.#c.log.warn('mvds flush at stop failed', { error: err instanceof Error ? err.message : String(err) }))
   }
 
@@ -322,7 +320,6 @@ export class Peer implements WalkerPeer, Wiring {
 
   /** Delivers what the store holds undelivered in the overlay (after a join, or a restart). */
   async resume(overlay: Overlay): Promise<void> {
-    await this.#ledgers.get(overlay.key)?.resume()
     await this.#deliveries.get(overlay.key)?.resume()
   }
 

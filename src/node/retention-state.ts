@@ -1,106 +1,68 @@
 /**
- * The room policy's per-author index (./retention.ts) persisted with the store, so that a
- * restart does not scan every row to rebuild it (issue 20). Kept as named state values of the
- * store (`StateStore`), beside the bundles:
+ * The room policy's per-author index (./retention.ts) kept with the store, so that a restart
+ * — clean or after a crash — does not scan every row to rebuild it (issue 20; docs/store.md,
+ * "The persisted retention index"). The store keeps a key per stored bundle by author, written
+ * in the same atomic batch as the row (`AuthorIndexStore`, src/store/level-authors.ts): an
+ * author's keys are that author's rows, whatever moment a crash came. So the join reads no
+ * row: an author's rows are read when one of its bundles is first looked at, and the policy is
+ * applied to them there (what it drops — a bundle stored just before a crash, before the ones
+ * it pushed out were deleted — is deleted then, as a join's scan would have).
  *
- *   retention/<overlay hex>/<author hex>  the author's retained entries, oldest first:
- *                                        (global time u64 BE, id 32 bytes) each
- *   retention/<overlay hex>              the policy's bytes: "written at a clean stop
- *                                        under this policy"
- *
- * The mark is the crash rule: a join takes it away (one small write) before the overlay's
- * first change, and a clean stop writes every author whose entries changed together with the
- * mark, in one atomic batch. So a store whose mark is present and names the same policy holds
- * exactly the entries its rows imply, and the join loads an author's entries only when one of
- * its bundles is first looked at; a crash, another policy or a store from before leaves no
- * mark (or another one) and the join scans, as it always did.
+ * The index carries a note: the bytes of the policy last applied to every author's rows at a
+ * join. A join under another policy (or over a store that keeps no index yet) scans, as every
+ * join did before, applies the policy, and saves the note (and the keys, when there were none)
+ * before deleting what the policy drops.
  */
 import { encodePolicy, type RoomPolicy } from '../bundle/policy.js'
 import { equalBytes, hex } from '../bytes.js'
-import type { StateStore } from '../store/types.js'
+import type { AuthoredRow, AuthorIndexStore } from '../store/types.js'
+import { isStateStore } from '../store/types.js'
 import type { RetainedEntry } from '../sync/retention.js'
 
-const ID_BYTES = 32
-const ENTRY_BYTES = 8 + ID_BYTES
+/** What the store keeps of an overlay's per-author index, for the join's policy. */
+export type KeptIndex = 'current' | 'other-policy' | 'none'
 
-/** Bytes of an author's entries. */
-export function encodeEntries(entries: readonly RetainedEntry[]): Uint8Array {
-  const out = new Uint8Array(entries.length * ENTRY_BYTES)
-  const view = new DataView(out.buffer)
-  entries.forEach((e, i) => {
-    view.setBigUint64(i * ENTRY_BYTES, BigInt(e.globalTime))
-    out.set(Buffer.from(e.id, 'hex'), i * ENTRY_BYTES + 8)
-  })
-  return out
+function* authoredRows(entries: Iterable<RetainedEntry>): Generator<AuthoredRow> {
+  for (const e of entries) yield { author: Buffer.from(e.author, 'hex'), globalTime: e.globalTime, id: Buffer.from(e.id, 'hex') }
 }
 
-/** An author's entries from their bytes; undefined when they are not a whole number of entries. */
-export function decodeEntries(author: string, bytes: Uint8Array): RetainedEntry[] | undefined {
-  if (bytes.length % ENTRY_BYTES !== 0) return undefined
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const out: RetainedEntry[] = []
-  for (let at = 0; at < bytes.length; at += ENTRY_BYTES) {
-    const gt = view.getBigUint64(at)
-    if (gt > BigInt(Number.MAX_SAFE_INTEGER)) return undefined
-    out.push({ globalTime: Number(gt), id: hex(bytes.subarray(at + 8, at + ENTRY_BYTES)), author })
-  }
-  return out
-}
-
-/** One overlay's persisted per-author index in a state store. */
+/** One overlay's per-author index in a store that keeps one. */
 export class RetentionState {
-  readonly #store: StateStore
-  readonly #prefix: string
-  readonly #mark: string
+  readonly #store: AuthorIndexStore
+  readonly #overlay: Uint8Array
   readonly #policy: Uint8Array
-  /** Whether the stored authors are the whole index (written once in full since the join). */
-  #complete = false
 
-  constructor(store: StateStore, overlay: string, policy: RoomPolicy) {
+  constructor(store: AuthorIndexStore, overlay: Uint8Array, policy: RoomPolicy) {
     this.#store = store
-    this.#mark = `retention/${overlay}`
-    this.#prefix = `${this.#mark}/`
+    this.#overlay = overlay
     this.#policy = encodePolicy(policy)
   }
 
-  /**
-   * Takes the mark away before the overlay changes; true when it was there for this policy
-   * (the stored entries are then exactly the index, and stay so until the next {@link save}
-   * apart from what this run changes).
-   */
-  async claim(): Promise<boolean> {
-    const mark = await this.#store.getState(this.#mark)
-    if (mark !== undefined) await this.#store.putState([[this.#mark, undefined]])
-    const clean = mark !== undefined && equalBytes(mark, this.#policy)
-    this.#complete = clean
-    return clean
+  /** Whether the store keeps the overlay's index, and whether its note names this policy. */
+  async kept(): Promise<KeptIndex> {
+    const note = await this.#store.authorIndexNote(this.#overlay)
+    return note === undefined ? 'none' : equalBytes(note, this.#policy) ? 'current' : 'other-policy'
   }
 
-  /** The author's stored entries (none stored: none retained). */
+  /** The author's stored bundles (`author`: the key's hex), as entries of the index, oldest first. */
   async load(author: string): Promise<RetainedEntry[]> {
-    const bytes = await this.#store.getState(this.#prefix + author)
-    if (bytes === undefined) return []
-    const entries = decodeEntries(author, bytes)
-    // A value the mark vouched for that does not decode: the store is damaged, not the room's fault.
-    if (entries === undefined) throw new Error(`retention state of author ${author} does not decode (${bytes.length} bytes)`)
-    return entries
+    const rows = await this.#store.authorRows(this.#overlay, Buffer.from(author, 'hex'))
+    return rows.map((r) => ({ globalTime: r.globalTime, id: hex(r.id), author }))
   }
 
   /**
-   * Writes the entries of the authors that changed, and the mark, in one batch. The first save
-   * after a scan writes every author (`authors` is then the whole index) and deletes the
-   * stored authors it does not name, left from an earlier run.
+   * After a scan that applied this policy: saves the note, with the key of every row when the
+   * store keeps none yet (`rows`: what the scan found, retained or not). False when the
+   * overlay changed since `mark` (the next join scans again).
    */
-  async save(authors: Iterable<readonly [author: string, entries: readonly RetainedEntry[]]>): Promise<void> {
-    const entries: Array<[string, Uint8Array | undefined]> = []
-    const named = new Set<string>()
-    for (const [author, list] of authors) {
-      named.add(this.#prefix + author)
-      entries.push([this.#prefix + author, list.length === 0 ? undefined : encodeEntries(list)])
+  async save(rows: Iterable<RetainedEntry> | undefined, mark: number): Promise<boolean> {
+    const saved = await this.#store.saveAuthorIndex(this.#overlay, rows === undefined ? undefined : authoredRows(rows), this.#policy, mark)
+    // Left by a version that wrote the index as state values at a clean stop: no longer read.
+    if (saved && rows !== undefined && isStateStore(this.#store)) {
+      const legacy = `retention/${hex(this.#overlay)}`
+      const names = (await this.#store.stateEntries(legacy)).map(([name]) => name).filter((name) => name === legacy || name.startsWith(`${legacy}/`))
+      if (names.length > 0) await this.#store.putState(names.map((name) => [name, undefined]))
     }
-    if (!this.#complete) for (const [name] of await this.#store.stateEntries(this.#prefix)) if (!named.has(name)) entries.push([name, undefined])
-    entries.push([this.#mark, this.#policy])
-    await this.#store.putState(entries)
-    this.#complete = true
+    return saved
   }
 }

@@ -30,23 +30,28 @@ export class OverlayRetention {
   #bytes = 0
   /** The newest bundle the store cap deleted: nothing at or below it is stored again. */
   #capFloor: RetainedEntry | undefined
-  /** Set when the index is loaded one author at a time (./retention-state.ts): reads an author's persisted entries. */
+  /** Set when the index is loaded one author at a time (./retention-state.ts): reads an author's stored bundles. */
   #load: ((author: string) => Promise<RetainedEntry[]>) | undefined
+  /** Deletes what the policy drops of an author's stored bundles when they are loaded. */
+  #drop: (gone: RetainedEntry[]) => Promise<unknown> = async () => undefined
   /** Authors whose persisted entries were loaded (those that had some: bounded by the store). */
   readonly #loaded = new Set<string>()
   /** Authors read with nothing persisted (strangers, most refused): the latest {@link MAX_ABSENT}, so a flood of keys costs no memory beyond it. */
   readonly #absent = new Set<string>()
   readonly #loading = new Map<string, Promise<void>>()
-  /** Authors whose entries changed since the last {@link changed} (what a save writes). */
-  readonly #dirty = new Set<string>()
 
   constructor(policy: RoomPolicy = DEFAULT_ROOM_POLICY) {
     this.index = new RetentionIndex(policy)
   }
 
-  /** From now on the index holds only the authors loaded so far; `load` reads the others' entries when first needed. */
-  lazy(load: (author: string) => Promise<RetainedEntry[]>): void {
+  /**
+   * From now on the index holds only the authors loaded so far; `load` reads the others'
+   * stored bundles when first needed, and `drop` deletes what the policy does not keep of them
+   * (what a crash left between a put and the deletions it caused).
+   */
+  lazy(load: (author: string) => Promise<RetainedEntry[]>, drop: (gone: RetainedEntry[]) => Promise<unknown>): void {
     this.#load = load
+    this.#drop = drop
   }
 
   /**
@@ -61,16 +66,17 @@ export class OverlayRetention {
     let pending = this.#loading.get(author)
     if (pending === undefined) {
       pending = load(author)
-        .then((entries) => {
+        .then(async (entries) => {
           if (entries.length === 0) {
-            // Nothing persisted: what the index holds (nothing) is what a later read would give.
+            // Nothing stored: what the index holds (nothing) is what a later read would give.
             this.#absent.add(author)
             if (this.#absent.size > MAX_ABSENT) this.#absent.delete(this.#absent.values().next().value as string)
             return
           }
-          // Written under this policy (the mark says so): loading drops nothing.
-          this.index.load(author, entries)
+          // The author's rows, under the policy: it drops nothing unless a crash cut a put's deletions short.
+          const gone = this.index.load(author, entries)
           this.#loaded.add(author)
+          if (gone.length > 0) await this.#drop(gone)
         })
         .finally(() => this.#loading.delete(author))
       this.#loading.set(author, pending)
@@ -81,13 +87,6 @@ export class OverlayRetention {
   /** Authors remembered as loaded or as having nothing persisted (for the bound's test). */
   get remembered(): number {
     return this.#loaded.size + this.#absent.size
-  }
-
-  /** The authors whose entries changed since the last call, with their entries now; forgets them. */
-  changed(): Array<[string, readonly RetainedEntry[]]> {
-    const out: Array<[string, readonly RetainedEntry[]]> = [...this.#dirty].map((a) => [a, this.index.entriesOf(a)])
-    this.#dirty.clear()
-    return out
   }
 
   get policy(): RoomPolicy {
@@ -119,14 +118,12 @@ export class OverlayRetention {
     return this.index.keptFrom(time)
   }
 
-  /** Records a stored bundle; returns the ids (hex) the policy no longer keeps because of it. */
-  stored(b: Bundle): string[] {
+  /** Records a stored bundle; returns the entries the policy no longer keeps because of it. */
+  stored(b: Bundle): RetainedEntry[] {
     this.#bytes += b.bytes.length
     // No quota and no history: no per-author entries (and no hex ids to make, at join time too).
     if (!this.index.tracks) return []
-    const e = entryOf(b)
-    this.#dirty.add(e.author)
-    return this.index.insert(e).map((x) => x.id)
+    return this.index.insert(entryOf(b))
   }
 
   /** Takes the byte count kept with a persisted sketch instead of counting each bundle at join (no per-author index to load). */
@@ -137,11 +134,7 @@ export class OverlayRetention {
   /** Forgets a deleted bundle; `indexed`: false for one {@link stored} already dropped from the index. */
   removed(b: Bundle, indexed = true): void {
     this.#bytes -= b.bytes.length
-    if (indexed && this.index.tracks) {
-      const e = entryOf(b)
-      this.#dirty.add(e.author)
-      this.index.remove(e)
-    }
+    if (indexed && this.index.tracks) this.index.remove(entryOf(b))
   }
 
   /** The store cap deleted `b`: nothing at or below it is stored again. */

@@ -108,3 +108,53 @@ export class KillableStore implements BundleStore {
     return this.#iterate(() => this.base.undelivered(overlay))
   }
 }
+
+/** Store methods that write. */
+const WRITES = new Set(['put', 'putMany', 'delete', 'markDelivered', 'saveSketch', 'saveAuthorIndex', 'putState'])
+
+/**
+ * Kill -9 of whatever uses a store, at a chosen write: the wrapper forwards every call (any
+ * backend, its optional members too) until `arm(n)` has let `n` more writes through; from the
+ * next write on, nothing it hands out settles (reads included). Writes issued before the kill
+ * reach the store ({@link landed}); none after.
+ */
+export class WriteKillable<T extends object> {
+  readonly store: T
+  dead = false
+  #left = Infinity
+  readonly #inflight = new Set<Promise<unknown>>()
+
+  constructor(base: T) {
+    const call = (name: string, fn: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
+      if (!this.dead && WRITES.has(name) && this.#left-- <= 0) this.dead = true
+      if (this.dead) return name === 'range' || name === 'undelivered' ? { [Symbol.asyncIterator]: () => ({ next: never }) } : never()
+      const out = fn.apply(base, args)
+      if (out instanceof Promise) {
+        this.#inflight.add(out)
+        void out.finally(() => this.#inflight.delete(out)).catch(() => undefined)
+        return out.then((v) => (this.dead ? never() : v), (err: unknown) => (this.dead ? never() : Promise.reject(err)))
+      }
+      return out
+    }
+    this.store = new Proxy(base, {
+      get: (target, name) => {
+        const value = Reflect.get(target, name, target) as unknown
+        return typeof value === 'function' && typeof name === 'string' ? call(name, value as (...args: unknown[]) => unknown) : value
+      }
+    })
+  }
+
+  /** The kill comes at the write after the next `writes` ones. */
+  arm(writes: number): void {
+    this.#left = writes
+  }
+
+  kill(): void {
+    this.dead = true
+  }
+
+  /** Resolves once every operation issued before the kill has reached the store. */
+  async landed(): Promise<void> {
+    await Promise.allSettled([...this.#inflight])
+  }
+}

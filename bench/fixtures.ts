@@ -21,13 +21,17 @@ export interface SyntheticOptions {
   bodyBytes?: number
   /** How many of the bundles get a real Ed25519 signature. Default 256. */
   signed?: number
+  /** Authors, taking turns (bundle i is by author i mod authors). Default 1. */
+  authors?: number
 }
 
 /** `count` distinct bundles with valid layout and ids; see the file comment on signatures. */
 export function syntheticBundles(options: SyntheticOptions): Bundle[] {
   const rng = new SeededRng(options.seed ?? 1)
   const overlay = typeof options.overlay === 'string' ? roomId(options.overlay) : options.overlay
-  const keys = generateKeyPair(rng)
+  const authors = [generateKeyPair(rng)]
+  // Only a room of several authors draws more keys: the default's bundles stay those of before.
+  while (authors.length < (options.authors ?? 1)) authors.push(generateKeyPair(rng))
   const bodyBytes = Math.max(4, options.bodyBytes ?? 54)
   const signed = Math.min(options.count, options.signed ?? 256)
   const dummySignature = rng.bytes(SIGNATURE_BYTES)
@@ -36,6 +40,7 @@ export function syntheticBundles(options: SyntheticOptions): Bundle[] {
     const body = rng.bytes(bodyBytes)
     new DataView(body.buffer).setUint32(0, i) // distinct ids
     const globalTime = 1 + int(rng, options.maxGlobalTime)
+    const keys = authors[i % authors.length]!
     if (i < signed) {
       out.push(signBundle({ overlay, globalTime, kind: 1, body }, keys))
       continue

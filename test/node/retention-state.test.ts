@@ -1,8 +1,8 @@
 /**
- * The room policy's per-author index persisted with the store (src/node/retention-state.ts):
- * a clean restart reads no bundle row and still decides as a scan would (quota, history,
- * what a newer bundle pushes out); a crash, a policy change or a store from before leaves no
- * mark and the next start scans; what a save does not name is deleted.
+ * The room policy's per-author index kept with the store (src/node/retention-state.ts, the
+ * store's by-author index): a restart — clean, or after a crash, even one between a put and
+ * the deletions it caused — reads no bundle row and still decides as a scan would (quota,
+ * history, what a newer bundle pushes out); another policy, or a store from before, scans once.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,12 +11,16 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { roomPolicy, signBundle, type Bundle, type KeyPair, type RoomPolicy } from '../../src/bundle/index.js'
 import { isBloomwalkError } from '../../src/errors.js'
 import type { BloomwalkNode } from '../../src/node/node.js'
-import { decodeEntries, encodeEntries, RetentionState } from '../../src/node/retention-state.js'
+import { silentLogger } from '../../src/env/logger.js'
+import { SeededRng } from '../../src/env/rng.js'
+import { Ledger } from '../../src/node/ledger.js'
 import { MAX_ABSENT, OverlayRetention } from '../../src/node/retention.js'
+import { Counters } from '../../src/node/stats.js'
 import { LevelStore } from '../../src/store/level.js'
-import { MemoryStore } from '../../src/store/memory.js'
+import { syncConfig } from '../../src/sync/config.js'
 import { RetentionIndex } from '../../src/sync/retention.js'
 import { hex, makeAuthors } from '../helpers/bundles.js'
+import { WriteKillable } from './crashable.js'
 import { testnet, type Testnet } from './harness.js'
 
 const root = await mkdtemp(join(tmpdir(), 'bloomwalk-retention-state-'))
@@ -109,7 +113,7 @@ describe('the per-author index persisted with the store', () => {
     await t.stop()
   }, 60_000)
 
-  it('after a crash, and under another policy, the next start scans and decides from the rows', async () => {
+  it('after a crash the next start reads no row and decides from the rows; another policy scans once', async () => {
     const t = await testnet({ peers: 0, seed: 92 })
     const path = freshPath()
     const all: Bundle[] = []
@@ -119,28 +123,28 @@ describe('the per-author index persisted with the store', () => {
     await node.stop()
     await store.close()
 
-    // A run that changes the index and dies without a clean stop (its mark was taken at the join).
+    // A run that changes the index and dies without a clean stop.
     ;({ node, store } = await start(t, path, POLICY))
     expect(store.rowsRead).toBe(0)
     const late = await feed(node, t, [bundle(t, authors[0]!, 30), bundle(t, authors[0]!, 31), bundle(t, authors[0]!, 32)])
     all.push(...late.taken)
     await store.close() // the crash: the node is never stopped before its store goes
     ;({ node, store } = await start(t, path, POLICY))
-    const scanned = store.rowsRead
+    expect(store.rowsRead).toBe(0)
     const rows = (await held(store, t.overlay)).length
-    expect(scanned).toBe(rows)
     expect(await held(store, t.overlay)).toEqual(retained(POLICY, all))
-    // The scanned index decides: alice keeps 12, 31 and 32 (quota 2 per window, history 3), so 5 is refused.
+    const scanned = store.rowsRead
+    // The index read from the store decides: alice keeps 12, 31 and 32 (quota 2 per window, history 3), so 5 is refused.
     expect((await feed(node, t, [bundle(t, authors[0]!, 5)])).refused).toHaveLength(1)
+    expect(store.rowsRead).toBe(scanned)
     await node.stop()
     await store.close()
 
-    // A stricter policy: the mark names the other one, so the join scans and applies it.
+    // A stricter policy: the index's note names the other one, so the join scans and applies it.
     const stricter = roomPolicy({ quota: { count: 2, window: 10 }, history: 2 })
     ;({ node, store } = await start(t, path, stricter))
     expect(store.rowsRead).toBe(rows)
-    await node.stop()
-    await store.close()
+    await store.close() // a crash again
     ;({ node, store } = await start(t, path, stricter))
     expect(store.rowsRead).toBe(0)
     expect(await held(store, t.overlay)).toEqual(retained(stricter, all))
@@ -150,34 +154,76 @@ describe('the per-author index persisted with the store', () => {
     await t.stop()
   }, 60_000)
 
-  it('entries round-trip; a save after a scan deletes the authors it does not name; a claim takes the mark away', async () => {
-    const entries = [
-      { globalTime: 5, id: 'aa'.repeat(32), author: 'cd' },
-      { globalTime: 2 ** 40, id: '01'.repeat(32), author: 'cd' }
-    ]
-    expect(decodeEntries('cd', encodeEntries(entries))).toEqual(entries)
-    expect(decodeEntries('cd', new Uint8Array(39))).toBeUndefined()
-    const store = new MemoryStore()
+  it('a kill between a put and the deletion it caused: the join reads no row, the first look at the author deletes what the policy drops', async () => {
+    const path = freshPath()
+    const t = await testnet({ peers: 0, seed: 93 })
+    const alice = authors[0]!
+    const policy = roomPolicy({ history: 3 })
+    const components = (store: LevelStore | WriteKillable<LevelStore>['store'], counters: Counters) => ({ store, sync: syncConfig(), rng: new SeededRng(1), log: silentLogger, counters, expired: () => undefined })
+    let store = new LevelStore(path)
     await store.open()
-    const overlay = 'ee'.repeat(32)
-    await store.putState([[`retention/${overlay}/old`, encodeEntries(entries)]])
-    const state = new RetentionState(store, overlay, POLICY)
-    expect(await state.claim()).toBe(false)
-    await state.save([['cd', entries]])
-    expect((await store.stateEntries(`retention/${overlay}/`)).map(([name]) => name)).toEqual([`retention/${overlay}/cd`])
-    expect(await state.claim()).toBe(true)
-    expect(await store.getState(`retention/${overlay}`)).toBeUndefined()
-    expect(await new RetentionState(store, overlay, POLICY).claim()).toBe(false)
-  })
+    const killable = new WriteKillable(store)
+    let ledger = await Ledger.open(components(killable.store, new Counters()), t.overlay, { policy })
+    const four = [1, 2, 3, 4].map((gt) => bundle(t, alice, gt))
+    for (const b of four.slice(0, 3)) expect(await ledger.put(b, 0)).toBe('stored')
+    // The fourth's row lands; the deletion of the oldest it pushes out is the write the kill stops.
+    killable.arm(1)
+    void ledger.put(four[3]!, 0)
+    while (!killable.dead) await new Promise((resolve) => setImmediate(resolve))
+    await killable.landed()
+    await store.close()
+
+    store = new LevelStore(path)
+    await store.open()
+    const counters = new Counters()
+    ledger = await Ledger.open(components(store, counters), t.overlay, { policy })
+    expect(store.rowsRead).toBe(0)
+    expect(ledger.stored).toBe(4)
+    await ledger.ready(alice.publicKey)
+    expect(counters.bundlesPruned).toBe(1)
+    expect(ledger.stored).toBe(3)
+    expect(await held(store, t.overlay)).toEqual(retained(policy, four))
+    expect(ledger.refuses(bundle(t, alice, 1), ledger.clock.time)).toBe('history')
+    await store.close()
+    await t.stop()
+  }, 60_000)
+
+  it('a store from before (the index as state values of a clean stop): the join scans once, saves the index and deletes the old values', async () => {
+    const t = await testnet({ peers: 0, seed: 94 })
+    const path = freshPath()
+    const all = authors.flatMap((a) => [1, 2, 3].map((gt) => bundle(t, a!, gt)))
+    let store = new LevelStore(path)
+    await store.open()
+    await store.putMany(all)
+    const legacy = `retention/${hex(t.overlay)}`
+    await store.putState([[legacy, new Uint8Array(1)], [`${legacy}/${hex(authors[0]!.publicKey)}`, new Uint8Array(40)]])
+    await store.close()
+    let node: BloomwalkNode
+    ;({ node, store } = await start(t, path, POLICY))
+    expect(store.rowsRead).toBe(all.length)
+    expect(await store.stateEntries(legacy)).toEqual([])
+    await store.close() // a crash
+    ;({ node, store } = await start(t, path, POLICY))
+    expect(store.rowsRead).toBe(0)
+    // The scan applied the policy (quota 2 per window of 10: gt 1 went); the index read from the store refuses it again.
+    expect(await held(store, t.overlay)).toEqual(retained(POLICY, all))
+    expect((await feed(node, t, [bundle(t, authors[1]!, 1)])).refused).toHaveLength(1)
+    await node.stop()
+    await store.close()
+    await t.stop()
+  }, 60_000)
 
   it('loading one author at a time: strangers are remembered up to a bound, an author with entries is never read again', async () => {
     const retention = new OverlayRetention(POLICY)
     const reads: string[] = []
     const persisted = new Map([['aa', [{ globalTime: 3, id: '11'.repeat(32), author: 'aa' }]]])
-    retention.lazy(async (author) => {
-      reads.push(author)
-      return persisted.get(author) ?? []
-    })
+    retention.lazy(
+      async (author) => {
+        reads.push(author)
+        return persisted.get(author) ?? []
+      },
+      async () => undefined
+    )
     // A flood of distinct keys with nothing persisted: each read once, at most MAX_ABSENT remembered.
     for (let i = 0; i < MAX_ABSENT + 500; i++) await retention.ready(i.toString(16).padStart(64, '0'))
     expect(retention.remembered).toBe(MAX_ABSENT)
@@ -186,7 +232,7 @@ describe('the per-author index persisted with the store', () => {
     // The oldest stranger was forgotten: read again (nothing persisted, nothing held: the same answer).
     await retention.ready('0'.repeat(64))
     expect(reads).toHaveLength(MAX_ABSENT + 501)
-    // An author with persisted entries: loaded once, then decided from memory.
+    // An author with stored entries: loaded once, then decided from memory.
     await retention.ready('aa')
     expect(retention.index.entriesOf('aa')).toHaveLength(1)
     expect(retention.ready('aa')).toBeUndefined()

@@ -16,15 +16,21 @@
  *  - the first start (no checkpoint yet: the node scans, then checkpoints);
  *  - a restart with the default policy;
  *  - the first start with a policy that has a quota and a history (60 per 1 000 global-time
- *    units, history 1 000, a 1 GiB cap): no per-author index is stored for it yet, so it
- *    scans as every such start did before (its clean stop writes the index), then a restart
- *    under that policy, which loads an author's entries only when first needed.
+ *    units, history 1 000, a 1 GiB cap): the store keeps no by-author index for the overlay
+ *    yet, so it scans as every such start did before and saves the index (a key per row),
+ *    then restarts under that policy, which read an author's rows only when first needed;
+ *  - a crash under that policy: a child process (this script, `--crash-writer`) starts the
+ *    node over the store and relays `--crash-writes` new bundles (default 10 000) by the
+ *    room's authors, each pushing its author's oldest out of the history (a put and a
+ *    delete: both logged for the sketch, both keyed in the by-author index); SIGKILL once
+ *    90 % are acknowledged; then a restart under the policy.
  * Prints wall and CPU ms of each, the rows the store read, and the ratio to the baseline.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { bundleIdOf, encodeCanonical, roomId, roomPolicy, SIGNATURE_BYTES, type Bundle, type RoomPolicy } from '../src/bundle/index.js'
 import { hex } from '../src/bytes.js'
@@ -71,18 +77,22 @@ export interface NodeRestartFigures {
   restartPolicy: StartFigures
   /** Once more: nothing written since the last start (the log the index's first save left is gone). */
   restartPolicyAgain: StartFigures
+  /** The child killed (SIGKILL) while relaying: bundles it had acknowledged, and LevelDB's write-ahead log it left (bytes). */
+  crash: { acknowledged: number; walBytes: number }
+  /** The restart after the kill, under the quota-and-history policy. */
+  restartCrash: StartFigures
 }
 
 const FILL_BATCH = 10_000
 const OVERLAY = roomId('node-restart')
 
-/** Bundle `i` of the synthetic room: author i mod `authors`, global time i + 1. */
-function* syntheticRoom(count: number, authors: number, seed: number): Generator<Bundle[]> {
+/** Bundle `i` of the synthetic room, for i in [from, from + count): author i mod `authors`, global time i + 1. */
+function* syntheticRoom(count: number, authors: number, seed: number, from = 0): Generator<Bundle[]> {
   const rng = new SeededRng(seed)
   const keys = Array.from({ length: authors }, () => rng.bytes(32))
   const signature = rng.bytes(SIGNATURE_BYTES)
   let batch: Bundle[] = []
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < from + count; i++) {
     const body = rng.bytes(54)
     new DataView(body.buffer).setUint32(0, i)
     const fields = { overlay: OVERLAY, globalTime: i + 1, author: keys[i % authors]!, kind: 1, parents: [], body, expiresAt: undefined }
@@ -135,7 +145,60 @@ async function startNode(path: string, policy: RoomPolicy | undefined): Promise<
   return { started: { wallMs: startedWall, cpuMs: (used.user + used.system) / 1000 }, firstWalkMs: walked!, openMs, rowsRead, stopMs }
 }
 
-export async function measureNodeRestart(bundles: number, authors: number, progress: (line: string) => void = () => {}): Promise<NodeRestartFigures> {
+/**
+ * The crash writer (a child process): starts the node over the store under the tracking
+ * policy and relays `writes` bundles newer than the room's, printing the count every 100.
+ * Runs until killed (or done).
+ */
+async function crashWriter(path: string, bundles: number, authors: number, writes: number): Promise<void> {
+  const store = new LevelStore(path)
+  await store.open()
+  const transport = await createUdpTransport({ host: '127.0.0.1', port: 0 })
+  const node = createNode({
+    // Synthetic bundles carry a dummy signature: the relay's check is skipped, the rest of the intake runs.
+    components: { transport, store, clock: new SystemClock(), rng: new CryptoRng(), verifyBundle: () => true },
+    settings: { overlays: [OVERLAY], policies: new Map([[hex(OVERLAY), TRACKING_POLICY]]) }
+  })
+  await node.start()
+  const say = (line: string) => new Promise<void>((resolve) => process.stdout.write(line + '\n', () => resolve()))
+  await say('STARTED')
+  let done = 0
+  for (const batch of syntheticRoom(writes, authors, 1, bundles)) {
+    for (const b of batch) {
+      await node.relay(OVERLAY, b)
+      if (++done % 100 === 0) await say(`relayed ${done}`)
+    }
+  }
+  await say('DONE')
+}
+
+/** Runs the crash writer over the store; SIGKILLs it once `killAt` relays are acknowledged. */
+function crashRun(path: string, bundles: number, authors: number, writes: number, killAt: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--crash-writer', path, '--bundles', String(bundles), '--authors', String(authors), '--crash-writes', String(writes)], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let acknowledged = 0
+    let text = ''
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (chunk: string) => {
+      text += chunk
+      const lines = text.split('\n')
+      text = lines.pop()!
+      for (const line of lines) if (line.startsWith('relayed ')) acknowledged = Number(line.slice(8))
+      if (acknowledged >= killAt && child.exitCode === null && !child.killed) child.kill('SIGKILL')
+    })
+    child.on('error', reject)
+    child.on('close', (code, signal) => (signal === 'SIGKILL' ? resolve(acknowledged) : reject(new Error(`the crash writer ended before its kill (${code ?? signal})`))))
+  })
+}
+
+/** Bytes of LevelDB's write-ahead logs in the store's folder (what its next open replays). */
+async function walBytes(path: string): Promise<number> {
+  let total = 0
+  for (const name of await readdir(path)) if (name.endsWith('.log')) total += (await stat(join(path, name))).size
+  return total
+}
+
+export async function measureNodeRestart(bundles: number, authors: number, progress: (line: string) => void = () => {}, crashWrites = 10_000): Promise<NodeRestartFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'bloomwalk-node-restart-'))
   const path = join(dir, 'db')
   try {
@@ -168,12 +231,17 @@ export async function measureNodeRestart(bundles: number, authors: number, progr
     const firstStart = await startNode(path, undefined)
     progress('restart, default policy')
     const restartDefault = await startNode(path, undefined)
-    progress('first start under quota and history (scan; the index is written at the stop)')
+    progress('first start under quota and history (scan; the by-author index is saved)')
     const firstPolicy = await startNode(path, TRACKING_POLICY)
     progress('restart, quota and history')
     const restartPolicy = await startNode(path, TRACKING_POLICY)
     progress('restart, quota and history, again')
     const restartPolicyAgain = await startNode(path, TRACKING_POLICY)
+    progress(`crash: a child relays ${crashWrites} bundles under quota and history, SIGKILLed at ${Math.floor(crashWrites * 0.9)}`)
+    const acknowledged = await crashRun(path, bundles, authors, crashWrites, Math.floor(crashWrites * 0.9))
+    const crash = { acknowledged, walBytes: await walBytes(path) }
+    progress('restart after the crash, quota and history')
+    const restartCrash = await startNode(path, TRACKING_POLICY)
     const t = (x: Timing): Timing => ({ wallMs: Math.round(x.wallMs * 10) / 10, cpuMs: Math.round(x.cpuMs * 10) / 10 })
     const s = (x: StartFigures): StartFigures => ({ started: t(x.started), firstWalkMs: Math.round(x.firstWalkMs * 10) / 10, openMs: Math.round(x.openMs * 10) / 10, rowsRead: x.rowsRead, stopMs: Math.round(x.stopMs) })
     return {
@@ -185,7 +253,9 @@ export async function measureNodeRestart(bundles: number, authors: number, progr
       restartDefault: s(restartDefault),
       firstPolicy: s(firstPolicy),
       restartPolicy: s(restartPolicy),
-      restartPolicyAgain: s(restartPolicyAgain)
+      restartPolicyAgain: s(restartPolicyAgain),
+      crash,
+      restartCrash: s(restartCrash)
     }
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -193,14 +263,19 @@ export async function measureNodeRestart(bundles: number, authors: number, progr
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { bundles: { type: 'string' }, authors: { type: 'string' }, json: { type: 'boolean' } } })
+  const { values } = parseArgs({ options: { bundles: { type: 'string' }, authors: { type: 'string' }, 'crash-writes': { type: 'string' }, 'crash-writer': { type: 'string' }, json: { type: 'boolean' } } })
   const bundles = Number(values.bundles ?? 1_000_000)
   const authors = Number(values.authors ?? 1000)
-  if (!Number.isSafeInteger(bundles) || bundles < 1 || !Number.isSafeInteger(authors) || authors < 1) {
-    process.stderr.write('usage: node-restart [--bundles N ≥ 1] [--authors A ≥ 1] [--json]\n')
+  const crashWrites = Number(values['crash-writes'] ?? 10_000)
+  if (!Number.isSafeInteger(bundles) || bundles < 1 || !Number.isSafeInteger(authors) || authors < 1 || !Number.isSafeInteger(crashWrites) || crashWrites < 100) {
+    process.stderr.write('usage: node-restart [--bundles N ≥ 1] [--authors A ≥ 1] [--crash-writes W ≥ 100] [--json]\n')
     process.exit(2)
   }
-  const f = await measureNodeRestart(bundles, authors, (line) => process.stderr.write(`node-restart: ${line}\n`))
+  if (values['crash-writer'] !== undefined) {
+    await crashWriter(values['crash-writer'], bundles, authors, crashWrites)
+    process.exit(0)
+  }
+  const f = await measureNodeRestart(bundles, authors, (line) => process.stderr.write(`node-restart: ${line}\n`), crashWrites)
   if (values.json === true) process.stdout.write(JSON.stringify(f) + '\n')
   else {
     const row = (name: string, x: StartFigures) =>
@@ -214,8 +289,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
         row('first start (scan, checkpoint)', f.firstStart),
         row('restart, default policy', f.restartDefault),
         row('first start, quota + history (scan)', f.firstPolicy),
-        row('restart, quota + history (after the first save)', f.restartPolicy),
+        row('restart, quota + history (right after the index was saved)', f.restartPolicy),
         row('restart, quota + history, again', f.restartPolicyAgain),
+        row(`restart after a crash (SIGKILL after ${f.crash.acknowledged} relays; ${(f.crash.walBytes / 2 ** 20).toFixed(1)} MiB of LevelDB log left)`, f.restartCrash),
         ''
       ].join('\n')
     )

@@ -16,7 +16,7 @@ import { DEFAULT_ROOM_POLICY, type RoomPolicy } from '../bundle/policy.js'
 import { compareEntries, RetentionIndex, type RetainedEntry, type RetentionRefusal } from '../sync/retention.js'
 import { hex } from '../bytes.js'
 
-/** Authors remembered as having nothing persisted (./retention-state.ts), least recently read forgotten first. */
+/** Authors remembered as having nothing stored (./retention-state.ts), least recently read forgotten first. */
 export const MAX_ABSENT = 4096
 
 function entryOf(b: Bundle): RetainedEntry {
@@ -34,9 +34,9 @@ export class OverlayRetention {
   #load: ((author: string) => Promise<RetainedEntry[]>) | undefined
   /** Deletes what the policy drops of an author's stored bundles when they are loaded. */
   #drop: (gone: RetainedEntry[]) => Promise<unknown> = async () => undefined
-  /** Authors whose persisted entries were loaded (those that had some: bounded by the store). */
+  /** Authors whose stored bundles were loaded (those that had some: bounded by the store). */
   readonly #loaded = new Set<string>()
-  /** Authors read with nothing persisted (strangers, most refused): the latest {@link MAX_ABSENT}, so a flood of keys costs no memory beyond it. */
+  /** Authors read with nothing stored (strangers, most refused): the latest {@link MAX_ABSENT}, so a flood of keys costs no memory beyond it. */
   readonly #absent = new Set<string>()
   readonly #loading = new Map<string, Promise<void>>()
 
@@ -84,7 +84,7 @@ export class OverlayRetention {
     return pending
   }
 
-  /** Authors remembered as loaded or as having nothing persisted (for the bound's test). */
+  /** Authors remembered as loaded or as having nothing stored (for the bound's test). */
   get remembered(): number {
     return this.#loaded.size + this.#absent.size
   }

@@ -12,6 +12,8 @@
  * sketch  := 0x06 / log := 0x07                  → the persisted sketch (level-sketch.ts)
  * short   := 0x08 overlay(32) hash(8) id(32)     → empty: the short-id index (docs/reconcile.md §14)
  * shortIndexed := 0x00 "bloomwalk/store/short-ids" → empty: every row has its short key
+ * byAuthor := 0x09 overlay(32) author(32) gt(u64 BE) id(32) → empty (level-authors.ts)
+ * authors  := 0x0a overlay(32)                 → note: the overlay keeps a by-author key per row
  * ```
  */
 import { ID_BYTES } from '../bundle/codec.js'

@@ -31,8 +31,8 @@
  *
  * Its parts: the handle, its write queue and failure state (./level-handle.ts), the row codec
  * (./level-rows.ts), group commit (./level-put.ts), the reads and scans (./level-reads.ts), the
- * persisted sketches (./level-sketch.ts), the by-author index (./level-authors.ts), the key
- * layout (./level-keys.ts).
+ * persisted sketches and the by-author index carried in the row batches (./level-indexes.ts,
+ * ./level-sketch.ts, ./level-authors.ts), the key layout (./level-keys.ts).
  */
 import type { Bundle } from '../bundle/types.js'
 import type { Logger } from '../env/logger.js'
@@ -46,8 +46,7 @@ import { AbstractBundleStore, invalid, type NormalizedRange } from './abstract.j
 import { type BatchOp, type Db, readMeta, rowOps } from './level-db.js'
 import { byIdKey, decodeGt, encodeMeta, metaKey, type OverlayMeta, rowKey, shortKey, undeliveredKey, stateKey } from './level-keys.js'
 import type { AuthoredRow, AuthorIndexStore, SketchStore, SketchSummary, StateStore } from './types.js'
-import { SketchLog } from './level-sketch.js'
-import { AuthorIndex } from './level-authors.js'
+import { RowIndexes } from './level-indexes.js'
 import type { Sketch } from '../reconcile/sketch.js'
 import { hexKey } from './range.js'
 
@@ -94,10 +93,8 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
   readonly #meta = new Map<string, OverlayMeta>()
   /** Ids committed lately with their global times; only the write queue fills it. */
   readonly #recent = new RecentIds()
-  /** The persisted sketches: their log entries join the row batches (level-sketch.ts). */
-  readonly #sketches = new SketchLog()
-  /** The by-author indexes: their keys join the row batches (level-authors.ts). */
-  readonly #authors = new AuthorIndex()
+  /** The persisted sketches and by-author indexes: their entries and keys join the row batches (level-indexes.ts). */
+  readonly #indexes: RowIndexes
 
   /** @throws {BloomwalkError} INVALID_ARGUMENT for an empty location or a bad writeBufferSize */
   constructor(location: string, options: LevelStoreOptions = {}) {
@@ -121,12 +118,20 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
       onFail: () => {
         this.#meta.clear()
         this.#recent.clear()
-        this.#sketches.forget()
-        this.#authors.forget()
+        this.#indexes.forget()
       }
     })
     this.#rows = new RowCodec(this.counters, options.logger, location)
     this.#puts = new GroupCommit((fn) => this.#write(fn), (db, bundles) => this.#putRows(db, bundles))
+    this.#indexes = new RowIndexes({
+      write: (fn) => this.#write(fn),
+      read: (fn) => this.#read(fn),
+      count: async (db, overlay) => (await this.#loadMeta(db, overlay)).count,
+      rows: this.#rows,
+      log: options.logger,
+      location,
+      sync: this.#sync
+    })
   }
 
   /** The failed write that keeps the store from serving, until a re-open succeeds; else undefined. */
@@ -147,8 +152,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     await this.#db.close(() => {
       this.#meta.clear()
       this.#recent.clear()
-      this.#sketches.reset()
-      this.#authors.forget()
+      this.#indexes.reset()
     })
   }
 
@@ -191,8 +195,7 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
       if (entry === undefined) {
         entry = { overlay: b.overlay, meta: { ...(await this.#loadMeta(db, b.overlay)) } }
         metas.set(overlayKey, entry)
-        await this.#sketches.prepare(db, b.overlay)
-        await this.#authors.prepare(db, b.overlay)
+        await this.#indexes.prepare(db, b.overlay)
       }
       entry.meta.count++
       if (b.globalTime > entry.meta.maxGt) entry.meta.maxGt = b.globalTime
@@ -204,11 +207,11 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
     for (const j of fresh) {
       const b = bundles[candidates[j]!]!
       for (const op of rowOps(b)) batch.put(op.key, op.value)
-      for (const op of [this.#sketches.entry(1, b), this.#authors.put(b)]) if (op?.type === 'put') batch.put(op.key, op.value)
+      for (const op of this.#indexes.putOps(b)) batch.put(op.key, op.value)
     }
     for (const { overlay, meta } of metas.values()) batch.put(metaKey(overlay), encodeMeta(meta))
     await batch.write({ sync: this.#sync })
-    for (const { overlay } of metas.values()) if (this.#sketches.due(overlay)) this.#foldSketchLog(overlay)
+    for (const { overlay } of metas.values()) this.#indexes.committed(overlay)
     for (const [overlayKey, { meta }] of metas) this.#meta.set(overlayKey, meta)
     for (const j of fresh) {
       const i = candidates[j]!
@@ -257,73 +260,41 @@ export class LevelStore extends AbstractBundleStore implements StateStore, Sketc
         { type: 'del', key: undeliveredKey(overlay, gt, id) },
         { type: 'put', key: metaKey(overlay), value: encodeMeta(next) }
       ]
-      ops.push(...(await this.#indexOpsOfDelete(db, overlay, gt, id)))
+      ops.push(...(await this.#indexes.deleteOps(db, overlay, gt, id)))
       await db.batch(ops, { sync: this.#sync })
-      if (this.#sketches.due(overlay)) this.#foldSketchLog(overlay)
+      this.#indexes.committed(overlay)
       this.#meta.set(hexKey(overlay), next)
       this.#recent.delete(idKey)
       return true
     })
   }
 
-  /** The sketch log entry and by-author key ops of a delete (read from its row), when the overlay keeps them. */
-  async #indexOpsOfDelete(db: Db, overlay: Uint8Array, gt: number, id: Uint8Array): Promise<BatchOp[]> {
-    await this.#sketches.prepare(db, overlay)
-    await this.#authors.prepare(db, overlay)
-    const key = rowKey(overlay, gt, id)
-    const value = this.#sketches.logs(overlay) || this.#authors.indexes(overlay) ? await db.get(key) : undefined
-    const bundle = value === undefined ? undefined : this.#rows.decode(overlay, key, value)
-    const logged = bundle === undefined ? undefined : this.#sketches.entry(-1, bundle)
-    if (bundle === undefined) this.#sketches.unlogged(overlay)
-    if (bundle === undefined && this.#authors.indexes(overlay)) this.#log?.warn('a deleted row does not decode: its author is unknown, so the by-author index is dropped; the next join scans', { location: this.location, overlay: hexKey(overlay) })
-    return [...(logged === undefined ? [] : [logged]), ...this.#authors.delete(overlay, bundle)]
-  }
-
-  /** Queues folding an overlay's sketch log into a new checkpoint, as a write of its own (after the one running). */
-  #foldSketchLog(overlay: Uint8Array): void {
-    this.#write((db) => this.#sketches.compact(db, overlay, this.#sync)).catch((err: unknown) =>
-      this.#log?.warn('folding the sketch log failed; it is folded at a later write', { location: this.location, overlay: hexKey(overlay), error: err instanceof Error ? err.message : String(err) })
-    )
-  }
-
   loadSketch(overlay: Uint8Array, kinds: Uint8Array, into: Sketch): Promise<SketchSummary | undefined> {
     this.assertOpen()
-    return this.#write(async (db) => {
-      const loaded = await this.#sketches.load(db, overlay, kinds, into, (await this.#loadMeta(db, overlay)).count)
-      if ('summary' in loaded) return loaded.summary
-      if (loaded.rejected !== 'no checkpoint') this.#log?.warn('persisted sketch not used; the node rebuilds it', { location: this.location, overlay: hexKey(overlay), reason: loaded.rejected })
-      return undefined
-    })
+    return this.#indexes.loadSketch(overlay, kinds, into)
   }
 
   sketchMark(overlay: Uint8Array): number {
-    return this.#sketches.mark(overlay)
+    return this.#indexes.sketchMark(overlay)
   }
 
   saveSketch(overlay: Uint8Array, kinds: Uint8Array, sketch: Sketch, summary: SketchSummary, mark: number): Promise<boolean> {
     this.assertOpen()
-    return this.#write(async (db) => this.#sketches.save(db, overlay, kinds, sketch, { ...summary, total: (await this.#loadMeta(db, overlay)).count }, mark, this.#sync))
+    return this.#indexes.saveSketch(overlay, kinds, sketch, summary, mark)
   }
 
   authorIndexNote(overlay: Uint8Array): Promise<Uint8Array | undefined> {
     this.assertOpen()
-    return this.#write(async (db) => {
-      const note = await this.#authors.note(db, overlay)
-      return note === undefined ? undefined : plainView(note)
-    })
+    return this.#indexes.authorIndexNote(overlay)
   }
 
-  async authorRows(overlay: Uint8Array, author: Uint8Array): Promise<Array<{ globalTime: number; id: Uint8Array }>> {
-    const read = await this.#read((db) => this.#authors.rows(db, overlay, author))
-    if ('rows' in read) return read.rows
-    this.#log?.warn('by-author index damaged: dropped; the next join scans the rows', { location: this.location, overlay: hexKey(overlay), reason: read.rejected })
-    await this.#write((db) => this.#authors.drop(db, overlay, this.#sync))
-    throw new BloomwalkError('STORE_CORRUPT', `by-author index of overlay ${hexKey(overlay)} in the store at ${this.location}: ${read.rejected}`)
+  authorRows(overlay: Uint8Array, author: Uint8Array): Promise<Array<{ globalTime: number; id: Uint8Array }>> {
+    return this.#indexes.authorRows(overlay, author)
   }
 
   saveAuthorIndex(overlay: Uint8Array, rows: Iterable<AuthoredRow> | undefined, note: Uint8Array, mark: number): Promise<boolean> {
     this.assertOpen()
-    return this.#write(async (db) => this.#sketches.mark(overlay) === mark && (await this.#authors.save(db, overlay, rows, note, this.#sync)))
+    return this.#indexes.saveAuthorIndex(overlay, rows, note, mark)
   }
 
   protected _markDelivered(overlay: Uint8Array, ids: readonly Uint8Array[]): Promise<void> {

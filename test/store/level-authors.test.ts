@@ -13,7 +13,7 @@ import { roomId, signBundle, type Bundle } from '../../src/bundle/index.js'
 import { createLogger } from '../../src/env/logger.js'
 import { SeededRng } from '../../src/env/rng.js'
 import { isBloomwalkError } from '../../src/errors.js'
-import { AUTHOR_KEY_RANGE, BY_AUTHOR_KEY_BYTES, byAuthorKey, TAG_AUTHORS, TAG_BY_AUTHOR } from '../../src/store/level-authors.js'
+import { AUTHOR_KEY_RANGE, BY_AUTHOR_KEY_BYTES, byAuthorKey, SAVE_BATCH, TAG_AUTHORS, TAG_BY_AUTHOR } from '../../src/store/level-authors.js'
 import { repairLevelStore } from '../../src/store/level-check.js'
 import { rowKey } from '../../src/store/level-keys.js'
 import { LevelStore } from '../../src/store/level.js'
@@ -95,6 +95,18 @@ describe('LevelStore by-author index', () => {
     const keys = await raw(path, async (db) => keysOf(db))
     expect(keys.filter((k) => k[0] === TAG_BY_AUTHOR && k.length === BY_AUTHOR_KEY_BYTES)).toHaveLength(30 - 8)
     expect(keys.filter((k) => k[0] === TAG_AUTHORS)).toHaveLength(1)
+  })
+
+  it(`a save of more keys than a batch holds (${SAVE_BATCH}) writes them in several batches; a read returns one author's keys only`, async () => {
+    const store = new LevelStore(freshPath())
+    await store.open()
+    const count = Math.floor(2.5 * SAVE_BATCH)
+    const many = Array.from({ length: count }, (_, i) => ({ author: authors[i % 3]!.publicKey, globalTime: 1 + i, id: Uint8Array.from({ length: 32 }, (_, j) => (i >> (8 * (j % 4))) & 0xff) }))
+    expect(await store.saveAuthorIndex(overlay, many, NOTE, store.sketchMark(overlay))).toBe(true)
+    const bob = await store.authorRows(overlay, authors[1]!.publicKey)
+    expect(bob).toHaveLength(many.filter((_, i) => i % 3 === 1).length)
+    expect(bob.map((r) => r.globalTime)).toEqual(many.filter((_, i) => i % 3 === 1).map((r) => r.globalTime))
+    await store.close()
   })
 
   it('refuses a save when the overlay changed since its mark, and a note-only save without an index', async () => {

@@ -68,6 +68,19 @@ async function raw<T>(path: string, fn: (db: Level<Uint8Array, Uint8Array>) => P
   }
 }
 
+/** A fresh store holding BUNDLES with its by-author index saved, closed; its logger keeps the warnings. */
+async function savedStore(): Promise<{ path: string; warnings: string[]; logger: ReturnType<typeof createLogger> }> {
+  const path = freshPath()
+  const warnings: string[] = []
+  const logger = createLogger('test', { level: 'warn', sink: (_level, _name, m) => warnings.push(m) })
+  const store = new LevelStore(path, { logger })
+  await store.open()
+  await store.putMany(BUNDLES)
+  await save(store)
+  await store.close()
+  return { path, warnings, logger }
+}
+
 describe('LevelStore by-author index', () => {
   it('keeps nothing until saved; then follows every put and delete, across restarts', async () => {
     const path = freshPath()
@@ -146,14 +159,8 @@ describe('LevelStore by-author index', () => {
   })
 
   it('a damaged key: a warning, STORE_CORRUPT for the read, no index any more (the next join scans); no row lost', async () => {
-    const path = freshPath()
-    const warnings: string[] = []
-    const logger = createLogger('test', { level: 'warn', sink: (_level, _name, m) => warnings.push(m) })
-    let store = new LevelStore(path, { logger })
-    await store.open()
-    await store.putMany(BUNDLES)
-    await save(store)
-    await store.close()
+    const { path, warnings, logger } = await savedStore()
+    let store: LevelStore
     const alice = authors[0]!.publicKey
     await raw(path, (db) => db.put(Uint8Array.from([TAG_BY_AUTHOR, ...overlay, ...alice, 1, 2, 3]), new Uint8Array(0)))
     store = new LevelStore(path, { logger })
@@ -170,14 +177,8 @@ describe('LevelStore by-author index', () => {
   })
 
   it('a deleted row that does not decode (its author unknown) drops the index, with a warning; repair clears every by-author key', async () => {
-    const path = freshPath()
-    const warnings: string[] = []
-    const logger = createLogger('test', { level: 'warn', sink: (_level, _name, m) => warnings.push(m) })
-    let store = new LevelStore(path, { logger })
-    await store.open()
-    await store.putMany(BUNDLES)
-    await save(store)
-    await store.close()
+    const { path, warnings, logger } = await savedStore()
+    let store: LevelStore
     const victim = BUNDLES[4]!
     await raw(path, (db) => db.put(rowKey(overlay, victim.globalTime, victim.id), Uint8Array.of(1, 2, 3)))
     store = new LevelStore(path, { logger })

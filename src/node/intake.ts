@@ -67,9 +67,10 @@ export class BundleIntake {
   /**
    * Checks, stores and delivers bundles from `from` (`undefined`: published here, trusted).
    * `verified`: the signature was already checked (MVDS checks before acknowledging).
+   * `pushed`: they came in a push, not in answer to our offer (the offer builder's figures).
    * Returns the bundles that were new.
    */
-  async accept(state: OverlayWalk, bundles: readonly Bundle[], from: Address | undefined, verified = false): Promise<Bundle[]> {
+  async accept(state: OverlayWalk, bundles: readonly Bundle[], from: Address | undefined, verified = false, pushed = false): Promise<Bundle[]> {
     const ctx = this.#deps
     const { counters, clock } = ctx
     const budgets = this.#deps.budgets
@@ -148,7 +149,7 @@ export class BundleIntake {
         if (claim === 'mine') this.#inFlight.release(b)
       }
     }
-    ledger.settle(fresh, from === undefined ? undefined : addressKey(from))
+    ledger.settle(fresh, from === undefined ? undefined : addressKey(from), pushed)
     // A peer that gave us something new is a walk target of its own, not one more port of its host.
     if (from !== undefined && fresh.length > 0) state.recordUseful(addressKey(from), ctx.clock.now())
     for (const bundle of fresh) this.#request(ctx, state, from, (await delivery?.stored(bundle, from)) ?? [])

@@ -224,9 +224,9 @@ export class Ledger {
     return gone.some((g) => equalBytes(g.id, b.id)) ? 'pruned' : 'stored'
   }
 
-  /** Ends one intake batch: the bundles that were new (from `fromKey`, or published here) go into the offer builder's cached filter. */
-  settle(fresh: readonly Bundle[], fromKey: string | undefined): void {
-    this.builder.onStored(fresh, fromKey)
+  /** Ends one intake batch: the bundles that were new (from `fromKey`, or published here) go into the offer builder's cached filter; `pushed`: they came in a push, no answer to our offer. */
+  settle(fresh: readonly Bundle[], fromKey: string | undefined, pushed = false): void {
+    this.builder.onStored(fresh, fromKey, pushed)
   }
 
   /**

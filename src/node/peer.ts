@@ -105,7 +105,8 @@ export class Peer implements WalkerPeer, Wiring {
       rng,
       guard,
       send,
-      accept: (overlay, bundles, from) => this.intake.accept(overlay, bundles, from),
+      stepIntervalMs: walker.stepIntervalMs,
+      accept: (overlay, bundles, from) => this.intake.accept(overlay, bundles, from, false, true),
       acceptEphemeral: (overlay, bundles, from) => this.intake.acceptEphemeral(overlay, bundles, from),
       // Held or being written: a bundle still being written is not asked for again (issue 22).
       has: async (overlay, id) => ledger(overlay)?.arriving.has(hex(id)) === true || (await store.has(overlay.id, id)) === true,

@@ -20,6 +20,7 @@ import type { Bundle } from '../bundle/types.js'
 import type { Clock } from '../env/clock.js'
 import { int, type Rng } from '../env/rng.js'
 import { addressKey, parseAddressKey, type Address, type PushPacket } from '../wire/index.js'
+import { subnetKeys } from '../nat/index.js'
 import type { AmplificationGuard } from './amplification.js'
 import type { Charge } from './charge.js'
 import type { OverlayWalk } from './overlay.js'
@@ -85,6 +86,8 @@ export interface PushComponents {
   pushed?(overlay: OverlayWalk): void
   /** Whether the overlay's store holds any bundle at `globalTime` (gaps below a pushed bundle, ./gap-fetch.ts); without it, gaps are the walk's. */
   holdsAt?(overlay: OverlayWalk, globalTime: number): Promise<boolean>
+  /** The walk step interval (ms): candidates that walked to us within the last one come first among push targets ({@link PushService.targets}). 0 or absent: all drawn alike. */
+  stepIntervalMs?: number
 }
 
 /** Push counters at zero (a tracker's, which never pushes). */
@@ -341,27 +344,54 @@ export class PushService {
 
   /**
    * Up to `n` validated candidates of the overlay (walk or stumble: their NAT holes are open),
-   * other than `except`, drawn uniformly (partial Fisher–Yates over the injected rng).
+   * other than `except`, drawn uniformly (partial Fisher–Yates over the injected rng) — but
+   * up to half of them (rounded up) first among those that walked to us within the last walk
+   * step, one per subnet (IPv4 /24, IPv6 /48).
+   *
+   * A peer that walked to us a moment ago got our answer without what we take in now, and
+   * walks again only a step later: the peers push left behind in `spread` were such peers,
+   * whose neighbours all drew someone else (issue 17, docs/evaluation.md §4.8). Drawn first,
+   * they hear of a fresh bundle at once, in the same number of datagrams. Half and one per
+   * subnet, so that a Sybil walking to us from many ports of one network does not take
+   * every target: the rest are drawn as before.
    */
   targets(overlay: OverlayWalk, n: number, except?: ReadonlySet<string>): Address[] {
     if (n === 0) return []
     const now = this.#c.clock.now()
+    const step = this.#c.stepIntervalMs ?? 0
+    const recent: Address[] = []
     const pool: Address[] = []
     for (const c of overlay.candidates.list(now)) {
       if (except?.has(c.key) === true || c.trusted || !this.#c.guard.isValidated(c.key)) continue
       const category = overlay.candidates.category(c.key, now)
       if (category !== 'walk' && category !== 'stumble') continue
       const to = parseAddressKey(c.key)
-      if (to !== null) pool.push(to)
+      if (to === null) continue
+      if (step > 0 && c.lastStumble !== undefined && now - c.lastStumble < step) recent.push(to)
+      else pool.push(to)
     }
-    const k = Math.min(n, pool.length)
-    for (let i = 0; i < k; i++) {
+    const first: Address[] = []
+    const subnets = new Set<string>()
+    for (const to of this.#draw(recent, recent.length)) {
+      const subnet = subnetKeys(to.host)?.narrow ?? to.host
+      if (first.length < Math.ceil(n / 2) && !subnets.has(subnet)) {
+        subnets.add(subnet)
+        first.push(to)
+      } else pool.push(to)
+    }
+    return first.concat(this.#draw(pool, n - first.length))
+  }
+
+  /** Up to `k` of `pool`, drawn uniformly (partial Fisher–Yates; reorders `pool`). */
+  #draw(pool: Address[], k: number): Address[] {
+    const m = Math.min(k, pool.length)
+    for (let i = 0; i < m; i++) {
       const j = i + int(this.#c.rng, pool.length - i)
       const t = pool[i]!
       pool[i] = pool[j]!
       pool[j] = t
     }
-    return pool.slice(0, k)
+    return pool.slice(0, m)
   }
 
   /**

@@ -174,9 +174,12 @@ export class OfferBuilder {
 
   /**
    * Tells the builder which bundles were just stored: those inside the cached filter's
-   * slice are added to it, and those from the peer it was sent to count as responses.
+   * slice are added to it, and those from the peer it was sent to count as responses —
+   * unless `pushed`: a bundle that peer pushed after our walk was no answer to the filter,
+   * and counting it kept a barren filter in use (full-size requests instead of the skip
+   * curve's small ones) wherever push reaches recent walkers first (src/node/push.ts).
    */
-  onStored(bundles: readonly Bundle[], fromPeerKey?: string): void {
+  onStored(bundles: readonly Bundle[], fromPeerKey?: string, pushed = false): void {
     if (fromPeerKey !== undefined && bundles.length > 0) remember(this.#forwarders, fromPeerKey)
     const cache = this.#cache
     if (cache === null) return
@@ -188,7 +191,7 @@ export class OfferBuilder {
         cache.bloom.add(b.id)
         cache.items++
       }
-      if (fromPeerKey !== undefined && fromPeerKey === cache.peerKey) cache.responses++
+      if (!pushed && fromPeerKey !== undefined && fromPeerKey === cache.peerKey) cache.responses++
     }
   }
 

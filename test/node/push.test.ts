@@ -270,6 +270,56 @@ describe('PushService bounds', () => {
     return { clock, overlay, sent, peers, push, held }
   }
 
+  it('draws up to half its targets first among the candidates that walked to us within the last walk step, one per /24; the rest uniformly; without a step all alike', () => {
+    const clock = new ManualClock(0)
+    const overlay = new OverlayWalk(new Uint8Array(32).fill(7), {})
+    const peers = Array.from({ length: 20 }, (_, i) => ({ host: `10.0.${i}.1`, port: 1000 + i }))
+    // A Sybil's four ports on one /24.
+    const sybil = Array.from({ length: 4 }, (_, i) => ({ host: '10.9.9.9', port: 2000 + i }))
+    const key = (p: Address) => `${p.host}:${p.port}`
+    const stumble = (p: Address, at: number) => overlay.recordStumble(key(p), { lan: p, wan: p, connectionType: 'public' }, at)
+    for (const p of peers) stumble(p, 0)
+    clock.advance(10_000)
+    // Peers 3, 7 and 11 walked to us 1–4 s ago; the others 10 s ago.
+    for (const [i, ago] of [[3, 4_000], [7, 1_000], [11, 2_500]] as const) stumble(peers[i]!, 10_000 - ago)
+    const components = (stepIntervalMs?: number) => ({
+      clock,
+      rng: new SeededRng(3),
+      guard: { isValidated: () => true },
+      send: () => true,
+      accept: async () => [],
+      acceptEphemeral: () => [],
+      has: async () => false,
+      hasShort: async () => false,
+      stepIntervalMs
+    })
+    const recent = new Set([3, 7, 11].map((i) => key(peers[i]!)))
+    const push = new PushService({}, components(5_000))
+    for (let draw = 0; draw < 20; draw++) {
+      const five = push.targets(overlay, 5).map(key)
+      expect(five).toHaveLength(5)
+      expect(new Set(five.slice(0, 3))).toEqual(recent)
+      expect(new Set(five).size).toBe(5)
+      // Two targets: one of them (half, rounded up) a recent walker.
+      expect(recent.has(push.targets(overlay, 2).map(key)[0]!)).toBe(true)
+      // Excluded ones (the sender, known holders) stay out whatever their walk.
+      expect(push.targets(overlay, 5, new Set([key(peers[7]!)])).map(key)).not.toContain(key(peers[7]!))
+    }
+    // A step of 2 s: only peer 7 walked within it.
+    expect(new PushService({}, components(2_000)).targets(overlay, 1).map(key)).toEqual([key(peers[7]!)])
+    // No step: uniform over all 20 (some draw of 5 leaves a recent walker out).
+    const plain = new PushService({}, components())
+    const draws = Array.from({ length: 20 }, () => plain.targets(overlay, 5).map(key))
+    expect(draws.some((d) => [...recent].some((k) => !d.includes(k)))).toBe(true)
+    // The Sybil's ports all walked to us just now: one of them comes first, not four.
+    for (const p of sybil) stumble(p, 9_900)
+    for (let draw = 0; draw < 20; draw++) {
+      const first = push.targets(overlay, 8).map(key).slice(0, 4)
+      expect(first.filter((k) => k.startsWith('10.9.9.9:')).length).toBe(1)
+      expect(first.filter((k) => recent.has(k)).length).toBe(3)
+    }
+  })
+
   it('forwards at most maxForwardsPerSourcePerSecond bundles for one source, and again the next second', async () => {
     const s = service({ maxForwardsPerSourcePerSecond: 10, forwardFanout: 2, freshWindow: 100 })
     const bundles = makeBundles(30, { overlay: s.overlay.id, sequential: true })

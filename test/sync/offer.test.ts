@@ -95,6 +95,17 @@ describe('offers', () => {
     expect(await builder.claim(claimCtx(50, 'p'))).not.toBe(first)
   })
 
+  it('bundles the walked peer pushed are added to the filter but do not count as its answer', async () => {
+    const bundles = makeBundles(50, { overlay, seed: 7, maxGlobalTime: 50 })
+    const { builder } = await builderWith(bundles)
+    const first = (await builder.claim(claimCtx(50, 'p')))!
+    const pushed = makeBundles(1, { overlay, seed: 8, maxGlobalTime: 50 })[0]!
+    builder.onStored([pushed], 'p', true)
+    expect(first.bloom.has(pushed.id)).toBe(true)
+    expect(builder.isForwarder('p')).toBe(true)
+    expect(await builder.claim(claimCtx(50, 'p'))).not.toBe(first)
+  })
+
   it('follows the skip curve after consecutive barren fresh filters, and one productive round resets it', async () => {
     const bundles = makeBundles(50, { overlay, seed: 9, maxGlobalTime: 50 })
     const curve = [0, 0, 1, 1]

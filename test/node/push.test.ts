@@ -9,7 +9,7 @@ import type { Delivery } from '../../src/node/index.js'
 import { OverlayWalk } from '../../src/node/overlay.js'
 import { shortOf } from '../../src/node/push-wants.js'
 import { BusyRoomSpread } from '../../src/node/push-busy.js'
-import { BUSY_WINDOW_SECONDS, PushService, pushOptions, type PushOptions } from '../../src/node/push.js'
+import { BUSY_WINDOW_SECONDS, PushService, pushOptions, RECENT_FIRST, type PushOptions } from '../../src/node/push.js'
 import { UnreliableTransport } from '../../src/sim/unreliable.js'
 import { decodePacket, encodePacket, type Address, type Packet } from '../../src/wire/index.js'
 import { hex, makeAuthors, makeBundles } from '../helpers/bundles.js'
@@ -270,7 +270,8 @@ describe('PushService bounds', () => {
     return { clock, overlay, sent, peers, push, held }
   }
 
-  it('draws up to half its targets first among the candidates that walked to us within the last walk step, one per /24; the rest uniformly; without a step all alike', () => {
+  it('draws up to RECENT_FIRST targets first among the candidates that walked to us within the last walk step behind the bundle\'s global time, one per /24; the rest uniformly; without a step or a global time all alike', () => {
+    expect(RECENT_FIRST).toBe(2)
     const clock = new ManualClock(0)
     const overlay = new OverlayWalk(new Uint8Array(32).fill(7), {})
     const peers = Array.from({ length: 20 }, (_, i) => ({ host: `10.0.${i}.1`, port: 1000 + i }))
@@ -280,8 +281,13 @@ describe('PushService bounds', () => {
     const stumble = (p: Address, at: number) => overlay.recordStumble(key(p), { lan: p, wan: p, connectionType: 'public' }, at)
     for (const p of peers) stumble(p, 0)
     clock.advance(10_000)
-    // Peers 3, 7 and 11 walked to us 1–4 s ago; the others 10 s ago.
-    for (const [i, ago] of [[3, 4_000], [7, 1_000], [11, 2_500]] as const) stumble(peers[i]!, 10_000 - ago)
+    // Peers 7 and 11 walked to us 1 and 2.5 s ago; the others 10 s ago.
+    for (const [i, ago] of [[7, 1_000], [11, 2_500]] as const) stumble(peers[i]!, 10_000 - ago)
+    // They reported global time 5 in their walks; peer 15 walked just now too, reporting 12.
+    for (const i of [7, 11]) overlay.notePeerTime(key(peers[i]!), 5)
+    stumble(peers[15]!, 9_500)
+    overlay.notePeerTime(key(peers[15]!), 12)
+    const G = 10
     const components = (stepIntervalMs?: number) => ({
       clock,
       rng: new SeededRng(3),
@@ -293,30 +299,39 @@ describe('PushService bounds', () => {
       hasShort: async () => false,
       stepIntervalMs
     })
-    const recent = new Set([3, 7, 11].map((i) => key(peers[i]!)))
+    const recent = new Set([7, 11].map((i) => key(peers[i]!)))
     const push = new PushService({}, components(5_000))
     for (let draw = 0; draw < 20; draw++) {
-      const five = push.targets(overlay, 5).map(key)
+      const five = push.targets(overlay, 5, undefined, G).map(key)
       expect(five).toHaveLength(5)
-      expect(new Set(five.slice(0, 3))).toEqual(recent)
+      expect(new Set(five.slice(0, 2))).toEqual(recent)
       expect(new Set(five).size).toBe(5)
-      // Two targets: one of them (half, rounded up) a recent walker.
-      expect(recent.has(push.targets(overlay, 2).map(key)[0]!)).toBe(true)
+      // One target: a recent walker, and only one (never more than asked for).
+      const one = push.targets(overlay, 1, undefined, G).map(key)
+      expect(one).toHaveLength(1)
+      expect(recent.has(one[0]!)).toBe(true)
       // Excluded ones (the sender, known holders) stay out whatever their walk.
-      expect(push.targets(overlay, 5, new Set([key(peers[7]!)])).map(key)).not.toContain(key(peers[7]!))
+      expect(push.targets(overlay, 5, new Set([key(peers[7]!)]), G).map(key)).not.toContain(key(peers[7]!))
     }
-    // A step of 2 s: only peer 7 walked within it.
-    expect(new PushService({}, components(2_000)).targets(overlay, 1).map(key)).toEqual([key(peers[7]!)])
-    // No step: uniform over all 20 (some draw of 5 leaves a recent walker out).
-    const plain = new PushService({}, components())
-    const draws = Array.from({ length: 20 }, () => plain.targets(overlay, 5).map(key))
-    expect(draws.some((d) => [...recent].some((k) => !d.includes(k)))).toBe(true)
-    // The Sybil's ports all walked to us just now: one of them comes first, not four.
-    for (const p of sybil) stumble(p, 9_900)
+    // A step of 2 s: only peers 7 and 15 walked within it, and 15 is not behind.
+    expect(new PushService({}, components(2_000)).targets(overlay, 1, undefined, G).map(key)).toEqual([key(peers[7]!)])
+    // Spreading something at global time 13, peer 15 is behind too: two of the three come first.
+    const three = new PushService({}, components(5_000)).targets(overlay, 5, undefined, 13).map(key)
+    expect(three.slice(0, 2).every((k) => [...recent, key(peers[15]!)].includes(k))).toBe(true)
+    // No step, or no global time: uniform over all 20 (some draw of 5 leaves a recent walker out).
+    for (const plain of [new PushService({}, components()), push]) {
+      const draws = Array.from({ length: 20 }, () => plain.targets(overlay, 5, undefined, plain === push ? undefined : G).map(key))
+      expect(draws.some((d) => [...recent].some((k) => !d.includes(k)))).toBe(true)
+    }
+    // The Sybil's ports all walked to us just now, behind: at most one of them comes first, not four.
+    for (const p of sybil) {
+      stumble(p, 9_900)
+      overlay.notePeerTime(key(p), 1)
+    }
     for (let draw = 0; draw < 20; draw++) {
-      const first = push.targets(overlay, 8).map(key).slice(0, 4)
-      expect(first.filter((k) => k.startsWith('10.9.9.9:')).length).toBe(1)
-      expect(first.filter((k) => recent.has(k)).length).toBe(3)
+      const first = push.targets(overlay, 8, undefined, G).map(key).slice(0, 2)
+      expect(first.filter((k) => k.startsWith('10.9.9.9:')).length).toBeLessThanOrEqual(1)
+      expect(first.filter((k) => k.startsWith('10.9.9.9:') || recent.has(k)).length).toBe(2)
     }
   })
 

@@ -18,9 +18,8 @@
  */
 import type { Bundle } from '../bundle/types.js'
 import type { Clock } from '../env/clock.js'
-import { int, type Rng } from '../env/rng.js'
-import { addressKey, parseAddressKey, type Address, type PushPacket } from '../wire/index.js'
-import { subnetKeys } from '../nat/index.js'
+import type { Rng } from '../env/rng.js'
+import { addressKey, type Address, type PushPacket } from '../wire/index.js'
 import type { AmplificationGuard } from './amplification.js'
 import type { Charge } from './charge.js'
 import type { OverlayWalk } from './overlay.js'
@@ -31,10 +30,12 @@ import { ForwardBudget } from './push-budget.js'
 import { RecentFresh } from './push-recent.js'
 import { MAX_IDS_PER_ANNOUNCEMENT, pushOptions, type PushOptions } from './push-options.js'
 import { PushWants, shortOf, type Want } from './push-wants.js'
+import { pushTargets, trustedPushTargets } from './push-targets.js'
 import { SHORT_ID_BYTES } from '../reconcile/index.js'
 import type { Packet } from '../wire/index.js'
 
 export { PUSH_DEFAULTS, pushOptions, type PushOptions } from './push-options.js'
+export { RECENT_FIRST } from './push-targets.js'
 
 /** Counters of the push path (in `stats().push`). */
 export interface PushStats {
@@ -121,14 +122,6 @@ function holdersOf(wants: readonly (Want | undefined)[]): Holders {
  * do not make a bulk load look quiet between them.
  */
 export const BUSY_WINDOW_SECONDS = 30
-
-/**
- * Push targets drawn first among recent walkers behind what is spread ({@link PushService.targets}).
- * Measured (docs/evaluation.md §4.8): at 1 000 peers, 1 left 12 pairs over a walk step, 2
- * left 4, 3 left 1; against the adaptive Sybils of `sybil-30-adaptive` (who walk to everyone
- * every second) 1 and 2 cost about 4 % more bytes, 3 about 10 %.
- */
-export const RECENT_FIRST = 2
 
 export class PushService {
   readonly options: Readonly<PushOptions>
@@ -350,75 +343,15 @@ export class PushService {
     return this.#wants.size
   }
 
-  /**
-   * Up to `n` validated candidates of the overlay (walk or stumble: their NAT holes are open),
-   * other than `except`, drawn uniformly (partial Fisher–Yates over the injected rng) — but
-   * up to {@link RECENT_FIRST} of them first among those that walked to us within the last
-   * walk step reporting a global time below `behind` (they lack what we spread), one per
-   * subnet (IPv4 /24, IPv6 /48).
-   *
-   * A peer that walked to us a moment ago got our answer without what we take in now, and
-   * walks again only a step later: the peers push left behind in `spread` were such peers,
-   * whose neighbours all drew someone else (issue 17, docs/evaluation.md §4.8). Drawn first,
-   * they hear of a fresh bundle at once, in the same number of datagrams. Two, one per
-   * subnet, so that a Sybil walking to us often, from many ports of one network, claiming
-   * to be behind, takes at most those two: the rest are drawn as before. Without `behind`,
-   * uniformly.
-   */
+  /** Up to `n` validated candidates to push to, other than `except`; recent walkers behind `behind` first (./push-targets.ts). */
   targets(overlay: OverlayWalk, n: number, except?: ReadonlySet<string>, behind?: number): Address[] {
-    if (n === 0) return []
-    const now = this.#c.clock.now()
-    const step = this.#c.stepIntervalMs ?? 0
-    const recent: Address[] = []
-    const pool: Address[] = []
-    for (const c of overlay.candidates.list(now)) {
-      if (except?.has(c.key) === true || c.trusted || !this.#c.guard.isValidated(c.key)) continue
-      const category = overlay.candidates.category(c.key, now)
-      if (category !== 'walk' && category !== 'stumble') continue
-      const to = parseAddressKey(c.key)
-      if (to === null) continue
-      if (behind !== undefined && step > 0 && c.lastStumble !== undefined && now - c.lastStumble < step && (overlay.peerTime(c.key) ?? behind) < behind) recent.push(to)
-      else pool.push(to)
-    }
-    const first: Address[] = []
-    const subnets = new Set<string>()
-    for (const to of this.#draw(recent, recent.length)) {
-      const subnet = subnetKeys(to.host)?.narrow ?? to.host
-      if (first.length < Math.min(n, RECENT_FIRST) && !subnets.has(subnet)) {
-        subnets.add(subnet)
-        first.push(to)
-      } else pool.push(to)
-    }
-    return first.concat(this.#draw(pool, n - first.length))
+    return pushTargets(this.#c, overlay, n, except, behind)
   }
 
-  /** Up to `k` of `pool`, drawn uniformly (partial Fisher–Yates; reorders `pool`). */
-  #draw(pool: Address[], k: number): Address[] {
-    const m = Math.min(k, pool.length)
-    for (let i = 0; i < m; i++) {
-      const j = i + int(this.#c.rng, pool.length - i)
-      const t = pool[i]!
-      pool[i] = pool[j]!
-      pool[j] = t
-    }
-    return pool.slice(0, m)
-  }
-
-  /**
-   * Up to `trustedFanout` validated trusted candidates that hold data (their last reported
-   * global time is above 0: a tracker reports 0), in table order.
-   */
+  /** Up to `trustedFanout` validated trusted candidates that hold data, in table order (./push-targets.ts). */
   trustedTargets(overlay: OverlayWalk): Address[] {
-    const n = this.options.trustedFanout
-    if (n === 0 || this.options.fanout === 0) return []
-    const out: Address[] = []
-    for (const c of overlay.candidates.list(this.#c.clock.now())) {
-      if (out.length >= n) break
-      if (!c.trusted || !this.#c.guard.isValidated(c.key) || !((overlay.peerTime(c.key) ?? 0) > 0)) continue
-      const to = parseAddressKey(c.key)
-      if (to !== null) out.push(to)
-    }
-    return out
+    if (this.options.fanout === 0) return []
+    return trustedPushTargets(this.#c, overlay, this.options.trustedFanout)
   }
 
   /**

@@ -18,9 +18,7 @@
  */
 import type { Bundle } from '../bundle/types.js'
 import type { Clock } from '../env/clock.js'
-import type { Rng } from '../env/rng.js'
 import { addressKey, type Address, type PushPacket } from '../wire/index.js'
-import type { AmplificationGuard } from './amplification.js'
 import type { Charge } from './charge.js'
 import type { OverlayWalk } from './overlay.js'
 import { GapFetch } from './gap-fetch.js'
@@ -30,7 +28,7 @@ import { ForwardBudget } from './push-budget.js'
 import { RecentFresh } from './push-recent.js'
 import { MAX_IDS_PER_ANNOUNCEMENT, pushOptions, type PushOptions } from './push-options.js'
 import { PushWants, shortOf, type Want } from './push-wants.js'
-import { pushTargets, trustedPushTargets } from './push-targets.js'
+import { pushTargets, trustedPushTargets, type PushTargetsContext } from './push-targets.js'
 import { SHORT_ID_BYTES } from '../reconcile/index.js'
 import type { Packet } from '../wire/index.js'
 
@@ -69,11 +67,9 @@ export interface PushStats {
   recentHeard: number
 }
 
-/** What the push service uses of the node. */
-export interface PushComponents {
+/** What the push service uses of the node (the clock, the rng, the guard and the step are its targets' too: ./push-targets.ts). */
+export interface PushComponents extends PushTargetsContext {
   clock: Clock
-  rng: Rng
-  guard: Pick<AmplificationGuard, 'isValidated'>
   send(to: Address, overlay: Uint8Array, packet: Packet, charge: Charge): boolean
   /** Checks, stores and delivers; returns the bundles that were new. */
   accept(overlay: OverlayWalk, bundles: readonly Bundle[], from: Address): Promise<Bundle[]>
@@ -87,8 +83,6 @@ export interface PushComponents {
   pushed?(overlay: OverlayWalk): void
   /** Whether the overlay's store holds any bundle at `globalTime` (gaps below a pushed bundle, ./gap-fetch.ts); without it, gaps are the walk's. */
   holdsAt?(overlay: OverlayWalk, globalTime: number): Promise<boolean>
-  /** The walk step interval (ms): candidates that walked to us within the last one come first among push targets ({@link PushService.targets}). 0 or absent: all drawn alike. */
-  stepIntervalMs?: number
 }
 
 /** Push counters at zero (a tracker's, which never pushes). */

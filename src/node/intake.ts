@@ -53,6 +53,14 @@ export type IntakeLedger = Pick<Ledger, 'clock' | 'arriving' | 'ready' | 'refuse
 /** What the intake uses of an overlay's delivery. */
 export type IntakeDelivery = Pick<OverlayDelivery, 'stored' | 'again' | 'seenEphemeral' | 'noteEphemeral'>
 
+/** How bundles reach {@link BundleIntake.accept}. */
+export interface AcceptedHow {
+  /** The signature was already checked (MVDS checks before acknowledging). */
+  verified?: boolean
+  /** They came in a push, not in answer to our offer (the offer builder's figures). */
+  pushed?: boolean
+}
+
 export class BundleIntake {
   readonly #deps: IntakeComponents
   readonly #policy: BundlePolicy
@@ -66,11 +74,10 @@ export class BundleIntake {
 
   /**
    * Checks, stores and delivers bundles from `from` (`undefined`: published here, trusted).
-   * `verified`: the signature was already checked (MVDS checks before acknowledging).
-   * `pushed`: they came in a push, not in answer to our offer (the offer builder's figures).
    * Returns the bundles that were new.
    */
-  async accept(state: OverlayWalk, bundles: readonly Bundle[], from: Address | undefined, verified = false, pushed = false): Promise<Bundle[]> {
+  async accept(state: OverlayWalk, bundles: readonly Bundle[], from: Address | undefined, how: AcceptedHow = {}): Promise<Bundle[]> {
+    const { verified = false, pushed = false } = how
     const ctx = this.#deps
     const { counters, clock } = ctx
     const budgets = this.#deps.budgets

@@ -106,7 +106,7 @@ export class Peer implements WalkerPeer, Wiring {
       guard,
       send,
       stepIntervalMs: walker.stepIntervalMs,
-      accept: (overlay, bundles, from) => this.intake.accept(overlay, bundles, from, false, true),
+      accept: (overlay, bundles, from) => this.intake.accept(overlay, bundles, from, { pushed: true }),
       acceptEphemeral: (overlay, bundles, from) => this.intake.acceptEphemeral(overlay, bundles, from),
       // Held or being written: a bundle still being written is not asked for again (issue 22).
       has: async (overlay, id) => ledger(overlay)?.arriving.has(hex(id)) === true || (await store.has(overlay.id, id)) === true,
@@ -136,7 +136,7 @@ export class Peer implements WalkerPeer, Wiring {
             deliver: (b, from) => {
               const state = c.overlays.get(hex(b.overlay))
               if (state === undefined) return Promise.resolve(false)
-              const stored = this.intake.accept(state, [b], from, true).then(() => store.failure === undefined)
+              const stored = this.intake.accept(state, [b], from, { verified: true }).then(() => store.failure === undefined)
               c.track(stored.then(() => undefined))
               return stored
             }

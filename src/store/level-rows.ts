@@ -39,11 +39,6 @@ export class RowCodec {
     this.#decoded = new DecodedRows(cacheBytes)
   }
 
-  /** Rows served from the cache of decoded rows without decoding, and the cache's size. */
-  get cache(): { hits: number; entries: number; bytes: number } {
-    return { hits: this.#decoded.hits, entries: this.#decoded.size, bytes: this.#decoded.bytes }
-  }
-
   /** Decodes a row value; undefined (and counted) when it is malformed or not its key's. */
   decode(overlay: Uint8Array, key: Uint8Array, value: Uint8Array): Bundle | undefined {
     const name = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')

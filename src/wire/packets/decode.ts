@@ -103,9 +103,13 @@ function packedShortIds(value: unknown, limits: Readonly<DecodeLimits>): Result<
   return packedFixed(value, SHORT_ID_BYTES, limits.maxIdsPerRequest)
 }
 
-/** Packed 8-byte short ids of fresh bundles (`recent_short`): at most `maxRecentIds`. Absent reads as []. */
-function recentShortIds(value: unknown, limits: Readonly<DecodeLimits>): Result<Uint8Array[]> {
-  return value === undefined ? [] : packedFixed(value, SHORT_ID_BYTES, limits.maxRecentIds)
+/** Sets `packet.recentShort` from the packed 8-byte short ids of fresh bundles (`recent_short`, at most `maxRecentIds`; absent or empty: left unset), or the drop reason. */
+function withRecentShort<P extends { recentShort?: readonly Uint8Array[] | undefined }>(packet: P, value: unknown, limits: Readonly<DecodeLimits>): Result<P> {
+  if (value === undefined) return packet
+  const recent = packedFixed(value, SHORT_ID_BYTES, limits.maxRecentIds)
+  if (isDrop(recent)) return recent
+  if (recent.length > 0) packet.recentShort = recent
+  return packet
 }
 
 /** Packed 4-byte short-id prefixes (a bytes field): at most `maxPrefixesPerRequest`, a multiple of 4 bytes. Empty reads as []. */
@@ -262,10 +266,7 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       const answered = raw['answerBundles'] === undefined ? 0 : uint32(raw['answerBundles'])
       if (answered === null) return 'malformed'
       if (answered > 0) packet.answerBundles = answered
-      const recent = recentShortIds(raw['recentShort'], limits)
-      if (isDrop(recent)) return recent
-      if (recent.length > 0) packet.recentShort = recent
-      return packet
+      return withRecentShort(packet, raw['recentShort'], limits)
     }
     case 'punctureRequest': {
       const walkerLan = address(raw['walkerLan'])
@@ -278,10 +279,7 @@ export function rawToPacket(field: BodyField, raw: RawMessage, limits: Readonly<
       if (isDrop(gt)) return gt
       const packet: PunctureRequest = { type: 'puncture-request', walkerLan, walkerWan, identifier: id }
       if (gt > 0) packet.globalTime = gt
-      const recent = recentShortIds(raw['recentShort'], limits)
-      if (isDrop(recent)) return recent
-      if (recent.length > 0) packet.recentShort = recent
-      return packet
+      return withRecentShort(packet, raw['recentShort'], limits)
     }
     case 'puncture': {
       const sourceLan = address(raw['sourceLan'])

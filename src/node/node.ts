@@ -196,7 +196,7 @@ export class BloomwalkNode {
    */
   async publish(overlay: Uint8Array, body: Uint8Array, options: PublishOptions = {}): Promise<Bundle> {
     const { peer, state } = this.#joined(overlay, 'publish')
-    return peer.publish(state, body, options)
+    return peer.publisher.publish(state, body, options)
   }
 
   /**
@@ -208,7 +208,7 @@ export class BloomwalkNode {
    */
   async relay(overlay: Uint8Array, bundle: Bundle): Promise<boolean> {
     const { peer, state } = this.#joined(overlay, 'relay')
-    return peer.relay(state, bundle)
+    return peer.publisher.relay(state, bundle)
   }
 
   /**
@@ -220,7 +220,7 @@ export class BloomwalkNode {
    */
   sendEphemeral(overlay: Uint8Array, body: Uint8Array, options: { kind?: number } = {}): number {
     const { peer, state } = this.#joined(overlay, 'sendEphemeral')
-    return peer.sendEphemeral(state, body, options.kind ?? 0)
+    return peer.publisher.sendEphemeral(state, body, options.kind ?? 0)
   }
 
   /**

@@ -4,16 +4,14 @@
  * push, first contact and (when asked for) MVDS. A tracker is a different wiring (a walker
  * alone, ./tracker.ts). Every service owns its state and timers; {@link Peer.stop} stops them.
  */
-import { signBundle, type KeyPair } from '../bundle/sign.js'
-import { DEFAULT_BUNDLE_POLICY, maxBundleBytes, validateStructure } from '../bundle/validate.js'
-import { hasIdentityWork } from '../bundle/identity.js'
+import type { KeyPair } from '../bundle/sign.js'
 import type { Bundle } from '../bundle/types.js'
 import { hex } from '../bytes.js'
 import { BloomwalkError } from '../errors.js'
-import { isStateStore, type BundleStore } from '../store/types.js'
+import type { BundleStore } from '../store/types.js'
 import type { SyncConfig } from '../sync/config.js'
 import type { Transport } from '../transport/types.js'
-import { addressKey, parseAddressKey, type Address, type DecodeLimits, type IntroductionRequest, type IntroductionResponse, type Packet, type PunctureRequest } from '../wire/index.js'
+import { addressKey, type Address, type DecodeLimits, type IntroductionRequest, type IntroductionResponse, type Packet, type PunctureRequest } from '../wire/index.js'
 import type { HandlerTable } from './dispatcher.js'
 import { IntakeBudgets } from './budgets.js'
 import { DatagramBudget } from './datagram-budget.js'
@@ -27,23 +25,19 @@ import { onPush } from './handlers/push.js'
 import { IdentityNonces } from './identities.js'
 import { BundleIntake } from './intake.js'
 import { Ledger } from './ledger.js'
-import { NodeMvds } from './mvds.js'
+import type { NodeMvds } from './mvds.js'
 import { defaultVerifyBundle } from './native-verify.js'
-import { defaultSign } from './native-sign.js'
 import type { ResolvedNodeOptions } from './options.js'
 import { OverlayWalk, type Overlay } from './overlay.js'
+import { PrivateGroups } from './private-groups.js'
+import { Publisher } from './publisher.js'
 import { PushService } from './push.js'
 import type { OutstandingRequest } from './requests.js'
 import { Responder } from './responder.js'
 import { Walker, type WalkerComponents, type WalkerInit, type WalkerPeer } from './walker.js'
 import type { OverlayServiceStats, Wiring, WiringStats } from './wiring.js'
 import type { OfferBuilder } from '../sync/offer.js'
-import type { DispatchMvds } from './dispatcher.js'
 import type { RoomPolicy } from '../bundle/policy.js'
-import type { Cancel } from '../env/clock.js'
-
-/** Peers an ephemeral message is sent to at most (push off). */
-const MAX_EPHEMERAL_PEERS = 32
 
 /** What a peer's services are built from (the node's components): the walker's and the peer part's. */
 export interface PeerComponents extends WalkerComponents {
@@ -72,15 +66,16 @@ export class Peer implements WalkerPeer, Wiring {
   readonly catchUp: CatchUp
   readonly push: PushService
   readonly firstContact: FirstContact
+  /** Publish, relay and ephemeral messages (./publisher.ts). */
+  readonly publisher: Publisher
   readonly mvds: NodeMvds | undefined
-  readonly privateGroups: DispatchMvds | undefined
+  /** MVDS and its epochs (./private-groups.ts), when the node runs it. */
+  readonly privateGroups: PrivateGroups | undefined
   readonly #c: PeerComponents
   /** Each joined overlay's ledger and delivery, by its key (made by {@link open}). */
   readonly #ledgers = new Map<string, Ledger>()
   readonly #deliveries = new Map<string, OverlayDelivery>()
   readonly #opts: ResolvedNodeOptions
-  #mvdsEpoch = 0
-  #cancelMvds: Cancel | undefined
   #running = false
 
   constructor(c: PeerComponents, opts: ResolvedNodeOptions, walker: WalkerInit) {
@@ -120,29 +115,10 @@ export class Peer implements WalkerPeer, Wiring {
       }
     })
     this.firstContact = new FirstContact({ walker: this.walker, validated: (overlay) => this.push.targets(overlay, Number.MAX_SAFE_INTEGER).length, wanted: this.push.options.fanout })
-    this.mvds =
-      opts.mvds === undefined
-        ? undefined
-        : new NodeMvds(opts.mvds, {
-            transport: c.transport,
-            counters,
-            selfKey: addressKey(walker.lan),
-            selfAuthor: hex(c.keys.publicKey),
-            state: opts.mvds.persist !== false && isStateStore(store) ? store : undefined,
-            log,
-            verify: (b) => verify(b) && b.bytes.length <= maxBundleBytes(sync.datagramBudget),
-            canStore: () => store.failure === undefined,
-            // Stored (or refused for good by the room's policy) unless the store failed meanwhile.
-            deliver: (b, from) => {
-              const state = c.overlays.get(hex(b.overlay))
-              if (state === undefined) return Promise.resolve(false)
-              const stored = this.intake.accept(state, [b], from, { verified: true }).then(() => store.failure === undefined)
-              c.track(stored.then(() => undefined))
-              return stored
-            }
-          })
-    const mvds = this.mvds
-    this.privateGroups = mvds === undefined ? undefined : { admits: (o, from) => mvds.admits(o, from), receive: (from, payload) => mvds.receive(from, payload, this.#mvdsEpoch) }
+    this.publisher = new Publisher({ clock, keys: c.keys, sync, send, identities: this.identities, intake: this.intake, push: this.push, verify, maxParents: opts.maxParents, ledger, delivery, running: () => this.#running })
+    const { transport, keys, overlays } = c
+    this.privateGroups = opts.mvds === undefined ? undefined : new PrivateGroups(opts.mvds, { clock, log, counters, transport, keys, store, sync, overlays, intake: this.intake, verify, track: (p) => c.track(p) }, addressKey(walker.lan))
+    this.mvds = this.privateGroups?.layer
   }
 
   admitsSource(from: Address, bytes: number): string | undefined {
@@ -249,34 +225,25 @@ export class Peer implements WalkerPeer, Wiring {
   /** Opens the store, loads MVDS state (its private groups are joined through `join`) and starts the services. */
   async start(join: (group: Uint8Array) => Promise<void>): Promise<void> {
     this.#running = true
+    this.privateGroups?.start()
     this.push.start()
     this.identities.start()
     await this.#c.store.open()
-    const mvds = this.mvds
-    if (mvds !== undefined) {
-      // MVDS state from before a restart: its private groups are joined (never walked) and
-      // the epoch goes on from where it stopped, so persisted send epochs keep their meaning.
-      for (const group of await mvds.load()) {
-        await join(group)
-        this.walkMembers(group)
-      }
-      this.#mvdsEpoch = Math.max(this.#mvdsEpoch, mvds.node.epoch)
-      mvds.resume()
-    }
+    // MVDS state from before a restart: its private groups are joined (never walked).
+    if (this.privateGroups !== undefined) await this.privateGroups.restore(join, (group) => this.walkMembers(group))
     this.firstContact.start()
     this.catchUp.start()
   }
 
   /** Starts the MVDS epochs (after the overlays walk again). */
   started(): void {
-    if (this.mvds !== undefined) this.#scheduleMvds(this.mvds)
+    this.privateGroups?.started()
   }
 
   /** Cancels the timers and stops the services; waits for catch-up's steps. The walker is stopped by the node, after its handlers. */
   async halt(): Promise<void> {
     this.#running = false
-    this.#cancelMvds?.()
-    this.mvds?.stop()
+    this.privateGroups?.halt()
     this.firstContact.stop()
     this.push.stop()
     this.identities.stop()
@@ -334,84 +301,14 @@ export class Peer implements WalkerPeer, Wiring {
     }
   }
 
-  /** Signs, stores, delivers and pushes a bundle (see BloomwalkNode.publish). */
-  async publish(state: OverlayWalk, body: Uint8Array, options: { parents?: Uint8Array[]; kind?: number; expiresAt?: number }): Promise<Bundle> {
-    const ledger = this.#ledgers.get(state.key)!
-    const maxParents = this.#opts.maxParents
-    if ((options.parents?.length ?? 0) > maxParents) throw new BloomwalkError('INVALID_ARGUMENT', `at most ${maxParents} parents`)
-    const identityNonce = this.identities.for(state.id, state.key, ledger.policy, state.clock.time + 1)
-    const bundle = this.#fits(signBundle({ overlay: state.id, globalTime: state.clock.time + 1, kind: options.kind ?? 1, parents: options.parents, body, expiresAt: options.expiresAt, identityNonce }, this.#c.keys, defaultSign))
-    await ledger.ready(bundle.author)
-    const refused = ledger.refuses(bundle, state.clock.time + 1)
-    if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
-    state.clock.claim()
-    await this.intake.accept(state, [bundle], undefined)
-    if (this.#running) this.push.publish(state, bundle)
-    return bundle
-  }
-
-  /**
-   * Stores a bundle another key signed as if it were published here (see BloomwalkNode.relay):
-   * checked as a peer's bundle is (structure, room policy, identity work, signature), then
-   * stored, delivered and pushed as fresh. Returns false when it was already stored.
-   */
-  async relay(state: OverlayWalk, bundle: Bundle): Promise<boolean> {
-    const ledger = this.#ledgers.get(state.key)!
-    const check = validateStructure(bundle, { policy: { ...DEFAULT_BUNDLE_POLICY, maxBytes: maxBundleBytes(this.#c.sync.datagramBudget), maxParents: this.#opts.maxParents }, overlay: state.id })
-    if (!check.ok) throw new BloomwalkError('INVALID_ARGUMENT', `not a bundle of this room: ${check.code}`)
-    await ledger.ready(bundle.author)
-    const refused = ledger.refuses(bundle, state.clock.time)
-    if (refused !== undefined) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', `the room's policy refuses this bundle (${refused})`)
-    if (!hasIdentityWork(bundle, ledger.policy.identityBits, ledger.policy.identityEpoch)) throw new BloomwalkError('BUNDLE_REFUSED_BY_POLICY', "the bundle's identity nonce lacks the room's proof of work")
-    if (!(this.#opts.verifyBundle ?? defaultVerifyBundle)(bundle)) throw new BloomwalkError('INVALID_ARGUMENT', 'the bundle\'s signature does not verify')
-    const fresh = await this.intake.accept(state, [bundle], undefined)
-    if (fresh.length === 0) return false
-    if (this.#running) this.push.publish(state, bundle)
-    return true
-  }
-
-  /** Signs and sends an ephemeral message (see BloomwalkNode.sendEphemeral). */
-  sendEphemeral(state: OverlayWalk, body: Uint8Array, kind: number): number {
-    const globalTime = Math.max(1, state.clock.time)
-    const identityNonce = this.identities.for(state.id, state.key, this.#ledgers.get(state.key)!.policy, globalTime)
-    const bundle = this.#fits(signBundle({ overlay: state.id, globalTime, kind, body, identityNonce }, this.#c.keys, defaultSign))
-    this.#deliveries.get(state.key)!.noteEphemeral(hex(bundle.id))
-    if (this.push.options.fanout > 0) return this.#running ? this.push.publish(state, bundle, true) : 0
-    // Push off: once to the current walk and stumble peers, as before push existed.
-    const now = this.#c.clock.now()
-    let sent = 0
-    for (const c of state.candidates.list(now)) {
-      const category = state.candidates.category(c.key, now)
-      if (category !== 'walk' && category !== 'stumble') continue
-      const to = parseAddressKey(c.key)
-      if (to === null || sent >= MAX_EPHEMERAL_PEERS) continue
-      if (this.#c.send(to, state.id, { type: 'bundles', bundles: [bundle], ephemeral: true }, 'destination')) sent++
-    }
-    return sent
-  }
-
   /** The MVDS layer, or INVALID_ARGUMENT naming `what` needs it. */
   mvdsFor(what: string): NodeMvds {
     if (this.mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', `${what} needs a node created with the mvds option`)
     return this.mvds
   }
 
-  #fits(bundle: Bundle): Bundle {
-    const max = maxBundleBytes(this.#c.sync.datagramBudget)
-    if (bundle.bytes.length > max) throw new BloomwalkError('BUNDLE_TOO_LARGE', `bundle is ${bundle.bytes.length} bytes; at most ${max} fit one datagram`)
-    return bundle
-  }
-
   /** Runs `p` without waiting for it; a failure is logged (what it was doing, and why). */
   #background(p: Promise<void>, what: string): void {
     p.catch((err: unknown) => this.#c.log.warn(`${what} failed`, { error: err instanceof Error ? err.message : String(err) }))
-  }
-
-  #scheduleMvds(layer: NodeMvds): void {
-    this.#cancelMvds = this.#c.clock.setTimeout(() => {
-      if (!this.#running) return
-      this.#c.track(layer.tick(++this.#mvdsEpoch))
-      this.#scheduleMvds(layer)
-    }, layer.epochMs)
   }
 }

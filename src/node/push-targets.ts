@@ -32,43 +32,74 @@ export interface PushTargetsContext {
 /**
  * Up to `n` validated candidates of the overlay (walk or stumble), other than `except`,
  * drawn uniformly (partial Fisher–Yates over the injected rng) — but up to
- * {@link RECENT_FIRST} of them first among those that walked to us within the last walk step
- * reporting a global time below `behind` (they lack what we spread), one per subnet (IPv4
- * /24, IPv6 /48).
+ * {@link RECENT_FIRST} of them first among the recent walkers behind `behind`
+ * ({@link recentWalkersBehind}). Without `behind`, uniformly.
  *
  * A peer that walked to us a moment ago got our answer without what we take in now, and
  * walks again only a step later: the peers push left behind in `spread` were such peers,
  * whose neighbours all drew someone else (issue 17, docs/evaluation.md §4.8). Drawn first,
- * they hear of a fresh bundle at once, in the same number of datagrams. Two, one per subnet,
- * so that a Sybil walking to us often, from many ports of one network, claiming to be
- * behind, takes at most those two: the rest are drawn as before. Without `behind`, uniformly.
+ * they hear of a fresh bundle at once, in the same number of datagrams.
  */
 export function pushTargets(ctx: PushTargetsContext, overlay: OverlayWalk, n: number, except?: ReadonlySet<string>, behind?: number): Address[] {
   if (n === 0) return []
+  const candidates = validatedWalkCandidates(ctx, overlay).filter((c) => except?.has(c.key) !== true)
+  const first = behind === undefined ? [] : recentBehind(ctx, candidates, overlay, Math.min(n, RECENT_FIRST), behind)
+  const pool = candidates.filter((c) => !first.includes(c)).map((c) => c.to)
+  return first.map((c) => c.to).concat(draw(ctx.rng, pool, n - first.length))
+}
+
+/**
+ * Up to `n` validated walk or stumble candidates, other than `except`, that walked to us
+ * within the last walk step reporting a global time at or below `upTo`: what we took in at
+ * `upTo` was not in our answer to them ({@link pushTargets}; the push service also tells
+ * them of a fresh bundle it does not spread, ./push.ts). At *or* below: two bundles
+ * published at once by peers that had not heard each other share a global time, and a
+ * walker that holds one of them shows nothing missing by its time. Drawn at random, one per
+ * subnet (IPv4 /24, IPv6 /48), and few (the callers ask for {@link RECENT_FIRST}), so that a
+ * Sybil walking to us often, from many ports of one network, claiming to be behind, takes
+ * at most those.
+ */
+export function recentWalkersBehind(ctx: PushTargetsContext, overlay: OverlayWalk, n: number, except: ReadonlySet<string> | undefined, upTo: number): Address[] {
+  const candidates = validatedWalkCandidates(ctx, overlay).filter((c) => except?.has(c.key) !== true)
+  return recentBehind(ctx, candidates, overlay, n, upTo).map((c) => c.to)
+}
+
+interface WalkCandidate {
+  key: string
+  to: Address
+  lastStumble: number | undefined
+}
+
+/** The overlay's validated, untrusted walk and stumble candidates, in table order. */
+function validatedWalkCandidates(ctx: PushTargetsContext, overlay: OverlayWalk): WalkCandidate[] {
   const now = ctx.clock.now()
-  const step = ctx.stepIntervalMs ?? 0
-  const recent: Address[] = []
-  const pool: Address[] = []
+  const out: WalkCandidate[] = []
   for (const c of overlay.candidates.list(now)) {
-    if (except?.has(c.key) === true || c.trusted || !ctx.guard.isValidated(c.key)) continue
+    if (c.trusted || !ctx.guard.isValidated(c.key)) continue
     const category = overlay.candidates.category(c.key, now)
     if (category !== 'walk' && category !== 'stumble') continue
     const to = parseAddressKey(c.key)
-    if (to === null) continue
-    const walkedLately = step > 0 && c.lastStumble !== undefined && now - c.lastStumble < step
-    if (behind !== undefined && walkedLately && (overlay.peerTime(c.key) ?? behind) < behind) recent.push(to)
-    else pool.push(to)
+    if (to !== null) out.push({ key: c.key, to, lastStumble: c.lastStumble })
   }
-  const first: Address[] = []
+  return out
+}
+
+/** Up to `n` of `candidates` that walked to us within the last step at or below `upTo`, at random, one per subnet. */
+function recentBehind(ctx: PushTargetsContext, candidates: readonly WalkCandidate[], overlay: OverlayWalk, n: number, upTo: number): WalkCandidate[] {
+  const step = ctx.stepIntervalMs ?? 0
+  if (n === 0 || step <= 0) return []
+  const now = ctx.clock.now()
+  const recent = candidates.filter((c) => c.lastStumble !== undefined && now - c.lastStumble < step && (overlay.peerTime(c.key) ?? Infinity) <= upTo)
+  const out: WalkCandidate[] = []
   const subnets = new Set<string>()
-  for (const to of draw(ctx.rng, recent, recent.length)) {
-    const subnet = subnetKeys(to.host)?.narrow ?? to.host
-    if (first.length < Math.min(n, RECENT_FIRST) && !subnets.has(subnet)) {
-      subnets.add(subnet)
-      first.push(to)
-    } else pool.push(to)
+  for (const c of draw(ctx.rng, recent, recent.length)) {
+    if (out.length >= n) break
+    const subnet = subnetKeys(c.to.host)?.narrow ?? c.to.host
+    if (subnets.has(subnet)) continue
+    subnets.add(subnet)
+    out.push(c)
   }
-  return first.concat(draw(ctx.rng, pool, n - first.length))
+  return out
 }
 
 /**
@@ -88,7 +119,7 @@ export function trustedPushTargets(ctx: PushTargetsContext, overlay: OverlayWalk
 }
 
 /** Up to `k` of `pool`, drawn uniformly (partial Fisher–Yates; reorders `pool`). */
-function draw(rng: Rng, pool: Address[], k: number): Address[] {
+function draw<T>(rng: Rng, pool: T[], k: number): T[] {
   const m = Math.min(k, pool.length)
   for (let i = 0; i < m; i++) {
     const j = i + int(rng, pool.length - i)

@@ -28,7 +28,7 @@ import { ForwardBudget } from './push-budget.js'
 import { RecentFresh } from './push-recent.js'
 import { MAX_IDS_PER_ANNOUNCEMENT, pushOptions, type PushOptions } from './push-options.js'
 import { PushWants, shortOf, type Want } from './push-wants.js'
-import { pushTargets, trustedPushTargets, type PushTargetsContext } from './push-targets.js'
+import { pushTargets, recentWalkersBehind, RECENT_FIRST, trustedPushTargets, type PushTargetsContext } from './push-targets.js'
 import { SHORT_ID_BYTES } from '../reconcile/index.js'
 import type { Packet } from '../wire/index.js'
 
@@ -65,6 +65,8 @@ export interface PushStats {
   gapOverBound: number
   /** Short ids of fresh bundles validated peers named in their walk datagrams (`recent_short`); those we lacked were asked for (in `wanted`). */
   recentHeard: number
+  /** Announcements to recent walkers behind of fresh bundles we did not spread ({@link PushService} `#tellRecentWalkers`). */
+  toldWalkers: number
 }
 
 /** What the push service uses of the node (the clock, the rng, the guard and the step are its targets' too: ./push-targets.ts). */
@@ -87,7 +89,7 @@ export interface PushComponents extends PushTargetsContext {
 
 /** Push counters at zero (a tracker's, which never pushes). */
 export function emptyPushStats(): PushStats {
-  return { published: 0, received: 0, fresh: 0, forwarded: 0, notForwarded: 0, overBudget: 0, busy: 0, announced: 0, wanted: 0, fetched: 0, gapChecks: 0, gapFetches: 0, gapOverBound: 0, recentHeard: 0 }
+  return { published: 0, received: 0, fresh: 0, forwarded: 0, notForwarded: 0, overBudget: 0, busy: 0, announced: 0, wanted: 0, fetched: 0, gapChecks: 0, gapFetches: 0, gapOverBound: 0, recentHeard: 0, toldWalkers: 0 }
 }
 
 /** Peers known to hold the bundles being spread (announcers heard), and the fewest announcers any one of them had. */
@@ -235,16 +237,21 @@ export class PushService {
   fetched(overlay: OverlayWalk, fresh: readonly Bundle[], from: Address): void {
     this.#arrivals.count(fresh.length, this.#c.clock.now())
     this.#tookFresh(overlay, fresh)
-    if (this.#wants.size === 0) return
+    const unasked: Bundle[] = []
     for (const b of fresh) {
-      const want = this.#wants.take(overlay, b.id)
-      if (want === undefined) continue
+      const want = this.#wants.size === 0 ? undefined : this.#wants.take(overlay, b.id)
+      if (want === undefined) {
+        unasked.push(b)
+        continue
+      }
       this.#stats.fetched++
       this.#heard(overlay, [b], from)
       // Every announcer heard holds it: none of them is a target, and each one beyond the
       // first says the bundle is already widespread here, so it is announced to one fewer.
       this.#spread(overlay, [b], want.hops, from, false, holdersOf([want]))
     }
+    // The walk's answers, what is newer, a gap: not spread, but the walkers behind them hear.
+    this.#tellRecentWalkers(overlay, unasked, new Set([addressKey(from)]))
   }
 
   /** The announcers heard of `bundles` that we had asked for before a push brought them (their asks are done). */
@@ -272,12 +279,16 @@ export class PushService {
     const source = addressKey(from)
     const busy = !ephemeral && this.#isBusy(now)
     const forward: Bundle[] = []
+    const spent: Bundle[] = []
     for (const b of fresh) {
-      if (hopsIn === 0 || b.globalTime + this.options.freshWindow <= overlay.clock.time) this.#stats.notForwarded++
-      else if (busy && !this.#busySpread.admit(b.author, now)) this.#stats.busy++
+      if (hopsIn === 0 || b.globalTime + this.options.freshWindow <= overlay.clock.time) {
+        this.#stats.notForwarded++
+        if (hopsIn === 0 && !ephemeral) spent.push(b)
+      } else if (busy && !this.#busySpread.admit(b.author, now)) this.#stats.busy++
       else if (!this.#budget.spend(source, now)) this.#stats.overBudget++
       else forward.push(b)
     }
+    this.#tellRecentWalkers(overlay, spent, new Set([source, ...holders.keys]))
     if (forward.length === 0) return
     // Our own hop limit bounds what we relay, whatever the sender asked for.
     const hops = Math.max(0, Math.min(hopsIn, this.options.hops) - 1)
@@ -297,6 +308,26 @@ export class PushService {
       if (i >= eager) return this.#outbox.add(to, overlay.id, ids, hops)
       if (this.#c.send(to, overlay.id, push(forward, hops, ephemeral), 'destination')) this.#stats.forwarded++
     })
+  }
+
+  /**
+   * Fresh bundles we take in but do not spread (their hops are spent, or they came in an
+   * answer, not a push) are announced, with no hops left, to up to {@link RECENT_FIRST}
+   * peers that walked to us within the last step at or below their global time
+   * (./push-targets.ts `recentWalkersBehind`): our answer to them lacked the bundle, and
+   * their next walk is a step away. The tail of `spread` was such peers: a walker we
+   * answered just before a push with no hops left reached us (issue 17, docs/evaluation.md
+   * §4.8). Not while the room is busy (the walk carries it).
+   */
+  #tellRecentWalkers(overlay: OverlayWalk, bundles: readonly Bundle[], except: ReadonlySet<string>): void {
+    const fresh = bundles.filter((b) => b.globalTime + this.options.freshWindow > overlay.clock.time)
+    if (fresh.length === 0 || this.options.fanout === 0 || this.#isBusy(this.#c.clock.now())) return
+    const upTo = Math.max(...fresh.map((b) => b.globalTime))
+    const ids = fresh.map((b) => shortOf(b.id))
+    for (const to of recentWalkersBehind(this.#c, overlay, RECENT_FIRST, except, upTo)) {
+      this.#stats.toldWalkers++
+      this.#outbox.add(to, overlay.id, ids, 0)
+    }
   }
 
   /** Authors a busy room remembers having spread (for the bound's test). */

@@ -241,7 +241,7 @@ describe('push on publish', () => {
 
 describe('PushService bounds', () => {
   /** A push service over 20 validated stumble candidates; announcements off unless asked for. */
-  function service(overrides: Parameters<typeof pushOptions>[0] = {}) {
+  function service(overrides: Parameters<typeof pushOptions>[0] = {}, stepIntervalMs?: number) {
     const clock = new ManualClock(0)
     const rng = new SeededRng(5)
     const overlay = new OverlayWalk(new Uint8Array(32).fill(7), {})
@@ -265,7 +265,8 @@ describe('PushService bounds', () => {
       },
       acceptEphemeral: (_o, bundles) => [...bundles],
       has: async (_o, id) => held.has(hex(id)),
-      hasShort: async (_o, short) => [...held].some((k) => hex(shortOf(Buffer.from(k, 'hex'))) === hex(short))
+      hasShort: async (_o, short) => [...held].some((k) => hex(shortOf(Buffer.from(k, 'hex'))) === hex(short)),
+      stepIntervalMs
     })
     return { clock, overlay, sent, peers, push, held }
   }
@@ -333,6 +334,53 @@ describe('PushService bounds', () => {
       expect(first.filter((k) => k.startsWith('10.9.9.9:')).length).toBeLessThanOrEqual(1)
       expect(first.filter((k) => k.startsWith('10.9.9.9:') || recent.has(k)).length).toBe(2)
     }
+  })
+
+  it('a fresh bundle we take in but do not spread (no hops left, or an answer not asked for) is announced, hops 0, to up to RECENT_FIRST recent walkers at or below its global time, one per /24, never its sender; none while busy or for a stale one', async () => {
+    const s = service({ freshWindow: 16, announceDelayMs: 0 }, 5_000)
+    const key = (p: Address) => `${p.host}:${p.port}`
+    s.clock.advance(10_000)
+    // Peers 3, 4 and 5 walked to us within the last step at global time 1 (at, not below, what we take in); peer 6 too, but ahead of it.
+    const walked = (p: Address, gt: number) => {
+      s.overlay.recordStumble(key(p), { lan: p, wan: p, connectionType: 'public' }, 9_000)
+      s.overlay.notePeerTime(key(p), gt)
+    }
+    for (const i of [3, 4, 5]) walked(s.peers[i]!, 1)
+    walked(s.peers[6]!, 9)
+    const [b1, b2, stale] = makeBundles(3, { overlay: s.overlay.id, sequential: true })
+    const told = () => s.sent.filter((x) => x.packet.type === 'push' && x.packet.bundles.length === 0)
+    // A push with no hops left from peer 3: two of peers 4 and 5 (not 3, the sender; not 6, ahead), ids only, hops 0.
+    await s.push.receive(s.overlay, { type: 'push', bundles: [{ ...b1!, globalTime: 1 }], hops: 0 }, s.peers[3]!)
+    expect(told().map((x) => key(x.to)).sort()).toEqual([key(s.peers[4]!), key(s.peers[5]!)].sort())
+    expect(told().every((x) => x.packet.type === 'push' && x.packet.hops === 0)).toBe(true)
+    expect(s.push.stats().toldWalkers).toBe(2)
+    s.sent.length = 0
+    // An answer we did not ask for (the walk's): the same, the sender left out.
+    s.push.fetched(s.overlay, [{ ...b2!, globalTime: 1 }], s.peers[4]!)
+    expect(told().map((x) => key(x.to)).sort()).toEqual([key(s.peers[3]!), key(s.peers[5]!)].sort())
+    s.sent.length = 0
+    // A stale one (our clock far ahead) tells nobody.
+    s.overlay.clock.observe(100, stale!.author, 0)
+    s.push.fetched(s.overlay, [stale!], s.peers[4]!)
+    expect(told()).toEqual([])
+    // Three walkers behind on one /24 (a Sybil's ports): one of them is told, not three.
+    const sybil = Array.from({ length: 3 }, (_, i) => ({ host: '10.9.9.9', port: 2000 + i }))
+    const q = service({ freshWindow: 16, announceDelayMs: 0 }, 5_000)
+    q.clock.advance(10_000)
+    for (const p of sybil) {
+      q.overlay.recordStumble(key(p), { lan: p, wan: p, connectionType: 'public' }, 9_500)
+      q.overlay.notePeerTime(key(p), 0)
+    }
+    await q.push.receive(q.overlay, { type: 'push', bundles: [{ ...b1!, globalTime: 1 }], hops: 0 }, q.peers[0]!)
+    expect(q.sent.map((x) => key(x.to))).toHaveLength(1)
+    expect(q.sent[0]!.to.host).toBe('10.9.9.9')
+    // A busy room tells nobody (the walk carries it).
+    const busy = service({ freshWindow: 16, announceDelayMs: 0, busyFreshPerSecond: 0 }, 5_000)
+    busy.clock.advance(10_000)
+    busy.overlay.recordStumble(key(busy.peers[4]!), { lan: busy.peers[4]!, wan: busy.peers[4]!, connectionType: 'public' }, 9_000)
+    busy.overlay.notePeerTime(key(busy.peers[4]!), 0)
+    await busy.push.receive(busy.overlay, { type: 'push', bundles: [{ ...b1!, globalTime: 1 }], hops: 0 }, busy.peers[0]!)
+    expect(busy.sent).toEqual([])
   })
 
   it('forwards at most maxForwardsPerSourcePerSecond bundles for one source, and again the next second', async () => {

@@ -106,7 +106,7 @@ export class BloomwalkNode {
     const counters = this.#counters
     const guard = (this.#guard = new AmplificationGuard({ secret: rng.bytes(32), factor: opts.amplificationFactor }))
     const sizes = { ipv4: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv4', sync.hashFunctions), ipv6: offerSize(sync.datagramBudget, sync.falsePositiveRate, 'ipv6', sync.hashFunctions) }
-    const walk: WalkerInit = { lan: opts.lan ?? transport.address(), sizes, stepIntervalMs: opts.stepIntervalMs, requestTimeoutMs: opts.requestTimeoutMs, walkRetryMs: opts.walkRetryMs, punctureRequests: opts.punctureRequests }
+    const walk: WalkerInit = { lan: opts.lan ?? transport.address(), sizes, stepIntervalMs: opts.stepIntervalMs, requestTimeoutMs: opts.requestTimeoutMs, punctureRequests: opts.punctureRequests }
     const send = sender({ transport, guard, counters, clock, log, admits: (overlay, to) => this.#wiring.admits(overlay, to) })
     const walkerComponents = { clock, rng, log, counters, guard, events: this.#events, send }
     this.#wiring =

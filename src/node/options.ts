@@ -67,11 +67,6 @@ export interface NodeSettings {
   stepIntervalMs?: number
   /** An introduction-response must arrive within this (ms). Default 10 500. */
   requestTimeoutMs?: number
-  /**
-   * A walk step whose request to a validated peer is unanswered after this (ms) is followed
-   * by one more step at once, to another candidate; 0: never (Dispersy). Default 1 000.
-   */
-  walkRetryMs?: number
   /** Send puncture-requests when introducing peers (hole punching). Default true. */
   punctureRequests?: boolean
   sync?: Partial<SyncConfig>
@@ -130,7 +125,6 @@ const SETTINGS: Readonly<Record<keyof NodeSettings, true>> = {
   lan: true,
   stepIntervalMs: true,
   requestTimeoutMs: true,
-  walkRetryMs: true,
   punctureRequests: true,
   sync: true,
   limits: true,
@@ -150,7 +144,7 @@ const SETTINGS: Readonly<Record<keyof NodeSettings, true>> = {
 }
 
 /** The settings that have plain defaults. */
-type Defaulted = 'role' | 'stepIntervalMs' | 'requestTimeoutMs' | 'walkRetryMs' | 'punctureRequests' | 'amplificationFactor' | 'maxTrackedOverlays' | 'deliveryQueue' | 'maxParents' | 'causalBuffer' | 'causalWaitMs'
+type Defaulted = 'role' | 'stepIntervalMs' | 'requestTimeoutMs' | 'punctureRequests' | 'amplificationFactor' | 'maxTrackedOverlays' | 'deliveryQueue' | 'maxParents' | 'causalBuffer' | 'causalWaitMs'
 
 /** The options with every default filled in and checked. */
 export type ResolvedNodeOptions = NodeComponents &
@@ -166,7 +160,6 @@ export const NODE_DEFAULTS: Readonly<Required<Pick<NodeSettings, Defaulted>>> = 
   role: 'peer' as NodeRole,
   stepIntervalMs: 5000,
   requestTimeoutMs: 10_500,
-  walkRetryMs: 1000,
   punctureRequests: true,
   amplificationFactor: 3,
   maxTrackedOverlays: 1024,
@@ -207,7 +200,6 @@ export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
   if (o.role === 'peer' && o.store === undefined) throw new BloomwalkError('INVALID_ARGUMENT', 'createNode: components.store is required: a peer node needs a store')
   integer('settings.stepIntervalMs', o.stepIntervalMs, 1)
   integer('settings.requestTimeoutMs', o.requestTimeoutMs, 1)
-  integer('settings.walkRetryMs', o.walkRetryMs, 0)
   if (typeof o.punctureRequests !== 'boolean') throw invalid('settings.punctureRequests', 'must be a boolean', o.punctureRequests)
   if (typeof o.amplificationFactor !== 'number' || !(o.amplificationFactor >= 1) || !Number.isFinite(o.amplificationFactor)) throw invalid('settings.amplificationFactor', 'must be a finite number ≥ 1', o.amplificationFactor)
   integer('settings.maxTrackedOverlays', o.maxTrackedOverlays, 1)

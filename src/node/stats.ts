@@ -42,8 +42,6 @@ export interface NodeCounters {
    */
   walkSteps: number
   walkTimeouts: number
-  /** Walk steps taken again at once because a validated peer did not answer within `walkRetryMs`. */
-  walkRetries: number
   /** Walks sent as validation probes (no sync offer: the address had not validated). */
   walkProbes: number
   /** Candidates dropped because a validation probe to them went unanswered. */
@@ -70,7 +68,6 @@ export class Counters {
   walks = 0
   walkSteps = 0
   walkTimeouts = 0
-  walkRetries = 0
   walkProbes = 0
   probesDropped = 0
   privateRefused = 0
@@ -111,7 +108,6 @@ export class Counters {
       walks: this.walks,
       walkSteps: this.walkSteps,
       walkTimeouts: this.walkTimeouts,
-      walkRetries: this.walkRetries,
       walkProbes: this.walkProbes,
       probesDropped: this.probesDropped,
       privateRefused: this.privateRefused,

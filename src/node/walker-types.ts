@@ -36,13 +36,6 @@ export interface WalkerInit {
   stepIntervalMs: number
   /** An introduction-response must arrive within this (ms). */
   requestTimeoutMs: number
-  /**
-   * A walk step whose request to a validated peer is not answered within this (ms) is
-   * followed by one more step at once, to another candidate: a lost datagram costs a second,
-   * not a step (issue 17). 0 or absent, or more than half the step interval: never (Dispersy
-   * waits for the next step).
-   */
-  walkRetryMs?: number
   /** Send puncture-requests when introducing peers (hole punching). */
   punctureRequests: boolean
 }

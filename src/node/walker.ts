@@ -34,13 +34,6 @@ import type { RequestOptions, WalkerComponents, WalkerInit, WalkerPeer, WalkerVi
 
 export type { RequestOptions, WalkerComponents, WalkerInit, WalkerPeer } from './walker-types.js'
 
-/** A walked overlay's schedule: the next step's timer, whether a step is in flight, the retry's timer. */
-interface WalkStep {
-  cancel: Cancel | undefined
-  stepping: boolean
-  retry: Cancel | undefined
-}
-
 /** Tokens remembered (one per responder address). */
 const MAX_TOKENS = 1024
 
@@ -53,9 +46,9 @@ export class Walker implements WalkerView {
   readonly voter: WanVoter
   /** Tokens peers issued to us, by their address key (echoed in our next request). */
   readonly #tokens = new Map<string, Uint8Array>()
-  /** The walked overlays and their step: the timer of the next one, whether one is in flight, and the timer of its retry. */
-  readonly #walking = new Map<OverlayWalk, WalkStep>()
-  readonly #inflight = new Set<Promise<unknown>>()
+  /** The walked overlays and their step: the timer of the next one, and whether one is in flight. */
+  readonly #walking = new Map<OverlayWalk, { cancel: Cancel | undefined; stepping: boolean }>()
+  readonly #inflight = new Set<Promise<void>>()
   #running = false
 
   constructor(components: WalkerComponents, init: WalkerInit, peer?: WalkerPeer) {
@@ -110,7 +103,7 @@ export class Walker implements WalkerView {
   /** Walks the overlay: its first step at once (`delay` 0), then one per step interval. */
   walk(overlay: OverlayWalk, delay = 0): void {
     let step = this.#walking.get(overlay)
-    if (step === undefined) this.#walking.set(overlay, (step = { cancel: undefined, stepping: false, retry: undefined }))
+    if (step === undefined) this.#walking.set(overlay, (step = { cancel: undefined, stepping: false }))
     this.#schedule(overlay, step, delay)
   }
 
@@ -125,8 +118,6 @@ export class Walker implements WalkerView {
     if (step === undefined) return
     step.cancel?.()
     step.cancel = undefined
-    step.retry?.()
-    step.retry = undefined
   }
 
   /** Cancels every step timer: nothing new starts. The steps in flight finish ({@link stop} waits for them). */
@@ -135,8 +126,6 @@ export class Walker implements WalkerView {
     for (const step of this.#walking.values()) {
       step.cancel?.()
       step.cancel = undefined
-      step.retry?.()
-      step.retry = undefined
     }
   }
 
@@ -148,12 +137,12 @@ export class Walker implements WalkerView {
   }
 
   /** Keeps {@link stop} waiting for a walk started elsewhere (a first-contact follow-up). */
-  track(p: Promise<unknown>): void {
+  track(p: Promise<void>): void {
     this.#inflight.add(p)
     void p.finally(() => this.#inflight.delete(p))
   }
 
-  #schedule(overlay: OverlayWalk, step: WalkStep, delay: number): void {
+  #schedule(overlay: OverlayWalk, step: { cancel: Cancel | undefined; stepping: boolean }, delay: number): void {
     step.cancel?.()
     step.cancel = this.c.clock.setTimeout(() => {
       if (!this.#running) return
@@ -162,9 +151,17 @@ export class Walker implements WalkerView {
       step.stepping = true
       this.c.counters.walkSteps++
       this.track(
-        this.#step(overlay, step)
+        this.#step(overlay)
           .then(() => this.peer?.afterStep(overlay))
-          .catch((err: unknown) => this.#stepFailed(overlay, err))
+          .catch((err: unknown) => {
+            // A store that stopped serving (a failed write) makes the step fail; it re-opens
+            // itself on a later step. Nothing here may reject into the timer.
+            const counters = this.c.counters
+            counters.walkErrors++
+            if (counters.walkErrors <= 10 || counters.walkErrors % 1000 === 0) {
+              this.c.log.warn('walk step failed', { overlay: overlay.key, walkErrors: counters.walkErrors, error: err instanceof Error ? err.message : String(err) })
+            }
+          })
           .finally(() => {
             step.stepping = false
           })
@@ -172,12 +169,8 @@ export class Walker implements WalkerView {
     }, delay)
   }
 
-  /**
-   * One walk step of one overlay. With `step` (a step of the schedule, not its retry), a
-   * request to a validated peer that is not answered within `walkRetryMs` is followed by one
-   * more step then, to another candidate ({@link WalkerInit.walkRetryMs}).
-   */
-  async #step(overlay: OverlayWalk, step?: WalkStep): Promise<void> {
+  /** One walk step of one overlay. */
+  async #step(overlay: OverlayWalk): Promise<void> {
     const now = this.c.clock.now()
     overlay.purgeCandidates(now)
     this.punctures.expire(now)
@@ -191,40 +184,14 @@ export class Walker implements WalkerView {
     if (target === undefined) return
     const to = parseAddressKey(target.key)
     if (to === null) return
-    const validated = this.c.guard.isValidated(target.key)
-    const identifier = await this.request(overlay, to, { advice: true, offer: true, followUp: false })
-    if (step === undefined || !this.#running) return
-    const retryMs = this.init.walkRetryMs ?? 0
-    // A retry only where it comes well before the next step (not in a compressed demo's 250 ms steps).
-    if (retryMs <= 0 || 2 * retryMs > this.init.stepIntervalMs || !validated) return
-    step.retry?.()
-    step.retry = this.c.clock.setTimeout(() => {
-      step.retry = undefined
-      if (!this.#running || !this.requests.has(identifier)) return
-      this.c.counters.walkRetries++
-      this.#stepAgain(overlay)
-    }, retryMs)
-  }
-
-  /** One more step of the overlay now, outside the schedule (it is not retried itself). */
-  #stepAgain(overlay: OverlayWalk): void {
-    this.track(this.#step(overlay).catch((err: unknown) => this.#stepFailed(overlay, err)))
-  }
-
-  /** A store that stopped serving (a failed write) makes a step fail; it re-opens itself on a later step. Nothing here may reject into a timer. */
-  #stepFailed(overlay: OverlayWalk, err: unknown): void {
-    const counters = this.c.counters
-    counters.walkErrors++
-    if (counters.walkErrors <= 10 || counters.walkErrors % 1000 === 0) {
-      this.c.log.warn('walk step failed', { overlay: overlay.key, walkErrors: counters.walkErrors, error: err instanceof Error ? err.message : String(err) })
-    }
+    await this.request(overlay, to, { advice: true, offer: true, followUp: false })
   }
 
   /**
    * Sends one introduction-request to `to` (a walk step, or a first-contact follow-up):
    * claims a sync offer when asked, records the walk, arms the 10.5 s timeout.
    */
-  async request(overlay: OverlayWalk, to: Address, o: RequestOptions): Promise<number> {
+  async request(overlay: OverlayWalk, to: Address, o: RequestOptions): Promise<void> {
     const { clock, rng, guard, counters } = this.c
     const now = clock.now()
     const key = addressKey(to)
@@ -284,6 +251,5 @@ export class Walker implements WalkerView {
     )
     if (probe && sent) counters.walkProbes++
     this.c.events.emit('walk', { overlay: overlay.id, to })
-    return identifier
   }
 }

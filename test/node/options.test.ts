@@ -34,8 +34,6 @@ const BAD: [string, () => unknown][] = [
   ['settings.stepIntervalMs', () => withOptions({}, { stepIntervalMs: 0 })],
   ['settings.stepIntervalMs', () => withOptions({}, { stepIntervalMs: 2.5 })],
   ['settings.requestTimeoutMs', () => withOptions({}, { requestTimeoutMs: -1 })],
-  ['settings.walkRetryMs', () => withOptions({}, { walkRetryMs: -1 })],
-  ['settings.walkRetryMs', () => withOptions({}, { walkRetryMs: 0.5 })],
   ['settings.punctureRequests', () => withOptions({}, { punctureRequests: 'yes' })],
   ['settings.amplificationFactor', () => withOptions({}, { amplificationFactor: 0.5 })],
   ['settings.amplificationFactor', () => withOptions({}, { amplificationFactor: Number.NaN })],
@@ -88,7 +86,7 @@ describe('createNode options', () => {
 
   it('fills in the defaults; catchUp: false keeps the sketch sizes, an object sets them', () => {
     const d = resolveNodeOptions(base())
-    expect([d.role, d.stepIntervalMs, d.requestTimeoutMs, d.walkRetryMs, d.amplificationFactor, d.catchUp, d.sketch]).toEqual(['peer', 5000, 10_500, 1_000, 3, true, { sketchLength: 16_384, journal: 4096, shortIds: true }])
+    expect([d.role, d.stepIntervalMs, d.requestTimeoutMs, d.amplificationFactor, d.catchUp, d.sketch]).toEqual(['peer', 5000, 10_500, 3, true, { sketchLength: 16_384, journal: 4096, shortIds: true }])
     expect(resolveNodeOptions(withOptions({}, { catchUp: false }))).toMatchObject({ catchUp: false, sketch: { sketchLength: 16_384, journal: 4096 } })
     expect(resolveNodeOptions(withOptions({}, { catchUp: { sketchLength: 64 } }))).toMatchObject({ catchUp: true, sketch: { sketchLength: 64, journal: 4096 } })
     // An option given as undefined takes its default.

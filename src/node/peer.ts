@@ -7,7 +7,6 @@
 import type { KeyPair } from '../bundle/sign.js'
 import type { Bundle } from '../bundle/types.js'
 import { hex } from '../bytes.js'
-import { BloomwalkError } from '../errors.js'
 import type { BundleStore } from '../store/types.js'
 import type { SyncConfig } from '../sync/config.js'
 import type { Transport } from '../transport/types.js'
@@ -299,12 +298,6 @@ export class Peer implements WalkerPeer, Wiring {
       ...(d === undefined ? {} : { delivery: { ...d.counters(), waiting: d.pending } }),
       ...(ledger === undefined ? {} : { offers: { ...ledger.builder.stats } })
     }
-  }
-
-  /** The MVDS layer, or INVALID_ARGUMENT naming `what` needs it. */
-  mvdsFor(what: string): NodeMvds {
-    if (this.mvds === undefined) throw new BloomwalkError('INVALID_ARGUMENT', `${what} needs a node created with the mvds option`)
-    return this.mvds
   }
 
   /** Runs `p` without waiting for it; a failure is logged (what it was doing, and why). */

@@ -30,44 +30,13 @@ import { MAX_IDS_PER_ANNOUNCEMENT, pushOptions, type PushOptions } from './push-
 import { PushWants, shortOf, type Want } from './push-wants.js'
 import { pushTargets, recentWalkersBehind, RECENT_FIRST, trustedPushTargets, type PushTargetsContext } from './push-targets.js'
 import { SHORT_ID_BYTES } from '../reconcile/index.js'
+import { emptyPushStats, type PushStats } from './push-stats.js'
 import type { Packet } from '../wire/index.js'
 
 export { PUSH_DEFAULTS, pushOptions, type PushOptions } from './push-options.js'
 export { RECENT_FIRST } from './push-targets.js'
+export { emptyPushStats, type PushStats } from './push-stats.js'
 
-/** Counters of the push path (in `stats().push`). */
-export interface PushStats {
-  /** Push datagrams sent for our own bundles and ephemeral messages. */
-  published: number
-  /** Push datagrams received (after the source check). */
-  received: number
-  /** Bundles in them that were new to us. */
-  fresh: number
-  /** Push datagrams sent forwarding someone else's bundles. */
-  forwarded: number
-  /** New pushed bundles not forwarded: hop count spent, or not fresh. */
-  notForwarded: number
-  /** New pushed bundles not forwarded because a per-second or per-source budget was spent. */
-  overBudget: number
-  /** New pushed bundles not spread because the room was busy ({@link PushOptions.busyFreshPerSecond}). */
-  busy: number
-  /** Announcement datagrams (ids only) sent. */
-  announced: number
-  /** Announced ids we lacked and asked an announcer for (asking another one when the first did not answer counts again). */
-  wanted: number
-  /** Of those, bundles that arrived (then spread like a pushed one). */
-  fetched: number
-  /** Global times g − 1 looked up after a fresh bundle at g arrived (./gap-fetch.ts). */
-  gapChecks: number
-  /** Of those, held nothing: asked of the bundle's sender. */
-  gapFetches: number
-  /** Gap checks not made: their bound was reached. */
-  gapOverBound: number
-  /** Short ids of fresh bundles validated peers named in their walk datagrams (`recent_short`); those we lacked were asked for (in `wanted`). */
-  recentHeard: number
-  /** Announcements to recent walkers behind of fresh bundles we did not spread ({@link PushService} `#tellRecentWalkers`). */
-  toldWalkers: number
-}
 
 /** What the push service uses of the node (the clock, the rng, the guard and the step are its targets' too: ./push-targets.ts). */
 export interface PushComponents extends PushTargetsContext {
@@ -85,11 +54,6 @@ export interface PushComponents extends PushTargetsContext {
   pushed?(overlay: OverlayWalk): void
   /** Whether the overlay's store holds any bundle at `globalTime` (gaps below a pushed bundle, ./gap-fetch.ts); without it, gaps are the walk's. */
   holdsAt?(overlay: OverlayWalk, globalTime: number): Promise<boolean>
-}
-
-/** Push counters at zero (a tracker's, which never pushes). */
-export function emptyPushStats(): PushStats {
-  return { published: 0, received: 0, fresh: 0, forwarded: 0, notForwarded: 0, overBudget: 0, busy: 0, announced: 0, wanted: 0, fetched: 0, gapChecks: 0, gapFetches: 0, gapOverBound: 0, recentHeard: 0, toldWalkers: 0 }
 }
 
 /** Peers known to hold the bundles being spread (announcers heard), and the fewest announcers any one of them had. */
@@ -263,7 +227,7 @@ export class PushService {
   /** Fresh bundles new to us from `from`: gaps below them are looked up after a while. */
   #heard(overlay: OverlayWalk, bundles: readonly Bundle[], from: Address): void {
     if (this.#gaps === undefined) return
-    const fresh = bundles.filter((b) => b.globalTime + this.options.freshWindow > overlay.clock.time)
+    const fresh = bundles.filter((b) => this.#isFresh(overlay, b))
     if (fresh.length > 0) this.#gaps.heard(overlay, from, fresh.map((b) => b.globalTime))
   }
 
@@ -281,7 +245,7 @@ export class PushService {
     const forward: Bundle[] = []
     const spent: Bundle[] = []
     for (const b of fresh) {
-      if (hopsIn === 0 || b.globalTime + this.options.freshWindow <= overlay.clock.time) {
+      if (hopsIn === 0 || !this.#isFresh(overlay, b)) {
         this.#stats.notForwarded++
         if (hopsIn === 0 && !ephemeral) spent.push(b)
       } else if (busy && !this.#busySpread.admit(b.author, now)) this.#stats.busy++
@@ -320,7 +284,7 @@ export class PushService {
    * §4.8). Not while the room is busy (the walk carries it).
    */
   #tellRecentWalkers(overlay: OverlayWalk, bundles: readonly Bundle[], except: ReadonlySet<string>): void {
-    const fresh = bundles.filter((b) => b.globalTime + this.options.freshWindow > overlay.clock.time)
+    const fresh = bundles.filter((b) => this.#isFresh(overlay, b))
     if (fresh.length === 0 || this.options.fanout === 0 || this.#isBusy(this.#c.clock.now())) return
     const upTo = Math.max(...fresh.map((b) => b.globalTime))
     const ids = fresh.map((b) => shortOf(b.id))
@@ -359,7 +323,7 @@ export class PushService {
 
   /** Fresh bundles taken in (pushed, asked for, or the walk's) are the ones we name for a while. */
   #tookFresh(overlay: OverlayWalk, bundles: readonly Bundle[]): void {
-    const fresh = bundles.filter((b) => b.globalTime + this.options.freshWindow > overlay.clock.time)
+    const fresh = bundles.filter((b) => this.#isFresh(overlay, b))
     this.#recent.took(overlay, fresh, this.#c.clock.now())
   }
 
@@ -377,6 +341,11 @@ export class PushService {
   trustedTargets(overlay: OverlayWalk): Address[] {
     if (this.options.fanout === 0) return []
     return trustedPushTargets(this.#c, overlay, this.options.trustedFanout)
+  }
+
+  /** Whether `b` is among the newest of the overlay: its global time within `freshWindow` of our clock. */
+  #isFresh(overlay: OverlayWalk, b: Bundle): boolean {
+    return b.globalTime + this.options.freshWindow > overlay.clock.time
   }
 
   /**

@@ -60,6 +60,8 @@ export function pushTargets(ctx: PushTargetsContext, overlay: OverlayWalk, n: nu
  * at most those.
  */
 export function recentWalkersBehind(ctx: PushTargetsContext, overlay: OverlayWalk, n: number, except: ReadonlySet<string> | undefined, upTo: number): Address[] {
+  // Called on every walk answer with something fresh: no scan of the table when it cannot find any.
+  if (n === 0 || !((ctx.stepIntervalMs ?? 0) > 0)) return []
   const candidates = validatedWalkCandidates(ctx, overlay).filter((c) => except?.has(c.key) !== true)
   return recentBehind(ctx, candidates, overlay, n, upTo).map((c) => c.to)
 }

@@ -13,6 +13,14 @@ export const INTRO_LIFETIME_MS = 27_500
 /** A candidate is eligible for another walk 27.5 s after the last one: spreads steps over peers and revisits before the intro lifetime ends. */
 export const WALK_ELIGIBLE_DELAY_MS = 27_500
 /**
+ * When no candidate is eligible (a table of fewer peers than the eligibility delay spans
+ * steps, as in a room's first minute, when first contact walked to every peer at once), a
+ * candidate walked to at least this long ago is walked to again rather than the step going
+ * idle: one design step. An idle step is a peer that stops pulling: a bundle its few
+ * neighbours did not push to it waited up to 27.5 s (docs/evaluation.md §4.8).
+ */
+export const REVISIT_DELAY_MS = 5000
+/**
  * A candidate that sent us a bundle we did not hold counts as a walk target of its own,
  * apart from the other ports of its host, for 57.5 s (the walk lifetime: the evidence lives
  * as long as the NAT hole it came through).
@@ -80,6 +88,12 @@ export interface CandidateTableInit {
   introLifetimeMs?: number
   /** ms after a walk before the same candidate may be walked to again. Default {@link WALK_ELIGIBLE_DELAY_MS}. */
   walkEligibleDelayMs?: number
+  /**
+   * ms after a walk before the same candidate may be walked to again when no candidate is
+   * eligible, at most `walkEligibleDelayMs`. Default {@link REVISIT_DELAY_MS} at the pace of
+   * `walkEligibleDelayMs` (scaled by walkEligibleDelayMs ÷ {@link WALK_ELIGIBLE_DELAY_MS}).
+   */
+  revisitDelayMs?: number
   /** ms a candidate counts as useful (a walk target apart from its host) after it last sent us a new bundle. Default {@link USEFUL_LIFETIME_MS}. */
   usefulLifetimeMs?: number
   /** ms after a walk before {@link CandidateTable.walkTimedOut} may drop walk status. Default {@link WALK_TIMEOUT_MS}. */
@@ -104,6 +118,7 @@ export interface CandidateTableOptions {
   readonly stumbleLifetimeMs: number
   readonly introLifetimeMs: number
   readonly walkEligibleDelayMs: number
+  readonly revisitDelayMs: number
   readonly usefulLifetimeMs: number
   readonly walkTimeoutMs: number
   readonly categoryWeights: CategoryWeights
@@ -138,16 +153,20 @@ function share(name: string, value: number | undefined, fallback: number): numbe
 
 /**
  * Applies defaults and validates.
- * @throws {BloomwalkError} INVALID_ARGUMENT for a negative or non-integer duration or cap, a negative or non-finite weight, or a share outside [0, 1)
+ * @throws {BloomwalkError} INVALID_ARGUMENT for a negative or non-integer duration or cap, a revisit delay above the eligibility delay, a negative or non-finite weight, or a share outside [0, 1)
  */
 export function resolveOptions(init: CandidateTableInit = {}): CandidateTableOptions {
   const w = init.categoryWeights ?? {}
   const d = DEFAULT_CATEGORY_WEIGHTS
+  const walkEligibleDelayMs = int('walkEligibleDelayMs', init.walkEligibleDelayMs, WALK_ELIGIBLE_DELAY_MS)
+  const revisitDelayMs = int('revisitDelayMs', init.revisitDelayMs, Math.round((REVISIT_DELAY_MS * walkEligibleDelayMs) / WALK_ELIGIBLE_DELAY_MS))
+  if (revisitDelayMs > walkEligibleDelayMs) throw new BloomwalkError('INVALID_ARGUMENT', `CandidateTable: revisitDelayMs must be at most walkEligibleDelayMs (${walkEligibleDelayMs}), got ${revisitDelayMs}`)
   return {
     walkLifetimeMs: int('walkLifetimeMs', init.walkLifetimeMs, WALK_LIFETIME_MS),
     stumbleLifetimeMs: int('stumbleLifetimeMs', init.stumbleLifetimeMs, STUMBLE_LIFETIME_MS),
     introLifetimeMs: int('introLifetimeMs', init.introLifetimeMs, INTRO_LIFETIME_MS),
-    walkEligibleDelayMs: int('walkEligibleDelayMs', init.walkEligibleDelayMs, WALK_ELIGIBLE_DELAY_MS),
+    walkEligibleDelayMs,
+    revisitDelayMs,
     usefulLifetimeMs: int('usefulLifetimeMs', init.usefulLifetimeMs, USEFUL_LIFETIME_MS),
     walkTimeoutMs: int('walkTimeoutMs', init.walkTimeoutMs, WALK_TIMEOUT_MS),
     categoryWeights: Object.freeze({

@@ -36,10 +36,11 @@ function walkedEarlier(a: Entry, aWalk: number, b: Entry, bWalk: number): boolea
  * is one walk plus one per useful port. A walk to an unproven port that then delivers
  * frees the shared walk at once. With `prefer`, a category's eligible entries for which it
  * holds come first (the oldest of them), the others only when it holds for none (among
- * trusted entries: a trusted peer that forwarded to us before a tracker). Two passes over
- * `entries`.
+ * trusted entries: a trusted peer that forwarded to us before a tracker). Entries for which
+ * `allowed` fails are never taken, though their walks still count for their host. Two
+ * passes over `entries`.
  */
-export function oldestEligible(entries: readonly Entry[], now: number, o: CandidateTableOptions, prefer?: (key: string) => boolean): Map<Category, Entry> {
+export function oldestEligible(entries: readonly Entry[], now: number, o: CandidateTableOptions, prefer?: (key: string) => boolean, allowed?: (e: Entry) => boolean): Map<Category, Entry> {
   const counted = (e: Entry): boolean => !e.trusted && !isUseful(e, now, o)
   const hostWalked = new Map<string, number>()
   for (const e of entries) {
@@ -49,7 +50,7 @@ export function oldestEligible(entries: readonly Entry[], now: number, o: Candid
   }
   const best = new Map<Category, { e: Entry; walk: number; preferred: boolean }>()
   for (const e of entries) {
-    if (!isEligibleForWalk(e, now, o, o.walkEligibleDelayMs)) continue
+    if (!isEligibleForWalk(e, now, o, o.walkEligibleDelayMs) || (allowed !== undefined && !allowed(e))) continue
     const shared = counted(e)
     const walk = shared ? (hostWalked.get(e.host) ?? -Infinity) : (e.lastWalk ?? -Infinity)
     if (shared && now < walk + o.walkEligibleDelayMs) continue

@@ -209,7 +209,10 @@ export class CandidateTable {
    * ours, or no trusted entry was walked to within `trustedRecheckMs`), the trusted category
    * gets `behindTrustedShare` of the draw (docs/security.md, rule 6): an eclipsed node returns
    * to the peers it trusts while they have what it lacks, and checks them now and then.
-   * `undefined` when no candidate is eligible. Does not record the walk: call
+   * When no candidate is eligible, the non-trusted candidate walked to longest ago, if that
+   * was at least `revisitDelayMs` ago and answered (a short table keeps pulling every step),
+   * or, when the table holds trusted entries only, the trusted one walked to longest ago;
+   * `undefined` when there is none either. Does not record the walk: call
    * {@link recordWalk} when sending.
    */
   nextWalkTarget(now: number, rng: Rng, prefer?: (key: string) => boolean, ahead?: (key: string) => boolean): Candidate | undefined {
@@ -219,8 +222,31 @@ export class CandidateTable {
     const behind = this.options.behindTrustedShare > 0 && this.#behindTrusted(entries, now, ahead)
     const weights = behind ? withTrustedShare(this.options.categoryWeights, this.options.behindTrustedShare) : this.options.categoryWeights
     const cat = drawCategory([...best.keys()], weights, rng)
-    const e = cat === undefined ? undefined : best.get(cat)
+    const e = cat === undefined ? this.#revisit(entries, now, prefer) : best.get(cat)
     return e === undefined ? undefined : snapshot(e)
+  }
+
+  /**
+   * No candidate is eligible: the non-trusted one walked to longest ago, when that was at
+   * least `revisitDelayMs` ago and it answered that walk (the same host and `prefer` rules,
+   * with the shorter delay). A short table keeps pulling every step instead of idling until
+   * the eligibility delay ends, and an address that did not answer is left to its walk
+   * timeout. Trusted entries keep their delay (a tracker holds no bundles) unless they are
+   * all the table holds: a peer whose first answers were lost knows nobody else, and only a
+   * tracker can introduce it (answered or not: a lost answer is why it is alone).
+   */
+  #revisit(entries: readonly Entry[], now: number, prefer?: (key: string) => boolean): Entry | undefined {
+    const o = this.options
+    if (o.revisitDelayMs >= o.walkEligibleDelayMs) return undefined
+    const revisitable = oldestEligible(entries, now, { ...o, walkEligibleDelayMs: o.revisitDelayMs }, prefer, (e) => e.trusted || answeredLastWalk(e))
+    let found: Entry | undefined
+    for (const [cat, e] of revisitable) {
+      if (cat === 'trusted' || o.categoryWeights[cat] === 0) continue
+      if (found === undefined || (e.lastWalk ?? -Infinity) < (found.lastWalk ?? -Infinity)) found = e
+    }
+    if (found !== undefined || o.categoryWeights.trusted === 0) return found
+    const alone = entries.every((e) => e.trusted || categoryOf(e, now, o) === undefined)
+    return alone ? revisitable.get('trusted') : undefined
   }
 
   /**
@@ -366,4 +392,9 @@ export class CandidateTable {
     this.#entries.delete(key)
     this.#subnets.remove(key)
   }
+}
+
+/** Never walked to, or the last walk was answered: a revisit may go there. */
+function answeredLastWalk(e: Entry): boolean {
+  return e.lastWalk === undefined || (e.lastWalkReply !== undefined && e.lastWalkReply >= e.lastWalk)
 }

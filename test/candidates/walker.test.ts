@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BEHIND_TRUSTED_SHARE, CandidateTable, TRUSTED_RECHECK_MS, type Category, DEFAULT_CATEGORY_WEIGHTS, USEFUL_LIFETIME_MS, WALK_ELIGIBLE_DELAY_MS, drawCategory, pacedWalkEligibleDelayMs, withTrustedShare } from '../../src/candidates/index.js'
+import { BEHIND_TRUSTED_SHARE, CandidateTable, REVISIT_DELAY_MS, STUMBLE_LIFETIME_MS, TRUSTED_RECHECK_MS, type Category, DEFAULT_CATEGORY_WEIGHTS, USEFUL_LIFETIME_MS, WALK_ELIGIBLE_DELAY_MS, drawCategory, pacedWalkEligibleDelayMs, withTrustedShare } from '../../src/candidates/index.js'
 import { SeededRng } from '../../src/env/index.js'
 import { info } from './helpers.js'
 
@@ -80,12 +80,16 @@ describe('nextWalkTarget: category draw', () => {
     expect(counts.intro).toBe(1_000)
   })
 
-  it('returns undefined when no candidate is eligible', () => {
+  it('returns undefined when no candidate is eligible, nor walked to revisitDelayMs ago', () => {
     const t = new CandidateTable()
     expect(t.nextWalkTarget(T0, new SeededRng(1))).toBeUndefined()
     fourCategories(t, T0, ['stumble'])
     t.recordWalk('2.2.2.2:1', T0)
-    expect(t.nextWalkTarget(T0 + WALK_ELIGIBLE_DELAY_MS - 1, new SeededRng(1))).toBeUndefined()
+    // Unanswered: left to its walk timeout, never revisited.
+    expect(t.nextWalkTarget(T0 + REVISIT_DELAY_MS, new SeededRng(1))).toBeUndefined()
+    t.recordWalkReply('2.2.2.2:1', info('2.2.2.2:1'), T0 + 10)
+    expect(t.nextWalkTarget(T0 + REVISIT_DELAY_MS - 1, new SeededRng(1))).toBeUndefined()
+    expect(t.nextWalkTarget(T0 + REVISIT_DELAY_MS, new SeededRng(1))?.key).toBe('2.2.2.2:1')
     expect(t.nextWalkTarget(T0 + WALK_ELIGIBLE_DELAY_MS, new SeededRng(1))?.key).toBe('2.2.2.2:1')
   })
 
@@ -142,9 +146,109 @@ describe('nextWalkTarget: oldest eligible first', () => {
   })
 })
 
+describe('nextWalkTarget: a short table revisits rather than idling', () => {
+  /** A walk to `key` (in the table) at `now`, answered at once. */
+  function walkAnswered(t: CandidateTable, key: string, now: number): void {
+    t.recordWalk(key, now)
+    t.recordWalkReply(key, info(key), now)
+  }
+
+  /** Walk candidates 1.1.1.1 … 1.1.1.n, each walked to (and answered) at T0 + i ms. */
+  function walkedAll(n: number, init: ConstructorParameters<typeof CandidateTable>[0] = {}): CandidateTable {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK, ...init })
+    for (let i = 1; i <= n; i++) {
+      t.recordWalkReply(`1.1.1.${i}:1`, info(`1.1.1.${i}:1`), T0)
+      walkAnswered(t, `1.1.1.${i}:1`, T0 + i)
+    }
+    return t
+  }
+
+  it('walks again to the candidate walked longest ago, once revisitDelayMs has passed', () => {
+    const t = walkedAll(3)
+    const rng = new SeededRng(1)
+    expect(t.nextWalkTarget(T0 + 1 + REVISIT_DELAY_MS - 1, rng)).toBeUndefined()
+    expect(t.nextWalkTarget(T0 + 1 + REVISIT_DELAY_MS, rng)?.key).toBe('1.1.1.1:1')
+    // Three peers and a walk every 5 s: each walked to every 15 s, never an idle step.
+    const order: string[] = []
+    for (let now = T0 + 10_000; now < T0 + WALK_ELIGIBLE_DELAY_MS; now += 5_000) {
+      const c = t.nextWalkTarget(now, rng)!
+      order.push(c.key)
+      walkAnswered(t, c.key, now)
+    }
+    expect(order).toEqual(['1.1.1.1:1', '1.1.1.2:1', '1.1.1.3:1', '1.1.1.1:1'])
+  })
+
+  it('takes an eligible candidate before any revisit', () => {
+    const t = walkedAll(3)
+    t.recordIntro('3.3.3.3:1', info('3.3.3.3:1'), T0)
+    const c = new CandidateTable({ categoryWeights: { trusted: 0, walk: 1, stumble: 0, intro: 1 } })
+    for (let i = 1; i <= 3; i++) {
+      c.recordWalkReply(`1.1.1.${i}:1`, info(`1.1.1.${i}:1`), T0)
+      walkAnswered(c, `1.1.1.${i}:1`, T0)
+    }
+    c.recordIntro('3.3.3.3:1', info('3.3.3.3:1'), T0)
+    expect(c.nextWalkTarget(T0 + 10_000, new SeededRng(1))?.key).toBe('3.3.3.3:1')
+    // With the intro category's weight 0 it is never walked, so the walk candidates are revisited.
+    expect(t.nextWalkTarget(T0 + 10_000, new SeededRng(1))?.key).toBe('1.1.1.1:1')
+  })
+
+  it('never revisits an address that did not answer its last walk (its walk timeout decides)', () => {
+    const t = walkedAll(2)
+    t.recordWalk('1.1.1.1:1', T0 + 10_000)
+    t.recordWalk('1.1.1.2:1', T0 + 10_001)
+    expect(t.nextWalkTarget(T0 + 20_000, new SeededRng(1))).toBeUndefined()
+    t.recordWalkReply('1.1.1.2:1', info('1.1.1.2:1'), T0 + 10_100)
+    expect(t.nextWalkTarget(T0 + 20_000, new SeededRng(1))?.key).toBe('1.1.1.2:1')
+  })
+
+  it('a tracker keeps its delay while the table knows anyone else, and is revisited when it is all the table holds', () => {
+    const t = new CandidateTable()
+    t.addTrusted('9.9.9.9:1')
+    t.recordWalk('9.9.9.9:1', T0)
+    t.recordStumble('2.2.2.2:1', info('2.2.2.2:1'), T0)
+    t.recordWalk('2.2.2.2:1', T0) // unanswered: not revisited either
+    expect(t.nextWalkTarget(T0 + REVISIT_DELAY_MS, new SeededRng(1))).toBeUndefined()
+    // The stumble expires: the peer knows its tracker only (its first answers were lost) and walks to it every revisitDelayMs, answered or not.
+    const alone = T0 + STUMBLE_LIFETIME_MS
+    expect(t.category('2.2.2.2:1', alone)).toBeUndefined()
+    expect(t.nextWalkTarget(alone, new SeededRng(1))?.key).toBe('9.9.9.9:1')
+    t.recordWalk('9.9.9.9:1', alone)
+    expect(t.nextWalkTarget(alone + REVISIT_DELAY_MS - 1, new SeededRng(1))).toBeUndefined()
+    expect(t.nextWalkTarget(alone + REVISIT_DELAY_MS, new SeededRng(1))?.key).toBe('9.9.9.9:1')
+    // A trusted weight of 0 is never walked, alone or not.
+    const never = new CandidateTable({ categoryWeights: { trusted: 0 } })
+    never.addTrusted('9.9.9.9:1')
+    never.recordWalk('9.9.9.9:1', T0)
+    expect(never.nextWalkTarget(T0 + REVISIT_DELAY_MS, new SeededRng(1))).toBeUndefined()
+  })
+
+  it('a host still counts once: sixteen unproven ports and another host alternate', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    for (let p = 1; p <= 16; p++) t.recordWalkReply(`5.5.5.5:${p}`, info(`5.5.5.5:${p}`), T0)
+    t.recordWalkReply('6.6.6.6:1', info('6.6.6.6:1'), T0)
+    const rng = new SeededRng(3)
+    const hosts: string[] = []
+    for (let now = T0; now < T0 + 60_000; now += 5_000) {
+      const c = t.nextWalkTarget(now, rng)!
+      walkAnswered(t, c.key, now)
+      hosts.push(c.key.split(':')[0]!)
+    }
+    expect(hosts).toEqual(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? '5.5.5.5' : '6.6.6.6')))
+  })
+
+  it('revisitDelayMs: one design step at the eligibility delay\'s pace by default; at the delay it is off; above it is refused', () => {
+    expect(new CandidateTable().options.revisitDelayMs).toBe(REVISIT_DELAY_MS)
+    expect(new CandidateTable({ walkEligibleDelayMs: pacedWalkEligibleDelayMs(250) }).options.revisitDelayMs).toBe(250)
+    const off = walkedAll(2, { revisitDelayMs: WALK_ELIGIBLE_DELAY_MS })
+    expect(off.nextWalkTarget(T0 + WALK_ELIGIBLE_DELAY_MS, new SeededRng(1))).toBeUndefined()
+    expect(() => new CandidateTable({ revisitDelayMs: WALK_ELIGIBLE_DELAY_MS + 1 })).toThrow(/revisitDelayMs/)
+  })
+})
+
 describe('nextWalkTarget: a host counts once', () => {
   it('sixteen ports of one IPv4 host are one walk target per walkEligibleDelayMs', () => {
-    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    // Revisits off (they share a host the same way: the next test).
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK, revisitDelayMs: WALK_ELIGIBLE_DELAY_MS })
     for (let p = 1; p <= 16; p++) t.recordWalkReply(`5.5.5.5:${p}`, info(`5.5.5.5:${p}`), T0)
     t.recordWalkReply('6.6.6.6:1', info('6.6.6.6:1'), T0)
     const rng = new SeededRng(3)
@@ -216,8 +320,12 @@ function walkEvery(t: CandidateTable, from: number, to: number, stepMs: number, 
 }
 
 describe('nextWalkTarget: a port that sent us a new bundle counts as a peer of its own', () => {
+  // These walk every second and count walks per eligibility delay: revisits are off
+  // (`revisitDelayMs` = the delay); they share a host the same way (the tests above).
+  const NO_REVISIT = { categoryWeights: ONLY_WALK, revisitDelayMs: WALK_ELIGIBLE_DELAY_MS }
+
   it('ten useful ports of one address are each walked to once per delay, the unproven ports of that address once between them', () => {
-    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    const t = new CandidateTable(NO_REVISIT)
     for (let p = 1; p <= 16; p++) t.recordWalkReply(`5.5.5.5:${p}`, info(`5.5.5.5:${p}`), T0)
     for (let p = 1; p <= 10; p++) expect(t.recordUseful(`5.5.5.5:${p}`, T0)).toBe(true)
     // A walk every 1 s over one delay (27.5 walks): the ten useful ports and one of the six unproven ones.
@@ -229,7 +337,7 @@ describe('nextWalkTarget: a port that sent us a new bundle counts as a peer of i
   })
 
   it('the Sybil case is unchanged: sixteen ports that never forward anything are one walk target per delay', () => {
-    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    const t = new CandidateTable(NO_REVISIT)
     for (let p = 1; p <= 16; p++) t.recordWalkReply(`5.5.5.5:${p}`, info(`5.5.5.5:${p}`), T0)
     expect(walkEvery(t, T0, T0 + WALK_ELIGIBLE_DELAY_MS, 1_000, new SeededRng(3))).toEqual(['5.5.5.5:1'])
   })
@@ -248,7 +356,7 @@ describe('nextWalkTarget: a port that sent us a new bundle counts as a peer of i
   })
 
   it('usefulness lapses after usefulLifetimeMs: the port counts with its host again', () => {
-    const t = new CandidateTable({ categoryWeights: ONLY_WALK, walkLifetimeMs: 10 * USEFUL_LIFETIME_MS })
+    const t = new CandidateTable({ ...NO_REVISIT, walkLifetimeMs: 10 * USEFUL_LIFETIME_MS })
     for (let p = 1; p <= 4; p++) t.recordWalkReply(`5.5.5.5:${p}`, info(`5.5.5.5:${p}`), T0)
     for (let p = 1; p <= 4; p++) t.recordUseful(`5.5.5.5:${p}`, T0)
     // Just before the lifetime ends all four are walked within one second; from its end, one per delay.

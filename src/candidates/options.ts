@@ -16,10 +16,12 @@ export const WALK_ELIGIBLE_DELAY_MS = 27_500
  * When no candidate is eligible (a table of fewer peers than the eligibility delay spans
  * steps, as in a room's first minute, when first contact walked to every peer at once), a
  * candidate walked to at least this long ago is walked to again rather than the step going
- * idle: one design step. An idle step is a peer that stops pulling: a bundle its few
- * neighbours did not push to it waited up to 27.5 s (docs/evaluation.md §4.8).
+ * idle. An idle step is a peer that stops pulling: a bundle its few neighbours did not push
+ * to it waited up to 27.5 s (docs/evaluation.md §4.8). Four fifths of the design's 5 s step,
+ * not a whole one: a walk recorded a little after its step began (a first-contact follow-up,
+ * a store read before the request) must not leave its peer out of the next step.
  */
-export const REVISIT_DELAY_MS = 5000
+export const REVISIT_DELAY_MS = 4000
 /**
  * A candidate that sent us a bundle we did not hold counts as a walk target of its own,
  * apart from the other ports of its host, for 57.5 s (the walk lifetime: the evidence lives

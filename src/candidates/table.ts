@@ -211,7 +211,7 @@ export class CandidateTable {
    * to the peers it trusts while they have what it lacks, and checks them now and then.
    * When no candidate is eligible, the non-trusted candidate walked to longest ago, if that
    * was at least `revisitDelayMs` ago and answered (a short table keeps pulling every step),
-   * or, when the table holds trusted entries only, the trusted one walked to longest ago;
+   * or, when there is none, the trusted one walked to longest ago as long ago;
    * `undefined` when there is none either. Does not record the walk: call
    * {@link recordWalk} when sending.
    */
@@ -231,9 +231,9 @@ export class CandidateTable {
    * least `revisitDelayMs` ago and it answered that walk (the same host and `prefer` rules,
    * with the shorter delay). A short table keeps pulling every step instead of idling until
    * the eligibility delay ends, and an address that did not answer is left to its walk
-   * timeout. Trusted entries keep their delay (a tracker holds no bundles) unless they are
-   * all the table holds: a peer whose first answers were lost knows nobody else, and only a
-   * tracker can introduce it (answered or not: a lost answer is why it is alone).
+   * timeout. Trusted entries keep their delay (a tracker holds no bundles) unless no other
+   * peer can be walked to: a peer whose first answers were lost knows nobody that answered,
+   * and only a tracker can introduce it (answered or not: a lost answer is why it is alone).
    */
   #revisit(entries: readonly Entry[], now: number, prefer?: (key: string) => boolean): Entry | undefined {
     const o = this.options
@@ -244,9 +244,7 @@ export class CandidateTable {
       if (cat === 'trusted' || o.categoryWeights[cat] === 0) continue
       if (found === undefined || (e.lastWalk ?? -Infinity) < (found.lastWalk ?? -Infinity)) found = e
     }
-    if (found !== undefined || o.categoryWeights.trusted === 0) return found
-    const alone = entries.every((e) => e.trusted || categoryOf(e, now, o) === undefined)
-    return alone ? revisitable.get('trusted') : undefined
+    return found ?? (o.categoryWeights.trusted > 0 ? revisitable.get('trusted') : undefined)
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BEHIND_TRUSTED_SHARE, CandidateTable, REVISIT_DELAY_MS, STUMBLE_LIFETIME_MS, TRUSTED_RECHECK_MS, type Category, DEFAULT_CATEGORY_WEIGHTS, USEFUL_LIFETIME_MS, WALK_ELIGIBLE_DELAY_MS, drawCategory, pacedWalkEligibleDelayMs, withTrustedShare } from '../../src/candidates/index.js'
+import { BEHIND_TRUSTED_SHARE, CandidateTable, REVISIT_DELAY_MS, TRUSTED_RECHECK_MS, type Category, DEFAULT_CATEGORY_WEIGHTS, USEFUL_LIFETIME_MS, WALK_ELIGIBLE_DELAY_MS, drawCategory, pacedWalkEligibleDelayMs, withTrustedShare } from '../../src/candidates/index.js'
 import { SeededRng } from '../../src/env/index.js'
 import { info } from './helpers.js'
 
@@ -178,6 +178,17 @@ describe('nextWalkTarget: a short table revisits rather than idling', () => {
     expect(order).toEqual(['1.1.1.1:1', '1.1.1.2:1', '1.1.1.3:1', '1.1.1.1:1'])
   })
 
+  it('one peer alone is walked to every step, though each walk is recorded a little after its step began', () => {
+    const t = new CandidateTable({ categoryWeights: ONLY_WALK })
+    t.recordWalkReply('1.1.1.1:1', info('1.1.1.1:1'), T0)
+    const rng = new SeededRng(1)
+    for (let step = 0; step < 12; step++) {
+      const now = T0 + step * 5_000
+      expect(t.nextWalkTarget(now, rng)?.key).toBe('1.1.1.1:1')
+      walkAnswered(t, '1.1.1.1:1', now + 40) // the request left 40 ms into the step (a store read first)
+    }
+  })
+
   it('takes an eligible candidate before any revisit', () => {
     const t = walkedAll(3)
     t.recordIntro('3.3.3.3:1', info('3.3.3.3:1'), T0)
@@ -201,21 +212,22 @@ describe('nextWalkTarget: a short table revisits rather than idling', () => {
     expect(t.nextWalkTarget(T0 + 20_000, new SeededRng(1))?.key).toBe('1.1.1.2:1')
   })
 
-  it('a tracker keeps its delay while the table knows anyone else, and is revisited when it is all the table holds', () => {
+  it('a tracker keeps its delay while another peer can be revisited, and is revisited when none can', () => {
     const t = new CandidateTable()
     t.addTrusted('9.9.9.9:1')
     t.recordWalk('9.9.9.9:1', T0)
     t.recordStumble('2.2.2.2:1', info('2.2.2.2:1'), T0)
-    t.recordWalk('2.2.2.2:1', T0) // unanswered: not revisited either
-    expect(t.nextWalkTarget(T0 + REVISIT_DELAY_MS, new SeededRng(1))).toBeUndefined()
-    // The stumble expires: the peer knows its tracker only (its first answers were lost) and walks to it every revisitDelayMs, answered or not.
-    const alone = T0 + STUMBLE_LIFETIME_MS
-    expect(t.category('2.2.2.2:1', alone)).toBeUndefined()
-    expect(t.nextWalkTarget(alone, new SeededRng(1))?.key).toBe('9.9.9.9:1')
-    t.recordWalk('9.9.9.9:1', alone)
-    expect(t.nextWalkTarget(alone + REVISIT_DELAY_MS - 1, new SeededRng(1))).toBeUndefined()
-    expect(t.nextWalkTarget(alone + REVISIT_DELAY_MS, new SeededRng(1))?.key).toBe('9.9.9.9:1')
-    // A trusted weight of 0 is never walked, alone or not.
+    walkAnswered(t, '2.2.2.2:1', T0)
+    expect(t.nextWalkTarget(T0 + REVISIT_DELAY_MS, new SeededRng(1))?.key).toBe('2.2.2.2:1')
+    // 2.2.2.2 does not answer the revisit: nobody can be walked to but the tracker (our answers
+    // were lost, say), which is walked to every revisitDelayMs, answered or not.
+    t.recordWalk('2.2.2.2:1', T0 + REVISIT_DELAY_MS)
+    const later = T0 + 2 * REVISIT_DELAY_MS
+    expect(t.nextWalkTarget(later, new SeededRng(1))?.key).toBe('9.9.9.9:1')
+    t.recordWalk('9.9.9.9:1', later)
+    expect(t.nextWalkTarget(later + REVISIT_DELAY_MS - 1, new SeededRng(1))).toBeUndefined()
+    expect(t.nextWalkTarget(later + REVISIT_DELAY_MS, new SeededRng(1))?.key).toBe('9.9.9.9:1')
+    // A trusted weight of 0 is never walked, revisit or not.
     const never = new CandidateTable({ categoryWeights: { trusted: 0 } })
     never.addTrusted('9.9.9.9:1')
     never.recordWalk('9.9.9.9:1', T0)
@@ -236,9 +248,10 @@ describe('nextWalkTarget: a short table revisits rather than idling', () => {
     expect(hosts).toEqual(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? '5.5.5.5' : '6.6.6.6')))
   })
 
-  it('revisitDelayMs: one design step at the eligibility delay\'s pace by default; at the delay it is off; above it is refused', () => {
+  it('revisitDelayMs: four fifths of a step at the eligibility delay\'s pace by default; at the delay it is off; above it is refused', () => {
     expect(new CandidateTable().options.revisitDelayMs).toBe(REVISIT_DELAY_MS)
-    expect(new CandidateTable({ walkEligibleDelayMs: pacedWalkEligibleDelayMs(250) }).options.revisitDelayMs).toBe(250)
+    expect(REVISIT_DELAY_MS).toBe(4000)
+    expect(new CandidateTable({ walkEligibleDelayMs: pacedWalkEligibleDelayMs(250) }).options.revisitDelayMs).toBe(200)
     const off = walkedAll(2, { revisitDelayMs: WALK_ELIGIBLE_DELAY_MS })
     expect(off.nextWalkTarget(T0 + WALK_ELIGIBLE_DELAY_MS, new SeededRng(1))).toBeUndefined()
     expect(() => new CandidateTable({ revisitDelayMs: WALK_ELIGIBLE_DELAY_MS + 1 })).toThrow(/revisitDelayMs/)

@@ -211,7 +211,7 @@ export class CandidateTable {
    * to the peers it trusts while they have what it lacks, and checks them now and then.
    * When no candidate is eligible, the non-trusted candidate walked to longest ago, if that
    * was at least `revisitDelayMs` ago and answered (a short table keeps pulling every step),
-   * or, when there is none, the trusted one walked to longest ago as long ago;
+   * or, when there is none, the trusted entry walked to longest ago (at least as long ago);
    * `undefined` when there is none either. Does not record the walk: call
    * {@link recordWalk} when sending.
    */

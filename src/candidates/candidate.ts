@@ -76,6 +76,11 @@ export function isEligibleForWalk(c: Candidate, now: number, l: Lifetimes, delay
   return c.lastWalk === undefined || now >= c.lastWalk + delayMs
 }
 
+/** True when the candidate was never walked to, or answered our last walk (a reply at or after it). */
+export function answeredLastWalk(c: Candidate): boolean {
+  return c.lastWalk === undefined || (c.lastWalkReply !== undefined && c.lastWalkReply >= c.lastWalk)
+}
+
 /** True when the candidate sent us a bundle we did not hold within the last `usefulLifetimeMs` (half-open window, as the lifetimes). */
 export function isUseful(c: Candidate, now: number, o: { readonly usefulLifetimeMs: number }): boolean {
   return within(c.lastUseful, o.usefulLifetimeMs, now)

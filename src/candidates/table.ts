@@ -6,7 +6,7 @@
 import { BloomwalkError } from '../errors.js'
 import { type Rng, pick } from '../env/rng.js'
 import { type Address, type ConnectionType, addressKey, hostKey, isValidAddress, parseAddressKey, subnetKeys } from '../nat/index.js'
-import { type Candidate, type Category, categoryOf, isUseful } from './candidate.js'
+import { type Candidate, type Category, answeredLastWalk, categoryOf, isUseful } from './candidate.js'
 import { type CandidateTableInit, type CandidateTableOptions, resolveOptions } from './options.js'
 import { type Entry, EVICTION_RANK, drawCategory, evictionVictim, introductionPools, oldestEligible, withTrustedShare } from './select.js'
 import { SubnetIndex } from './subnets.js'
@@ -159,7 +159,7 @@ export class CandidateTable {
     assertNow('walkTimedOut', now)
     const e = this.#find(key)
     if (e === undefined || e.lastWalk === undefined || now < e.lastWalk + this.options.walkTimeoutMs) return false
-    if (e.lastWalkReply !== undefined && e.lastWalkReply >= e.lastWalk) return false
+    if (answeredLastWalk(e)) return false
     e.lastWalkReply = undefined
     this.#stats.timedOut++
     if (categoryOf(e, now, this.options) === undefined) this.#delete(e.key)
@@ -390,9 +390,4 @@ export class CandidateTable {
     this.#entries.delete(key)
     this.#subnets.remove(key)
   }
-}
-
-/** Never walked to, or the last walk was answered: a revisit may go there. */
-function answeredLastWalk(e: Entry): boolean {
-  return e.lastWalk === undefined || (e.lastWalkReply !== undefined && e.lastWalkReply >= e.lastWalk)
 }

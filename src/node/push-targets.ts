@@ -61,7 +61,7 @@ export function pushTargets(ctx: PushTargetsContext, overlay: OverlayWalk, n: nu
  */
 export function recentWalkersBehind(ctx: PushTargetsContext, overlay: OverlayWalk, n: number, except: ReadonlySet<string> | undefined, upTo: number): Address[] {
   // Called on every walk answer with something fresh: no scan of the table when it cannot find any.
-  if (n === 0 || !((ctx.stepIntervalMs ?? 0) > 0)) return []
+  if (n === 0 || (ctx.stepIntervalMs ?? 0) <= 0) return []
   const candidates = validatedWalkCandidates(ctx, overlay).filter((c) => except?.has(c.key) !== true)
   return recentBehind(ctx, candidates, overlay, n, upTo).map((c) => c.to)
 }
@@ -88,8 +88,8 @@ function validatedWalkCandidates(ctx: PushTargetsContext, overlay: OverlayWalk):
 
 /** Up to `n` of `candidates` that walked to us within the last step at or below `upTo`, at random, one per subnet. */
 function recentBehind(ctx: PushTargetsContext, candidates: readonly WalkCandidate[], overlay: OverlayWalk, n: number, upTo: number): WalkCandidate[] {
+  // No step (0): nobody walked to us "within the last step", so the filter keeps none.
   const step = ctx.stepIntervalMs ?? 0
-  if (n === 0 || step <= 0) return []
   const now = ctx.clock.now()
   const recent = candidates.filter((c) => c.lastStumble !== undefined && now - c.lastStumble < step && (overlay.peerTime(c.key) ?? Infinity) <= upTo)
   const out: WalkCandidate[] = []
